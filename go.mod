@@ -1,0 +1,3 @@
+module github.com/ffjord-go/ffjord-go
+
+go 1.26.8

@@ -1,0 +1,134 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// buildMu serialises graph construction: Gorgonia's node constructors share
+// package-level state and race when two goroutines build at once.
+var buildMu sync.Mutex
+
+// Builder adds nodes to g and reports which of them are the program's inputs
+// (to be written before each run) and outputs (to be read after it).
+//
+// Input nodes must be created without a value; Compile binds each to a fresh
+// zeroed tensor of the node's shape. Every other leaf (parameters, constants)
+// must carry its value (gorgonia.WithValue) and is read, never written, by the
+// program.
+type Builder func(g *G.ExprGraph) (inputs, outputs []*G.Node, err error)
+
+// Program is a compiled graph: inputs bound to buffers, outputs copied into
+// buffers the Program owns. A Program is not safe for concurrent use, and
+// parameter tensors bound into several programs must not be run concurrently
+// either (Gorgonia's matmul transposes its operands in place for a moment).
+type Program struct {
+	g       *G.ExprGraph
+	inputs  []*G.Node
+	inData  [][]float64
+	outputs []*G.Node
+	outData [][]float64
+	vm      G.VM
+}
+
+// Compile builds a graph with build under the package lock and compiles it.
+// A panic inside build (Gorgonia reports many shape errors by panicking) is
+// returned as an error.
+func Compile(build Builder) (p *Program, err error) {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("graph: building the program panicked: %v", r)
+		}
+	}()
+
+	g := G.NewGraph()
+	inputs, outputs, err := build(g)
+	if err != nil {
+		return nil, err
+	}
+	if len(outputs) == 0 {
+		return nil, errors.New("graph: a program needs at least one output")
+	}
+	p = &Program{g: g, inputs: inputs, outputs: outputs}
+	for i, n := range inputs {
+		if n == nil {
+			return nil, fmt.Errorf("graph: input %d is nil", i)
+		}
+		if n.Dtype() != tensor.Float64 {
+			return nil, fmt.Errorf("graph: input %q has dtype %v, want float64", n.Name(), n.Dtype())
+		}
+		data := make([]float64, n.Shape().TotalSize())
+		var v G.Value
+		if n.IsScalar() {
+			return nil, fmt.Errorf("graph: input %q is a scalar; use a 1-element vector", n.Name())
+		}
+		v = tensor.New(tensor.WithShape(n.Shape().Clone()...), tensor.WithBacking(data))
+		if err := G.Let(n, v); err != nil {
+			return nil, fmt.Errorf("graph: binding input %q: %w", n.Name(), err)
+		}
+		p.inData = append(p.inData, data)
+	}
+	for i, n := range outputs {
+		if n == nil {
+			return nil, fmt.Errorf("graph: output %d is nil", i)
+		}
+		if n.Dtype() != tensor.Float64 {
+			return nil, fmt.Errorf("graph: output %q has dtype %v, want float64", n.Name(), n.Dtype())
+		}
+		size := n.Shape().TotalSize()
+		if n.IsScalar() {
+			size = 1
+		}
+		p.outData = append(p.outData, make([]float64, size))
+	}
+	// Run only what the outputs need: G.Grad leaves dead nodes behind.
+	p.vm = G.NewTapeMachine(g.ExactSubgraphRoots(outputs...))
+	return p, nil
+}
+
+// NumInputs returns the number of inputs.
+func (p *Program) NumInputs() int { return len(p.inputs) }
+
+// Input returns the buffer bound to input i, in row-major order. Write the
+// input's values into it before Run; the slice stays valid for the Program's
+// life.
+func (p *Program) Input(i int) []float64 { return p.inData[i] }
+
+// Output returns the buffer holding output i after the last Run, in row-major
+// order. The slice stays valid for the Program's life and is overwritten by
+// the next Run.
+func (p *Program) Output(i int) []float64 { return p.outData[i] }
+
+// Run executes the program once.
+func (p *Program) Run() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("graph: run panicked: %v", r)
+		}
+	}()
+	defer p.vm.Reset()
+	if err := p.vm.RunAll(); err != nil {
+		return fmt.Errorf("graph: run: %w", err)
+	}
+	for i, n := range p.outputs {
+		switch v := n.Value().(type) {
+		case *G.F64:
+			p.outData[i][0] = float64(*v)
+		case tensor.Tensor:
+			data, ok := v.Data().([]float64)
+			if !ok {
+				return fmt.Errorf("graph: output %q is not float64", n.Name())
+			}
+			copy(p.outData[i], data)
+		default:
+			return fmt.Errorf("graph: output %q has unexpected value type %T", n.Name(), v)
+		}
+	}
+	return nil
+}

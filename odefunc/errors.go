@@ -1,0 +1,12 @@
+package odefunc
+
+import "errors"
+
+var (
+	// ErrDimension is returned when a batch or option does not match the
+	// dynamics' dimension.
+	ErrDimension = errors.New("odefunc: dimension mismatch")
+	// ErrInvalidConfig is returned for a configuration that cannot describe a
+	// network, such as a layer width of zero.
+	ErrInvalidConfig = errors.New("odefunc: invalid configuration")
+)

@@ -1,0 +1,126 @@
+package odefunc
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Network is a Model made of Layers applied in order to z. Its first layer
+// is usually a TimeConcat, so the network sees t.
+type Network struct {
+	dim    int
+	layers []Layer
+}
+
+// NewNetwork returns the Network applying layers in order to z ∈ ℝ^dim. The
+// widths must chain (each layer's In equals the previous Out) and the last
+// layer must return dim features.
+func NewNetwork(dim int, layers ...Layer) (*Network, error) {
+	if dim <= 0 {
+		return nil, fmt.Errorf("%w: dimension %d", ErrInvalidConfig, dim)
+	}
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("%w: a network needs at least one layer", ErrInvalidConfig)
+	}
+	width := dim
+	for i, l := range layers {
+		if l == nil {
+			return nil, fmt.Errorf("%w: layer %d is nil", ErrInvalidConfig, i)
+		}
+		if l.In() != width {
+			return nil, fmt.Errorf("%w: layer %d takes %d features but receives %d", ErrInvalidConfig, i, l.In(), width)
+		}
+		width = l.Out()
+	}
+	if width != dim {
+		return nil, fmt.Errorf("%w: the last layer returns %d features, want %d", ErrInvalidConfig, width, dim)
+	}
+	return &Network{dim: dim, layers: layers}, nil
+}
+
+// MLPConfig describes the tutorial's MLP_ODE: concat(t, z), then Linear
+// layers of the Hidden widths each followed by Activation, then a Linear
+// layer back to Dim features.
+type MLPConfig struct {
+	Dim        int        // dimension of z; required
+	Hidden     []int      // hidden widths; nil means {8, 8}, the tutorial's
+	Activation Activation // zero value: Tanh
+	// SingleTime feeds t as one column, [t, z], instead of the tutorial's
+	// t broadcast to z's shape, [t, …, t, z].
+	SingleTime bool
+}
+
+// NewMLP returns the MLP dynamics described by cfg, initialised like Sonnet's
+// Linear from src. With cfg = MLPConfig{Dim: 2} it is the tutorial's
+// MLP_ODE(num_hidden=8, num_layers=3, num_output=2): 4→8→8→2 with tanh.
+func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
+	if cfg.Dim <= 0 {
+		return nil, fmt.Errorf("%w: MLP dimension %d", ErrInvalidConfig, cfg.Dim)
+	}
+	if cfg.Activation != Tanh && cfg.Activation != Softplus {
+		return nil, fmt.Errorf("%w: unknown activation %v", ErrInvalidConfig, cfg.Activation)
+	}
+	hidden := cfg.Hidden
+	if hidden == nil {
+		hidden = []int{8, 8}
+	}
+	copies := cfg.Dim
+	if cfg.SingleTime {
+		copies = 1
+	}
+	layers := []Layer{&TimeConcat{Copies: copies, Width: cfg.Dim}}
+	width := cfg.Dim + copies
+	for i := 0; i <= len(hidden); i++ {
+		out := cfg.Dim // the output layer
+		if i < len(hidden) {
+			out = hidden[i]
+		}
+		lin, err := NewLinear(width, out, src)
+		if err != nil {
+			return nil, err
+		}
+		layers = append(layers, lin)
+		if i < len(hidden) {
+			layers = append(layers, &ActivationLayer{Fn: cfg.Activation, Width: out})
+		}
+		width = out
+	}
+	return NewNetwork(cfg.Dim, layers...)
+}
+
+// Dim returns the dimension of z.
+func (n *Network) Dim() int { return n.dim }
+
+// Layers returns the network's layers in order. The slice is the network's
+// own; do not modify it.
+func (n *Network) Layers() []Layer { return n.layers }
+
+// Params returns the parameters of every layer, in layer order.
+func (n *Network) Params() []*tensor.Dense {
+	var ps []*tensor.Dense
+	for _, l := range n.layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// Build applies the layers in order, pushing the directions along.
+func (n *Network) Build(t, z *G.Node, params []*G.Node, directions []*G.Node) (*G.Node, []*G.Node, error) {
+	h, tangents := z, directions
+	for i, l := range n.layers {
+		k := len(l.Params())
+		if len(params) < k {
+			return nil, nil, fmt.Errorf("odefunc: layer %d needs %d parameters, %d left", i, k, len(params))
+		}
+		var err error
+		h, tangents, err = l.Build(t, h, tangents, params[:k])
+		if err != nil {
+			return nil, nil, fmt.Errorf("odefunc: building layer %d: %w", i, err)
+		}
+		params = params[k:]
+	}
+	return h, tangents, nil
+}

@@ -1,0 +1,105 @@
+package distributions
+
+import (
+	"errors"
+	"fmt"
+
+	"gorgonia.org/tensor"
+)
+
+// Chain composes bijectors in TFP's order: Chain{b3, b2, b1, b0} applies b0
+// first in Forward, so Forward(x) = b3(b2(b1(b0(x)))), and Inverse undoes b3
+// first. An empty Chain is the identity on whatever it is given.
+type Chain []Bijector
+
+// NewChain returns the chain of bs, last applied first, as
+// tfb.Chain(bijectors[::-1]) does in the tutorial.
+func NewChain(bs ...Bijector) (Chain, error) {
+	for i, b := range bs {
+		if b == nil {
+			return nil, fmt.Errorf("%w: bijector %d of the chain is nil", ErrInvalidParameter, i)
+		}
+	}
+	return Chain(append([]Bijector(nil), bs...)), nil
+}
+
+// Forward returns the chain's map of x.
+func (c Chain) Forward(x *tensor.Dense) (*tensor.Dense, error) {
+	y, _, err := c.forward(x, false)
+	return y, err
+}
+
+// Inverse returns the chain's inverse map of y.
+func (c Chain) Inverse(y *tensor.Dense) (*tensor.Dense, error) {
+	x, _, err := c.inverse(y, false)
+	return x, err
+}
+
+// ForwardWithLogDet returns Forward(x) and Σ_k log|det ∂b_k| along the way.
+func (c Chain) ForwardWithLogDet(x *tensor.Dense) (*tensor.Dense, []float64, error) {
+	return c.forward(x, true)
+}
+
+// InverseWithLogDet returns Inverse(y) and the log-determinant of the inverse.
+func (c Chain) InverseWithLogDet(y *tensor.Dense) (*tensor.Dense, []float64, error) {
+	return c.inverse(y, true)
+}
+
+// ForwardLogDetJacobian returns log|det ∂Forward/∂x| for each row of x.
+func (c Chain) ForwardLogDetJacobian(x *tensor.Dense) ([]float64, error) {
+	_, ld, err := c.forward(x, true)
+	return ld, err
+}
+
+// InverseLogDetJacobian returns log|det ∂Inverse/∂y| for each row of y.
+func (c Chain) InverseLogDetJacobian(y *tensor.Dense) ([]float64, error) {
+	_, ld, err := c.inverse(y, true)
+	return ld, err
+}
+
+func (c Chain) forward(x *tensor.Dense, withLogDet bool) (*tensor.Dense, []float64, error) {
+	return c.apply(x, withLogDet, len(c)-1, -1, Bijector.ForwardWithLogDet, Bijector.Forward)
+}
+
+func (c Chain) inverse(y *tensor.Dense, withLogDet bool) (*tensor.Dense, []float64, error) {
+	return c.apply(y, withLogDet, 0, 1, Bijector.InverseWithLogDet, Bijector.Inverse)
+}
+
+// apply runs the bijectors from index first in steps of step, summing
+// log-determinants when asked.
+func (c Chain) apply(x *tensor.Dense, withLogDet bool, first, step int,
+	withLD func(Bijector, *tensor.Dense) (*tensor.Dense, []float64, error),
+	plain func(Bijector, *tensor.Dense) (*tensor.Dense, error)) (*tensor.Dense, []float64, error) {
+	if len(c) == 0 {
+		if x == nil {
+			return nil, nil, errors.New("distributions: Chain: nil batch")
+		}
+		if withLogDet {
+			return x.Clone().(*tensor.Dense), make([]float64, x.Shape()[0]), nil
+		}
+		return x.Clone().(*tensor.Dense), nil, nil
+	}
+	var total []float64
+	for k := first; k >= 0 && k < len(c); k += step {
+		var err error
+		if withLogDet {
+			var ld []float64
+			x, ld, err = withLD(c[k], x)
+			if err == nil {
+				if total == nil {
+					total = ld
+				} else {
+					for i := range total {
+						total[i] += ld[i]
+					}
+				}
+			}
+		} else {
+			x, err = plain(c[k], x)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("distributions: Chain bijector %d: %w", k, err)
+		}
+	}
+	return x, total, nil
+}

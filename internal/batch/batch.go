@@ -1,0 +1,68 @@
+// Package batch converts between the library's public batch type, an N×D
+// *tensor.Dense of float64, and the row-major []float64 the numerics use,
+// checking shapes and values on the way in.
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gorgonia.org/tensor"
+)
+
+var (
+	// ErrShape: a batch is not an N×D float64 matrix of the expected D.
+	ErrShape = errors.New("batch has the wrong shape")
+	// ErrEmpty: a batch has no rows.
+	ErrEmpty = errors.New("batch is empty")
+	// ErrNonFinite: a batch holds NaN or ±Inf.
+	ErrNonFinite = errors.New("batch holds a non-finite value")
+)
+
+// Data returns x's values in row-major order and its number of rows, after
+// checking that x is N×dim float64 with N ≥ 1 and every value finite. The
+// slice is x's own storage when x is contiguous, a copy otherwise; callers
+// must not modify it.
+func Data(x *tensor.Dense, dim int) ([]float64, int, error) {
+	if x == nil {
+		return nil, 0, fmt.Errorf("%w: nil tensor", ErrShape)
+	}
+	if x.Dtype() != tensor.Float64 {
+		return nil, 0, fmt.Errorf("%w: dtype %v, want float64", ErrShape, x.Dtype())
+	}
+	s := x.Shape()
+	if len(s) != 2 {
+		return nil, 0, fmt.Errorf("%w: shape %v, want (N, %d)", ErrShape, s, dim)
+	}
+	if s[0] == 0 {
+		return nil, 0, fmt.Errorf("%w: shape %v", ErrEmpty, s)
+	}
+	if s[1] != dim {
+		return nil, 0, fmt.Errorf("%w: %d columns, want %d", ErrShape, s[1], dim)
+	}
+	if x.RequiresIterator() {
+		x = x.Materialize().(*tensor.Dense)
+	}
+	data := x.Float64s()[:s[0]*s[1]]
+	if err := CheckFinite(data, dim); err != nil {
+		return nil, 0, err
+	}
+	return data, s[0], nil
+}
+
+// CheckFinite returns an error naming the first non-finite value of the
+// row-major batch data with dim columns.
+func CheckFinite(data []float64, dim int) error {
+	for i, v := range data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: %g at row %d, column %d", ErrNonFinite, v, i/dim, i%dim)
+		}
+	}
+	return nil
+}
+
+// New wraps row-major data as an n×d tensor without copying.
+func New(n, d int, data []float64) *tensor.Dense {
+	return tensor.New(tensor.WithShape(n, d), tensor.WithBacking(data))
+}

@@ -1,0 +1,21 @@
+// Package ffjord implements the FFJORD bijector (Grathwohl et al., 2018): an
+// invertible map defined by the ODE dz/dt = f(t, z) of a dynamics, integrated
+// together with its log-determinant.
+//
+// Forward maps the base side z(t0) to the data side z(t1) (t0 = 0, t1 = 1 by
+// default), solving the augmented ODE
+//
+//	d/dt [z, ℓ] = [f(t, z), tr(∂f/∂z (t, z))],  ℓ(t0) = 0,
+//
+// so that ℓ(t1) = log|det ∂z(t1)/∂z(t0)| = ∫_{t0}^{t1} tr(∂f/∂z) dt, the
+// forward log-det-Jacobian. Inverse solves the same ODE from t1 back to t0,
+// and its ℓ is the inverse log-det-Jacobian, −∫_{t0}^{t1} tr dt. The trace is
+// exact or Hutchinson's estimate (noise drawn once per solve, as in the
+// paper); the ODE is solved by package ode, adaptive Dormand–Prince unless
+// configured otherwise. The whole batch is one ODE, as in TFP: the solver's
+// error norm runs over every point and log-det.
+//
+// An FFJORD satisfies distributions.Bijector, so blocks stack with
+// distributions.Chain and give densities with
+// distributions.TransformedDistribution.
+package ffjord

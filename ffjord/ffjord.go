@@ -1,0 +1,203 @@
+package ffjord
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"gorgonia.org/tensor"
+)
+
+// ErrInvalidOptions is returned for Options that describe no bijector.
+var ErrInvalidOptions = errors.New("ffjord: invalid options")
+
+// Options configures an FFJORD. The zero value means t0 = 0, t1 = 1, adaptive
+// Dormand–Prince with rtol 1e-3 and atol 1e-5 (the tutorial's), and the exact
+// trace.
+type Options struct {
+	// T0 and T1 are the base-side and data-side times. Both zero means 0
+	// and 1; otherwise they must be finite and differ.
+	T0, T1 float64
+	// Solver configures the ODE solver; its zero value is the tutorial's.
+	Solver ode.Settings
+	// Trace selects the trace estimator.
+	Trace odefunc.Trace
+	// Source draws the Hutchinson noise; required for the stochastic
+	// estimators, ignored for the exact trace.
+	Source rand.Source
+}
+
+// FFJORD is the bijector of one continuous normalizing flow block.
+//
+// An FFJORD is not safe for concurrent use: it owns a solver workspace, its
+// dynamics' compiled programs and a noise generator. Use one per goroutine.
+type FFJORD struct {
+	dyn    *odefunc.Dynamics
+	t0, t1 float64
+	trace  odefunc.Trace
+	rng    *rand.Rand
+	solver *ode.Solver
+	stats  ode.Result
+
+	// The right-hand sides, made once so that solves allocate no closures.
+	rhs, rhsLogDet ode.Func
+	n              int       // rows of the batch being solved
+	eps            []float64 // Hutchinson noise of the current solve
+}
+
+// New returns the FFJORD block whose dynamics is m.
+func New(m odefunc.Model, opts Options) (*FFJORD, error) {
+	dyn, err := odefunc.New(m)
+	if err != nil {
+		return nil, err
+	}
+	b := &FFJORD{dyn: dyn, t0: opts.T0, t1: opts.T1}
+	if b.t0 == 0 && b.t1 == 0 {
+		b.t1 = 1
+	}
+	switch {
+	case math.IsNaN(b.t0) || math.IsInf(b.t0, 0) || math.IsNaN(b.t1) || math.IsInf(b.t1, 0):
+		return nil, fmt.Errorf("%w: times t0=%g, t1=%g must be finite", ErrInvalidOptions, b.t0, b.t1)
+	case b.t0 == b.t1:
+		return nil, fmt.Errorf("%w: t0 = t1 = %g: the flow would be the identity", ErrInvalidOptions, b.t0)
+	}
+	if err := b.SetSolver(opts.Solver); err != nil {
+		return nil, err
+	}
+	if err := b.SetTrace(opts.Trace, opts.Source); err != nil {
+		return nil, err
+	}
+	b.rhs = func(dy []float64, t float64, y []float64) error {
+		return b.dyn.F(dy, t, y)
+	}
+	b.rhsLogDet = func(dy []float64, t float64, y []float64) error {
+		nd := b.n * b.dyn.Dim()
+		return b.dyn.FTrace(dy[:nd], dy[nd:], t, y[:nd], b.trace, b.eps)
+	}
+	return b, nil
+}
+
+// SetSolver replaces the ODE solver's settings.
+func (b *FFJORD) SetSolver(s ode.Settings) error {
+	solver, err := ode.NewSolver(s)
+	if err != nil {
+		return fmt.Errorf("ffjord: %w", err)
+	}
+	b.solver = solver
+	return nil
+}
+
+// SetTrace replaces the trace estimator; src draws Hutchinson noise and may
+// be nil for the exact trace.
+func (b *FFJORD) SetTrace(tr odefunc.Trace, src rand.Source) error {
+	switch {
+	case !tr.Valid():
+		return fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidOptions, tr)
+	case tr.Stochastic() && src == nil:
+		return fmt.Errorf("%w: the %v trace needs a random Source", ErrInvalidOptions, tr)
+	}
+	b.trace = tr
+	if src != nil {
+		b.rng = rand.New(src)
+	}
+	return nil
+}
+
+// Dim returns the dimension D of the points.
+func (b *FFJORD) Dim() int { return b.dyn.Dim() }
+
+// Times returns t0 and t1.
+func (b *FFJORD) Times() (t0, t1 float64) { return b.t0, b.t1 }
+
+// Dynamics returns the block's dynamics.
+func (b *FFJORD) Dynamics() *odefunc.Dynamics { return b.dyn }
+
+// Stats returns the statistics of the last solve: evaluations of the
+// dynamics, accepted and rejected steps.
+func (b *FFJORD) Stats() ode.Result { return b.stats }
+
+// Forward maps base-side points x (N×D) to the data side.
+func (b *FFJORD) Forward(x *tensor.Dense) (*tensor.Dense, error) {
+	y, _, err := b.solve(x, b.t0, b.t1, false)
+	return y, err
+}
+
+// Inverse maps data-side points y (N×D) to the base side.
+func (b *FFJORD) Inverse(y *tensor.Dense) (*tensor.Dense, error) {
+	x, _, err := b.solve(y, b.t1, b.t0, false)
+	return x, err
+}
+
+// ForwardWithLogDet returns Forward(x) and log|det ∂Forward/∂x| per row, from
+// one solve.
+func (b *FFJORD) ForwardWithLogDet(x *tensor.Dense) (*tensor.Dense, []float64, error) {
+	return b.solve(x, b.t0, b.t1, true)
+}
+
+// InverseWithLogDet returns Inverse(y) and log|det ∂Inverse/∂y| per row, from
+// one solve.
+func (b *FFJORD) InverseWithLogDet(y *tensor.Dense) (*tensor.Dense, []float64, error) {
+	return b.solve(y, b.t1, b.t0, true)
+}
+
+// ForwardLogDetJacobian returns ∫_{t0}^{t1} tr(∂f/∂z) dt for each row of x.
+func (b *FFJORD) ForwardLogDetJacobian(x *tensor.Dense) ([]float64, error) {
+	_, ld, err := b.solve(x, b.t0, b.t1, true)
+	return ld, err
+}
+
+// InverseLogDetJacobian returns −∫_{t0}^{t1} tr(∂f/∂z) dt along the path
+// ending at each row of y.
+func (b *FFJORD) InverseLogDetJacobian(y *tensor.Dense) ([]float64, error) {
+	_, ld, err := b.solve(y, b.t1, b.t0, true)
+	return ld, err
+}
+
+// solve integrates from ta to tb, with the log-det when asked.
+func (b *FFJORD) solve(x *tensor.Dense, ta, tb float64, withLogDet bool) (*tensor.Dense, []float64, error) {
+	D := b.dyn.Dim()
+	data, n, err := batch.Data(x, D)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ffjord: %w", err)
+	}
+	out, ld, err := b.SolveRows(data, n, ta, tb, withLogDet)
+	if err != nil {
+		return nil, nil, err
+	}
+	return batch.New(n, D, out), ld, nil
+}
+
+// SolveRows integrates the n rows of the row-major batch z from ta to tb
+// (either direction) without checking z's values, and returns the end points
+// and, when withLogDet, the integral ∫_{ta}^{tb} tr dt of each row. It is the
+// slice form of Forward and Inverse for callers that hold raw batches.
+func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) ([]float64, []float64, error) {
+	D := b.dyn.Dim()
+	b.n = n
+	f, size := b.rhs, n*D
+	if withLogDet {
+		f, size = b.rhsLogDet, n*(D+1)
+		if b.trace.Stochastic() {
+			if cap(b.eps) < n*D {
+				b.eps = make([]float64, n*D)
+			}
+			b.eps = b.eps[:n*D]
+			b.trace.DrawNoise(b.eps, b.rng)
+		}
+	}
+	y := make([]float64, size) // [z, ℓ], ℓ(ta) = 0
+	copy(y, z)
+	stats, err := b.solver.Solve(y, f, ta, tb, y)
+	b.stats = stats
+	if err != nil {
+		return nil, nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
+	}
+	if !withLogDet {
+		return y, nil, nil
+	}
+	return y[:n*D:n*D], y[n*D:], nil
+}

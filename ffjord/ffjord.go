@@ -199,5 +199,5 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 	if !withLogDet {
 		return y, nil, nil
 	}
-	return y[:n*D:n*D], y[n*D:], nil
+	return y[: n*D : n*D], y[n*D:], nil
 }

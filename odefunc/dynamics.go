@@ -20,7 +20,12 @@ const (
 	kindF kind = iota
 	kindExact
 	kindHutchinson
+	kindVJPExact
+	kindVJPHutchinson
 )
+
+func (k kind) vjp() bool        { return k == kindVJPExact || k == kindVJPHutchinson }
+func (k kind) stochastic() bool { return k == kindHutchinson || k == kindVJPHutchinson }
 
 type programKey struct {
 	kind kind
@@ -65,7 +70,7 @@ func (d *Dynamics) F(dz []float64, t float64, z []float64) error {
 	if err != nil {
 		return err
 	}
-	return d.eval(kindF, n, t, z, nil, dz, nil)
+	return d.eval(kindF, n, t, z, nil, dz, nil, nil, nil, nil, nil)
 }
 
 // FTrace writes f(t, z) into dz and the trace term of each row into tr
@@ -90,7 +95,41 @@ func (d *Dynamics) FTrace(dz, tr []float64, t float64, z []float64, est Trace, e
 		}
 		k = kindHutchinson
 	}
-	return d.eval(k, n, t, z, eps, dz, tr)
+	return d.eval(k, n, t, z, eps, dz, tr, nil, nil, nil, nil)
+}
+
+// VJP writes f(t, z) into dz and the vector–Jacobian products of
+// L = Σ a⊙f + Σ_r c_r·trace_r into gz (N×D, ∂L/∂z) and gparams (∂L/∂θ, one
+// slice per Model parameter, shaped like it and summed over the rows). The
+// trace term is the one FTrace computes for est and eps. a is N×D, c has
+// length N.
+func (d *Dynamics) VJP(dz, gz []float64, gparams [][]float64, t float64, z, a, c []float64, est Trace, eps []float64) error {
+	n, err := d.rows(z, dz)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(gz) != len(z) || len(a) != len(z):
+		return fmt.Errorf("%w: VJP needs gz and a of length %d, got %d and %d", ErrDimension, len(z), len(gz), len(a))
+	case len(c) != n:
+		return fmt.Errorf("%w: VJP needs c of length %d, got %d", ErrDimension, n, len(c))
+	case len(gparams) != len(d.model.Params()):
+		return fmt.Errorf("%w: VJP needs %d parameter gradients, got %d", ErrDimension, len(d.model.Params()), len(gparams))
+	case !est.Valid():
+		return fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidConfig, est)
+	case est.Stochastic() && len(eps) != len(z):
+		return fmt.Errorf("%w: noise has length %d, want %d", ErrDimension, len(eps), len(z))
+	}
+	for i, p := range d.model.Params() {
+		if len(gparams[i]) != p.Shape().TotalSize() {
+			return fmt.Errorf("%w: gradient %d has length %d, want %d", ErrDimension, i, len(gparams[i]), p.Shape().TotalSize())
+		}
+	}
+	k := kindVJPExact
+	if est.Stochastic() {
+		k = kindVJPHutchinson
+	}
+	return d.eval(k, n, t, z, eps, dz, nil, a, c, gz, gparams)
 }
 
 func (d *Dynamics) rows(z, dz []float64) (int, error) {
@@ -103,25 +142,45 @@ func (d *Dynamics) rows(z, dz []float64) (int, error) {
 	return len(z) / d.dim, nil
 }
 
-// eval runs the kind's programs over n rows, a chunk at a time.
-func (d *Dynamics) eval(k kind, n int, t float64, z, eps, dz, tr []float64) error {
+// eval runs the kind's programs over n rows, a chunk at a time. For the
+// VJP kinds, tr is unused, a and c are the cotangents and gz, gp receive the
+// products (gp summed over the rows).
+func (d *Dynamics) eval(k kind, n int, t float64, z, eps, dz, tr []float64, a, c, gz []float64, gp [][]float64) error {
 	D := d.dim
+	for _, g := range gp {
+		clear(g)
+	}
 	for lo := 0; lo < n; lo += maxChunkRows {
 		m := min(n-lo, maxChunkRows)
 		p, err := d.program(k, chunkRows(m))
 		if err != nil {
 			return err
 		}
+		// Inputs in build's order: t, z, [ε], [a, c].
 		fill(p.Input(0), t)
 		load(p.Input(1), z[lo*D:(lo+m)*D])
-		if k == kindHutchinson {
-			load(p.Input(2), eps[lo*D:(lo+m)*D])
+		in := 2
+		if k.stochastic() {
+			load(p.Input(in), eps[lo*D:(lo+m)*D])
+			in++
+		}
+		if k.vjp() {
+			load(p.Input(in), a[lo*D:(lo+m)*D])
+			load(p.Input(in+1), c[lo:lo+m])
 		}
 		if err := p.Run(); err != nil {
 			return fmt.Errorf("odefunc: evaluating at t=%g: %w", t, err)
 		}
 		copy(dz[lo*D:(lo+m)*D], p.Output(0))
-		if k != kindF {
+		switch {
+		case k.vjp():
+			copy(gz[lo*D:(lo+m)*D], p.Output(1))
+			for i, g := range gp {
+				for j, v := range p.Output(2 + i) {
+					g[j] += v
+				}
+			}
+		case k != kindF:
 			copy(tr[lo:lo+m], p.Output(1))
 		}
 	}
@@ -174,13 +233,13 @@ func (d *Dynamics) build(g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G
 	params := BindParams(g, d.model.Params())
 
 	var eps *G.Node
-	if k == kindHutchinson {
+	if k.stochastic() {
 		eps = G.NewMatrix(g, tensor.Float64, G.WithShape(rows, D), G.WithName("eps"))
 		inputs = append(inputs, eps)
 	}
 	var f, trace *G.Node
-	switch {
-	case k == kindF:
+	switch k {
+	case kindF:
 		f, _, err = d.model.Build(t, z, params, nil)
 	default:
 		f, trace, err = BuildTrace(d.model, t, z, params, eps)
@@ -191,10 +250,43 @@ func (d *Dynamics) build(g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G
 	if !f.Shape().Eq(tensor.Shape{rows, D}) {
 		return nil, nil, fmt.Errorf("%w: model returns f of shape %v, want (%d, %d)", ErrDimension, f.Shape(), rows, D)
 	}
-	outputs = []*G.Node{f}
-	if trace != nil {
-		outputs = append(outputs, trace)
+	if !k.vjp() {
+		outputs = []*G.Node{f}
+		if trace != nil {
+			outputs = append(outputs, trace)
+		}
+		return inputs, outputs, nil
 	}
+	// The vector–Jacobian products are one first-order Grad of
+	// L = Σ a⊙f + Σ c⊙trace with respect to z and θ.
+	a := G.NewMatrix(g, tensor.Float64, G.WithShape(rows, D), G.WithName("a"))
+	c := G.NewVector(g, tensor.Float64, G.WithShape(rows), G.WithName("c"))
+	inputs = append(inputs, a, c)
+	af, err := G.HadamardProd(a, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	ct, err := G.HadamardProd(c, trace)
+	if err != nil {
+		return nil, nil, err
+	}
+	sa, err := G.Sum(af)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := G.Sum(ct)
+	if err != nil {
+		return nil, nil, err
+	}
+	loss, err := G.Add(sa, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	grads, err := G.Grad(loss, append([]*G.Node{z}, params...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("odefunc: differentiating the dynamics: %w", err)
+	}
+	outputs = append([]*G.Node{f}, grads...)
 	return inputs, outputs, nil
 }
 

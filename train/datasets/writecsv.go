@@ -1,0 +1,108 @@
+package datasets
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"gorgonia.org/tensor"
+)
+
+// WriteCSV writes the rows of the two-dimensional float64 tensor x to w as
+// comma-separated values, preceded by a header row if header is not nil.
+//
+// Numbers are written in the shortest form that parses back to the same
+// float64 (strconv 'g' format, precision −1), so ReadCSV recovers x
+// bit for bit. ReadCSV also recovers header, except that it trims white
+// space around each name.
+//
+// WriteCSV returns an error wrapping ErrInvalidArgument if x is nil, not
+// two-dimensional or not float64, if header is non-nil with a length other
+// than the number of columns, or if ReadCSV would take the header for data
+// or skip it: when every name is a number, or the only name is empty. It returns an error wrapping
+// ErrEmpty if x has no elements and ErrNonFinite if x holds a NaN or ±Inf,
+// which ReadCSV would reject; nothing is written in these cases. Errors
+// from w are returned wrapped.
+func WriteCSV(w io.Writer, x *tensor.Dense, header []string) error {
+	if x == nil {
+		return fmt.Errorf("WriteCSV: x is nil: %w", ErrInvalidArgument)
+	}
+	if x.Dims() != 2 {
+		return fmt.Errorf("WriteCSV: x has shape %v, want 2 dimensions: %w", x.Shape(), ErrInvalidArgument)
+	}
+	if x.Dtype() != tensor.Float64 {
+		return fmt.Errorf("WriteCSV: x has dtype %v, want float64: %w", x.Dtype(), ErrInvalidArgument)
+	}
+	rows, cols := x.Shape()[0], x.Shape()[1]
+	if rows == 0 || cols == 0 {
+		return fmt.Errorf("WriteCSV: x has shape %v: %w", x.Shape(), ErrEmpty)
+	}
+	if header != nil {
+		if len(header) != cols {
+			return fmt.Errorf("WriteCSV: header has %d names, x has %d columns: %w", len(header), cols, ErrInvalidArgument)
+		}
+		if allNumbers(header) {
+			return fmt.Errorf("WriteCSV: header %q is all numbers and would be read back as data: %w", header, ErrInvalidArgument)
+		}
+		if len(header) == 1 && header[0] == "" {
+			// encoding/csv writes this as a blank line, which readers skip.
+			return fmt.Errorf("WriteCSV: header is a single empty name: %w", ErrInvalidArgument)
+		}
+	}
+
+	vals, err := rowMajor(x)
+	if err != nil {
+		return err
+	}
+	for i, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("WriteCSV: x[%d, %d] = %v: %w", i/cols, i%cols, v, ErrNonFinite)
+		}
+	}
+
+	cw := csv.NewWriter(w)
+	if header != nil {
+		if err := cw.Write(header); err != nil {
+			return fmt.Errorf("WriteCSV: %w", err)
+		}
+	}
+	rec := make([]string, cols)
+	for i := 0; i < rows; i++ {
+		for j := range rec {
+			rec[j] = strconv.FormatFloat(vals[i*cols+j], 'g', -1, 64)
+		}
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("WriteCSV: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("WriteCSV: %w", err)
+	}
+	return nil
+}
+
+// rowMajor returns the elements of the 2-D float64 tensor x in row-major
+// order. Plain tensors share their backing slice; views, transposes and
+// column-major tensors are read element by element.
+func rowMajor(x *tensor.Dense) ([]float64, error) {
+	rows, cols := x.Shape()[0], x.Shape()[1]
+	if !x.IsMaterializable() && !x.RequiresIterator() && x.DataOrder().IsRowMajor() {
+		if d, ok := x.Data().([]float64); ok && len(d) >= rows*cols {
+			return d[:rows*cols], nil
+		}
+	}
+	vals := make([]float64, 0, rows*cols)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			v, err := x.At(i, j)
+			if err != nil {
+				return nil, fmt.Errorf("WriteCSV: reading x[%d, %d]: %v: %w", i, j, err, ErrInvalidArgument)
+			}
+			vals = append(vals, v.(float64))
+		}
+	}
+	return vals, nil
+}

@@ -1,0 +1,38 @@
+// Package ode integrates initial value problems
+//
+//	y'(t) = f(t, y(t)),  y(t0) = y0,  y ∈ ℝⁿ,
+//
+// from t0 to t1 with explicit Runge–Kutta methods. Integration runs
+// forwards (t1 > t0) or backwards (t1 < t0, negative steps).
+//
+// An s-stage method with tableau (A, B, C) advances the state from t to
+// t+h by
+//
+//	k_i   = f(t + c_i·h, y + h·Σ_{j<i} a_ij·k_j),  i = 1, …, s,
+//	y_new = y + h·Σ_i b_i·k_i.
+//
+// An embedded pair carries a second, lower-order weight vector b̂; the
+// package stores e = b − b̂ (Method.BErr), so the local error estimate is
+// err = h·Σ_i e_i·k_i. Adaptive solves measure it in the mixed RMS norm
+//
+//	‖err‖ = sqrt( (1/n)·Σ_m ( err_m / (atol + rtol·max(|y_m|, |y_new_m|)) )² ),
+//
+// accept the step when ‖err‖ ≤ 1, and choose the next step size as
+//
+//	h_new = |h|·clamp(safety·‖err‖^(−1/(q+1)), minFactor, maxFactor),
+//
+// with q = min(p, p̂) the lower of the two orders (q = 4, exponent 1/5, for
+// Dormand–Prince 5(4)). The step following a rejection is not allowed to
+// grow. The starting step, unless given, comes from Hairer, Nørsett &
+// Wanner, Solving Ordinary Differential Equations I, §II.4. The last step
+// is shortened to land exactly on t1.
+//
+// Fixed-step solves (Settings.FixedStep) and grid solves (Settings.Grid)
+// take predetermined steps without error control. A grid solve over the
+// times recorded by an adaptive solve (Settings.RecordSteps) reproduces it
+// bit for bit, which lets callers replay a forward pass, for example to
+// backpropagate through it.
+//
+// A Solver owns its workspace: repeated solves of the same dimension
+// allocate nothing.
+package ode

@@ -1,0 +1,373 @@
+package ode
+
+import "math"
+
+// Func writes dy/dt at (t, y) into dy, overwriting every element. It must
+// not modify or retain y or dy. A non-nil error aborts the solve and is
+// returned wrapped in a *SolveError.
+type Func func(dy []float64, t float64, y []float64) error
+
+// Result reports the statistics of one solve.
+//
+// For Dormand–Prince the evaluation count is
+//
+//	NFE = 6·(Accepted+Rejected) + 1 + (1 if FirstStep is automatic)
+//
+// for adaptive solves and NFE = 6·Accepted for fixed-step and grid solves
+// (the final FSAL stage is only needed for the error estimate). Methods
+// without FSAL take Stages()·Accepted evaluations in fixed-step and grid
+// solves.
+type Result struct {
+	NFE      int // evaluations of f
+	Accepted int // accepted steps
+	Rejected int // rejected steps, always 0 for fixed-step and grid solves
+
+	// Times holds t0 and the end of every accepted step, ending at t1,
+	// when Settings.RecordSteps is set, and nil otherwise. It is the
+	// Solver's buffer: the next Solve overwrites it.
+	Times []float64
+
+	// LastStep is the signed size of the last accepted step, which may
+	// have been shortened to land on t1.
+	LastStep float64
+
+	// NextStep is the signed step the adaptive controller would try next,
+	// a good FirstStep for a following solve of a similar problem. It is
+	// 0 for fixed-step and grid solves.
+	NextStep float64
+}
+
+// Solver integrates ODEs with fixed Settings. It owns the workspace, so
+// repeated solves of the same dimension allocate nothing. A Solver must not
+// be used by several goroutines at once.
+type Solver struct {
+	set  Settings // resolved: no zero defaults left
+	expo float64  // controller exponent 1/(q+1)
+
+	k             [][]float64 // stage derivatives
+	y, ynew, ytmp []float64   // current state, trial state, stage state
+	times         []float64   // recorded step boundaries
+}
+
+// NewSolver returns a Solver for s, or an error wrapping
+// ErrInvalidSettings that names the offending field.
+func NewSolver(s Settings) (*Solver, error) {
+	set, err := s.resolved()
+	if err != nil {
+		return nil, err
+	}
+	sv := &Solver{set: set, k: make([][]float64, set.Method.Stages())}
+	if set.Method.BErr != nil {
+		sv.expo = set.Method.errExponent()
+	}
+	return sv, nil
+}
+
+// Solve is a convenience for NewSolver(s) followed by Solve. It allocates a
+// new workspace on every call.
+func Solve(dst []float64, f Func, t0, t1 float64, y0 []float64, s Settings) (Result, error) {
+	sv, err := NewSolver(s)
+	if err != nil {
+		return Result{}, err
+	}
+	return sv.Solve(dst, f, t0, t1, y0)
+}
+
+// Solve integrates y' = f(t, y) from y(t0) = y0 to t1 and writes y(t1) into
+// dst. dst and y0 must have the same non-zero length and may alias; t1 < t0
+// integrates backwards.
+//
+// Invalid arguments give errors wrapping ErrInvalidInput (or ErrNonFinite
+// for a non-finite y0) and leave dst untouched. Failures during the
+// integration give a *SolveError; then dst holds the solution at its T, the
+// last accepted time, and the Result counts the work done.
+func (s *Solver) Solve(dst []float64, f Func, t0, t1 float64, y0 []float64) (Result, error) {
+	if err := s.checkInput(dst, f, t0, t1, y0); err != nil {
+		return Result{}, err
+	}
+	s.ensure(len(y0))
+	copy(s.y, y0)
+	s.times = s.times[:0]
+	s.record(t0)
+
+	var res Result
+	var err error
+	switch {
+	case s.set.Grid != nil:
+		err = s.solveGrid(&res, f)
+	case s.set.FixedStep > 0:
+		err = s.solveFixed(&res, f, t0, t1)
+	default:
+		err = s.solveAdaptive(&res, f, t0, t1)
+	}
+	copy(dst, s.y)
+	if s.set.RecordSteps {
+		res.Times = s.times
+	}
+	return res, err
+}
+
+func (s *Solver) checkInput(dst []float64, f Func, t0, t1 float64, y0 []float64) error {
+	switch {
+	case f == nil:
+		return errorf(ErrInvalidInput, "ode: invalid input: nil Func")
+	case len(y0) == 0:
+		return errorf(ErrInvalidInput, "ode: invalid input: empty y0")
+	case len(dst) != len(y0):
+		return errorf(ErrInvalidInput, "ode: invalid input: len(dst) = %d, len(y0) = %d", len(dst), len(y0))
+	case !isFinite(t0) || !isFinite(t1):
+		return errorf(ErrInvalidInput, "ode: invalid input: t0 = %v, t1 = %v: must be finite", t0, t1)
+	case t0 == t1:
+		return errorf(ErrInvalidInput, "ode: invalid input: t0 = t1 = %v", t0)
+	}
+	if g := s.set.Grid; g != nil && (g[0] != t0 || g[len(g)-1] != t1) {
+		return errorf(ErrInvalidInput, "ode: invalid input: t0 = %v, t1 = %v differ from the Grid's ends %v, %v", t0, t1, g[0], g[len(g)-1])
+	}
+	for i, v := range y0 {
+		if !isFinite(v) {
+			return errorf(ErrNonFinite, "ode: non-finite y0[%d] = %v", i, v)
+		}
+	}
+	return nil
+}
+
+// ensure sizes the workspace for dimension n.
+func (s *Solver) ensure(n int) {
+	if len(s.y) == n {
+		return
+	}
+	buf := make([]float64, (len(s.k)+3)*n)
+	for i := range s.k {
+		s.k[i], buf = buf[:n:n], buf[n:]
+	}
+	s.y, s.ynew, s.ytmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n]
+}
+
+func (s *Solver) record(t float64) {
+	if s.set.RecordSteps {
+		s.times = append(s.times, t)
+	}
+}
+
+// solveAdaptive integrates from t0 to t1 with error control.
+func (s *Solver) solveAdaptive(res *Result, f Func, t0, t1 float64) error {
+	dir := math.Copysign(1, t1-t0)
+	span := math.Abs(t1 - t0)
+	var h float64 // size of the next attempt
+	haveK0 := false
+	if s.set.FirstStep > 0 {
+		h = math.Min(s.set.FirstStep, span)
+	} else {
+		var err error
+		if h, err = s.initialStep(res, f, t0, t1); err != nil {
+			return err
+		}
+		haveK0 = true
+	}
+
+	t := t0
+	rejected := false // the previous attempt was rejected
+	for {
+		if res.Accepted+res.Rejected >= s.set.MaxSteps {
+			return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.set.MaxSteps), T: t, H: dir * h}
+		}
+		tNew, last := t1, true
+		if h < math.Abs(t1-t) {
+			if h < minStep(t, span) {
+				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h}
+			}
+			tNew, last = t+dir*h, false
+			if math.Abs(t1-tNew) <= minStep(tNew, span) {
+				tNew, last = t1, true // never leave a sliver before t1
+			}
+		}
+		hs := tNew - t
+
+		errNorm, err := s.attempt(res, f, t, tNew, haveK0, true, true)
+		if err != nil {
+			return err
+		}
+		haveK0 = true // f(t, y) survives a rejection
+		if errNorm > 1 {
+			res.Rejected++
+			rejected = true
+			h = math.Abs(hs) * s.stepFactor(errNorm)
+			continue
+		}
+
+		res.Accepted++
+		factor := s.stepFactor(errNorm)
+		if rejected {
+			factor = math.Min(factor, 1)
+		}
+		rejected = false
+		s.accept(&haveK0)
+		t = tNew
+		s.record(t)
+		h = math.Abs(hs) * factor
+		res.LastStep, res.NextStep = hs, dir*h
+		if last {
+			return nil
+		}
+	}
+}
+
+// solveFixed takes steps of Settings.FixedStep from t0, the last one
+// shortened to land on t1.
+func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
+	dir := math.Copysign(1, t1-t0)
+	h := s.set.FixedStep
+	// Remainders below 1e-12 steps are rounding, not a step of their own.
+	n := math.Max(1, math.Ceil(math.Abs(t1-t0)/h*(1-1e-12)))
+	if !(n <= float64(s.set.MaxSteps)) {
+		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: FixedStep needs %.0f", s.set.MaxSteps, n), T: t0, H: dir * h}
+	}
+	steps := int(n)
+	t := t0
+	haveK0 := false
+	for i := 1; i <= steps; i++ {
+		tNew := t1
+		if i < steps {
+			// From t0 rather than accumulated, so rounding does not drift.
+			tNew = t0 + float64(i)*dir*h
+			if !(dir*(tNew-t) > 0 && dir*(t1-tNew) > 0) {
+				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h}
+			}
+		}
+		if err := s.fixedStep(res, f, t, tNew, &haveK0, i == steps); err != nil {
+			return err
+		}
+		t = tNew
+	}
+	return nil
+}
+
+// solveGrid steps between the consecutive times of Settings.Grid.
+func (s *Solver) solveGrid(res *Result, f Func) error {
+	g := s.set.Grid
+	if len(g)-1 > s.set.MaxSteps {
+		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: Grid has %d steps", s.set.MaxSteps, len(g)-1), T: g[0], H: g[1] - g[0]}
+	}
+	haveK0 := false
+	for i := 1; i < len(g); i++ {
+		if err := s.fixedStep(res, f, g[i-1], g[i], &haveK0, i == len(g)-1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fixedStep takes one step without error control and accepts it.
+func (s *Solver) fixedStep(res *Result, f Func, t, tNew float64, haveK0 *bool, final bool) error {
+	// The final FSAL stage only serves the next step and the error
+	// estimate, so the final step skips it.
+	if _, err := s.attempt(res, f, t, tNew, *haveK0, !final, false); err != nil {
+		return err
+	}
+	res.Accepted++
+	res.LastStep = tNew - t
+	if final && s.set.Method.FSAL {
+		*haveK0 = false
+		s.y, s.ynew = s.ynew, s.y
+	} else {
+		s.accept(haveK0)
+	}
+	s.record(tNew)
+	return nil
+}
+
+// accept makes the trial state current and, for FSAL methods, the last
+// stage the next first stage.
+func (s *Solver) accept(haveK0 *bool) {
+	s.y, s.ynew = s.ynew, s.y
+	if last := len(s.k) - 1; s.set.Method.FSAL {
+		s.k[0], s.k[last] = s.k[last], s.k[0]
+		*haveK0 = true
+	} else {
+		*haveK0 = false
+	}
+}
+
+// attempt takes a trial step from (t, s.y) to tNew into s.ynew. s.k[0] must
+// hold f(t, s.y) if haveK0. FSAL methods evaluate their last stage only if
+// fsal is set. With estimate set (which needs fsal for FSAL methods) it
+// returns the error norm; otherwise 0.
+func (s *Solver) attempt(res *Result, f Func, t, tNew float64, haveK0, fsal, estimate bool) (float64, error) {
+	m := s.set.Method
+	h := tNew - t
+	y, ynew, ytmp, k := s.y, s.ynew, s.ytmp, s.k
+	if !haveK0 {
+		if err := s.eval(res, f, k[0], t, y, t, h); err != nil {
+			return 0, err
+		}
+	}
+	stages := len(k)
+	if m.FSAL {
+		stages-- // evaluated at (tNew, ynew) below
+	}
+	for i := 1; i < stages; i++ {
+		a := m.A[i][:i]
+		for j := range ytmp {
+			var sum float64
+			for l, alj := range a {
+				sum += alj * k[l][j]
+			}
+			ytmp[j] = y[j] + h*sum
+		}
+		if err := s.eval(res, f, k[i], t+m.C[i]*h, ytmp, t, h); err != nil {
+			return 0, err
+		}
+	}
+
+	b := m.B[:stages]
+	for j := range ynew {
+		var sum float64
+		for l, bl := range b {
+			sum += bl * k[l][j]
+		}
+		ynew[j] = y[j] + h*sum
+		if !isFinite(ynew[j]) {
+			return 0, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", j, ynew[j]), T: t, H: h}
+		}
+	}
+	if m.FSAL && fsal {
+		if err := s.eval(res, f, k[len(k)-1], tNew, ynew, t, h); err != nil {
+			return 0, err
+		}
+	}
+	if !estimate || m.BErr == nil {
+		return 0, nil
+	}
+
+	rtol, atol := s.set.RTol, s.set.ATol
+	var acc float64
+	for j := range ynew {
+		var e float64
+		for l, el := range m.BErr {
+			e += el * k[l][j]
+		}
+		sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
+		r := h * e / sc
+		acc += r * r
+	}
+	errNorm := math.Sqrt(acc / float64(len(ynew)))
+	if math.IsNaN(errNorm) {
+		return 0, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: t, H: h}
+	}
+	return errNorm, nil
+}
+
+// eval sets dy = f(tf, yf), counting the call and checking the result;
+// errors report the step (t, h).
+func (s *Solver) eval(res *Result, f Func, dy []float64, tf float64, yf []float64, t, h float64) error {
+	res.NFE++
+	if err := f(dy, tf, yf); err != nil {
+		return &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, T: t, H: h}
+	}
+	for i, v := range dy {
+		if !isFinite(v) {
+			return &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative dy[%d] = %v from f(%v, y)", i, v, tf), T: t, H: h}
+		}
+	}
+	return nil
+}

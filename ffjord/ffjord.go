@@ -24,6 +24,9 @@ type Options struct {
 	T0, T1 float64
 	// Solver configures the ODE solver; its zero value is the tutorial's.
 	Solver ode.Settings
+	// Adjoint configures the backward solve of the adjoint method; nil
+	// means the same settings as Solver.
+	Adjoint *ode.Settings
 	// Trace selects the trace estimator.
 	Trace odefunc.Trace
 	// Source draws the Hutchinson noise; required for the stochastic
@@ -41,7 +44,11 @@ type FFJORD struct {
 	trace  odefunc.Trace
 	rng    *rand.Rand
 	solver *ode.Solver
+	method *ode.Method // the forward solver's tableau, for discrete backprop
 	stats  ode.Result
+
+	adjoint      *ode.Solver
+	adjointStats ode.Result
 
 	// The right-hand sides, made once so that solves allocate no closures.
 	rhs, rhsLogDet ode.Func
@@ -65,7 +72,7 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	case b.t0 == b.t1:
 		return nil, fmt.Errorf("%w: t0 = t1 = %g: the flow would be the identity", ErrInvalidOptions, b.t0)
 	}
-	if err := b.SetSolver(opts.Solver); err != nil {
+	if err := b.SetSolver(opts.Solver, opts.Adjoint); err != nil {
 		return nil, err
 	}
 	if err := b.SetTrace(opts.Trace, opts.Source); err != nil {
@@ -81,13 +88,28 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	return b, nil
 }
 
-// SetSolver replaces the ODE solver's settings.
-func (b *FFJORD) SetSolver(s ode.Settings) error {
+// SetSolver replaces the ODE solver's settings, and those of the adjoint's
+// backward solve (nil: the same as s).
+func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
+	// Recording the step boundaries costs an append per step and lets any
+	// solve be replayed for discrete backprop.
+	s.RecordSteps = true
 	solver, err := ode.NewSolver(s)
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	b.solver = solver
+	if adjoint == nil {
+		adjoint = &s
+	}
+	adj, err := ode.NewSolver(*adjoint)
+	if err != nil {
+		return fmt.Errorf("ffjord: adjoint: %w", err)
+	}
+	b.solver, b.adjoint = solver, adj
+	b.method = s.Method
+	if b.method == nil {
+		b.method = ode.DormandPrince()
+	}
 	return nil
 }
 
@@ -119,6 +141,11 @@ func (b *FFJORD) Dynamics() *odefunc.Dynamics { return b.dyn }
 // Stats returns the statistics of the last solve: evaluations of the
 // dynamics, accepted and rejected steps.
 func (b *FFJORD) Stats() ode.Result { return b.stats }
+
+// BackwardStats returns the statistics of the last backward pass: the
+// adjoint solve, or the replay of a discrete one (NFE then counts the
+// vector–Jacobian products and re-evaluated stages).
+func (b *FFJORD) BackwardStats() ode.Result { return b.adjointStats }
 
 // Forward maps base-side points x (N×D) to the data side.
 func (b *FFJORD) Forward(x *tensor.Dense) (*tensor.Dense, error) {
@@ -177,27 +204,41 @@ func (b *FFJORD) solve(x *tensor.Dense, ta, tb float64, withLogDet bool) (*tenso
 // slice form of Forward and Inverse for callers that hold raw batches.
 func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) ([]float64, []float64, error) {
 	D := b.dyn.Dim()
-	b.n = n
-	f, size := b.rhs, n*D
-	if withLogDet {
-		f, size = b.rhsLogDet, n*(D+1)
-		if b.trace.Stochastic() {
-			if cap(b.eps) < n*D {
-				b.eps = make([]float64, n*D)
-			}
-			b.eps = b.eps[:n*D]
-			b.trace.DrawNoise(b.eps, b.rng)
-		}
-	}
-	y := make([]float64, size) // [z, ℓ], ℓ(ta) = 0
-	copy(y, z)
-	stats, err := b.solver.Solve(y, f, ta, tb, y)
-	b.stats = stats
-	if err != nil {
-		return nil, nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
-	}
 	if !withLogDet {
+		b.n = n
+		y := append([]float64(nil), z[:n*D]...)
+		stats, err := b.solver.Solve(y, b.rhs, ta, tb, y)
+		b.stats = stats
+		if err != nil {
+			return nil, nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
+		}
 		return y, nil, nil
 	}
+	y, err := b.solveLogDet(z, n, ta, tb)
+	if err != nil {
+		return nil, nil, err
+	}
 	return y[: n*D : n*D], y[n*D:], nil
+}
+
+// solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0, drawing fresh
+// Hutchinson noise into b.eps, and returns the end state.
+func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64) ([]float64, error) {
+	D := b.dyn.Dim()
+	b.n = n
+	if b.trace.Stochastic() {
+		if cap(b.eps) < n*D {
+			b.eps = make([]float64, n*D)
+		}
+		b.eps = b.eps[:n*D]
+		b.trace.DrawNoise(b.eps, b.rng)
+	}
+	y := make([]float64, n*(D+1))
+	copy(y, z[:n*D])
+	stats, err := b.solver.Solve(y, b.rhsLogDet, ta, tb, y)
+	b.stats = stats
+	if err != nil {
+		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
+	}
+	return y, nil
 }

@@ -1,0 +1,263 @@
+package ffjord
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+)
+
+// GradientMode selects how the gradient of a loss through a solve is taken.
+type GradientMode int
+
+const (
+	// Adjoint solves the adjoint ODE backwards (Chen et al., 2018), as TFP
+	// does: memory independent of the number of steps, gradient accurate to
+	// the solver's tolerance.
+	Adjoint GradientMode = iota
+	// Discrete backpropagates through the accepted steps of the forward
+	// solve: the exact gradient of the computed loss, at the cost of
+	// storing every stage.
+	Discrete
+)
+
+// String returns "adjoint" or "discrete".
+func (m GradientMode) String() string {
+	switch m {
+	case Adjoint:
+		return "adjoint"
+	case Discrete:
+		return "discrete"
+	}
+	return fmt.Sprintf("GradientMode(%d)", int(m))
+}
+
+// ParseGradientMode returns the mode named s ("adjoint" or "discrete").
+func ParseGradientMode(s string) (GradientMode, error) {
+	switch s {
+	case "adjoint":
+		return Adjoint, nil
+	case "discrete":
+		return Discrete, nil
+	}
+	return 0, fmt.Errorf("%w: unknown gradient mode %q (want adjoint or discrete)", ErrInvalidOptions, s)
+}
+
+// Tape is what a backward pass needs from a solve of [z, ℓ] from Ta to Tb.
+type Tape struct {
+	mode   GradientMode
+	n      int
+	ta, tb float64
+	start  []float64 // [z, ℓ] at ta
+	end    []float64 // [z, ℓ] at tb
+	eps    []float64 // Hutchinson noise of the solve
+	grid   []float64 // accepted step boundaries, for Discrete
+}
+
+// SolveTaped is SolveRows with the log-det that also records a Tape for
+// Backward. The returned slices are the caller's.
+func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, mode GradientMode) (out, ld []float64, tape *Tape, err error) {
+	if mode != Adjoint && mode != Discrete {
+		return nil, nil, nil, fmt.Errorf("%w: unknown gradient mode %v", ErrInvalidOptions, mode)
+	}
+	D := b.dyn.Dim()
+	tape = &Tape{mode: mode, n: n, ta: ta, tb: tb}
+	tape.start = make([]float64, n*(D+1))
+	copy(tape.start, z)
+	y, err := b.solveLogDet(z, n, ta, tb)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tape.end = y
+	if b.trace.Stochastic() {
+		tape.eps = append([]float64(nil), b.eps...)
+	}
+	if mode == Discrete {
+		tape.grid = append([]float64(nil), b.stats.Times...)
+	}
+	out = append([]float64(nil), y[:n*D]...)
+	ld = append([]float64(nil), y[n*D:]...)
+	return out, ld, tape, nil
+}
+
+// Backward takes the cotangents of a taped solve's outputs, az = ∂L/∂z(tb)
+// (n×D) and cl = ∂L/∂ℓ(tb) (length n), returns ∂L/∂z(ta) and adds ∂L/∂θ to
+// grads (one slice per Model parameter, shaped like it).
+func (b *FFJORD) Backward(tape *Tape, az, cl []float64, grads [][]float64) ([]float64, error) {
+	if tape == nil {
+		return nil, errors.New("ffjord: Backward needs the Tape of a SolveTaped")
+	}
+	D, n := b.dyn.Dim(), tape.n
+	params := b.dyn.Model().Params()
+	switch {
+	case len(az) != n*D || len(cl) != n:
+		return nil, fmt.Errorf("ffjord: Backward: cotangents of length %d and %d, want %d and %d", len(az), len(cl), n*D, n)
+	case len(grads) != len(params):
+		return nil, fmt.Errorf("ffjord: Backward: %d gradient slices for %d parameters", len(grads), len(params))
+	}
+	for i, p := range params {
+		if len(grads[i]) != p.Shape().TotalSize() {
+			return nil, fmt.Errorf("ffjord: Backward: gradient %d has length %d, want %d", i, len(grads[i]), p.Shape().TotalSize())
+		}
+	}
+	if tape.mode == Discrete {
+		return b.backwardDiscrete(tape, az, cl, grads)
+	}
+	return b.backwardAdjoint(tape, az, cl, grads)
+}
+
+// backwardAdjoint solves, from tb back to ta, the augmented ODE
+//
+//	dz/dt = f,  da/dt = −(aᵀ ∂f/∂z + c ∂tr/∂z),  dg/dt = −(aᵀ ∂f/∂θ + c ∂tr/∂θ)
+//
+// with a(tb) = az, g(tb) = 0 and c = cl constant (ℓ appears in no
+// right-hand side); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
+func (b *FFJORD) backwardAdjoint(tape *Tape, az, cl []float64, grads [][]float64) ([]float64, error) {
+	D, n := b.dyn.Dim(), tape.n
+	nd := n * D
+	total := 0
+	for _, g := range grads {
+		total += len(g)
+	}
+	w := make([]float64, 2*nd+total) // [z, a, g]
+	copy(w, tape.end[:nd])
+	copy(w[nd:], az)
+	gp := make([][]float64, len(grads)) // views into dw, set per call
+	f := func(dw []float64, t float64, w []float64) error {
+		off := 2 * nd
+		for i, g := range grads {
+			gp[i] = dw[off : off+len(g)]
+			off += len(g)
+		}
+		if err := b.dyn.VJP(dw[:nd], dw[nd:2*nd], gp, t, w[:nd], w[nd:2*nd], cl, b.trace, tape.eps); err != nil {
+			return err
+		}
+		for i := nd; i < len(dw); i++ {
+			dw[i] = -dw[i]
+		}
+		return nil
+	}
+	stats, err := b.adjoint.Solve(w, f, tape.tb, tape.ta, w)
+	b.adjointStats = stats
+	if err != nil {
+		return nil, fmt.Errorf("ffjord: adjoint solve from t=%g to t=%g: %w", tape.tb, tape.ta, err)
+	}
+	off := 2 * nd
+	for _, g := range grads {
+		for j := range g {
+			g[j] += w[off+j]
+		}
+		off += len(g)
+	}
+	return w[nd : 2*nd : 2*nd], nil
+}
+
+// backwardDiscrete replays the taped steps with the solver's tableau, keeping
+// every stage state Y_i, then runs reverse mode through them:
+//
+//	k_i = g(t + c_i h, Y_i),  Y_i = y + h Σ_j a_ij k_j,  y' = y + h Σ_i b_i k_i,
+//
+// so k̄_i = h b_i ȳ' + Σ_{j>i} h a_ji Ȳ_j, Ȳ_i = k̄_iᵀ ∂g/∂Y_i, ȳ = ȳ' + Σ_i Ȳ_i,
+// with g = [f, tr] and the same noise as the forward solve.
+func (b *FFJORD) backwardDiscrete(tape *Tape, az, cl []float64, grads [][]float64) ([]float64, error) {
+	D, n := b.dyn.Dim(), tape.n
+	nd, size := n*D, n*(D+1)
+	m := b.method
+	s := m.Stages()
+	// A stage is needed if the solution uses it, directly or through a
+	// needed later stage; Dormand–Prince's FSAL stage is not.
+	needed := make([]bool, s)
+	for i := s - 1; i >= 0; i-- {
+		needed[i] = m.B[i] != 0
+		for j := i + 1; j < s; j++ {
+			if needed[j] && i < len(m.A[j]) && m.A[j][i] != 0 {
+				needed[i] = true
+			}
+		}
+	}
+	steps := len(tape.grid) - 1
+	if steps < 1 {
+		return nil, errors.New("ffjord: Backward: the tape recorded no steps")
+	}
+	stages := make([][][]float64, steps) // stages[step][i] = Y_i
+	k := make([][]float64, s)
+	for i := range k {
+		k[i] = make([]float64, size)
+	}
+	nfe := 0
+	y := append([]float64(nil), tape.start...)
+	for st := range steps {
+		t, h := tape.grid[st], tape.grid[st+1]-tape.grid[st]
+		stages[st] = make([][]float64, s)
+		for i := range s {
+			if !needed[i] {
+				continue
+			}
+			yi := append([]float64(nil), y...)
+			for j, a := range m.A[i] {
+				if a != 0 {
+					axpy(yi, h*a, k[j])
+				}
+			}
+			stages[st][i] = yi
+			if err := b.dyn.FTrace(k[i][:nd], k[i][nd:], t+m.C[i]*h, yi[:nd], b.trace, tape.eps); err != nil {
+				return nil, err
+			}
+			nfe++
+		}
+		for i := range s {
+			if needed[i] && m.B[i] != 0 {
+				axpy(y, h*m.B[i], k[i])
+			}
+		}
+	}
+
+	// Reverse sweep; ȳ = [∂L/∂z, ∂L/∂ℓ].
+	ybar := make([]float64, size)
+	copy(ybar, az)
+	copy(ybar[nd:], cl)
+	kbar := k // the stage buffers now hold cotangents
+	f := make([]float64, nd)
+	gz := make([]float64, nd)
+	gp := make([][]float64, len(grads))
+	for i, g := range grads {
+		gp[i] = make([]float64, len(g))
+	}
+	for st := steps - 1; st >= 0; st-- {
+		t, h := tape.grid[st], tape.grid[st+1]-tape.grid[st]
+		for i := range s {
+			clear(kbar[i])
+			if needed[i] {
+				axpy(kbar[i], h*m.B[i], ybar)
+			}
+		}
+		for i := s - 1; i >= 0; i-- {
+			if !needed[i] {
+				continue
+			}
+			yi := stages[st][i]
+			if err := b.dyn.VJP(f, gz, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], kbar[i][nd:], b.trace, tape.eps); err != nil {
+				return nil, err
+			}
+			nfe++
+			axpy(ybar[:nd], 1, gz) // Ȳ_i has no ℓ part: g does not read ℓ
+			for j, a := range m.A[i] {
+				if a != 0 {
+					axpy(kbar[j][:nd], h*a, gz)
+				}
+			}
+			for p, g := range grads {
+				axpy(g, 1, gp[p])
+			}
+		}
+	}
+	b.adjointStats = ode.Result{NFE: nfe, Accepted: steps}
+	return ybar[:nd:nd], nil
+}
+
+// axpy adds alpha·x to y.
+func axpy(y []float64, alpha float64, x []float64) {
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}

@@ -1,0 +1,175 @@
+package ffjord
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// gradCase is a block, a batch and the linear loss L = Σ w⊙z(tb) + Σ v⊙ℓ(tb)
+// of an inverse solve, whose cotangents are simply w and v.
+type gradCase struct {
+	block *FFJORD
+	x     []float64
+	w, v  []float64
+	n     int
+}
+
+func newGradCase(t *testing.T, opts Options) gradCase {
+	net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(31, 32))
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(33, 34))
+	for _, p := range net.Params() {
+		for i := range p.Float64s() {
+			p.Float64s()[i] += 0.3 * r.NormFloat64()
+		}
+	}
+	b, err := New(net, opts)
+	require.NoError(t, err)
+	const n = 6
+	c := gradCase{block: b, n: n, x: make([]float64, 2*n), w: make([]float64, 2*n), v: make([]float64, n)}
+	for i := range c.x {
+		c.x[i], c.w[i] = r.NormFloat64(), r.NormFloat64()
+	}
+	for i := range c.v {
+		c.v[i] = r.NormFloat64()
+	}
+	return c
+}
+
+// loss solves with b and evaluates the linear loss.
+func (c gradCase) loss(t *testing.T, b *FFJORD) float64 {
+	z, ld, err := b.SolveRows(c.x, c.n, 1, 0, true)
+	require.NoError(t, err)
+	var l float64
+	for i := range z {
+		l += c.w[i] * z[i]
+	}
+	for i := range ld {
+		l += c.v[i] * ld[i]
+	}
+	return l
+}
+
+// gradients returns ∂L/∂x and ∂L/∂θ by the given mode, and the tape.
+func (c gradCase) gradients(t *testing.T, mode GradientMode) ([]float64, [][]float64, *Tape) {
+	_, _, tape, err := c.block.SolveTaped(c.x, c.n, 1, 0, mode)
+	require.NoError(t, err)
+	params := c.block.Dynamics().Model().Params()
+	grads := make([][]float64, len(params))
+	for i, p := range params {
+		grads[i] = make([]float64, p.Shape().TotalSize())
+	}
+	gx, err := c.block.Backward(tape, c.w, c.v, grads)
+	require.NoError(t, err)
+	return gx, grads, tape
+}
+
+// finiteDifferences returns central differences of c.loss(b) in x and θ.
+func (c gradCase) finiteDifferences(t *testing.T, b *FFJORD, h float64) ([]float64, [][]float64) {
+	d := func(v []float64, i int) float64 {
+		old := v[i]
+		v[i] = old + h
+		lp := c.loss(t, b)
+		v[i] = old - h
+		lm := c.loss(t, b)
+		v[i] = old
+		return (lp - lm) / (2 * h)
+	}
+	gx := make([]float64, len(c.x))
+	for i := range c.x {
+		gx[i] = d(c.x, i)
+	}
+	var gp [][]float64
+	for _, p := range b.Dynamics().Model().Params() {
+		g := make([]float64, p.Shape().TotalSize())
+		for i := range g {
+			g[i] = d(p.Float64s(), i)
+		}
+		gp = append(gp, g)
+	}
+	return gx, gp
+}
+
+// relErr is max|a−b| / max(max|b|, 1e-3).
+func relErr(a, b []float64) float64 {
+	var diff, scale float64
+	for i := range a {
+		diff = max(diff, math.Abs(a[i]-b[i]))
+		scale = max(scale, math.Abs(b[i]))
+	}
+	return diff / max(scale, 1e-3)
+}
+
+func TestDiscreteGradientIsExactForTheGrid(t *testing.T) {
+	for _, tr := range []odefunc.Trace{odefunc.ExactTrace, odefunc.HutchinsonRademacher} {
+		c := newGradCase(t, Options{Trace: tr, Source: rand.NewPCG(1, 2)})
+		gx, gp, tape := c.gradients(t, Discrete)
+		require.Greater(t, len(tape.grid), 2)
+
+		// The same model, stepping on the recorded grid and with the
+		// recorded noise, computes the same loss as a smooth function of θ.
+		replay, err := New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Grid: tape.grid}, Trace: tr, Source: fixedNoise(tape.eps)})
+		require.NoError(t, err)
+		fx, fp := c.finiteDifferences(t, replay, 1e-6)
+		assert.Less(t, relErr(gx, fx), 1e-6, "%v ∂L/∂x", tr)
+		for i := range gp {
+			assert.Less(t, relErr(gp[i], fp[i]), 1e-6, "%v ∂L/∂θ%d", tr, i)
+		}
+	}
+}
+
+func TestAdjointGradientConvergesToFiniteDifferences(t *testing.T) {
+	ref := newGradCase(t, Options{Solver: ode.Settings{RTol: 1e-11, ATol: 1e-11}})
+	fx, fp := ref.finiteDifferences(t, ref.block, 1e-5)
+	prev := math.Inf(1)
+	for _, tol := range []float64{1e-4, 1e-7, 1e-10} {
+		s := ode.Settings{RTol: tol, ATol: tol}
+		c := newGradCase(t, Options{Solver: s})
+		gx, gp, _ := c.gradients(t, Adjoint)
+		worst := relErr(gx, fx)
+		for i := range gp {
+			worst = max(worst, relErr(gp[i], fp[i]))
+		}
+		t.Logf("tol %g: worst relative error %.2g", tol, worst)
+		assert.Less(t, worst, 100*tol+1e-7)
+		assert.LessOrEqual(t, worst, prev*1.0001)
+		prev = worst
+	}
+}
+
+func TestAdjointAgreesWithDiscrete(t *testing.T) {
+	s := ode.Settings{RTol: 1e-9, ATol: 1e-9}
+	c := newGradCase(t, Options{Solver: s})
+	ax, ap, _ := c.gradients(t, Adjoint)
+	dx, dp, _ := c.gradients(t, Discrete)
+	assert.Less(t, relErr(ax, dx), 1e-6)
+	for i := range ap {
+		assert.Less(t, relErr(ap[i], dp[i]), 1e-6)
+	}
+}
+
+// fixedNoise is a rand.Source whose Hutchinson draws reproduce eps: it
+// replays the Rademacher signs' low bits.
+func fixedNoise(eps []float64) rand.Source {
+	return &replaySource{eps: eps}
+}
+
+type replaySource struct {
+	eps []float64
+	i   int
+}
+
+func (r *replaySource) Uint64() uint64 {
+	v := r.eps[r.i%len(r.eps)]
+	r.i++
+	if v > 0 {
+		return 1
+	}
+	return 0
+}

@@ -113,13 +113,14 @@ func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
 	return nil
 }
 
-// SetTrace replaces the trace estimator; src draws Hutchinson noise and may
-// be nil for the exact trace.
+// SetTrace replaces the trace estimator. src, if not nil, replaces the
+// generator of the Hutchinson noise; it may be nil for the exact trace or to
+// keep the current generator.
 func (b *FFJORD) SetTrace(tr odefunc.Trace, src rand.Source) error {
 	switch {
 	case !tr.Valid():
 		return fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidOptions, tr)
-	case tr.Stochastic() && src == nil:
+	case tr.Stochastic() && src == nil && b.rng == nil:
 		return fmt.Errorf("%w: the %v trace needs a random Source", ErrInvalidOptions, tr)
 	}
 	b.trace = tr

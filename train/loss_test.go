@@ -1,0 +1,89 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func smallFlow(t *testing.T, s Settings) *Flow {
+	t.Helper()
+	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{5}}, s, rand.NewPCG(41, 42))
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, p := range f.Params() {
+		for i := range p.Float64s() {
+			p.Float64s()[i] += 0.2 * r.NormFloat64()
+		}
+	}
+	return f
+}
+
+func testBatch(n int) []float64 {
+	r := rand.New(rand.NewPCG(45, 46))
+	x := make([]float64, 2*n)
+	for i := range x {
+		x[i] = r.NormFloat64()
+	}
+	return x
+}
+
+func TestLossIsMeanNLL(t *testing.T) {
+	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-9, ATol: 1e-9}})
+	x := testBatch(7)
+	loss, _, err := f.LossAndGrad(x, 7, ffjord.Adjoint, f.NewGrads())
+	require.NoError(t, err)
+	lp, err := f.LogProb(batch.New(7, 2, x))
+	require.NoError(t, err)
+	var want float64
+	for _, v := range lp {
+		want -= v / 7
+	}
+	assert.InDelta(t, want, loss, 1e-9)
+}
+
+func TestFlowGradientMatchesFiniteDifferences(t *testing.T) {
+	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	const n = 5
+	x := testBatch(n)
+	adj := f.NewGrads()
+	_, _, err := f.LossAndGrad(x, n, ffjord.Adjoint, adj)
+	require.NoError(t, err)
+	disc := f.NewGrads()
+	_, _, err = f.LossAndGrad(x, n, ffjord.Discrete, disc)
+	require.NoError(t, err)
+
+	loss := func() float64 {
+		lp, err := f.LogProb(batch.New(n, 2, x))
+		require.NoError(t, err)
+		var l float64
+		for _, v := range lp {
+			l -= v / n
+		}
+		return l
+	}
+	const h = 1e-5
+	var worstAdj, worstDisc float64
+	for k, p := range f.Params() {
+		for i := range p.Float64s() {
+			old := p.Float64s()[i]
+			p.Float64s()[i] = old + h
+			lp := loss()
+			p.Float64s()[i] = old - h
+			lm := loss()
+			p.Float64s()[i] = old
+			fd := (lp - lm) / (2 * h)
+			worstAdj = max(worstAdj, math.Abs(adj[k][i]-fd))
+			worstDisc = max(worstDisc, math.Abs(disc[k][i]-fd))
+		}
+	}
+	t.Logf("worst |gradient − central difference|: adjoint %.2g, discrete %.2g", worstAdj, worstDisc)
+	assert.Less(t, worstAdj, 1e-7)
+	assert.Less(t, worstDisc, 1e-7)
+}

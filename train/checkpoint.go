@@ -1,0 +1,449 @@
+package train
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+)
+
+// ErrCheckpoint is returned for a checkpoint file that cannot be loaded: not
+// a checkpoint, an unknown version, a failed checksum, or a model whose
+// shapes or values are not consistent.
+var ErrCheckpoint = errors.New("train: bad checkpoint")
+
+// CheckpointFormat and CheckpointVersion identify the file format.
+const (
+	CheckpointFormat  = "ffjord-go checkpoint"
+	CheckpointVersion = 1
+)
+
+// The checkpoint file, version 1, is JSON:
+//
+//	{"format": "ffjord-go checkpoint", "version": 1,
+//	 "sha256": "<hex SHA-256 of content in compact form: no whitespace between tokens>",
+//	 "content": {
+//	   "model": {"dim": D, "t0": 0, "t1": 1, "time_input": "broadcast"|"single",
+//	             "base": {"mean": [D], "std": [D]},
+//	             "blocks": [{"type": "mlp", "activation": "tanh"|"softplus",
+//	                         "layers": [{"W": [[in×out]], "b": [out]}, …]}, …]},
+//	   "settings": {"solver": S, "adjoint": S|null, "trace": "exact"|…},
+//	   "training": null | {"epoch": E, "adam": {"lr": …, "step": …, "m": […], "v": […]},
+//	                       "shuffle": "<hex PCG state>", "history": [EpochStats…]}}}
+//
+// with S = {"method": "dopri5"|"rk4"|"euler", "rtol", "atol", "first_step",
+// "max_steps", "fixed_step"}. Layers use the row-vector convention
+// h_out = h_in·W + b, tanh (or softplus) after every layer but the last; block
+// 0 is applied first when sampling; the first layer's input is [t, …, t, z]
+// (t repeated D times, or once for "single"). Any JSON reader can load it.
+type checkpointFile struct {
+	Format  string          `json:"format"`
+	Version int             `json:"version"`
+	SHA256  string          `json:"sha256"`
+	Content json.RawMessage `json:"content"`
+}
+
+type checkpointContent struct {
+	Model    modelJSON     `json:"model"`
+	Settings settingsJSON  `json:"settings"`
+	Training *trainingJSON `json:"training"`
+}
+
+type modelJSON struct {
+	Dim       int         `json:"dim"`
+	T0        float64     `json:"t0"`
+	T1        float64     `json:"t1"`
+	TimeInput string      `json:"time_input"`
+	Base      baseJSON    `json:"base"`
+	Blocks    []blockJSON `json:"blocks"`
+}
+
+type baseJSON struct {
+	Mean []float64 `json:"mean"`
+	Std  []float64 `json:"std"`
+}
+
+type blockJSON struct {
+	Type       string      `json:"type"`
+	Activation string      `json:"activation"`
+	Layers     []layerJSON `json:"layers"`
+}
+
+type layerJSON struct {
+	W [][]float64 `json:"W"`
+	B []float64   `json:"b"`
+}
+
+type settingsJSON struct {
+	Solver  solverJSON  `json:"solver"`
+	Adjoint *solverJSON `json:"adjoint"`
+	Trace   string      `json:"trace"`
+}
+
+type solverJSON struct {
+	Method    string  `json:"method"`
+	RTol      float64 `json:"rtol"`
+	ATol      float64 `json:"atol"`
+	FirstStep float64 `json:"first_step"`
+	MaxSteps  int     `json:"max_steps"`
+	FixedStep float64 `json:"fixed_step"`
+}
+
+type trainingJSON struct {
+	Epoch   int          `json:"epoch"`
+	LR      float64      `json:"lr"`
+	Adam    AdamState    `json:"adam"`
+	Shuffle string       `json:"shuffle"`
+	History []EpochStats `json:"history"`
+}
+
+// Checkpoint is a loaded checkpoint: the model and how to evaluate it, and,
+// if it was saved by a Trainer, the state to resume training from.
+type Checkpoint struct {
+	Flow     *Flow
+	Training *TrainingState // nil for a model saved without training state
+}
+
+// TrainingState is what a Trainer needs to continue exactly where it stopped.
+type TrainingState struct {
+	Epoch   int // epochs completed
+	LR      float64
+	Adam    AdamState
+	Shuffle []byte // the shuffling generator's state (rand.PCG binary form)
+	History []EpochStats
+}
+
+// SaveFlow writes f to path as a checkpoint without training state.
+func SaveFlow(path string, f *Flow) error { return saveCheckpoint(path, f, nil) }
+
+func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
+	content := checkpointContent{Model: modelOf(f), Settings: settingsOf(f.settings)}
+	if ts != nil {
+		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), History: ts.History}
+	}
+	raw, err := json.Marshal(content) // compact, as the checksum wants
+	if err != nil {
+		return fmt.Errorf("train: encoding checkpoint: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	out, err := json.MarshalIndent(checkpointFile{Format: CheckpointFormat, Version: CheckpointVersion, SHA256: hex.EncodeToString(sum[:]), Content: raw}, "", " ")
+	if err != nil {
+		return fmt.Errorf("train: encoding checkpoint: %w", err)
+	}
+	return writeAtomic(path, out)
+}
+
+// writeAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path, so that path always holds either its old contents
+// or all of data.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("train: saving checkpoint: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("train: saving checkpoint: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("train: saving checkpoint: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("train: saving checkpoint: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("train: saving checkpoint: %w", err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync() // make the rename durable; not every filesystem supports it
+		d.Close()
+	}
+	return nil
+}
+
+func modelOf(f *Flow) modelJSON {
+	cfg := f.Config
+	m := modelJSON{Dim: cfg.Dim, T0: cfg.T0, T1: cfg.T1, TimeInput: "broadcast", Base: baseJSON{Mean: cfg.BaseMean, Std: cfg.BaseStd}}
+	if cfg.SingleTime {
+		m.TimeInput = "single"
+	}
+	for _, net := range f.Nets {
+		blk := blockJSON{Type: "mlp", Activation: cfg.Activation.String()}
+		for _, l := range net.Layers() {
+			lin, ok := l.(*odefunc.Linear)
+			if !ok {
+				continue
+			}
+			w := lin.W.Float64s()
+			layer := layerJSON{B: append([]float64(nil), lin.B.Float64s()...)}
+			for i := range lin.In() {
+				layer.W = append(layer.W, append([]float64(nil), w[i*lin.Out():(i+1)*lin.Out()]...))
+			}
+			blk.Layers = append(blk.Layers, layer)
+		}
+		m.Blocks = append(m.Blocks, blk)
+	}
+	return m
+}
+
+func settingsOf(s Settings) settingsJSON {
+	out := settingsJSON{Solver: solverOf(s.Solver), Trace: s.Trace.String()}
+	if s.Adjoint != nil {
+		a := solverOf(*s.Adjoint)
+		out.Adjoint = &a
+	}
+	return out
+}
+
+func solverOf(s ode.Settings) solverJSON {
+	name := "dopri5"
+	if s.Method != nil {
+		name = methodNames[s.Method.Name]
+	}
+	return solverJSON{Method: name, RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep, MaxSteps: s.MaxSteps, FixedStep: s.FixedStep}
+}
+
+var methodNames = map[string]string{"DormandPrince": "dopri5", "RK4": "rk4", "Euler": "euler"}
+
+// ParseMethod returns the ODE method named "dopri5", "rk4" or "euler".
+func ParseMethod(name string) (*ode.Method, error) {
+	switch name {
+	case "dopri5", "":
+		return ode.DormandPrince(), nil
+	case "rk4":
+		return ode.RK4(), nil
+	case "euler":
+		return ode.Euler(), nil
+	}
+	return nil, fmt.Errorf("%w: unknown ODE method %q (want dopri5, rk4 or euler)", ErrInvalidConfig, name)
+}
+
+// Load reads a checkpoint, checks everything in it and returns the model
+// with its saved settings (and training state, if any). Errors wrap
+// ErrCheckpoint and say what is wrong.
+func Load(path string) (*Checkpoint, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
+	}
+	return decodeCheckpoint(data)
+}
+
+func bad(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCheckpoint, fmt.Sprintf(format, args...))
+}
+
+func decodeCheckpoint(data []byte) (*Checkpoint, error) {
+	var file checkpointFile
+	if err := json.Unmarshal(data, &file); err != nil {
+		return nil, bad("not valid JSON (truncated or corrupted?): %v", err)
+	}
+	if file.Format != CheckpointFormat {
+		return nil, bad("format is %q, want %q", file.Format, CheckpointFormat)
+	}
+	if file.Version != CheckpointVersion {
+		return nil, bad("version %d is not supported (this library reads version %d)", file.Version, CheckpointVersion)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, file.Content); err != nil {
+		return nil, bad("content: %v", err)
+	}
+	sum := sha256.Sum256(compact.Bytes())
+	if want, err := hex.DecodeString(file.SHA256); err != nil || !bytes.Equal(want, sum[:]) {
+		return nil, bad("checksum mismatch: the content was modified or corrupted")
+	}
+	var c checkpointContent
+	dec := json.NewDecoder(bytes.NewReader(file.Content))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, bad("content: %v", err)
+	}
+	cfg, nets, err := c.Model.decode()
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.Settings.decode()
+	if err != nil {
+		return nil, err
+	}
+	// The random streams of a loaded model are seeded from its weights'
+	// checksum, so loading the same file twice gives the same samples.
+	src := rand.NewPCG(beUint64(sum[:8]), beUint64(sum[8:16]))
+	f, err := assemble(cfg, nets, s, src)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	ck := &Checkpoint{Flow: f}
+	if tj := c.Training; tj != nil {
+		shuffle, err := hex.DecodeString(tj.Shuffle)
+		if err != nil {
+			return nil, bad("training.shuffle is not hex: %v", err)
+		}
+		if tj.Epoch < 0 || !(tj.LR > 0) {
+			return nil, bad("training has epoch %d and learning rate %g", tj.Epoch, tj.LR)
+		}
+		ck.Training = &TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: tj.Adam, Shuffle: shuffle, History: tj.History}
+	}
+	return ck, nil
+}
+
+func beUint64(b []byte) uint64 {
+	var v uint64
+	for _, x := range b {
+		v = v<<8 | uint64(x)
+	}
+	return v
+}
+
+func finite(vs []float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// decode checks the model section and builds its networks.
+func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, error) {
+	cfg := FlowConfig{Dim: m.Dim, T0: m.T0, T1: m.T1, BaseMean: m.Base.Mean, BaseStd: m.Base.Std}
+	switch {
+	case m.Dim <= 0:
+		return cfg, nil, bad("model.dim = %d, want ≥ 1", m.Dim)
+	case len(m.Base.Mean) != m.Dim || len(m.Base.Std) != m.Dim:
+		return cfg, nil, bad("model.base has %d means and %d stds, want %d each", len(m.Base.Mean), len(m.Base.Std), m.Dim)
+	case !finite(m.Base.Mean) || !finite(m.Base.Std):
+		return cfg, nil, bad("model.base holds a non-finite value")
+	case len(m.Blocks) == 0:
+		return cfg, nil, bad("model.blocks is empty")
+	case m.T0 == m.T1 || !finite([]float64{m.T0, m.T1}):
+		return cfg, nil, bad("model.t0 = %g and t1 = %g, want finite and different", m.T0, m.T1)
+	}
+	for i, s := range m.Base.Std {
+		if !(s > 0) {
+			return cfg, nil, bad("model.base.std[%d] = %g, want > 0", i, s)
+		}
+	}
+	switch m.TimeInput {
+	case "broadcast":
+	case "single":
+		cfg.SingleTime = true
+	default:
+		return cfg, nil, bad("model.time_input = %q, want broadcast or single", m.TimeInput)
+	}
+	cfg.Blocks = len(m.Blocks)
+	nets := make([]*odefunc.Network, len(m.Blocks))
+	for k, blk := range m.Blocks {
+		where := fmt.Sprintf("model.blocks[%d]", k)
+		if blk.Type != "mlp" {
+			return cfg, nil, bad("%s.type = %q, want mlp", where, blk.Type)
+		}
+		act, err := odefunc.ParseActivation(blk.Activation)
+		if err != nil {
+			return cfg, nil, bad("%s.activation: %v", where, err)
+		}
+		if k > 0 && act != cfg.Activation {
+			return cfg, nil, bad("%s.activation = %s differs from block 0's %s", where, act, cfg.Activation)
+		}
+		cfg.Activation = act
+		if len(blk.Layers) == 0 {
+			return cfg, nil, bad("%s has no layers", where)
+		}
+		var hidden []int
+		for i, l := range blk.Layers[:len(blk.Layers)-1] {
+			if len(l.B) == 0 {
+				return cfg, nil, bad("%s.layers[%d].b is empty", where, i)
+			}
+			hidden = append(hidden, len(l.B))
+		}
+		if k > 0 && fmt.Sprint(hidden) != fmt.Sprint(cfg.Hidden) {
+			return cfg, nil, bad("%s has hidden widths %v, block 0 has %v", where, hidden, cfg.Hidden)
+		}
+		cfg.Hidden = hidden
+		if hidden == nil {
+			cfg.Hidden = []int{}
+		}
+		net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: m.Dim, Hidden: cfg.Hidden, Activation: act, SingleTime: cfg.SingleTime}, rand.NewPCG(0, 0))
+		if err != nil {
+			return cfg, nil, bad("%s: %v", where, err)
+		}
+		li := 0
+		for _, l := range net.Layers() {
+			lin, ok := l.(*odefunc.Linear)
+			if !ok {
+				continue
+			}
+			src := blk.Layers[li]
+			lw := fmt.Sprintf("%s.layers[%d]", where, li)
+			if len(src.W) != lin.In() {
+				return cfg, nil, bad("%s.W has %d rows, want %d", lw, len(src.W), lin.In())
+			}
+			if len(src.B) != lin.Out() {
+				return cfg, nil, bad("%s.b has %d values, want %d", lw, len(src.B), lin.Out())
+			}
+			w := lin.W.Float64s()
+			for i, row := range src.W {
+				if len(row) != lin.Out() {
+					return cfg, nil, bad("%s.W row %d has %d values, want %d", lw, i, len(row), lin.Out())
+				}
+				if !finite(row) {
+					return cfg, nil, bad("%s.W row %d holds a non-finite value", lw, i)
+				}
+				copy(w[i*lin.Out():], row)
+			}
+			if !finite(src.B) {
+				return cfg, nil, bad("%s.b holds a non-finite value", lw)
+			}
+			copy(lin.B.Float64s(), src.B)
+			li++
+		}
+		nets[k] = net
+	}
+	return cfg, nets, nil
+}
+
+func (s settingsJSON) decode() (Settings, error) {
+	var out Settings
+	var err error
+	if out.Solver, err = s.Solver.decode("settings.solver"); err != nil {
+		return out, err
+	}
+	if s.Adjoint != nil {
+		a, err := s.Adjoint.decode("settings.adjoint")
+		if err != nil {
+			return out, err
+		}
+		out.Adjoint = &a
+	}
+	if out.Trace, err = odefunc.ParseTrace(s.Trace); err != nil {
+		return out, bad("settings.trace: %v", err)
+	}
+	return out, nil
+}
+
+func (s solverJSON) decode(where string) (ode.Settings, error) {
+	m, err := ParseMethod(s.Method)
+	if err != nil {
+		return ode.Settings{}, bad("%s.method: %v", where, err)
+	}
+	out := ode.Settings{Method: m, RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep, MaxSteps: s.MaxSteps, FixedStep: s.FixedStep}
+	if _, err := ode.NewSolver(out); err != nil {
+		return out, bad("%s: %v", where, err)
+	}
+	return out, nil
+}

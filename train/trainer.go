@@ -1,0 +1,230 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"gorgonia.org/tensor"
+)
+
+// ErrDiverged is returned when the loss of a batch is NaN or infinite.
+var ErrDiverged = errors.New("train: loss is not finite")
+
+// Options configures a Trainer. The zero value, with Seed set as wanted, is
+// the tutorial's: 40 epochs, batches of 256, Adam with learning rate 1e-2,
+// adjoint gradients.
+type Options struct {
+	Epochs       int      // 0 means 40
+	BatchSize    int      // 0 means 256
+	LearningRate float64  // 0 means 1e-2
+	Schedule     Schedule // nil means Constant
+	ClipNorm     float64  // > 0: scale each gradient down to at most this L2 norm
+	Gradient     ffjord.GradientMode
+	Seed         uint64                 // seeds the shuffling of the data
+	Progress     io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
+	OnEpoch      func(EpochStats) error // called after each epoch; an error stops training
+	// Checkpoint, if set, is the path the model and training state are
+	// saved to after every epoch (atomically; a failed epoch never
+	// overwrites it).
+	Checkpoint string
+}
+
+// EpochStats summarise one epoch.
+type EpochStats struct {
+	Epoch        int       `json:"epoch"` // 1-based
+	Loss         float64   `json:"loss"`  // mean training NLL over the epoch's batches
+	LearningRate float64   `json:"lr"`
+	ForwardNFE   []float64 `json:"nfe_forward"`  // mean evaluations per batch, per block
+	BackwardNFE  []float64 `json:"nfe_backward"` // the same for the backward pass
+	Seconds      float64   `json:"seconds"`
+}
+
+// Trainer fits a Flow with Adam on minibatches of a data set.
+type Trainer struct {
+	flow    *Flow
+	opts    Options
+	adam    *Adam
+	shuffle *rand.PCG
+	epoch   int // epochs completed
+	history []EpochStats
+}
+
+// NewTrainer returns a Trainer for f with opts.
+func NewTrainer(f *Flow, opts Options) (*Trainer, error) {
+	if f == nil {
+		return nil, fmt.Errorf("%w: nil flow", ErrInvalidConfig)
+	}
+	if opts.Epochs == 0 {
+		opts.Epochs = 40
+	}
+	if opts.BatchSize == 0 {
+		opts.BatchSize = 256
+	}
+	if opts.LearningRate == 0 {
+		opts.LearningRate = 1e-2
+	}
+	if opts.Schedule == nil {
+		opts.Schedule = Constant
+	}
+	switch {
+	case opts.Epochs < 0:
+		return nil, fmt.Errorf("%w: Epochs = %d, want ≥ 1", ErrInvalidConfig, opts.Epochs)
+	case opts.BatchSize < 0:
+		return nil, fmt.Errorf("%w: BatchSize = %d, want ≥ 1", ErrInvalidConfig, opts.BatchSize)
+	case !(opts.LearningRate > 0) || math.IsInf(opts.LearningRate, 0):
+		return nil, fmt.Errorf("%w: LearningRate = %g, want finite and > 0", ErrInvalidConfig, opts.LearningRate)
+	case opts.ClipNorm < 0 || math.IsNaN(opts.ClipNorm):
+		return nil, fmt.Errorf("%w: ClipNorm = %g, want ≥ 0", ErrInvalidConfig, opts.ClipNorm)
+	case opts.Gradient != ffjord.Adjoint && opts.Gradient != ffjord.Discrete:
+		return nil, fmt.Errorf("%w: unknown Gradient mode %v", ErrInvalidConfig, opts.Gradient)
+	}
+	adam, err := NewAdam(f.Params(), opts.LearningRate)
+	if err != nil {
+		return nil, err
+	}
+	return &Trainer{flow: f, opts: opts, adam: adam, shuffle: rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)}, nil
+}
+
+// Resume returns a Trainer that continues the training saved in ck: the same
+// epoch count, Adam moments and shuffling stream. opts.Epochs is the total
+// number of epochs, counting those already done.
+func Resume(ck *Checkpoint, opts Options) (*Trainer, error) {
+	if ck == nil || ck.Training == nil {
+		return nil, fmt.Errorf("%w: the checkpoint holds no training state", ErrCheckpoint)
+	}
+	t, err := NewTrainer(ck.Flow, opts)
+	if err != nil {
+		return nil, err
+	}
+	ts := ck.Training
+	if err := t.adam.Restore(ts.Adam); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+	}
+	if err := t.shuffle.UnmarshalBinary(ts.Shuffle); err != nil {
+		return nil, fmt.Errorf("%w: shuffling state: %v", ErrCheckpoint, err)
+	}
+	t.epoch = ts.Epoch
+	t.history = append([]EpochStats(nil), ts.History...)
+	return t, nil
+}
+
+// Epoch returns the number of epochs completed.
+func (t *Trainer) Epoch() int { return t.epoch }
+
+// History returns the statistics of every completed epoch.
+func (t *Trainer) History() []EpochStats { return append([]EpochStats(nil), t.history...) }
+
+// Save writes the model and the training state to path.
+func (t *Trainer) Save(path string) error {
+	state, err := t.shuffle.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return saveCheckpoint(path, t.flow, &TrainingState{
+		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: t.adam.State(), Shuffle: state, History: t.history,
+	})
+}
+
+// Run trains on data (N×D) until the configured number of epochs is done,
+// the context is cancelled, or a batch fails. Each epoch reshuffles the data
+// and takes one Adam step per batch.
+func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
+	D := t.flow.Config.Dim
+	x, n, err := batch.Data(data, D)
+	if err != nil {
+		return fmt.Errorf("train: data: %w", err)
+	}
+	bs := min(t.opts.BatchSize, n)
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	shuffler := rand.New(t.shuffle)
+	buf := make([]float64, bs*D)
+	grads := t.flow.NewGrads()
+	K := len(t.flow.Blocks)
+	bar := newProgress(t.opts.Progress)
+	batches := (n + bs - 1) / bs
+
+	for t.epoch < t.opts.Epochs {
+		epoch := t.epoch + 1
+		lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)
+		t.adam.SetLearningRate(lr)
+		start := time.Now()
+		stats := EpochStats{Epoch: epoch, LearningRate: lr, ForwardNFE: make([]float64, K), BackwardNFE: make([]float64, K)}
+		for i := range perm {
+			perm[i] = i
+		}
+		shuffler.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		for b := range batches {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("train: stopped in epoch %d, batch %d: %w", epoch, b+1, err)
+			}
+			lo, hi := b*bs, min((b+1)*bs, n)
+			m := hi - lo
+			xb := buf[:m*D]
+			for r, idx := range perm[lo:hi] {
+				copy(xb[r*D:(r+1)*D], x[idx*D:(idx+1)*D])
+			}
+			loss, cost, err := t.flow.LossAndGrad(xb, m, t.opts.Gradient, grads)
+			if err != nil {
+				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
+			}
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return fmt.Errorf("%w: epoch %d, batch %d: loss %g", ErrDiverged, epoch, b+1, loss)
+			}
+			if t.opts.ClipNorm > 0 {
+				clipNorm(grads, t.opts.ClipNorm)
+			}
+			if err := t.adam.Step(grads); err != nil {
+				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
+			}
+			stats.Loss += loss / float64(batches)
+			for k := range K {
+				stats.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(batches)
+				stats.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(batches)
+			}
+			bar.batch(epoch, t.opts.Epochs, b+1, batches, loss, cost, time.Since(start))
+		}
+		stats.Seconds = time.Since(start).Seconds()
+		t.epoch = epoch
+		t.history = append(t.history, stats)
+		bar.epochDone(stats)
+		if t.opts.Checkpoint != "" {
+			if err := t.Save(t.opts.Checkpoint); err != nil {
+				return fmt.Errorf("train: epoch %d: %w", epoch, err)
+			}
+		}
+		if t.opts.OnEpoch != nil {
+			if err := t.opts.OnEpoch(stats); err != nil {
+				return fmt.Errorf("train: epoch %d callback: %w", epoch, err)
+			}
+		}
+	}
+	return nil
+}
+
+// clipNorm scales g so that its global L2 norm is at most c.
+func clipNorm(g Grads, c float64) {
+	var sq float64
+	for _, gi := range g {
+		for _, v := range gi {
+			sq += v * v
+		}
+	}
+	if norm := math.Sqrt(sq); norm > c {
+		s := c / norm
+		for _, gi := range g {
+			for i := range gi {
+				gi[i] *= s
+			}
+		}
+	}
+}

@@ -1,0 +1,269 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gorgonia.org/tensor"
+)
+
+func tinyFlow(t *testing.T) *Flow {
+	t.Helper()
+	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{6}}, Settings{}, rand.NewPCG(7, 8))
+	require.NoError(t, err)
+	return f
+}
+
+func tinyData(t *testing.T) *tensor.Dense {
+	t.Helper()
+	x, err := datasets.Moons(96, 0.06, true, rand.NewPCG(5, 6))
+	require.NoError(t, err)
+	return x
+}
+
+func paramsOf(f *Flow) [][]float64 {
+	var out [][]float64
+	for _, p := range f.Params() {
+		out = append(out, append([]float64(nil), p.Float64s()...))
+	}
+	return out
+}
+
+func TestAdamStepIsAdam(t *testing.T) {
+	w := tensor.New(tensor.WithShape(1, 3), tensor.WithBacking([]float64{1, -2, 0.5}))
+	a, err := NewAdam([]*tensor.Dense{w}, 0.1)
+	require.NoError(t, err)
+	g1, g2 := []float64{0.3, -1, 2}, []float64{-0.1, 0.5, 2}
+	require.NoError(t, a.Step(Grads{append([]float64(nil), g1...)}))
+	require.NoError(t, a.Step(Grads{append([]float64(nil), g2...)}))
+	for i, w0 := range []float64{1, -2, 0.5} {
+		m, v, x := 0.0, 0.0, w0
+		for k, g := range []float64{g1[i], g2[i]} {
+			m = 0.9*m + 0.1*g
+			v = 0.999*v + 0.001*g*g
+			mh, vh := m/(1-math.Pow(0.9, float64(k+1))), v/(1-math.Pow(0.999, float64(k+1)))
+			x -= 0.1 * mh / (math.Sqrt(vh) + 1e-8)
+		}
+		assert.InDelta(t, x, w.Float64s()[i], 1e-12)
+	}
+}
+
+func TestTrainingLowersTheLossAndIsDeterministic(t *testing.T) {
+	run := func() ([]EpochStats, [][]float64) {
+		f := tinyFlow(t)
+		tr, err := NewTrainer(f, Options{Epochs: 3, BatchSize: 32, LearningRate: 3e-2, Seed: 9})
+		require.NoError(t, err)
+		require.NoError(t, tr.Run(context.Background(), tinyData(t)))
+		return tr.History(), paramsOf(f)
+	}
+	h1, p1 := run()
+	h2, p2 := run()
+	require.Len(t, h1, 3)
+	assert.Less(t, h1[2].Loss, h1[0].Loss)
+	assert.Equal(t, p1, p2)
+	for i := range h1 {
+		assert.Equal(t, h1[i].Loss, h2[i].Loss)
+	}
+}
+
+func TestResumeMatchesUninterruptedTraining(t *testing.T) {
+	dir := t.TempDir()
+	data := tinyData(t)
+	opts := Options{Epochs: 3, BatchSize: 32, LearningRate: 3e-2, Seed: 11, Schedule: Cosine(0.1)}
+
+	whole := tinyFlow(t)
+	tr, err := NewTrainer(whole, opts)
+	require.NoError(t, err)
+	require.NoError(t, tr.Run(context.Background(), data))
+
+	part := tinyFlow(t)
+	first := opts
+	first.Epochs = 3
+	first.Checkpoint = filepath.Join(dir, "ck.json")
+	stopAfter := errors.New("stop")
+	first.OnEpoch = func(s EpochStats) error {
+		if s.Epoch == 1 {
+			return stopAfter
+		}
+		return nil
+	}
+	tr1, err := NewTrainer(part, first)
+	require.NoError(t, err)
+	require.ErrorIs(t, tr1.Run(context.Background(), data), stopAfter)
+
+	ck, err := Load(first.Checkpoint)
+	require.NoError(t, err)
+	require.NotNil(t, ck.Training)
+	assert.Equal(t, 1, ck.Training.Epoch)
+	tr2, err := Resume(ck, opts)
+	require.NoError(t, err)
+	require.NoError(t, tr2.Run(context.Background(), data))
+	assert.Equal(t, paramsOf(whole), paramsOf(ck.Flow), "resumed training must match bit for bit")
+	assert.Equal(t, tr.History()[2].Loss, tr2.History()[2].Loss)
+}
+
+func TestCheckpointRoundTrip(t *testing.T) {
+	f := tinyFlow(t)
+	path := filepath.Join(t.TempDir(), "m.json")
+	require.NoError(t, SaveFlow(path, f))
+	ck, err := Load(path)
+	require.NoError(t, err)
+	assert.Nil(t, ck.Training)
+	assert.Equal(t, paramsOf(f), paramsOf(ck.Flow))
+	x := batch.New(3, 2, []float64{0.1, 0.2, 1, -0.5, -1, 0.3})
+	want, err := f.LogProb(x)
+	require.NoError(t, err)
+	got, err := ck.Flow.LogProb(x)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	// Settings are separate from weights: evaluate with another estimator.
+	s := ck.Flow.Settings()
+	s.Trace = odefunc.HutchinsonRademacher
+	require.NoError(t, ck.Flow.SetSettings(s))
+	_, err = ck.Flow.LogProb(x)
+	require.NoError(t, err)
+}
+
+// resealed rewrites a checkpoint's content with edit and a valid checksum,
+// to test validation past the checksum.
+func resealed(t *testing.T, raw []byte, edit func(map[string]any)) []byte {
+	var file checkpointFile
+	require.NoError(t, json.Unmarshal(raw, &file))
+	var content map[string]any
+	require.NoError(t, json.Unmarshal(file.Content, &content))
+	edit(content)
+	c, err := json.Marshal(content)
+	require.NoError(t, err)
+	sum := sha256.Sum256(c)
+	file.Content, file.SHA256 = c, hex.EncodeToString(sum[:])
+	out, err := json.Marshal(file)
+	require.NoError(t, err)
+	return out
+}
+
+func TestBadCheckpointsAreRejected(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.json")
+	require.NoError(t, SaveFlow(path, tinyFlow(t)))
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	model := func(c map[string]any) map[string]any { return c["model"].(map[string]any) }
+	layer0 := func(c map[string]any) map[string]any {
+		return model(c)["blocks"].([]any)[0].(map[string]any)["layers"].([]any)[0].(map[string]any)
+	}
+	flipped := append([]byte(nil), raw...)
+	i := bytes.Index(flipped, []byte(`"W"`)) + 10
+	flipped[i] ^= 0x01
+
+	cases := map[string]struct {
+		data []byte
+		want string
+	}{
+		"truncated":      {raw[:len(raw)/2], "not valid JSON"},
+		"bit flip":       {flipped, ""},
+		"empty":          {nil, "not valid JSON"},
+		"wrong format":   {bytes.Replace(raw, []byte(CheckpointFormat), []byte("other"), 1), "format"},
+		"future version": {bytes.Replace(raw, []byte(`"version": 1`), []byte(`"version": 9`), 1), "version 9"},
+		"ragged W": {resealed(t, raw, func(c map[string]any) {
+			w := layer0(c)["W"].([]any)
+			w[1] = w[1].([]any)[:3]
+		}), "row 1 has 3 values"},
+		"short bias": {resealed(t, raw, func(c map[string]any) {
+			layers := model(c)["blocks"].([]any)[1].(map[string]any)["layers"].([]any)
+			layers[len(layers)-1].(map[string]any)["b"] = []any{1.0}
+		}), "blocks[1].layers[1].b has 1 values, want 2"},
+		"wrong dim":      {resealed(t, raw, func(c map[string]any) { model(c)["dim"] = 3.0 }), "base has 2 means"},
+		"zero std":       {resealed(t, raw, func(c map[string]any) { model(c)["base"].(map[string]any)["std"] = []any{0.8, 0.0} }), "std[1] = 0"},
+		"no blocks":      {resealed(t, raw, func(c map[string]any) { model(c)["blocks"] = []any{} }), "blocks is empty"},
+		"bad activation": {resealed(t, raw, func(c map[string]any) { model(c)["blocks"].([]any)[0].(map[string]any)["activation"] = "relu" }), "relu"},
+		"bad trace":      {resealed(t, raw, func(c map[string]any) { c["settings"].(map[string]any)["trace"] = "magic" }), "magic"},
+		"negative rtol":  {resealed(t, raw, func(c map[string]any) { c["settings"].(map[string]any)["solver"].(map[string]any)["rtol"] = -1.0 }), "RTol"},
+		"unknown field":  {resealed(t, raw, func(c map[string]any) { c["extra"] = 1.0 }), "extra"},
+		"equal times":    {resealed(t, raw, func(c map[string]any) { model(c)["t1"] = 0.0 }), "t0 = 0 and t1 = 0"},
+		"bad time input": {resealed(t, raw, func(c map[string]any) { model(c)["time_input"] = "none" }), "time_input"},
+	}
+	for name, c := range cases {
+		_, err := decodeCheckpoint(c.data)
+		require.Error(t, err, name)
+		assert.ErrorIs(t, err, ErrCheckpoint, name)
+		if c.want != "" {
+			assert.Contains(t, err.Error(), c.want, name)
+		} else {
+			assert.Regexp(t, "checksum|JSON", err.Error(), name)
+		}
+	}
+}
+
+func TestFailedTrainingKeepsTheLastGoodCheckpoint(t *testing.T) {
+	f := tinyFlow(t)
+	path := filepath.Join(t.TempDir(), "m.json")
+	tr, err := NewTrainer(f, Options{Epochs: 1, BatchSize: 32, Seed: 1, Checkpoint: path})
+	require.NoError(t, err)
+	require.NoError(t, tr.Run(context.Background(), tinyData(t)))
+	good, err := os.ReadFile(path)
+	require.NoError(t, err)
+
+	// Blow the dynamics up: the solver cannot keep up within its budget.
+	for _, p := range f.Params() {
+		for i := range p.Float64s() {
+			p.Float64s()[i] *= 200
+		}
+	}
+	require.NoError(t, f.SetSettings(Settings{Solver: f.Settings().Solver}))
+	s := f.Settings()
+	s.Solver.MaxSteps = 50
+	require.NoError(t, f.SetSettings(s))
+	tr2, err := NewTrainer(f, Options{Epochs: 2, BatchSize: 32, Seed: 1, Checkpoint: path})
+	require.NoError(t, err)
+	err = tr2.Run(context.Background(), tinyData(t))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "epoch 1, batch 1")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, good, after)
+}
+
+func TestRunIsCancellable(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tr, err := NewTrainer(tinyFlow(t), Options{Epochs: 1, Seed: 1})
+	require.NoError(t, err)
+	err = tr.Run(ctx, tinyData(t))
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "epoch 1, batch 1")
+}
+
+func TestBadOptions(t *testing.T) {
+	f := tinyFlow(t)
+	for name, o := range map[string]Options{
+		"negative epochs": {Epochs: -1},
+		"negative batch":  {BatchSize: -2},
+		"NaN lr":          {LearningRate: math.NaN()},
+		"negative clip":   {ClipNorm: -1},
+		"unknown mode":    {Gradient: ffjord.GradientMode(5)},
+	} {
+		_, err := NewTrainer(f, o)
+		assert.ErrorIs(t, err, ErrInvalidConfig, name)
+	}
+	_, err := NewFlow(FlowConfig{Dim: 0}, Settings{}, rand.NewPCG(1, 1))
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	_, err = NewFlow(FlowConfig{Dim: 2, Hidden: []int{-1}}, Settings{}, rand.NewPCG(1, 1))
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	_, err = NewFlow(FlowConfig{Dim: 2, BaseStd: []float64{1}}, Settings{}, rand.NewPCG(1, 1))
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+}

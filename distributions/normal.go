@@ -52,6 +52,11 @@ func NewNormal(mean, std []float64, src rand.Source) (*Normal, error) {
 	return n, nil
 }
 
+// WithSource returns a copy of the Normal that samples from src.
+func (n *Normal) WithSource(src rand.Source) (*Normal, error) {
+	return NewNormal(n.mean, n.std, src)
+}
+
 // Dim returns D.
 func (n *Normal) Dim() int { return len(n.mean) }
 

@@ -170,6 +170,17 @@ func (f *Flow) SetSettings(s Settings) error {
 	return nil
 }
 
+// SetSampleSource makes Sample draw its base points from src from now on.
+func (f *Flow) SetSampleSource(src rand.Source) error {
+	base, err := f.Base.WithSource(src)
+	if err != nil {
+		return err
+	}
+	f.Base = base
+	f.Dist.Base = base
+	return nil
+}
+
 // Params returns every learnable tensor, block by block in layer order.
 func (f *Flow) Params() []*tensor.Dense {
 	var ps []*tensor.Dense

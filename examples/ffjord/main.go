@@ -172,11 +172,9 @@ func sampleCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	base, err := ck.Flow.Base.WithSource(rand.NewPCG(*seed, 3))
-	if err != nil {
+	if err := ck.Flow.SetSampleSource(rand.NewPCG(*seed, 3)); err != nil {
 		return err
 	}
-	ck.Flow.Dist.Base = base
 	x, err := ck.Flow.Sample(*n)
 	if err != nil {
 		return err

@@ -22,23 +22,91 @@ var buildMu sync.Mutex
 // program.
 type Builder func(g *G.ExprGraph) (inputs, outputs []*G.Node, err error)
 
+// Engine selects what runs a compiled Program.
+type Engine int
+
+const (
+	// Executor runs the graph with this package's own kernels on buffers
+	// allocated at compile time, so a Run allocates nothing. It supports the
+	// operations the library's graphs use; Compile reports any other.
+	Executor Engine = iota
+	// TapeMachine runs the graph with Gorgonia's TapeMachine, which supports
+	// every operation but allocates every intermediate on each Run.
+	TapeMachine
+)
+
+// String returns the engine's name.
+func (e Engine) String() string {
+	switch e {
+	case Executor:
+		return "executor"
+	case TapeMachine:
+		return "tapemachine"
+	}
+	return fmt.Sprintf("Engine(%d)", int(e))
+}
+
+// Valid reports whether e is one of the defined engines.
+func (e Engine) Valid() bool { return e == Executor || e == TapeMachine }
+
+// defaultEngine is the engine Compile uses; guarded by buildMu so that a
+// change never lands halfway through a compilation.
+var defaultEngine = TapeMachine
+
+// SetDefaultEngine sets the engine Compile uses for programs compiled from
+// now on; programs already compiled keep theirs. It is safe to call from any
+// goroutine. The initial default is TapeMachine.
+func SetDefaultEngine(e Engine) error {
+	if !e.Valid() {
+		return fmt.Errorf("graph: unknown engine %v", e)
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	defaultEngine = e
+	return nil
+}
+
+// DefaultEngine returns the engine Compile currently uses.
+func DefaultEngine() Engine {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	return defaultEngine
+}
+
 // Program is a compiled graph: inputs bound to buffers, outputs copied into
 // buffers the Program owns. A Program is not safe for concurrent use, and
-// parameter tensors bound into several programs must not be run concurrently
-// either (Gorgonia's matmul transposes its operands in place for a moment).
+// parameter tensors bound into several TapeMachine programs must not be run
+// concurrently either (Gorgonia's matmul transposes its operands in place for
+// a moment); Executor programs only read them.
 type Program struct {
 	g       *G.ExprGraph
 	inputs  []*G.Node
 	inData  [][]float64
 	outputs []*G.Node
 	outData [][]float64
-	vm      G.VM
+	engine  Engine
+	vm      G.VM      // TapeMachine only
+	exec    *executor // Executor only
 }
 
-// Compile builds a graph with build under the package lock and compiles it.
-// A panic inside build (Gorgonia reports many shape errors by panicking) is
-// returned as an error.
-func Compile(build Builder) (p *Program, err error) {
+// Compile builds a graph with build under the package lock and compiles it
+// for the default engine (see SetDefaultEngine). A panic inside build
+// (Gorgonia reports many shape errors by panicking) is returned as an error.
+func Compile(build Builder) (*Program, error) {
+	return compile(build, 0, true) // the engine is read under the lock
+}
+
+// CompileWith is Compile for the engine e.
+func CompileWith(build Builder, e Engine) (*Program, error) {
+	if !e.Valid() {
+		return nil, fmt.Errorf("graph: unknown engine %v", e)
+	}
+	return compile(build, e, false)
+}
+
+// compile builds and compiles under the lock; with useDefault it reads the
+// default engine there, so SetDefaultEngine cannot race with it.
+func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	defer func() {
@@ -46,6 +114,9 @@ func Compile(build Builder) (p *Program, err error) {
 			p, err = nil, fmt.Errorf("graph: building the program panicked: %v", r)
 		}
 	}()
+	if useDefault {
+		e = defaultEngine
+	}
 
 	g := G.NewGraph()
 	inputs, outputs, err := build(g)
@@ -55,7 +126,7 @@ func Compile(build Builder) (p *Program, err error) {
 	if len(outputs) == 0 {
 		return nil, errors.New("graph: a program needs at least one output")
 	}
-	p = &Program{g: g, inputs: inputs, outputs: outputs}
+	p = &Program{g: g, inputs: inputs, outputs: outputs, engine: e}
 	for i, n := range inputs {
 		if n == nil {
 			return nil, fmt.Errorf("graph: input %d is nil", i)
@@ -87,10 +158,19 @@ func Compile(build Builder) (p *Program, err error) {
 		}
 		p.outData = append(p.outData, make([]float64, size))
 	}
+	if e == Executor {
+		if p.exec, err = newExecutor(inputs, p.inData, outputs); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	// Run only what the outputs need: G.Grad leaves dead nodes behind.
 	p.vm = G.NewTapeMachine(g.ExactSubgraphRoots(outputs...))
 	return p, nil
 }
+
+// Engine returns the engine the Program runs on.
+func (p *Program) Engine() Engine { return p.engine }
 
 // NumInputs returns the number of inputs.
 func (p *Program) NumInputs() int { return len(p.inputs) }
@@ -105,8 +185,11 @@ func (p *Program) Input(i int) []float64 { return p.inData[i] }
 // the next Run.
 func (p *Program) Output(i int) []float64 { return p.outData[i] }
 
-// Run executes the program once.
+// Run executes the program once. On the Executor engine it allocates nothing.
 func (p *Program) Run() (err error) {
+	if p.exec != nil {
+		return p.exec.run(p.outData)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("graph: run panicked: %v", r)

@@ -1,0 +1,345 @@
+package graph
+
+import "math"
+
+// The executor's kernels. Every kernel overwrites all of dst: buffers are
+// reused across nodes, so whatever an earlier node left there must not leak
+// into the result. Matrices are row-major; the loops are plain serial ones,
+// because the graphs' matrices are narrow (a few columns) and tall, where
+// BLAS's blocking and goroutines cost more than they save.
+
+// matMul sets c (m×n) to a (m×k) · b (k×n). It transposes b into bt (n×k
+// scratch) first: b is small, and dot products of contiguous rows keep each
+// sum in a register, where the row-update order would round-trip c through
+// memory on every step (about 4× slower for these shapes).
+func matMul(c, a, b, bt []float64, m, n, k int) {
+	for p := range k {
+		for j, v := range b[p*n : (p+1)*n] {
+			bt[j*k+p] = v
+		}
+	}
+	matMulBT(c, a, bt, m, n, k)
+}
+
+// matMulBT sets c (m×n) to a (m×k) · bᵀ with b stored n×k: each entry is a
+// dot product of two contiguous rows. Four entries are summed at once so
+// that the additions, each waiting on the previous one, overlap.
+func matMulBT(c, a, b []float64, m, n, k int) {
+	for i := range m {
+		ai := a[i*k : (i+1)*k]
+		ci := c[i*n : (i+1)*n]
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			b0 := b[j*k : (j+1)*k][:len(ai)]
+			b1 := b[(j+1)*k : (j+2)*k][:len(ai)]
+			b2 := b[(j+2)*k : (j+3)*k][:len(ai)]
+			b3 := b[(j+3)*k : (j+4)*k][:len(ai)]
+			var s0, s1, s2, s3 float64
+			for p, av := range ai {
+				s0 += av * b0[p]
+				s1 += av * b1[p]
+				s2 += av * b2[p]
+				s3 += av * b3[p]
+			}
+			ci[j], ci[j+1], ci[j+2], ci[j+3] = s0, s1, s2, s3
+		}
+		for ; j < n; j++ {
+			bj := b[j*k : (j+1)*k][:len(ai)]
+			var s float64
+			for p, av := range ai {
+				s += av * bj[p]
+			}
+			ci[j] = s
+		}
+	}
+}
+
+// matMulAT sets c (m×n) to aᵀ · b with a stored k×m and b k×n. Here k is
+// the batch and m, n are small, so each entry is a long strided dot product;
+// four run at once, as in matMulBT, and each stays in a register.
+func matMulAT(c, a, b []float64, m, n, k int) {
+	a, b = a[:k*m], b[:k*n]
+	for i := range m {
+		ci := c[i*n : (i+1)*n]
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			var s0, s1, s2, s3 float64
+			for p := range k {
+				av := a[p*m+i]
+				bp := b[p*n+j : p*n+j+4]
+				s0 += av * bp[0]
+				s1 += av * bp[1]
+				s2 += av * bp[2]
+				s3 += av * bp[3]
+			}
+			ci[j], ci[j+1], ci[j+2], ci[j+3] = s0, s1, s2, s3
+		}
+		for ; j < n; j++ {
+			var s float64
+			for p := range k {
+				s += a[p*m+i] * b[p*n+j]
+			}
+			ci[j] = s
+		}
+	}
+}
+
+// matMulATBT sets c (m×n) to aᵀ · bᵀ with a stored k×m and b n×k.
+func matMulATBT(c, a, b []float64, m, n, k int) {
+	for i := range m {
+		ci := c[i*n : (i+1)*n]
+		for j := range ci {
+			bj := b[j*k : (j+1)*k]
+			var s float64
+			for p, bv := range bj {
+				s += a[p*m+i] * bv
+			}
+			ci[j] = s
+		}
+	}
+}
+
+func addVV(d, a, b []float64) {
+	b = b[:len(d)]
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] + b[i]
+	}
+}
+
+func subVV(d, a, b []float64) {
+	b = b[:len(d)]
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] - b[i]
+	}
+}
+
+func mulVV(d, a, b []float64) {
+	b = b[:len(d)]
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] * b[i]
+	}
+}
+
+func divVV(d, a, b []float64) {
+	b = b[:len(d)]
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] / b[i]
+	}
+}
+
+// The VS kernels take the scalar on the right, the SV kernels on the left;
+// + and ⊙ need only one order since they commute exactly in IEEE arithmetic.
+
+func addVS(d, a []float64, s float64) {
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] + s
+	}
+}
+
+func subVS(d, a []float64, s float64) {
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] - s
+	}
+}
+
+func mulVS(d, a []float64, s float64) {
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] * s
+	}
+}
+
+func divVS(d, a []float64, s float64) {
+	a = a[:len(d)]
+	for i := range d {
+		d[i] = a[i] / s
+	}
+}
+
+func subSV(d []float64, s float64, b []float64) {
+	b = b[:len(d)]
+	for i := range d {
+		d[i] = s - b[i]
+	}
+}
+
+func divSV(d []float64, s float64, b []float64) {
+	b = b[:len(d)]
+	for i := range d {
+		d[i] = s / b[i]
+	}
+}
+
+// unary applies the elementwise function of op. The formulas are Gorgonia's
+// own (gorgonia math_nooptim.go and the tensor engine), so both engines agree
+// to rounding.
+func unary(op opcode, d, a []float64) {
+	a = a[:len(d)]
+	switch op {
+	case opNeg:
+		for i, x := range a {
+			d[i] = -x
+		}
+	case opSquare:
+		for i, x := range a {
+			d[i] = x * x
+		}
+	case opCube:
+		for i, x := range a {
+			d[i] = x * x * x
+		}
+	case opSqrt:
+		for i, x := range a {
+			d[i] = math.Sqrt(x)
+		}
+	case opInv:
+		for i, x := range a {
+			d[i] = 1 / x
+		}
+	case opExp:
+		for i, x := range a {
+			d[i] = math.Exp(x)
+		}
+	case opLn:
+		for i, x := range a {
+			d[i] = math.Log(x)
+		}
+	case opLog1p:
+		for i, x := range a {
+			d[i] = math.Log1p(x)
+		}
+	case opExpm1:
+		for i, x := range a {
+			d[i] = math.Expm1(x)
+		}
+	case opTanh:
+		for i, x := range a {
+			d[i] = math.Tanh(x)
+		}
+	case opSigmoid:
+		for i, x := range a {
+			d[i] = sigmoid(x)
+		}
+	case opSoftplus:
+		for i, x := range a {
+			d[i] = softplus(x)
+		}
+	default:
+		panic("graph: unary kernel called with " + op.String())
+	}
+}
+
+// sigmoid is Gorgonia's _sigmoidf64, cut-offs included.
+func sigmoid(x float64) float64 {
+	if x < -709 {
+		return 0
+	}
+	if x > 19 {
+		return 1
+	}
+	return 1.0 / (1.0 + math.Exp(-x))
+}
+
+// softplus is Gorgonia's _softplusf64, cut-offs included.
+func softplus(x float64) float64 {
+	if x < -708 {
+		return 0
+	}
+	if x > 16 {
+		return x
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// concat joins srcs along an axis: for each of outer blocks, src i
+// contributes widths[i] contiguous values.
+func concat(d []float64, srcs [][]float64, widths []int, outer int) {
+	off := 0
+	for o := range outer {
+		for i, src := range srcs {
+			w := widths[i]
+			copy(d[off:off+w], src[o*w:(o+1)*w])
+			off += w
+		}
+	}
+}
+
+// repeat is numpy's repeat along an axis of length length: each of the
+// length slabs of inner values is written reps times in a row.
+func repeat(d, a []float64, outer, length, inner, reps int) {
+	off := 0
+	for o := range outer {
+		for l := range length {
+			src := a[(o*length+l)*inner : (o*length+l+1)*inner]
+			for range reps {
+				copy(d[off:off+inner], src)
+				off += inner
+			}
+		}
+	}
+}
+
+// slice copies count slabs start, start+step, … of an axis of length length
+// into d.
+func slice(d, a []float64, outer, length, inner, start, step, count int) {
+	off := 0
+	for o := range outer {
+		for c := range count {
+			at := (o*length + start + c*step) * inner
+			copy(d[off:off+inner], a[at:at+inner])
+			off += inner
+		}
+	}
+}
+
+// sliceIncr is the gradient of slice: zeros everywhere except the sliced
+// slabs, which receive incr (a single value when scalar). Gorgonia's own
+// UsePreallocDo adds into whatever its buffer held; this always starts from
+// zero, as its Do does.
+func sliceIncr(d, incr []float64, scalar bool, outer, length, inner, start, step, count int) {
+	clear(d)
+	off := 0
+	for o := range outer {
+		for c := range count {
+			at := (o*length + start + c*step) * inner
+			dst := d[at : at+inner]
+			if scalar {
+				for j := range dst {
+					dst[j] = incr[0]
+				}
+				continue
+			}
+			copy(dst, incr[off:off+inner])
+			off += inner
+		}
+	}
+}
+
+// sumAll sets d[0] to the sum of a.
+func sumAll(d, a []float64) {
+	var s float64
+	for _, x := range a {
+		s += x
+	}
+	d[0] = s
+}
+
+// sumAxis sums a over an axis of length length, leaving outer×inner values.
+func sumAxis(d, a []float64, outer, length, inner int) {
+	for o := range outer {
+		do := d[o*inner : (o+1)*inner]
+		copy(do, a[o*length*inner:o*length*inner+inner])
+		for l := 1; l < length; l++ {
+			src := a[(o*length+l)*inner : (o*length+l+1)*inner]
+			for j, x := range src {
+				do[j] += x
+			}
+		}
+	}
+}

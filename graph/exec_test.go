@@ -246,7 +246,7 @@ func TestExecutorRunDoesNotAllocate(t *testing.T) {
 func TestDefaultEngine(t *testing.T) {
 	old := graph.DefaultEngine()
 	defer func() { require.NoError(t, graph.SetDefaultEngine(old)) }()
-	assert.Equal(t, graph.TapeMachine, old, "the initial default")
+	assert.Equal(t, graph.Executor, old, "the initial default")
 
 	build := func(g *G.ExprGraph) ([]*G.Node, []*G.Node, error) {
 		x := G.NewVector(g, tensor.Float64, G.WithShape(3), G.WithName("x"))

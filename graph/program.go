@@ -51,7 +51,7 @@ func (e Engine) Valid() bool { return e == Executor || e == TapeMachine }
 
 // defaultEngine is the engine Compile uses; guarded by buildMu so that a
 // change never lands halfway through a compilation.
-var defaultEngine = TapeMachine
+var defaultEngine = Executor
 
 // SetDefaultEngine sets the engine Compile uses for programs compiled from
 // now on; programs already compiled keep theirs. It is safe to call from any

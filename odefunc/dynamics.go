@@ -2,16 +2,11 @@ package odefunc
 
 import (
 	"fmt"
+	"runtime"
 
-	"github.com/ffjord-go/ffjord-go/graph"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
-
-// maxChunkRows bounds the rows of one compiled program; larger batches are
-// evaluated a chunk at a time. Smaller batches round up to a power of two, so
-// arbitrary batch sizes compile only a handful of programs.
-const maxChunkRows = 1024
 
 // kind is what a compiled program computes.
 type kind int
@@ -33,20 +28,27 @@ type programKey struct {
 }
 
 // Dynamics evaluates a Model on batches of N points, z given as N×D
-// row-major []float64. It compiles one program per kind of evaluation and
-// batch size on first use and reuses it afterwards, so evaluation builds no
-// graphs.
+// row-major []float64. It compiles one program per kind of evaluation, batch
+// size and worker on first use and reuses it afterwards, so evaluation builds
+// no graphs.
+//
+// A batch is cut into chunks of a fixed number of rows, evaluated by up to
+// Workers goroutines, each with programs of its own. Because the chunks do
+// not depend on the number of workers and their parameter gradients are
+// added in chunk order, results are bit-identical for any number of workers.
 //
 // A Dynamics is not safe for concurrent use: use one per goroutine. Programs
 // read the Model's parameters at every run, so updates to them in place take
 // effect at the next evaluation.
 type Dynamics struct {
-	model    Model
-	dim      int
-	programs map[programKey]*graph.Program
+	model  Model
+	params []*tensor.Dense // model.Params(), fetched once: evaluations must not allocate
+	dim    int
+	pool   *pool
 }
 
-// New returns a Dynamics evaluating m.
+// New returns a Dynamics evaluating m with one worker per available CPU
+// (runtime.GOMAXPROCS).
 func New(m Model) (*Dynamics, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil model", ErrInvalidConfig)
@@ -54,7 +56,29 @@ func New(m Model) (*Dynamics, error) {
 	if m.Dim() <= 0 {
 		return nil, fmt.Errorf("%w: model dimension %d", ErrInvalidConfig, m.Dim())
 	}
-	return &Dynamics{model: m, dim: m.Dim(), programs: map[programKey]*graph.Program{}}, nil
+	d := &Dynamics{model: m, params: m.Params(), dim: m.Dim()}
+	d.pool = newPool(d.model, runtime.GOMAXPROCS(0))
+	// The workers' goroutines do not reference d, so d can be collected;
+	// then they are told to stop.
+	runtime.AddCleanup(d, func(p *pool) { p.stop() }, d.pool)
+	return d, nil
+}
+
+// Workers returns the number of goroutines that evaluate a batch.
+func (d *Dynamics) Workers() int { return len(d.pool.workers) }
+
+// SetWorkers sets the number of goroutines that evaluate a batch (at least
+// 1). Results do not depend on it.
+func (d *Dynamics) SetWorkers(n int) error {
+	if n < 1 {
+		return fmt.Errorf("%w: %d workers, want ≥ 1", ErrInvalidConfig, n)
+	}
+	if n != len(d.pool.workers) {
+		d.pool.stop()
+		d.pool = newPool(d.model, n)
+		runtime.AddCleanup(d, func(p *pool) { p.stop() }, d.pool)
+	}
+	return nil
 }
 
 // Dim returns the dimension D of z.
@@ -113,14 +137,14 @@ func (d *Dynamics) VJP(dz, gz []float64, gparams [][]float64, t float64, z, a, c
 		return fmt.Errorf("%w: VJP needs gz and a of length %d, got %d and %d", ErrDimension, len(z), len(gz), len(a))
 	case len(c) != n:
 		return fmt.Errorf("%w: VJP needs c of length %d, got %d", ErrDimension, n, len(c))
-	case len(gparams) != len(d.model.Params()):
-		return fmt.Errorf("%w: VJP needs %d parameter gradients, got %d", ErrDimension, len(d.model.Params()), len(gparams))
+	case len(gparams) != len(d.params):
+		return fmt.Errorf("%w: VJP needs %d parameter gradients, got %d", ErrDimension, len(d.params), len(gparams))
 	case !est.Valid():
 		return fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidConfig, est)
 	case est.Stochastic() && len(eps) != len(z):
 		return fmt.Errorf("%w: noise has length %d, want %d", ErrDimension, len(eps), len(z))
 	}
-	for i, p := range d.model.Params() {
+	for i, p := range d.params {
 		if len(gparams[i]) != p.Shape().TotalSize() {
 			return fmt.Errorf("%w: gradient %d has length %d, want %d", ErrDimension, i, len(gparams[i]), p.Shape().TotalSize())
 		}
@@ -142,58 +166,11 @@ func (d *Dynamics) rows(z, dz []float64) (int, error) {
 	return len(z) / d.dim, nil
 }
 
-// eval runs the kind's programs over n rows, a chunk at a time. For the
+// eval evaluates the kind's programs over n rows, chunk by chunk. For the
 // VJP kinds, tr is unused, a and c are the cotangents and gz, gp receive the
 // products (gp summed over the rows).
 func (d *Dynamics) eval(k kind, n int, t float64, z, eps, dz, tr []float64, a, c, gz []float64, gp [][]float64) error {
-	D := d.dim
-	for _, g := range gp {
-		clear(g)
-	}
-	for lo := 0; lo < n; lo += maxChunkRows {
-		m := min(n-lo, maxChunkRows)
-		p, err := d.program(k, chunkRows(m))
-		if err != nil {
-			return err
-		}
-		// Inputs in build's order: t, z, [ε], [a, c].
-		fill(p.Input(0), t)
-		load(p.Input(1), z[lo*D:(lo+m)*D])
-		in := 2
-		if k.stochastic() {
-			load(p.Input(in), eps[lo*D:(lo+m)*D])
-			in++
-		}
-		if k.vjp() {
-			load(p.Input(in), a[lo*D:(lo+m)*D])
-			load(p.Input(in+1), c[lo:lo+m])
-		}
-		if err := p.Run(); err != nil {
-			return fmt.Errorf("odefunc: evaluating at t=%g: %w", t, err)
-		}
-		copy(dz[lo*D:(lo+m)*D], p.Output(0))
-		switch {
-		case k.vjp():
-			copy(gz[lo*D:(lo+m)*D], p.Output(1))
-			for i, g := range gp {
-				for j, v := range p.Output(2 + i) {
-					g[j] += v
-				}
-			}
-		case k != kindF:
-			copy(tr[lo:lo+m], p.Output(1))
-		}
-	}
-	return nil
-}
-
-// chunkRows returns the compiled batch size used for m rows.
-func chunkRows(m int) int {
-	r := 8
-	for r < m {
-		r *= 2
-	}
-	return min(r, maxChunkRows)
+	return d.pool.run(request{k: k, n: n, t: t, z: z, eps: eps, dz: dz, tr: tr, a: a, c: c, gz: gz}, gp)
 }
 
 func fill(dst []float64, v float64) {
@@ -208,29 +185,14 @@ func load(dst, src []float64) {
 	clear(dst[len(src):])
 }
 
-func (d *Dynamics) program(k kind, rows int) (*graph.Program, error) {
-	key := programKey{k, rows}
-	if p, ok := d.programs[key]; ok {
-		return p, nil
-	}
-	p, err := graph.Compile(func(g *G.ExprGraph) ([]*G.Node, []*G.Node, error) {
-		return d.build(g, k, rows)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("odefunc: compiling the %d-row program: %w", rows, err)
-	}
-	d.programs[key] = p
-	return p, nil
-}
-
 // build adds the inputs t (rows×1), z (rows×D) and, for Hutchinson, ε
 // (rows×D), and the outputs f and, unless k is kindF, the trace term.
-func (d *Dynamics) build(g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.Node, err error) {
-	D := d.dim
+func build(model Model, g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.Node, err error) {
+	D := model.Dim()
 	t := G.NewMatrix(g, tensor.Float64, G.WithShape(rows, 1), G.WithName("t"))
 	z := G.NewMatrix(g, tensor.Float64, G.WithShape(rows, D), G.WithName("z"))
 	inputs = []*G.Node{t, z}
-	params := BindParams(g, d.model.Params())
+	params := BindParams(g, model.Params())
 
 	var eps *G.Node
 	if k.stochastic() {
@@ -240,9 +202,9 @@ func (d *Dynamics) build(g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G
 	var f, trace *G.Node
 	switch k {
 	case kindF:
-		f, _, err = d.model.Build(t, z, params, nil)
+		f, _, err = model.Build(t, z, params, nil)
 	default:
-		f, trace, err = BuildTrace(d.model, t, z, params, eps)
+		f, trace, err = BuildTrace(model, t, z, params, eps)
 	}
 	if err != nil {
 		return nil, nil, err

@@ -74,10 +74,9 @@ func DefaultEngine() Engine {
 }
 
 // Program is a compiled graph: inputs bound to buffers, outputs copied into
-// buffers the Program owns. A Program is not safe for concurrent use, and
-// parameter tensors bound into several TapeMachine programs must not be run
-// concurrently either (Gorgonia's matmul transposes its operands in place for
-// a moment); Executor programs only read them.
+// buffers the Program owns. A Program is not safe for concurrent use, but
+// programs that share parameter tensors may run concurrently: both engines
+// only read them (the TapeMachine through private copies).
 type Program struct {
 	g       *G.ExprGraph
 	inputs  []*G.Node
@@ -85,8 +84,9 @@ type Program struct {
 	outputs []*G.Node
 	outData [][]float64
 	engine  Engine
-	vm      G.VM      // TapeMachine only
-	exec    *executor // Executor only
+	vm      G.VM       // TapeMachine only
+	leaves  []leafCopy // TapeMachine only
+	exec    *executor  // Executor only
 }
 
 // Compile builds a graph with build under the package lock and compiles it
@@ -165,9 +165,42 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 		return p, nil
 	}
 	// Run only what the outputs need: G.Grad leaves dead nodes behind.
-	p.vm = G.NewTapeMachine(g.ExactSubgraphRoots(outputs...))
+	sub := g.ExactSubgraphRoots(outputs...)
+	if err := p.privatizeLeaves(sub); err != nil {
+		return nil, err
+	}
+	p.vm = G.NewTapeMachine(sub)
 	return p, nil
 }
+
+// privatizeLeaves binds each value-carrying leaf (parameters, constants) of
+// g to a private copy, refreshed from the shared tensor before every run:
+// the TapeMachine's matmul transposes its operands in place for a moment,
+// which would race when programs on several goroutines share a parameter.
+func (p *Program) privatizeLeaves(g *G.ExprGraph) error {
+	bound := map[*G.Node]bool{}
+	for _, n := range p.inputs {
+		bound[n] = true
+	}
+	for _, n := range g.AllNodes() {
+		if n.Op() != nil || bound[n] || n.Value() == nil {
+			continue
+		}
+		src, ok := n.Value().(*tensor.Dense)
+		if !ok {
+			continue
+		}
+		own := src.Clone().(*tensor.Dense)
+		if err := G.Let(n, own); err != nil {
+			return fmt.Errorf("graph: binding a private copy of %q: %w", n.Name(), err)
+		}
+		p.leaves = append(p.leaves, leafCopy{src: src, own: own})
+	}
+	return nil
+}
+
+// leafCopy is a shared tensor and the TapeMachine program's private copy.
+type leafCopy struct{ src, own *tensor.Dense }
 
 // Engine returns the engine the Program runs on.
 func (p *Program) Engine() Engine { return p.engine }
@@ -196,6 +229,9 @@ func (p *Program) Run() (err error) {
 		}
 	}()
 	defer p.vm.Reset()
+	for _, l := range p.leaves {
+		copy(l.own.Float64s(), l.src.Float64s())
+	}
 	if err := p.vm.RunAll(); err != nil {
 		return fmt.Errorf("graph: run: %w", err)
 	}

@@ -181,6 +181,17 @@ func (f *Flow) SetSampleSource(src rand.Source) error {
 	return nil
 }
 
+// SetWorkers sets the number of goroutines that evaluate each block's
+// dynamics. Results do not depend on it.
+func (f *Flow) SetWorkers(n int) error {
+	for _, b := range f.Blocks {
+		if err := b.Dynamics().SetWorkers(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Params returns every learnable tensor, block by block in layer order.
 func (f *Flow) Params() []*tensor.Dense {
 	var ps []*tensor.Dense

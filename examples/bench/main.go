@@ -1,0 +1,192 @@
+// Command bench measures ffjord-go on the tutorial's problem and prints one
+// figure per line as name=value unit: seconds per training epoch for both
+// graph engines and gradient modes, solver evaluations per block, the cost
+// of one dynamics evaluation, log-prob and sampling throughput, and the
+// speed-up from a second goroutine. Absolute times depend on the machine;
+// compare the ratios, which are measured in the same run.
+//
+//	go run ./examples/bench
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/graph"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"gorgonia.org/tensor"
+)
+
+func main() {
+	batches := flag.Int("batches", 32, "batches per timed epoch (the tutorial's epoch is 32 batches of 256)")
+	flag.Parse()
+	if err := run(*batches); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func emit(name string, value float64, unit string) {
+	fmt.Printf("%s=%.4g %s\n", name, value, unit)
+}
+
+func run(batches int) error {
+	data, err := datasets.Moons(256*batches, datasets.MoonsNoise, true, rand.NewPCG(1, 1))
+	if err != nil {
+		return err
+	}
+	epoch := map[string]float64{}
+	for _, engine := range []graph.Engine{graph.Executor, graph.TapeMachine} {
+		if err := graph.SetDefaultEngine(engine); err != nil {
+			return err
+		}
+		for _, mode := range []ffjord.GradientMode{ffjord.Adjoint, ffjord.Discrete} {
+			secs, stats, err := timeEpoch(data, mode, 0)
+			if err != nil {
+				return err
+			}
+			name := fmt.Sprintf("epoch_%s_%s", mode, engine)
+			epoch[name] = secs
+			emit(name, secs, "s")
+			if engine == graph.Executor {
+				for k := range stats.ForwardNFE {
+					emit(fmt.Sprintf("nfe_forward_block%d_%s", k, mode), stats.ForwardNFE[k], "per-batch")
+					emit(fmt.Sprintf("nfe_backward_block%d_%s", k, mode), stats.BackwardNFE[k], "per-batch")
+				}
+			}
+		}
+		if err := micro(engine); err != nil {
+			return err
+		}
+	}
+	if err := graph.SetDefaultEngine(graph.Executor); err != nil {
+		return err
+	}
+	one, _, err := timeEpoch(data, ffjord.Adjoint, 1)
+	if err != nil {
+		return err
+	}
+	two, _, err := timeEpoch(data, ffjord.Adjoint, 2)
+	if err != nil {
+		return err
+	}
+	emit("epoch_adjoint_1_goroutine", one, "s")
+	emit("epoch_adjoint_2_goroutines", two, "s")
+	emit("speedup_2_goroutines", one/two, "x")
+	emit("ratio_epoch_executor_vs_tapemachine_adjoint", epoch["epoch_adjoint_executor"]/epoch["epoch_adjoint_tapemachine"], "x")
+	emit("ratio_epoch_executor_vs_tapemachine_discrete", epoch["epoch_discrete_executor"]/epoch["epoch_discrete_tapemachine"], "x")
+	return throughput()
+}
+
+// newFlow is the tutorial's untrained model; every measurement starts from
+// the same weights.
+func newFlow() (*train.Flow, error) {
+	return train.NewFlow(train.FlowConfig{Dim: 2}, train.Settings{}, rand.NewPCG(2, 2))
+}
+
+// timeEpoch trains one epoch from fresh weights and returns its wall time.
+func timeEpoch(data *tensor.Dense, mode ffjord.GradientMode, workers int) (float64, train.EpochStats, error) {
+	flow, err := newFlow()
+	if err != nil {
+		return 0, train.EpochStats{}, err
+	}
+	if workers > 0 {
+		if err := flow.SetWorkers(workers); err != nil {
+			return 0, train.EpochStats{}, err
+		}
+	}
+	tr, err := train.NewTrainer(flow, train.Options{Epochs: 1, Gradient: mode, Seed: 3})
+	if err != nil {
+		return 0, train.EpochStats{}, err
+	}
+	start := time.Now()
+	if err := tr.Run(context.Background(), data); err != nil {
+		return 0, train.EpochStats{}, err
+	}
+	return time.Since(start).Seconds(), tr.History()[0], nil
+}
+
+// micro times one f + exact trace and one VJP of the tutorial MLP on 256
+// points, on one goroutine.
+func micro(engine graph.Engine) error {
+	net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(4, 4))
+	if err != nil {
+		return err
+	}
+	dyn, err := odefunc.New(net)
+	if err != nil {
+		return err
+	}
+	if err := dyn.SetWorkers(1); err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(5, 5))
+	z, a, dz, gz := make([]float64, 512), make([]float64, 512), make([]float64, 512), make([]float64, 512)
+	for i := range z {
+		z[i], a[i] = r.NormFloat64(), r.NormFloat64()
+	}
+	tr, c := make([]float64, 256), make([]float64, 256)
+	for i := range c {
+		c[i] = -1.0 / 256
+	}
+	var gp [][]float64
+	for _, p := range net.Params() {
+		gp = append(gp, make([]float64, p.Shape().TotalSize()))
+	}
+	var failure error
+	ft := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := dyn.FTrace(dz, tr, 0.5, z, odefunc.ExactTrace, nil); err != nil {
+				failure = err
+			}
+		}
+	})
+	vjp := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, odefunc.ExactTrace, nil); err != nil {
+				failure = err
+			}
+		}
+	})
+	if failure != nil {
+		return failure
+	}
+	emit("ftrace_"+engine.String(), float64(ft.NsPerOp())/1e3, "us")
+	emit("ftrace_allocs_"+engine.String(), float64(ft.AllocsPerOp()), "allocs")
+	emit("vjp_"+engine.String(), float64(vjp.NsPerOp())/1e3, "us")
+	emit("vjp_allocs_"+engine.String(), float64(vjp.AllocsPerOp()), "allocs")
+	return nil
+}
+
+// throughput measures log p and sampling of 8192 points with the executor.
+func throughput() error {
+	flow, err := newFlow()
+	if err != nil {
+		return err
+	}
+	x, err := datasets.Moons(8192, datasets.MoonsNoise, true, rand.NewPCG(6, 6))
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if _, err := flow.LogProb(x); err != nil {
+		return err
+	}
+	emit("logprob_throughput", 8192/time.Since(start).Seconds(), "points/s")
+	start = time.Now()
+	if _, err := flow.Sample(8192); err != nil {
+		return err
+	}
+	emit("sample_throughput", 8192/time.Since(start).Seconds(), "points/s")
+	return nil
+}

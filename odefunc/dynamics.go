@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/ffjord-go/ffjord-go/graph"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -41,13 +42,14 @@ type programKey struct {
 // read the Model's parameters at every run, so updates to them in place take
 // effect at the next evaluation.
 type Dynamics struct {
-	model  Model
-	params []*tensor.Dense // model.Params(), fetched once: evaluations must not allocate
-	dim    int
-	pool   *pool
+	model    Model
+	params   []*tensor.Dense // model.Params(), fetched once: evaluations must not allocate
+	dim      int
+	slots    []*slot
+	partials [][][]float64
 }
 
-// New returns a Dynamics evaluating m with one worker per available CPU
+// New returns a Dynamics evaluating m with one worker per CPU
 // (runtime.GOMAXPROCS).
 func New(m Model) (*Dynamics, error) {
 	if m == nil {
@@ -57,27 +59,27 @@ func New(m Model) (*Dynamics, error) {
 		return nil, fmt.Errorf("%w: model dimension %d", ErrInvalidConfig, m.Dim())
 	}
 	d := &Dynamics{model: m, params: m.Params(), dim: m.Dim()}
-	d.pool = newPool(d.model, runtime.GOMAXPROCS(0))
-	// The workers' goroutines do not reference d, so d can be collected;
-	// then they are told to stop.
-	runtime.AddCleanup(d, func(p *pool) { p.stop() }, d.pool)
+	if err := d.SetWorkers(runtime.GOMAXPROCS(0)); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
 // Workers returns the number of goroutines that evaluate a batch.
-func (d *Dynamics) Workers() int { return len(d.pool.workers) }
+func (d *Dynamics) Workers() int { return len(d.slots) }
 
-// SetWorkers sets the number of goroutines that evaluate a batch (at least
-// 1). Results do not depend on it.
+// SetWorkers sets the number of goroutines that evaluate a batch: at least
+// 1, and at most one more than the helper goroutines started with the
+// program (GOMAXPROCS − 1). Results do not depend on it.
 func (d *Dynamics) SetWorkers(n int) error {
 	if n < 1 {
 		return fmt.Errorf("%w: %d workers, want ≥ 1", ErrInvalidConfig, n)
 	}
-	if n != len(d.pool.workers) {
-		d.pool.stop()
-		d.pool = newPool(d.model, n)
-		runtime.AddCleanup(d, func(p *pool) { p.stop() }, d.pool)
+	n = min(n, len(helpers.workers)+1)
+	for len(d.slots) < n {
+		d.slots = append(d.slots, &slot{model: d.model, programs: map[programKey]*graph.Program{}})
 	}
+	d.slots = d.slots[:n]
 	return nil
 }
 
@@ -170,7 +172,7 @@ func (d *Dynamics) rows(z, dz []float64) (int, error) {
 // VJP kinds, tr is unused, a and c are the cotangents and gz, gp receive the
 // products (gp summed over the rows).
 func (d *Dynamics) eval(k kind, n int, t float64, z, eps, dz, tr []float64, a, c, gz []float64, gp [][]float64) error {
-	return d.pool.run(request{k: k, n: n, t: t, z: z, eps: eps, dz: dz, tr: tr, a: a, c: c, gz: gz}, gp)
+	return run(request{k: k, n: n, t: t, z: z, eps: eps, dz: dz, tr: tr, a: a, c: c, gz: gz}, d.slots, &d.partials, gp)
 }
 
 func fill(dst []float64, v float64) {

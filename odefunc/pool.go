@@ -2,7 +2,10 @@ package odefunc
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/ffjord-go/ffjord-go/graph"
 	G "gorgonia.org/gorgonia"
@@ -25,7 +28,14 @@ func compiledRows(m int) int {
 	return r
 }
 
-// request is one evaluation of a batch.
+// slot is one worker's share of a Dynamics: programs of its own, since
+// Gorgonia graphs must not be shared between goroutines.
+type slot struct {
+	model    Model
+	programs map[programKey]*graph.Program
+}
+
+// request is one evaluation of a batch, or the part of it given to a worker.
 type request struct {
 	k                  kind
 	n                  int
@@ -33,123 +43,18 @@ type request struct {
 	z, eps, dz, tr     []float64
 	a, c, gz           []float64
 	partials           [][][]float64 // per chunk, per parameter: the chunk's ∂L/∂θ
-	done               *sync.WaitGroup
-	errs               []error // per worker
+	slot               *slot
 	worker, numWorkers int
 }
 
-// worker evaluates the chunks of a request that fall to it, with programs of
-// its own (Gorgonia graphs must not be shared between goroutines).
-type worker struct {
-	model    Model
-	programs map[programKey]*graph.Program
-	jobs     chan request // nil for worker 0, which runs on the caller's goroutine
-}
-
-// pool is the workers of a Dynamics. It holds no reference to the Dynamics,
-// so that a cleanup can stop it once the Dynamics is unreachable.
-type pool struct {
-	workers  []*worker
-	partials [][][]float64
-	errs     []error
-	done     sync.WaitGroup
-	stopOnce sync.Once
-}
-
-func newPool(m Model, n int) *pool {
-	p := &pool{errs: make([]error, n)}
-	for i := range n {
-		w := &worker{model: m, programs: map[programKey]*graph.Program{}}
-		if i > 0 {
-			w.jobs = make(chan request)
-			go w.serve()
-		}
-		p.workers = append(p.workers, w)
-	}
-	return p
-}
-
-func (p *pool) stop() {
-	p.stopOnce.Do(func() {
-		for _, w := range p.workers {
-			if w.jobs != nil {
-				close(w.jobs)
-			}
-		}
-	})
-}
-
-func (w *worker) serve() {
-	for r := range w.jobs {
-		r.errs[r.worker] = w.evaluate(r)
-		r.done.Done()
-	}
-}
-
-// run evaluates r over all its chunks and sums the chunks' parameter
-// gradients, in chunk order, into gp.
-func (p *pool) run(r request, gp [][]float64) error {
-	chunks := (r.n + chunkRows - 1) / chunkRows
-	if r.k.vjp() {
-		p.ensurePartials(chunks, gp)
-		r.partials = p.partials
-	}
-	active := min(len(p.workers), chunks)
-	r.done, r.errs, r.numWorkers = &p.done, p.errs, active
-	p.done.Add(active - 1)
-	for i := 1; i < active; i++ {
-		r.worker = i
-		p.workers[i].jobs <- r
-	}
-	r.worker = 0
-	p.errs[0] = p.workers[0].evaluate(r)
-	p.done.Wait()
-	for _, err := range p.errs[:active] {
-		if err != nil {
-			return err
-		}
-	}
-	for _, g := range gp {
-		clear(g)
-	}
-	if !r.k.vjp() {
-		return nil
-	}
-	for c := range chunks {
-		for i, g := range gp {
-			for j, v := range p.partials[c][i] {
-				g[j] += v
-			}
-		}
-	}
-	return nil
-}
-
-// ensurePartials makes room for the parameter gradients of chunks chunks.
-func (p *pool) ensurePartials(chunks int, gp [][]float64) {
-	for len(p.partials) < chunks {
-		p.partials = append(p.partials, nil)
-	}
-	for c := range chunks {
-		if len(p.partials[c]) != len(gp) {
-			p.partials[c] = make([][]float64, len(gp))
-		}
-		for i, g := range gp {
-			if len(p.partials[c][i]) != len(g) {
-				p.partials[c][i] = make([]float64, len(g))
-			}
-		}
-	}
-}
-
-// evaluate runs the chunks c with c mod numWorkers = worker.
-func (w *worker) evaluate(r request) error {
-	D := w.model.Dim()
+// evaluate runs the chunks c of r with c mod numWorkers = worker.
+func (r *request) evaluate() error {
+	D := r.slot.model.Dim()
 	chunks := (r.n + chunkRows - 1) / chunkRows
 	for c := r.worker; c < chunks; c += r.numWorkers {
 		lo := c * chunkRows
 		m := min(r.n-lo, chunkRows)
-		p, err := w.program(r.k, compiledRows(m))
+		p, err := r.slot.program(r.k, compiledRows(m))
 		if err != nil {
 			return err
 		}
@@ -182,17 +87,176 @@ func (w *worker) evaluate(r request) error {
 	return nil
 }
 
-func (w *worker) program(k kind, rows int) (*graph.Program, error) {
+func (s *slot) program(k kind, rows int) (*graph.Program, error) {
 	key := programKey{k, rows}
-	if p, ok := w.programs[key]; ok {
+	if p, ok := s.programs[key]; ok {
 		return p, nil
 	}
 	p, err := graph.Compile(func(g *G.ExprGraph) ([]*G.Node, []*G.Node, error) {
-		return build(w.model, g, k, rows)
+		return build(s.model, g, k, rows)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("odefunc: compiling the %d-row program: %w", rows, err)
 	}
-	w.programs[key] = p
+	s.programs[key] = p
 	return p, nil
+}
+
+// run evaluates r over all its chunks, on up to len(slots) goroutines, and
+// sums the chunks' parameter gradients, in chunk order, into gp.
+func run(r request, slots []*slot, partials *[][][]float64, gp [][]float64) error {
+	chunks := (r.n + chunkRows - 1) / chunkRows
+	if r.k.vjp() {
+		*partials = ensurePartials(*partials, chunks, gp)
+		r.partials = *partials
+	}
+	var err error
+	if active := min(len(slots), chunks, len(helpers.workers)+1); active > 1 && helpers.mu.TryLock() {
+		err = helpers.run(r, slots[:active])
+		helpers.mu.Unlock()
+	} else {
+		// One worker, or the helpers are busy with another Dynamics: the
+		// same chunks, on this goroutine alone.
+		r.slot, r.worker, r.numWorkers = slots[0], 0, 1
+		err = r.evaluate()
+	}
+	if err != nil {
+		return err
+	}
+	for _, g := range gp {
+		clear(g)
+	}
+	if !r.k.vjp() {
+		return nil
+	}
+	for c := range chunks {
+		for i, g := range gp {
+			for j, v := range r.partials[c][i] {
+				g[j] += v
+			}
+		}
+	}
+	return nil
+}
+
+// ensurePartials returns p with room for the parameter gradients of chunks
+// chunks.
+func ensurePartials(p [][][]float64, chunks int, gp [][]float64) [][][]float64 {
+	for len(p) < chunks {
+		p = append(p, nil)
+	}
+	for c := range chunks {
+		if len(p[c]) != len(gp) {
+			p[c] = make([][]float64, len(gp))
+		}
+		for i, g := range gp {
+			if len(p[c][i]) != len(g) {
+				p[c][i] = make([]float64, len(g))
+			}
+		}
+	}
+	return p
+}
+
+// helpers are the goroutines, one fewer than GOMAXPROCS at start-up, that
+// evaluate chunks beside the caller's goroutine. They are shared by every
+// Dynamics, one evaluation at a time.
+var helpers = newHelperPool(runtime.GOMAXPROCS(0) - 1)
+
+// spinTime is how long an idle helper polls for work before it sleeps.
+// Evaluations come back to back during a solve, and waking a sleeping
+// goroutine costs about as much as evaluating a chunk, so helpers spin
+// through the short gaps between them.
+const spinTime = time.Millisecond
+
+type helperPool struct {
+	mu      sync.Mutex // held for one evaluation
+	workers []*helper
+	pending atomic.Int64 // helpers still working on the current evaluation
+}
+
+// helper is a goroutine waiting for requests. The caller writes req, then
+// bumps gen.
+type helper struct {
+	req       request
+	err       error
+	gen       atomic.Uint64
+	sleeping  atomic.Bool
+	wake      chan struct{} // buffered; a token wakes a sleeping helper
+	pending   *atomic.Int64
+	idleSince time.Time
+}
+
+func newHelperPool(n int) *helperPool {
+	p := &helperPool{}
+	for range max(n, 0) {
+		h := &helper{wake: make(chan struct{}, 1), pending: &p.pending}
+		p.workers = append(p.workers, h)
+		go h.serve()
+	}
+	return p
+}
+
+// run gives worker i of r (i ≥ 1) to helper i−1, does worker 0 itself and
+// waits for the rest.
+func (p *helperPool) run(r request, slots []*slot) error {
+	r.numWorkers = len(slots)
+	p.pending.Store(int64(len(slots) - 1))
+	for i, s := range slots[1:] {
+		h := p.workers[i]
+		h.req = r
+		h.req.slot, h.req.worker = s, i+1
+		h.gen.Add(1)
+		if h.sleeping.Load() {
+			select {
+			case h.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	r.slot, r.worker = slots[0], 0
+	err := r.evaluate()
+	for spins := 1; p.pending.Load() > 0; spins++ {
+		// The helpers normally run on other Ps, and yielding often would
+		// only add scheduler work to a wait of microseconds; yield now and
+		// then in case they share this one (GOMAXPROCS lowered).
+		if spins%4096 == 0 {
+			runtime.Gosched()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for _, h := range p.workers[:len(slots)-1] {
+		if h.err != nil {
+			return h.err
+		}
+	}
+	return nil
+}
+
+func (h *helper) serve() {
+	var last uint64
+	for {
+		g := h.gen.Load()
+		for spins := 0; g == last; spins++ {
+			if spins%4096 == 4095 {
+				runtime.Gosched()
+			}
+			if spins%1024 == 1023 && time.Since(h.idleSince) > spinTime {
+				h.sleeping.Store(true)
+				if h.gen.Load() == last {
+					<-h.wake
+				}
+				h.sleeping.Store(false)
+				spins = 0
+			}
+			g = h.gen.Load()
+		}
+		last = g
+		h.err = h.req.evaluate()
+		h.req = request{} // drop references to the caller's slices
+		h.idleSince = time.Now()
+		h.pending.Add(-1)
+	}
 }

@@ -44,3 +44,29 @@ func TestResultsDoNotDependOnWorkers(t *testing.T) {
 	dyn, _ := New(net)
 	assert.Error(t, dyn.SetWorkers(0))
 }
+
+// TestEvaluationsDoNotAllocate: after warm-up, f with its trace and the VJP
+// allocate nothing, on one worker or two.
+func TestEvaluationsDoNotAllocate(t *testing.T) {
+	net, err := NewMLP(MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 256
+	z, a, c := randomBatch(r, n, 2), randomBatch(r, n, 2), randomBatch(r, n, 1)
+	dz, gz, tr := make([]float64, 2*n), make([]float64, 2*n), make([]float64, n)
+	var gp [][]float64
+	for _, p := range net.Params() {
+		gp = append(gp, make([]float64, p.Shape().TotalSize()))
+	}
+	for _, workers := range []int{1, 2} {
+		dyn, err := New(net)
+		require.NoError(t, err)
+		require.NoError(t, dyn.SetWorkers(workers))
+		ftrace := func() { require.NoError(t, dyn.FTrace(dz, tr, 0.5, z, ExactTrace, nil)) }
+		vjp := func() { require.NoError(t, dyn.VJP(dz, gz, gp, 0.5, z, a, c, ExactTrace, nil)) }
+		ftrace()
+		vjp()
+		assert.Zero(t, testing.AllocsPerRun(50, ftrace), "f+trace, %d workers", workers)
+		assert.Zero(t, testing.AllocsPerRun(50, vjp), "VJP, %d workers", workers)
+	}
+}

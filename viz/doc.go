@@ -1,0 +1,21 @@
+// Package viz draws the pictures of the FFJORD tutorial and a few more, with
+// gonum/plot: the four-panel figure (grid and base samples, the grid and
+// samples pushed through the flow, and filled kernel density estimates of
+// the model's samples and of the data), the model's exact density as a heat
+// map, the paths of points through the blocks, the loss curve, and an
+// animated GIF of training.
+//
+// The density estimates are Gaussian kernel density estimates with Scott's
+// bandwidth, as scipy.stats.gaussian_kde: for n points x_i in d = 2
+// dimensions with sample covariance Σ,
+//
+//	p̂(x) = (1/n) Σ_i N(x; x_i, h²Σ),  h = n^(−1/(d+4)).
+//
+// They are drawn as filled contours (matplotlib's contourf) in 10 levels
+// from 0 to 0.75 with the viridis colour map, as the tutorial's seaborn
+// kdeplot does.
+//
+// Every picture is a *Figure, a grid of *plot.Plot that can be adjusted
+// before it is saved as PNG, JPEG, TIFF, SVG or PDF. The figures are for
+// two-dimensional flows and data; other shapes are errors, not panics.
+package viz

@@ -1,0 +1,171 @@
+package viz
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/gif"
+	"io"
+
+	"github.com/ffjord-go/ffjord-go/train"
+	"gonum.org/v1/plot/vg"
+	"gorgonia.org/tensor"
+)
+
+// GIFRecorder collects pictures, one a frame, into an animated GIF: call
+// AddFlow (or AddFrame) after every epoch, then Save. The zero value is
+// ready to use.
+//
+// With a trainer, add a frame from the OnEpoch callback:
+//
+//	rec := &viz.GIFRecorder{}
+//	opts.OnEpoch = func(s train.EpochStats) error {
+//		return rec.AddFlow(flow, fmt.Sprintf("epoch %d", s.Epoch))
+//	}
+type GIFRecorder struct {
+	// Delay is each frame's duration in hundredths of a second; 0 means 25.
+	Delay int
+	// LoopCount is as gif.GIF's: 0 loops forever, −1 plays once.
+	LoopCount int
+	// Palette is the frames' colour table; nil means DefaultGIFPalette.
+	Palette color.Palette
+	// Drawer quantises frames to the palette; nil means Floyd–Steinberg
+	// error diffusion.
+	Drawer draw.Drawer
+	// Samples is the number of model samples each AddFlow frame estimates
+	// the density from; 0 means 2048.
+	Samples int
+	// Frame draws the flow for AddFlow; nil means SampleDensityFigure of
+	// Samples model samples.
+	Frame func(flow *train.Flow, title string) (*Figure, error)
+
+	frames []*image.Paletted
+	delays []int
+}
+
+// DefaultGIFPalette is 32 greys for text and antialiasing, 160 steps of
+// viridis for densities and a 4×4×4 colour cube for everything else.
+var DefaultGIFPalette = func() color.Palette {
+	p := make(color.Palette, 0, 256)
+	for i := range 32 {
+		v := uint8(i * 255 / 31)
+		p = append(p, color.RGBA{v, v, v, 255})
+	}
+	for i := range 160 {
+		p = append(p, ViridisAt(float64(i)/159))
+	}
+	for r := range 4 {
+		for g := range 4 {
+			for b := range 4 {
+				p = append(p, color.RGBA{uint8(r * 85), uint8(g * 85), uint8(b * 85), 255})
+			}
+		}
+	}
+	return p
+}()
+
+// Len returns the number of frames.
+func (r *GIFRecorder) Len() int { return len(r.frames) }
+
+// AddFrame quantises img to the palette and appends it. Every frame must
+// have the size of the first.
+func (r *GIFRecorder) AddFrame(img image.Image) error {
+	if img == nil {
+		return fmt.Errorf("%w: nil frame", ErrInvalidInput)
+	}
+	b := img.Bounds()
+	if b.Empty() {
+		return fmt.Errorf("%w: empty frame", ErrInvalidInput)
+	}
+	if len(r.frames) > 0 {
+		if first := r.frames[0].Bounds().Size(); b.Size() != first {
+			return fmt.Errorf("%w: frame of size %v, want %v as the first", ErrInvalidInput, b.Size(), first)
+		}
+	}
+	pal := r.Palette
+	if len(pal) == 0 {
+		pal = DefaultGIFPalette
+	}
+	if len(pal) > 256 {
+		return fmt.Errorf("%w: GIF palette of %d colours, want at most 256", ErrInvalidInput, len(pal))
+	}
+	d := r.Drawer
+	if d == nil {
+		d = draw.FloydSteinberg
+	}
+	frame := image.NewPaletted(image.Rectangle{Max: b.Size()}, pal)
+	d.Draw(frame, frame.Bounds(), img, b.Min)
+	delay := r.Delay
+	if delay == 0 {
+		delay = 25
+	}
+	r.frames = append(r.frames, frame)
+	r.delays = append(r.delays, delay)
+	return nil
+}
+
+// AddFigure rasterises f at its DPI and appends it.
+func (r *GIFRecorder) AddFigure(f *Figure) error {
+	img, err := f.Image()
+	if err != nil {
+		return err
+	}
+	return r.AddFrame(img)
+}
+
+// AddFlow draws flow with Frame, titled title, and appends it.
+func (r *GIFRecorder) AddFlow(flow *train.Flow, title string) error {
+	if err := checkFlow(flow); err != nil {
+		return err
+	}
+	var f *Figure
+	var err error
+	if r.Frame != nil {
+		f, err = r.Frame(flow, title)
+	} else {
+		n := r.Samples
+		if n <= 0 {
+			n = 2048
+		}
+		var s *tensor.Dense
+		if s, err = flow.Sample(n); err != nil {
+			return fmt.Errorf("viz: GIF frame: %w", err)
+		}
+		f, err = SampleDensityFigure(s, title)
+	}
+	if err != nil {
+		return err
+	}
+	return r.AddFigure(f)
+}
+
+// Encode writes the animation to w.
+func (r *GIFRecorder) Encode(w io.Writer) error {
+	if len(r.frames) == 0 {
+		return fmt.Errorf("%w: GIF has no frames", ErrInvalidInput)
+	}
+	return gif.EncodeAll(w, &gif.GIF{Image: r.frames, Delay: r.delays, LoopCount: r.LoopCount})
+}
+
+// Save writes the animation to path, whatever its extension.
+func (r *GIFRecorder) Save(path string) error {
+	if len(r.frames) == 0 {
+		return fmt.Errorf("%w: GIF has no frames", ErrInvalidInput)
+	}
+	return writeFile(path, r.Encode)
+}
+
+// SampleDensityFigure draws the filled density estimate of points, in the
+// tutorial's levels and limits (DensityBounds), titled title: a small
+// picture, 4×2.5 inches at 80 DPI, for the frames of a training GIF.
+func SampleDensityFigure(points *tensor.Dense, title string) (*Figure, error) {
+	p, err := densityPlot(title, "samples", points, 100)
+	if err != nil {
+		return nil, err
+	}
+	setLimits(p, DensityBounds)
+	f := NewFigure(4*vg.Inch, 2.5*vg.Inch, p)
+	f.DPI = 80
+	return f, nil
+}

@@ -1,0 +1,194 @@
+package viz
+
+import (
+	"fmt"
+	"image/color"
+
+	"github.com/ffjord-go/ffjord-go/train"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gorgonia.org/tensor"
+)
+
+// TutorialOptions configure TutorialFigure and TakeSnapshot. The zero value
+// draws the tutorial's figure after training.
+type TutorialOptions struct {
+	// Samples is the number of base samples and of model samples; 0 means
+	// 8192, the tutorial's.
+	Samples int
+	// Autoscale fits the axes to what they show instead of the tutorial's
+	// fixed limits, as the tutorial draws the model before training.
+	Autoscale bool
+	// GridLines is the number of grid lines each way and GridPoints the
+	// points along each; 0 means 4 and 100.
+	GridLines, GridPoints int
+	// KDEGrid is the number of nodes along each axis of the grid the
+	// density estimates are evaluated on; 0 means 100, seaborn's.
+	KDEGrid int
+}
+
+func (o TutorialOptions) resolved() (TutorialOptions, error) {
+	if o.Samples < 0 || o.GridLines < 0 || o.GridPoints < 0 || o.KDEGrid < 0 {
+		return o, fmt.Errorf("%w: negative count in %+v", ErrInvalidInput, o)
+	}
+	if o.Samples == 0 {
+		o.Samples = 8192
+	}
+	if o.GridLines == 0 {
+		o.GridLines = 4
+	}
+	if o.GridPoints == 0 {
+		o.GridPoints = 100
+	}
+	if o.KDEGrid == 0 {
+		o.KDEGrid = 100
+	}
+	if o.KDEGrid < 2 {
+		return o, fmt.Errorf("%w: KDEGrid = %d, want ≥ 2", ErrInvalidInput, o.KDEGrid)
+	}
+	return o, nil
+}
+
+// Snapshot holds what the tutorial's panels show at one moment of
+// training, so that it can be drawn later, as the tutorial collects its
+// evaluation samples before every epoch and draws them at the end.
+type Snapshot struct {
+	Grid            *tensor.Dense // lines over GridBounds, in base space
+	Base            *tensor.Dense // samples of the base distribution
+	TransformedGrid *tensor.Dense // the grid pushed through the flow
+	Samples         *tensor.Dense // samples of the model
+	Data            *tensor.Dense // the data set
+}
+
+// TakeSnapshot draws base and model samples from flow and pushes the grid
+// through it, as the tutorial's get_samples and get_transformed_grid.
+func TakeSnapshot(flow *train.Flow, data *tensor.Dense, opt TutorialOptions) (*Snapshot, error) {
+	if err := checkFlow(flow); err != nil {
+		return nil, err
+	}
+	if _, _, err := planar("data", data); err != nil {
+		return nil, err
+	}
+	opt, err := opt.resolved()
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Data: data}
+	if s.Grid, err = LineGrid(GridBounds, opt.GridLines, opt.GridPoints); err != nil {
+		return nil, err
+	}
+	if s.Base, err = flow.Base.Sample(opt.Samples); err != nil {
+		return nil, fmt.Errorf("viz: base samples: %w", err)
+	}
+	if s.Samples, err = flow.Dist.Sample(opt.Samples); err != nil {
+		return nil, fmt.Errorf("viz: model samples: %w", err)
+	}
+	if s.TransformedGrid, err = flow.Dist.Bijector.Forward(s.Grid); err != nil {
+		return nil, fmt.Errorf("viz: transforming the grid: %w", err)
+	}
+	return s, nil
+}
+
+// Figure draws the snapshot as the tutorial's panel of four plots, 16×6
+// inches: the grid (black) and base samples (blue); the transformed grid
+// and model samples; filled density estimates of the model samples and of
+// the data. Only opt's Autoscale and KDEGrid are used.
+func (s *Snapshot) Figure(opt TutorialOptions) (*Figure, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil snapshot", ErrInvalidInput)
+	}
+	opt, err := opt.resolved()
+	if err != nil {
+		return nil, err
+	}
+	p1, err := pointsPlot("grid, samples", s.Grid, s.Base)
+	if err != nil {
+		return nil, err
+	}
+	p2, err := pointsPlot("ode(grid), ode(samples)", s.TransformedGrid, s.Samples)
+	if err != nil {
+		return nil, err
+	}
+	p3, err := densityPlot("model density (KDE)", "samples", s.Samples, opt.KDEGrid)
+	if err != nil {
+		return nil, err
+	}
+	p4, err := densityPlot("data density (KDE)", "data", s.Data, opt.KDEGrid)
+	if err != nil {
+		return nil, err
+	}
+	if !opt.Autoscale {
+		setLimits(p1, GridBounds)
+		setLimits(p2, FlowBounds)
+		setLimits(p3, DensityBounds)
+		setLimits(p4, DensityBounds)
+	}
+	return NewFigure(16*vg.Inch, 6*vg.Inch, p1, p2, p3, p4), nil
+}
+
+// TutorialFigure takes a snapshot of flow and draws it: the tutorial's
+// picture of a flow trained on data. Set opt.Autoscale for the picture
+// before training.
+func TutorialFigure(flow *train.Flow, data *tensor.Dense, opt TutorialOptions) (*Figure, error) {
+	s, err := TakeSnapshot(flow, data, opt)
+	if err != nil {
+		return nil, err
+	}
+	return s.Figure(opt)
+}
+
+// pointsPlot scatters grid in black and samples over it in blue.
+func pointsPlot(title string, grid, samples *tensor.Dense) (*plot.Plot, error) {
+	g, err := scatter("grid", grid, black, gridRadius)
+	if err != nil {
+		return nil, err
+	}
+	s, err := scatter("samples", samples, blue, sampleRadius)
+	if err != nil {
+		return nil, err
+	}
+	p := newPlot()
+	p.Title.Text = title
+	p.Add(g, s)
+	return p, nil
+}
+
+// scatter returns filled round markers at pts.
+func scatter(name string, pts *tensor.Dense, c color.Color, radius vg.Length) (*plotter.Scatter, error) {
+	xy, err := xys(name, pts)
+	if err != nil {
+		return nil, err
+	}
+	s, err := plotter.NewScatter(xy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidInput, name, err)
+	}
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: radius, Shape: draw.CircleGlyph{}}
+	return s, nil
+}
+
+// densityPlot returns the filled density estimate of pts on a grid×grid
+// lattice over seaborn's support (3 bandwidths past the data), in the
+// tutorial's levels and viridis.
+func densityPlot(title, name string, pts *tensor.Dense, grid int) (*plot.Plot, error) {
+	k, err := NewKDE(pts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	g, err := k.Grid(k.Support(3), grid, grid)
+	if err != nil {
+		return nil, err
+	}
+	fc, err := NewFilledContour(g, TutorialLevels(), Viridis(0))
+	if err != nil {
+		return nil, err
+	}
+	p := newPlot()
+	p.Title.Text = title
+	p.Add(fc)
+	// contourf's axes stop at the grid, with no padding.
+	p.X.Padding, p.Y.Padding = 0, 0
+	return p, nil
+}

@@ -157,6 +157,10 @@ func writeAtomic(path string, data []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	// CreateTemp makes the file private; a model is an ordinary document.
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("train: saving checkpoint: %w", err)
+	}
 	if _, err = tmp.Write(data); err != nil {
 		return fmt.Errorf("train: saving checkpoint: %w", err)
 	}

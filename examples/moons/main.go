@@ -5,7 +5,10 @@
 //	go run ./examples/moons -epochs 40 -out out/moons
 //
 // It prints one line per epoch and, at the end, test_nll=<value> on 8192
-// fresh points; the model is saved to <out>/model.json.
+// fresh points. The output directory receives the model (model.json), the
+// tutorial's four-panel figure before and after training, the exact density,
+// the paths of a few points through the blocks, the loss curve and an
+// animation of training (one frame per epoch).
 package main
 
 import (
@@ -23,6 +26,8 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"github.com/ffjord-go/ffjord-go/viz"
+	"gorgonia.org/tensor"
 )
 
 func main() {
@@ -48,6 +53,8 @@ func run() error {
 		rtol     = flag.Float64("rtol", 1e-3, "relative tolerance of Dormand–Prince")
 		atol     = flag.Float64("atol", 1e-5, "absolute tolerance of Dormand–Prince")
 		out      = flag.String("out", "out/moons", "output directory")
+		figures  = flag.Bool("figures", true, "draw the figures")
+		format   = flag.String("format", "png", "figure format: png, svg or pdf")
 		quiet    = flag.Bool("quiet", false, "no progress bar")
 	)
 	flag.Parse()
@@ -84,6 +91,29 @@ func run() error {
 	if *cosine > 0 {
 		opts.Schedule = train.Cosine(*cosine)
 	}
+	figure := func(name string) string { return filepath.Join(*out, name+"."+*format) }
+	var gif viz.GIFRecorder
+	if *figures {
+		before, err := viz.TutorialFigure(flow, data, viz.TutorialOptions{Autoscale: true})
+		if err != nil {
+			return err
+		}
+		if err := before.Save(figure("tutorial_before")); err != nil {
+			return err
+		}
+		if err := gif.AddFlow(flow, "epoch 0"); err != nil {
+			return err
+		}
+		report := opts.OnEpoch
+		opts.OnEpoch = func(s train.EpochStats) error {
+			if report != nil {
+				if err := report(s); err != nil {
+					return err
+				}
+			}
+			return gif.AddFlow(flow, fmt.Sprintf("epoch %d", s.Epoch))
+		}
+	}
 	trainer, err := train.NewTrainer(flow, opts)
 	if err != nil {
 		return err
@@ -117,5 +147,35 @@ func run() error {
 	}
 	fmt.Printf("train_seconds=%.1f\n", trainSeconds)
 	fmt.Printf("test_nll=%.4f\n", nll)
-	return nil
+	if !*figures {
+		return nil
+	}
+	return drawAfter(flow, data, trainer.History(), nll, &gif, figure, filepath.Join(*out, "training.gif"))
+}
+
+// drawAfter writes the figures of the trained model.
+func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats, testNLL float64,
+	gif *viz.GIFRecorder, figure func(string) string, gifPath string) error {
+	after, err := viz.TutorialFigure(flow, data, viz.TutorialOptions{})
+	if err != nil {
+		return err
+	}
+	density, err := viz.DensityHeatmap(flow, viz.DensityOptions{})
+	if err != nil {
+		return err
+	}
+	paths, err := viz.Paths(flow, data, viz.PathOptions{})
+	if err != nil {
+		return err
+	}
+	loss, err := viz.LossCurve(history, testNLL)
+	if err != nil {
+		return err
+	}
+	for name, f := range map[string]*viz.Figure{"tutorial_after": after, "density": density, "paths": paths, "loss": loss} {
+		if err := f.Save(figure(name)); err != nil {
+			return err
+		}
+	}
+	return gif.Save(gifPath)
 }

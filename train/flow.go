@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"gorgonia.org/tensor"
 )
@@ -43,8 +45,13 @@ type Settings struct {
 // Flow is a TransformedDistribution of a diagonal Normal through a chain of
 // FFJORD blocks, with the parts a trainer needs kept in reach.
 //
-// A Flow is not safe for concurrent use.
+// The Flow's methods are safe for concurrent use: they take turns, each
+// already spreading its batch over every core. Its exported parts (Base,
+// Blocks, Dist) are not; use them from one goroutine at a time, and not
+// while the Flow's methods run.
 type Flow struct {
+	mu sync.Mutex // held by every method that evaluates or changes the flow
+
 	Config FlowConfig
 	// Base is the diagonal Gaussian.
 	Base *distributions.Normal
@@ -153,11 +160,17 @@ func assemble(cfg FlowConfig, nets []*odefunc.Network, s Settings, src rand.Sour
 }
 
 // Settings returns the evaluation settings.
-func (f *Flow) Settings() Settings { return f.settings }
+func (f *Flow) Settings() Settings {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.settings
+}
 
 // SetSettings changes how the flow is evaluated: solver, tolerances and trace
 // estimator. The Hutchinson noise keeps its streams.
 func (f *Flow) SetSettings(s Settings) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	for k, b := range f.Blocks {
 		if err := b.SetSolver(s.Solver, s.Adjoint); err != nil {
 			return fmt.Errorf("train: block %d: %w", k, err)
@@ -172,6 +185,8 @@ func (f *Flow) SetSettings(s Settings) error {
 
 // SetSampleSource makes Sample draw its base points from src from now on.
 func (f *Flow) SetSampleSource(src rand.Source) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	base, err := f.Base.WithSource(src)
 	if err != nil {
 		return err
@@ -184,6 +199,8 @@ func (f *Flow) SetSampleSource(src rand.Source) error {
 // SetWorkers sets the number of goroutines that evaluate each block's
 // dynamics. Results do not depend on it.
 func (f *Flow) SetWorkers(n int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	for _, b := range f.Blocks {
 		if err := b.Dynamics().SetWorkers(n); err != nil {
 			return err
@@ -202,7 +219,79 @@ func (f *Flow) Params() []*tensor.Dense {
 }
 
 // LogProb returns log p(x) for each row of the N×D batch x.
-func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) { return f.Dist.LogProb(x) }
+func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Dist.LogProb(x)
+}
 
 // Sample returns n points drawn from the model.
-func (f *Flow) Sample(n int) (*tensor.Dense, error) { return f.Dist.Sample(n) }
+func (f *Flow) Sample(n int) (*tensor.Dense, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Dist.Sample(n)
+}
+
+// SampleWithLogProb returns n points drawn from the model and their
+// log-densities, from one pass through the blocks.
+func (f *Flow) SampleWithLogProb(n int) (*tensor.Dense, []float64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Dist.SampleWithLogProb(n)
+}
+
+// SampleBase returns n points drawn from the base distribution.
+func (f *Flow) SampleBase(n int) (*tensor.Dense, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Base.Sample(n)
+}
+
+// Forward maps base-side points z (N×D) through every block to the data
+// side.
+func (f *Flow) Forward(z *tensor.Dense) (*tensor.Dense, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Dist.Bijector.Forward(z)
+}
+
+// Inverse maps data-side points x (N×D) back to the base side.
+func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Dist.Bijector.Inverse(x)
+}
+
+// Trajectory follows the base-side points z (N×D) through the blocks in
+// sampling order, integrating each block's interval in steps equal pieces,
+// and returns the len(Blocks)·steps + 1 positions: z first, the output of
+// block k at index (k+1)·steps, the data side last.
+func (f *Flow) Trajectory(z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if steps < 1 {
+		return nil, fmt.Errorf("%w: %d steps per block, want ≥ 1", ErrInvalidConfig, steps)
+	}
+	D := f.Config.Dim
+	data, n, err := batch.Data(z, D)
+	if err != nil {
+		return nil, fmt.Errorf("train: Trajectory: %w", err)
+	}
+	cur := append([]float64(nil), data...)
+	out := []*tensor.Dense{batch.New(n, D, cur)}
+	for k, b := range f.Blocks {
+		t0, t1 := b.Times()
+		for s := range steps {
+			ta := t0 + (t1-t0)*float64(s)/float64(steps)
+			tb := t0 + (t1-t0)*float64(s+1)/float64(steps)
+			if s == steps-1 {
+				tb = t1
+			}
+			if cur, _, err = b.SolveRows(cur, n, ta, tb, false); err != nil {
+				return nil, fmt.Errorf("train: block %d: %w", k, err)
+			}
+			out = append(out, batch.New(n, D, cur))
+		}
+	}
+	return out, nil
+}

@@ -29,6 +29,8 @@ type Cost struct {
 // LossAndGrad returns the mean negative log-likelihood of the n rows of the
 // row-major batch x and stores its gradient in g (which it zeroes first).
 func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads) (float64, Cost, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	D := f.Config.Dim
 	if n <= 0 || len(x) != n*D {
 		return 0, Cost{}, fmt.Errorf("%w: batch of %d values is not %d×%d", batch.ErrShape, len(x), n, D)

@@ -79,13 +79,13 @@ func TakeSnapshot(flow *train.Flow, data *tensor.Dense, opt TutorialOptions) (*S
 	if s.Grid, err = LineGrid(GridBounds, opt.GridLines, opt.GridPoints); err != nil {
 		return nil, err
 	}
-	if s.Base, err = flow.Base.Sample(opt.Samples); err != nil {
+	if s.Base, err = flow.SampleBase(opt.Samples); err != nil {
 		return nil, fmt.Errorf("viz: base samples: %w", err)
 	}
-	if s.Samples, err = flow.Dist.Sample(opt.Samples); err != nil {
+	if s.Samples, err = flow.Sample(opt.Samples); err != nil {
 		return nil, fmt.Errorf("viz: model samples: %w", err)
 	}
-	if s.TransformedGrid, err = flow.Dist.Bijector.Forward(s.Grid); err != nil {
+	if s.TransformedGrid, err = flow.Forward(s.Grid); err != nil {
 		return nil, fmt.Errorf("viz: transforming the grid: %w", err)
 	}
 	return s, nil

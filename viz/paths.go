@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 
-	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/train"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -24,27 +23,10 @@ func Trajectory(flow *train.Flow, z *tensor.Dense, steps int) ([]*tensor.Dense, 
 	if steps < 1 {
 		return nil, fmt.Errorf("%w: %d steps per block, want ≥ 1", ErrInvalidInput, steps)
 	}
-	data, n, err := planar("path starts", z)
-	if err != nil {
+	if _, _, err := planar("path starts", z); err != nil {
 		return nil, err
 	}
-	cur := append([]float64(nil), data...)
-	out := []*tensor.Dense{batch.New(n, 2, cur)}
-	for k, b := range flow.Blocks {
-		t0, t1 := b.Times()
-		for s := range steps {
-			ta := t0 + (t1-t0)*float64(s)/float64(steps)
-			tb := t0 + (t1-t0)*float64(s+1)/float64(steps)
-			if s == steps-1 {
-				tb = t1
-			}
-			if cur, _, err = b.SolveRows(cur, n, ta, tb, false); err != nil {
-				return nil, fmt.Errorf("viz: block %d: %w", k, err)
-			}
-			out = append(out, batch.New(n, 2, cur))
-		}
-	}
-	return out, nil
+	return flow.Trajectory(z, steps)
 }
 
 // PathOptions configure Paths. The zero value follows 12 base samples
@@ -107,7 +89,7 @@ func Paths(flow *train.Flow, data *tensor.Dense, opt PathOptions) (*Figure, erro
 	z := opt.Points
 	if z == nil {
 		var err error
-		if z, err = flow.Base.Sample(opt.Count); err != nil {
+		if z, err = flow.SampleBase(opt.Count); err != nil {
 			return nil, fmt.Errorf("viz: path starts: %w", err)
 		}
 	}

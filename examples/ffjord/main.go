@@ -4,6 +4,7 @@
 //	ffjord train   -data points.csv|-toy NAME [-epochs N] -model model.json
 //	ffjord logprob -model model.json -in points.csv [-out logp.csv]
 //	ffjord sample  -model model.json -n 1000 [-seed S] [-out samples.csv]
+//	ffjord plot    -model model.json [-data points.csv|-toy NAME] -out DIR
 //
 // Errors are one line on standard error and a non-zero exit status.
 package main
@@ -17,6 +18,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"path/filepath"
 
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
@@ -24,6 +26,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"github.com/ffjord-go/ffjord-go/viz"
 	"gorgonia.org/tensor"
 )
 
@@ -31,6 +34,7 @@ const usage = `usage:
   ffjord train   (-data points.csv | -toy NAME) -model model.json [flags]
   ffjord logprob -model model.json -in points.csv [-out logp.csv]
   ffjord sample  -model model.json -n COUNT [-seed S] [-out samples.csv]
+  ffjord plot    -model model.json [-data points.csv | -toy NAME] [-out DIR] [-format png|svg|pdf]
 run "ffjord COMMAND -h" for a command's flags`
 
 func main() {
@@ -51,6 +55,8 @@ func run(args []string, stdout io.Writer) error {
 		return logprobCmd(args[1:], stdout)
 	case "sample":
 		return sampleCmd(args[1:], stdout)
+	case "plot":
+		return plotCmd(args[1:], stdout)
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
 }
@@ -184,6 +190,60 @@ func sampleCmd(args []string, stdout io.Writer) error {
 		header[i] = fmt.Sprintf("x%d", i+1)
 	}
 	return writeCSV(*out, stdout, x, header)
+}
+
+// plotCmd draws a saved 2-D model: the tutorial's four panels against the
+// data, the exact density and the paths of a few points through the blocks.
+func plotCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
+	model := fs.String("model", "model.json", "saved model")
+	data := fs.String("data", "", "CSV file of data points to compare with")
+	toy := fs.String("toy", "moons", "toy data set to compare with when -data is not given")
+	n := fs.Int("n", 8192, "points drawn from -toy")
+	out := fs.String("out", ".", "output directory")
+	format := fs.String("format", "png", "png, svg or pdf")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ck, err := train.Load(*model)
+	if err != nil {
+		return err
+	}
+	if ck.Flow.Config.Dim != 2 {
+		return fmt.Errorf("plot: the model is %d-dimensional; the figures are for 2", ck.Flow.Config.Dim)
+	}
+	var x *tensor.Dense
+	if *data != "" {
+		x, err = readCSV(*data)
+	} else {
+		x, err = datasets.ByName(*toy, *n, rand.NewPCG(1, 1))
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	tutorial, err := viz.TutorialFigure(ck.Flow, x, viz.TutorialOptions{})
+	if err != nil {
+		return err
+	}
+	density, err := viz.DensityHeatmap(ck.Flow, viz.DensityOptions{})
+	if err != nil {
+		return err
+	}
+	paths, err := viz.Paths(ck.Flow, x, viz.PathOptions{})
+	if err != nil {
+		return err
+	}
+	for name, f := range map[string]*viz.Figure{"tutorial": tutorial, "density": density, "paths": paths} {
+		path := filepath.Join(*out, name+"."+*format)
+		if err := f.Save(path); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "wrote", path)
+	}
+	return nil
 }
 
 func readCSV(path string) (*tensor.Dense, error) {

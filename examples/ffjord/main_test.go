@@ -29,6 +29,15 @@ func TestCommands(t *testing.T) {
 	assert.Equal(t, "logp", lines[0])
 	assert.Len(t, lines, 6)
 
+	// plot draws the saved model.
+	figs := filepath.Join(dir, "figs")
+	require.NoError(t, run([]string{"plot", "-model", model, "-n", "256", "-out", figs}, &out))
+	for _, name := range []string{"tutorial.png", "density.png", "paths.png"} {
+		st, err := os.Stat(filepath.Join(figs, name))
+		require.NoError(t, err)
+		assert.Greater(t, st.Size(), int64(1000), name)
+	}
+
 	// The same seed gives the same samples.
 	again := filepath.Join(dir, "s2.csv")
 	require.NoError(t, run([]string{"sample", "-model", model, "-n", "5", "-out", again}, &out))

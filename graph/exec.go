@@ -131,10 +131,10 @@ func newExecutor(inputs []*G.Node, inData [][]float64, outputs []*G.Node) (*exec
 	c := &compiler{e: &executor{}, slotOf: map[*G.Node]int{}}
 	for i, n := range inputs {
 		if n.Op() != nil {
-			return nil, fmt.Errorf("graph: input %q is not a leaf", n.Name())
+			return nil, fmt.Errorf("%w: input %q is not a leaf", ErrBuild, n.Name())
 		}
 		if _, dup := c.slotOf[n]; dup {
-			return nil, fmt.Errorf("graph: input %q is listed twice", n.Name())
+			return nil, fmt.Errorf("%w: input %q is listed twice", ErrBuild, n.Name())
 		}
 		c.slotOf[n] = c.fixedSlot(inData[i])
 	}
@@ -216,13 +216,13 @@ func (c *compiler) emit(n *G.Node, in instr, reads ...int) {
 }
 
 func unsupported(n *G.Node, why string) error {
-	return fmt.Errorf("graph: the executor does not support op %q (%T) of node %q: %s", n.Op(), n.Op(), n.Name(), why)
+	return fmt.Errorf("%w: the executor has no kernel for op %q (%T) of node %q: %s", ErrUnsupportedOp, n.Op(), n.Op(), n.Name(), why)
 }
 
 // lower compiles n, whose children are compiled already.
 func (c *compiler) lower(n *G.Node) error {
 	if n.Dtype() != tensor.Float64 {
-		return fmt.Errorf("graph: node %q has dtype %v, want float64", n.Name(), n.Dtype())
+		return fmt.Errorf("%w: node %q has dtype %v, want float64", ErrBuild, n.Name(), n.Dtype())
 	}
 	op := n.Op()
 	ch := children(n)
@@ -290,26 +290,26 @@ func isConstOp(op G.Op) bool {
 func (c *compiler) lowerLeaf(n *G.Node) error {
 	switch v := n.Value().(type) {
 	case nil:
-		return fmt.Errorf("graph: leaf %q is not an input and has no value", n.Name())
+		return fmt.Errorf("%w: leaf %q is not an input and has no value", ErrBuild, n.Name())
 	case *G.F64:
 		s := c.fixedSlot(make([]float64, 1))
 		c.e.leaves = append(c.e.leaves, leaf{slot: s, node: n, size: 1, scalar: true})
 		c.slotOf[n] = s
 	case *tensor.Dense:
 		if v.Dtype() != tensor.Float64 {
-			return fmt.Errorf("graph: leaf %q has dtype %v, want float64", n.Name(), v.Dtype())
+			return fmt.Errorf("%w: leaf %q has dtype %v, want float64", ErrBuild, n.Name(), v.Dtype())
 		}
 		if v.IsView() {
-			return fmt.Errorf("graph: leaf %q is bound to a view; the executor needs a tensor of its own", n.Name())
+			return fmt.Errorf("%w: leaf %q is bound to a view; the executor needs a tensor of its own", ErrBuild, n.Name())
 		}
 		if !v.Shape().Eq(n.Shape()) || len(v.Float64s()) != size(n) {
-			return fmt.Errorf("graph: leaf %q has shape %v but its value %v", n.Name(), n.Shape(), v.Shape())
+			return fmt.Errorf("%w: leaf %q has shape %v but its value %v", ErrBuild, n.Name(), n.Shape(), v.Shape())
 		}
 		s := c.newSlot(slotInfo{size: size(n), fixed: true})
 		c.e.leaves = append(c.e.leaves, leaf{slot: s, node: n, size: size(n)})
 		c.slotOf[n] = s
 	default:
-		return fmt.Errorf("graph: leaf %q holds a %T, want *tensor.Dense or *gorgonia.F64", n.Name(), v)
+		return fmt.Errorf("%w: leaf %q holds a %T, want *tensor.Dense or *gorgonia.F64", ErrBuild, n.Name(), v)
 	}
 	return nil
 }
@@ -623,7 +623,7 @@ func (c *compiler) allocate() {
 func (e *executor) run(out [][]float64) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("graph: run panicked: %v", r)
+			err = fmt.Errorf("%w: panicked: %v", ErrRun, r)
 		}
 	}()
 	s := e.slots
@@ -705,5 +705,5 @@ func (l *leaf) load(slots [][]float64) error {
 			}
 		}
 	}
-	return fmt.Errorf("graph: leaf %q no longer holds a float64 value of %d elements", l.node.Name(), l.size)
+	return fmt.Errorf("%w: leaf %q no longer holds a float64 value of %d elements", ErrRun, l.node.Name(), l.size)
 }

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
@@ -58,7 +57,7 @@ var defaultEngine = Executor
 // goroutine. The initial default is TapeMachine.
 func SetDefaultEngine(e Engine) error {
 	if !e.Valid() {
-		return fmt.Errorf("graph: unknown engine %v", e)
+		return fmt.Errorf("%w %v", ErrUnknownEngine, e)
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -99,7 +98,7 @@ func Compile(build Builder) (*Program, error) {
 // CompileWith is Compile for the engine e.
 func CompileWith(build Builder, e Engine) (*Program, error) {
 	if !e.Valid() {
-		return nil, fmt.Errorf("graph: unknown engine %v", e)
+		return nil, fmt.Errorf("%w %v", ErrUnknownEngine, e)
 	}
 	return compile(build, e, false)
 }
@@ -111,7 +110,7 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 	defer buildMu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
-			p, err = nil, fmt.Errorf("graph: building the program panicked: %v", r)
+			p, err = nil, fmt.Errorf("%w: building the program panicked: %v", ErrBuild, r)
 		}
 	}()
 	if useDefault {
@@ -124,33 +123,33 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 		return nil, err
 	}
 	if len(outputs) == 0 {
-		return nil, errors.New("graph: a program needs at least one output")
+		return nil, fmt.Errorf("%w: a program needs at least one output", ErrBuild)
 	}
 	p = &Program{g: g, inputs: inputs, outputs: outputs, engine: e}
 	for i, n := range inputs {
 		if n == nil {
-			return nil, fmt.Errorf("graph: input %d is nil", i)
+			return nil, fmt.Errorf("%w: input %d is nil", ErrBuild, i)
 		}
 		if n.Dtype() != tensor.Float64 {
-			return nil, fmt.Errorf("graph: input %q has dtype %v, want float64", n.Name(), n.Dtype())
+			return nil, fmt.Errorf("%w: input %q has dtype %v, want float64", ErrBuild, n.Name(), n.Dtype())
 		}
 		data := make([]float64, n.Shape().TotalSize())
 		var v G.Value
 		if n.IsScalar() {
-			return nil, fmt.Errorf("graph: input %q is a scalar; use a 1-element vector", n.Name())
+			return nil, fmt.Errorf("%w: input %q is a scalar; use a 1-element vector", ErrBuild, n.Name())
 		}
 		v = tensor.New(tensor.WithShape(n.Shape().Clone()...), tensor.WithBacking(data))
 		if err := G.Let(n, v); err != nil {
-			return nil, fmt.Errorf("graph: binding input %q: %w", n.Name(), err)
+			return nil, fmt.Errorf("%w: binding input %q: %w", ErrBuild, n.Name(), err)
 		}
 		p.inData = append(p.inData, data)
 	}
 	for i, n := range outputs {
 		if n == nil {
-			return nil, fmt.Errorf("graph: output %d is nil", i)
+			return nil, fmt.Errorf("%w: output %d is nil", ErrBuild, i)
 		}
 		if n.Dtype() != tensor.Float64 {
-			return nil, fmt.Errorf("graph: output %q has dtype %v, want float64", n.Name(), n.Dtype())
+			return nil, fmt.Errorf("%w: output %q has dtype %v, want float64", ErrBuild, n.Name(), n.Dtype())
 		}
 		size := n.Shape().TotalSize()
 		if n.IsScalar() {
@@ -192,7 +191,7 @@ func (p *Program) privatizeLeaves(g *G.ExprGraph) error {
 		}
 		own := src.Clone().(*tensor.Dense)
 		if err := G.Let(n, own); err != nil {
-			return fmt.Errorf("graph: binding a private copy of %q: %w", n.Name(), err)
+			return fmt.Errorf("%w: binding a private copy of %q: %w", ErrBuild, n.Name(), err)
 		}
 		p.leaves = append(p.leaves, leafCopy{src: src, own: own})
 	}
@@ -225,7 +224,7 @@ func (p *Program) Run() (err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("graph: run panicked: %v", r)
+			err = fmt.Errorf("%w: panicked: %v", ErrRun, r)
 		}
 	}()
 	defer p.vm.Reset()
@@ -233,7 +232,7 @@ func (p *Program) Run() (err error) {
 		copy(l.own.Float64s(), l.src.Float64s())
 	}
 	if err := p.vm.RunAll(); err != nil {
-		return fmt.Errorf("graph: run: %w", err)
+		return fmt.Errorf("%w: %w", ErrRun, err)
 	}
 	for i, n := range p.outputs {
 		switch v := n.Value().(type) {
@@ -242,11 +241,11 @@ func (p *Program) Run() (err error) {
 		case tensor.Tensor:
 			data, ok := v.Data().([]float64)
 			if !ok {
-				return fmt.Errorf("graph: output %q is not float64", n.Name())
+				return fmt.Errorf("%w: output %q is not float64", ErrRun, n.Name())
 			}
 			copy(p.outData[i], data)
 		default:
-			return fmt.Errorf("graph: output %q has unexpected value type %T", n.Name(), v)
+			return fmt.Errorf("%w: output %q has unexpected value type %T", ErrRun, n.Name(), v)
 		}
 	}
 	return nil

@@ -1,0 +1,3 @@
+// Package apitest holds tests that exercise the public API across packages:
+// what every kind of bad input gets back.
+package apitest

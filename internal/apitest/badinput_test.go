@@ -153,7 +153,10 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 		{"distributions: zero samples", distributions.ErrEmpty, func() error { _, err := normal.Sample(0); return err }},
 		{"distributions: nil bijector in chain", distributions.ErrInvalidParameter, func() error { _, err := distributions.NewChain(nil); return err }},
 		// train
-		{"train: zero dimension", train.ErrInvalidConfig, func() error { _, err := train.NewFlow(train.FlowConfig{}, train.Settings{}, rand.NewPCG(1, 1)); return err }},
+		{"train: zero dimension", train.ErrInvalidConfig, func() error {
+			_, err := train.NewFlow(train.FlowConfig{}, train.Settings{}, rand.NewPCG(1, 1))
+			return err
+		}},
 		{"train: negative blocks", train.ErrInvalidConfig, func() error {
 			_, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: -1}, train.Settings{}, rand.NewPCG(1, 1))
 			return err

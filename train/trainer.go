@@ -43,7 +43,7 @@ type EpochStats struct {
 	LearningRate float64   `json:"lr"`
 	ForwardNFE   []float64 `json:"nfe_forward"`  // mean evaluations per batch, per block
 	BackwardNFE  []float64 `json:"nfe_backward"` // the same for the backward pass
-	Seconds      float64   `json:"seconds"`
+	Seconds      float64   `json:"-"`            // wall time; left out of checkpoints so that they are reproducible
 }
 
 // Trainer fits a Flow with Adam on minibatches of a data set.

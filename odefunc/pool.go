@@ -40,8 +40,9 @@ type request struct {
 	k                  kind
 	n                  int
 	t                  float64
-	z, eps, dz, tr     []float64
-	a, c, gz           []float64
+	z, eps, dz         []float64
+	tr, kin, frob      []float64     // terms out
+	a, c, ck, cf, gz   []float64     // VJP cotangents in, ∂L/∂z out
 	partials           [][][]float64 // per chunk, per parameter: the chunk's ∂L/∂θ
 	slot               *slot
 	worker, numWorkers int
@@ -58,30 +59,38 @@ func (r *request) evaluate() error {
 		if err != nil {
 			return err
 		}
-		// Inputs in build's order: t, z, [ε], [a, c].
+		// Inputs in build's order: t, z, [ε], [a, c, [cK, cF]].
 		fill(p.Input(0), r.t)
 		load(p.Input(1), r.z[lo*D:(lo+m)*D])
 		in := 2
-		if r.k.stochastic() {
+		if r.k.stochastic {
 			load(p.Input(in), r.eps[lo*D:(lo+m)*D])
 			in++
 		}
-		if r.k.vjp() {
+		if r.k.vjp {
 			load(p.Input(in), r.a[lo*D:(lo+m)*D])
-			load(p.Input(in+1), r.c[lo:lo+m])
+			loadRows(p.Input(in+1), r.c, lo, m)
+			if r.k.reg {
+				loadRows(p.Input(in+2), r.ck, lo, m)
+				loadRows(p.Input(in+3), r.cf, lo, m)
+			}
 		}
 		if err := p.Run(); err != nil {
 			return fmt.Errorf("odefunc: evaluating at t=%g: %w", r.t, err)
 		}
 		copy(r.dz[lo*D:(lo+m)*D], p.Output(0))
 		switch {
-		case r.k.vjp():
+		case r.k.vjp:
 			copy(r.gz[lo*D:(lo+m)*D], p.Output(1))
 			for i, g := range r.partials[c] {
 				copy(g, p.Output(2+i))
 			}
-		case r.k != kindF:
+		case r.k.trace:
 			copy(r.tr[lo:lo+m], p.Output(1))
+			if r.k.reg {
+				storeRows(r.kin, p.Output(2), lo, m)
+				storeRows(r.frob, p.Output(3), lo, m)
+			}
 		}
 	}
 	return nil
@@ -106,7 +115,7 @@ func (s *slot) program(k kind, rows int) (*graph.Program, error) {
 // sums the chunks' parameter gradients, in chunk order, into gp.
 func run(r request, slots []*slot, partials *[][][]float64, gp [][]float64) error {
 	chunks := (r.n + chunkRows - 1) / chunkRows
-	if r.k.vjp() {
+	if r.k.vjp {
 		*partials = ensurePartials(*partials, chunks, gp)
 		r.partials = *partials
 	}
@@ -126,7 +135,7 @@ func run(r request, slots []*slot, partials *[][][]float64, gp [][]float64) erro
 	for _, g := range gp {
 		clear(g)
 	}
-	if !r.k.vjp() {
+	if !r.k.vjp {
 		return nil
 	}
 	for c := range chunks {
@@ -258,5 +267,21 @@ func (h *helper) serve() {
 		h.req = request{} // drop references to the caller's slices
 		h.idleSince = time.Now()
 		h.pending.Add(-1)
+	}
+}
+
+// loadRows loads rows lo…lo+m of a per-row cotangent; nil means zero.
+func loadRows(dst, src []float64, lo, m int) {
+	if src == nil {
+		clear(dst)
+		return
+	}
+	load(dst, src[lo:lo+m])
+}
+
+// storeRows stores rows lo…lo+m of a per-row term, unless it is unwanted.
+func storeRows(dst, src []float64, lo, m int) {
+	if dst != nil {
+		copy(dst[lo:lo+m], src)
 	}
 }

@@ -53,6 +53,7 @@ type FFJORD struct {
 	// The right-hand sides, made once so that solves allocate no closures.
 	rhs, rhsLogDet ode.Func
 	n              int       // rows of the batch being solved
+	reg            bool      // the current solve integrates the regularisers too
 	eps            []float64 // Hutchinson noise of the current solve
 }
 
@@ -82,8 +83,12 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 		return b.dyn.F(dy, t, y)
 	}
 	b.rhsLogDet = func(dy []float64, t float64, y []float64) error {
-		nd := b.n * b.dyn.Dim()
-		return b.dyn.FTrace(dy[:nd], dy[nd:], t, y[:nd], b.trace, b.eps)
+		n, nd := b.n, b.n*b.dyn.Dim()
+		terms := odefunc.Terms{Trace: dy[nd : nd+n]}
+		if b.reg {
+			terms.Kinetic, terms.Frobenius = dy[nd+n:nd+2*n], dy[nd+2*n:]
+		}
+		return b.dyn.Eval(dy[:nd], terms, t, y[:nd], b.trace, b.eps)
 	}
 	return b, nil
 }
@@ -215,18 +220,19 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 		}
 		return y, nil, nil
 	}
-	y, err := b.solveLogDet(z, n, ta, tb)
+	y, err := b.solveLogDet(z, n, ta, tb, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	return y[: n*D : n*D], y[n*D:], nil
 }
 
-// solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0, drawing fresh
-// Hutchinson noise into b.eps, and returns the end state.
-func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64) ([]float64, error) {
+// solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0, and with reg also
+// the regularisers' integrals [E, F] from 0, drawing fresh Hutchinson noise
+// into b.eps, and returns the end state.
+func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool) ([]float64, error) {
 	D := b.dyn.Dim()
-	b.n = n
+	b.n, b.reg = n, reg
 	if b.trace.Stochastic() {
 		if cap(b.eps) < n*D {
 			b.eps = make([]float64, n*D)
@@ -234,7 +240,7 @@ func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64) ([]float64, err
 		b.eps = b.eps[:n*D]
 		b.trace.DrawNoise(b.eps, b.rng)
 	}
-	y := make([]float64, n*(D+1))
+	y := make([]float64, n*(D+extras(reg)))
 	copy(y, z[:n*D])
 	stats, err := b.solver.Solve(y, b.rhsLogDet, ta, tb, y)
 	b.stats = stats
@@ -242,4 +248,14 @@ func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64) ([]float64, err
 		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
 	}
 	return y, nil
+}
+
+// extras is the number of per-row quantities integrated beside z: the
+// log-det, and with the regularisers the kinetic energy and the Jacobian's
+// Frobenius norm.
+func extras(reg bool) int {
+	if reg {
+		return 3
+	}
+	return 1
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
 // GradientMode selects how the gradient of a loss through a solve is taken.
@@ -43,28 +44,56 @@ func ParseGradientMode(s string) (GradientMode, error) {
 	return 0, fmt.Errorf("%w: unknown gradient mode %q (want adjoint or discrete)", ErrInvalidOptions, s)
 }
 
-// Tape is what a backward pass needs from a solve of [z, ℓ] from Ta to Tb.
+// Tape is what a backward pass needs from a solve of [z, ℓ] (and, when
+// regularised, [E, F]) from ta to tb.
 type Tape struct {
 	mode   GradientMode
 	n      int
+	reg    bool
 	ta, tb float64
-	start  []float64 // [z, ℓ] at ta
-	end    []float64 // [z, ℓ] at tb
+	start  []float64 // the state at ta
+	end    []float64 // the state at tb
 	eps    []float64 // Hutchinson noise of the solve
 	grid   []float64 // accepted step boundaries, for Discrete
 }
 
+// Kinetic returns ∫_{ta}^{tb} ‖f‖² dt for each row, or nil if the solve was
+// not regularised. Integrating backwards in time makes it negative.
+func (t *Tape) Kinetic() []float64 { return t.extra(1) }
+
+// Frobenius returns ∫_{ta}^{tb} ‖∂f/∂z‖²_F dt for each row (Hutchinson's
+// estimate with a stochastic trace), or nil if the solve was not
+// regularised.
+func (t *Tape) Frobenius() []float64 { return t.extra(2) }
+
+func (t *Tape) extra(i int) []float64 {
+	if !t.reg {
+		return nil
+	}
+	nd := len(t.end) - 3*t.n
+	return t.end[nd+i*t.n : nd+(i+1)*t.n]
+}
+
+// Cotangents are the derivatives of a loss with respect to the outputs of a
+// taped solve at tb: the points (n×D), and per row the log-det and, for a
+// regularised solve, the two regularisers. Nil means zero.
+type Cotangents struct {
+	Z, LogDet, Kinetic, Frobenius []float64
+}
+
 // SolveTaped is SolveRows with the log-det that also records a Tape for
-// Backward. The returned slices are the caller's.
-func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, mode GradientMode) (out, ld []float64, tape *Tape, err error) {
+// Backward. With regularize it also integrates RNODE's kinetic energy and
+// Jacobian norm (Finlay et al., 2020), available from the Tape. The returned
+// slices are the caller's.
+func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, mode GradientMode, regularize bool) (out, ld []float64, tape *Tape, err error) {
 	if mode != Adjoint && mode != Discrete {
 		return nil, nil, nil, fmt.Errorf("%w: unknown gradient mode %v", ErrInvalidOptions, mode)
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{mode: mode, n: n, ta: ta, tb: tb}
-	tape.start = make([]float64, n*(D+1))
-	copy(tape.start, z)
-	y, err := b.solveLogDet(z, n, ta, tb)
+	tape = &Tape{mode: mode, n: n, reg: regularize, ta: ta, tb: tb}
+	tape.start = make([]float64, n*(D+extras(regularize)))
+	copy(tape.start, z[:n*D])
+	y, err := b.solveLogDet(z, n, ta, tb, regularize)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -76,22 +105,32 @@ func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, mode GradientMod
 		tape.grid = append([]float64(nil), b.stats.Times...)
 	}
 	out = append([]float64(nil), y[:n*D]...)
-	ld = append([]float64(nil), y[n*D:]...)
+	ld = append([]float64(nil), y[n*D:n*D+n]...)
 	return out, ld, tape, nil
 }
 
-// Backward takes the cotangents of a taped solve's outputs, az = ∂L/∂z(tb)
-// (n×D) and cl = ∂L/∂ℓ(tb) (length n), returns ∂L/∂z(ta) and adds ∂L/∂θ to
-// grads (one slice per Model parameter, shaped like it).
-func (b *FFJORD) Backward(tape *Tape, az, cl []float64, grads [][]float64) ([]float64, error) {
+// Backward takes the cotangents of a taped solve's outputs at tb, returns
+// ∂L/∂z(ta) and adds ∂L/∂θ to grads (one slice per Model parameter, shaped
+// like it).
+func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
 	if tape == nil {
 		return nil, errors.New("ffjord: Backward needs the Tape of a SolveTaped")
 	}
 	D, n := b.dyn.Dim(), tape.n
 	params := b.dyn.Model().Params()
+	if c.Z == nil {
+		c.Z = make([]float64, n*D)
+	}
+	if c.LogDet == nil {
+		c.LogDet = make([]float64, n)
+	}
 	switch {
-	case len(az) != n*D || len(cl) != n:
-		return nil, fmt.Errorf("ffjord: Backward: cotangents of length %d and %d, want %d and %d", len(az), len(cl), n*D, n)
+	case len(c.Z) != n*D || len(c.LogDet) != n:
+		return nil, fmt.Errorf("ffjord: Backward: cotangents of length %d and %d, want %d and %d", len(c.Z), len(c.LogDet), n*D, n)
+	case !tape.reg && (c.Kinetic != nil || c.Frobenius != nil):
+		return nil, errors.New("ffjord: Backward: cotangents for regularisers of a solve that did not integrate them")
+	case c.Kinetic != nil && len(c.Kinetic) != n, c.Frobenius != nil && len(c.Frobenius) != n:
+		return nil, fmt.Errorf("ffjord: Backward: regulariser cotangents must have length %d", n)
 	case len(grads) != len(params):
 		return nil, fmt.Errorf("ffjord: Backward: %d gradient slices for %d parameters", len(grads), len(params))
 	}
@@ -100,19 +139,30 @@ func (b *FFJORD) Backward(tape *Tape, az, cl []float64, grads [][]float64) ([]fl
 			return nil, fmt.Errorf("ffjord: Backward: gradient %d has length %d, want %d", i, len(grads[i]), p.Shape().TotalSize())
 		}
 	}
-	if tape.mode == Discrete {
-		return b.backwardDiscrete(tape, az, cl, grads)
+	if tape.reg {
+		// The regularised programs compute both terms; zero cotangents
+		// keep the kind of program fixed.
+		if c.Kinetic == nil {
+			c.Kinetic = make([]float64, n)
+		}
+		if c.Frobenius == nil {
+			c.Frobenius = make([]float64, n)
+		}
 	}
-	return b.backwardAdjoint(tape, az, cl, grads)
+	if tape.mode == Discrete {
+		return b.backwardDiscrete(tape, c, grads)
+	}
+	return b.backwardAdjoint(tape, c, grads)
 }
 
 // backwardAdjoint solves, from tb back to ta, the augmented ODE
 //
 //	dz/dt = f,  da/dt = −(aᵀ ∂f/∂z + c ∂tr/∂z),  dg/dt = −(aᵀ ∂f/∂θ + c ∂tr/∂θ)
 //
-// with a(tb) = az, g(tb) = 0 and c = cl constant (ℓ appears in no
-// right-hand side); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
-func (b *FFJORD) backwardAdjoint(tape *Tape, az, cl []float64, grads [][]float64) ([]float64, error) {
+// with a(tb) = ∂L/∂z(tb), g(tb) = 0 and c = ∂L/∂ℓ constant (ℓ appears in
+// no right-hand side; the same holds for the regularisers, whose
+// cotangents join c's terms); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
+func (b *FFJORD) backwardAdjoint(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
 	D, n := b.dyn.Dim(), tape.n
 	nd := n * D
 	total := 0
@@ -121,7 +171,8 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, az, cl []float64, grads [][]float64
 	}
 	w := make([]float64, 2*nd+total) // [z, a, g]
 	copy(w, tape.end[:nd])
-	copy(w[nd:], az)
+	copy(w[nd:], c.Z)
+	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
 	gp := make([][]float64, len(grads)) // views into dw, set per call
 	f := func(dw []float64, t float64, w []float64) error {
 		off := 2 * nd
@@ -129,7 +180,7 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, az, cl []float64, grads [][]float64
 			gp[i] = dw[off : off+len(g)]
 			off += len(g)
 		}
-		if err := b.dyn.VJP(dw[:nd], dw[nd:2*nd], gp, t, w[:nd], w[nd:2*nd], cl, b.trace, tape.eps); err != nil {
+		if err := b.dyn.VJPTerms(dw[:nd], dw[nd:2*nd], gp, t, w[:nd], w[nd:2*nd], terms, b.trace, tape.eps); err != nil {
 			return err
 		}
 		for i := nd; i < len(dw); i++ {
@@ -159,9 +210,17 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, az, cl []float64, grads [][]float64
 //
 // so k̄_i = h b_i ȳ' + Σ_{j>i} h a_ji Ȳ_j, Ȳ_i = k̄_iᵀ ∂g/∂Y_i, ȳ = ȳ' + Σ_i Ȳ_i,
 // with g = [f, tr] and the same noise as the forward solve.
-func (b *FFJORD) backwardDiscrete(tape *Tape, az, cl []float64, grads [][]float64) ([]float64, error) {
+func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
 	D, n := b.dyn.Dim(), tape.n
-	nd, size := n*D, n*(D+1)
+	nd, size := n*D, n*(D+extras(tape.reg))
+	// terms views the per-row parts of a state-sized buffer.
+	terms := func(v []float64) odefunc.Terms {
+		tm := odefunc.Terms{Trace: v[nd : nd+n]}
+		if tape.reg {
+			tm.Kinetic, tm.Frobenius = v[nd+n:nd+2*n], v[nd+2*n:]
+		}
+		return tm
+	}
 	m := b.method
 	s := m.Stages()
 	// A stage is needed if the solution uses it, directly or through a
@@ -200,7 +259,7 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, az, cl []float64, grads [][]float6
 				}
 			}
 			stages[st][i] = yi
-			if err := b.dyn.FTrace(k[i][:nd], k[i][nd:], t+m.C[i]*h, yi[:nd], b.trace, tape.eps); err != nil {
+			if err := b.dyn.Eval(k[i][:nd], terms(k[i]), t+m.C[i]*h, yi[:nd], b.trace, tape.eps); err != nil {
 				return nil, err
 			}
 			nfe++
@@ -212,10 +271,14 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, az, cl []float64, grads [][]float6
 		}
 	}
 
-	// Reverse sweep; ȳ = [∂L/∂z, ∂L/∂ℓ].
+	// Reverse sweep; ȳ = [∂L/∂z, ∂L/∂ℓ, (∂L/∂E, ∂L/∂F)].
 	ybar := make([]float64, size)
-	copy(ybar, az)
-	copy(ybar[nd:], cl)
+	copy(ybar, c.Z)
+	copy(ybar[nd:], c.LogDet)
+	if tape.reg {
+		copy(ybar[nd+n:], c.Kinetic)
+		copy(ybar[nd+2*n:], c.Frobenius)
+	}
 	kbar := k // the stage buffers now hold cotangents
 	f := make([]float64, nd)
 	gz := make([]float64, nd)
@@ -236,11 +299,11 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, az, cl []float64, grads [][]float6
 				continue
 			}
 			yi := stages[st][i]
-			if err := b.dyn.VJP(f, gz, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], kbar[i][nd:], b.trace, tape.eps); err != nil {
+			if err := b.dyn.VJPTerms(f, gz, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], terms(kbar[i]), b.trace, tape.eps); err != nil {
 				return nil, err
 			}
 			nfe++
-			axpy(ybar[:nd], 1, gz) // Ȳ_i has no ℓ part: g does not read ℓ
+			axpy(ybar[:nd], 1, gz) // Ȳ_i has no ℓ, E, F parts: g does not read them
 			for j, a := range m.A[i] {
 				if a != 0 {
 					axpy(kbar[j][:nd], h*a, gz)

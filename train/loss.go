@@ -52,7 +52,7 @@ func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads
 	for k := K - 1; k >= 0; k-- {
 		var ld []float64
 		var err error
-		z, ld, tapes[k], err = f.Blocks[k].SolveTaped(z, n, t1, t0, mode)
+		z, ld, tapes[k], err = f.Blocks[k].SolveTaped(z, n, t1, t0, mode, false)
 		if err != nil {
 			return 0, cost, fmt.Errorf("train: block %d: %w", k, err)
 		}
@@ -84,7 +84,7 @@ func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads
 	for k := range K {
 		np := len(f.Nets[k].Params())
 		var err error
-		az, err = f.Blocks[k].Backward(tapes[k], az, cl, g[off:off+np])
+		az, err = f.Blocks[k].Backward(tapes[k], ffjord.Cotangents{Z: az, LogDet: cl}, g[off:off+np])
 		if err != nil {
 			return 0, cost, fmt.Errorf("train: block %d backward: %w", k, err)
 		}

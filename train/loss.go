@@ -26,17 +26,43 @@ type Cost struct {
 	BackwardNFE []int // evaluations of vector–Jacobian products (and replayed stages)
 }
 
+// Regularization weights the RNODE terms (Finlay et al., 2020) in the
+// training objective; the zero value trains on the likelihood alone.
+type Regularization struct {
+	Kinetic  float64 // λ_K, the weight of Σ_k ∫ ‖f_k‖² dt
+	Jacobian float64 // λ_J, the weight of Σ_k ∫ ‖∂f_k/∂z‖²_F dt
+}
+
+func (r Regularization) active() bool { return r.Kinetic != 0 || r.Jacobian != 0 }
+
+// Loss is the value of the training objective on a batch, by part. The
+// regularisers are reported apart so that the likelihood stays exact.
+type Loss struct {
+	NLL      float64 // mean negative log-likelihood
+	Kinetic  float64 // mean over the points of Σ_k ∫ ‖f_k‖² dt
+	Jacobian float64 // mean over the points of Σ_k ∫ ‖∂f_k/∂z‖²_F dt
+	Total    float64 // NLL + λ_K·Kinetic + λ_J·Jacobian
+}
+
 // LossAndGrad returns the mean negative log-likelihood of the n rows of the
 // row-major batch x and stores its gradient in g (which it zeroes first).
 func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads) (float64, Cost, error) {
+	l, cost, err := f.Objective(x, n, mode, Regularization{}, g)
+	return l.NLL, cost, err
+}
+
+// Objective returns the training objective of the n rows of the row-major
+// batch x, the mean NLL plus the weighted regularisers, and stores the
+// gradient of its Total in g (which it zeroes first).
+func (f *Flow) Objective(x []float64, n int, mode ffjord.GradientMode, reg Regularization, g Grads) (Loss, Cost, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	D := f.Config.Dim
 	if n <= 0 || len(x) != n*D {
-		return 0, Cost{}, fmt.Errorf("%w: batch of %d values is not %d×%d", batch.ErrShape, len(x), n, D)
+		return Loss{}, Cost{}, fmt.Errorf("%w: batch of %d values is not %d×%d", batch.ErrShape, len(x), n, D)
 	}
 	if err := batch.CheckFinite(x, D); err != nil {
-		return 0, Cost{}, err
+		return Loss{}, Cost{}, err
 	}
 	for _, gi := range g {
 		clear(gi)
@@ -45,6 +71,7 @@ func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads
 	cost := Cost{ForwardNFE: make([]int, K), BackwardNFE: make([]int, K)}
 	tapes := make([]*ffjord.Tape, K)
 	t0, t1 := f.Config.T0, f.Config.T1
+	var loss Loss
 
 	// Pull x back to the base: the last block first, from t1 to t0.
 	z := x
@@ -52,41 +79,55 @@ func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads
 	for k := K - 1; k >= 0; k-- {
 		var ld []float64
 		var err error
-		z, ld, tapes[k], err = f.Blocks[k].SolveTaped(z, n, t1, t0, mode, false)
+		z, ld, tapes[k], err = f.Blocks[k].SolveTaped(z, n, t1, t0, mode, reg.active())
 		if err != nil {
-			return 0, cost, fmt.Errorf("train: block %d: %w", k, err)
+			return Loss{}, cost, fmt.Errorf("train: block %d: %w", k, err)
 		}
 		cost.ForwardNFE[k] = f.Blocks[k].Stats().NFE
 		for r := range logp {
 			logp[r] += ld[r]
 		}
+		if reg.active() {
+			// Solved from t1 back to t0, the integrals come out negated.
+			for r := range n {
+				loss.Kinetic -= tapes[k].Kinetic()[r] / float64(n)
+				loss.Jacobian -= tapes[k].Frobenius()[r] / float64(n)
+			}
+		}
 	}
 	base := make([]float64, n)
 	f.Base.LogProbTo(base, z)
-	loss := 0.0
 	for r := range logp {
-		loss -= logp[r] + base[r]
+		loss.NLL -= logp[r] + base[r]
 	}
-	loss /= float64(n)
+	loss.NLL /= float64(n)
+	loss.Total = loss.NLL + reg.Kinetic*loss.Kinetic + reg.Jacobian*loss.Jacobian
 
-	// ∂L/∂z at the base and ∂L/∂ℓ of every block.
+	// ∂Total/∂z at the base, and ∂Total/∂ℓ, ∂Total/∂E, ∂Total/∂F of every
+	// block.
 	mean, std := f.Config.BaseMean, f.Config.BaseStd
-	az := make([]float64, n*D)
+	c := ffjord.Cotangents{Z: make([]float64, n*D), LogDet: make([]float64, n)}
 	for i, v := range z {
 		j := i % D
-		az[i] = (v - mean[j]) / (std[j] * std[j] * float64(n))
+		c.Z[i] = (v - mean[j]) / (std[j] * std[j] * float64(n))
 	}
-	cl := make([]float64, n)
-	for r := range cl {
-		cl[r] = -1 / float64(n)
+	for r := range c.LogDet {
+		c.LogDet[r] = -1 / float64(n)
+	}
+	if reg.active() {
+		c.Kinetic, c.Frobenius = make([]float64, n), make([]float64, n)
+		for r := range n {
+			c.Kinetic[r] = -reg.Kinetic / float64(n)
+			c.Frobenius[r] = -reg.Jacobian / float64(n)
+		}
 	}
 	off := 0
 	for k := range K {
 		np := len(f.Nets[k].Params())
 		var err error
-		az, err = f.Blocks[k].Backward(tapes[k], ffjord.Cotangents{Z: az, LogDet: cl}, g[off:off+np])
+		c.Z, err = f.Blocks[k].Backward(tapes[k], c, g[off:off+np])
 		if err != nil {
-			return 0, cost, fmt.Errorf("train: block %d backward: %w", k, err)
+			return Loss{}, cost, fmt.Errorf("train: block %d backward: %w", k, err)
 		}
 		cost.BackwardNFE[k] = f.Blocks[k].BackwardStats().NFE
 		off += np

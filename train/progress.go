@@ -59,6 +59,9 @@ func FormatEpoch(s EpochStats) string {
 	writeInts(&b, s.ForwardNFE)
 	b.WriteString(" nfe_bwd=")
 	writeInts(&b, s.BackwardNFE)
+	if s.Kinetic != 0 || s.Jacobian != 0 {
+		fmt.Fprintf(&b, " kinetic=%.4f jacobian=%.4f", s.Kinetic, s.Jacobian)
+	}
 	fmt.Fprintf(&b, " lr=%.3g seconds=%.2f", s.LearningRate, s.Seconds)
 	return b.String()
 }

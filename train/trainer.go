@@ -27,9 +27,12 @@ type Options struct {
 	Schedule     Schedule // nil means Constant
 	ClipNorm     float64  // > 0: scale each gradient down to at most this L2 norm
 	Gradient     ffjord.GradientMode
-	Seed         uint64                 // seeds the shuffling of the data
-	Progress     io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
-	OnEpoch      func(EpochStats) error // called after each epoch; an error stops training
+	// Regularization adds RNODE's kinetic energy and Jacobian norm to the
+	// objective; the reported Loss stays the likelihood.
+	Regularization Regularization
+	Seed           uint64                 // seeds the shuffling of the data
+	Progress       io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
+	OnEpoch        func(EpochStats) error // called after each epoch; an error stops training
 	// Checkpoint, if set, is the path the model and training state are
 	// saved to after every epoch (atomically; a failed epoch never
 	// overwrites it).
@@ -38,8 +41,10 @@ type Options struct {
 
 // EpochStats summarise one epoch.
 type EpochStats struct {
-	Epoch        int       `json:"epoch"` // 1-based
-	Loss         float64   `json:"loss"`  // mean training NLL over the epoch's batches
+	Epoch        int       `json:"epoch"`              // 1-based
+	Loss         float64   `json:"loss"`               // mean training NLL over the epoch's batches
+	Kinetic      float64   `json:"kinetic,omitempty"`  // mean Σ_k ∫‖f‖² dt, when regularised
+	Jacobian     float64   `json:"jacobian,omitempty"` // mean Σ_k ∫‖∂f/∂z‖²_F dt, when regularised
 	LearningRate float64   `json:"lr"`
 	ForwardNFE   []float64 `json:"nfe_forward"`  // mean evaluations per batch, per block
 	BackwardNFE  []float64 `json:"nfe_backward"` // the same for the backward pass
@@ -82,6 +87,9 @@ func NewTrainer(f *Flow, opts Options) (*Trainer, error) {
 		return nil, fmt.Errorf("%w: LearningRate = %g, want finite and > 0", ErrInvalidConfig, opts.LearningRate)
 	case opts.ClipNorm < 0 || math.IsNaN(opts.ClipNorm):
 		return nil, fmt.Errorf("%w: ClipNorm = %g, want ≥ 0", ErrInvalidConfig, opts.ClipNorm)
+	case opts.Regularization.Kinetic < 0 || opts.Regularization.Jacobian < 0 ||
+		math.IsNaN(opts.Regularization.Kinetic) || math.IsNaN(opts.Regularization.Jacobian):
+		return nil, fmt.Errorf("%w: Regularization = %+v, want weights ≥ 0", ErrInvalidConfig, opts.Regularization)
 	case opts.Gradient != ffjord.Adjoint && opts.Gradient != ffjord.Discrete:
 		return nil, fmt.Errorf("%w: unknown Gradient mode %v", ErrInvalidConfig, opts.Gradient)
 	}
@@ -173,12 +181,12 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 			for r, idx := range perm[lo:hi] {
 				copy(xb[r*D:(r+1)*D], x[idx*D:(idx+1)*D])
 			}
-			loss, cost, err := t.flow.LossAndGrad(xb, m, t.opts.Gradient, grads)
+			loss, cost, err := t.flow.Objective(xb, m, t.opts.Gradient, t.opts.Regularization, grads)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return fmt.Errorf("%w: epoch %d, batch %d: loss %g", ErrDiverged, epoch, b+1, loss)
+			if math.IsNaN(loss.Total) || math.IsInf(loss.Total, 0) {
+				return fmt.Errorf("%w: epoch %d, batch %d: loss %g", ErrDiverged, epoch, b+1, loss.Total)
 			}
 			if t.opts.ClipNorm > 0 {
 				clipNorm(grads, t.opts.ClipNorm)
@@ -186,12 +194,14 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 			if err := t.adam.Step(grads); err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
-			stats.Loss += loss / float64(batches)
+			stats.Loss += loss.NLL / float64(batches)
+			stats.Kinetic += loss.Kinetic / float64(batches)
+			stats.Jacobian += loss.Jacobian / float64(batches)
 			for k := range K {
 				stats.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(batches)
 				stats.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(batches)
 			}
-			bar.batch(epoch, t.opts.Epochs, b+1, batches, loss, cost, time.Since(start))
+			bar.batch(epoch, t.opts.Epochs, b+1, batches, loss.NLL, cost, time.Since(start))
 		}
 		stats.Seconds = time.Since(start).Seconds()
 		t.epoch = epoch

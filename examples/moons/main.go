@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/ffjord"
@@ -48,8 +50,11 @@ func run() error {
 		cosine   = flag.Float64("cosine", 0, "if > 0, decay the learning rate along a cosine to this fraction of -lr")
 		clip     = flag.Float64("clip", 0, "if > 0, clip each gradient to this L2 norm")
 		blocks   = flag.Int("blocks", 4, "FFJORD blocks")
+		hidden   = flag.String("hidden", "8,8", "hidden widths of each block's MLP")
 		gradient = flag.String("gradient", "adjoint", "gradient mode: adjoint or discrete")
 		trace    = flag.String("trace", "exact", "trace estimator for training: exact, hutchinson-gaussian or hutchinson-rademacher")
+		kinetic  = flag.Float64("kinetic", 0, "weight of RNODE's kinetic-energy regulariser")
+		jacobian = flag.Float64("jacobian", 0, "weight of RNODE's Jacobian-norm regulariser")
 		rtol     = flag.Float64("rtol", 1e-3, "relative tolerance of Dormand–Prince")
 		atol     = flag.Float64("atol", 1e-5, "absolute tolerance of Dormand–Prince")
 		out      = flag.String("out", "out/moons", "output directory")
@@ -75,14 +80,19 @@ func run() error {
 		return err
 	}
 	solver := ode.Settings{RTol: *rtol, ATol: *atol}
-	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: *blocks}, train.Settings{Solver: solver, Trace: tr}, rand.NewPCG(*seed, 2))
+	widths, err := parseWidths(*hidden)
+	if err != nil {
+		return err
+	}
+	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: *blocks, Hidden: widths}, train.Settings{Solver: solver, Trace: tr}, rand.NewPCG(*seed, 2))
 	if err != nil {
 		return err
 	}
 	opts := train.Options{
 		Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, ClipNorm: *clip,
 		Gradient: mode, Seed: *seed, Progress: os.Stdout,
-		Checkpoint: filepath.Join(*out, "model.json"),
+		Regularization: train.Regularization{Kinetic: *kinetic, Jacobian: *jacobian},
+		Checkpoint:     filepath.Join(*out, "model.json"),
 	}
 	if *quiet {
 		opts.Progress = nil
@@ -178,4 +188,17 @@ func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats,
 		}
 	}
 	return gif.Save(gifPath)
+}
+
+// parseWidths reads a comma-separated list of layer widths such as "8,8".
+func parseWidths(s string) ([]int, error) {
+	var widths []int
+	for _, f := range strings.Split(s, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || w <= 0 {
+			return nil, fmt.Errorf("-hidden %q: want positive integers separated by commas", s)
+		}
+		widths = append(widths, w)
+	}
+	return widths, nil
 }

@@ -1,4 +1,4 @@
-// Package datasets provides small two-dimensional toy distributions and
+// Package datasets provides small two-dimensional toy distributions, a D-dimensional Gaussian mixture and
 // CSV input/output of point sets for training and testing normalizing flows.
 //
 // The generators reproduce the toy data sets used by the FFJORD paper

@@ -1,5 +1,6 @@
-// Package datasets provides small two-dimensional toy distributions, a D-dimensional Gaussian mixture and
-// CSV input/output of point sets for training and testing normalizing flows.
+// Package datasets provides small two-dimensional toy distributions, a
+// D-dimensional Gaussian mixture with its exact density, and CSV input and
+// output of point sets, for training and testing normalizing flows.
 //
 // The generators reproduce the toy data sets used by the FFJORD paper
 // (Grathwohl et al., 2019, file lib/toy_data.py of the reference

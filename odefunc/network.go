@@ -8,8 +8,9 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Network is a Model made of Layers applied in order to z. Its first layer
-// is usually a TimeConcat, so the network sees t.
+// Network is a Model made of Layers applied in order to z. The network sees
+// t through its layers: usually a TimeConcat first, or ConcatSquashLinear
+// layers throughout.
 type Network struct {
 	dim    int
 	layers []Layer
@@ -41,21 +42,45 @@ func NewNetwork(dim int, layers ...Layer) (*Network, error) {
 	return &Network{dim: dim, layers: layers}, nil
 }
 
-// MLPConfig describes the tutorial's MLP_ODE: concat(t, z), then Linear
-// layers of the Hidden widths each followed by Activation, then a Linear
-// layer back to Dim features.
+// MLPConfig describes an MLP dynamics: Linear layers of the Hidden widths
+// each followed by Activation, then a Linear layer back to Dim features, with
+// t entering as Time says. The zero value with Dim set is the tutorial's
+// MLP_ODE: concat(t, …, t, z) as the input.
 type MLPConfig struct {
 	Dim        int        // dimension of z; required
 	Hidden     []int      // hidden widths; nil means {8, 8}, the tutorial's
 	Activation Activation // zero value: Tanh
-	// SingleTime feeds t as one column, [t, z], instead of the tutorial's
-	// t broadcast to z's shape, [t, …, t, z].
+	// Time is how the network sees t; the zero value is ConcatTime, the
+	// tutorial's [t, …, t, z]. With ConcatSquash every linear layer is a
+	// ConcatSquashLinear; with IgnoreTime f does not depend on t.
+	Time TimeInput
+	// SingleTime is the older spelling of Time = ConcatTimeSingle, kept so
+	// that existing configurations work: with Time left at ConcatTime it
+	// selects ConcatTimeSingle; with ConcatSquash or IgnoreTime it is an
+	// error, since those modes do not concatenate t.
 	SingleTime bool
 }
 
-// NewMLP returns the MLP dynamics described by cfg, initialised like Sonnet's
-// Linear from src. With cfg = MLPConfig{Dim: 2} it is the tutorial's
-// MLP_ODE(num_hidden=8, num_layers=3, num_output=2): 4→8→8→2 with tanh.
+// TimeMode returns the time input cfg selects, folding SingleTime into Time.
+func (cfg MLPConfig) TimeMode() (TimeInput, error) {
+	if !cfg.Time.Valid() {
+		return 0, fmt.Errorf("%w: unknown time input %v", ErrInvalidConfig, cfg.Time)
+	}
+	if !cfg.SingleTime {
+		return cfg.Time, nil
+	}
+	switch cfg.Time {
+	case ConcatTime, ConcatTimeSingle:
+		return ConcatTimeSingle, nil
+	}
+	return 0, fmt.Errorf("%w: SingleTime set with time input %v, which concatenates no t", ErrInvalidConfig, cfg.Time)
+}
+
+// NewMLP returns the MLP dynamics described by cfg, initialised from src:
+// Linear layers like Sonnet's Linear, ConcatSquashLinear layers as
+// NewConcatSquashLinear says. With cfg = MLPConfig{Dim: 2} it is the
+// tutorial's MLP_ODE(num_hidden=8, num_layers=3, num_output=2): 4→8→8→2 with
+// tanh.
 func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
 	if cfg.Dim <= 0 {
 		return nil, fmt.Errorf("%w: MLP dimension %d", ErrInvalidConfig, cfg.Dim)
@@ -63,26 +88,40 @@ func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
 	if cfg.Activation != Tanh && cfg.Activation != Softplus {
 		return nil, fmt.Errorf("%w: unknown activation %v", ErrInvalidConfig, cfg.Activation)
 	}
+	mode, err := cfg.TimeMode()
+	if err != nil {
+		return nil, err
+	}
 	hidden := cfg.Hidden
 	if hidden == nil {
 		hidden = []int{8, 8}
 	}
-	copies := cfg.Dim
-	if cfg.SingleTime {
-		copies = 1
+	var layers []Layer
+	width := cfg.Dim
+	switch mode {
+	case ConcatTime, ConcatTimeSingle:
+		copies := cfg.Dim
+		if mode == ConcatTimeSingle {
+			copies = 1
+		}
+		layers = append(layers, &TimeConcat{Copies: copies, Width: cfg.Dim})
+		width += copies
 	}
-	layers := []Layer{&TimeConcat{Copies: copies, Width: cfg.Dim}}
-	width := cfg.Dim + copies
 	for i := 0; i <= len(hidden); i++ {
 		out := cfg.Dim // the output layer
 		if i < len(hidden) {
 			out = hidden[i]
 		}
-		lin, err := NewLinear(width, out, src)
+		var l Layer
+		if mode == ConcatSquash {
+			l, err = NewConcatSquashLinear(width, out, src)
+		} else {
+			l, err = NewLinear(width, out, src)
+		}
 		if err != nil {
 			return nil, err
 		}
-		layers = append(layers, lin)
+		layers = append(layers, l)
 		if i < len(hidden) {
 			layers = append(layers, &ActivationLayer{Fn: cfg.Activation, Width: out})
 		}

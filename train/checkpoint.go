@@ -32,10 +32,12 @@ const (
 //	{"format": "ffjord-go checkpoint", "version": 1,
 //	 "sha256": "<hex SHA-256 of content in compact form: no whitespace between tokens>",
 //	 "content": {
-//	   "model": {"dim": D, "t0": 0, "t1": 1, "time_input": "broadcast"|"single",
+//	   "model": {"dim": D, "t0": 0, "t1": 1, "time_input": TI,
 //	             "base": {"mean": [D], "std": [D]},
 //	             "blocks": [{"type": "mlp", "activation": "tanh"|"softplus",
-//	                         "layers": [{"W": [[in×out]], "b": [out]}, …]}, …]},
+//	                         "time": TI (optional),
+//	                         "layers": [{"W": [[in×out]], "b": [out],
+//	                                     "Wg": [out], "bg": [out], "Wb": [out] (concatsquash only)}, …]}, …]},
 //	   "settings": {"solver": S, "adjoint": S|null, "trace": "exact"|…},
 //	   "training": null | {"epoch": E, "adam": {"lr": …, "step": …, "m": […], "v": […]},
 //	                       "shuffle": "<hex PCG state>", "history": [EpochStats…]}}}
@@ -43,8 +45,23 @@ const (
 // with S = {"method": "dopri5"|"rk4"|"euler", "rtol", "atol", "first_step",
 // "max_steps", "fixed_step"}. Layers use the row-vector convention
 // h_out = h_in·W + b, tanh (or softplus) after every layer but the last; block
-// 0 is applied first when sampling; the first layer's input is [t, …, t, z]
-// (t repeated D times, or once for "single"). Any JSON reader can load it.
+// 0 is applied first when sampling. Every block has the same activation and
+// hidden widths. Any JSON reader can load it.
+//
+// TI says how a block sees the time t:
+//
+//   - "broadcast" (also written "concat"): the first layer's input is
+//     [t, …, t, z], t repeated D times, so its W has 2D rows;
+//   - "single" (also "concat-single"): the input is [t, z], D + 1 rows;
+//   - "concatsquash": the input is z (D rows) and every layer is FFJORD's
+//     ConcatSquashLinear, h_out = (h_in·W + b) ⊙ sigmoid(t·Wg + bg) + t·Wb,
+//     with the extra row vectors "Wg", "bg" and "Wb" of out values each;
+//   - "ignore": the input is z and f does not depend on t.
+//
+// A block's "time" overrides the model-level "time_input"; it is written only
+// for blocks that differ from it, so a file whose blocks all see t alike is
+// the same as before per-block modes existed. Only concatsquash layers carry
+// "Wg", "bg" and "Wb".
 type checkpointFile struct {
 	Format  string          `json:"format"`
 	Version int             `json:"version"`
@@ -75,12 +92,18 @@ type baseJSON struct {
 type blockJSON struct {
 	Type       string      `json:"type"`
 	Activation string      `json:"activation"`
+	Time       string      `json:"time,omitempty"` // empty: the model's time_input
 	Layers     []layerJSON `json:"layers"`
 }
 
 type layerJSON struct {
 	W [][]float64 `json:"W"`
 	B []float64   `json:"b"`
+	// The ConcatSquashLinear extras; nil for the other layers, so that
+	// their files are unchanged.
+	Wg []float64 `json:"Wg,omitempty"`
+	Bg []float64 `json:"bg,omitempty"`
+	Wb []float64 `json:"Wb,omitempty"`
 }
 
 type settingsJSON struct {
@@ -180,29 +203,53 @@ func writeAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
+// timeInputName is the checkpoint's name for ti: the concat modes keep the
+// names format 1 has always used.
+func timeInputName(ti odefunc.TimeInput) string {
+	switch ti {
+	case odefunc.ConcatTime:
+		return "broadcast"
+	case odefunc.ConcatTimeSingle:
+		return "single"
+	}
+	return ti.String()
+}
+
 func modelOf(f *Flow) modelJSON {
 	cfg := f.Config
-	m := modelJSON{Dim: cfg.Dim, T0: cfg.T0, T1: cfg.T1, TimeInput: "broadcast", Base: baseJSON{Mean: cfg.BaseMean, Std: cfg.BaseStd}}
-	if cfg.SingleTime {
-		m.TimeInput = "single"
-	}
-	for _, net := range f.Nets {
+	m := modelJSON{Dim: cfg.Dim, T0: cfg.T0, T1: cfg.T1, TimeInput: timeInputName(cfg.Time), Base: baseJSON{Mean: cfg.BaseMean, Std: cfg.BaseStd}}
+	for k, net := range f.Nets {
 		blk := blockJSON{Type: "mlp", Activation: cfg.Activation.String()}
+		if k < len(cfg.BlockTime) && cfg.BlockTime[k] != cfg.Time {
+			blk.Time = timeInputName(cfg.BlockTime[k])
+		}
 		for _, l := range net.Layers() {
-			lin, ok := l.(*odefunc.Linear)
-			if !ok {
-				continue
-			}
-			w := lin.W.Float64s()
-			layer := layerJSON{B: append([]float64(nil), lin.B.Float64s()...)}
-			for i := range lin.In() {
-				layer.W = append(layer.W, append([]float64(nil), w[i*lin.Out():(i+1)*lin.Out()]...))
+			var layer layerJSON
+			switch l := l.(type) {
+			case *odefunc.Linear:
+				layer = affineJSON(l.W.Float64s(), l.B.Float64s(), l.In(), l.Out())
+			case *odefunc.ConcatSquashLinear:
+				layer = affineJSON(l.W.Float64s(), l.B.Float64s(), l.In(), l.Out())
+				layer.Wg = append([]float64(nil), l.Wg.Float64s()...)
+				layer.Bg = append([]float64(nil), l.Bg.Float64s()...)
+				layer.Wb = append([]float64(nil), l.Wb.Float64s()...)
+			default:
+				continue // no weights
 			}
 			blk.Layers = append(blk.Layers, layer)
 		}
 		m.Blocks = append(m.Blocks, blk)
 	}
 	return m
+}
+
+// affineJSON copies W (in×out, row-major) and b into a layer.
+func affineJSON(w, b []float64, in, out int) layerJSON {
+	layer := layerJSON{B: append([]float64(nil), b...)}
+	for i := range in {
+		layer.W = append(layer.W, append([]float64(nil), w[i*out:(i+1)*out]...))
+	}
+	return layer
 }
 
 func settingsOf(s Settings) settingsJSON {
@@ -343,19 +390,24 @@ func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, error) {
 			return cfg, nil, bad("model.base.std[%d] = %g, want > 0", i, s)
 		}
 	}
-	switch m.TimeInput {
-	case "broadcast":
-	case "single":
-		cfg.SingleTime = true
-	default:
-		return cfg, nil, bad("model.time_input = %q, want broadcast or single", m.TimeInput)
+	var err error
+	if cfg.Time, err = odefunc.ParseTimeInput(m.TimeInput); err != nil {
+		return cfg, nil, bad("model.time_input: %v", err)
 	}
+	cfg.SingleTime = cfg.Time == odefunc.ConcatTimeSingle
 	cfg.Blocks = len(m.Blocks)
+	cfg.BlockTime = make([]odefunc.TimeInput, len(m.Blocks))
 	nets := make([]*odefunc.Network, len(m.Blocks))
 	for k, blk := range m.Blocks {
 		where := fmt.Sprintf("model.blocks[%d]", k)
 		if blk.Type != "mlp" {
 			return cfg, nil, bad("%s.type = %q, want mlp", where, blk.Type)
+		}
+		cfg.BlockTime[k] = cfg.Time
+		if blk.Time != "" {
+			if cfg.BlockTime[k], err = odefunc.ParseTimeInput(blk.Time); err != nil {
+				return cfg, nil, bad("%s.time: %v", where, err)
+			}
 		}
 		act, err := odefunc.ParseActivation(blk.Activation)
 		if err != nil {
@@ -382,43 +434,77 @@ func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, error) {
 		if hidden == nil {
 			cfg.Hidden = []int{}
 		}
-		net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: m.Dim, Hidden: cfg.Hidden, Activation: act, SingleTime: cfg.SingleTime}, rand.NewPCG(0, 0))
+		net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: m.Dim, Hidden: cfg.Hidden, Activation: act, Time: cfg.BlockTime[k]}, rand.NewPCG(0, 0))
 		if err != nil {
 			return cfg, nil, bad("%s: %v", where, err)
 		}
 		li := 0
 		for _, l := range net.Layers() {
-			lin, ok := l.(*odefunc.Linear)
-			if !ok {
-				continue
-			}
-			src := blk.Layers[li]
 			lw := fmt.Sprintf("%s.layers[%d]", where, li)
-			if len(src.W) != lin.In() {
-				return cfg, nil, bad("%s.W has %d rows, want %d", lw, len(src.W), lin.In())
+			hint := ""
+			if li == 0 { // the first layer's rows depend on the time input: say which
+				hint = fmt.Sprintf(" for time input %s", timeInputName(cfg.BlockTime[k]))
 			}
-			if len(src.B) != lin.Out() {
-				return cfg, nil, bad("%s.b has %d values, want %d", lw, len(src.B), lin.Out())
-			}
-			w := lin.W.Float64s()
-			for i, row := range src.W {
-				if len(row) != lin.Out() {
-					return cfg, nil, bad("%s.W row %d has %d values, want %d", lw, i, len(row), lin.Out())
+			switch l := l.(type) {
+			case *odefunc.Linear:
+				src := blk.Layers[li]
+				if err := decodeAffine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
+					return cfg, nil, err
 				}
-				if !finite(row) {
-					return cfg, nil, bad("%s.W row %d holds a non-finite value", lw, i)
+				if src.Wg != nil || src.Bg != nil || src.Wb != nil {
+					return cfg, nil, bad("%s has Wg, bg or Wb, which only concatsquash layers have, but the block's time input is %s", lw, timeInputName(cfg.BlockTime[k]))
 				}
-				copy(w[i*lin.Out():], row)
+			case *odefunc.ConcatSquashLinear:
+				src := blk.Layers[li]
+				if err := decodeAffine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
+					return cfg, nil, err
+				}
+				for _, v := range []struct {
+					name string
+					src  []float64
+					dst  []float64
+				}{{"Wg", src.Wg, l.Wg.Float64s()}, {"bg", src.Bg, l.Bg.Float64s()}, {"Wb", src.Wb, l.Wb.Float64s()}} {
+					if len(v.src) != l.Out() {
+						return cfg, nil, bad("%s.%s has %d values, want %d (a concatsquash layer of %d outputs)", lw, v.name, len(v.src), l.Out(), l.Out())
+					}
+					if !finite(v.src) {
+						return cfg, nil, bad("%s.%s holds a non-finite value", lw, v.name)
+					}
+					copy(v.dst, v.src)
+				}
+			default:
+				continue // no weights
 			}
-			if !finite(src.B) {
-				return cfg, nil, bad("%s.b holds a non-finite value", lw)
-			}
-			copy(lin.B.Float64s(), src.B)
 			li++
 		}
 		nets[k] = net
 	}
 	return cfg, nets, nil
+}
+
+// decodeAffine checks a layer's W (in×out) and b (out) and copies them into
+// w and b. hint is added to a wrong number of rows.
+func decodeAffine(where, hint string, src layerJSON, w, b []float64, in, out int) error {
+	if len(src.W) != in {
+		return bad("%s.W has %d rows, want %d%s", where, len(src.W), in, hint)
+	}
+	if len(src.B) != out {
+		return bad("%s.b has %d values, want %d", where, len(src.B), out)
+	}
+	for i, row := range src.W {
+		if len(row) != out {
+			return bad("%s.W row %d has %d values, want %d", where, i, len(row), out)
+		}
+		if !finite(row) {
+			return bad("%s.W row %d holds a non-finite value", where, i)
+		}
+		copy(w[i*out:], row)
+	}
+	if !finite(src.B) {
+		return bad("%s.b holds a non-finite value", where)
+	}
+	copy(b, src.B)
+	return nil
 }
 
 func (s settingsJSON) decode() (Settings, error) {

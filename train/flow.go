@@ -20,16 +20,28 @@ var ErrInvalidConfig = errors.New("train: invalid configuration")
 
 // FlowConfig describes a stack of FFJORD blocks with MLP dynamics on a
 // diagonal Gaussian base. The zero value, with Dim set to 2, is the
-// tutorial's model.
+// tutorial's model. Every block has the same Hidden widths and Activation;
+// how each sees t can differ (Time, BlockTime).
 type FlowConfig struct {
 	Dim        int                // dimension of the data; required
 	Blocks     int                // number of FFJORD blocks; 0 means 4
 	Hidden     []int              // hidden widths of each MLP; nil means {8, 8}
 	Activation odefunc.Activation // zero value: tanh
-	SingleTime bool               // feed t as one column instead of broadcast to z's shape
-	BaseMean   []float64          // nil means zeros
-	BaseStd    []float64          // nil means 0.8 in every dimension
-	T0, T1     float64            // both zero means 0 and 1
+	// Time is how every block's MLP sees t; the zero value is
+	// odefunc.ConcatTime, the tutorial's [t, …, t, z].
+	Time odefunc.TimeInput
+	// BlockTime overrides Time block by block: nil means Time for every
+	// block; otherwise it has one entry per block, taken as is (SingleTime
+	// does not change them). NewFlow fills it in, so a Flow's Config always
+	// lists every block's mode.
+	BlockTime []odefunc.TimeInput
+	// SingleTime is the older spelling of Time = odefunc.ConcatTimeSingle
+	// (t as one column); it may not be combined with another Time. NewFlow
+	// sets it exactly when Time is ConcatTimeSingle.
+	SingleTime bool
+	BaseMean   []float64 // nil means zeros
+	BaseStd    []float64 // nil means 0.8 in every dimension
+	T0, T1     float64   // both zero means 0 and 1
 }
 
 // Settings are how a Flow is evaluated, kept apart from what it learned so
@@ -86,6 +98,26 @@ func (cfg FlowConfig) resolved() (FlowConfig, error) {
 			return cfg, fmt.Errorf("%w: Hidden[%d] = %d, want ≥ 1", ErrInvalidConfig, i, h)
 		}
 	}
+	mode, err := odefunc.MLPConfig{Time: cfg.Time, SingleTime: cfg.SingleTime}.TimeMode()
+	if err != nil {
+		return cfg, fmt.Errorf("%w: Time = %v with SingleTime = %t: %v", ErrInvalidConfig, cfg.Time, cfg.SingleTime, err)
+	}
+	cfg.Time, cfg.SingleTime = mode, mode == odefunc.ConcatTimeSingle
+	if cfg.BlockTime == nil {
+		cfg.BlockTime = make([]odefunc.TimeInput, cfg.Blocks)
+		for k := range cfg.BlockTime {
+			cfg.BlockTime[k] = cfg.Time
+		}
+	}
+	if len(cfg.BlockTime) != cfg.Blocks {
+		return cfg, fmt.Errorf("%w: BlockTime has %d entries, want Blocks = %d", ErrInvalidConfig, len(cfg.BlockTime), cfg.Blocks)
+	}
+	cfg.BlockTime = append([]odefunc.TimeInput(nil), cfg.BlockTime...) // the Flow's own copy
+	for k, ti := range cfg.BlockTime {
+		if !ti.Valid() {
+			return cfg, fmt.Errorf("%w: BlockTime[%d] = %v is not a time input", ErrInvalidConfig, k, ti)
+		}
+	}
 	if cfg.BaseMean == nil {
 		cfg.BaseMean = make([]float64, cfg.Dim)
 	}
@@ -118,7 +150,7 @@ func NewFlow(cfg FlowConfig, s Settings, src rand.Source) (*Flow, error) {
 	}
 	nets := make([]*odefunc.Network, cfg.Blocks)
 	for k := range nets {
-		nets[k], err = odefunc.NewMLP(odefunc.MLPConfig{Dim: cfg.Dim, Hidden: cfg.Hidden, Activation: cfg.Activation, SingleTime: cfg.SingleTime}, src)
+		nets[k], err = odefunc.NewMLP(odefunc.MLPConfig{Dim: cfg.Dim, Hidden: cfg.Hidden, Activation: cfg.Activation, Time: cfg.BlockTime[k]}, src)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,109 @@
+package graph_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ffjord-go/ffjord-go/graph"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// timeModeConfigs are MLPs whose graphs differ from the concatenated ones:
+// ConcatSquash adds t·Wg, t·Wb (rows×1 by 1×out products), a sigmoid gate
+// and their gradients; IgnoreTime leaves t unused.
+var timeModeConfigs = []odefunc.MLPConfig{
+	{Dim: 2, Time: odefunc.ConcatSquash},
+	{Dim: 3, Hidden: []int{6, 5}, Activation: odefunc.Softplus, Time: odefunc.ConcatSquash},
+	{Dim: 2, Time: odefunc.IgnoreTime},
+	{Dim: 3, Hidden: []int{7}, Activation: odefunc.Softplus, Time: odefunc.IgnoreTime},
+}
+
+// TestTimeModesExecutorMatchesTapeMachine compiles every kind of program of
+// the ConcatSquash and IgnoreTime MLPs on both engines and compares them
+// over several runs with fresh inputs and parameters.
+func TestTimeModesExecutorMatchesTapeMachine(t *testing.T) {
+	for ci, cfg := range timeModeConfigs {
+		for _, k := range kinds {
+			for _, rows := range []int{8, 64} {
+				t.Run(fmt.Sprintf("%v/cfg%d/%s/rows%d", cfg.Time, ci, k, rows), func(t *testing.T) {
+					net := newMLP(t, cfg, uint64(50+ci))
+					build := dynamicsBuilder(net, k, rows)
+					tape, err := graph.CompileWith(build, graph.TapeMachine)
+					require.NoError(t, err)
+					exec, err := graph.CompileWith(build, graph.Executor)
+					require.NoError(t, err, "the executor must support every op these graphs use")
+					require.Equal(t, graph.Executor, exec.Engine())
+					outputs := 1
+					switch {
+					case k.vjp():
+						outputs = 2 + len(net.Params())
+					case k != kindF:
+						outputs = 2
+					}
+					r := rand.New(rand.NewPCG(uint64(rows), uint64(k)+100))
+					for run := range 3 {
+						for _, p := range net.Params() {
+							fillNormal(r, p.Float64s())
+						}
+						fillInputs(r, tape)
+						for i := range tape.NumInputs() {
+							copy(exec.Input(i), tape.Input(i))
+						}
+						require.NoError(t, tape.Run())
+						require.NoError(t, exec.Run())
+						for i := range outputs {
+							assertClose(t, tape.Output(i), exec.Output(i), fmt.Sprintf("run %d output %d", run, i))
+						}
+						assert.NotEqual(t, make([]float64, len(exec.Output(0))), exec.Output(0))
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestTimeModesOnDefaultEngine evaluates through odefunc's public API, whose
+// programs the default engine (the executor) compiles.
+func TestTimeModesOnDefaultEngine(t *testing.T) {
+	require.Equal(t, graph.Executor, graph.DefaultEngine())
+	for ci, cfg := range timeModeConfigs {
+		net := newMLP(t, cfg, uint64(70+ci))
+		d, err := odefunc.New(net)
+		require.NoError(t, err)
+		const n = 37
+		D := cfg.Dim
+		r := rand.New(rand.NewPCG(9, uint64(ci)))
+		z, a, c := make([]float64, n*D), make([]float64, n*D), make([]float64, n)
+		fillNormal(r, z)
+		fillNormal(r, a)
+		fillNormal(r, c)
+		f, tr, gz := make([]float64, n*D), make([]float64, n), make([]float64, n*D)
+		require.NoError(t, d.FTrace(f, tr, 0.4, z, odefunc.ExactTrace, nil))
+		gp := make([][]float64, len(net.Params()))
+		for i, p := range net.Params() {
+			gp[i] = make([]float64, p.Shape().TotalSize())
+		}
+		require.NoError(t, d.VJP(make([]float64, n*D), gz, gp, 0.4, z, a, c, odefunc.ExactTrace, nil))
+		assert.NotEqual(t, make([]float64, n*D), gz, "cfg %d", ci)
+	}
+}
+
+func TestTimeModesRunDoesNotAllocate(t *testing.T) {
+	for _, cfg := range timeModeConfigs[:3:3] {
+		net := newMLP(t, cfg, 1)
+		for _, k := range kinds {
+			p, err := graph.CompileWith(dynamicsBuilder(net, k, 256), graph.Executor)
+			require.NoError(t, err)
+			fillInputs(rand.New(rand.NewPCG(1, 2)), p)
+			allocs := testing.AllocsPerRun(10, func() {
+				if err := p.Run(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			assert.Zero(t, allocs, "%v %v", cfg.Time, k)
+		}
+	}
+}

@@ -138,6 +138,18 @@ func (b *FFJORD) SetTrace(tr odefunc.Trace, src rand.Source) error {
 // Dim returns the dimension D of the points.
 func (b *FFJORD) Dim() int { return b.dyn.Dim() }
 
+// SetTimes changes t0 and t1, which must be finite and differ.
+func (b *FFJORD) SetTimes(t0, t1 float64) error {
+	switch {
+	case math.IsNaN(t0) || math.IsInf(t0, 0) || math.IsNaN(t1) || math.IsInf(t1, 0):
+		return fmt.Errorf("%w: times t0=%g, t1=%g must be finite", ErrInvalidOptions, t0, t1)
+	case t0 == t1:
+		return fmt.Errorf("%w: t0 = t1 = %g: the flow would be the identity", ErrInvalidOptions, t0)
+	}
+	b.t0, b.t1 = t0, t1
+	return nil
+}
+
 // Times returns t0 and t1.
 func (b *FFJORD) Times() (t0, t1 float64) { return b.t0, b.t1 }
 

@@ -236,3 +236,39 @@ func TestRegularisedGradients(t *testing.T) {
 		assert.Less(t, tape.Kinetic()[0], 0.0, "integrated from t1 back to t0")
 	}
 }
+
+// TestTimeGradients: ∂L/∂t0 and ∂L/∂t1 of an inverse solve (from t1 to t0)
+// match central differences in the times.
+func TestTimeGradients(t *testing.T) {
+	c := newGradCase(t, Options{T0: 0.1, T1: 0.9, Solver: ode.Settings{RTol: 1e-11, ATol: 1e-11}})
+	loss := func(t0, t1 float64) float64 {
+		require.NoError(t, c.block.SetTimes(t0, t1))
+		z, ld, _, err := c.block.SolveTaped(c.x, c.n, t1, t0, Adjoint, false)
+		require.NoError(t, err)
+		l := 0.0
+		for i := range z {
+			l += c.w[i] * z[i]
+		}
+		for i := range ld {
+			l += c.v[i] * ld[i]
+		}
+		return l
+	}
+	_, _, tape, err := c.block.SolveTaped(c.x, c.n, 0.9, 0.1, Adjoint, false)
+	require.NoError(t, err)
+	params := c.block.Dynamics().Model().Params()
+	grads := make([][]float64, len(params))
+	for i, p := range params {
+		grads[i] = make([]float64, p.Shape().TotalSize())
+	}
+	cot := Cotangents{Z: c.w, LogDet: c.v}
+	za, err := c.block.Backward(tape, cot, grads)
+	require.NoError(t, err)
+	dt1, dt0, err := c.block.TimeGradients(tape, cot, za) // ta = t1, tb = t0
+	require.NoError(t, err)
+	const h = 1e-5
+	fd1 := (loss(0.1, 0.9+h) - loss(0.1, 0.9-h)) / (2 * h)
+	fd0 := (loss(0.1+h, 0.9) - loss(0.1-h, 0.9)) / (2 * h)
+	assert.InDelta(t, fd1, dt1, 1e-6*max(1, math.Abs(fd1)))
+	assert.InDelta(t, fd0, dt0, 1e-6*max(1, math.Abs(fd0)))
+}

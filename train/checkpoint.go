@@ -80,6 +80,7 @@ type modelJSON struct {
 	T0        float64     `json:"t0"`
 	T1        float64     `json:"t1"`
 	TimeInput string      `json:"time_input"`
+	LearnTime bool        `json:"learn_time,omitempty"` // each block then has its own t1
 	Base      baseJSON    `json:"base"`
 	Blocks    []blockJSON `json:"blocks"`
 }
@@ -93,6 +94,7 @@ type blockJSON struct {
 	Type       string      `json:"type"`
 	Activation string      `json:"activation"`
 	Time       string      `json:"time,omitempty"` // empty: the model's time_input
+	T1         *float64    `json:"t1,omitempty"`   // the learned end time, with learn_time
 	Layers     []layerJSON `json:"layers"`
 }
 
@@ -149,7 +151,9 @@ type TrainingState struct {
 func SaveFlow(path string, f *Flow) error { return saveCheckpoint(path, f, nil) }
 
 func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
+	f.mu.Lock()
 	content := checkpointContent{Model: modelOf(f), Settings: settingsOf(f.settings)}
+	f.mu.Unlock()
 	if ts != nil {
 		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), History: ts.History}
 	}
@@ -217,9 +221,13 @@ func timeInputName(ti odefunc.TimeInput) string {
 
 func modelOf(f *Flow) modelJSON {
 	cfg := f.Config
-	m := modelJSON{Dim: cfg.Dim, T0: cfg.T0, T1: cfg.T1, TimeInput: timeInputName(cfg.Time), Base: baseJSON{Mean: cfg.BaseMean, Std: cfg.BaseStd}}
+	m := modelJSON{Dim: cfg.Dim, T0: cfg.T0, T1: cfg.T1, TimeInput: timeInputName(cfg.Time), LearnTime: cfg.LearnTime, Base: baseJSON{Mean: cfg.BaseMean, Std: cfg.BaseStd}}
 	for k, net := range f.Nets {
 		blk := blockJSON{Type: "mlp", Activation: cfg.Activation.String()}
+		if cfg.LearnTime {
+			T := f.endTime(k)
+			blk.T1 = &T
+		}
 		if k < len(cfg.BlockTime) && cfg.BlockTime[k] != cfg.Time {
 			blk.Time = timeInputName(cfg.BlockTime[k])
 		}
@@ -324,7 +332,7 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, bad("content: %v", err)
 	}
-	cfg, nets, err := c.Model.decode()
+	cfg, nets, endTimes, err := c.Model.decode()
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +343,7 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	// The random streams of a loaded model are seeded from its weights'
 	// checksum, so loading the same file twice gives the same samples.
 	src := rand.NewPCG(beUint64(sum[:8]), beUint64(sum[8:16]))
-	f, err := assemble(cfg, nets, s, src)
+	f, err := assemble(cfg, nets, endTimes, s, src)
 	if err != nil {
 		return nil, bad("%v", err)
 	}
@@ -371,7 +379,27 @@ func finite(vs []float64) bool {
 }
 
 // decode checks the model section and builds its networks.
-func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, error) {
+func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, []float64, error) {
+	cfg, nets, err := m.decodeNets()
+	if err != nil || !m.LearnTime {
+		return cfg, nets, nil, err
+	}
+	if m.T0 != 0 {
+		return cfg, nil, nil, bad("model.learn_time needs t0 = 0, not %g", m.T0)
+	}
+	cfg.LearnTime = true
+	endTimes := make([]float64, len(m.Blocks))
+	for k, blk := range m.Blocks {
+		if blk.T1 == nil || !(*blk.T1 > 0) || math.IsInf(*blk.T1, 0) {
+			return cfg, nil, nil, bad("model.blocks[%d].t1 must be a finite end time > 0 with learn_time", k)
+		}
+		endTimes[k] = *blk.T1
+	}
+	return cfg, nets, endTimes, nil
+}
+
+// decodeNets checks the model section and builds its networks.
+func (m modelJSON) decodeNets() (FlowConfig, []*odefunc.Network, error) {
 	cfg := FlowConfig{Dim: m.Dim, T0: m.T0, T1: m.T1, BaseMean: m.Base.Mean, BaseStd: m.Base.Std}
 	switch {
 	case m.Dim <= 0:

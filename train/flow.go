@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -42,6 +43,9 @@ type FlowConfig struct {
 	BaseMean   []float64 // nil means zeros
 	BaseStd    []float64 // nil means 0.8 in every dimension
 	T0, T1     float64   // both zero means 0 and 1
+	// LearnTime makes each block's end time a parameter, T = s² as in the
+	// FFJORD code's train_T, starting from T1; it needs T0 = 0 and T1 > 0.
+	LearnTime bool
 }
 
 // Settings are how a Flow is evaluated, kept apart from what it learned so
@@ -75,6 +79,9 @@ type Flow struct {
 	Dist *distributions.TransformedDistribution
 
 	settings Settings
+	// sqrtT holds each block's √T when the end times are learned, as 1×1
+	// tensors that Adam updates with the weights.
+	sqrtT []*tensor.Dense
 }
 
 // resolved returns cfg with its defaults filled in, or an error naming the
@@ -135,6 +142,9 @@ func (cfg FlowConfig) resolved() (FlowConfig, error) {
 	if cfg.T0 == 0 && cfg.T1 == 0 {
 		cfg.T1 = 1
 	}
+	if cfg.LearnTime && (cfg.T0 != 0 || !(cfg.T1 > 0)) {
+		return cfg, fmt.Errorf("%w: LearnTime needs T0 = 0 and T1 > 0, got %g and %g", ErrInvalidConfig, cfg.T0, cfg.T1)
+	}
 	return cfg, nil
 }
 
@@ -155,12 +165,14 @@ func NewFlow(cfg FlowConfig, s Settings, src rand.Source) (*Flow, error) {
 			return nil, err
 		}
 	}
-	return assemble(cfg, nets, s, src)
+	return assemble(cfg, nets, nil, s, src)
 }
 
 // assemble builds the base, blocks and distribution around nets. The random
 // streams are split off src in a fixed order, so a seed fixes everything.
-func assemble(cfg FlowConfig, nets []*odefunc.Network, s Settings, src rand.Source) (*Flow, error) {
+// endTimes, when the end times are learned, gives each block's T (nil: all
+// cfg.T1).
+func assemble(cfg FlowConfig, nets []*odefunc.Network, endTimes []float64, s Settings, src rand.Source) (*Flow, error) {
 	r := rand.New(src)
 	base, err := distributions.NewNormal(cfg.BaseMean, cfg.BaseStd, rand.NewPCG(r.Uint64(), r.Uint64()))
 	if err != nil {
@@ -188,7 +200,52 @@ func assemble(cfg FlowConfig, nets []*odefunc.Network, s Settings, src rand.Sour
 		return nil, err
 	}
 	f.settings = s
+	if cfg.LearnTime {
+		for k := range nets {
+			T := cfg.T1
+			if endTimes != nil {
+				T = endTimes[k]
+			}
+			f.sqrtT = append(f.sqrtT, tensor.New(tensor.WithShape(1, 1), tensor.WithBacking([]float64{math.Sqrt(T)})))
+		}
+		if err := f.syncTimes(); err != nil {
+			return nil, err
+		}
+	}
 	return f, nil
+}
+
+// EndTimes returns each block's end time T.
+func (f *Flow) EndTimes() []float64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ts := make([]float64, len(f.Blocks))
+	for k := range f.Blocks {
+		ts[k] = f.endTime(k)
+	}
+	return ts
+}
+
+// endTime is block k's end time: s² when learned, else the block's t1.
+func (f *Flow) endTime(k int) float64 {
+	if f.sqrtT != nil {
+		s := f.sqrtT[k].Float64s()[0]
+		return s * s
+	}
+	_, t1 := f.Blocks[k].Times()
+	return t1
+}
+
+// syncTimes sets each block's end time from its learned √T; the caller holds
+// f.mu. Every method that solves calls it, because Adam moves √T between
+// calls.
+func (f *Flow) syncTimes() error {
+	for k := range f.sqrtT {
+		if err := f.Blocks[k].SetTimes(f.Config.T0, f.endTime(k)); err != nil {
+			return fmt.Errorf("train: block %d end time: %w", k, err)
+		}
+	}
+	return nil
 }
 
 // Settings returns the evaluation settings.
@@ -247,13 +304,16 @@ func (f *Flow) Params() []*tensor.Dense {
 	for _, n := range f.Nets {
 		ps = append(ps, n.Params()...)
 	}
-	return ps
+	return append(ps, f.sqrtT...)
 }
 
 // LogProb returns log p(x) for each row of the N×D batch x.
 func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.syncTimes(); err != nil {
+		return nil, err
+	}
 	return f.Dist.LogProb(x)
 }
 
@@ -261,6 +321,9 @@ func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
 func (f *Flow) Sample(n int) (*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.syncTimes(); err != nil {
+		return nil, err
+	}
 	return f.Dist.Sample(n)
 }
 
@@ -269,6 +332,9 @@ func (f *Flow) Sample(n int) (*tensor.Dense, error) {
 func (f *Flow) SampleWithLogProb(n int) (*tensor.Dense, []float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.syncTimes(); err != nil {
+		return nil, nil, err
+	}
 	return f.Dist.SampleWithLogProb(n)
 }
 
@@ -284,6 +350,9 @@ func (f *Flow) SampleBase(n int) (*tensor.Dense, error) {
 func (f *Flow) Forward(z *tensor.Dense) (*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.syncTimes(); err != nil {
+		return nil, err
+	}
 	return f.Dist.Bijector.Forward(z)
 }
 
@@ -291,6 +360,9 @@ func (f *Flow) Forward(z *tensor.Dense) (*tensor.Dense, error) {
 func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.syncTimes(); err != nil {
+		return nil, err
+	}
 	return f.Dist.Bijector.Inverse(x)
 }
 
@@ -301,6 +373,9 @@ func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
 func (f *Flow) Trajectory(z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.syncTimes(); err != nil {
+		return nil, err
+	}
 	if steps < 1 {
 		return nil, fmt.Errorf("%w: %d steps per block, want ≥ 1", ErrInvalidConfig, steps)
 	}

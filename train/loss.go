@@ -70,7 +70,9 @@ func (f *Flow) Objective(x []float64, n int, mode ffjord.GradientMode, reg Regul
 	K := len(f.Blocks)
 	cost := Cost{ForwardNFE: make([]int, K), BackwardNFE: make([]int, K)}
 	tapes := make([]*ffjord.Tape, K)
-	t0, t1 := f.Config.T0, f.Config.T1
+	if err := f.syncTimes(); err != nil {
+		return Loss{}, Cost{}, err
+	}
 	var loss Loss
 
 	// Pull x back to the base: the last block first, from t1 to t0.
@@ -79,6 +81,7 @@ func (f *Flow) Objective(x []float64, n int, mode ffjord.GradientMode, reg Regul
 	for k := K - 1; k >= 0; k-- {
 		var ld []float64
 		var err error
+		t0, t1 := f.Blocks[k].Times()
 		z, ld, tapes[k], err = f.Blocks[k].SolveTaped(z, n, t1, t0, mode, reg.active())
 		if err != nil {
 			return Loss{}, cost, fmt.Errorf("train: block %d: %w", k, err)
@@ -124,12 +127,20 @@ func (f *Flow) Objective(x []float64, n int, mode ffjord.GradientMode, reg Regul
 	off := 0
 	for k := range K {
 		np := len(f.Nets[k].Params())
-		var err error
-		c.Z, err = f.Blocks[k].Backward(tapes[k], c, g[off:off+np])
+		za, err := f.Blocks[k].Backward(tapes[k], c, g[off:off+np])
 		if err != nil {
 			return Loss{}, cost, fmt.Errorf("train: block %d backward: %w", k, err)
 		}
 		cost.BackwardNFE[k] = f.Blocks[k].BackwardStats().NFE
+		if f.sqrtT != nil {
+			// The inverse solve starts at T = s²: ∂L/∂s = 2s·∂L/∂T.
+			dT, _, err := f.Blocks[k].TimeGradients(tapes[k], c, za)
+			if err != nil {
+				return Loss{}, cost, fmt.Errorf("train: block %d end time: %w", k, err)
+			}
+			g[len(g)-K+k][0] = 2 * f.sqrtT[k].Float64s()[0] * dT
+		}
+		c.Z = za
 		off += np
 	}
 	return loss, cost, nil

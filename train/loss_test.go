@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/ffjord"
@@ -165,4 +166,45 @@ func TestHutchinsonGradientIsUnbiased(t *testing.T) {
 	// with probability above 99.9% if the estimator is unbiased.
 	t.Logf("largest deviation %.2f standard errors", worst)
 	assert.Less(t, worst, 4.5)
+}
+
+// TestLearnedEndTimeGradient: with LearnTime, the gradient with respect to
+// each block's √T matches central differences, and T survives a checkpoint.
+func TestLearnedEndTimeGradient(t *testing.T) {
+	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{5}, T1: 0.7, LearnTime: true},
+		Settings{Solver: ode.Settings{RTol: 1e-11, ATol: 1e-11}}, rand.NewPCG(81, 82))
+	require.NoError(t, err)
+	const n = 5
+	x := testBatch(n)
+	g := f.NewGrads()
+	_, _, err = f.LossAndGrad(x, n, ffjord.Adjoint, g)
+	require.NoError(t, err)
+	ps := f.Params()
+	loss := func() float64 {
+		l, _, err := f.LossAndGrad(x, n, ffjord.Adjoint, f.NewGrads())
+		require.NoError(t, err)
+		return l
+	}
+	const h = 1e-6
+	for k := range 2 {
+		s := ps[len(ps)-2+k].Float64s()
+		old := s[0]
+		s[0] = old + h
+		lp := loss()
+		s[0] = old - h
+		lm := loss()
+		s[0] = old
+		fd := (lp - lm) / (2 * h)
+		assert.InDelta(t, fd, g[len(g)-2+k][0], 1e-7*max(1, math.Abs(fd)), "block %d", k)
+	}
+
+	// Training moves T; a checkpoint keeps it.
+	ps[len(ps)-1].Float64s()[0] = 0.9
+	path := filepath.Join(t.TempDir(), "m.json")
+	require.NoError(t, SaveFlow(path, f))
+	ck, err := Load(path)
+	require.NoError(t, err)
+	assert.InDeltaSlice(t, f.EndTimes(), ck.Flow.EndTimes(), 1e-15)
+	assert.InDelta(t, 0.81, ck.Flow.EndTimes()[1], 1e-15)
+	assert.InDelta(t, 0.7, ck.Flow.EndTimes()[0], 1e-15)
 }

@@ -51,6 +51,8 @@ func run() error {
 		clip     = flag.Float64("clip", 0, "if > 0, clip each gradient to this L2 norm")
 		blocks   = flag.Int("blocks", 4, "FFJORD blocks")
 		hidden   = flag.String("hidden", "8,8", "hidden widths of each block's MLP")
+		learnT   = flag.Bool("learn-time", false, "learn each block's end time T (FFJORD's train_T)")
+		timeIn   = flag.String("time", "concat", "time conditioning: concat (the tutorial's), concat-single, concatsquash or ignore")
 		gradient = flag.String("gradient", "adjoint", "gradient mode: adjoint or discrete")
 		trace    = flag.String("trace", "exact", "trace estimator for training: exact, hutchinson-gaussian or hutchinson-rademacher")
 		kinetic  = flag.Float64("kinetic", 0, "weight of RNODE's kinetic-energy regulariser")
@@ -84,7 +86,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: *blocks, Hidden: widths}, train.Settings{Solver: solver, Trace: tr}, rand.NewPCG(*seed, 2))
+	timeInput, err := odefunc.ParseTimeInput(*timeIn)
+	if err != nil {
+		return err
+	}
+	cfg := train.FlowConfig{Dim: 2, Blocks: *blocks, Hidden: widths, Time: timeInput, LearnTime: *learnT}
+	flow, err := train.NewFlow(cfg, train.Settings{Solver: solver, Trace: tr}, rand.NewPCG(*seed, 2))
 	if err != nil {
 		return err
 	}

@@ -72,17 +72,6 @@ func netFDTrace(net *Network, t float64, z []float64) float64 {
 	return tr
 }
 
-// perturb moves every parameter by a normal draw of standard deviation s,
-// so that zero biases and any symmetry of the initialisation cannot hide
-// a wrong term.
-func perturb(net *Network, r *rand.Rand, s float64) {
-	for _, p := range net.Params() {
-		for i := range p.Float64s() {
-			p.Float64s()[i] += s * r.NormFloat64()
-		}
-	}
-}
-
 func TestConcatSquashLayers(t *testing.T) {
 	net, err := NewMLP(MLPConfig{Dim: 3, Hidden: []int{5, 4}, Time: ConcatSquash}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
@@ -203,70 +192,6 @@ func TestTimeModesExactTraceMatchesFiniteDifferences(t *testing.T) {
 		dz2 := make([]float64, len(z))
 		require.NoError(t, dyn.F(dz2, tt, z))
 		assert.Equal(t, dz2, dz)
-	}
-}
-
-// TestTimeModesVJPMatchFiniteDifferences checks ∂L/∂z and ∂L/∂θ of
-// L = Σ a⊙f + Σ c⊙trace against central differences of L, as
-// TestVJPMatchesFiniteDifferences does for the concatenated MLP.
-func TestTimeModesVJPMatchFiniteDifferences(t *testing.T) {
-	for _, mode := range []TimeInput{ConcatSquash, IgnoreTime} {
-		for _, est := range []Trace{ExactTrace, HutchinsonRademacher} {
-			r := rand.New(rand.NewPCG(21, 22))
-			net, err := NewMLP(MLPConfig{Dim: 2, Hidden: []int{6, 5}, Activation: Softplus, Time: mode}, rand.NewPCG(23, 24))
-			require.NoError(t, err)
-			perturb(net, r, 0.3)
-			dyn, err := New(net)
-			require.NoError(t, err)
-			const n, D = 9, 2
-			z, a, c := randomBatch(r, n, D), randomBatch(r, n, D), randomBatch(r, n, 1)
-			eps := make([]float64, n*D)
-			est.DrawNoise(eps, r)
-			const tt = 0.7
-
-			loss := func() float64 {
-				dz, tr := make([]float64, n*D), make([]float64, n)
-				require.NoError(t, dyn.FTrace(dz, tr, tt, z, est, eps))
-				var l float64
-				for i := range dz {
-					l += a[i] * dz[i]
-				}
-				for i := range tr {
-					l += c[i] * tr[i]
-				}
-				return l
-			}
-			fd := func(x []float64, i int) float64 {
-				const h = 1e-6
-				old := x[i]
-				x[i] = old + h
-				lp := loss()
-				x[i] = old - h
-				lm := loss()
-				x[i] = old
-				return (lp - lm) / (2 * h)
-			}
-
-			params := net.Params()
-			gp := make([][]float64, len(params))
-			for i, p := range params {
-				gp[i] = make([]float64, p.Shape().TotalSize())
-			}
-			dz, gz := make([]float64, n*D), make([]float64, n*D)
-			require.NoError(t, dyn.VJP(dz, gz, gp, tt, z, a, c, est, eps))
-
-			f := make([]float64, n*D)
-			require.NoError(t, dyn.F(f, tt, z))
-			assert.InDeltaSlice(t, f, dz, 1e-14)
-			for i := range z {
-				assert.InDelta(t, fd(z, i), gz[i], 1e-7, "%v %v ∂L/∂z[%d]", mode, est, i)
-			}
-			for k, p := range params {
-				for i := range p.Float64s() {
-					assert.InDelta(t, fd(p.Float64s(), i), gp[k][i], 1e-7, "%v %v ∂L/∂θ%d[%d]", mode, est, k, i)
-				}
-			}
-		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package odefunc
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -8,62 +9,99 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestVJPMatchesFiniteDifferences checks ∂L/∂z and ∂L/∂θ of
-// L = Σ a⊙f + Σ c⊙trace against central differences of L.
+// checkVJP checks ∂L/∂z and ∂L/∂θ from VJPTerms against central differences
+// of L = Σ a⊙f + Σ c⊙trace (+ Σ cK⊙‖f‖² + Σ cF⊙‖∂f/∂z‖²_F with reg), for
+// random points and cotangents, and that the VJP's f equals F's.
+func checkVJP(t *testing.T, net *Network, est Trace, reg bool, label string) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(21, 22))
+	dyn, err := New(net)
+	require.NoError(t, err)
+	const n, tt = 9, 0.3
+	D := net.Dim()
+	z, a := randomBatch(r, n, D), randomBatch(r, n, D)
+	c := Terms{Trace: randomBatch(r, n, 1)}
+	if reg {
+		c.Kinetic, c.Frobenius = randomBatch(r, n, 1), randomBatch(r, n, 1)
+	}
+	eps := make([]float64, n*D)
+	est.DrawNoise(eps, r)
+
+	loss := func() float64 {
+		dz := make([]float64, n*D)
+		tm := Terms{Trace: make([]float64, n)}
+		if reg {
+			tm.Kinetic, tm.Frobenius = make([]float64, n), make([]float64, n)
+		}
+		require.NoError(t, dyn.Eval(dz, tm, tt, z, est, eps))
+		l := 0.0
+		for i := range dz {
+			l += a[i] * dz[i]
+		}
+		for _, p := range []struct{ c, v []float64 }{{c.Trace, tm.Trace}, {c.Kinetic, tm.Kinetic}, {c.Frobenius, tm.Frobenius}} {
+			for i := range p.c {
+				l += p.c[i] * p.v[i]
+			}
+		}
+		return l
+	}
+	fd := func(x []float64, i int) float64 {
+		const h = 1e-6
+		old := x[i]
+		x[i] = old + h
+		lp := loss()
+		x[i] = old - h
+		lm := loss()
+		x[i] = old
+		return (lp - lm) / (2 * h)
+	}
+
+	params := net.Params()
+	gp := make([][]float64, len(params))
+	for i, p := range params {
+		gp[i] = make([]float64, p.Shape().TotalSize())
+	}
+	dz, gz := make([]float64, n*D), make([]float64, n*D)
+	require.NoError(t, dyn.VJPTerms(dz, gz, gp, tt, z, a, c, est, eps))
+	f := make([]float64, n*D)
+	require.NoError(t, dyn.F(f, tt, z))
+	assert.InDeltaSlice(t, f, dz, 1e-14, label)
+	for i := range z {
+		assert.InDelta(t, fd(z, i), gz[i], 1e-6, "%s ∂L/∂z[%d]", label, i)
+	}
+	for k, p := range params {
+		for i := range p.Float64s() {
+			assert.InDelta(t, fd(p.Float64s(), i), gp[k][i], 1e-6, "%s ∂L/∂θ%d[%d]", label, k, i)
+		}
+	}
+}
+
+// perturb adds s·N(0, 1) to every parameter, so biases and gates are not at
+// their initial values.
+func perturb(net *Network, r *rand.Rand, s float64) {
+	for _, p := range net.Params() {
+		for i := range p.Float64s() {
+			p.Float64s()[i] += s * r.NormFloat64()
+		}
+	}
+}
+
+// TestVJPMatchesFiniteDifferences covers every time conditioning, both
+// activations, all estimators, with and without the regularisers.
 func TestVJPMatchesFiniteDifferences(t *testing.T) {
-	for _, est := range []Trace{ExactTrace, HutchinsonRademacher, HutchinsonGaussian} {
-		r := rand.New(rand.NewPCG(21, 22))
-		net, err := NewMLP(MLPConfig{Dim: 2, Hidden: []int{6, 5}}, rand.NewPCG(23, 24))
-		require.NoError(t, err)
-		randomizeBiases(net, r)
-		dyn, err := New(net)
-		require.NoError(t, err)
-		const n, D = 9, 2
-		z, a, c := randomBatch(r, n, D), randomBatch(r, n, D), randomBatch(r, n, 1)
-		eps := make([]float64, n*D)
-		est.DrawNoise(eps, r)
-		const tt = 0.3
-
-		loss := func() float64 {
-			dz, tr := make([]float64, n*D), make([]float64, n)
-			require.NoError(t, dyn.FTrace(dz, tr, tt, z, est, eps))
-			var l float64
-			for i := range dz {
-				l += a[i] * dz[i]
-			}
-			for i := range tr {
-				l += c[i] * tr[i]
-			}
-			return l
-		}
-		fd := func(x []float64, i int) float64 {
-			const h = 1e-6
-			old := x[i]
-			x[i] = old + h
-			lp := loss()
-			x[i] = old - h
-			lm := loss()
-			x[i] = old
-			return (lp - lm) / (2 * h)
-		}
-
-		params := net.Params()
-		gp := make([][]float64, len(params))
-		for i, p := range params {
-			gp[i] = make([]float64, p.Shape().TotalSize())
-		}
-		dz, gz := make([]float64, n*D), make([]float64, n*D)
-		require.NoError(t, dyn.VJP(dz, gz, gp, tt, z, a, c, est, eps))
-
-		f := make([]float64, n*D)
-		require.NoError(t, dyn.F(f, tt, z))
-		assert.InDeltaSlice(t, f, dz, 1e-14)
-		for i := range z {
-			assert.InDelta(t, fd(z, i), gz[i], 1e-7, "%v ∂L/∂z[%d]", est, i)
-		}
-		for k, p := range params {
-			for i := range p.Float64s() {
-				assert.InDelta(t, fd(p.Float64s(), i), gp[k][i], 1e-7, "%v ∂L/∂θ%d[%d]", est, k, i)
+	for _, cfg := range []MLPConfig{
+		{Dim: 2, Hidden: []int{6, 5}},
+		{Dim: 2, Hidden: []int{6, 5}, Activation: Softplus},
+		{Dim: 3, Hidden: []int{4}, Time: ConcatTimeSingle},
+		{Dim: 2, Hidden: []int{6, 5}, Activation: Softplus, Time: ConcatSquash},
+		{Dim: 2, Hidden: []int{6, 5}, Time: IgnoreTime},
+	} {
+		for _, est := range []Trace{ExactTrace, HutchinsonRademacher, HutchinsonGaussian} {
+			for _, reg := range []bool{false, true} {
+				net, err := NewMLP(cfg, rand.NewPCG(23, 24))
+				require.NoError(t, err)
+				perturb(net, rand.New(rand.NewPCG(25, 26)), 0.3)
+				checkVJP(t, net, est, reg, fmt.Sprintf("%v %v %v reg=%v", cfg.Time, cfg.Activation, est, reg))
 			}
 		}
 	}

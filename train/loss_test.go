@@ -50,44 +50,49 @@ func TestLossIsMeanNLL(t *testing.T) {
 	assert.InDelta(t, want, loss, 1e-9)
 }
 
-func TestFlowGradientMatchesFiniteDifferences(t *testing.T) {
-	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
-	const n = 5
-	x := testBatch(n)
-	adj := f.NewGrads()
+// checkFlowGradient compares the adjoint and discrete gradients of the mean
+// NLL of x with central differences of LogProb in every parameter.
+func checkFlowGradient(t *testing.T, f *Flow, x []float64, n int) {
+	t.Helper()
+	adj, disc := f.NewGrads(), f.NewGrads()
 	_, _, err := f.LossAndGrad(x, n, ffjord.Adjoint, adj)
 	require.NoError(t, err)
-	disc := f.NewGrads()
 	_, _, err = f.LossAndGrad(x, n, ffjord.Discrete, disc)
 	require.NoError(t, err)
-
-	loss := func() float64 {
-		lp, err := f.LogProb(batch.New(n, 2, x))
+	nll := func() float64 {
+		lp, err := f.LogProb(batch.New(n, f.Config.Dim, x))
 		require.NoError(t, err)
-		var l float64
+		l := 0.0
 		for _, v := range lp {
-			l -= v / n
+			l -= v / float64(n)
 		}
 		return l
 	}
 	const h = 1e-5
-	var worstAdj, worstDisc float64
+	var worstAdj, worstDisc, largest float64
 	for k, p := range f.Params() {
 		for i := range p.Float64s() {
 			old := p.Float64s()[i]
 			p.Float64s()[i] = old + h
-			lp := loss()
+			lp := nll()
 			p.Float64s()[i] = old - h
-			lm := loss()
+			lm := nll()
 			p.Float64s()[i] = old
 			fd := (lp - lm) / (2 * h)
 			worstAdj = max(worstAdj, math.Abs(adj[k][i]-fd))
 			worstDisc = max(worstDisc, math.Abs(disc[k][i]-fd))
+			largest = max(largest, math.Abs(fd))
 		}
 	}
-	t.Logf("worst |gradient − central difference|: adjoint %.2g, discrete %.2g", worstAdj, worstDisc)
+	t.Logf("worst |gradient − central difference|: adjoint %.2g, discrete %.2g (largest gradient %.2g)", worstAdj, worstDisc, largest)
 	assert.Less(t, worstAdj, 1e-7)
 	assert.Less(t, worstDisc, 1e-7)
+	assert.Greater(t, largest, 1e-2, "the gradient is not trivially small")
+}
+
+func TestFlowGradientMatchesFiniteDifferences(t *testing.T) {
+	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	checkFlowGradient(t, f, testBatch(5), 5)
 }
 
 // TestRegularisedObjectiveGradient: the gradient of NLL + λ_K·K + λ_J·J

@@ -3,13 +3,11 @@ package train
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -151,44 +149,7 @@ func TestOldCheckpointStillLoads(t *testing.T) {
 
 func TestMixedTimeFlowGradientMatchesFiniteDifferences(t *testing.T) {
 	f := mixedFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
-	const n = 4
-	x := testBatch(n)
-	adj := f.NewGrads()
-	_, _, err := f.LossAndGrad(x, n, ffjord.Adjoint, adj)
-	require.NoError(t, err)
-	disc := f.NewGrads()
-	_, _, err = f.LossAndGrad(x, n, ffjord.Discrete, disc)
-	require.NoError(t, err)
-
-	loss := func() float64 {
-		lp, err := f.LogProb(batch.New(n, 2, x))
-		require.NoError(t, err)
-		var l float64
-		for _, v := range lp {
-			l -= v / n
-		}
-		return l
-	}
-	const h = 1e-5
-	var worstAdj, worstDisc, largest float64
-	for k, p := range f.Params() {
-		for i := range p.Float64s() {
-			old := p.Float64s()[i]
-			p.Float64s()[i] = old + h
-			lp := loss()
-			p.Float64s()[i] = old - h
-			lm := loss()
-			p.Float64s()[i] = old
-			fd := (lp - lm) / (2 * h)
-			worstAdj = max(worstAdj, math.Abs(adj[k][i]-fd))
-			worstDisc = max(worstDisc, math.Abs(disc[k][i]-fd))
-			largest = max(largest, math.Abs(fd))
-		}
-	}
-	t.Logf("worst |gradient − central difference|: adjoint %.2g, discrete %.2g (largest gradient %.2g)", worstAdj, worstDisc, largest)
-	assert.Less(t, worstAdj, 1e-7)
-	assert.Less(t, worstDisc, 1e-7)
-	assert.Greater(t, largest, 1e-2)
+	checkFlowGradient(t, f, testBatch(4), 4)
 }
 
 func TestBadTimeCheckpointsAreRejected(t *testing.T) {

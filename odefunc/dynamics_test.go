@@ -10,43 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mlpRef evaluates a Network of TimeConcat, Linear and activation layers in
-// plain Go, one row at a time: the independent reference for f.
-func mlpRef(n *Network, t float64, z []float64) []float64 {
-	h := append([]float64(nil), z...)
-	for _, l := range n.Layers() {
-		switch l := l.(type) {
-		case *TimeConcat:
-			pre := make([]float64, l.Copies)
-			for i := range pre {
-				pre[i] = t
-			}
-			h = append(pre, h...)
-		case *Linear:
-			w := l.W.Data().([]float64)
-			b := l.B.Data().([]float64)
-			out := make([]float64, l.Out())
-			for j := range out {
-				s := b[j]
-				for i := range h {
-					s += h[i] * w[i*l.Out()+j]
-				}
-				out[j] = s
-			}
-			h = out
-		case *ActivationLayer:
-			for i := range h {
-				if l.Fn == Tanh {
-					h[i] = math.Tanh(h[i])
-				} else {
-					h[i] = math.Log1p(math.Exp(h[i]))
-				}
-			}
-		}
-	}
-	return h
-}
-
 func randomBatch(r *rand.Rand, n, d int) []float64 {
 	z := make([]float64, n*d)
 	for i := range z {
@@ -88,20 +51,6 @@ func TestFMatchesPlainGo(t *testing.T) {
 			}
 		}
 	}
-}
-
-// fdTrace is the trace of the central-difference Jacobian of one row.
-func fdTrace(net *Network, t float64, z []float64) float64 {
-	const h = 1e-5
-	var tr float64
-	for i := range z {
-		zp := append([]float64(nil), z...)
-		zm := append([]float64(nil), z...)
-		zp[i] += h
-		zm[i] -= h
-		tr += (mlpRef(net, t, zp)[i] - mlpRef(net, t, zm)[i]) / (2 * h)
-	}
-	return tr
 }
 
 func TestExactTraceMatchesFiniteDifferences(t *testing.T) {

@@ -9,69 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// netRef evaluates one row of a Network in plain Go, like mlpRef, and also
-// knows ConcatSquashLinear: the independent reference for every time mode.
-func netRef(n *Network, t float64, z []float64) []float64 {
-	h := append([]float64(nil), z...)
-	affine := func(w, b []float64, out int) []float64 {
-		y := make([]float64, out)
-		for j := range y {
-			s := b[j]
-			for i := range h {
-				s += h[i] * w[i*out+j]
-			}
-			y[j] = s
-		}
-		return y
-	}
-	for _, l := range n.Layers() {
-		switch l := l.(type) {
-		case *TimeConcat:
-			pre := make([]float64, l.Copies)
-			for i := range pre {
-				pre[i] = t
-			}
-			h = append(pre, h...)
-		case *Linear:
-			h = affine(l.W.Float64s(), l.B.Float64s(), l.Out())
-		case *ConcatSquashLinear:
-			y := affine(l.W.Float64s(), l.B.Float64s(), l.Out())
-			wg, bg, wb := l.Wg.Float64s(), l.Bg.Float64s(), l.Wb.Float64s()
-			for j := range y {
-				gate := 1 / (1 + math.Exp(-(t*wg[j] + bg[j])))
-				y[j] = y[j]*gate + t*wb[j]
-			}
-			h = y
-		case *ActivationLayer:
-			for i := range h {
-				if l.Fn == Tanh {
-					h[i] = math.Tanh(h[i])
-				} else {
-					h[i] = math.Log1p(math.Exp(h[i]))
-				}
-			}
-		default:
-			panic("netRef: unknown layer")
-		}
-	}
-	return h
-}
-
-// netFDTrace is the trace of the central-difference Jacobian of one row,
-// as fdTrace, through netRef.
-func netFDTrace(net *Network, t float64, z []float64) float64 {
-	const h = 1e-5
-	var tr float64
-	for i := range z {
-		zp := append([]float64(nil), z...)
-		zm := append([]float64(nil), z...)
-		zp[i] += h
-		zm[i] -= h
-		tr += (netRef(net, t, zp)[i] - netRef(net, t, zm)[i]) / (2 * h)
-	}
-	return tr
-}
-
 func TestConcatSquashLayers(t *testing.T) {
 	net, err := NewMLP(MLPConfig{Dim: 3, Hidden: []int{5, 4}, Time: ConcatSquash}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
@@ -157,7 +94,7 @@ func TestTimeModesFMatchPlainGo(t *testing.T) {
 			tt := 2*r.Float64() - 0.5
 			require.NoError(t, dyn.F(dz, tt, z))
 			for row := range n {
-				want := netRef(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
+				want := mlpRef(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
 				assert.InDeltaSlice(t, want, dz[row*cfg.Dim:(row+1)*cfg.Dim], 1e-13, "%v row %d", cfg.Time, row)
 			}
 		}
@@ -184,7 +121,7 @@ func TestTimeModesExactTraceMatchesFiniteDifferences(t *testing.T) {
 		require.NoError(t, dyn.FTrace(dz, tr, tt, z, ExactTrace, nil))
 		var sum float64
 		for row := range n {
-			want := netFDTrace(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
+			want := fdTrace(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
 			assert.InDelta(t, want, tr[row], 1e-7, "%v row %d", cfg.Time, row)
 			sum += math.Abs(want)
 		}

@@ -63,15 +63,13 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &FFJORD{dyn: dyn, t0: opts.T0, t1: opts.T1}
-	if b.t0 == 0 && b.t1 == 0 {
-		b.t1 = 1
+	b := &FFJORD{dyn: dyn}
+	t0, t1 := opts.T0, opts.T1
+	if t0 == 0 && t1 == 0 {
+		t1 = 1
 	}
-	switch {
-	case math.IsNaN(b.t0) || math.IsInf(b.t0, 0) || math.IsNaN(b.t1) || math.IsInf(b.t1, 0):
-		return nil, fmt.Errorf("%w: times t0=%g, t1=%g must be finite", ErrInvalidOptions, b.t0, b.t1)
-	case b.t0 == b.t1:
-		return nil, fmt.Errorf("%w: t0 = t1 = %g: the flow would be the identity", ErrInvalidOptions, b.t0)
+	if err := b.SetTimes(t0, t1); err != nil {
+		return nil, err
 	}
 	if err := b.SetSolver(opts.Solver, opts.Adjoint); err != nil {
 		return nil, err

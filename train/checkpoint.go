@@ -21,21 +21,16 @@ import (
 // shapes or values are not consistent.
 var ErrCheckpoint = errors.New("train: bad checkpoint")
 
-// CheckpointFormat and CheckpointVersion identify the file format.
-const (
-	CheckpointFormat  = "ffjord-go checkpoint"
-	CheckpointVersion = 1
-)
-
-// The checkpoint file, version 1, is JSON:
+// CheckpointFormat and CheckpointVersion identify the file format. A
+// checkpoint file, version 1, is JSON:
 //
 //	{"format": "ffjord-go checkpoint", "version": 1,
 //	 "sha256": "<hex SHA-256 of content in compact form: no whitespace between tokens>",
 //	 "content": {
-//	   "model": {"dim": D, "t0": 0, "t1": 1, "time_input": TI,
+//	   "model": {"dim": D, "t0": 0, "t1": 1, "time_input": TI, "learn_time": bool (optional),
 //	             "base": {"mean": [D], "std": [D]},
 //	             "blocks": [{"type": "mlp", "activation": "tanh"|"softplus",
-//	                         "time": TI (optional),
+//	                         "time": TI (optional), "t1": T (with learn_time),
 //	                         "layers": [{"W": [[in×out]], "b": [out],
 //	                                     "Wg": [out], "bg": [out], "Wb": [out] (concatsquash only)}, …]}, …]},
 //	   "settings": {"solver": S, "adjoint": S|null, "trace": "exact"|…},
@@ -62,6 +57,12 @@ const (
 // for blocks that differ from it, so a file whose blocks all see t alike is
 // the same as before per-block modes existed. Only concatsquash layers carry
 // "Wg", "bg" and "Wb".
+const (
+	CheckpointFormat  = "ffjord-go checkpoint"
+	CheckpointVersion = 1
+)
+
+// checkpointFile is the outer object of a checkpoint file.
 type checkpointFile struct {
 	Format  string          `json:"format"`
 	Version int             `json:"version"`

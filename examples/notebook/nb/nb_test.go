@@ -1,0 +1,88 @@
+package nb
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+)
+
+// TestNotebookSteps runs the notebook's steps on a small data set, so that
+// `go test ./...` notices when the library moves under the notebook.
+func TestNotebookSteps(t *testing.T) {
+	data, err := Moons(512, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Len() != 512 || len(data.Head(3)) != 3 || len(data.Head(1000)) != 512 {
+		t.Fatalf("data: Len %d, Head(3) %d, Head(1000) %d", data.Len(), len(data.Head(3)), len(data.Head(1000)))
+	}
+	if !strings.HasPrefix(data.String(), "512 points in ") {
+		t.Errorf("data.String() = %q", data.String())
+	}
+
+	flow, err := NewFlow(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := flow.NumParams(); n != 4*((4*8+8)+(8*8+8)+(8*2+2)) { // input [t, t, z]
+		t.Errorf("NumParams = %d", n)
+	}
+	var progress bytes.Buffer
+	if err := flow.Train(data, 1, &progress); err != nil {
+		t.Fatal(err)
+	}
+	if err := flow.Train(data, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := flow.History()
+	if len(h) != 2 || h[0].Epoch != 1 || h[1].Epoch != 2 || !(h[0].NFE > 0) || math.IsNaN(h[1].Loss) {
+		t.Fatalf("history %+v", h)
+	}
+	if !strings.Contains(progress.String(), "epoch=1") {
+		t.Errorf("progress %q does not report epoch 1", progress.String())
+	}
+	if err := flow.Train(nil, 1, nil); err == nil {
+		t.Error("Train(nil data) succeeded")
+	}
+	if err := flow.Train(data, 0, nil); err == nil {
+		t.Error("Train(0 epochs) succeeded")
+	}
+
+	logp, err := flow.LogProb([][2]float64{{0, 1}, {30, 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logp) != 2 || !(logp[0] > logp[1]) {
+		t.Errorf("log p(0, 1), log p(30, 30) = %v: want the point on the moons likelier", logp)
+	}
+	nll, err := flow.NLL(data)
+	if err != nil || math.IsNaN(nll) || math.IsInf(nll, 0) {
+		t.Errorf("NLL = %v, %v", nll, err)
+	}
+	s, err := flow.Sample(3)
+	if err != nil || len(s) != 3 {
+		t.Errorf("Sample(3) = %v, %v", s, err)
+	}
+
+	img, err := flow.Density()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() < 100 || b.Dy() < 100 {
+		t.Errorf("density image is %v", b)
+	}
+	img, err = flow.LossCurve(nll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 600 || b.Dy() != 400 {
+		t.Errorf("loss curve is %v, want 600×400", b)
+	}
+	if _, err := flow.TutorialFigure(nil, false); err == nil {
+		t.Error("TutorialFigure(nil data) succeeded")
+	}
+	if !strings.Contains(flow.String(), "2 epochs trained") {
+		t.Errorf("flow.String() = %q", flow.String())
+	}
+}

@@ -35,7 +35,7 @@ type Data struct {
 }
 
 // Moons returns n points of the tutorial's two moons (scikit-learn's
-// make_moons with noise 0.05, shuffled), drawn from a generator seeded with
+// make_moons with noise 0.06, shuffled), drawn from a generator seeded with
 // seed.
 func Moons(n int, seed uint64) (*Data, error) {
 	x, err := datasets.Moons(n, datasets.MoonsNoise, true, rand.NewPCG(seed, 1))

@@ -141,6 +141,14 @@ func micro(engine graph.Engine) error {
 	for _, p := range net.Params() {
 		gp = append(gp, make([]float64, p.Shape().TotalSize()))
 	}
+	// Compile the programs first, so that the figures are those of the
+	// steady state rather than amortised compilation.
+	if err := dyn.FTrace(dz, tr, 0.5, z, odefunc.ExactTrace, nil); err != nil {
+		return err
+	}
+	if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, odefunc.ExactTrace, nil); err != nil {
+		return err
+	}
 	var failure error
 	ft := testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()

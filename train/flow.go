@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
@@ -82,6 +84,20 @@ type Flow struct {
 	// sqrtT holds each block's √T when the end times are learned, as 1×1
 	// tensors that Adam updates with the weights.
 	sqrtT []*tensor.Dense
+}
+
+// ParseHidden reads hidden-layer widths written as a comma-separated list,
+// such as "8,8" (the tutorial's) or "64,64,64".
+func ParseHidden(s string) ([]int, error) {
+	var widths []int
+	for _, f := range strings.Split(s, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || w <= 0 {
+			return nil, fmt.Errorf("%w: hidden widths %q: want positive integers separated by commas", ErrInvalidConfig, s)
+		}
+		widths = append(widths, w)
+	}
+	return widths, nil
 }
 
 // resolved returns cfg with its defaults filled in, or an error naming the

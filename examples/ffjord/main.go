@@ -95,7 +95,7 @@ func trainCmd(args []string, stdout io.Writer) error {
 		lr       = fs.Float64("lr", 1e-2, "Adam learning rate")
 		cosine   = fs.Float64("cosine", 0, "if > 0, decay the learning rate along a cosine to this fraction of -lr")
 		blocks   = fs.Int("blocks", 4, "FFJORD blocks")
-		hidden   = fs.String("hidden", "8", "hidden widths of each block's MLP, comma-separated; one width W means W,W")
+		hidden   = fs.String("hidden", "8,8", "hidden widths of each block's MLP, comma-separated")
 		timeIn   = fs.String("time", "concat", "time conditioning: concat, concat-single, concatsquash or ignore")
 		act      = fs.String("activation", "tanh", "tanh or softplus")
 		learnT   = fs.Bool("learn-time", false, "learn each block's end time T (FFJORD's train_T)")
@@ -149,9 +149,9 @@ func trainCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	widths, err := parseWidths(*hidden)
+	widths, err := train.ParseHidden(*hidden)
 	if err != nil {
-		return err
+		return fmt.Errorf("-hidden: %w", err)
 	}
 	timeInput, err := odefunc.ParseTimeInput(*timeIn)
 	if err != nil {
@@ -228,23 +228,6 @@ func testNLL(flow *train.Flow, x *tensor.Dense) (float64, error) {
 		nll -= v / float64(len(lp))
 	}
 	return nll, nil
-}
-
-// parseWidths reads the hidden widths: "32,32" or, as before the flag took
-// a list, one width W for two layers of W.
-func parseWidths(s string) ([]int, error) {
-	var widths []int
-	for _, f := range strings.Split(s, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w <= 0 {
-			return nil, fmt.Errorf("-hidden %q: want positive integers separated by commas", s)
-		}
-		widths = append(widths, w)
-	}
-	if len(widths) == 1 {
-		widths = append(widths, widths[0])
-	}
-	return widths, nil
 }
 
 func logprobCmd(args []string, stdout io.Writer) error {

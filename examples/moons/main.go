@@ -19,8 +19,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/ffjord"
@@ -82,9 +80,9 @@ func run() error {
 		return err
 	}
 	solver := ode.Settings{RTol: *rtol, ATol: *atol}
-	widths, err := parseWidths(*hidden)
+	widths, err := train.ParseHidden(*hidden)
 	if err != nil {
-		return err
+		return fmt.Errorf("-hidden: %w", err)
 	}
 	timeInput, err := odefunc.ParseTimeInput(*timeIn)
 	if err != nil {
@@ -195,17 +193,4 @@ func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats,
 		}
 	}
 	return gif.Save(gifPath)
-}
-
-// parseWidths reads a comma-separated list of layer widths such as "8,8".
-func parseWidths(s string) ([]int, error) {
-	var widths []int
-	for _, f := range strings.Split(s, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w <= 0 {
-			return nil, fmt.Errorf("-hidden %q: want positive integers separated by commas", s)
-		}
-		widths = append(widths, w)
-	}
-	return widths, nil
 }

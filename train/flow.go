@@ -333,6 +333,38 @@ func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
 	return f.Dist.LogProb(x)
 }
 
+// NLL returns the mean negative log-likelihood of the rows of x, in nats,
+// always with the exact trace: a stochastic estimator set for training is
+// put aside for the evaluation and restored afterwards.
+func (f *Flow) NLL(x *tensor.Dense) (float64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.syncTimes(); err != nil {
+		return 0, err
+	}
+	if tr := f.settings.Trace; tr != odefunc.ExactTrace {
+		for _, b := range f.Blocks {
+			if err := b.SetTrace(odefunc.ExactTrace, nil); err != nil {
+				return 0, err
+			}
+		}
+		defer func() {
+			for _, b := range f.Blocks {
+				b.SetTrace(tr, nil) // it was valid before, so it is now
+			}
+		}()
+	}
+	lp, err := f.Dist.LogProb(x)
+	if err != nil {
+		return 0, err
+	}
+	nll := 0.0
+	for _, v := range lp {
+		nll -= v
+	}
+	return nll / float64(len(lp)), nil
+}
+
 // Sample returns n points drawn from the model.
 func (f *Flow) Sample(n int) (*tensor.Dense, error) {
 	f.mu.Lock()

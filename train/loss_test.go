@@ -213,3 +213,27 @@ func TestLearnedEndTimeGradient(t *testing.T) {
 	assert.InDelta(t, 0.81, ck.Flow.EndTimes()[1], 1e-15)
 	assert.InDelta(t, 0.7, ck.Flow.EndTimes()[0], 1e-15)
 }
+
+// TestNLLUsesTheExactTrace: a flow trained with Hutchinson's estimator is
+// evaluated with the exact trace, and keeps its estimator afterwards.
+func TestNLLUsesTheExactTrace(t *testing.T) {
+	x := batch.New(6, 2, testBatch(6))
+	exact := smallFlow(t, Settings{})
+	want, err := exact.NLL(x)
+	require.NoError(t, err)
+	hutch := smallFlow(t, Settings{Trace: odefunc.HutchinsonRademacher})
+	got, err := hutch.NLL(x)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	lp, err := exact.LogProb(x)
+	require.NoError(t, err)
+	mean := 0.0
+	for _, v := range lp {
+		mean -= v / 6
+	}
+	assert.InDelta(t, mean, want, 1e-12)
+	assert.Equal(t, odefunc.HutchinsonRademacher, hutch.Settings().Trace)
+	hl, err := hutch.LogProb(x)
+	require.NoError(t, err)
+	assert.NotEqual(t, lp, hl, "LogProb still uses the flow's own estimator")
+}

@@ -203,31 +203,12 @@ func trainCmd(args []string, stdout io.Writer) error {
 	if xt == nil {
 		return nil
 	}
-	nll, err := testNLL(flow, xt)
+	nll, err := flow.NLL(xt)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
 	return nil
-}
-
-// testNLL returns the mean negative log-likelihood of the rows of x under
-// flow, always with the exact trace whatever the flow was trained with.
-func testNLL(flow *train.Flow, x *tensor.Dense) (float64, error) {
-	s := flow.Settings()
-	s.Trace = odefunc.ExactTrace
-	if err := flow.SetSettings(s); err != nil {
-		return 0, err
-	}
-	lp, err := flow.LogProb(x)
-	if err != nil {
-		return 0, err
-	}
-	nll := 0.0
-	for _, v := range lp {
-		nll -= v / float64(len(lp))
-	}
-	return nll, nil
 }
 
 func logprobCmd(args []string, stdout io.Writer) error {

@@ -161,15 +161,7 @@ func (f *Flow) LogProb(points [][2]float64) ([]float64, error) {
 
 // NLL returns the mean negative log-likelihood of d under the flow, in nats.
 func (f *Flow) NLL(d *Data) (float64, error) {
-	lp, err := f.f.LogProb(d.x)
-	if err != nil {
-		return 0, err
-	}
-	s := 0.0
-	for _, v := range lp {
-		s -= v
-	}
-	return s / float64(len(lp)), nil
+	return f.f.NLL(d.x)
 }
 
 // Sample draws n points from the model.

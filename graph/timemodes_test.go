@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -19,50 +18,6 @@ var timeModeConfigs = []odefunc.MLPConfig{
 	{Dim: 3, Hidden: []int{6, 5}, Activation: odefunc.Softplus, Time: odefunc.ConcatSquash},
 	{Dim: 2, Time: odefunc.IgnoreTime},
 	{Dim: 3, Hidden: []int{7}, Activation: odefunc.Softplus, Time: odefunc.IgnoreTime},
-}
-
-// TestTimeModesExecutorMatchesTapeMachine compiles every kind of program of
-// the ConcatSquash and IgnoreTime MLPs on both engines and compares them
-// over several runs with fresh inputs and parameters.
-func TestTimeModesExecutorMatchesTapeMachine(t *testing.T) {
-	for ci, cfg := range timeModeConfigs {
-		for _, k := range kinds {
-			for _, rows := range []int{8, 64} {
-				t.Run(fmt.Sprintf("%v/cfg%d/%s/rows%d", cfg.Time, ci, k, rows), func(t *testing.T) {
-					net := newMLP(t, cfg, uint64(50+ci))
-					build := dynamicsBuilder(net, k, rows)
-					tape, err := graph.CompileWith(build, graph.TapeMachine)
-					require.NoError(t, err)
-					exec, err := graph.CompileWith(build, graph.Executor)
-					require.NoError(t, err, "the executor must support every op these graphs use")
-					require.Equal(t, graph.Executor, exec.Engine())
-					outputs := 1
-					switch {
-					case k.vjp():
-						outputs = 2 + len(net.Params())
-					case k != kindF:
-						outputs = 2
-					}
-					r := rand.New(rand.NewPCG(uint64(rows), uint64(k)+100))
-					for run := range 3 {
-						for _, p := range net.Params() {
-							fillNormal(r, p.Float64s())
-						}
-						fillInputs(r, tape)
-						for i := range tape.NumInputs() {
-							copy(exec.Input(i), tape.Input(i))
-						}
-						require.NoError(t, tape.Run())
-						require.NoError(t, exec.Run())
-						for i := range outputs {
-							assertClose(t, tape.Output(i), exec.Output(i), fmt.Sprintf("run %d output %d", run, i))
-						}
-						assert.NotEqual(t, make([]float64, len(exec.Output(0))), exec.Output(0))
-					}
-				})
-			}
-		}
-	}
 }
 
 // TestTimeModesOnDefaultEngine evaluates through odefunc's public API, whose

@@ -103,3 +103,104 @@ func (c Chain) apply(x *tensor.Dense, withLogDet bool, first, step int,
 	}
 	return x, total, nil
 }
+
+// Params returns the parameters of every bijector of the chain, in the
+// chain's order (Chain{b1, b0}: b1's, then b0's). It is nil if a bijector
+// is not Differentiable.
+func (c Chain) Params() []*tensor.Dense {
+	var ps []*tensor.Dense
+	for _, b := range c {
+		d, ok := b.(Differentiable)
+		if !ok {
+			return nil
+		}
+		ps = append(ps, d.Params()...)
+	}
+	return ps
+}
+
+// RecordInverse records the chain's inverse pass: c[0] first, as Inverse.
+// Every bijector must be Differentiable. The pass's log-determinant and
+// penalties are the sums over the bijectors, and its Work lists theirs from
+// the one Forward applies first.
+func (c Chain) RecordInverse(y []float64, n int, req Request) (*Pass, error) {
+	diffs := make([]Differentiable, len(c))
+	nparams := make([]int, len(c))
+	for k, b := range c {
+		d, ok := b.(Differentiable)
+		if !ok {
+			return nil, fmt.Errorf("%w: Chain bijector %d (%T) is not Differentiable", ErrInvalidParameter, k, b)
+		}
+		diffs[k], nparams[k] = d, len(d.Params())
+	}
+	if len(c) == 0 {
+		return nil, fmt.Errorf("%w: empty Chain has nothing to record", ErrInvalidParameter)
+	}
+	passes := make([]*Pass, len(c))
+	out := &Pass{}
+	x := y
+	for k, d := range diffs {
+		p, err := d.RecordInverse(x, n, req)
+		if err != nil {
+			return nil, fmt.Errorf("distributions: Chain bijector %d: %w", k, err)
+		}
+		passes[k], x = p, p.X
+		if out.LogDet == nil {
+			out.LogDet = append([]float64(nil), p.LogDet...)
+		} else {
+			addTo(out.LogDet, p.LogDet)
+		}
+		out.Kinetic = addPenalty(out.Kinetic, p.Kinetic)
+		out.Jacobian = addPenalty(out.Jacobian, p.Jacobian)
+	}
+	out.X = x
+	for k := len(passes) - 1; k >= 0; k-- {
+		out.Work = append(out.Work, passes[k].Work...)
+	}
+	out.Backward = func(ct Cotangents, grads [][]float64) ([]float64, error) {
+		total := 0
+		for _, np := range nparams {
+			total += np
+		}
+		if len(grads) != total {
+			return nil, fmt.Errorf("%w: %d gradient slices for the chain's %d parameters", ErrInvalidParameter, len(grads), total)
+		}
+		offs := make([]int, len(c)+1)
+		for k, np := range nparams {
+			offs[k+1] = offs[k] + np
+		}
+		// The same per-row cotangents reach every bijector's log-det and
+		// penalties; the points' cotangent flows back through them.
+		for k := len(passes) - 1; k >= 0; k-- {
+			xbar, err := passes[k].Backward(ct, grads[offs[k]:offs[k+1]])
+			if err != nil {
+				return nil, fmt.Errorf("distributions: Chain bijector %d backward: %w", k, err)
+			}
+			ct.X = xbar
+		}
+		out.Work = out.Work[:0]
+		for k := len(passes) - 1; k >= 0; k-- {
+			out.Work = append(out.Work, passes[k].Work...)
+		}
+		return ct.X, nil
+	}
+	return out, nil
+}
+
+func addTo(dst, src []float64) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// addPenalty adds a bijector's penalty to the running sum; nil is none.
+func addPenalty(sum, p []float64) []float64 {
+	switch {
+	case p == nil:
+		return sum
+	case sum == nil:
+		return append([]float64(nil), p...)
+	}
+	addTo(sum, p)
+	return sum
+}

@@ -3,6 +3,7 @@ package distributions
 import (
 	"fmt"
 
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"gorgonia.org/tensor"
 )
 
@@ -73,4 +74,70 @@ func (d *TransformedDistribution) SampleWithLogProb(n int) (*tensor.Dense, []flo
 		lp[i] -= fldj[i]
 	}
 	return x, lp, nil
+}
+
+// Params returns the base's parameters (if it has any) and then the
+// bijector's. It is nil unless the distribution is trainable.
+func (d *TransformedDistribution) Params() []*tensor.Dense {
+	base, bij, err := d.parts()
+	if err != nil {
+		return nil
+	}
+	return append(base.Params(), bij.Params()...)
+}
+
+func (d *TransformedDistribution) parts() (DifferentiableBase, Differentiable, error) {
+	base, ok := d.Base.(DifferentiableBase)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: the base %T gives no gradient (it is not a DifferentiableBase)", ErrInvalidParameter, d.Base)
+	}
+	bij, ok := d.Bijector.(Differentiable)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: the bijector %T is not Differentiable", ErrInvalidParameter, d.Bijector)
+	}
+	return base, bij, nil
+}
+
+// RecordLogProb evaluates log p(x) = log p_base(T⁻¹(x)) + log|det ∂T⁻¹/∂x|
+// on the n rows of the row-major x and records the pass for its gradient.
+// The base must be a DifferentiableBase and the bijector Differentiable.
+func (d *TransformedDistribution) RecordLogProb(x []float64, n int, req Request) (*DensityPass, error) {
+	base, bij, err := d.parts()
+	if err != nil {
+		return nil, err
+	}
+	D := d.Dim()
+	if n <= 0 || len(x) != n*D {
+		return nil, fmt.Errorf("distributions: RecordLogProb: %w: %d values are not %d rows of %d", ErrShape, len(x), n, D)
+	}
+	if err := batch.CheckFinite(x, D); err != nil {
+		return nil, fmt.Errorf("distributions: RecordLogProb: %w", err)
+	}
+	p, err := bij.RecordInverse(x, n, req)
+	if err != nil {
+		return nil, fmt.Errorf("distributions: RecordLogProb: %w", err)
+	}
+	lp := make([]float64, n)
+	base.LogProbTo(lp, p.X)
+	for r := range lp {
+		lp[r] += p.LogDet[r]
+	}
+	nb := len(base.Params())
+	out := &DensityPass{LogProb: lp, Penalties: p.Penalties, Work: p.Work}
+	out.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
+		if len(grads) != nb+len(bij.Params()) {
+			return nil, fmt.Errorf("%w: %d gradient slices for %d parameters", ErrInvalidParameter, len(grads), nb+len(bij.Params()))
+		}
+		if len(c.LogDet) != n {
+			return nil, fmt.Errorf("%w: %d log-density cotangents for %d rows", ErrShape, len(c.LogDet), n)
+		}
+		// log p = log p_base(z) + ℓ: both terms see the same cotangent.
+		zbar := make([]float64, n*D)
+		base.LogProbBackward(zbar, p.X, c.LogDet, grads[:nb])
+		c.X = zbar
+		xbar, err := p.Backward(c, grads[nb:])
+		out.Work = p.Work
+		return xbar, err
+	}
+	return out, nil
 }

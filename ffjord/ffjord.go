@@ -16,18 +16,26 @@ import (
 var ErrInvalidOptions = errors.New("ffjord: invalid options")
 
 // Options configures an FFJORD. The zero value means t0 = 0, t1 = 1, adaptive
-// Dormand–Prince with rtol 1e-3 and atol 1e-5 (the tutorial's), and the exact
-// trace.
+// Dormand–Prince with rtol 1e-3 and atol 1e-5 (the tutorial's), the exact
+// trace and adjoint gradients.
 type Options struct {
 	// T0 and T1 are the base-side and data-side times. Both zero means 0
 	// and 1; otherwise they must be finite and differ.
 	T0, T1 float64
+	// LearnTime makes the end time a parameter, T1 = s² as in the FFJORD
+	// code's train_T, starting from T1; it needs T0 = 0 and T1 > 0.
+	LearnTime bool
 	// Solver configures the ODE solver; its zero value is the tutorial's.
 	Solver ode.Settings
 	// Adjoint configures the backward solve of the adjoint method; nil
 	// means the same settings as Solver.
 	Adjoint *ode.Settings
-	// Trace selects the trace estimator.
+	// Gradient is how the backward pass of RecordInverse differentiates
+	// the solve; the zero value is Adjoint.
+	Gradient GradientMode
+	// Trace is the estimator of passes that ask for an estimate
+	// (distributions.Request.Estimate), as training does. Every other
+	// evaluation uses the exact trace.
 	Trace odefunc.Trace
 	// Source draws the Hutchinson noise; required for the stochastic
 	// estimators, ignored for the exact trace.
@@ -39,22 +47,25 @@ type Options struct {
 // An FFJORD is not safe for concurrent use: it owns a solver workspace, its
 // dynamics' compiled programs and a noise generator. Use one per goroutine.
 type FFJORD struct {
-	dyn    *odefunc.Dynamics
-	t0, t1 float64
-	trace  odefunc.Trace
-	rng    *rand.Rand
-	solver *ode.Solver
-	method *ode.Method // the forward solver's tableau, for discrete backprop
-	stats  ode.Result
+	dyn      *odefunc.Dynamics
+	t0, t1   float64
+	sqrtT    *tensor.Dense // 1×1 √T1 when the end time is learned
+	trace    odefunc.Trace // the estimator of passes that ask for one
+	gradient GradientMode
+	rng      *rand.Rand
+	solver   *ode.Solver
+	method   *ode.Method // the forward solver's tableau, for discrete backprop
+	stats    ode.Result
 
 	adjoint      *ode.Solver
 	adjointStats ode.Result
 
 	// The right-hand sides, made once so that solves allocate no closures.
 	rhs, rhsLogDet ode.Func
-	n              int       // rows of the batch being solved
-	reg            bool      // the current solve integrates the regularisers too
-	eps            []float64 // Hutchinson noise of the current solve
+	n              int           // rows of the batch being solved
+	reg            bool          // the current solve integrates the regularisers too
+	cur            odefunc.Trace // the trace of the current solve
+	eps            []float64     // Hutchinson noise of the current solve
 }
 
 // New returns the FFJORD block whose dynamics is m.
@@ -69,6 +80,15 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 		t1 = 1
 	}
 	if err := b.SetTimes(t0, t1); err != nil {
+		return nil, err
+	}
+	if opts.LearnTime {
+		if t0 != 0 || !(t1 > 0) {
+			return nil, fmt.Errorf("%w: LearnTime needs T0 = 0 and T1 > 0, got %g and %g", ErrInvalidOptions, t0, t1)
+		}
+		b.sqrtT = tensor.New(tensor.WithShape(1, 1), tensor.WithBacking([]float64{math.Sqrt(t1)}))
+	}
+	if err := b.SetGradient(opts.Gradient); err != nil {
 		return nil, err
 	}
 	if err := b.SetSolver(opts.Solver, opts.Adjoint); err != nil {
@@ -86,7 +106,7 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 		if b.reg {
 			terms.Kinetic, terms.Frobenius = dy[nd+n:nd+2*n], dy[nd+2*n:]
 		}
-		return b.dyn.Eval(dy[:nd], terms, t, y[:nd], b.trace, b.eps)
+		return b.dyn.Eval(dy[:nd], terms, t, y[:nd], b.cur, b.eps)
 	}
 	return b, nil
 }
@@ -116,9 +136,25 @@ func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
 	return nil
 }
 
-// SetTrace replaces the trace estimator. src, if not nil, replaces the
-// generator of the Hutchinson noise; it may be nil for the exact trace or to
-// keep the current generator.
+// SetGradient sets how the backward pass of RecordInverse differentiates
+// the solve.
+func (b *FFJORD) SetGradient(m GradientMode) error {
+	if m != Adjoint && m != Discrete {
+		return fmt.Errorf("%w: unknown gradient mode %v", ErrInvalidOptions, m)
+	}
+	b.gradient = m
+	return nil
+}
+
+// Gradient returns how the backward pass differentiates the solve.
+func (b *FFJORD) Gradient() GradientMode { return b.gradient }
+
+// Trace returns the estimator of passes that ask for an estimate.
+func (b *FFJORD) Trace() odefunc.Trace { return b.trace }
+
+// SetTrace replaces the estimator of passes that ask for an estimate. src,
+// if not nil, replaces the generator of the Hutchinson noise; it may be nil
+// for the exact trace or to keep the current generator.
 func (b *FFJORD) SetTrace(tr odefunc.Trace, src rand.Source) error {
 	switch {
 	case !tr.Valid():
@@ -136,20 +172,60 @@ func (b *FFJORD) SetTrace(tr odefunc.Trace, src rand.Source) error {
 // Dim returns the dimension D of the points.
 func (b *FFJORD) Dim() int { return b.dyn.Dim() }
 
-// SetTimes changes t0 and t1, which must be finite and differ.
+// SetTimes changes t0 and t1, which must be finite and differ. With a
+// learned end time, t1 > 0 also sets the parameter s = √t1.
 func (b *FFJORD) SetTimes(t0, t1 float64) error {
 	switch {
+	case b.sqrtT != nil && (t0 != 0 || !(t1 > 0)):
+		return fmt.Errorf("%w: a learned end time needs t0 = 0 and t1 > 0, got %g and %g", ErrInvalidOptions, t0, t1)
 	case math.IsNaN(t0) || math.IsInf(t0, 0) || math.IsNaN(t1) || math.IsInf(t1, 0):
 		return fmt.Errorf("%w: times t0=%g, t1=%g must be finite", ErrInvalidOptions, t0, t1)
 	case t0 == t1:
 		return fmt.Errorf("%w: t0 = t1 = %g: the flow would be the identity", ErrInvalidOptions, t0)
 	}
 	b.t0, b.t1 = t0, t1
+	if b.sqrtT != nil {
+		b.sqrtT.Float64s()[0] = math.Sqrt(t1)
+	}
+	return nil
+}
+
+// syncTime sets t1 from the learned √T, which an optimiser may have moved
+// since the last solve.
+func (b *FFJORD) syncTime() error {
+	if b.sqrtT == nil {
+		return nil
+	}
+	s := b.sqrtT.Float64s()[0]
+	T := s * s
+	if !(T > 0) || math.IsInf(T, 0) {
+		return fmt.Errorf("%w: learned end time T = s² = %g (s = %g), want finite and > 0", ErrInvalidOptions, T, s)
+	}
+	b.t1 = T
 	return nil
 }
 
 // Times returns t0 and t1.
-func (b *FFJORD) Times() (t0, t1 float64) { return b.t0, b.t1 }
+func (b *FFJORD) Times() (t0, t1 float64) {
+	if b.sqrtT != nil {
+		s := b.sqrtT.Float64s()[0]
+		return b.t0, s * s
+	}
+	return b.t0, b.t1
+}
+
+// LearnsTime reports whether the end time is a parameter.
+func (b *FFJORD) LearnsTime() bool { return b.sqrtT != nil }
+
+// Params returns the dynamics' parameters and, with a learned end time,
+// the 1×1 √T last.
+func (b *FFJORD) Params() []*tensor.Dense {
+	ps := append([]*tensor.Dense(nil), b.dyn.Model().Params()...)
+	if b.sqrtT != nil {
+		ps = append(ps, b.sqrtT)
+	}
+	return ps
+}
 
 // Dynamics returns the block's dynamics.
 func (b *FFJORD) Dynamics() *odefunc.Dynamics { return b.dyn }
@@ -165,43 +241,51 @@ func (b *FFJORD) BackwardStats() ode.Result { return b.adjointStats }
 
 // Forward maps base-side points x (N×D) to the data side.
 func (b *FFJORD) Forward(x *tensor.Dense) (*tensor.Dense, error) {
-	y, _, err := b.solve(x, b.t0, b.t1, false)
+	y, _, err := b.solve(x, false, false)
 	return y, err
 }
 
 // Inverse maps data-side points y (N×D) to the base side.
 func (b *FFJORD) Inverse(y *tensor.Dense) (*tensor.Dense, error) {
-	x, _, err := b.solve(y, b.t1, b.t0, false)
+	x, _, err := b.solve(y, true, false)
 	return x, err
 }
 
 // ForwardWithLogDet returns Forward(x) and log|det ∂Forward/∂x| per row, from
-// one solve.
+// one solve with the exact trace.
 func (b *FFJORD) ForwardWithLogDet(x *tensor.Dense) (*tensor.Dense, []float64, error) {
-	return b.solve(x, b.t0, b.t1, true)
+	return b.solve(x, false, true)
 }
 
 // InverseWithLogDet returns Inverse(y) and log|det ∂Inverse/∂y| per row, from
-// one solve.
+// one solve with the exact trace.
 func (b *FFJORD) InverseWithLogDet(y *tensor.Dense) (*tensor.Dense, []float64, error) {
-	return b.solve(y, b.t1, b.t0, true)
+	return b.solve(y, true, true)
 }
 
 // ForwardLogDetJacobian returns ∫_{t0}^{t1} tr(∂f/∂z) dt for each row of x.
 func (b *FFJORD) ForwardLogDetJacobian(x *tensor.Dense) ([]float64, error) {
-	_, ld, err := b.solve(x, b.t0, b.t1, true)
+	_, ld, err := b.solve(x, false, true)
 	return ld, err
 }
 
 // InverseLogDetJacobian returns −∫_{t0}^{t1} tr(∂f/∂z) dt along the path
 // ending at each row of y.
 func (b *FFJORD) InverseLogDetJacobian(y *tensor.Dense) ([]float64, error) {
-	_, ld, err := b.solve(y, b.t1, b.t0, true)
+	_, ld, err := b.solve(y, true, true)
 	return ld, err
 }
 
-// solve integrates from ta to tb, with the log-det when asked.
-func (b *FFJORD) solve(x *tensor.Dense, ta, tb float64, withLogDet bool) (*tensor.Dense, []float64, error) {
+// solve integrates from t0 to t1, or back when inverse, with the log-det
+// when asked.
+func (b *FFJORD) solve(x *tensor.Dense, inverse, withLogDet bool) (*tensor.Dense, []float64, error) {
+	if err := b.syncTime(); err != nil {
+		return nil, nil, err
+	}
+	ta, tb := b.t0, b.t1
+	if inverse {
+		ta, tb = tb, ta
+	}
 	D := b.dyn.Dim()
 	data, n, err := batch.Data(x, D)
 	if err != nil {
@@ -216,8 +300,9 @@ func (b *FFJORD) solve(x *tensor.Dense, ta, tb float64, withLogDet bool) (*tenso
 
 // SolveRows integrates the n rows of the row-major batch z from ta to tb
 // (either direction) without checking z's values, and returns the end points
-// and, when withLogDet, the integral ∫_{ta}^{tb} tr dt of each row. It is the
-// slice form of Forward and Inverse for callers that hold raw batches.
+// and, when withLogDet, the integral ∫_{ta}^{tb} tr dt of each row (exact
+// trace). It is the slice form of Forward and Inverse for callers that hold
+// raw batches.
 func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) ([]float64, []float64, error) {
 	D := b.dyn.Dim()
 	if !withLogDet {
@@ -230,25 +315,25 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 		}
 		return y, nil, nil
 	}
-	y, err := b.solveLogDet(z, n, ta, tb, false)
+	y, err := b.solveLogDet(z, n, ta, tb, false, odefunc.ExactTrace)
 	if err != nil {
 		return nil, nil, err
 	}
 	return y[: n*D : n*D], y[n*D:], nil
 }
 
-// solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0, and with reg also
-// the regularisers' integrals [E, F] from 0, drawing fresh Hutchinson noise
-// into b.eps, and returns the end state.
-func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool) ([]float64, error) {
+// solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0 and the trace
+// estimator tr, and with reg also the regularisers' integrals [E, F] from 0,
+// drawing fresh Hutchinson noise into b.eps, and returns the end state.
+func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace) ([]float64, error) {
 	D := b.dyn.Dim()
-	b.n, b.reg = n, reg
-	if b.trace.Stochastic() {
+	b.n, b.reg, b.cur = n, reg, tr
+	if tr.Stochastic() {
 		if cap(b.eps) < n*D {
 			b.eps = make([]float64, n*D)
 		}
 		b.eps = b.eps[:n*D]
-		b.trace.DrawNoise(b.eps, b.rng)
+		tr.DrawNoise(b.eps, b.rng)
 	}
 	y := make([]float64, n*(D+extras(reg)))
 	copy(y, z[:n*D])

@@ -48,6 +48,7 @@ func ParseGradientMode(s string) (GradientMode, error) {
 // regularised, [E, F]) from ta to tb.
 type Tape struct {
 	mode   GradientMode
+	trace  odefunc.Trace
 	n      int
 	reg    bool
 	ta, tb float64
@@ -81,24 +82,29 @@ type Cotangents struct {
 	Z, LogDet, Kinetic, Frobenius []float64
 }
 
-// SolveTaped is SolveRows with the log-det that also records a Tape for
-// Backward. With regularize it also integrates RNODE's kinetic energy and
-// Jacobian norm (Finlay et al., 2020), available from the Tape. The returned
-// slices are the caller's.
+// SolveTaped is SolveRows with the log-det, estimated with the block's
+// estimator (Options.Trace), that also records a Tape for Backward. With
+// regularize it also integrates RNODE's kinetic energy and Jacobian norm
+// (Finlay et al., 2020), available from the Tape. The returned slices are
+// the caller's.
 func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, mode GradientMode, regularize bool) (out, ld []float64, tape *Tape, err error) {
+	return b.solveTaped(z, n, ta, tb, mode, regularize, b.trace)
+}
+
+func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, mode GradientMode, regularize bool, tr odefunc.Trace) (out, ld []float64, tape *Tape, err error) {
 	if mode != Adjoint && mode != Discrete {
 		return nil, nil, nil, fmt.Errorf("%w: unknown gradient mode %v", ErrInvalidOptions, mode)
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{mode: mode, n: n, reg: regularize, ta: ta, tb: tb}
+	tape = &Tape{mode: mode, trace: tr, n: n, reg: regularize, ta: ta, tb: tb}
 	tape.start = make([]float64, n*(D+extras(regularize)))
 	copy(tape.start, z[:n*D])
-	y, err := b.solveLogDet(z, n, ta, tb, regularize)
+	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	tape.end = y
-	if b.trace.Stochastic() {
+	if tr.Stochastic() {
 		tape.eps = append([]float64(nil), b.eps...)
 	}
 	if mode == Discrete {
@@ -180,7 +186,7 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, c Cotangents, grads [][]float64) ([
 			gp[i] = dw[off : off+len(g)]
 			off += len(g)
 		}
-		if err := b.dyn.VJPTerms(dw[:nd], dw[nd:2*nd], gp, t, w[:nd], w[nd:2*nd], terms, b.trace, tape.eps); err != nil {
+		if err := b.dyn.VJPTerms(dw[:nd], dw[nd:2*nd], gp, t, w[:nd], w[nd:2*nd], terms, tape.trace, tape.eps); err != nil {
 			return err
 		}
 		for i := nd; i < len(dw); i++ {
@@ -259,7 +265,7 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 				}
 			}
 			stages[st][i] = yi
-			if err := b.dyn.Eval(k[i][:nd], terms(k[i]), t+m.C[i]*h, yi[:nd], b.trace, tape.eps); err != nil {
+			if err := b.dyn.Eval(k[i][:nd], terms(k[i]), t+m.C[i]*h, yi[:nd], tape.trace, tape.eps); err != nil {
 				return nil, err
 			}
 			nfe++
@@ -299,7 +305,7 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 				continue
 			}
 			yi := stages[st][i]
-			if err := b.dyn.VJPTerms(f, gz, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], terms(kbar[i]), b.trace, tape.eps); err != nil {
+			if err := b.dyn.VJPTerms(f, gz, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], terms(kbar[i]), tape.trace, tape.eps); err != nil {
 				return nil, err
 			}
 			nfe++
@@ -360,7 +366,7 @@ func (b *FFJORD) cotangentDotRHS(tape *Tape, t float64, z, az []float64, c Cotan
 	if tape.reg {
 		terms.Kinetic, terms.Frobenius = make([]float64, n), make([]float64, n)
 	}
-	if err := b.dyn.Eval(f, terms, t, z, b.trace, tape.eps); err != nil {
+	if err := b.dyn.Eval(f, terms, t, z, tape.trace, tape.eps); err != nil {
 		return 0, err
 	}
 	sum := 0.0

@@ -42,9 +42,9 @@ func newGradCase(t *testing.T, opts Options) gradCase {
 	return c
 }
 
-// loss solves with b and evaluates the linear loss.
+// loss solves with b, with its estimator, and evaluates the linear loss.
 func (c gradCase) loss(t *testing.T, b *FFJORD) float64 {
-	z, ld, err := b.SolveRows(c.x, c.n, 1, 0, true)
+	z, ld, _, err := b.SolveTaped(c.x, c.n, 1, 0, Adjoint, false)
 	require.NoError(t, err)
 	var l float64
 	for i := range z {

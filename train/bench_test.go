@@ -42,11 +42,11 @@ func BenchmarkLogProb256(b *testing.B) {
 // gradient on a batch of 256.
 func BenchmarkLossAndGradAdjoint(b *testing.B) {
 	f, x := benchSetup(b)
-	g := f.NewGrads()
+	g := NewGrads(f)
 	b.ReportAllocs()
 	nfe := 0
 	for b.Loop() {
-		_, cost, err := f.LossAndGrad(x.Float64s(), 256, ffjord.Adjoint, g)
+		_, cost, err := lossAndGrad(f, x.Float64s(), 256, ffjord.Adjoint, g)
 		if err != nil {
 			b.Fatal(err)
 		}

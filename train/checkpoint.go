@@ -226,7 +226,7 @@ func modelOf(f *Flow) modelJSON {
 	for k, net := range f.Nets {
 		blk := blockJSON{Type: "mlp", Activation: cfg.Activation.String()}
 		if cfg.LearnTime {
-			T := f.endTime(k)
+			_, T := f.Blocks[k].Times()
 			blk.T1 = &T
 		}
 		if k < len(cfg.BlockTime) && cfg.BlockTime[k] != cfg.Time {

@@ -3,7 +3,6 @@ package train
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -50,40 +49,50 @@ type FlowConfig struct {
 	LearnTime bool
 }
 
-// Settings are how a Flow is evaluated, kept apart from what it learned so
-// that a model trained with one estimator can be evaluated with another.
-// The zero value is the tutorial's: Dormand–Prince with rtol 1e-3 and atol
-// 1e-5, the same for the adjoint, and the exact trace.
+// Settings are how a Flow's FFJORD blocks are solved and differentiated,
+// kept apart from what it learned. The zero value is the tutorial's:
+// Dormand–Prince with rtol 1e-3 and atol 1e-5, the same for the adjoint,
+// adjoint gradients, and the exact trace.
 type Settings struct {
 	Solver  ode.Settings
 	Adjoint *ode.Settings // nil: the same as Solver
-	Trace   odefunc.Trace
+	// Gradient is how training differentiates each solve.
+	Gradient ffjord.GradientMode
+	// Trace is the estimator training uses (distributions.Request.Estimate);
+	// evaluation (LogProb, NLL, sampling) always uses the exact trace.
+	Trace odefunc.Trace
 }
 
-// Flow is a TransformedDistribution of a diagonal Normal through a chain of
-// FFJORD blocks, with the parts a trainer needs kept in reach.
+// Flow is a trainable distribution — a TransformedDistribution of a
+// differentiable base through differentiable bijectors, FFJORD blocks among
+// them — made safe for concurrent use: its methods take turns, each already
+// spreading its batch over every core, and a Trainer takes the same turns,
+// so readers always see a consistent set of weights.
 //
-// The Flow's methods are safe for concurrent use: they take turns, each
-// already spreading its batch over every core. Its exported parts (Base,
-// Blocks, Dist) are not; use them from one goroutine at a time, and not
-// while the Flow's methods run.
+// NewFlow builds the tutorial's stack from a FlowConfig; NewFlowOf wraps any
+// composition. The exported parts (Base, Nets, Blocks, Dist) are not safe
+// for concurrent use; use them from one goroutine at a time, and not while
+// the Flow's methods or a Trainer run.
 type Flow struct {
 	mu sync.Mutex // held by every method that evaluates or changes the flow
 
+	// Config is the configuration NewFlow built the flow from; for a flow
+	// from NewFlowOf only Dim is set.
 	Config FlowConfig
-	// Base is the diagonal Gaussian.
-	Base *distributions.Normal
-	// Nets are the blocks' dynamics; Blocks[k] integrates Nets[k]. Block 0
-	// is applied first when sampling, last when computing densities.
-	Nets   []*odefunc.Network
+	// Base is the base distribution.
+	Base distributions.DifferentiableBase
+	// Nets are the blocks' dynamics when NewFlow built them (Blocks[k]
+	// integrates Nets[k]); nil for a flow from NewFlowOf.
+	Nets []*odefunc.Network
+	// Blocks are the FFJORD blocks of the flow in the order Forward
+	// applies them: block 0 first when sampling, last when computing
+	// densities.
 	Blocks []*ffjord.FFJORD
-	// Dist is the model's distribution: LogProb and Sample.
+	// Dist is the model's distribution: LogProb, Sample and the recorded
+	// passes of training.
 	Dist *distributions.TransformedDistribution
 
 	settings Settings
-	// sqrtT holds each block's √T when the end times are learned, as 1×1
-	// tensors that Adam updates with the weights.
-	sqrtT []*tensor.Dense
 }
 
 // ParseHidden reads hidden-layer widths written as a comma-separated list,
@@ -194,74 +203,89 @@ func assemble(cfg FlowConfig, nets []*odefunc.Network, endTimes []float64, s Set
 	if err != nil {
 		return nil, err
 	}
-	f := &Flow{Config: cfg, Base: base, Nets: nets, Blocks: make([]*ffjord.FFJORD, len(nets))}
+	blocks := make([]*ffjord.FFJORD, len(nets))
+	chain := make([]distributions.Bijector, len(nets))
 	for k, net := range nets {
-		f.Blocks[k], err = ffjord.New(net, ffjord.Options{
-			T0: cfg.T0, T1: cfg.T1, Solver: s.Solver, Adjoint: s.Adjoint, Trace: s.Trace,
+		blocks[k], err = ffjord.New(net, ffjord.Options{
+			T0: cfg.T0, T1: cfg.T1, LearnTime: cfg.LearnTime,
 			Source: rand.NewPCG(r.Uint64(), r.Uint64()),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("train: block %d: %w", k, err)
 		}
-	}
-	chain := make([]distributions.Bijector, len(nets))
-	for k, b := range f.Blocks {
-		chain[len(nets)-1-k] = b // Chain applies its last element first
+		if endTimes != nil {
+			if err := blocks[k].SetTimes(cfg.T0, endTimes[k]); err != nil {
+				return nil, fmt.Errorf("train: block %d: %w", k, err)
+			}
+		}
+		chain[len(nets)-1-k] = blocks[k] // Chain applies its last element first
 	}
 	c, err := distributions.NewChain(chain...)
 	if err != nil {
 		return nil, err
 	}
-	if f.Dist, err = distributions.NewTransformed(base, c); err != nil {
+	d, err := distributions.NewTransformed(base, c)
+	if err != nil {
 		return nil, err
 	}
-	f.settings = s
-	if cfg.LearnTime {
-		for k := range nets {
-			T := cfg.T1
-			if endTimes != nil {
-				T = endTimes[k]
-			}
-			f.sqrtT = append(f.sqrtT, tensor.New(tensor.WithShape(1, 1), tensor.WithBacking([]float64{math.Sqrt(T)})))
-		}
-		if err := f.syncTimes(); err != nil {
-			return nil, err
-		}
+	f, err := NewFlowOf(d, s)
+	if err != nil {
+		return nil, err
+	}
+	f.Config, f.Nets = cfg, nets
+	return f, nil
+}
+
+// NewFlowOf returns the Flow of d, whose base must be a
+// distributions.DifferentiableBase and whose bijector Differentiable (an
+// FFJORD block, an Affine, or a Chain of them and of a user's own). s is
+// applied to every FFJORD block of d.
+func NewFlowOf(d *distributions.TransformedDistribution, s Settings) (*Flow, error) {
+	if d == nil || d.Base == nil || d.Bijector == nil {
+		return nil, fmt.Errorf("%w: NewFlowOf needs a distribution with a base and a bijector", ErrInvalidConfig)
+	}
+	base, ok := d.Base.(distributions.DifferentiableBase)
+	if !ok {
+		return nil, fmt.Errorf("%w: the base %T gives no gradient", ErrInvalidConfig, d.Base)
+	}
+	if _, ok := d.Bijector.(distributions.Differentiable); !ok {
+		return nil, fmt.Errorf("%w: the bijector %T is not Differentiable", ErrInvalidConfig, d.Bijector)
+	}
+	f := &Flow{Config: FlowConfig{Dim: d.Dim()}, Base: base, Dist: d, Blocks: ffjordBlocks(d.Bijector)}
+	if err := f.applySettings(s); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
 
-// EndTimes returns each block's end time T.
+// ffjordBlocks lists the FFJORD blocks of b in the order Forward applies
+// them.
+func ffjordBlocks(b distributions.Bijector) []*ffjord.FFJORD {
+	switch b := b.(type) {
+	case *ffjord.FFJORD:
+		return []*ffjord.FFJORD{b}
+	case distributions.Chain:
+		var out []*ffjord.FFJORD
+		for k := len(b) - 1; k >= 0; k-- {
+			out = append(out, ffjordBlocks(b[k])...)
+		}
+		return out
+	}
+	return nil
+}
+
+// Dim returns the dimension of the points.
+func (f *Flow) Dim() int { return f.Dist.Dim() }
+
+// EndTimes returns each FFJORD block's end time t1.
 func (f *Flow) EndTimes() []float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ts := make([]float64, len(f.Blocks))
-	for k := range f.Blocks {
-		ts[k] = f.endTime(k)
+	for k, b := range f.Blocks {
+		_, ts[k] = b.Times()
 	}
 	return ts
-}
-
-// endTime is block k's end time: s² when learned, else the block's t1.
-func (f *Flow) endTime(k int) float64 {
-	if f.sqrtT != nil {
-		s := f.sqrtT[k].Float64s()[0]
-		return s * s
-	}
-	_, t1 := f.Blocks[k].Times()
-	return t1
-}
-
-// syncTimes sets each block's end time from its learned √T; the caller holds
-// f.mu. Every method that solves calls it, because Adam moves √T between
-// calls.
-func (f *Flow) syncTimes() error {
-	for k := range f.sqrtT {
-		if err := f.Blocks[k].SetTimes(f.Config.T0, f.endTime(k)); err != nil {
-			return fmt.Errorf("train: block %d end time: %w", k, err)
-		}
-	}
-	return nil
 }
 
 // Settings returns the evaluation settings.
@@ -271,16 +295,23 @@ func (f *Flow) Settings() Settings {
 	return f.settings
 }
 
-// SetSettings changes how the flow is evaluated: solver, tolerances and trace
-// estimator. The Hutchinson noise keeps its streams.
+// SetSettings changes how the flow's FFJORD blocks are solved and
+// differentiated. The Hutchinson noise keeps its streams.
 func (f *Flow) SetSettings(s Settings) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.applySettings(s)
+}
+
+func (f *Flow) applySettings(s Settings) error {
 	for k, b := range f.Blocks {
 		if err := b.SetSolver(s.Solver, s.Adjoint); err != nil {
 			return fmt.Errorf("train: block %d: %w", k, err)
 		}
 		if err := b.SetTrace(s.Trace, nil); err != nil {
+			return fmt.Errorf("train: block %d: %w", k, err)
+		}
+		if err := b.SetGradient(s.Gradient); err != nil {
 			return fmt.Errorf("train: block %d: %w", k, err)
 		}
 	}
@@ -292,7 +323,11 @@ func (f *Flow) SetSettings(s Settings) error {
 func (f *Flow) SetSampleSource(src rand.Source) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	base, err := f.Base.WithSource(src)
+	n, ok := f.Base.(*distributions.Normal)
+	if !ok {
+		return fmt.Errorf("%w: SetSampleSource needs a Normal base, not %T", ErrInvalidConfig, f.Base)
+	}
+	base, err := n.WithSource(src)
 	if err != nil {
 		return err
 	}
@@ -314,47 +349,32 @@ func (f *Flow) SetWorkers(n int) error {
 	return nil
 }
 
-// Params returns every learnable tensor, block by block in layer order.
-func (f *Flow) Params() []*tensor.Dense {
-	var ps []*tensor.Dense
-	for _, n := range f.Nets {
-		ps = append(ps, n.Params()...)
-	}
-	return append(ps, f.sqrtT...)
+// Params returns every learnable tensor: the base's, then the bijectors'
+// in the chain's order (for NewFlow's stack, the last block's first).
+func (f *Flow) Params() []*tensor.Dense { return f.Dist.Params() }
+
+// RecordLogProb evaluates log p on the n rows of x and records the pass for
+// its gradient; see distributions.TransformedDistribution.RecordLogProb. The
+// pass's Backward must not run concurrently with the Flow's other methods;
+// a Trainer takes care of that.
+func (f *Flow) RecordLogProb(x []float64, n int, req distributions.Request) (*distributions.DensityPass, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Dist.RecordLogProb(x, n, req)
 }
 
-// LogProb returns log p(x) for each row of the N×D batch x.
+// LogProb returns log p(x) for each row of the N×D batch x, with the exact
+// trace.
 func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.syncTimes(); err != nil {
-		return nil, err
-	}
 	return f.Dist.LogProb(x)
 }
 
 // NLL returns the mean negative log-likelihood of the rows of x, in nats,
-// always with the exact trace: a stochastic estimator set for training is
-// put aside for the evaluation and restored afterwards.
+// with the exact trace.
 func (f *Flow) NLL(x *tensor.Dense) (float64, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if err := f.syncTimes(); err != nil {
-		return 0, err
-	}
-	if tr := f.settings.Trace; tr != odefunc.ExactTrace {
-		for _, b := range f.Blocks {
-			if err := b.SetTrace(odefunc.ExactTrace, nil); err != nil {
-				return 0, err
-			}
-		}
-		defer func() {
-			for _, b := range f.Blocks {
-				b.SetTrace(tr, nil) // it was valid before, so it is now
-			}
-		}()
-	}
-	lp, err := f.Dist.LogProb(x)
+	lp, err := f.LogProb(x)
 	if err != nil {
 		return 0, err
 	}
@@ -369,9 +389,6 @@ func (f *Flow) NLL(x *tensor.Dense) (float64, error) {
 func (f *Flow) Sample(n int) (*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.syncTimes(); err != nil {
-		return nil, err
-	}
 	return f.Dist.Sample(n)
 }
 
@@ -380,9 +397,6 @@ func (f *Flow) Sample(n int) (*tensor.Dense, error) {
 func (f *Flow) SampleWithLogProb(n int) (*tensor.Dense, []float64, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.syncTimes(); err != nil {
-		return nil, nil, err
-	}
 	return f.Dist.SampleWithLogProb(n)
 }
 
@@ -398,9 +412,6 @@ func (f *Flow) SampleBase(n int) (*tensor.Dense, error) {
 func (f *Flow) Forward(z *tensor.Dense) (*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.syncTimes(); err != nil {
-		return nil, err
-	}
 	return f.Dist.Bijector.Forward(z)
 }
 
@@ -408,9 +419,6 @@ func (f *Flow) Forward(z *tensor.Dense) (*tensor.Dense, error) {
 func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.syncTimes(); err != nil {
-		return nil, err
-	}
 	return f.Dist.Bijector.Inverse(x)
 }
 
@@ -421,13 +429,10 @@ func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
 func (f *Flow) Trajectory(z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.syncTimes(); err != nil {
-		return nil, err
-	}
 	if steps < 1 {
 		return nil, fmt.Errorf("%w: %d steps per block, want ≥ 1", ErrInvalidConfig, steps)
 	}
-	D := f.Config.Dim
+	D := f.Dim()
 	data, n, err := batch.Data(z, D)
 	if err != nil {
 		return nil, fmt.Errorf("train: Trajectory: %w", err)

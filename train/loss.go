@@ -3,16 +3,16 @@ package train
 import (
 	"fmt"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 )
 
-// Grads holds ∂L/∂θ for every parameter of a Flow, in Params order.
+// Grads holds ∂L/∂θ for every parameter of a model, in Params order.
 type Grads [][]float64
 
-// NewGrads returns zeroed gradients shaped like f's parameters.
-func (f *Flow) NewGrads() Grads {
-	ps := f.Params()
+// NewGrads returns zeroed gradients shaped like m's parameters.
+func NewGrads(m distributions.Trainable) Grads {
+	ps := m.Params()
 	g := make(Grads, len(ps))
 	for i, p := range ps {
 		g[i] = make([]float64, p.Shape().TotalSize())
@@ -20,7 +20,8 @@ func (f *Flow) NewGrads() Grads {
 	return g
 }
 
-// Cost reports the solver work of one loss evaluation, per block.
+// Cost reports the solver work of one loss evaluation, per continuous
+// block, in the order the blocks are applied when sampling.
 type Cost struct {
 	ForwardNFE  []int // evaluations of the dynamics in each block's solve
 	BackwardNFE []int // evaluations of vector–Jacobian products (and replayed stages)
@@ -44,104 +45,79 @@ type Loss struct {
 	Total    float64 // NLL + λ_K·Kinetic + λ_J·Jacobian
 }
 
-// LossAndGrad returns the mean negative log-likelihood of the n rows of the
-// row-major batch x and stores its gradient in g (which it zeroes first).
-func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads) (float64, Cost, error) {
-	l, cost, err := f.Objective(x, n, mode, Regularization{}, g)
-	return l.NLL, cost, err
+// Objective returns the training objective of m on the n rows of the
+// row-major batch x — the mean negative log-likelihood plus the weighted
+// regularisers — and stores the gradient of its Total in g (which it zeroes
+// first). It is one recorded pass of m's log-density (with m's training
+// estimator) and its backward pass; a *Flow takes its lock for both.
+func Objective(m distributions.Trainable, x []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
+	if m == nil {
+		return Loss{}, Cost{}, fmt.Errorf("%w: nil model", ErrInvalidConfig)
+	}
+	if f, ok := m.(*Flow); ok {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		m = f.Dist
+	}
+	return objective(m, x, n, reg, g)
 }
 
-// Objective returns the training objective of the n rows of the row-major
-// batch x, the mean NLL plus the weighted regularisers, and stores the
-// gradient of its Total in g (which it zeroes first).
-func (f *Flow) Objective(x []float64, n int, mode ffjord.GradientMode, reg Regularization, g Grads) (Loss, Cost, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	D := f.Config.Dim
+func objective(m distributions.Trainable, x []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
+	D := m.Dim()
 	if n <= 0 || len(x) != n*D {
 		return Loss{}, Cost{}, fmt.Errorf("%w: batch of %d values is not %d×%d", batch.ErrShape, len(x), n, D)
 	}
-	if err := batch.CheckFinite(x, D); err != nil {
-		return Loss{}, Cost{}, err
+	ps := m.Params()
+	if len(g) != len(ps) {
+		return Loss{}, Cost{}, fmt.Errorf("%w: %d gradient slices for %d parameters", ErrInvalidConfig, len(g), len(ps))
 	}
-	for _, gi := range g {
-		clear(gi)
+	for i, p := range ps {
+		if len(g[i]) != p.Shape().TotalSize() {
+			return Loss{}, Cost{}, fmt.Errorf("%w: gradient %d has %d values, want %d", ErrInvalidConfig, i, len(g[i]), p.Shape().TotalSize())
+		}
+		clear(g[i])
 	}
-	K := len(f.Blocks)
-	cost := Cost{ForwardNFE: make([]int, K), BackwardNFE: make([]int, K)}
-	tapes := make([]*ffjord.Tape, K)
-	if err := f.syncTimes(); err != nil {
-		return Loss{}, Cost{}, err
+	pass, err := m.RecordLogProb(x, n, distributions.Request{Estimate: true, Regularize: reg.active()})
+	if err != nil {
+		return Loss{}, Cost{}, fmt.Errorf("train: %w", err)
 	}
 	var loss Loss
-
-	// Pull x back to the base: the last block first, from t1 to t0.
-	z := x
-	logp := make([]float64, n)
-	for k := K - 1; k >= 0; k-- {
-		var ld []float64
-		var err error
-		t0, t1 := f.Blocks[k].Times()
-		z, ld, tapes[k], err = f.Blocks[k].SolveTaped(z, n, t1, t0, mode, reg.active())
-		if err != nil {
-			return Loss{}, cost, fmt.Errorf("train: block %d: %w", k, err)
-		}
-		cost.ForwardNFE[k] = f.Blocks[k].Stats().NFE
-		for r := range logp {
-			logp[r] += ld[r]
-		}
-		if reg.active() {
-			// Solved from t1 back to t0, the integrals come out negated.
-			for r := range n {
-				loss.Kinetic -= tapes[k].Kinetic()[r] / float64(n)
-				loss.Jacobian -= tapes[k].Frobenius()[r] / float64(n)
-			}
-		}
-	}
-	base := make([]float64, n)
-	f.Base.LogProbTo(base, z)
-	for r := range logp {
-		loss.NLL -= logp[r] + base[r]
+	for _, v := range pass.LogProb {
+		loss.NLL -= v
 	}
 	loss.NLL /= float64(n)
-	loss.Total = loss.NLL + reg.Kinetic*loss.Kinetic + reg.Jacobian*loss.Jacobian
-
-	// ∂Total/∂z at the base, and ∂Total/∂ℓ, ∂Total/∂E, ∂Total/∂F of every
-	// block.
-	mean, std := f.Config.BaseMean, f.Config.BaseStd
-	c := ffjord.Cotangents{Z: make([]float64, n*D), LogDet: make([]float64, n)}
-	for i, v := range z {
-		j := i % D
-		c.Z[i] = (v - mean[j]) / (std[j] * std[j] * float64(n))
-	}
+	c := distributions.Cotangents{LogDet: make([]float64, n)}
 	for r := range c.LogDet {
 		c.LogDet[r] = -1 / float64(n)
 	}
 	if reg.active() {
-		c.Kinetic, c.Frobenius = make([]float64, n), make([]float64, n)
+		loss.Kinetic, loss.Jacobian = mean(pass.Kinetic), mean(pass.Jacobian)
+		c.Kinetic, c.Jacobian = make([]float64, n), make([]float64, n)
 		for r := range n {
-			c.Kinetic[r] = -reg.Kinetic / float64(n)
-			c.Frobenius[r] = -reg.Jacobian / float64(n)
+			c.Kinetic[r] = reg.Kinetic / float64(n)
+			c.Jacobian[r] = reg.Jacobian / float64(n)
 		}
 	}
-	off := 0
-	for k := range K {
-		np := len(f.Nets[k].Params())
-		za, err := f.Blocks[k].Backward(tapes[k], c, g[off:off+np])
-		if err != nil {
-			return Loss{}, cost, fmt.Errorf("train: block %d backward: %w", k, err)
-		}
-		cost.BackwardNFE[k] = f.Blocks[k].BackwardStats().NFE
-		if f.sqrtT != nil {
-			// The inverse solve starts at T = s²: ∂L/∂s = 2s·∂L/∂T.
-			dT, _, err := f.Blocks[k].TimeGradients(tapes[k], c, za)
-			if err != nil {
-				return Loss{}, cost, fmt.Errorf("train: block %d end time: %w", k, err)
-			}
-			g[len(g)-K+k][0] = 2 * f.sqrtT[k].Float64s()[0] * dT
-		}
-		c.Z = za
-		off += np
+	loss.Total = loss.NLL + reg.Kinetic*loss.Kinetic + reg.Jacobian*loss.Jacobian
+	_, err = pass.Backward(c, g)
+	cost := Cost{ForwardNFE: make([]int, len(pass.Work)), BackwardNFE: make([]int, len(pass.Work))}
+	for k, w := range pass.Work {
+		cost.ForwardNFE[k], cost.BackwardNFE[k] = w.Forward, w.Backward
+	}
+	if err != nil {
+		return Loss{}, cost, fmt.Errorf("train: backward: %w", err)
 	}
 	return loss, cost, nil
+}
+
+// mean returns the mean of v, 0 for nil.
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	if len(v) == 0 {
+		return 0
+	}
+	return s / float64(len(v))
 }

@@ -7,9 +7,10 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"gorgonia.org/tensor"
 )
@@ -18,15 +19,15 @@ import (
 var ErrDiverged = errors.New("train: loss is not finite")
 
 // Options configures a Trainer. The zero value, with Seed set as wanted, is
-// the tutorial's: 40 epochs, batches of 256, Adam with learning rate 1e-2,
-// adjoint gradients.
+// the tutorial's: 40 epochs, batches of 256, Adam with learning rate 1e-2.
+// How each solve is differentiated is the model's setting (Settings.Gradient
+// of a Flow, Options.Gradient of an FFJORD block).
 type Options struct {
 	Epochs       int      // 0 means 40
 	BatchSize    int      // 0 means 256
 	LearningRate float64  // 0 means 1e-2
 	Schedule     Schedule // nil means Constant
 	ClipNorm     float64  // > 0: scale each gradient down to at most this L2 norm
-	Gradient     ffjord.GradientMode
 	// Regularization adds RNODE's kinetic energy and Jacobian norm to the
 	// objective; the reported Loss stays the likelihood.
 	Regularization Regularization
@@ -51,9 +52,14 @@ type EpochStats struct {
 	Seconds      float64   `json:"-"`            // wall time; left out of checkpoints so that they are reproducible
 }
 
-// Trainer fits a Flow with Adam on minibatches of a data set.
+// Trainer fits a trainable distribution with Adam on minibatches of a data
+// set: a *Flow, or any distributions.Trainable such as a
+// TransformedDistribution of differentiable parts. With a *Flow each step
+// (log-density, gradient, Adam's update) holds the Flow's lock, so its
+// methods may run from other goroutines during training.
 type Trainer struct {
-	flow    *Flow
+	model   distributions.Trainable
+	flow    *Flow // model, when it is a Flow: for its lock and checkpoints
 	opts    Options
 	adam    *Adam
 	shuffle *rand.PCG
@@ -61,10 +67,14 @@ type Trainer struct {
 	history []EpochStats
 }
 
-// NewTrainer returns a Trainer for f with opts.
-func NewTrainer(f *Flow, opts Options) (*Trainer, error) {
-	if f == nil {
-		return nil, fmt.Errorf("%w: nil flow", ErrInvalidConfig)
+// NewTrainer returns a Trainer for m with opts.
+func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil model", ErrInvalidConfig)
+	}
+	f, _ := m.(*Flow)
+	if f == nil && opts.Checkpoint != "" {
+		return nil, fmt.Errorf("%w: Checkpoint needs a *train.Flow (wrap the model with NewFlowOf)", ErrInvalidConfig)
 	}
 	if opts.Epochs == 0 {
 		opts.Epochs = 40
@@ -90,14 +100,16 @@ func NewTrainer(f *Flow, opts Options) (*Trainer, error) {
 	case opts.Regularization.Kinetic < 0 || opts.Regularization.Jacobian < 0 ||
 		math.IsNaN(opts.Regularization.Kinetic) || math.IsNaN(opts.Regularization.Jacobian):
 		return nil, fmt.Errorf("%w: Regularization = %+v, want weights ≥ 0", ErrInvalidConfig, opts.Regularization)
-	case opts.Gradient != ffjord.Adjoint && opts.Gradient != ffjord.Discrete:
-		return nil, fmt.Errorf("%w: unknown Gradient mode %v", ErrInvalidConfig, opts.Gradient)
 	}
-	adam, err := NewAdam(f.Params(), opts.LearningRate)
+	ps := m.Params()
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("%w: the model has no parameters to train (is it differentiable?)", ErrInvalidConfig)
+	}
+	adam, err := NewAdam(ps, opts.LearningRate)
 	if err != nil {
 		return nil, err
 	}
-	return &Trainer{flow: f, opts: opts, adam: adam, shuffle: rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)}, nil
+	return &Trainer{model: m, flow: f, opts: opts, adam: adam, shuffle: rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)}, nil
 }
 
 // Resume returns a Trainer that continues the training saved in ck: the same
@@ -129,8 +141,12 @@ func (t *Trainer) Epoch() int { return t.epoch }
 // History returns the statistics of every completed epoch.
 func (t *Trainer) History() []EpochStats { return append([]EpochStats(nil), t.history...) }
 
-// Save writes the model and the training state to path.
+// Save writes the model and the training state to path; the model must be
+// a *Flow.
 func (t *Trainer) Save(path string) error {
+	if t.flow == nil {
+		return fmt.Errorf("%w: only a *train.Flow can be saved (wrap the model with NewFlowOf)", ErrInvalidConfig)
+	}
 	state, err := t.shuffle.MarshalBinary()
 	if err != nil {
 		return err
@@ -144,7 +160,7 @@ func (t *Trainer) Save(path string) error {
 // the context is cancelled, or a batch fails. Each epoch reshuffles the data
 // and takes one Adam step per batch.
 func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
-	D := t.flow.Config.Dim
+	D := t.model.Dim()
 	x, n, err := batch.Data(data, D)
 	if err != nil {
 		return fmt.Errorf("train: data: %w", err)
@@ -156,8 +172,11 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 	}
 	shuffler := rand.New(t.shuffle)
 	buf := make([]float64, bs*D)
-	grads := t.flow.NewGrads()
-	K := len(t.flow.Blocks)
+	grads := NewGrads(t.model)
+	model, lock := t.model, sync.Locker(noLock{})
+	if t.flow != nil {
+		model, lock = t.flow.Dist, &t.flow.mu
+	}
 	bar := newProgress(t.opts.Progress)
 	batches := (n + bs - 1) / bs
 
@@ -166,7 +185,7 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 		lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)
 		t.adam.SetLearningRate(lr)
 		start := time.Now()
-		stats := EpochStats{Epoch: epoch, LearningRate: lr, ForwardNFE: make([]float64, K), BackwardNFE: make([]float64, K)}
+		stats := EpochStats{Epoch: epoch, LearningRate: lr}
 		for i := range perm {
 			perm[i] = i
 		}
@@ -181,23 +200,17 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 			for r, idx := range perm[lo:hi] {
 				copy(xb[r*D:(r+1)*D], x[idx*D:(idx+1)*D])
 			}
-			loss, cost, err := t.flow.Objective(xb, m, t.opts.Gradient, t.opts.Regularization, grads)
+			loss, cost, err := t.step(model, lock, xb, m, grads)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
-			if math.IsNaN(loss.Total) || math.IsInf(loss.Total, 0) {
-				return fmt.Errorf("%w: epoch %d, batch %d: loss %g", ErrDiverged, epoch, b+1, loss.Total)
-			}
-			if t.opts.ClipNorm > 0 {
-				clipNorm(grads, t.opts.ClipNorm)
-			}
-			if err := t.adam.Step(grads); err != nil {
-				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
+			if stats.ForwardNFE == nil {
+				stats.ForwardNFE, stats.BackwardNFE = make([]float64, len(cost.ForwardNFE)), make([]float64, len(cost.ForwardNFE))
 			}
 			stats.Loss += loss.NLL / float64(batches)
 			stats.Kinetic += loss.Kinetic / float64(batches)
 			stats.Jacobian += loss.Jacobian / float64(batches)
-			for k := range K {
+			for k := range stats.ForwardNFE {
 				stats.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(batches)
 				stats.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(batches)
 			}
@@ -220,6 +233,31 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 	}
 	return nil
 }
+
+// step evaluates the objective on one batch and takes Adam's step, holding
+// lock throughout.
+func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x []float64, n int, grads Grads) (Loss, Cost, error) {
+	lock.Lock()
+	defer lock.Unlock()
+	loss, cost, err := objective(model, x, n, t.opts.Regularization, grads)
+	if err != nil {
+		return loss, cost, err
+	}
+	if math.IsNaN(loss.Total) || math.IsInf(loss.Total, 0) {
+		return loss, cost, fmt.Errorf("%w: loss %g", ErrDiverged, loss.Total)
+	}
+	if t.opts.ClipNorm > 0 {
+		clipNorm(grads, t.opts.ClipNorm)
+	}
+	return loss, cost, t.adam.Step(grads)
+}
+
+// noLock is the lock of a model that is not a Flow: the caller keeps it
+// from other goroutines.
+type noLock struct{}
+
+func (noLock) Lock()   {}
+func (noLock) Unlock() {}
 
 // clipNorm scales g so that its global L2 norm is at most c.
 func clipNorm(g Grads, c float64) {

@@ -255,11 +255,11 @@ func TestBadOptions(t *testing.T) {
 		"negative batch":  {BatchSize: -2},
 		"NaN lr":          {LearningRate: math.NaN()},
 		"negative clip":   {ClipNorm: -1},
-		"unknown mode":    {Gradient: ffjord.GradientMode(5)},
 	} {
 		_, err := NewTrainer(f, o)
 		assert.ErrorIs(t, err, ErrInvalidConfig, name)
 	}
+	assert.ErrorIs(t, f.SetSettings(Settings{Gradient: ffjord.GradientMode(5)}), ffjord.ErrInvalidOptions, "unknown mode")
 	_, err := NewFlow(FlowConfig{Dim: 0}, Settings{}, rand.NewPCG(1, 1))
 	assert.ErrorIs(t, err, ErrInvalidConfig)
 	_, err = NewFlow(FlowConfig{Dim: 2, Hidden: []int{-1}}, Settings{}, rand.NewPCG(1, 1))

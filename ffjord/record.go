@@ -1,0 +1,87 @@
+package ffjord
+
+import (
+	"fmt"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/bijector"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+)
+
+// RecordInverse solves the n rows of the row-major y from t1 back to t0
+// with the log-det, as InverseWithLogDet, and records the solve for its
+// backward pass (Options.Gradient: adjoint or discrete). With req.Estimate
+// the log-det uses the block's estimator (Options.Trace), with fresh noise;
+// with req.Regularize the pass also integrates RNODE's kinetic energy and
+// Jacobian norm along the flow's time. The backward pass also gives ∂L/∂s
+// of a learned end time T = s².
+//
+// This makes an FFJORD a distributions.Differentiable bijector.
+func (b *FFJORD) RecordInverse(y []float64, n int, req bijector.Request) (*bijector.Pass, error) {
+	D := b.dyn.Dim()
+	if n <= 0 || len(y) != n*D {
+		return nil, fmt.Errorf("ffjord: RecordInverse: %w: %d values are not %d rows of %d", batch.ErrShape, len(y), n, D)
+	}
+	if err := b.syncTime(); err != nil {
+		return nil, err
+	}
+	tr := odefunc.ExactTrace
+	if req.Estimate {
+		tr = b.trace
+	}
+	x, ld, tape, err := b.solveTaped(y, n, b.t1, b.t0, b.gradient, req.Regularize, tr)
+	if err != nil {
+		return nil, err
+	}
+	p := &bijector.Pass{X: x, LogDet: ld, Work: []bijector.Work{{Forward: b.stats.NFE}}}
+	if req.Regularize {
+		// Solved from t1 back to t0, the tape's integrals come out negated.
+		p.Kinetic, p.Jacobian = negated(tape.Kinetic()), negated(tape.Frobenius())
+	}
+	np := len(b.dyn.Model().Params())
+	p.Backward = func(c bijector.Cotangents, grads [][]float64) ([]float64, error) {
+		want := np
+		if b.sqrtT != nil {
+			want++
+		}
+		if len(grads) != want {
+			return nil, fmt.Errorf("%w: %d gradient slices for the block's %d parameters", ErrInvalidOptions, len(grads), want)
+		}
+		tc := Cotangents{Z: c.X, LogDet: c.LogDet}
+		if req.Regularize {
+			tc.Kinetic, tc.Frobenius = negated(c.Kinetic), negated(c.Jacobian)
+		} else if c.Kinetic != nil || c.Jacobian != nil {
+			return nil, fmt.Errorf("%w: penalty cotangents for a pass that did not integrate them", ErrInvalidOptions)
+		}
+		za, err := b.Backward(tape, tc, grads[:np])
+		if err != nil {
+			return nil, err
+		}
+		p.Work[0].Backward = b.adjointStats.NFE
+		if b.sqrtT != nil {
+			// The inverse solve starts at T = s²: ∂L/∂s = 2s·∂L/∂T.
+			dT, _, err := b.TimeGradients(tape, tc, za)
+			if err != nil {
+				return nil, fmt.Errorf("ffjord: end time: %w", err)
+			}
+			if len(grads[np]) != 1 {
+				return nil, fmt.Errorf("%w: the end time's gradient slice has %d values, want 1", ErrInvalidOptions, len(grads[np]))
+			}
+			grads[np][0] += 2 * b.sqrtT.Float64s()[0] * dT
+		}
+		return za, nil
+	}
+	return p, nil
+}
+
+// negated returns −v, or nil for nil.
+func negated(v []float64) []float64 {
+	if v == nil {
+		return nil
+	}
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = -x
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
@@ -110,9 +111,10 @@ type layerJSON struct {
 }
 
 type settingsJSON struct {
-	Solver  solverJSON  `json:"solver"`
-	Adjoint *solverJSON `json:"adjoint"`
-	Trace   string      `json:"trace"`
+	Solver   solverJSON  `json:"solver"`
+	Adjoint  *solverJSON `json:"adjoint"`
+	Gradient string      `json:"gradient,omitempty"` // empty: adjoint
+	Trace    string      `json:"trace"`
 }
 
 type solverJSON struct {
@@ -263,6 +265,9 @@ func affineJSON(w, b []float64, in, out int) layerJSON {
 
 func settingsOf(s Settings) settingsJSON {
 	out := settingsJSON{Solver: solverOf(s.Solver), Trace: s.Trace.String()}
+	if s.Gradient != ffjord.Adjoint {
+		out.Gradient = s.Gradient.String()
+	}
 	if s.Adjoint != nil {
 		a := solverOf(*s.Adjoint)
 		out.Adjoint = &a
@@ -551,6 +556,11 @@ func (s settingsJSON) decode() (Settings, error) {
 	}
 	if out.Trace, err = odefunc.ParseTrace(s.Trace); err != nil {
 		return out, bad("settings.trace: %v", err)
+	}
+	if s.Gradient != "" {
+		if out.Gradient, err = ffjord.ParseGradientMode(s.Gradient); err != nil {
+			return out, bad("settings.gradient: %v", err)
+		}
 	}
 	return out, nil
 }

@@ -98,12 +98,15 @@ func timeEpoch(data *tensor.Dense, mode ffjord.GradientMode, workers int) (float
 	if err != nil {
 		return 0, train.EpochStats{}, err
 	}
+	if err := flow.SetSettings(train.Settings{Gradient: mode}); err != nil {
+		return 0, train.EpochStats{}, err
+	}
 	if workers > 0 {
 		if err := flow.SetWorkers(workers); err != nil {
 			return 0, train.EpochStats{}, err
 		}
 	}
-	tr, err := train.NewTrainer(flow, train.Options{Epochs: 1, Gradient: mode, Seed: 3})
+	tr, err := train.NewTrainer(flow, train.Options{Epochs: 1, Seed: 3})
 	if err != nil {
 		return 0, train.EpochStats{}, err
 	}

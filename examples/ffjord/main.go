@@ -161,7 +161,7 @@ func trainCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := train.Options{Epochs: *epochs, BatchSize: *batchSz, LearningRate: *lr, Gradient: mode, Seed: *seed, Progress: stdout, Checkpoint: *model}
+	opts := train.Options{Epochs: *epochs, BatchSize: *batchSz, LearningRate: *lr, Seed: *seed, Progress: stdout, Checkpoint: *model}
 	switch {
 	case *cosine > 0 && *cosine <= 1:
 		opts.Schedule = train.Cosine(*cosine)
@@ -175,12 +175,17 @@ func trainCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		flow = ck.Flow
+		s := flow.Settings()
+		s.Gradient = mode
+		if err := flow.SetSettings(s); err != nil {
+			return err
+		}
 		if trainer, err = train.Resume(ck, opts); err != nil {
 			return err
 		}
-		flow = ck.Flow
 	} else {
-		settings := train.Settings{Solver: ode.Settings{RTol: *rtol, ATol: *atol}, Trace: tr}
+		settings := train.Settings{Solver: ode.Settings{RTol: *rtol, ATol: *atol}, Gradient: mode, Trace: tr}
 		cfg := train.FlowConfig{Dim: x.Shape()[1], Blocks: *blocks, Hidden: widths, Activation: activation, Time: timeInput, LearnTime: *learnT}
 		if flow, err = train.NewFlow(cfg, settings, rand.NewPCG(*seed, 2)); err != nil {
 			return err

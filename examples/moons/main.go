@@ -89,13 +89,13 @@ func run() error {
 		return err
 	}
 	cfg := train.FlowConfig{Dim: 2, Blocks: *blocks, Hidden: widths, Time: timeInput, LearnTime: *learnT}
-	flow, err := train.NewFlow(cfg, train.Settings{Solver: solver, Trace: tr}, rand.NewPCG(*seed, 2))
+	flow, err := train.NewFlow(cfg, train.Settings{Solver: solver, Gradient: mode, Trace: tr}, rand.NewPCG(*seed, 2))
 	if err != nil {
 		return err
 	}
 	opts := train.Options{
 		Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, ClipNorm: *clip,
-		Gradient: mode, Seed: *seed, Progress: os.Stdout,
+		Seed: *seed, Progress: os.Stdout,
 		Regularization: train.Regularization{Kinetic: *kinetic, Jacobian: *jacobian},
 		Checkpoint:     filepath.Join(*out, "model.json"),
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/ffjord-go/ffjord-go/train"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
@@ -15,8 +14,8 @@ type DensityOptions struct {
 	// Bounds is the window; zero means DensityBounds.
 	Bounds Bounds
 	// Cols and Rows are the numbers of nodes the density is evaluated at
-	// across and up; 0 means 100. Each node is a point pulled back through
-	// every block, so the cost grows with their product.
+	// across and up; 0 means 100. The nodes go to LogProb in one batch of
+	// Cols·Rows rows; for a flow each is pulled back through every block.
 	Cols, Rows int
 	// Max is the density at the top of the colour scale, higher densities
 	// taking its colour; 0 means the grid's maximum. Fixing it keeps
@@ -27,30 +26,36 @@ type DensityOptions struct {
 	Width, Height vg.Length
 }
 
-// DensityGrid returns the flow's exact density p(x) = exp(log p(x)) at the
-// cols×rows nodes of a grid over b, from one batched LogProb.
-func DensityGrid(flow *train.Flow, b Bounds, cols, rows int) (*Grid, error) {
-	if err := checkFlow(flow); err != nil {
-		return nil, err
+// DensityGrid returns the density p(x) = exp(log p(x)) at the cols×rows
+// nodes of a grid over b, from one batched LogProb.
+func DensityGrid(lp LogProber, b Bounds, cols, rows int) (*Grid, error) {
+	if missing(lp) {
+		return nil, fmt.Errorf("%w: no log-density", ErrInvalidInput)
 	}
 	g, err := NewGrid(b, cols, rows)
 	if err != nil {
 		return nil, err
 	}
-	lp, err := flow.LogProb(g.Nodes())
+	logp, err := lp.LogProb(g.Nodes())
 	if err != nil {
 		return nil, fmt.Errorf("viz: density: %w", err)
 	}
-	for i, v := range lp {
+	if len(logp) != len(g.Values) {
+		return nil, fmt.Errorf("%w: density: LogProb returned %d values for %d points", ErrInvalidInput, len(logp), len(g.Values))
+	}
+	for i, v := range logp {
+		if math.IsNaN(v) || math.IsInf(v, 1) {
+			return nil, fmt.Errorf("%w: density: log p = %g at (%g, %g)", ErrInvalidInput, v, g.X(i%g.Cols), g.Y(i/g.Cols))
+		}
 		g.Values[i] = math.Exp(v)
 	}
 	return g, nil
 }
 
-// DensityHeatmap draws the flow's exact density on a grid as a viridis heat
-// map: what the model believes, where the tutorial's last panels show a
-// kernel estimate from its samples.
-func DensityHeatmap(flow *train.Flow, opt DensityOptions) (*Figure, error) {
+// DensityHeatmap draws the density of lp, such as a flow's exact density,
+// on a grid as a viridis heat map: what the model believes, where the
+// tutorial's last panels show a kernel estimate from its samples.
+func DensityHeatmap(lp LogProber, opt DensityOptions) (*Figure, error) {
 	if opt.Bounds.isZero() {
 		opt.Bounds = DensityBounds
 	}
@@ -63,13 +68,13 @@ func DensityHeatmap(flow *train.Flow, opt DensityOptions) (*Figure, error) {
 	if opt.Max < 0 || math.IsNaN(opt.Max) || math.IsInf(opt.Max, 0) || opt.Width < 0 || opt.Height < 0 {
 		return nil, fmt.Errorf("%w: density options %+v", ErrInvalidInput, opt)
 	}
-	g, err := DensityGrid(flow, opt.Bounds, opt.Cols, opt.Rows)
+	g, err := DensityGrid(lp, opt.Bounds, opt.Cols, opt.Rows)
 	if err != nil {
 		return nil, err
 	}
 	peak := g.Max()
 	if math.IsNaN(peak) || math.IsInf(peak, 0) {
-		return nil, fmt.Errorf("viz: density: the flow's density is not finite on the grid")
+		return nil, fmt.Errorf("%w: density: not finite on the grid", ErrInvalidInput)
 	}
 	hm := plotter.NewHeatMap(g, Viridis(0))
 	hm.Rasterized = true

@@ -15,6 +15,16 @@
 // from 0 to 0.75 with the viridis colour map, as the tutorial's seaborn
 // kdeplot does.
 //
+// The figures take data, not models: a log-density (LogProber), samplers
+// (Sampler), a map from the base to the data side (Pusher), paths through
+// the blocks (Trajectories) and plain slices, so that any model, a density
+// known in closed form or a table of points can be pictured, and a figure
+// can be tested without training anything. A *train.Flow is a LogProber, a
+// Sampler, a Pusher and a Trajectories, and SampleFunc(flow.SampleBase)
+// samples its base. Points are N×2 float64 batches, one point a row; the
+// figures do not keep or modify the batches they pass in, and check the
+// shape and finiteness of every batch they get back.
+//
 // Every picture is a *Figure, a grid of *plot.Plot that can be adjusted
 // before it is saved as PNG, JPEG, TIFF, SVG or PDF. The figures are for
 // two-dimensional flows and data; other shapes are errors, not panics.

@@ -4,7 +4,8 @@ import "errors"
 
 var (
 	// ErrInvalidInput is returned for input a picture cannot be drawn from:
-	// a nil flow, empty or non-2-D points, bad bounds or sizes.
+	// a missing model, density or sampler, empty, non-finite or non-2-D
+	// points, bad bounds or sizes.
 	ErrInvalidInput = errors.New("viz: invalid input")
 	// ErrUnsupportedFormat is returned when a file's extension names no
 	// format the package can write.

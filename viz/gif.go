@@ -8,7 +8,6 @@ import (
 	"image/gif"
 	"io"
 
-	"github.com/ffjord-go/ffjord-go/train"
 	"gonum.org/v1/plot/vg"
 	"gorgonia.org/tensor"
 )
@@ -17,7 +16,8 @@ import (
 // AddFlow (or AddFrame) after every epoch, then Save. The zero value is
 // ready to use.
 //
-// With a trainer, add a frame from the OnEpoch callback:
+// With a trainer, add a frame of the model's samples from the OnEpoch
+// callback:
 //
 //	rec := &viz.GIFRecorder{}
 //	opts.OnEpoch = func(s train.EpochStats) error {
@@ -36,9 +36,9 @@ type GIFRecorder struct {
 	// Samples is the number of model samples each AddFlow frame estimates
 	// the density from; 0 means 2048.
 	Samples int
-	// Frame draws the flow for AddFlow; nil means SampleDensityFigure of
-	// Samples model samples.
-	Frame func(flow *train.Flow, title string) (*Figure, error)
+	// Frame draws the model for AddFlow; nil means SampleDensityFigure of
+	// Samples of its samples.
+	Frame func(model Sampler, title string) (*Figure, error)
 
 	frames []*image.Paletted
 	delays []int
@@ -114,23 +114,23 @@ func (r *GIFRecorder) AddFigure(f *Figure) error {
 	return r.AddFrame(img)
 }
 
-// AddFlow draws flow with Frame, titled title, and appends it.
-func (r *GIFRecorder) AddFlow(flow *train.Flow, title string) error {
-	if err := checkFlow(flow); err != nil {
-		return err
+// AddFlow draws model with Frame, titled title, and appends it.
+func (r *GIFRecorder) AddFlow(model Sampler, title string) error {
+	if missing(model) {
+		return fmt.Errorf("%w: no model to draw", ErrInvalidInput)
 	}
 	var f *Figure
 	var err error
 	if r.Frame != nil {
-		f, err = r.Frame(flow, title)
+		f, err = r.Frame(model, title)
 	} else {
 		n := r.Samples
 		if n <= 0 {
 			n = 2048
 		}
 		var s *tensor.Dense
-		if s, err = flow.Sample(n); err != nil {
-			return fmt.Errorf("viz: GIF frame: %w", err)
+		if s, err = sample("GIF frame", model, n); err != nil {
+			return err
 		}
 		f, err = SampleDensityFigure(s, title)
 	}

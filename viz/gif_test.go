@@ -7,13 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"gorgonia.org/tensor"
 )
 
 func TestGIFRecorder(t *testing.T) {
-	flow := testFlow(t)
 	rec := &GIFRecorder{Samples: 256}
-	for _, title := range []string{"before training", "epoch 1", "epoch 2"} {
-		if err := rec.AddFlow(flow, title); err != nil {
+	// Frames of a model moving from the base towards the moons.
+	for i, title := range []string{"before training", "epoch 1", "epoch 2"} {
+		model := SampleFunc(func(n int) (*tensor.Dense, error) {
+			return sunflower(n, 0.8-0.2*float64(i), 0.25*float64(i), 0.1*float64(i)), nil
+		})
+		if err := rec.AddFlow(model, title); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,5 +60,38 @@ func TestGIFRecorder(t *testing.T) {
 	}
 	if err := (&GIFRecorder{}).Save(filepath.Join(t.TempDir(), "empty.gif")); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("empty GIF: err = %v, want ErrInvalidInput", err)
+	}
+}
+
+func TestGIFRecorderBadModel(t *testing.T) {
+	var rec GIFRecorder
+	var nilFunc SampleFunc
+	boom := errors.New("boom")
+	for name, c := range map[string]struct {
+		model Sampler
+		want  error
+	}{
+		"no model":    {nil, ErrInvalidInput},
+		"nil func":    {nilFunc, ErrInvalidInput},
+		"3-D samples": {pointsOf{pts: tensor.New(tensor.WithShape(4, 3), tensor.Of(tensor.Float64))}, ErrInvalidInput},
+		"failing":     {pointsOf{err: boom}, boom},
+	} {
+		if err := rec.AddFlow(c.model, name); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v, want %v", name, err, c.want)
+		}
+	}
+	if rec.Len() != 0 {
+		t.Errorf("%d frames after failures, want 0", rec.Len())
+	}
+	// Frame replaces the default picture and is given the model.
+	rec.Frame = func(m Sampler, title string) (*Figure, error) {
+		pts, err := m.Sample(64)
+		if err != nil {
+			return nil, err
+		}
+		return SampleDensityFigure(pts, title)
+	}
+	if err := rec.AddFlow(SampleFunc(func(n int) (*tensor.Dense, error) { return sunflower(n, 0.5, 0.5, 0.2), nil }), "custom"); err != nil || rec.Len() != 1 {
+		t.Errorf("custom frame: err = %v, %d frames, want 1", err, rec.Len())
 	}
 }

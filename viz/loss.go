@@ -5,28 +5,28 @@ import (
 	"image/color"
 	"math"
 
-	"github.com/ffjord-go/ffjord-go/train"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// LossCurve draws the mean training negative log-likelihood of each epoch
-// of history and, unless testNLL is NaN, the test NLL as a dashed
-// horizontal line across the epochs. The figure is 6×4 inches.
-func LossCurve(history []train.EpochStats, testNLL float64) (*Figure, error) {
-	if len(history) == 0 {
-		return nil, fmt.Errorf("%w: empty training history", ErrInvalidInput)
+// LossCurve draws the mean training negative log-likelihood of each epoch,
+// losses[i] being that of epoch i+1, and, unless testNLL is NaN, the test
+// NLL as a dashed horizontal line across the epochs. The figure is 6×4
+// inches.
+func LossCurve(losses []float64, testNLL float64) (*Figure, error) {
+	if len(losses) == 0 {
+		return nil, fmt.Errorf("%w: no epochs' losses", ErrInvalidInput)
 	}
 	if math.IsInf(testNLL, 0) {
 		return nil, fmt.Errorf("%w: test NLL is %g", ErrInvalidInput, testNLL)
 	}
-	pts := make(plotter.XYs, len(history))
-	for i, h := range history {
-		if math.IsNaN(h.Loss) || math.IsInf(h.Loss, 0) {
-			return nil, fmt.Errorf("%w: loss of epoch %d is %g", ErrInvalidInput, h.Epoch, h.Loss)
+	pts := make(plotter.XYs, len(losses))
+	for i, loss := range losses {
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return nil, fmt.Errorf("%w: loss of epoch %d is %g", ErrInvalidInput, i+1, loss)
 		}
-		pts[i] = plotter.XY{X: float64(h.Epoch), Y: h.Loss}
+		pts[i] = plotter.XY{X: float64(i + 1), Y: loss}
 	}
 	p := newPlot()
 	p.Title.Text = "negative log-likelihood"

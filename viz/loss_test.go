@@ -6,8 +6,6 @@ import (
 	"image/color"
 	"math"
 	"testing"
-
-	"github.com/ffjord-go/ffjord-go/train"
 )
 
 // count returns how many pixels of img are near c.
@@ -25,11 +23,11 @@ func count(img image.Image, c color.Color) int {
 }
 
 func TestLossCurve(t *testing.T) {
-	history := []train.EpochStats{{Epoch: 1, Loss: 2.6}, {Epoch: 2, Loss: 1.9}, {Epoch: 3, Loss: 1.6}, {Epoch: 4, Loss: 1.45}}
+	losses := []float64{2.6, 1.9, 1.6, 1.45}
 	red := color.RGBA{0xd6, 0x27, 0x28, 0xff}
 	trainBlue := color.RGBA{0x1f, 0x77, 0xb4, 0xff}
 
-	f, err := LossCurve(history, 1.5)
+	f, err := LossCurve(losses, 1.5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +49,12 @@ func TestLossCurve(t *testing.T) {
 	if !hit {
 		t.Errorf("no red near pixel %v, where the test NLL 1.5 is", px)
 	}
+	// Epochs count from 1.
+	if p := f.Plots[0][0]; p.X.Min != 1 || p.X.Max != 4 {
+		t.Errorf("epoch axis [%g, %g], want [1, 4]", p.X.Min, p.X.Max)
+	}
 
-	f, err = LossCurve(history, math.NaN())
+	f, err = LossCurve(losses, math.NaN())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,10 +66,17 @@ func TestLossCurve(t *testing.T) {
 		t.Errorf("without a test NLL, %d red pixels, want 0", n)
 	}
 
-	if _, err := LossCurve(nil, 1); !errors.Is(err, ErrInvalidInput) {
-		t.Errorf("empty history: err = %v, want ErrInvalidInput", err)
-	}
-	if _, err := LossCurve([]train.EpochStats{{Epoch: 1, Loss: math.Inf(1)}}, 1); !errors.Is(err, ErrInvalidInput) {
-		t.Errorf("infinite loss: err = %v, want ErrInvalidInput", err)
+	for name, c := range map[string]struct {
+		losses []float64
+		test   float64
+	}{
+		"no epochs":     {nil, 1},
+		"infinite loss": {[]float64{1, math.Inf(1)}, 1},
+		"NaN loss":      {[]float64{math.NaN()}, 1},
+		"infinite test": {[]float64{1}, math.Inf(-1)},
+	} {
+		if _, err := LossCurve(c.losses, c.test); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("%s: err = %v, want ErrInvalidInput", name, err)
+		}
 	}
 }

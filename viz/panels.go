@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 
-	"github.com/ffjord-go/ffjord-go/train"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -62,12 +61,9 @@ type Snapshot struct {
 	Data            *tensor.Dense // the data set
 }
 
-// TakeSnapshot draws base and model samples from flow and pushes the grid
+// TakeSnapshot draws base and model samples from m and pushes the grid
 // through it, as the tutorial's get_samples and get_transformed_grid.
-func TakeSnapshot(flow *train.Flow, data *tensor.Dense, opt TutorialOptions) (*Snapshot, error) {
-	if err := checkFlow(flow); err != nil {
-		return nil, err
-	}
+func TakeSnapshot(m Model, data *tensor.Dense, opt TutorialOptions) (*Snapshot, error) {
 	if _, _, err := planar("data", data); err != nil {
 		return nil, err
 	}
@@ -79,14 +75,22 @@ func TakeSnapshot(flow *train.Flow, data *tensor.Dense, opt TutorialOptions) (*S
 	if s.Grid, err = LineGrid(GridBounds, opt.GridLines, opt.GridPoints); err != nil {
 		return nil, err
 	}
-	if s.Base, err = flow.SampleBase(opt.Samples); err != nil {
-		return nil, fmt.Errorf("viz: base samples: %w", err)
+	if s.Base, err = sample("base samples", m.Base, opt.Samples); err != nil {
+		return nil, err
 	}
-	if s.Samples, err = flow.Sample(opt.Samples); err != nil {
-		return nil, fmt.Errorf("viz: model samples: %w", err)
+	if m.Samples != nil {
+		s.Samples, err = sample("model samples", m.Samples, opt.Samples)
+	} else {
+		var z *tensor.Dense
+		if z, err = sample("base samples", m.Base, opt.Samples); err == nil {
+			s.Samples, err = push("model samples", m.Forward, z)
+		}
 	}
-	if s.TransformedGrid, err = flow.Forward(s.Grid); err != nil {
-		return nil, fmt.Errorf("viz: transforming the grid: %w", err)
+	if err != nil {
+		return nil, err
+	}
+	if s.TransformedGrid, err = push("transforming the grid", m.Forward, s.Grid); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -128,11 +132,11 @@ func (s *Snapshot) Figure(opt TutorialOptions) (*Figure, error) {
 	return NewFigure(16*vg.Inch, 6*vg.Inch, p1, p2, p3, p4), nil
 }
 
-// TutorialFigure takes a snapshot of flow and draws it: the tutorial's
+// TutorialFigure takes a snapshot of m and draws it: the tutorial's
 // picture of a flow trained on data. Set opt.Autoscale for the picture
 // before training.
-func TutorialFigure(flow *train.Flow, data *tensor.Dense, opt TutorialOptions) (*Figure, error) {
-	s, err := TakeSnapshot(flow, data, opt)
+func TutorialFigure(m Model, data *tensor.Dense, opt TutorialOptions) (*Figure, error) {
+	s, err := TakeSnapshot(m, data, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -5,11 +5,10 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
-	"github.com/ffjord-go/ffjord-go/train"
 	"gorgonia.org/tensor"
 )
 
@@ -34,9 +33,8 @@ func TestLineGrid(t *testing.T) {
 }
 
 func TestTutorialFigure(t *testing.T) {
-	flow := testFlow(t)
-	data := testMoons(t, 2048)
-	f, err := TutorialFigure(flow, data, TutorialOptions{Samples: 256})
+	data := fixedMoons(2048, 0.06)
+	f, err := TutorialFigure(testModel(), data, TutorialOptions{Samples: 256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,9 +79,8 @@ func TestTutorialFigure(t *testing.T) {
 }
 
 func TestTutorialFigureAutoscale(t *testing.T) {
-	flow := testFlow(t)
-	data := testMoons(t, 1024)
-	s, err := TakeSnapshot(flow, data, TutorialOptions{Samples: 128})
+	data := fixedMoons(1024, 0.06)
+	s, err := TakeSnapshot(testModel(), data, TutorialOptions{Samples: 128})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,31 +109,83 @@ func TestTutorialFigureAutoscale(t *testing.T) {
 	checkPicture(t, img, 1600, 600, 50, 0.3)
 }
 
-func TestTutorialFigureBadInput(t *testing.T) {
-	flow := testFlow(t)
-	data := testMoons(t, 64)
-	flow3, err := train.NewFlow(train.FlowConfig{Dim: 3, Blocks: 1}, train.Settings{}, rand.NewPCG(1, 2))
+func TestTakeSnapshotSamples(t *testing.T) {
+	// Given a sampler of the model, the snapshot's samples are its; else
+	// a second draw of the base pushed through Forward.
+	m := testModel()
+	want := sunflower(64, 0.5, 1, 0)
+	m.Samples = SampleFunc(func(n int) (*tensor.Dense, error) { return sunflower(n, 0.5, 1, 0), nil })
+	s, err := TakeSnapshot(m, fixedMoons(64, 0.06), TutorialOptions{Samples: 64})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !slices.Equal(s.Samples.Float64s(), want.Float64s()) {
+		t.Errorf("snapshot samples are not the model sampler's")
+	}
+	m.Samples = nil
+	if s, err = TakeSnapshot(m, fixedMoons(64, 0.06), TutorialOptions{Samples: 64}); err != nil {
+		t.Fatal(err)
+	}
+	pushed, err := bend{}.Forward(sunflower(64, 0.8, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Samples.Float64s(), pushed.Float64s()) {
+		t.Errorf("without a model sampler, snapshot samples are not the base's pushed forward")
+	}
+}
+
+// pointsOf is a Sampler returning pts whatever n is asked for, or err.
+type pointsOf struct {
+	pts *tensor.Dense
+	err error
+}
+
+func (p pointsOf) Sample(int) (*tensor.Dense, error) { return p.pts, p.err }
+
+// pushTo is a Pusher returning pts whatever it is given.
+type pushTo struct{ pts *tensor.Dense }
+
+func (p pushTo) Forward(*tensor.Dense) (*tensor.Dense, error) { return p.pts, nil }
+
+func TestTutorialFigureBadInput(t *testing.T) {
+	good := testModel()
+	data := fixedMoons(64, 0.06)
+	with := func(change func(*Model)) Model {
+		m := good
+		change(&m)
+		return m
+	}
+	var nilFunc SampleFunc
 	for name, c := range map[string]struct {
-		flow *train.Flow
+		m    Model
 		data *tensor.Dense
 		opt  TutorialOptions
 	}{
-		"nil flow":      {nil, data, TutorialOptions{Samples: 16}},
-		"3-D flow":      {flow3, data, TutorialOptions{Samples: 16}},
-		"nil data":      {flow, nil, TutorialOptions{Samples: 16}},
-		"empty data":    {flow, tensor.New(tensor.WithShape(0, 2), tensor.Of(tensor.Float64)), TutorialOptions{Samples: 16}},
-		"3-D data":      {flow, batch.New(2, 3, make([]float64, 6)), TutorialOptions{Samples: 16}},
-		"NaN in data":   {flow, batch.New(3, 2, []float64{0, 1, math.NaN(), 0, 1, 1}), TutorialOptions{Samples: 16}},
-		"negative":      {flow, data, TutorialOptions{Samples: -1}},
-		"one-node KDE":  {flow, data, TutorialOptions{Samples: 16, KDEGrid: 1}},
-		"too few lines": {flow, data, TutorialOptions{Samples: 16, GridPoints: 1}},
+		"no base":           {with(func(m *Model) { m.Base = nil }), data, TutorialOptions{Samples: 16}},
+		"nil base func":     {with(func(m *Model) { m.Base = nilFunc }), data, TutorialOptions{Samples: 16}},
+		"no forward":        {with(func(m *Model) { m.Forward = nil }), data, TutorialOptions{Samples: 16}},
+		"3-D base":          {with(func(m *Model) { m.Base = pointsOf{pts: batch.New(16, 3, make([]float64, 48))} }), data, TutorialOptions{Samples: 16}},
+		"too few samples":   {with(func(m *Model) { m.Samples = pointsOf{pts: batch.New(2, 2, make([]float64, 4))} }), data, TutorialOptions{Samples: 16}},
+		"NaN samples":       {with(func(m *Model) { m.Samples = pointsOf{pts: batch.New(1, 2, []float64{0, math.NaN()})} }), data, TutorialOptions{Samples: 1}},
+		"grid lost":         {with(func(m *Model) { m.Forward = pushTo{batch.New(3, 2, make([]float64, 6))} }), data, TutorialOptions{Samples: 16}},
+		"nil data":          {good, nil, TutorialOptions{Samples: 16}},
+		"empty data":        {good, tensor.New(tensor.WithShape(0, 2), tensor.Of(tensor.Float64)), TutorialOptions{Samples: 16}},
+		"3-D data":          {good, batch.New(2, 3, make([]float64, 6)), TutorialOptions{Samples: 16}},
+		"NaN in data":       {good, batch.New(3, 2, []float64{0, 1, math.NaN(), 0, 1, 1}), TutorialOptions{Samples: 16}},
+		"negative":          {good, data, TutorialOptions{Samples: -1}},
+		"one-node KDE":      {good, data, TutorialOptions{Samples: 16, KDEGrid: 1}},
+		"too few lines":     {good, data, TutorialOptions{Samples: 16, GridPoints: 1}},
+		"nil pusher struct": {with(func(m *Model) { m.Forward = (*bend)(nil) }), data, TutorialOptions{Samples: 16}},
 	} {
-		if _, err := TutorialFigure(c.flow, c.data, c.opt); !errors.Is(err, ErrInvalidInput) {
+		if _, err := TutorialFigure(c.m, c.data, c.opt); !errors.Is(err, ErrInvalidInput) {
 			t.Errorf("%s: err = %v, want ErrInvalidInput", name, err)
 		}
+	}
+	// The model's own errors come back wrapped.
+	boom := errors.New("boom")
+	if _, err := TutorialFigure(with(func(m *Model) { m.Base = pointsOf{err: boom} }), data, TutorialOptions{Samples: 16}); !errors.Is(err, boom) {
+		t.Errorf("failing base: err = %v, want it wrapped", err)
 	}
 }
 

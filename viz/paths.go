@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image/color"
 
-	"github.com/ffjord-go/ffjord-go/train"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -12,29 +11,46 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Trajectory follows the base-space points z through the flow's blocks in
-// sampling order, integrating each block's ODE in steps equal pieces of its
-// time interval, and returns the len(Blocks)·steps + 1 positions: z first,
-// the output of block k at index (k+1)·steps, the data-side x last.
-func Trajectory(flow *train.Flow, z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
-	if err := checkFlow(flow); err != nil {
-		return nil, err
+// Trajectory follows the base-space points z through t in steps pieces per
+// block and checks what comes back: at least two positions, blocks·steps + 1
+// in all for a whole number of blocks, each a batch of as many 2-D points as
+// z, z first and the data side last.
+func Trajectory(t Trajectories, z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
+	if missing(t) {
+		return nil, fmt.Errorf("%w: no trajectories", ErrInvalidInput)
 	}
 	if steps < 1 {
 		return nil, fmt.Errorf("%w: %d steps per block, want ≥ 1", ErrInvalidInput, steps)
 	}
-	if _, _, err := planar("path starts", z); err != nil {
+	_, n, err := planar("path starts", z)
+	if err != nil {
 		return nil, err
 	}
-	return flow.Trajectory(z, steps)
+	states, err := t.Trajectory(z, steps)
+	if err != nil {
+		return nil, fmt.Errorf("viz: paths: %w", err)
+	}
+	if len(states) < 2 || (len(states)-1)%steps != 0 {
+		return nil, fmt.Errorf("%w: %d positions along the paths, want blocks·%d + 1", ErrInvalidInput, len(states), steps)
+	}
+	for i, st := range states {
+		if err := checkRows(fmt.Sprintf("position %d along the paths", i), st, n); err != nil {
+			return nil, err
+		}
+	}
+	return states, nil
 }
 
-// PathOptions configure Paths. The zero value follows 12 base samples
-// with 10 steps per block and fits the axes to what is drawn.
+// PathOptions configure Paths. Given Points or Base, the zero value of the
+// rest follows 12 base samples with 10 steps per block and fits the axes to
+// what is drawn.
 type PathOptions struct {
 	// Points are the starting points in base space; nil means Count draws
-	// from the flow's base.
+	// from Base.
 	Points *tensor.Dense
+	// Base draws the starting points when Points is nil, such as
+	// SampleFunc(flow.SampleBase); one of Points and Base is required.
+	Base Sampler
 	// Count is the number of points drawn when Points is nil; 0 means 12.
 	Count int
 	// Steps is the number of pieces each block's path is drawn in; 0 means
@@ -55,14 +71,11 @@ var pathColors = []color.Color{
 	color.RGBA{0xbc, 0xbd, 0x22, 0xff}, color.RGBA{0x17, 0xbe, 0xcf, 0xff},
 }
 
-// Paths draws how a few points travel through the flow, over the data
-// scattered in grey (data may be nil): each point's path from z in the base
-// (open circle) through the output of every block (dot) to x on the data
-// side (filled circle).
-func Paths(flow *train.Flow, data *tensor.Dense, opt PathOptions) (*Figure, error) {
-	if err := checkFlow(flow); err != nil {
-		return nil, err
-	}
+// Paths draws how a few points travel through a flow, as t follows them,
+// over the data scattered in grey (data may be nil): each point's path from
+// z in the base (open circle) through the output of every block (dot) to x
+// on the data side (filled circle).
+func Paths(t Trajectories, data *tensor.Dense, opt PathOptions) (*Figure, error) {
 	if opt.Count < 0 || opt.Steps < 0 || opt.Width < 0 || opt.Height < 0 {
 		return nil, fmt.Errorf("%w: path options %+v", ErrInvalidInput, opt)
 	}
@@ -89,11 +102,11 @@ func Paths(flow *train.Flow, data *tensor.Dense, opt PathOptions) (*Figure, erro
 	z := opt.Points
 	if z == nil {
 		var err error
-		if z, err = flow.SampleBase(opt.Count); err != nil {
-			return nil, fmt.Errorf("viz: path starts: %w", err)
+		if z, err = sample("path starts", opt.Base, opt.Count); err != nil {
+			return nil, err
 		}
 	}
-	states, err := Trajectory(flow, z, opt.Steps)
+	states, err := Trajectory(t, z, opt.Steps)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
-	"github.com/ffjord-go/ffjord-go/train"
 	"gonum.org/v1/plot/plotter"
 	"gorgonia.org/tensor"
 )
@@ -30,20 +29,6 @@ func xys(name string, pts *tensor.Dense) (plotter.XYs, error) {
 		out[i].X, out[i].Y = data[2*i], data[2*i+1]
 	}
 	return out, nil
-}
-
-// checkFlow rejects a flow the figures cannot use: nil, half-built or not
-// two-dimensional.
-func checkFlow(flow *train.Flow) error {
-	switch {
-	case flow == nil:
-		return fmt.Errorf("%w: nil flow", ErrInvalidInput)
-	case flow.Base == nil || flow.Dist == nil:
-		return fmt.Errorf("%w: flow has no base or distribution", ErrInvalidInput)
-	case flow.Base.Dim() != 2:
-		return fmt.Errorf("%w: flow has dimension %d; the figures are for 2", ErrInvalidInput, flow.Base.Dim())
-	}
-	return nil
 }
 
 // LineGrid returns the tutorial's grid: lines parallel to the axes over

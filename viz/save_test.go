@@ -11,8 +11,7 @@ import (
 )
 
 func TestSaveFormats(t *testing.T) {
-	data := testMoons(t, 512)
-	f, err := SampleDensityFigure(data, "moons")
+	f, err := SampleDensityFigure(fixedMoons(512, 0.06), "moons")
 	if err != nil {
 		t.Fatal(err)
 	}

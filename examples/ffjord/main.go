@@ -353,7 +353,7 @@ func plotCmd(args []string, stdout io.Writer) error {
 	}
 	figs := map[string]*viz.Figure{}
 	if want["tutorial"] {
-		if figs["tutorial"], err = viz.TutorialFigure(ck.Flow, x, viz.TutorialOptions{Autoscale: !moons}); err != nil {
+		if figs["tutorial"], err = viz.TutorialFigure(viz.Model{Base: viz.SampleFunc(ck.Flow.SampleBase), Forward: ck.Flow, Samples: ck.Flow}, x, viz.TutorialOptions{Autoscale: !moons}); err != nil {
 			return err
 		}
 	}
@@ -379,7 +379,7 @@ func plotCmd(args []string, stdout io.Writer) error {
 		figs["density"] = d
 	}
 	if want["paths"] {
-		if figs["paths"], err = viz.Paths(ck.Flow, x, viz.PathOptions{}); err != nil {
+		if figs["paths"], err = viz.Paths(ck.Flow, x, viz.PathOptions{Base: viz.SampleFunc(ck.Flow.SampleBase)}); err != nil {
 			return err
 		}
 	}

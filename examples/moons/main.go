@@ -109,7 +109,7 @@ func run() error {
 	figure := func(name string) string { return filepath.Join(*out, name+"."+*format) }
 	var gif viz.GIFRecorder
 	if *figures {
-		before, err := viz.TutorialFigure(flow, data, viz.TutorialOptions{Autoscale: true})
+		before, err := viz.TutorialFigure(pictured(flow), data, viz.TutorialOptions{Autoscale: true})
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func run() error {
 // drawAfter writes the figures of the trained model.
 func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats, testNLL float64,
 	gif *viz.GIFRecorder, figure func(string) string, gifPath string) error {
-	after, err := viz.TutorialFigure(flow, data, viz.TutorialOptions{})
+	after, err := viz.TutorialFigure(pictured(flow), data, viz.TutorialOptions{})
 	if err != nil {
 		return err
 	}
@@ -171,11 +171,15 @@ func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats,
 	if err != nil {
 		return err
 	}
-	paths, err := viz.Paths(flow, data, viz.PathOptions{})
+	paths, err := viz.Paths(flow, data, viz.PathOptions{Base: viz.SampleFunc(flow.SampleBase)})
 	if err != nil {
 		return err
 	}
-	loss, err := viz.LossCurve(history, testNLL)
+	losses := make([]float64, len(history))
+	for i, h := range history {
+		losses[i] = h.Loss
+	}
+	loss, err := viz.LossCurve(losses, testNLL)
 	if err != nil {
 		return err
 	}
@@ -185,4 +189,9 @@ func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats,
 		}
 	}
 	return gif.Save(gifPath)
+}
+
+// pictured is what the tutorial's figure draws of flow.
+func pictured(flow *train.Flow) viz.Model {
+	return viz.Model{Base: viz.SampleFunc(flow.SampleBase), Forward: flow, Samples: flow}
 }

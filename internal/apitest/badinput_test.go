@@ -199,9 +199,12 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 		{"datasets: NaN in CSV", datasets.ErrNonFinite, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("1,NaN\n")); return err }},
 		{"datasets: header mismatch", datasets.ErrMalformed, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("a,b,c\n1,2\n")); return err }},
 		// viz
-		{"viz: 3-D data", viz.ErrInvalidInput, func() error { _, err := viz.TutorialFigure(flow, pts(10, 3), viz.TutorialOptions{}); return err }},
+		{"viz: 3-D data", viz.ErrInvalidInput, func() error {
+			_, err := viz.TutorialFigure(viz.Model{Base: viz.SampleFunc(flow.SampleBase), Forward: flow, Samples: flow}, pts(10, 3), viz.TutorialOptions{})
+			return err
+		}},
 		{"viz: unknown format", viz.ErrUnsupportedFormat, func() error {
-			f, err := viz.LossCurve([]train.EpochStats{{Epoch: 1, Loss: 1}}, math.NaN())
+			f, err := viz.LossCurve([]float64{1}, math.NaN())
 			require.NoError(t, err)
 			return f.Save(filepath.Join(dir, "x.bmp"))
 		}},

@@ -193,7 +193,7 @@ func (f *Flow) TutorialFigure(d *Data, autoscale bool) (image.Image, error) {
 	if d == nil {
 		return nil, errors.New("nb: nil data")
 	}
-	return picture(viz.TutorialFigure(f.f, d.x, viz.TutorialOptions{Autoscale: autoscale}))
+	return picture(viz.TutorialFigure(viz.Model{Base: viz.SampleFunc(f.f.SampleBase), Forward: f.f, Samples: f.f}, d.x, viz.TutorialOptions{Autoscale: autoscale}))
 }
 
 // Density draws the flow's exact density exp(log p(x)) as a heat map,
@@ -205,9 +205,9 @@ func (f *Flow) Density() (image.Image, error) {
 // LossCurve draws the training loss of each epoch and, unless testNLL is
 // NaN, the test NLL as a dashed line.
 func (f *Flow) LossCurve(testNLL float64) (image.Image, error) {
-	hist := make([]train.EpochStats, len(f.history))
+	losses := make([]float64, len(f.history))
 	for i, h := range f.history {
-		hist[i] = train.EpochStats{Epoch: h.Epoch, Loss: h.Loss, Seconds: h.Seconds}
+		losses[i] = h.Loss
 	}
-	return picture(viz.LossCurve(hist, testNLL))
+	return picture(viz.LossCurve(losses, testNLL))
 }

@@ -23,10 +23,9 @@ type Options struct {
 	// and 1; otherwise they must be finite and differ.
 	T0, T1 float64
 	// Solver configures the ODE solver; its zero value is the tutorial's.
+	// The backward solve of ode.BacksolveAdjoint uses it too, with the
+	// adjoint's own Controller if it has one.
 	Solver ode.Settings
-	// Adjoint configures the backward solve of the adjoint method; nil
-	// means the same settings as Solver.
-	Adjoint *ode.Settings
 	// Trace selects the trace estimator.
 	Trace odefunc.Trace
 	// Source draws the Hutchinson noise; required for the stochastic
@@ -39,15 +38,16 @@ type Options struct {
 // An FFJORD is not safe for concurrent use: it owns a solver workspace, its
 // dynamics' compiled programs and a noise generator. Use one per goroutine.
 type FFJORD struct {
-	dyn    *odefunc.Dynamics
-	t0, t1 float64
-	trace  odefunc.Trace
-	rng    *rand.Rand
-	solver *ode.Solver
-	method *ode.Method // the forward solver's tableau, for discrete backprop
-	stats  ode.Result
+	dyn      *odefunc.Dynamics
+	t0, t1   float64
+	trace    odefunc.Trace
+	rng      *rand.Rand
+	solver   *ode.Solver
+	settings ode.Settings // the forward solver's, for the backward passes
+	method   *ode.Method  // the forward solver's tableau, for discrete backprop
+	stats    ode.Result
 
-	adjoint      *ode.Solver
+	adjoint      *ode.Solver // the backward solver of BacksolveAdjoint{}
 	adjointStats ode.Result
 
 	// The right-hand sides, made once so that solves allocate no closures.
@@ -71,7 +71,7 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	if err := b.SetTimes(t0, t1); err != nil {
 		return nil, err
 	}
-	if err := b.SetSolver(opts.Solver, opts.Adjoint); err != nil {
+	if err := b.SetSolver(opts.Solver); err != nil {
 		return nil, err
 	}
 	if err := b.SetTrace(opts.Trace, opts.Source); err != nil {
@@ -91,9 +91,8 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	return b, nil
 }
 
-// SetSolver replaces the ODE solver's settings, and those of the adjoint's
-// backward solve (nil: the same as s).
-func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
+// SetSolver replaces the ODE solver's settings.
+func (b *FFJORD) SetSolver(s ode.Settings) error {
 	// Recording the step boundaries costs an append per step and lets any
 	// solve be replayed for discrete backprop.
 	s.RecordSteps = true
@@ -101,14 +100,11 @@ func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	if adjoint == nil {
-		adjoint = &s
-	}
-	adj, err := ode.NewSolver(*adjoint)
+	adj, err := ode.NewSolver(ode.BacksolveAdjoint{}.Settings(s))
 	if err != nil {
 		return fmt.Errorf("ffjord: adjoint: %w", err)
 	}
-	b.solver, b.adjoint = solver, adj
+	b.solver, b.adjoint, b.settings = solver, adj, s
 	b.method = s.Method
 	if b.method == nil {
 		b.method = ode.DormandPrince()

@@ -262,35 +262,23 @@ func affineJSON(w, b []float64, in, out int) layerJSON {
 }
 
 func settingsOf(s Settings) settingsJSON {
-	out := settingsJSON{Solver: solverOf(s.Solver), Trace: s.Trace.String()}
-	if s.Adjoint != nil {
-		a := solverOf(*s.Adjoint)
-		out.Adjoint = &a
+	return settingsJSON{Solver: solverOf(s.Solver), Trace: s.Trace.String()}
+}
+
+// solverOf writes an Adaptive or Constant controller's fields; a Grid has
+// no place in the file and is written as the default controller.
+func solverOf(s ode.Settings) solverJSON {
+	out := solverJSON{Method: "dopri5", MaxSteps: s.MaxSteps}
+	if s.Method != nil {
+		out.Method = s.Method.ShortName()
+	}
+	switch c := s.Controller.(type) {
+	case ode.Adaptive:
+		out.RTol, out.ATol, out.FirstStep = c.RTol, c.ATol, c.FirstStep
+	case ode.Constant:
+		out.FixedStep = c.Step
 	}
 	return out
-}
-
-func solverOf(s ode.Settings) solverJSON {
-	name := "dopri5"
-	if s.Method != nil {
-		name = methodNames[s.Method.Name]
-	}
-	return solverJSON{Method: name, RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep, MaxSteps: s.MaxSteps, FixedStep: s.FixedStep}
-}
-
-var methodNames = map[string]string{"DormandPrince": "dopri5", "RK4": "rk4", "Euler": "euler"}
-
-// ParseMethod returns the ODE method named "dopri5", "rk4" or "euler".
-func ParseMethod(name string) (*ode.Method, error) {
-	switch name {
-	case "dopri5", "":
-		return ode.DormandPrince(), nil
-	case "rk4":
-		return ode.RK4(), nil
-	case "euler":
-		return ode.Euler(), nil
-	}
-	return nil, fmt.Errorf("%w: unknown ODE method %q (want dopri5, rk4 or euler)", ErrInvalidConfig, name)
 }
 
 // Load reads a checkpoint, checks everything in it and returns the model
@@ -543,11 +531,11 @@ func (s settingsJSON) decode() (Settings, error) {
 		return out, err
 	}
 	if s.Adjoint != nil {
-		a, err := s.Adjoint.decode("settings.adjoint")
-		if err != nil {
+		// Older files may hold the adjoint's solver; the adjoint is now
+		// a training option (ode.BacksolveAdjoint), so it is only checked.
+		if _, err := s.Adjoint.decode("settings.adjoint"); err != nil {
 			return out, err
 		}
-		out.Adjoint = &a
 	}
 	if out.Trace, err = odefunc.ParseTrace(s.Trace); err != nil {
 		return out, bad("settings.trace: %v", err)
@@ -556,11 +544,14 @@ func (s settingsJSON) decode() (Settings, error) {
 }
 
 func (s solverJSON) decode(where string) (ode.Settings, error) {
-	m, err := ParseMethod(s.Method)
+	m, err := ode.ParseMethod(s.Method)
 	if err != nil {
 		return ode.Settings{}, bad("%s.method: %v", where, err)
 	}
-	out := ode.Settings{Method: m, RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep, MaxSteps: s.MaxSteps, FixedStep: s.FixedStep}
+	out := ode.Settings{Method: m, Controller: ode.Adaptive{RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep}, MaxSteps: s.MaxSteps}
+	if s.FixedStep != 0 {
+		out.Controller = ode.Constant{Step: s.FixedStep}
+	}
 	if _, err := ode.NewSolver(out); err != nil {
 		return out, bad("%s: %v", where, err)
 	}

@@ -53,11 +53,11 @@ type FlowConfig struct {
 // Settings are how a Flow is evaluated, kept apart from what it learned so
 // that a model trained with one estimator can be evaluated with another.
 // The zero value is the tutorial's: Dormand–Prince with rtol 1e-3 and atol
-// 1e-5, the same for the adjoint, and the exact trace.
+// 1e-5 (which the adjoint's backward solve shares unless its
+// ode.BacksolveAdjoint has a Controller), and the exact trace.
 type Settings struct {
-	Solver  ode.Settings
-	Adjoint *ode.Settings // nil: the same as Solver
-	Trace   odefunc.Trace
+	Solver ode.Settings
+	Trace  odefunc.Trace
 }
 
 // Flow is a TransformedDistribution of a diagonal Normal through a chain of
@@ -197,7 +197,7 @@ func assemble(cfg FlowConfig, nets []*odefunc.Network, endTimes []float64, s Set
 	f := &Flow{Config: cfg, Base: base, Nets: nets, Blocks: make([]*ffjord.FFJORD, len(nets))}
 	for k, net := range nets {
 		f.Blocks[k], err = ffjord.New(net, ffjord.Options{
-			T0: cfg.T0, T1: cfg.T1, Solver: s.Solver, Adjoint: s.Adjoint, Trace: s.Trace,
+			T0: cfg.T0, T1: cfg.T1, Solver: s.Solver, Trace: s.Trace,
 			Source: rand.NewPCG(r.Uint64(), r.Uint64()),
 		})
 		if err != nil {
@@ -277,7 +277,7 @@ func (f *Flow) SetSettings(s Settings) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for k, b := range f.Blocks {
-		if err := b.SetSolver(s.Solver, s.Adjoint); err != nil {
+		if err := b.SetSolver(s.Solver); err != nil {
 			return fmt.Errorf("train: block %d: %w", k, err)
 		}
 		if err := b.SetTrace(s.Trace, nil); err != nil {

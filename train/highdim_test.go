@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -142,7 +141,7 @@ func TestHighDimLogProb(t *testing.T) {
 // log-density too, and solver error would enter the comparison.
 func TestHighDimHutchinsonUnbiased(t *testing.T) {
 	const points, copies = 4, 256
-	fixed := ode.Settings{FixedStep: 0.25}
+	fixed := ode.Settings{Controller: ode.Constant{Step: 0.25}}
 	for _, d := range highDimDims {
 		t.Run(fmt.Sprintf("D%d", d), func(t *testing.T) {
 			f := highDimFlow(t, d, train.Settings{Solver: fixed, Trace: odefunc.ExactTrace})
@@ -193,7 +192,7 @@ func TestHighDimTrainingReducesLoss(t *testing.T) {
 			if err := f.SetSettings(train.Settings{Trace: odefunc.HutchinsonRademacher}); err != nil {
 				t.Fatal(err)
 			}
-			tr, err := train.NewTrainer(f, train.Options{Epochs: 4, BatchSize: 64, LearningRate: 2e-2, Gradient: ffjord.Adjoint, Seed: 4})
+			tr, err := train.NewTrainer(f, train.Options{Epochs: 4, BatchSize: 64, LearningRate: 2e-2, Gradient: ode.BacksolveAdjoint{}, Seed: 4})
 			if err != nil {
 				t.Fatal(err)
 			}

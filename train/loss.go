@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 )
 
@@ -46,7 +47,7 @@ type Loss struct {
 
 // LossAndGrad returns the mean negative log-likelihood of the n rows of the
 // row-major batch x and stores its gradient in g (which it zeroes first).
-func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads) (float64, Cost, error) {
+func (f *Flow) LossAndGrad(x []float64, n int, mode ode.Gradient, g Grads) (float64, Cost, error) {
 	l, cost, err := f.Objective(x, n, mode, Regularization{}, g)
 	return l.NLL, cost, err
 }
@@ -54,7 +55,7 @@ func (f *Flow) LossAndGrad(x []float64, n int, mode ffjord.GradientMode, g Grads
 // Objective returns the training objective of the n rows of the row-major
 // batch x, the mean NLL plus the weighted regularisers, and stores the
 // gradient of its Total in g (which it zeroes first).
-func (f *Flow) Objective(x []float64, n int, mode ffjord.GradientMode, reg Regularization, g Grads) (Loss, Cost, error) {
+func (f *Flow) Objective(x []float64, n int, mode ode.Gradient, reg Regularization, g Grads) (Loss, Cost, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	D := f.Config.Dim

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -37,9 +36,9 @@ func testBatch(n int) []float64 {
 }
 
 func TestLossIsMeanNLL(t *testing.T) {
-	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-9, ATol: 1e-9}})
+	f := smallFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-9, ATol: 1e-9}}})
 	x := testBatch(7)
-	loss, _, err := f.LossAndGrad(x, 7, ffjord.Adjoint, f.NewGrads())
+	loss, _, err := f.LossAndGrad(x, 7, ode.BacksolveAdjoint{}, f.NewGrads())
 	require.NoError(t, err)
 	lp, err := f.LogProb(batch.New(7, 2, x))
 	require.NoError(t, err)
@@ -55,9 +54,9 @@ func TestLossIsMeanNLL(t *testing.T) {
 func checkFlowGradient(t *testing.T, f *Flow, x []float64, n int) {
 	t.Helper()
 	adj, disc := f.NewGrads(), f.NewGrads()
-	_, _, err := f.LossAndGrad(x, n, ffjord.Adjoint, adj)
+	_, _, err := f.LossAndGrad(x, n, ode.BacksolveAdjoint{}, adj)
 	require.NoError(t, err)
-	_, _, err = f.LossAndGrad(x, n, ffjord.Discrete, disc)
+	_, _, err = f.LossAndGrad(x, n, ode.Discrete{}, disc)
 	require.NoError(t, err)
 	nll := func() float64 {
 		lp, err := f.LogProb(batch.New(n, f.Config.Dim, x))
@@ -91,25 +90,25 @@ func checkFlowGradient(t *testing.T, f *Flow, x []float64, n int) {
 }
 
 func TestFlowGradientMatchesFiniteDifferences(t *testing.T) {
-	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	f := smallFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
 	checkFlowGradient(t, f, testBatch(5), 5)
 }
 
 // TestRegularisedObjectiveGradient: the gradient of NLL + λ_K·K + λ_J·J
 // through all blocks matches central differences of the objective.
 func TestRegularisedObjectiveGradient(t *testing.T) {
-	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	f := smallFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
 	const n = 5
 	x := testBatch(n)
 	reg := Regularization{Kinetic: 0.3, Jacobian: 0.2}
 	g := f.NewGrads()
-	loss, _, err := f.Objective(x, n, ffjord.Adjoint, reg, g)
+	loss, _, err := f.Objective(x, n, ode.BacksolveAdjoint{}, reg, g)
 	require.NoError(t, err)
 	assert.Greater(t, loss.Kinetic, 0.0)
 	assert.Greater(t, loss.Jacobian, 0.0)
 	assert.InDelta(t, loss.NLL+0.3*loss.Kinetic+0.2*loss.Jacobian, loss.Total, 1e-12)
 	total := func() float64 {
-		l, _, err := f.Objective(x, n, ffjord.Adjoint, reg, f.NewGrads())
+		l, _, err := f.Objective(x, n, ode.BacksolveAdjoint{}, reg, f.NewGrads())
 		require.NoError(t, err)
 		return l.Total
 	}
@@ -136,17 +135,17 @@ func TestRegularisedObjectiveGradient(t *testing.T) {
 func TestHutchinsonGradientIsUnbiased(t *testing.T) {
 	const n, draws = 6, 600
 	x := testBatch(n)
-	solver := ode.Settings{RTol: 1e-8, ATol: 1e-8}
+	solver := ode.Settings{Controller: ode.Adaptive{RTol: 1e-8, ATol: 1e-8}}
 	exact := smallFlow(t, Settings{Solver: solver})
 	want := exact.NewGrads()
-	_, _, err := exact.LossAndGrad(x, n, ffjord.Adjoint, want)
+	_, _, err := exact.LossAndGrad(x, n, ode.BacksolveAdjoint{}, want)
 	require.NoError(t, err)
 
 	hutch := smallFlow(t, Settings{Solver: solver, Trace: odefunc.HutchinsonRademacher})
 	sum, sq := hutch.NewGrads(), hutch.NewGrads()
 	g := hutch.NewGrads()
 	for range draws {
-		_, _, err := hutch.LossAndGrad(x, n, ffjord.Adjoint, g)
+		_, _, err := hutch.LossAndGrad(x, n, ode.BacksolveAdjoint{}, g)
 		require.NoError(t, err)
 		for k := range g {
 			for i, v := range g[k] {
@@ -177,16 +176,16 @@ func TestHutchinsonGradientIsUnbiased(t *testing.T) {
 // each block's √T matches central differences, and T survives a checkpoint.
 func TestLearnedEndTimeGradient(t *testing.T) {
 	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{5}, T1: 0.7, LearnTime: true},
-		Settings{Solver: ode.Settings{RTol: 1e-11, ATol: 1e-11}}, rand.NewPCG(81, 82))
+		Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}}, rand.NewPCG(81, 82))
 	require.NoError(t, err)
 	const n = 5
 	x := testBatch(n)
 	g := f.NewGrads()
-	_, _, err = f.LossAndGrad(x, n, ffjord.Adjoint, g)
+	_, _, err = f.LossAndGrad(x, n, ode.BacksolveAdjoint{}, g)
 	require.NoError(t, err)
 	ps := f.Params()
 	loss := func() float64 {
-		l, _, err := f.LossAndGrad(x, n, ffjord.Adjoint, f.NewGrads())
+		l, _, err := f.LossAndGrad(x, n, ode.BacksolveAdjoint{}, f.NewGrads())
 		require.NoError(t, err)
 		return l
 	}

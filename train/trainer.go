@@ -9,7 +9,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"gorgonia.org/tensor"
 )
@@ -21,12 +21,12 @@ var ErrDiverged = errors.New("train: loss is not finite")
 // the tutorial's: 40 epochs, batches of 256, Adam with learning rate 1e-2,
 // adjoint gradients.
 type Options struct {
-	Epochs       int      // 0 means 40
-	BatchSize    int      // 0 means 256
-	LearningRate float64  // 0 means 1e-2
-	Schedule     Schedule // nil means Constant
-	ClipNorm     float64  // > 0: scale each gradient down to at most this L2 norm
-	Gradient     ffjord.GradientMode
+	Epochs       int          // 0 means 40
+	BatchSize    int          // 0 means 256
+	LearningRate float64      // 0 means 1e-2
+	Schedule     Schedule     // nil means Constant
+	ClipNorm     float64      // > 0: scale each gradient down to at most this L2 norm
+	Gradient     ode.Gradient // nil means ode.BacksolveAdjoint{}
 	// Regularization adds RNODE's kinetic energy and Jacobian norm to the
 	// objective; the reported Loss stays the likelihood.
 	Regularization Regularization
@@ -90,8 +90,8 @@ func NewTrainer(f *Flow, opts Options) (*Trainer, error) {
 	case opts.Regularization.Kinetic < 0 || opts.Regularization.Jacobian < 0 ||
 		math.IsNaN(opts.Regularization.Kinetic) || math.IsNaN(opts.Regularization.Jacobian):
 		return nil, fmt.Errorf("%w: Regularization = %+v, want weights ≥ 0", ErrInvalidConfig, opts.Regularization)
-	case opts.Gradient != ffjord.Adjoint && opts.Gradient != ffjord.Discrete:
-		return nil, fmt.Errorf("%w: unknown Gradient mode %v", ErrInvalidConfig, opts.Gradient)
+	case opts.Gradient != nil && opts.Gradient.Validate() != nil:
+		return nil, fmt.Errorf("%w: Gradient: %w", ErrInvalidConfig, opts.Gradient.Validate())
 	}
 	adam, err := NewAdam(f.Params(), opts.LearningRate)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -251,11 +251,11 @@ func TestRunIsCancellable(t *testing.T) {
 func TestBadOptions(t *testing.T) {
 	f := tinyFlow(t)
 	for name, o := range map[string]Options{
-		"negative epochs": {Epochs: -1},
-		"negative batch":  {BatchSize: -2},
-		"NaN lr":          {LearningRate: math.NaN()},
-		"negative clip":   {ClipNorm: -1},
-		"unknown mode":    {Gradient: ffjord.GradientMode(5)},
+		"negative epochs":  {Epochs: -1},
+		"negative batch":   {BatchSize: -2},
+		"NaN lr":           {LearningRate: math.NaN()},
+		"negative clip":    {ClipNorm: -1},
+		"bad adjoint step": {Gradient: ode.BacksolveAdjoint{Controller: ode.Constant{Step: -1}}},
 	} {
 		_, err := NewTrainer(f, o)
 		assert.ErrorIs(t, err, ErrInvalidConfig, name)

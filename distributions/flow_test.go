@@ -107,7 +107,7 @@ func columns(rows [][]float64, cols ...int) []float64 {
 }
 
 func TestAgainstOracle(t *testing.T) {
-	d := loadOracle(t, ode.Settings{RTol: 1e-8, ATol: 1e-10})
+	d := loadOracle(t, ode.Settings{Controller: ode.Adaptive{RTol: 1e-8, ATol: 1e-10}})
 
 	lp := readCSV(t, "testdata/oracle/logprob.csv")
 	got, err := d.LogProb(batch.New(len(lp), 2, columns(lp, 0, 1)))
@@ -134,7 +134,7 @@ func TestDensityIntegratesToOne(t *testing.T) {
 	for k := range 2 {
 		net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(uint64(k), 5))
 		require.NoError(t, err)
-		b, err := ffjord.New(net, ffjord.Options{Solver: ode.Settings{RTol: 1e-7, ATol: 1e-9}})
+		b, err := ffjord.New(net, ffjord.Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-7, ATol: 1e-9}}})
 		require.NoError(t, err)
 		blocks = append(blocks, b)
 	}

@@ -36,7 +36,7 @@ func (s scaling) Build(_, z *G.Node, params, dirs []*G.Node) (*G.Node, []*G.Node
 
 func ExampleFFJORD() {
 	a := tensor.New(tensor.WithShape(1, 1), tensor.WithBacking([]float64{0.5}))
-	b, err := ffjord.New(scaling{a}, ffjord.Options{Solver: ode.Settings{RTol: 1e-9, ATol: 1e-9}})
+	b, err := ffjord.New(scaling{a}, ffjord.Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-9, ATol: 1e-9}}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -26,13 +26,13 @@ type Options struct {
 	// code's train_T, starting from T1; it needs T0 = 0 and T1 > 0.
 	LearnTime bool
 	// Solver configures the ODE solver; its zero value is the tutorial's.
+	// The backward solve of ode.BacksolveAdjoint uses it too, with the
+	// adjoint's own Controller if it has one.
 	Solver ode.Settings
-	// Adjoint configures the backward solve of the adjoint method; nil
-	// means the same settings as Solver.
-	Adjoint *ode.Settings
 	// Gradient is how the backward pass of RecordInverse differentiates
-	// the solve; the zero value is Adjoint.
-	Gradient GradientMode
+	// the solve: ode.BacksolveAdjoint (nil means BacksolveAdjoint{}, the
+	// tutorial's) or ode.Discrete.
+	Gradient ode.Gradient
 	// Trace is the estimator of passes that ask for an estimate
 	// (distributions.Request.Estimate), as training does. Every other
 	// evaluation uses the exact trace.
@@ -51,13 +51,14 @@ type FFJORD struct {
 	t0, t1   float64
 	sqrtT    *tensor.Dense // 1×1 √T1 when the end time is learned
 	trace    odefunc.Trace // the estimator of passes that ask for one
-	gradient GradientMode
+	gradient ode.Gradient
 	rng      *rand.Rand
 	solver   *ode.Solver
-	method   *ode.Method // the forward solver's tableau, for discrete backprop
+	settings ode.Settings // the forward solver's, for the backward passes
+	method   *ode.Method  // the forward solver's tableau, for discrete backprop
 	stats    ode.Result
 
-	adjoint      *ode.Solver
+	adjoint      *ode.Solver // the backward solver of BacksolveAdjoint{}
 	adjointStats ode.Result
 
 	// The right-hand sides, made once so that solves allocate no closures.
@@ -91,7 +92,7 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	if err := b.SetGradient(opts.Gradient); err != nil {
 		return nil, err
 	}
-	if err := b.SetSolver(opts.Solver, opts.Adjoint); err != nil {
+	if err := b.SetSolver(opts.Solver); err != nil {
 		return nil, err
 	}
 	if err := b.SetTrace(opts.Trace, opts.Source); err != nil {
@@ -111,9 +112,8 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	return b, nil
 }
 
-// SetSolver replaces the ODE solver's settings, and those of the adjoint's
-// backward solve (nil: the same as s).
-func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
+// SetSolver replaces the ODE solver's settings.
+func (b *FFJORD) SetSolver(s ode.Settings) error {
 	// Recording the step boundaries costs an append per step and lets any
 	// solve be replayed for discrete backprop.
 	s.RecordSteps = true
@@ -121,14 +121,11 @@ func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	if adjoint == nil {
-		adjoint = &s
-	}
-	adj, err := ode.NewSolver(*adjoint)
+	adj, err := ode.NewSolver(ode.BacksolveAdjoint{}.Settings(s))
 	if err != nil {
 		return fmt.Errorf("ffjord: adjoint: %w", err)
 	}
-	b.solver, b.adjoint = solver, adj
+	b.solver, b.adjoint, b.settings = solver, adj, s
 	b.method = s.Method
 	if b.method == nil {
 		b.method = ode.DormandPrince()
@@ -137,17 +134,20 @@ func (b *FFJORD) SetSolver(s ode.Settings, adjoint *ode.Settings) error {
 }
 
 // SetGradient sets how the backward pass of RecordInverse differentiates
-// the solve.
-func (b *FFJORD) SetGradient(m GradientMode) error {
-	if m != Adjoint && m != Discrete {
-		return fmt.Errorf("%w: unknown gradient mode %v", ErrInvalidOptions, m)
+// the solve; nil means ode.BacksolveAdjoint{}.
+func (b *FFJORD) SetGradient(g ode.Gradient) error {
+	if g == nil {
+		g = ode.BacksolveAdjoint{}
 	}
-	b.gradient = m
+	if err := g.Validate(); err != nil {
+		return fmt.Errorf("ffjord: gradient: %w", err)
+	}
+	b.gradient = g
 	return nil
 }
 
 // Gradient returns how the backward pass differentiates the solve.
-func (b *FFJORD) Gradient() GradientMode { return b.gradient }
+func (b *FFJORD) Gradient() ode.Gradient { return b.gradient }
 
 // Trace returns the estimator of passes that ask for an estimate.
 func (b *FFJORD) Trace() odefunc.Trace { return b.trace }

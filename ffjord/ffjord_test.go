@@ -16,7 +16,7 @@ import (
 )
 
 // tight are tolerances at which the solve error is far below the asserts.
-var tight = ode.Settings{RTol: 1e-10, ATol: 1e-12}
+var tight = ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-12}}
 
 // linear is the dynamics f(t, z) = A z, whose flow is expm(A t).
 type linear struct {
@@ -164,7 +164,7 @@ func TestHutchinsonLogDetIsUnbiased(t *testing.T) {
 		rows = append(rows, 0.4, -0.3)
 	}
 	// Evaluation is exact; a taped solve uses the block's estimator.
-	_, got, _, err := hutch.SolveTaped(rows, n, 0, 1, Adjoint, false)
+	_, got, _, err := hutch.SolveTaped(rows, n, 0, 1, ode.BacksolveAdjoint{}, false)
 	require.NoError(t, err)
 	var mean, sq float64
 	for _, v := range got {
@@ -196,8 +196,8 @@ func TestBadOptionsAndInput(t *testing.T) {
 	for name, opts := range map[string]Options{
 		"t0 = t1":           {T0: 0.5, T1: 0.5},
 		"NaN time":          {T0: math.NaN(), T1: 1},
-		"negative rtol":     {Solver: ode.Settings{RTol: -1}},
-		"zero-free atol":    {Solver: ode.Settings{ATol: math.Inf(1)}},
+		"negative rtol":     {Solver: ode.Settings{Controller: ode.Adaptive{RTol: -1}}},
+		"zero-free atol":    {Solver: ode.Settings{Controller: ode.Adaptive{ATol: math.Inf(1)}}},
 		"unknown trace":     {Trace: odefunc.Trace(42)},
 		"hutchinson no rng": {Trace: odefunc.HutchinsonGaussian},
 	} {

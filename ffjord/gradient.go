@@ -8,46 +8,10 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
-// GradientMode selects how the gradient of a loss through a solve is taken.
-type GradientMode int
-
-const (
-	// Adjoint solves the adjoint ODE backwards (Chen et al., 2018), as TFP
-	// does: memory independent of the number of steps, gradient accurate to
-	// the solver's tolerance.
-	Adjoint GradientMode = iota
-	// Discrete backpropagates through the accepted steps of the forward
-	// solve: the exact gradient of the computed loss, at the cost of
-	// storing every stage.
-	Discrete
-)
-
-// String returns "adjoint" or "discrete".
-func (m GradientMode) String() string {
-	switch m {
-	case Adjoint:
-		return "adjoint"
-	case Discrete:
-		return "discrete"
-	}
-	return fmt.Sprintf("GradientMode(%d)", int(m))
-}
-
-// ParseGradientMode returns the mode named s ("adjoint" or "discrete").
-func ParseGradientMode(s string) (GradientMode, error) {
-	switch s {
-	case "adjoint":
-		return Adjoint, nil
-	case "discrete":
-		return Discrete, nil
-	}
-	return 0, fmt.Errorf("%w: unknown gradient mode %q (want adjoint or discrete)", ErrInvalidOptions, s)
-}
-
 // Tape is what a backward pass needs from a solve of [z, ℓ] (and, when
 // regularised, [E, F]) from ta to tb.
 type Tape struct {
-	mode   GradientMode
+	grad   ode.Gradient
 	trace  odefunc.Trace
 	n      int
 	reg    bool
@@ -83,20 +47,24 @@ type Cotangents struct {
 }
 
 // SolveTaped is SolveRows with the log-det, estimated with the block's
-// estimator (Options.Trace), that also records a Tape for Backward. With
+// estimator (Options.Trace), that also records a Tape for Backward, which
+// takes the gradient as grad says (nil: ode.BacksolveAdjoint{}). With
 // regularize it also integrates RNODE's kinetic energy and Jacobian norm
 // (Finlay et al., 2020), available from the Tape. The returned slices are
 // the caller's.
-func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, mode GradientMode, regularize bool) (out, ld []float64, tape *Tape, err error) {
-	return b.solveTaped(z, n, ta, tb, mode, regularize, b.trace)
+func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool) (out, ld []float64, tape *Tape, err error) {
+	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace)
 }
 
-func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, mode GradientMode, regularize bool, tr odefunc.Trace) (out, ld []float64, tape *Tape, err error) {
-	if mode != Adjoint && mode != Discrete {
-		return nil, nil, nil, fmt.Errorf("%w: unknown gradient mode %v", ErrInvalidOptions, mode)
+func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace) (out, ld []float64, tape *Tape, err error) {
+	if grad == nil {
+		grad = ode.BacksolveAdjoint{}
+	}
+	if err := grad.Validate(); err != nil {
+		return nil, nil, nil, fmt.Errorf("ffjord: gradient: %w", err)
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{mode: mode, trace: tr, n: n, reg: regularize, ta: ta, tb: tb}
+	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb}
 	tape.start = make([]float64, n*(D+extras(regularize)))
 	copy(tape.start, z[:n*D])
 	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr)
@@ -107,7 +75,7 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, mode GradientMod
 	if tr.Stochastic() {
 		tape.eps = append([]float64(nil), b.eps...)
 	}
-	if mode == Discrete {
+	if _, ok := grad.(ode.Discrete); ok {
 		tape.grid = append([]float64(nil), b.stats.Times...)
 	}
 	out = append([]float64(nil), y[:n*D]...)
@@ -155,10 +123,13 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 			c.Frobenius = make([]float64, n)
 		}
 	}
-	if tape.mode == Discrete {
+	switch g := tape.grad.(type) {
+	case ode.Discrete:
 		return b.backwardDiscrete(tape, c, grads)
+	case ode.BacksolveAdjoint:
+		return b.backwardAdjoint(tape, g, c, grads)
 	}
-	return b.backwardAdjoint(tape, c, grads)
+	return nil, fmt.Errorf("%w: unknown gradient %v", ErrInvalidOptions, tape.grad)
 }
 
 // backwardAdjoint solves, from tb back to ta, the augmented ODE
@@ -168,7 +139,14 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 // with a(tb) = ∂L/∂z(tb), g(tb) = 0 and c = ∂L/∂ℓ constant (ℓ appears in
 // no right-hand side; the same holds for the regularisers, whose
 // cotangents join c's terms); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
-func (b *FFJORD) backwardAdjoint(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
+func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangents, grads [][]float64) ([]float64, error) {
+	solver := b.adjoint
+	if g.Controller != nil {
+		var err error
+		if solver, err = ode.NewSolver(g.Settings(b.settings)); err != nil {
+			return nil, fmt.Errorf("ffjord: adjoint: %w", err)
+		}
+	}
 	D, n := b.dyn.Dim(), tape.n
 	nd := n * D
 	total := 0
@@ -194,7 +172,7 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, c Cotangents, grads [][]float64) ([
 		}
 		return nil
 	}
-	stats, err := b.adjoint.Solve(w, f, tape.tb, tape.ta, w)
+	stats, err := solver.Solve(w, f, tape.tb, tape.ta, w)
 	b.adjointStats = stats
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint solve from t=%g to t=%g: %w", tape.tb, tape.ta, err)
@@ -209,8 +187,9 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, c Cotangents, grads [][]float64) ([
 	return w[nd : 2*nd : 2*nd], nil
 }
 
-// backwardDiscrete replays the taped steps with the solver's tableau, keeping
-// every stage state Y_i, then runs reverse mode through them:
+// backwardDiscrete replays the taped steps with ode.Method.Step, the forward
+// solver's own stage routine, keeping every stage state Y_i, then runs
+// reverse mode through them:
 //
 //	k_i = g(t + c_i h, Y_i),  Y_i = y + h Σ_j a_ij k_j,  y' = y + h Σ_i b_i k_i,
 //
@@ -249,32 +228,34 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 	for i := range k {
 		k[i] = make([]float64, size)
 	}
+	rhs := func(dy []float64, t float64, y []float64) error {
+		return b.dyn.Eval(dy[:nd], terms(dy), t, y[:nd], tape.trace, tape.eps)
+	}
+	scratch := make([]float64, size) // unneeded stages that Step still writes
 	nfe := 0
 	y := append([]float64(nil), tape.start...)
+	ynew := make([]float64, size)
 	for st := range steps {
-		t, h := tape.grid[st], tape.grid[st+1]-tape.grid[st]
-		stages[st] = make([][]float64, s)
+		ys := make([][]float64, s)
 		for i := range s {
-			if !needed[i] {
-				continue
-			}
-			yi := append([]float64(nil), y...)
-			for j, a := range m.A[i] {
-				if a != 0 {
-					axpy(yi, h*a, k[j])
-				}
-			}
-			stages[st][i] = yi
-			if err := b.dyn.Eval(k[i][:nd], terms(k[i]), t+m.C[i]*h, yi[:nd], tape.trace, tape.eps); err != nil {
-				return nil, err
-			}
-			nfe++
-		}
-		for i := range s {
-			if needed[i] && m.B[i] != 0 {
-				axpy(y, h*m.B[i], k[i])
+			switch {
+			case i == 0:
+				ys[0] = append([]float64(nil), y...) // Y_0 = y; Step does not write it
+			case needed[i]:
+				ys[i] = make([]float64, size)
+			default:
+				ys[i] = scratch
 			}
 		}
+		stages[st] = ys
+		// k_0 is evaluated afresh, as the first stage of a grid solve:
+		// the same value as the forward solve's FSAL stage.
+		calls, err := m.Step(ynew, rhs, tape.grid[st], tape.grid[st+1], y, k, ys, 0)
+		nfe += calls
+		if err != nil {
+			return nil, fmt.Errorf("ffjord: Backward: replaying step %d: %w", st, err)
+		}
+		y, ynew = ynew, y
 	}
 
 	// Reverse sweep; ȳ = [∂L/∂z, ∂L/∂ℓ, (∂L/∂E, ∂L/∂F)].

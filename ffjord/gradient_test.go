@@ -44,7 +44,7 @@ func newGradCase(t *testing.T, opts Options) gradCase {
 
 // loss solves with b, with its estimator, and evaluates the linear loss.
 func (c gradCase) loss(t *testing.T, b *FFJORD) float64 {
-	z, ld, _, err := b.SolveTaped(c.x, c.n, 1, 0, Adjoint, false)
+	z, ld, _, err := b.SolveTaped(c.x, c.n, 1, 0, ode.BacksolveAdjoint{}, false)
 	require.NoError(t, err)
 	var l float64
 	for i := range z {
@@ -57,7 +57,7 @@ func (c gradCase) loss(t *testing.T, b *FFJORD) float64 {
 }
 
 // gradients returns ∂L/∂x and ∂L/∂θ by the given mode, and the tape.
-func (c gradCase) gradients(t *testing.T, mode GradientMode) ([]float64, [][]float64, *Tape) {
+func (c gradCase) gradients(t *testing.T, mode ode.Gradient) ([]float64, [][]float64, *Tape) {
 	_, _, tape, err := c.block.SolveTaped(c.x, c.n, 1, 0, mode, false)
 	require.NoError(t, err)
 	params := c.block.Dynamics().Model().Params()
@@ -109,12 +109,12 @@ func relErr(a, b []float64) float64 {
 func TestDiscreteGradientIsExactForTheGrid(t *testing.T) {
 	for _, tr := range []odefunc.Trace{odefunc.ExactTrace, odefunc.HutchinsonRademacher} {
 		c := newGradCase(t, Options{Trace: tr, Source: rand.NewPCG(1, 2)})
-		gx, gp, tape := c.gradients(t, Discrete)
+		gx, gp, tape := c.gradients(t, ode.Discrete{})
 		require.Greater(t, len(tape.grid), 2)
 
 		// The same model, stepping on the recorded grid and with the
 		// recorded noise, computes the same loss as a smooth function of θ.
-		replay, err := New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Grid: tape.grid}, Trace: tr, Source: fixedNoise(tape.eps)})
+		replay, err := New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Controller: ode.Grid{Times: tape.grid}}, Trace: tr, Source: fixedNoise(tape.eps)})
 		require.NoError(t, err)
 		fx, fp := c.finiteDifferences(t, replay, 1e-6)
 		assert.Less(t, relErr(gx, fx), 1e-6, "%v ∂L/∂x", tr)
@@ -125,13 +125,13 @@ func TestDiscreteGradientIsExactForTheGrid(t *testing.T) {
 }
 
 func TestAdjointGradientConvergesToFiniteDifferences(t *testing.T) {
-	ref := newGradCase(t, Options{Solver: ode.Settings{RTol: 1e-11, ATol: 1e-11}})
+	ref := newGradCase(t, Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}})
 	fx, fp := ref.finiteDifferences(t, ref.block, 1e-5)
 	prev := math.Inf(1)
 	for _, tol := range []float64{1e-4, 1e-7, 1e-10} {
-		s := ode.Settings{RTol: tol, ATol: tol}
+		s := ode.Settings{Controller: ode.Adaptive{RTol: tol, ATol: tol}}
 		c := newGradCase(t, Options{Solver: s})
-		gx, gp, _ := c.gradients(t, Adjoint)
+		gx, gp, _ := c.gradients(t, ode.BacksolveAdjoint{})
 		worst := relErr(gx, fx)
 		for i := range gp {
 			worst = max(worst, relErr(gp[i], fp[i]))
@@ -144,10 +144,10 @@ func TestAdjointGradientConvergesToFiniteDifferences(t *testing.T) {
 }
 
 func TestAdjointAgreesWithDiscrete(t *testing.T) {
-	s := ode.Settings{RTol: 1e-9, ATol: 1e-9}
+	s := ode.Settings{Controller: ode.Adaptive{RTol: 1e-9, ATol: 1e-9}}
 	c := newGradCase(t, Options{Solver: s})
-	ax, ap, _ := c.gradients(t, Adjoint)
-	dx, dp, _ := c.gradients(t, Discrete)
+	ax, ap, _ := c.gradients(t, ode.BacksolveAdjoint{})
+	dx, dp, _ := c.gradients(t, ode.Discrete{})
 	assert.Less(t, relErr(ax, dx), 1e-6)
 	for i := range ap {
 		assert.Less(t, relErr(ap[i], dp[i]), 1e-6)
@@ -178,8 +178,8 @@ func (r *replaySource) Uint64() uint64 {
 // gradient of L = Σ w⊙z + Σ v⊙ℓ + Σ κ⊙E + Σ φ⊙F matches central differences,
 // for both modes.
 func TestRegularisedGradients(t *testing.T) {
-	for _, mode := range []GradientMode{Discrete, Adjoint} {
-		c := newGradCase(t, Options{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	for _, mode := range []ode.Gradient{ode.Discrete{}, ode.BacksolveAdjoint{}} {
+		c := newGradCase(t, Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
 		r := rand.New(rand.NewPCG(71, 72))
 		kappa, phi := make([]float64, c.n), make([]float64, c.n)
 		for i := range kappa {
@@ -207,8 +207,8 @@ func TestRegularisedGradients(t *testing.T) {
 		require.NoError(t, err)
 
 		ref := c.block
-		if mode == Discrete {
-			ref, err = New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Grid: tape.grid}})
+		if _, ok := mode.(ode.Discrete); ok {
+			ref, err = New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Controller: ode.Grid{Times: tape.grid}}})
 			require.NoError(t, err)
 		}
 		const h = 1e-5
@@ -240,10 +240,10 @@ func TestRegularisedGradients(t *testing.T) {
 // TestTimeGradients: ∂L/∂t0 and ∂L/∂t1 of an inverse solve (from t1 to t0)
 // match central differences in the times.
 func TestTimeGradients(t *testing.T) {
-	c := newGradCase(t, Options{T0: 0.1, T1: 0.9, Solver: ode.Settings{RTol: 1e-11, ATol: 1e-11}})
+	c := newGradCase(t, Options{T0: 0.1, T1: 0.9, Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}})
 	loss := func(t0, t1 float64) float64 {
 		require.NoError(t, c.block.SetTimes(t0, t1))
-		z, ld, _, err := c.block.SolveTaped(c.x, c.n, t1, t0, Adjoint, false)
+		z, ld, _, err := c.block.SolveTaped(c.x, c.n, t1, t0, ode.BacksolveAdjoint{}, false)
 		require.NoError(t, err)
 		l := 0.0
 		for i := range z {
@@ -254,7 +254,7 @@ func TestTimeGradients(t *testing.T) {
 		}
 		return l
 	}
-	_, _, tape, err := c.block.SolveTaped(c.x, c.n, 0.9, 0.1, Adjoint, false)
+	_, _, tape, err := c.block.SolveTaped(c.x, c.n, 0.9, 0.1, ode.BacksolveAdjoint{}, false)
 	require.NoError(t, err)
 	params := c.block.Dynamics().Model().Params()
 	grads := make([][]float64, len(params))
@@ -271,4 +271,21 @@ func TestTimeGradients(t *testing.T) {
 	fd0 := (loss(0.1+h, 0.9) - loss(0.1-h, 0.9)) / (2 * h)
 	assert.InDelta(t, fd1, dt1, 1e-6*max(1, math.Abs(fd1)))
 	assert.InDelta(t, fd0, dt0, 1e-6*max(1, math.Abs(fd0)))
+}
+
+// The adjoint's own controller drives the backward solve only; a bad one is
+// reported before solving.
+func TestBacksolveAdjointController(t *testing.T) {
+	c := newGradCase(t, Options{})
+	c.gradients(t, ode.BacksolveAdjoint{})
+	loose := c.block.BackwardStats()
+	gx, _, _ := c.gradients(t, ode.BacksolveAdjoint{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}})
+	tight := c.block.BackwardStats()
+	assert.Greater(t, tight.NFE, 2*loose.NFE)
+	ref := newGradCase(t, Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
+	rx, _, _ := ref.gradients(t, ode.BacksolveAdjoint{})
+	assert.Less(t, relErr(gx, rx), 1e-2) // only the forward solve's error remains
+
+	_, _, _, err := c.block.SolveTaped(c.x, c.n, 1, 0, ode.BacksolveAdjoint{Controller: ode.Constant{}}, false)
+	assert.ErrorIs(t, err, ode.ErrInvalidSettings)
 }

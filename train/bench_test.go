@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
 )
@@ -46,7 +46,7 @@ func BenchmarkLossAndGradAdjoint(b *testing.B) {
 	b.ReportAllocs()
 	nfe := 0
 	for b.Loop() {
-		_, cost, err := lossAndGrad(f, x.Float64s(), 256, ffjord.Adjoint, g)
+		_, cost, err := lossAndGrad(f, x.Float64s(), 256, ode.BacksolveAdjoint{}, g)
 		if err != nil {
 			b.Fatal(err)
 		}

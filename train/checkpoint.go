@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
@@ -265,37 +264,32 @@ func affineJSON(w, b []float64, in, out int) layerJSON {
 
 func settingsOf(s Settings) settingsJSON {
 	out := settingsJSON{Solver: solverOf(s.Solver), Trace: s.Trace.String()}
-	if s.Gradient != ffjord.Adjoint {
-		out.Gradient = s.Gradient.String()
-	}
-	if s.Adjoint != nil {
-		a := solverOf(*s.Adjoint)
-		out.Adjoint = &a
+	switch g := s.Gradient.(type) {
+	case ode.Discrete:
+		out.Gradient = g.String()
+	case ode.BacksolveAdjoint:
+		if g.Controller != nil {
+			a := solverOf(ode.Settings{Method: s.Solver.Method, Controller: g.Controller, MaxSteps: s.Solver.MaxSteps})
+			out.Adjoint = &a
+		}
 	}
 	return out
 }
 
+// solverOf writes an Adaptive or Constant controller's fields; a Grid has
+// no place in the file and is written as the default controller.
 func solverOf(s ode.Settings) solverJSON {
-	name := "dopri5"
+	out := solverJSON{Method: "dopri5", MaxSteps: s.MaxSteps}
 	if s.Method != nil {
-		name = methodNames[s.Method.Name]
+		out.Method = s.Method.ShortName()
 	}
-	return solverJSON{Method: name, RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep, MaxSteps: s.MaxSteps, FixedStep: s.FixedStep}
-}
-
-var methodNames = map[string]string{"DormandPrince": "dopri5", "RK4": "rk4", "Euler": "euler"}
-
-// ParseMethod returns the ODE method named "dopri5", "rk4" or "euler".
-func ParseMethod(name string) (*ode.Method, error) {
-	switch name {
-	case "dopri5", "":
-		return ode.DormandPrince(), nil
-	case "rk4":
-		return ode.RK4(), nil
-	case "euler":
-		return ode.Euler(), nil
+	switch c := s.Controller.(type) {
+	case ode.Adaptive:
+		out.RTol, out.ATol, out.FirstStep = c.RTol, c.ATol, c.FirstStep
+	case ode.Constant:
+		out.FixedStep = c.Step
 	}
-	return nil, fmt.Errorf("%w: unknown ODE method %q (want dopri5, rk4 or euler)", ErrInvalidConfig, name)
+	return out
 }
 
 // Load reads a checkpoint, checks everything in it and returns the model
@@ -547,30 +541,39 @@ func (s settingsJSON) decode() (Settings, error) {
 	if out.Solver, err = s.Solver.decode("settings.solver"); err != nil {
 		return out, err
 	}
+	if out.Trace, err = odefunc.ParseTrace(s.Trace); err != nil {
+		return out, bad("settings.trace: %v", err)
+	}
+	out.Gradient = ode.BacksolveAdjoint{}
+	if s.Gradient != "" {
+		if out.Gradient, err = ode.ParseGradient(s.Gradient); err != nil {
+			return out, bad("settings.gradient: %v", err)
+		}
+	}
 	if s.Adjoint != nil {
+		adj, ok := out.Gradient.(ode.BacksolveAdjoint)
+		if !ok {
+			return out, bad("settings.adjoint is set but the gradient is %v", out.Gradient)
+		}
 		a, err := s.Adjoint.decode("settings.adjoint")
 		if err != nil {
 			return out, err
 		}
-		out.Adjoint = &a
-	}
-	if out.Trace, err = odefunc.ParseTrace(s.Trace); err != nil {
-		return out, bad("settings.trace: %v", err)
-	}
-	if s.Gradient != "" {
-		if out.Gradient, err = ffjord.ParseGradientMode(s.Gradient); err != nil {
-			return out, bad("settings.gradient: %v", err)
-		}
+		adj.Controller = a.Controller
+		out.Gradient = adj
 	}
 	return out, nil
 }
 
 func (s solverJSON) decode(where string) (ode.Settings, error) {
-	m, err := ParseMethod(s.Method)
+	m, err := ode.ParseMethod(s.Method)
 	if err != nil {
 		return ode.Settings{}, bad("%s.method: %v", where, err)
 	}
-	out := ode.Settings{Method: m, RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep, MaxSteps: s.MaxSteps, FixedStep: s.FixedStep}
+	out := ode.Settings{Method: m, Controller: ode.Adaptive{RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep}, MaxSteps: s.MaxSteps}
+	if s.FixedStep != 0 {
+		out.Controller = ode.Constant{Step: s.FixedStep}
+	}
 	if _, err := ode.NewSolver(out); err != nil {
 		return out, bad("%s: %v", where, err)
 	}

@@ -51,13 +51,14 @@ type FlowConfig struct {
 
 // Settings are how a Flow's FFJORD blocks are solved and differentiated,
 // kept apart from what it learned. The zero value is the tutorial's:
-// Dormand–Prince with rtol 1e-3 and atol 1e-5, the same for the adjoint,
+// Dormand–Prince with rtol 1e-3 and atol 1e-5 (which the adjoint's
+// backward solve shares unless its ode.BacksolveAdjoint has a Controller),
 // adjoint gradients, and the exact trace.
 type Settings struct {
-	Solver  ode.Settings
-	Adjoint *ode.Settings // nil: the same as Solver
-	// Gradient is how training differentiates each solve.
-	Gradient ffjord.GradientMode
+	Solver ode.Settings
+	// Gradient is how training differentiates each solve; nil means
+	// ode.BacksolveAdjoint{}.
+	Gradient ode.Gradient
 	// Trace is the estimator training uses (distributions.Request.Estimate);
 	// evaluation (LogProb, NLL, sampling) always uses the exact trace.
 	Trace odefunc.Trace
@@ -305,7 +306,7 @@ func (f *Flow) SetSettings(s Settings) error {
 
 func (f *Flow) applySettings(s Settings) error {
 	for k, b := range f.Blocks {
-		if err := b.SetSolver(s.Solver, s.Adjoint); err != nil {
+		if err := b.SetSolver(s.Solver); err != nil {
 			return fmt.Errorf("train: block %d: %w", k, err)
 		}
 		if err := b.SetTrace(s.Trace, nil); err != nil {

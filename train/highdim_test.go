@@ -142,7 +142,7 @@ func TestHighDimLogProb(t *testing.T) {
 // log-density too, and solver error would enter the comparison.
 func TestHighDimHutchinsonUnbiased(t *testing.T) {
 	const points, copies = 4, 256
-	fixed := ode.Settings{FixedStep: 0.25}
+	fixed := ode.Settings{Controller: ode.Constant{Step: 0.25}}
 	for _, d := range highDimDims {
 		t.Run(fmt.Sprintf("D%d", d), func(t *testing.T) {
 			f := highDimFlow(t, d, train.Settings{Solver: fixed, Trace: odefunc.ExactTrace})

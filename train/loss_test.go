@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -29,7 +28,7 @@ func smallFlow(t *testing.T, s Settings) *Flow {
 }
 
 // lossAndGrad is the mean NLL of x and its gradient, taken with mode.
-func lossAndGrad(f *Flow, x []float64, n int, mode ffjord.GradientMode, g Grads) (float64, Cost, error) {
+func lossAndGrad(f *Flow, x []float64, n int, mode ode.Gradient, g Grads) (float64, Cost, error) {
 	s := f.Settings()
 	s.Gradient = mode
 	if err := f.SetSettings(s); err != nil {
@@ -61,9 +60,9 @@ func testBatch(n int) []float64 {
 }
 
 func TestLossIsMeanNLL(t *testing.T) {
-	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-9, ATol: 1e-9}})
+	f := smallFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-9, ATol: 1e-9}}})
 	x := testBatch(7)
-	loss, _, err := lossAndGrad(f, x, 7, ffjord.Adjoint, NewGrads(f))
+	loss, _, err := lossAndGrad(f, x, 7, ode.BacksolveAdjoint{}, NewGrads(f))
 	require.NoError(t, err)
 	lp, err := f.LogProb(batch.New(7, 2, x))
 	require.NoError(t, err)
@@ -79,9 +78,9 @@ func TestLossIsMeanNLL(t *testing.T) {
 func checkFlowGradient(t *testing.T, f *Flow, x []float64, n int) {
 	t.Helper()
 	adj, disc := NewGrads(f), NewGrads(f)
-	_, _, err := lossAndGrad(f, x, n, ffjord.Adjoint, adj)
+	_, _, err := lossAndGrad(f, x, n, ode.BacksolveAdjoint{}, adj)
 	require.NoError(t, err)
-	_, _, err = lossAndGrad(f, x, n, ffjord.Discrete, disc)
+	_, _, err = lossAndGrad(f, x, n, ode.Discrete{}, disc)
 	require.NoError(t, err)
 	nll := func() float64 {
 		lp, err := f.LogProb(batch.New(n, f.Config.Dim, x))
@@ -115,14 +114,14 @@ func checkFlowGradient(t *testing.T, f *Flow, x []float64, n int) {
 }
 
 func TestFlowGradientMatchesFiniteDifferences(t *testing.T) {
-	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	f := smallFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
 	checkFlowGradient(t, f, testBatch(5), 5)
 }
 
 // TestRegularisedObjectiveGradient: the gradient of NLL + λ_K·K + λ_J·J
 // through all blocks matches central differences of the objective.
 func TestRegularisedObjectiveGradient(t *testing.T) {
-	f := smallFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	f := smallFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
 	const n = 5
 	x := testBatch(n)
 	reg := Regularization{Kinetic: 0.3, Jacobian: 0.2}
@@ -160,17 +159,17 @@ func TestRegularisedObjectiveGradient(t *testing.T) {
 func TestHutchinsonGradientIsUnbiased(t *testing.T) {
 	const n, draws = 6, 600
 	x := testBatch(n)
-	solver := ode.Settings{RTol: 1e-8, ATol: 1e-8}
+	solver := ode.Settings{Controller: ode.Adaptive{RTol: 1e-8, ATol: 1e-8}}
 	exact := smallFlow(t, Settings{Solver: solver})
 	want := NewGrads(exact)
-	_, _, err := lossAndGrad(exact, x, n, ffjord.Adjoint, want)
+	_, _, err := lossAndGrad(exact, x, n, ode.BacksolveAdjoint{}, want)
 	require.NoError(t, err)
 
 	hutch := smallFlow(t, Settings{Solver: solver, Trace: odefunc.HutchinsonRademacher})
 	sum, sq := NewGrads(hutch), NewGrads(hutch)
 	g := NewGrads(hutch)
 	for range draws {
-		_, _, err := lossAndGrad(hutch, x, n, ffjord.Adjoint, g)
+		_, _, err := lossAndGrad(hutch, x, n, ode.BacksolveAdjoint{}, g)
 		require.NoError(t, err)
 		for k := range g {
 			for i, v := range g[k] {
@@ -201,16 +200,16 @@ func TestHutchinsonGradientIsUnbiased(t *testing.T) {
 // each block's √T matches central differences, and T survives a checkpoint.
 func TestLearnedEndTimeGradient(t *testing.T) {
 	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{5}, T1: 0.7, LearnTime: true},
-		Settings{Solver: ode.Settings{RTol: 1e-11, ATol: 1e-11}}, rand.NewPCG(81, 82))
+		Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}}, rand.NewPCG(81, 82))
 	require.NoError(t, err)
 	const n = 5
 	x := testBatch(n)
 	g := NewGrads(f)
-	_, _, err = lossAndGrad(f, x, n, ffjord.Adjoint, g)
+	_, _, err = lossAndGrad(f, x, n, ode.BacksolveAdjoint{}, g)
 	require.NoError(t, err)
 	ps := f.Params()
 	loss := func() float64 {
-		l, _, err := lossAndGrad(f, x, n, ffjord.Adjoint, NewGrads(f))
+		l, _, err := lossAndGrad(f, x, n, ode.BacksolveAdjoint{}, NewGrads(f))
 		require.NoError(t, err)
 		return l
 	}

@@ -67,7 +67,7 @@ func TestMixedTimeFlowLayers(t *testing.T) {
 }
 
 func TestMixedTimeCheckpointRoundTrip(t *testing.T) {
-	f := mixedFlow(t, Settings{Solver: ode.Settings{RTol: 1e-8, ATol: 1e-8}})
+	f := mixedFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-8, ATol: 1e-8}}})
 	path := filepath.Join(t.TempDir(), "m.json")
 	require.NoError(t, SaveFlow(path, f))
 	ck, err := Load(path)
@@ -148,7 +148,7 @@ func TestOldCheckpointStillLoads(t *testing.T) {
 }
 
 func TestMixedTimeFlowGradientMatchesFiniteDifferences(t *testing.T) {
-	f := mixedFlow(t, Settings{Solver: ode.Settings{RTol: 1e-10, ATol: 1e-10}})
+	f := mixedFlow(t, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
 	checkFlowGradient(t, f, testBatch(4), 4)
 }
 

@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -259,7 +259,7 @@ func TestBadOptions(t *testing.T) {
 		_, err := NewTrainer(f, o)
 		assert.ErrorIs(t, err, ErrInvalidConfig, name)
 	}
-	assert.ErrorIs(t, f.SetSettings(Settings{Gradient: ffjord.GradientMode(5)}), ffjord.ErrInvalidOptions, "unknown mode")
+	assert.ErrorIs(t, f.SetSettings(Settings{Gradient: ode.BacksolveAdjoint{Controller: ode.Constant{Step: -1}}}), ode.ErrInvalidSettings, "unknown mode")
 	_, err := NewFlow(FlowConfig{Dim: 0}, Settings{}, rand.NewPCG(1, 1))
 	assert.ErrorIs(t, err, ErrInvalidConfig)
 	_, err = NewFlow(FlowConfig{Dim: 2, Hidden: []int{-1}}, Settings{}, rand.NewPCG(1, 1))

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/graph"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -48,7 +48,7 @@ func run(batches int) error {
 		if err := graph.SetDefaultEngine(engine); err != nil {
 			return err
 		}
-		for _, mode := range []ffjord.GradientMode{ffjord.Adjoint, ffjord.Discrete} {
+		for _, mode := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
 			secs, stats, err := timeEpoch(data, mode, 0)
 			if err != nil {
 				return err
@@ -70,11 +70,11 @@ func run(batches int) error {
 	if err := graph.SetDefaultEngine(graph.Executor); err != nil {
 		return err
 	}
-	one, _, err := timeEpoch(data, ffjord.Adjoint, 1)
+	one, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 1)
 	if err != nil {
 		return err
 	}
-	two, _, err := timeEpoch(data, ffjord.Adjoint, 2)
+	two, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 2)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func newFlow() (*train.Flow, error) {
 }
 
 // timeEpoch trains one epoch from fresh weights and returns its wall time.
-func timeEpoch(data *tensor.Dense, mode ffjord.GradientMode, workers int) (float64, train.EpochStats, error) {
+func timeEpoch(data *tensor.Dense, mode ode.Gradient, workers int) (float64, train.EpochStats, error) {
 	flow, err := newFlow()
 	if err != nil {
 		return 0, train.EpochStats{}, err

@@ -38,7 +38,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -141,7 +140,7 @@ func trainCmd(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	mode, err := ffjord.ParseGradientMode(*gradient)
+	mode, err := ode.ParseGradient(*gradient)
 	if err != nil {
 		return err
 	}
@@ -185,7 +184,7 @@ func trainCmd(args []string, stdout io.Writer) error {
 			return err
 		}
 	} else {
-		settings := train.Settings{Solver: ode.Settings{RTol: *rtol, ATol: *atol}, Gradient: mode, Trace: tr}
+		settings := train.Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: *rtol, ATol: *atol}}, Gradient: mode, Trace: tr}
 		cfg := train.FlowConfig{Dim: x.Shape()[1], Blocks: *blocks, Hidden: widths, Activation: activation, Time: timeInput, LearnTime: *learnT}
 		if flow, err = train.NewFlow(cfg, settings, rand.NewPCG(*seed, 2)); err != nil {
 			return err

@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -64,7 +63,7 @@ func run() error {
 	)
 	flag.Parse()
 
-	mode, err := ffjord.ParseGradientMode(*gradient)
+	mode, err := ode.ParseGradient(*gradient)
 	if err != nil {
 		return err
 	}
@@ -79,7 +78,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	solver := ode.Settings{RTol: *rtol, ATol: *atol}
+	solver := ode.Settings{Controller: ode.Adaptive{RTol: *rtol, ATol: *atol}}
 	widths, err := train.ParseHidden(*hidden)
 	if err != nil {
 		return fmt.Errorf("-hidden: %w", err)

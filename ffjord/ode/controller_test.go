@@ -1,71 +1,67 @@
 package ode
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
-func TestStepFactor(t *testing.T) {
-	s, err := NewSolver(Settings{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct{ norm, want float64 }{
-		{0, 10},
-		{1e-10, 10}, // 0.9·1e2 clamped to MaxFactor
-		{1, 0.9},
-		{0.5, 0.9 * math.Pow(2, 0.2)},
-		{32, 0.9 / 2},
-		{1e10, 0.2},
-		{math.Inf(1), 0.2},
-	} {
-		if got := s.stepFactor(tc.norm); math.Abs(got-tc.want) > 1e-15 {
-			t.Errorf("stepFactor(%v) = %v, want %v", tc.norm, got, tc.want)
-		}
-	}
-}
-
-func TestInitialStep(t *testing.T) {
-	// For y' = −0.7y, y(0) = 2 and the default tolerances, Hairer & Wanner's
-	// algorithm gives h0 = 0.01·d0/d1 = 0.01/0.7 for the Euler probe and
-	// h = (0.01/max(d1, d2))^(1/5) = 0.1075012723… for the first step
-	// (worked by hand from sc = 1e-5 + 1e-3·2).
+// Each controller checks only its own fields, naming the one at fault.
+func TestControllerValidate(t *testing.T) {
 	for _, tc := range []struct {
-		t1     float64
-		probe  float64
-		first  float64
-		within float64
+		c    Controller
+		want string // "" for valid
 	}{
-		{5, 0.01 / 0.7, 0.10750127232488955, 1e-12},
-		{-5, -0.01 / 0.7, -0.10750127232488955, 1e-12},
-		{0.05, 0.01 / 0.7, 0.05, 0}, // the step is clipped to the span
-		{0.01, 0.01, 0.01, 0},       // so is the probe
-		{-0.01, -0.01, -0.01, 0},    // backwards too
+		{Adaptive{}, ""},
+		{Adaptive{RTol: 1e-9, ATol: 1e-12, Safety: 1, MinFactor: 0.5, MaxFactor: 1, FirstStep: -0.1}, ""},
+		{Adaptive{RTol: -1}, "Adaptive.RTol -1"},
+		{Adaptive{ATol: math.Inf(1)}, "Adaptive.ATol +Inf"},
+		{Adaptive{Safety: 1.01}, "Adaptive.Safety 1.01"},
+		{Adaptive{MinFactor: 1}, "Adaptive.MinFactor 1"},
+		{Adaptive{MaxFactor: 0.99}, "Adaptive.MaxFactor 0.99"},
+		{Adaptive{FirstStep: math.NaN()}, "Adaptive.FirstStep NaN"},
+		{Constant{Step: 0.5}, ""},
+		{Constant{}, "Constant.Step 0"},
+		{Constant{Step: -1}, "Constant.Step -1"},
+		{Constant{Step: math.Inf(1)}, "Constant.Step +Inf"},
+		{Grid{Times: []float64{0, 1}}, ""},
+		{Grid{Times: []float64{1, 0.5, -3}}, ""},
+		{Grid{}, "Grid.Times of length 0"},
+		{Grid{Times: []float64{0, 2, 1}}, "Grid.Times[2] = 1 after 2"},
+		{Grid{Times: []float64{0, math.Inf(1)}}, "Grid.Times[1] = +Inf"},
 	} {
-		var calls []float64
-		y := []float64{2}
-		if _, err := Solve(y, callLog(problems[0].f, &calls), 0, tc.t1, y, Settings{}); err != nil {
-			t.Fatal(err)
+		err := tc.c.Validate()
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%#v: %v", tc.c, err)
+			}
+			continue
 		}
-		// calls: f(t0, y0), the probe, then the first attempt's six stages.
-		if calls[0] != 0 || math.Abs(calls[1]-tc.probe) > 1e-15 {
-			t.Errorf("t1 %v: probe at %v, want %v", tc.t1, calls[1], tc.probe)
+		if !errors.Is(err, ErrInvalidSettings) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%#v: err = %v, want ErrInvalidSettings naming %q", tc.c, err, tc.want)
 		}
-		if math.Abs(calls[7]-tc.first) > tc.within {
-			t.Errorf("t1 %v: first step to %v, want %v", tc.t1, calls[7], tc.first)
+		// NewSolver reports the controller's own error unchanged.
+		if _, serr := NewSolver(Settings{Controller: tc.c}); serr == nil || serr.Error() != err.Error() {
+			t.Errorf("%#v: NewSolver err = %v, want %v", tc.c, serr, err)
 		}
 	}
 }
 
-func TestMinStep(t *testing.T) {
-	const eps = 0x1p-52
-	for _, tc := range []struct{ t, span, want float64 }{
-		{1, 2, 16 * eps},
-		{-1e6, 1, 16 * eps * 1e6},
-		{0, 1, 16 * eps * eps}, // floored, not zero, at t = 0
-	} {
-		if got := minStep(tc.t, tc.span); got != tc.want {
-			t.Errorf("minStep(%v, %v) = %v, want %v", tc.t, tc.span, got, tc.want)
+// Every controller works with every method, except Adaptive with a method
+// without an error estimate.
+func TestControllerMethodPairs(t *testing.T) {
+	for _, m := range []*Method{DormandPrince(), RK4(), Euler()} {
+		for _, c := range []Controller{nil, Adaptive{}, Constant{Step: 0.1}, Grid{Times: []float64{0, 0.3, 1}}} {
+			_, err := NewSolver(Settings{Method: m, Controller: c})
+			_, adaptive := c.(Adaptive)
+			wantErr := m.BErr == nil && (c == nil || adaptive)
+			if (err != nil) != wantErr {
+				t.Errorf("%s with %#v: err = %v, want error %v", m.Name, c, err, wantErr)
+			}
+			if wantErr && (!errors.Is(err, ErrInvalidSettings) || !strings.Contains(err.Error(), "no error estimate")) {
+				t.Errorf("%s with %#v: err = %v", m.Name, c, err)
+			}
 		}
 	}
 }

@@ -27,11 +27,24 @@
 // Wanner, Solving Ordinary Differential Equations I, §II.4. The last step
 // is shortened to land exactly on t1.
 //
-// Fixed-step solves (Settings.FixedStep) and grid solves (Settings.Grid)
-// take predetermined steps without error control. A grid solve over the
-// times recorded by an adaptive solve (Settings.RecordSteps) reproduces it
-// bit for bit, which lets callers replay a forward pass, for example to
+// A solve is configured by independent values (Settings): the Method (a
+// tableau: DormandPrince, RK4, Euler), the step-size Controller (Adaptive
+// as above; Constant steps; or the steps of a Grid of times) and a step
+// budget. Any Controller works with any Method, except that Adaptive needs
+// a method with an error estimate. Constant and Grid solves take
+// predetermined steps without error control. A grid solve over the times
+// recorded by an adaptive solve (Settings.RecordSteps) reproduces it bit for
+// bit, which lets callers replay a forward pass, for example to
 // backpropagate through it.
+//
+// Every step, in the Solver or in a caller's replay, is taken by the one
+// stage routine Method.Step. A Gradient value (BacksolveAdjoint with its
+// own Controller, or Discrete) names how callers differentiate through a
+// solve; package ffjord implements both.
+//
+// Every solve returns a Result whose Status (Successful, MaxStepsReached,
+// StepSizeTooSmall, NonFinite, FuncFailed, InvalidInput) matches the
+// returned error, which wraps one of the package's sentinel errors.
 //
 // A Solver owns its workspace: repeated solves of the same dimension
 // allocate nothing.

@@ -8,8 +8,8 @@ import (
 // Sentinel errors. Solve and NewSolver wrap them with details; test for
 // them with errors.Is.
 var (
-	// ErrInvalidSettings reports a Settings field (or its Method) that
-	// cannot be used.
+	// ErrInvalidSettings reports a Settings field, its Method or its
+	// Controller, or a Gradient, that cannot be used.
 	ErrInvalidSettings = errors.New("ode: invalid settings")
 
 	// ErrInvalidInput reports an unusable argument to Solve.
@@ -37,6 +37,8 @@ type SolveError struct {
 	Err error   // the cause
 	T   float64 // the last accepted time, where the failing step starts
 	H   float64 // the signed step size being attempted
+
+	status Status // the Result.Status it gives
 }
 
 // Error returns the cause followed by t and h.

@@ -28,9 +28,9 @@ func TestErrMaxSteps(t *testing.T) {
 	osc := problems[1]
 	for _, set := range []Settings{
 		{MaxSteps: 5},
-		{MaxSteps: 5, FirstStep: 0.1},
-		{MaxSteps: 5, FixedStep: 0.1},
-		{MaxSteps: 3, Grid: []float64{0, 1, 2, 3, 10}},
+		{MaxSteps: 5, Controller: Adaptive{FirstStep: 0.1}},
+		{MaxSteps: 5, Controller: Constant{Step: 0.1}},
+		{MaxSteps: 3, Controller: Grid{Times: []float64{0, 1, 2, 3, 10}}},
 	} {
 		y := []float64{1, 0}
 		res, err := Solve(y, osc.f, 0, 10, y, set)
@@ -38,7 +38,10 @@ func TestErrMaxSteps(t *testing.T) {
 		if !strings.Contains(err.Error(), "maximum number of steps") {
 			t.Errorf("message %q", err)
 		}
-		if set.FixedStep > 0 || set.Grid != nil {
+		if res.Status != MaxStepsReached {
+			t.Errorf("%+v: Status = %v", set, res.Status)
+		}
+		if _, adaptive := set.Controller.(Adaptive); !adaptive && set.Controller != nil {
 			// Known in advance: fail before any work.
 			if se.T != 0 || res.NFE != 0 || y[0] != 1 {
 				t.Errorf("%+v: failed at t=%v after %d evaluations", set, se.T, res.NFE)
@@ -77,7 +80,7 @@ func TestErrStepSizeTooSmall(t *testing.T) {
 			y0 = -1 // y = −1/(1+t) blows up at t = −1
 		}
 		y := []float64{y0}
-		res, err := Solve(y, blowup, 0, t1, y, Settings{RTol: tc.rtol, ATol: tc.rtol})
+		res, err := Solve(y, blowup, 0, t1, y, Settings{Controller: Adaptive{RTol: tc.rtol, ATol: tc.rtol}})
 		se := wantSolveError(t, err, ErrStepSizeTooSmall)
 		if math.Abs(math.Abs(se.T)-1) > tc.near || math.Abs(se.H) > 1e-13 || math.Signbit(se.H) != (t1 < 0) {
 			t.Errorf("t1 %v, rtol %v: stopped at t=%v with h=%v, want within %v of the singularity at |t| = 1", t1, tc.rtol, se.T, se.H, tc.near)
@@ -119,7 +122,7 @@ func TestErrNonFinite(t *testing.T) {
 			return nil
 		}
 		y := []float64{1}
-		_, err := Solve(y, huge, 0, 10, y, Settings{Method: Euler(), FixedStep: 10})
+		_, err := Solve(y, huge, 0, 10, y, Settings{Method: Euler(), Controller: Constant{Step: 10}})
 		se := wantSolveError(t, err, ErrNonFinite)
 		if se.T != 0 || se.H != 10 || !strings.Contains(err.Error(), "trial state y[0] = +Inf") {
 			t.Errorf("err %v", err)
@@ -159,7 +162,7 @@ func TestFuncError(t *testing.T) {
 		return nil
 	}
 	y := []float64{1}
-	_, err := Solve(y, f, 0, 1, y, Settings{FixedStep: 0.25})
+	_, err := Solve(y, f, 0, 1, y, Settings{Controller: Constant{Step: 0.25}})
 	se := wantSolveError(t, err, boom)
 	if se.T != 0.25 || se.H != 0.25 || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("err %v: T=%v, H=%v", err, se.T, se.H)
@@ -174,25 +177,25 @@ func TestInvalidSettings(t *testing.T) {
 		set  Settings
 		want string
 	}{
-		{Settings{RTol: -1}, "ode: invalid RTol -1: must be finite and >= 0"},
-		{Settings{ATol: math.NaN()}, "invalid ATol NaN"},
-		{Settings{RTol: math.Inf(1)}, "invalid RTol +Inf"},
-		{Settings{Safety: 1.5}, "invalid Safety 1.5"},
-		{Settings{Safety: -0.5}, "invalid Safety -0.5"},
-		{Settings{MinFactor: 1}, "invalid MinFactor 1"},
-		{Settings{MaxFactor: 0.5}, "invalid MaxFactor 0.5"},
-		{Settings{FirstStep: math.Inf(-1)}, "invalid FirstStep -Inf"},
+		{Settings{Controller: Adaptive{RTol: -1}}, "ode: invalid Adaptive.RTol -1: must be finite and >= 0"},
+		{Settings{Controller: Adaptive{ATol: math.NaN()}}, "invalid Adaptive.ATol NaN"},
+		{Settings{Controller: Adaptive{RTol: math.Inf(1)}}, "invalid Adaptive.RTol +Inf"},
+		{Settings{Controller: Adaptive{Safety: 1.5}}, "invalid Adaptive.Safety 1.5"},
+		{Settings{Controller: Adaptive{Safety: -0.5}}, "invalid Adaptive.Safety -0.5"},
+		{Settings{Controller: Adaptive{MinFactor: 1}}, "invalid Adaptive.MinFactor 1"},
+		{Settings{Controller: Adaptive{MaxFactor: 0.5}}, "invalid Adaptive.MaxFactor 0.5"},
+		{Settings{Controller: Adaptive{FirstStep: math.Inf(-1)}}, "invalid Adaptive.FirstStep -Inf"},
 		{Settings{MaxSteps: -1}, "invalid MaxSteps -1"},
-		{Settings{FixedStep: -0.1}, "invalid FixedStep -0.1"},
-		{Settings{FixedStep: math.NaN()}, "invalid FixedStep NaN"},
-		{Settings{FixedStep: 0.1, Grid: []float64{0, 1}}, "cannot be combined with Grid"},
-		{Settings{Method: RK4()}, `invalid Method "RK4": no error estimate`},
-		{Settings{Method: Euler()}, `invalid Method "Euler": no error estimate`},
-		{Settings{Grid: []float64{0}}, "invalid Grid of length 1"},
-		{Settings{Grid: []float64{}}, "invalid Grid of length 0"},
-		{Settings{Grid: []float64{0, 1, 1, 2}}, "invalid Grid[2] = 1 after 1"},
-		{Settings{Grid: []float64{0, 1, 0.5}}, "invalid Grid[2] = 0.5"},
-		{Settings{Grid: []float64{0, math.NaN(), 1}}, "invalid Grid[1] = NaN"},
+		{Settings{Controller: Constant{Step: -0.1}}, "invalid Constant.Step -0.1"},
+		{Settings{Controller: Constant{Step: math.NaN()}}, "invalid Constant.Step NaN"},
+		{Settings{Controller: Constant{}}, "invalid Constant.Step 0"},
+		{Settings{Method: RK4()}, `Method "RK4" has no error estimate`},
+		{Settings{Method: Euler(), Controller: Adaptive{RTol: 1e-6}}, `Method "Euler" has no error estimate`},
+		{Settings{Controller: Grid{Times: []float64{0}}}, "invalid Grid.Times of length 1"},
+		{Settings{Controller: Grid{}}, "invalid Grid.Times of length 0"},
+		{Settings{Controller: Grid{Times: []float64{0, 1, 1, 2}}}, "invalid Grid.Times[2] = 1 after 1"},
+		{Settings{Controller: Grid{Times: []float64{0, 1, 0.5}}}, "invalid Grid.Times[2] = 0.5"},
+		{Settings{Controller: Grid{Times: []float64{0, math.NaN(), 1}}}, "invalid Grid.Times[1] = NaN"},
 	} {
 		s, err := NewSolver(tc.set)
 		if s != nil || !errors.Is(err, ErrInvalidSettings) || !strings.Contains(err.Error(), tc.want) {
@@ -221,8 +224,8 @@ func TestInvalidInput(t *testing.T) {
 		{"NaN t0", []float64{0}, decay, math.NaN(), 1, []float64{1}, Settings{}, "t0 = NaN"},
 		{"Inf t1", []float64{0}, decay, 0, math.Inf(1), []float64{1}, Settings{}, "t1 = +Inf"},
 		{"t0 = t1", []float64{0}, decay, 2, 2, []float64{1}, Settings{}, "t0 = t1 = 2"},
-		{"grid start", []float64{0}, decay, 0.5, 1, []float64{1}, Settings{Grid: []float64{0, 1}}, "differ from the Grid's ends 0, 1"},
-		{"grid direction", []float64{0}, decay, 1, 0, []float64{1}, Settings{Grid: []float64{0, 1}}, "differ from the Grid's ends"},
+		{"grid start", []float64{0}, decay, 0.5, 1, []float64{1}, Settings{Controller: Grid{Times: []float64{0, 1}}}, "differ from the Grid's ends 0, 1"},
+		{"grid direction", []float64{0}, decay, 1, 0, []float64{1}, Settings{Controller: Grid{Times: []float64{0, 1}}}, "differ from the Grid's ends"},
 	} {
 		s, err := NewSolver(tc.set)
 		if err != nil {

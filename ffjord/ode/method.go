@@ -1,6 +1,9 @@
 package ode
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Method is an explicit Runge–Kutta tableau. Its fields are exported so
 // that other packages can replay or differentiate steps; a Solver does not
@@ -19,7 +22,7 @@ type Method struct {
 
 	// BErr holds B minus the embedded lower-order weights, so that
 	// h·Σ BErr[i]·k_i estimates the local error. It is nil for methods
-	// without an error estimate, which can only take fixed or grid steps.
+	// without an error estimate, which take Constant or Grid steps only.
 	BErr []float64
 
 	// C holds the stage times as fractions of the step; C[0] must be 0.
@@ -38,6 +41,42 @@ type Method struct {
 	// stage of the next step. It requires C[s-1] = 1, B[s-1] = 0 and
 	// A[s-1][j] = B[j].
 	FSAL bool
+}
+
+// ShortName returns the name ParseMethod reads for m's tableau ("dopri5",
+// "rk4" or "euler"), or m.Name for other tableaux.
+func (m *Method) ShortName() string {
+	for _, nm := range methodNames {
+		if nm.name == m.Name {
+			return nm.short
+		}
+	}
+	return m.Name
+}
+
+// methodNames pairs the short and long names of the built-in methods.
+var methodNames = []struct {
+	short, name string
+	new         func() *Method
+}{
+	{"dopri5", "DormandPrince", DormandPrince},
+	{"rk4", "RK4", RK4},
+	{"euler", "Euler", Euler},
+}
+
+// ParseMethod returns a new copy of the method named "dopri5" (or ""),
+// "rk4" or "euler", the names of torchdiffeq and of saved models. Other
+// names give an error wrapping ErrInvalidSettings.
+func ParseMethod(name string) (*Method, error) {
+	if name == "" {
+		return DormandPrince(), nil
+	}
+	for _, nm := range methodNames {
+		if nm.short == name {
+			return nm.new(), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: unknown ODE method %q (want dopri5, rk4 or euler)", ErrInvalidSettings, name)
 }
 
 // Stages returns the number of stages, len(m.B).
@@ -71,7 +110,7 @@ func DormandPrince() *Method {
 }
 
 // RK4 returns the classical fourth-order Runge–Kutta method. It has no
-// error estimate, so it needs Settings.FixedStep or Settings.Grid.
+// error estimate, so it takes Constant or Grid steps.
 func RK4() *Method {
 	return &Method{
 		Name:  "RK4",
@@ -83,7 +122,7 @@ func RK4() *Method {
 }
 
 // Euler returns the explicit (forward) Euler method, of order 1. It has no
-// error estimate, so it needs Settings.FixedStep or Settings.Grid.
+// error estimate, so it takes Constant or Grid steps.
 func Euler() *Method {
 	return &Method{
 		Name:  "Euler",

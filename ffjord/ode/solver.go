@@ -1,26 +1,30 @@
 package ode
 
-import "math"
+import (
+	"errors"
+	"math"
+)
 
 // Func writes dy/dt at (t, y) into dy, overwriting every element. It must
 // not modify or retain y or dy. A non-nil error aborts the solve and is
 // returned wrapped in a *SolveError.
 type Func func(dy []float64, t float64, y []float64) error
 
-// Result reports the statistics of one solve.
+// Result reports the outcome and statistics of one solve.
 //
 // For Dormand–Prince the evaluation count is
 //
 //	NFE = 6·(Accepted+Rejected) + 1 + (1 if FirstStep is automatic)
 //
-// for adaptive solves and NFE = 6·Accepted for fixed-step and grid solves
+// for Adaptive solves and NFE = 6·Accepted for Constant and Grid solves
 // (the final FSAL stage is only needed for the error estimate). Methods
-// without FSAL take Stages()·Accepted evaluations in fixed-step and grid
+// without FSAL take Stages()·Accepted evaluations in Constant and Grid
 // solves.
 type Result struct {
-	NFE      int // evaluations of f
-	Accepted int // accepted steps
-	Rejected int // rejected steps, always 0 for fixed-step and grid solves
+	Status   Status // Successful, or the kind of the returned error
+	NFE      int    // evaluations of f
+	Accepted int    // accepted steps
+	Rejected int    // rejected steps, always 0 for Constant and Grid solves
 
 	// Times holds t0 and the end of every accepted step, ending at t1,
 	// when Settings.RecordSteps is set, and nil otherwise. It is the
@@ -31,9 +35,9 @@ type Result struct {
 	// have been shortened to land on t1.
 	LastStep float64
 
-	// NextStep is the signed step the adaptive controller would try next,
+	// NextStep is the signed step the Adaptive controller would try next,
 	// a good FirstStep for a following solve of a similar problem. It is
-	// 0 for fixed-step and grid solves.
+	// 0 for Constant and Grid solves.
 	NextStep float64
 }
 
@@ -41,10 +45,17 @@ type Result struct {
 // repeated solves of the same dimension allocate nothing. A Solver must not
 // be used by several goroutines at once.
 type Solver struct {
-	set  Settings // resolved: no zero defaults left
-	expo float64  // controller exponent 1/(q+1)
+	method      *Method
+	maxSteps    int
+	recordSteps bool
+	// The controller, resolved: exactly one of these is in use.
+	ad       *Adaptive // defaults filled in
+	constant float64   // Constant.Step
+	grid     []float64 // Grid.Times
+	expo     float64   // adaptive exponent 1/(q+1)
 
 	k             [][]float64 // stage derivatives
+	ys            [][]float64 // stage states for Method.Step: every entry is ytmp
 	y, ynew, ytmp []float64   // current state, trial state, stage state
 	times         []float64   // recorded step boundaries
 }
@@ -56,9 +67,17 @@ func NewSolver(s Settings) (*Solver, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv := &Solver{set: set, k: make([][]float64, set.Method.Stages())}
-	if set.Method.BErr != nil {
-		sv.expo = set.Method.errExponent()
+	m := set.Method
+	sv := &Solver{method: m, maxSteps: set.MaxSteps, recordSteps: set.RecordSteps,
+		k: make([][]float64, m.Stages()), ys: make([][]float64, m.Stages())}
+	switch c := set.Controller.(type) {
+	case Adaptive:
+		sv.ad = &c
+		sv.expo = m.errExponent()
+	case Constant:
+		sv.constant = c.Step
+	case Grid:
+		sv.grid = c.Times
 	}
 	return sv, nil
 }
@@ -68,7 +87,7 @@ func NewSolver(s Settings) (*Solver, error) {
 func Solve(dst []float64, f Func, t0, t1 float64, y0 []float64, s Settings) (Result, error) {
 	sv, err := NewSolver(s)
 	if err != nil {
-		return Result{}, err
+		return Result{Status: InvalidInput}, err
 	}
 	return sv.Solve(dst, f, t0, t1, y0)
 }
@@ -80,10 +99,15 @@ func Solve(dst []float64, f Func, t0, t1 float64, y0 []float64, s Settings) (Res
 // Invalid arguments give errors wrapping ErrInvalidInput (or ErrNonFinite
 // for a non-finite y0) and leave dst untouched. Failures during the
 // integration give a *SolveError; then dst holds the solution at its T, the
-// last accepted time, and the Result counts the work done.
+// last accepted time, and the Result counts the work done. Result.Status
+// names the outcome in every case.
 func (s *Solver) Solve(dst []float64, f Func, t0, t1 float64, y0 []float64) (Result, error) {
 	if err := s.checkInput(dst, f, t0, t1, y0); err != nil {
-		return Result{}, err
+		st := InvalidInput
+		if errors.Is(err, ErrNonFinite) {
+			st = NonFinite
+		}
+		return Result{Status: st}, err
 	}
 	s.ensure(len(y0))
 	copy(s.y, y0)
@@ -93,16 +117,19 @@ func (s *Solver) Solve(dst []float64, f Func, t0, t1 float64, y0 []float64) (Res
 	var res Result
 	var err error
 	switch {
-	case s.set.Grid != nil:
+	case s.grid != nil:
 		err = s.solveGrid(&res, f)
-	case s.set.FixedStep > 0:
+	case s.constant > 0:
 		err = s.solveFixed(&res, f, t0, t1)
 	default:
 		err = s.solveAdaptive(&res, f, t0, t1)
 	}
 	copy(dst, s.y)
-	if s.set.RecordSteps {
+	if s.recordSteps {
 		res.Times = s.times
+	}
+	if se, ok := err.(*SolveError); ok {
+		res.Status = se.status
 	}
 	return res, err
 }
@@ -120,7 +147,7 @@ func (s *Solver) checkInput(dst []float64, f Func, t0, t1 float64, y0 []float64)
 	case t0 == t1:
 		return errorf(ErrInvalidInput, "ode: invalid input: t0 = t1 = %v", t0)
 	}
-	if g := s.set.Grid; g != nil && (g[0] != t0 || g[len(g)-1] != t1) {
+	if g := s.grid; g != nil && (g[0] != t0 || g[len(g)-1] != t1) {
 		return errorf(ErrInvalidInput, "ode: invalid input: t0 = %v, t1 = %v differ from the Grid's ends %v, %v", t0, t1, g[0], g[len(g)-1])
 	}
 	for i, v := range y0 {
@@ -141,10 +168,13 @@ func (s *Solver) ensure(n int) {
 		s.k[i], buf = buf[:n:n], buf[n:]
 	}
 	s.y, s.ynew, s.ytmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n]
+	for i := range s.ys {
+		s.ys[i] = s.ytmp
+	}
 }
 
 func (s *Solver) record(t float64) {
-	if s.set.RecordSteps {
+	if s.recordSteps {
 		s.times = append(s.times, t)
 	}
 }
@@ -155,8 +185,8 @@ func (s *Solver) solveAdaptive(res *Result, f Func, t0, t1 float64) error {
 	span := math.Abs(t1 - t0)
 	var h float64 // size of the next attempt
 	haveK0 := false
-	if s.set.FirstStep > 0 {
-		h = math.Min(s.set.FirstStep, span)
+	if s.ad.FirstStep > 0 {
+		h = math.Min(s.ad.FirstStep, span)
 	} else {
 		var err error
 		if h, err = s.initialStep(res, f, t0, t1); err != nil {
@@ -168,13 +198,13 @@ func (s *Solver) solveAdaptive(res *Result, f Func, t0, t1 float64) error {
 	t := t0
 	rejected := false // the previous attempt was rejected
 	for {
-		if res.Accepted+res.Rejected >= s.set.MaxSteps {
-			return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.set.MaxSteps), T: t, H: dir * h}
+		if res.Accepted+res.Rejected >= s.maxSteps {
+			return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.maxSteps), T: t, H: dir * h, status: MaxStepsReached}
 		}
 		tNew, last := t1, true
 		if h < math.Abs(t1-t) {
 			if h < minStep(t, span) {
-				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h}
+				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall}
 			}
 			tNew, last = t+dir*h, false
 			if math.Abs(t1-tNew) <= minStep(tNew, span) {
@@ -212,15 +242,15 @@ func (s *Solver) solveAdaptive(res *Result, f Func, t0, t1 float64) error {
 	}
 }
 
-// solveFixed takes steps of Settings.FixedStep from t0, the last one
-// shortened to land on t1.
+// solveFixed takes Constant steps from t0, the last one shortened to land
+// on t1.
 func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
 	dir := math.Copysign(1, t1-t0)
-	h := s.set.FixedStep
+	h := s.constant
 	// Remainders below 1e-12 steps are rounding, not a step of their own.
 	n := math.Max(1, math.Ceil(math.Abs(t1-t0)/h*(1-1e-12)))
-	if !(n <= float64(s.set.MaxSteps)) {
-		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: FixedStep needs %.0f", s.set.MaxSteps, n), T: t0, H: dir * h}
+	if !(n <= float64(s.maxSteps)) {
+		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: Constant.Step needs %.0f", s.maxSteps, n), T: t0, H: dir * h, status: MaxStepsReached}
 	}
 	steps := int(n)
 	t := t0
@@ -231,7 +261,7 @@ func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
 			// From t0 rather than accumulated, so rounding does not drift.
 			tNew = t0 + float64(i)*dir*h
 			if !(dir*(tNew-t) > 0 && dir*(t1-tNew) > 0) {
-				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h}
+				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall}
 			}
 		}
 		if err := s.fixedStep(res, f, t, tNew, &haveK0, i == steps); err != nil {
@@ -242,11 +272,11 @@ func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
 	return nil
 }
 
-// solveGrid steps between the consecutive times of Settings.Grid.
+// solveGrid steps between the consecutive Grid.Times.
 func (s *Solver) solveGrid(res *Result, f Func) error {
-	g := s.set.Grid
-	if len(g)-1 > s.set.MaxSteps {
-		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: Grid has %d steps", s.set.MaxSteps, len(g)-1), T: g[0], H: g[1] - g[0]}
+	g := s.grid
+	if len(g)-1 > s.maxSteps {
+		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: Grid has %d steps", s.maxSteps, len(g)-1), T: g[0], H: g[1] - g[0], status: MaxStepsReached}
 	}
 	haveK0 := false
 	for i := 1; i < len(g); i++ {
@@ -266,7 +296,7 @@ func (s *Solver) fixedStep(res *Result, f Func, t, tNew float64, haveK0 *bool, f
 	}
 	res.Accepted++
 	res.LastStep = tNew - t
-	if final && s.set.Method.FSAL {
+	if final && s.method.FSAL {
 		*haveK0 = false
 		s.y, s.ynew = s.ynew, s.y
 	} else {
@@ -280,7 +310,7 @@ func (s *Solver) fixedStep(res *Result, f Func, t, tNew float64, haveK0 *bool, f
 // stage the next first stage.
 func (s *Solver) accept(haveK0 *bool) {
 	s.y, s.ynew = s.ynew, s.y
-	if last := len(s.k) - 1; s.set.Method.FSAL {
+	if last := len(s.k) - 1; s.method.FSAL {
 		s.k[0], s.k[last] = s.k[last], s.k[0]
 		*haveK0 = true
 	} else {
@@ -293,53 +323,26 @@ func (s *Solver) accept(haveK0 *bool) {
 // fsal is set. With estimate set (which needs fsal for FSAL methods) it
 // returns the error norm; otherwise 0.
 func (s *Solver) attempt(res *Result, f Func, t, tNew float64, haveK0, fsal, estimate bool) (float64, error) {
-	m := s.set.Method
-	h := tNew - t
-	y, ynew, ytmp, k := s.y, s.ynew, s.ytmp, s.k
-	if !haveK0 {
-		if err := s.eval(res, f, k[0], t, y, t, h); err != nil {
-			return 0, err
-		}
+	m := s.method
+	var flags StageFlags
+	if haveK0 {
+		flags |= ReuseFirst
 	}
-	stages := len(k)
-	if m.FSAL {
-		stages-- // evaluated at (tNew, ynew) below
+	if fsal {
+		flags |= EvalLast
 	}
-	for i := 1; i < stages; i++ {
-		a := m.A[i][:i]
-		for j := range ytmp {
-			var sum float64
-			for l, alj := range a {
-				sum += alj * k[l][j]
-			}
-			ytmp[j] = y[j] + h*sum
-		}
-		if err := s.eval(res, f, k[i], t+m.C[i]*h, ytmp, t, h); err != nil {
-			return 0, err
-		}
-	}
-
-	b := m.B[:stages]
-	for j := range ynew {
-		var sum float64
-		for l, bl := range b {
-			sum += bl * k[l][j]
-		}
-		ynew[j] = y[j] + h*sum
-		if !isFinite(ynew[j]) {
-			return 0, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", j, ynew[j]), T: t, H: h}
-		}
-	}
-	if m.FSAL && fsal {
-		if err := s.eval(res, f, k[len(k)-1], tNew, ynew, t, h); err != nil {
-			return 0, err
-		}
+	nfe, err := m.Step(s.ynew, f, t, tNew, s.y, s.k, s.ys, flags)
+	res.NFE += nfe
+	if err != nil {
+		return 0, err
 	}
 	if !estimate || m.BErr == nil {
 		return 0, nil
 	}
 
-	rtol, atol := s.set.RTol, s.set.ATol
+	h := tNew - t
+	y, ynew, k := s.y, s.ynew, s.k
+	rtol, atol := s.ad.RTol, s.ad.ATol
 	var acc float64
 	for j := range ynew {
 		var e float64
@@ -352,22 +355,7 @@ func (s *Solver) attempt(res *Result, f Func, t, tNew float64, haveK0, fsal, est
 	}
 	errNorm := math.Sqrt(acc / float64(len(ynew)))
 	if math.IsNaN(errNorm) {
-		return 0, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: t, H: h}
+		return 0, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: t, H: h, status: NonFinite}
 	}
 	return errNorm, nil
-}
-
-// eval sets dy = f(tf, yf), counting the call and checking the result;
-// errors report the step (t, h).
-func (s *Solver) eval(res *Result, f Func, dy []float64, tf float64, yf []float64, t, h float64) error {
-	res.NFE++
-	if err := f(dy, tf, yf); err != nil {
-		return &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, T: t, H: h}
-	}
-	for i, v := range dy {
-		if !isFinite(v) {
-			return &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative dy[%d] = %v from f(%v, y)", i, v, tf), T: t, H: h}
-		}
-	}
-	return nil
 }

@@ -22,7 +22,7 @@ func TestClosedFormsAdaptive(t *testing.T) {
 				prevErr := math.Inf(1)
 				for _, rtol := range []float64{1e-3, 1e-5, 1e-7, 1e-9} {
 					atol := 1e-2 * rtol
-					got, want, res, err := solveExact(p, t0, t1, Settings{RTol: rtol, ATol: atol})
+					got, want, res, err := solveExact(p, t0, t1, Settings{Controller: Adaptive{RTol: rtol, ATol: atol}})
 					if err != nil {
 						t.Fatalf("rtol %g: %v", rtol, err)
 					}
@@ -52,7 +52,7 @@ func TestOscillatorEnergyAndPhase(t *testing.T) {
 	for _, rtol := range []float64{1e-4, 1e-6, 1e-8} {
 		for _, t1 := range []float64{10, -10} {
 			y := []float64{1, 0} // y(0): energy ω², phase 0
-			if _, err := Solve(y, osc.f, 0, t1, y, Settings{RTol: rtol, ATol: rtol * 1e-2}); err != nil {
+			if _, err := Solve(y, osc.f, 0, t1, y, Settings{Controller: Adaptive{RTol: rtol, ATol: rtol * 1e-2}}); err != nil {
 				t.Fatal(err)
 			}
 			energy := y[1]*y[1] + omega*omega*y[0]*y[0]
@@ -80,7 +80,7 @@ func TestConvergenceOrder(t *testing.T) {
 	} {
 		t.Run(tc.m.Name, func(t *testing.T) {
 			errAt := func(steps int) float64 {
-				got, want, res, err := solveExact(p, 0, 3, Settings{Method: tc.m, FixedStep: 3 / float64(steps)})
+				got, want, res, err := solveExact(p, 0, 3, Settings{Method: tc.m, Controller: Constant{Step: 3 / float64(steps)}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -110,7 +110,7 @@ func TestFixedStepLandsOnT1(t *testing.T) {
 		{0, 1, 0.1, []float64{0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001, 0.7000000000000001, 0.8, 0.9, 1}},
 		{0, 1, 5, []float64{0, 1}},
 	} {
-		s, err := NewSolver(Settings{Method: RK4(), FixedStep: tc.h, RecordSteps: true})
+		s, err := NewSolver(Settings{Method: RK4(), Controller: Constant{Step: tc.h}, RecordSteps: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func TestForwardBackwardRoundTrip(t *testing.T) {
 			y0 := make([]float64, p.dim)
 			p.exact(y0, p.t0)
 			y := slices.Clone(y0)
-			s, err := NewSolver(Settings{RTol: rtol, ATol: rtol * 1e-2})
+			s, err := NewSolver(Settings{Controller: Adaptive{RTol: rtol, ATol: rtol * 1e-2}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +164,7 @@ func TestGridReplayIsBitIdentical(t *testing.T) {
 			y0 := make([]float64, p.dim)
 			p.exact(y0, t0)
 			want := make([]float64, p.dim)
-			rec, err := Solve(want, p.f, t0, t1, y0, Settings{RTol: 1e-5, ATol: 1e-7, RecordSteps: true})
+			rec, err := Solve(want, p.f, t0, t1, y0, Settings{Controller: Adaptive{RTol: 1e-5, ATol: 1e-7}, RecordSteps: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +176,7 @@ func TestGridReplayIsBitIdentical(t *testing.T) {
 					p.name, len(rec.Times), rec.Times[0], rec.Times[len(rec.Times)-1], rec.Accepted+1, t0, t1)
 			}
 			got := make([]float64, p.dim)
-			rep, err := Solve(got, p.f, t0, t1, y0, Settings{Grid: rec.Times})
+			rep, err := Solve(got, p.f, t0, t1, y0, Settings{Controller: Grid{Times: rec.Times}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -206,11 +206,11 @@ func TestEvaluationCounts(t *testing.T) {
 			set  Settings
 			nfe  func(Result) int // the documented identity
 		}{
-			{"DP auto first step", Settings{RTol: 1e-6}, func(r Result) int { return 6*(r.Accepted+r.Rejected) + 2 }},
-			{"DP given first step", Settings{RTol: 1e-6, FirstStep: 0.5}, func(r Result) int { return 6*(r.Accepted+r.Rejected) + 1 }},
-			{"DP fixed", Settings{FixedStep: 0.25}, func(r Result) int { return 6 * r.Accepted }},
-			{"RK4 fixed", Settings{Method: RK4(), FixedStep: 0.25}, func(r Result) int { return 4 * r.Accepted }},
-			{"Euler fixed", Settings{Method: Euler(), FixedStep: 0.25}, func(r Result) int { return r.Accepted }},
+			{"DP auto first step", Settings{Controller: Adaptive{RTol: 1e-6}}, func(r Result) int { return 6*(r.Accepted+r.Rejected) + 2 }},
+			{"DP given first step", Settings{Controller: Adaptive{RTol: 1e-6, FirstStep: 0.5}}, func(r Result) int { return 6*(r.Accepted+r.Rejected) + 1 }},
+			{"DP fixed", Settings{Controller: Constant{Step: 0.25}}, func(r Result) int { return 6 * r.Accepted }},
+			{"RK4 fixed", Settings{Method: RK4(), Controller: Constant{Step: 0.25}}, func(r Result) int { return 4 * r.Accepted }},
+			{"Euler fixed", Settings{Method: Euler(), Controller: Constant{Step: 0.25}}, func(r Result) int { return r.Accepted }},
 		} {
 			var calls []float64
 			y := make([]float64, p.dim)
@@ -225,7 +225,7 @@ func TestEvaluationCounts(t *testing.T) {
 			if want := tc.nfe(res); res.NFE != want {
 				t.Errorf("%s %s: NFE = %d, identity gives %d (%+v)", p.name, tc.name, res.NFE, want, res)
 			}
-			if tc.set.FixedStep > 0 && res.Accepted != int(math.Ceil((p.t1-p.t0)/tc.set.FixedStep)) {
+			if c, ok := tc.set.Controller.(Constant); ok && res.Accepted != int(math.Ceil((p.t1-p.t0)/c.Step)) {
 				t.Errorf("%s %s: %d steps", p.name, tc.name, res.Accepted)
 			}
 			rejections += res.Rejected
@@ -250,7 +250,7 @@ func TestStepSizeControl(t *testing.T) {
 			var calls []float64
 			y := make([]float64, p.dim)
 			p.exact(y, t0)
-			set := Settings{RTol: 1e-5, ATol: 1e-7, RecordSteps: true}
+			set := Settings{Controller: Adaptive{RTol: 1e-5, ATol: 1e-7}, RecordSteps: true}
 			res, err := Solve(y, callLog(p.f, &calls), t0, t1, y, set)
 			if err != nil {
 				t.Fatal(err)
@@ -310,10 +310,8 @@ func TestStepSizeControl(t *testing.T) {
 
 func TestZeroSettingsMeanDefaults(t *testing.T) {
 	osc := problems[1]
-	explicit := Settings{
-		Method: DormandPrince(), RTol: DefaultRTol, ATol: DefaultATol, Safety: DefaultSafety,
-		MinFactor: DefaultMinFactor, MaxFactor: DefaultMaxFactor, MaxSteps: DefaultMaxSteps,
-	}
+	ad := Adaptive{RTol: DefaultRTol, ATol: DefaultATol, Safety: DefaultSafety, MinFactor: DefaultMinFactor, MaxFactor: DefaultMaxFactor}
+	explicit := Settings{Method: DormandPrince(), Controller: ad, MaxSteps: DefaultMaxSteps}
 	if DefaultRTol != 1e-3 || DefaultATol != 1e-5 || DefaultSafety != 0.9 || DefaultMinFactor != 0.2 || DefaultMaxFactor != 10 || DefaultMaxSteps != 4096 {
 		t.Error("documented defaults changed")
 	}
@@ -330,7 +328,8 @@ func TestZeroSettingsMeanDefaults(t *testing.T) {
 	if !slices.Equal(y0, y1) || fmt.Sprint(r0) != fmt.Sprint(r1) {
 		t.Errorf("zero Settings: %v %+v; explicit defaults: %v %+v", y0, r0, y1, r1)
 	}
-	explicit.RTol = 1e-4
+	ad.RTol = 1e-4
+	explicit.Controller = ad
 	if y2, _ := run(explicit); slices.Equal(y0, y2) {
 		t.Error("RTol has no effect")
 	}
@@ -348,7 +347,7 @@ func TestFirstStep(t *testing.T) {
 	} {
 		var calls []float64
 		y := []float64{1}
-		if _, err := Solve(y, callLog(decay.f, &calls), 0, tc.t1, y, Settings{FirstStep: tc.first}); err != nil {
+		if _, err := Solve(y, callLog(decay.f, &calls), 0, tc.t1, y, Settings{Controller: Adaptive{FirstStep: tc.first}}); err != nil {
 			t.Fatal(err)
 		}
 		// calls[6] is the first attempt's FSAL evaluation at t0+h.
@@ -385,9 +384,9 @@ func TestZeroAllocations(t *testing.T) {
 	osc := problems[1]
 	for _, set := range []Settings{
 		{RecordSteps: true},
-		{RTol: 1e-8},
-		{Method: RK4(), FixedStep: 0.01, RecordSteps: true},
-		{Grid: []float64{0, 1, 2.5, 5, 10}, RecordSteps: true},
+		{Controller: Adaptive{RTol: 1e-8}},
+		{Method: RK4(), Controller: Constant{Step: 0.01}, RecordSteps: true},
+		{Controller: Grid{Times: []float64{0, 1, 2.5, 5, 10}}, RecordSteps: true},
 	} {
 		s, err := NewSolver(set)
 		if err != nil {
@@ -409,7 +408,7 @@ func TestZeroAllocations(t *testing.T) {
 
 func BenchmarkSolveOscillator(b *testing.B) {
 	osc := problems[1]
-	s, err := NewSolver(Settings{RTol: 1e-6, ATol: 1e-8})
+	s, err := NewSolver(Settings{Controller: Adaptive{RTol: 1e-6, ATol: 1e-8}})
 	if err != nil {
 		b.Fatal(err)
 	}

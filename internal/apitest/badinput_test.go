@@ -86,14 +86,16 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 		call func() error
 	}{
 		// ode
-		{"ode: negative RTol", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{RTol: -1}, 1) }},
-		{"ode: NaN ATol", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{ATol: math.NaN()}, 1) }},
-		{"ode: Safety above 1", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Safety: 2}, 1) }},
-		{"ode: MinFactor ≥ 1", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{MinFactor: 1.5}, 1) }},
-		{"ode: MaxFactor < 1", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{MaxFactor: 0.5}, 1) }},
+		{"ode: negative RTol", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Controller: ode.Adaptive{RTol: -1}}, 1) }},
+		{"ode: NaN ATol", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Controller: ode.Adaptive{ATol: math.NaN()}}, 1) }},
+		{"ode: Safety above 1", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Controller: ode.Adaptive{Safety: 2}}, 1) }},
+		{"ode: MinFactor ≥ 1", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Controller: ode.Adaptive{MinFactor: 1.5}}, 1) }},
+		{"ode: MaxFactor < 1", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Controller: ode.Adaptive{MaxFactor: 0.5}}, 1) }},
 		{"ode: negative MaxSteps", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{MaxSteps: -3}, 1) }},
 		{"ode: RK4 without a step", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Method: ode.RK4()}, 1) }},
-		{"ode: grid not monotone", ode.ErrInvalidSettings, func() error { return solve(decay, 1, ode.Settings{Grid: []float64{0, 0.5, 0.2, 1}}, 1) }},
+		{"ode: grid not monotone", ode.ErrInvalidSettings, func() error {
+			return solve(decay, 1, ode.Settings{Controller: ode.Grid{Times: []float64{0, 0.5, 0.2, 1}}}, 1)
+		}},
 		{"ode: t0 = t1", ode.ErrInvalidInput, func() error { return solve(decay, 0, ode.Settings{}, 1) }},
 		{"ode: empty state", ode.ErrInvalidInput, func() error { return solve(decay, 1, ode.Settings{}) }},
 		{"ode: NaN initial state", ode.ErrNonFinite, func() error { return solve(decay, 1, ode.Settings{}, math.NaN()) }},
@@ -134,8 +136,11 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 			_, err := ffjord.New(net, ffjord.Options{Trace: odefunc.HutchinsonGaussian})
 			return err
 		}},
-		{"ffjord: bad solver settings", ode.ErrInvalidSettings, func() error { _, err := ffjord.New(net, ffjord.Options{Solver: ode.Settings{RTol: -1}}); return err }},
-		{"ffjord: unknown gradient mode", ffjord.ErrInvalidOptions, func() error { _, err := ffjord.ParseGradientMode("magic"); return err }},
+		{"ffjord: bad solver settings", ode.ErrInvalidSettings, func() error {
+			_, err := ffjord.New(net, ffjord.Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: -1}}})
+			return err
+		}},
+		{"ode: unknown gradient", ode.ErrInvalidSettings, func() error { _, err := ode.ParseGradient("magic"); return err }},
 		{"ffjord: wrong columns", distributions.ErrShape, func() error { _, err := block.Forward(pts(2, 3)); return err }},
 		{"ffjord: NaN point", distributions.ErrNonFinite, func() error { _, err := block.Inverse(pts(1, 2, math.NaN(), 0)); return err }},
 		{"ffjord: empty batch", distributions.ErrEmpty, func() error { _, err := block.Forward(pts(0, 2)); return err }},

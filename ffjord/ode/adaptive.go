@@ -1,0 +1,80 @@
+package ode
+
+import "math"
+
+// minStep returns the smallest adaptive step size allowed at t for a solve
+// spanning span: 16 units of relative rounding at t, floored far below any
+// useful step so that t = 0 still has a limit.
+func minStep(t, span float64) float64 {
+	const eps = 0x1p-52
+	return 16 * eps * math.Max(math.Abs(t), eps*span)
+}
+
+// stepFactor returns the ratio h_new/h proposed after a step with error
+// norm errNorm: safety·errNorm^(−1/(q+1)), clamped to [MinFactor, MaxFactor].
+// An infinite norm gives MinFactor and a zero norm MaxFactor.
+func (s *Solver) stepFactor(errNorm float64) float64 {
+	if errNorm == 0 {
+		return s.ad.MaxFactor
+	}
+	f := s.ad.Safety * math.Pow(errNorm, -s.expo)
+	return math.Min(s.ad.MaxFactor, math.Max(s.ad.MinFactor, f))
+}
+
+// initialStep chooses the size of the first adaptive step from t0 toward
+// t1 (Hairer, Nørsett & Wanner, Solving ODEs I, §II.4). It leaves
+// f(t0, y0) in s.k[0], which the first step reuses, and costs one further
+// evaluation of f.
+func (s *Solver) initialStep(res *Result, f Func, t0, t1 float64) (float64, error) {
+	dir := math.Copysign(1, t1-t0)
+	span := math.Abs(t1 - t0)
+	y, f0 := s.y, s.k[0]
+	res.NFE++
+	if err := evalChecked(f, f0, t0, y, t0, 0); err != nil {
+		return 0, err
+	}
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	var d0, d1 float64
+	for i, yi := range y {
+		sc := atol + rtol*math.Abs(yi)
+		d0 += (yi / sc) * (yi / sc)
+		d1 += (f0[i] / sc) * (f0[i] / sc)
+	}
+	n := float64(len(y))
+	d0, d1 = math.Sqrt(d0/n), math.Sqrt(d1/n)
+
+	h0 := 1e-6
+	if d0 >= 1e-5 && d1 >= 1e-5 {
+		h0 = 0.01 * d0 / d1
+	}
+	h0 = math.Min(h0, span) // do not probe f beyond t1
+
+	// One explicit Euler step estimates the second derivative.
+	y1, f1 := s.ytmp, s.ynew
+	for i := range y1 {
+		y1[i] = y[i] + dir*h0*f0[i]
+	}
+	res.NFE++
+	if err := evalChecked(f, f1, t0+dir*h0, y1, t0, dir*h0); err != nil {
+		return 0, err
+	}
+	var d2 float64
+	for i, yi := range y {
+		sc := atol + rtol*math.Abs(yi)
+		d := (f1[i] - f0[i]) / sc
+		d2 += d * d
+	}
+	d2 = math.Sqrt(d2/n) / h0
+
+	var h1 float64
+	if dm := math.Max(d1, d2); dm <= 1e-15 {
+		h1 = math.Max(1e-6, h0*1e-3)
+	} else {
+		h1 = math.Pow(0.01/dm, s.expo)
+	}
+	h := math.Min(math.Min(100*h0, h1), span)
+	if !(h > 0) {
+		h = 0 // overflowed estimates; the caller reports a too-small step
+	}
+	return h, nil
+}

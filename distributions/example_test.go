@@ -24,3 +24,16 @@ func ExampleTransformedDistribution() {
 	// log p(0) = -1.391590 = −log(2π·0.64) = -1.391590
 	// (3, 2)
 }
+
+// Points in plain slices: LogProbRows and SampleRows work with any
+// Distribution, a trained flow among them.
+func ExampleLogProbRows() {
+	d, _ := distributions.NewNormal([]float64{0, 0}, []float64{1, 1}, rand.NewPCG(1, 2))
+	lp, _ := distributions.LogProbRows(d, [][]float64{{0, 0}, {1, 0}})
+	fmt.Printf("%.4f %.4f\n", lp[0], lp[1])
+	rows, _ := distributions.SampleRows(d, 3)
+	fmt.Println(len(rows), len(rows[0]))
+	// Output:
+	// -1.8379 -2.3379
+	// 3 2
+}

@@ -2,8 +2,6 @@ package train
 
 import (
 	"fmt"
-	"reflect"
-	"unsafe"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -80,47 +78,25 @@ type AdamState struct {
 	V    [][]float64 `json:"v"`
 }
 
-// adamFields exposes the AdamSolver's unexported step count and moment cache.
-func (a *Adam) adamFields() (iter *int, cache reflect.Value) {
-	s := reflect.ValueOf(a.solver).Elem()
-	it := s.FieldByName("iter")
-	c := s.FieldByName("cache")
-	iter = (*int)(unsafe.Pointer(it.UnsafeAddr()))
-	cache = reflect.NewAt(c.Type(), unsafe.Pointer(c.UnsafeAddr())).Elem()
-	return iter, cache
-}
-
-// moments returns the tensors holding the mean and variance of parameter i.
-func moments(cache reflect.Value, i int) (m, v *tensor.Dense, ok bool) {
-	dv := cache.Index(i)
-	if dv.IsNil() {
-		return nil, nil, false
-	}
-	dv = dv.Elem()
-	mf, vf := dv.Field(0), dv.FieldByName("d")
-	mv := reflect.NewAt(mf.Type(), unsafe.Pointer(mf.UnsafeAddr())).Elem().Interface()
-	vv := reflect.NewAt(vf.Type(), unsafe.Pointer(vf.UnsafeAddr())).Elem().Interface()
-	m, ok1 := mv.(*tensor.Dense)
-	v, ok2 := vv.(*tensor.Dense)
-	return m, v, ok1 && ok2
-}
-
 // State returns a copy of Adam's memory.
-func (a *Adam) State() AdamState {
-	iter, cache := a.adamFields()
-	st := AdamState{Step: *iter}
-	if *iter == 0 || cache.Len() != len(a.params) {
-		return AdamState{}
+func (a *Adam) State() (AdamState, error) {
+	mem, err := adamMemoryOf(a.solver)
+	if err != nil {
+		return AdamState{}, err
 	}
+	if *mem.iter == 0 {
+		return AdamState{}, nil
+	}
+	st := AdamState{Step: *mem.iter}
 	for i := range a.params {
-		m, v, ok := moments(cache, i)
-		if !ok {
-			return AdamState{}
+		m, v, err := mem.moments(i)
+		if err != nil {
+			return AdamState{}, err
 		}
-		st.M = append(st.M, append([]float64(nil), m.Float64s()...))
-		st.V = append(st.V, append([]float64(nil), v.Float64s()...))
+		st.M = append(st.M, append([]float64(nil), m...))
+		st.V = append(st.V, append([]float64(nil), v...))
 	}
-	return st
+	return st, nil
 }
 
 // Restore sets Adam's memory to st, as saved by State from an Adam over
@@ -146,15 +122,18 @@ func (a *Adam) Restore(st AdamState) error {
 	if err := a.solver.Step(a.valueGrads()); err != nil {
 		return fmt.Errorf("train: Adam restore: %w", err)
 	}
-	iter, cache := a.adamFields()
-	for i := range a.params {
-		m, v, ok := moments(cache, i)
-		if !ok {
-			return fmt.Errorf("train: Adam restore: unexpected moment cache for parameter %d", i)
-		}
-		copy(m.Float64s(), st.M[i])
-		copy(v.Float64s(), st.V[i])
+	mem, err := adamMemoryOf(a.solver)
+	if err != nil {
+		return err
 	}
-	*iter = st.Step
+	for i := range a.params {
+		m, v, err := mem.moments(i)
+		if err != nil {
+			return err
+		}
+		copy(m, st.M[i])
+		copy(v, st.V[i])
+	}
+	*mem.iter = st.Step
 	return nil
 }

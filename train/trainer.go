@@ -151,8 +151,12 @@ func (t *Trainer) Save(path string) error {
 	if err != nil {
 		return err
 	}
+	adam, err := t.adam.State()
+	if err != nil {
+		return err
+	}
 	return saveCheckpoint(path, t.flow, &TrainingState{
-		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: t.adam.State(), Shuffle: state, History: t.history,
+		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: state, History: t.history,
 	})
 }
 

@@ -63,6 +63,40 @@ func TestAdamStepIsAdam(t *testing.T) {
 	}
 }
 
+// TestAdamMemoryAdapter fails loudly if gorgonia's AdamSolver stops keeping
+// its moments where the adapter reads them: after two steps, State must
+// hold exactly Adam's m and v, and restoring it into a fresh Adam must
+// continue bit for bit.
+func TestAdamMemoryAdapter(t *testing.T) {
+	w := tensor.New(tensor.WithShape(1, 2), tensor.WithBacking([]float64{1, -2}))
+	a, err := NewAdam([]*tensor.Dense{w}, 0.1)
+	require.NoError(t, err)
+	empty, err := a.State()
+	require.NoError(t, err, "gorgonia's AdamSolver layout changed: update train/adammemory.go")
+	assert.Equal(t, AdamState{}, empty)
+	g1, g2 := []float64{0.3, -1}, []float64{-0.1, 0.5}
+	require.NoError(t, a.Step(Grads{append([]float64(nil), g1...)}))
+	require.NoError(t, a.Step(Grads{append([]float64(nil), g2...)}))
+	st, err := a.State()
+	require.NoError(t, err, "gorgonia's AdamSolver layout changed: update train/adammemory.go")
+	require.Equal(t, 2, st.Step)
+	for i := range g1 {
+		m := 0.9*(0.1*g1[i]) + 0.1*g2[i]
+		v := 0.999*(0.001*g1[i]*g1[i]) + 0.001*g2[i]*g2[i]
+		assert.InDelta(t, m, st.M[0][i], 1e-15, "first moment %d", i)
+		assert.InDelta(t, v, st.V[0][i], 1e-15, "second moment %d", i)
+	}
+
+	w2 := tensor.New(tensor.WithShape(1, 2), tensor.WithBacking(append([]float64(nil), w.Float64s()...)))
+	b, err := NewAdam([]*tensor.Dense{w2}, 0.1)
+	require.NoError(t, err)
+	require.NoError(t, b.Restore(st))
+	g3 := []float64{0.7, 0.2}
+	require.NoError(t, a.Step(Grads{append([]float64(nil), g3...)}))
+	require.NoError(t, b.Step(Grads{append([]float64(nil), g3...)}))
+	assert.Equal(t, w.Float64s(), w2.Float64s())
+}
+
 func TestTrainingLowersTheLossAndIsDeterministic(t *testing.T) {
 	run := func() ([]EpochStats, [][]float64) {
 		f := tinyFlow(t)

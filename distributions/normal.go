@@ -194,8 +194,8 @@ func (n *Normal) LogProbBackward(zbar, z, w []float64, grads [][]float64) {
 
 // Sample returns n points drawn from the distribution.
 func (n *Normal) Sample(count int) (*tensor.Dense, error) {
-	if count <= 0 {
-		return nil, fmt.Errorf("%w: Normal.Sample of %d points", ErrEmpty, count)
+	if err := batch.CheckSize("Normal.Sample", count, n.Dim()); err != nil {
+		return nil, fmt.Errorf("distributions: %w", err)
 	}
 	if n.rng == nil {
 		return nil, fmt.Errorf("%w: Normal has no random source to sample from", ErrInvalidParameter)

@@ -16,16 +16,37 @@ import (
 // their parameter gradients are added never depend on the number of workers.
 const chunkRows = 128
 
-// compiledRows returns the rows of the program that evaluates m ≤ chunkRows
-// rows: m rounded up to a power of two, at least 8, so that arbitrary batch
-// sizes compile only a handful of programs. Padding rows are zero and, in
-// VJPs, have zero cotangents, so they add exactly nothing.
-func compiledRows(m int) int {
+// exactBudget bounds rows × D² of the unit vectors that an exact-trace
+// program holds (2¹⁹ values, 4 MiB), so that the exact trace's memory does
+// not grow as rows·D²: past D = 64 its chunks get fewer rows.
+const exactBudget = 1 << 19
+
+// rowsPerChunk returns the rows of one program run for kind k of a model in
+// D dimensions: chunkRows, or for the exact trace the largest power of two
+// within exactBudget/D² (at least 1). It depends on neither the batch nor
+// the workers, so neither changes the chunks.
+func rowsPerChunk(k kind, D int) int {
+	if !k.trace || k.stochastic || D*D <= exactBudget/chunkRows {
+		return chunkRows
+	}
+	r := 1
+	for 2*r*D*D <= exactBudget {
+		r *= 2
+	}
+	return r
+}
+
+// compiledRows returns the rows of the program that evaluates m ≤ chunk
+// rows: m rounded up to a power of two, at least 8 but not past chunk, so
+// that arbitrary batch sizes compile only a handful of programs. Padding
+// rows are zero and, in VJPs, have zero cotangents, so they add exactly
+// nothing.
+func compiledRows(m, chunk int) int {
 	r := 8
 	for r < m {
 		r *= 2
 	}
-	return r
+	return min(r, max(chunk, m))
 }
 
 // slot is one worker's share of a Dynamics: programs of its own, since
@@ -51,11 +72,12 @@ type request struct {
 // evaluate runs the chunks c of r with c mod numWorkers = worker.
 func (r *request) evaluate() error {
 	D := r.slot.model.Dim()
-	chunks := (r.n + chunkRows - 1) / chunkRows
+	rows := rowsPerChunk(r.k, D)
+	chunks := (r.n + rows - 1) / rows
 	for c := r.worker; c < chunks; c += r.numWorkers {
-		lo := c * chunkRows
-		m := min(r.n-lo, chunkRows)
-		p, err := r.slot.program(r.k, compiledRows(m))
+		lo := c * rows
+		m := min(r.n-lo, rows)
+		p, err := r.slot.program(r.k, compiledRows(m, rows))
 		if err != nil {
 			return err
 		}
@@ -114,7 +136,8 @@ func (s *slot) program(k kind, rows int) (*graph.Program, error) {
 // run evaluates r over all its chunks, on up to len(slots) goroutines, and
 // sums the chunks' parameter gradients, in chunk order, into gp.
 func run(r request, slots []*slot, partials *[][][]float64, gp [][]float64) error {
-	chunks := (r.n + chunkRows - 1) / chunkRows
+	rows := rowsPerChunk(r.k, slots[0].model.Dim())
+	chunks := (r.n + rows - 1) / rows
 	if r.k.vjp {
 		*partials = ensurePartials(*partials, chunks, gp)
 		r.partials = *partials

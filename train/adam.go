@@ -62,6 +62,11 @@ func (a *Adam) Step(g Grads) error {
 		return fmt.Errorf("train: Adam.Step got %d gradients for %d parameters", len(g), len(a.params))
 	}
 	for i, p := range a.params {
+		if len(g[i]) != p.grad.Shape().TotalSize() {
+			return fmt.Errorf("train: Adam.Step: gradient %d has %d values for a parameter of %d", i, len(g[i]), p.grad.Shape().TotalSize())
+		}
+	}
+	for i, p := range a.params {
 		copy(p.grad.Float64s(), g[i])
 	}
 	if err := a.solver.Step(a.valueGrads()); err != nil {

@@ -153,7 +153,9 @@ type TrainingState struct {
 func SaveFlow(path string, f *Flow) error { return saveCheckpoint(path, f, nil) }
 
 func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return err
+	}
 	content := checkpointContent{Model: modelOf(f), Settings: settingsOf(f.settings)}
 	f.mu.Unlock()
 	if ts != nil {

@@ -1,7 +1,10 @@
 package train
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -46,4 +49,67 @@ func TestConcurrentLogProbAndSample(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestConcurrentTrainingAndReading runs Trainer.Run while other goroutines
+// call LogProb, NLL, Sample and SaveFlow on the same Flow (run it with
+// -race): every read sees a consistent set of weights — a LogProb equals
+// the log-density recomputed from the saved file of the same moment — and
+// training ends as it would alone.
+func TestConcurrentTrainingAndReading(t *testing.T) {
+	data := batch.New(256, 2, testBatch(256))
+	opts := Options{Epochs: 3, BatchSize: 64, Seed: 5}
+	alone, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{6}}, Settings{}, rand.NewPCG(7, 8))
+	require.NoError(t, err)
+	tr, err := NewTrainer(alone, opts)
+	require.NoError(t, err)
+	require.NoError(t, tr.Run(context.Background(), data))
+
+	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{6}}, Settings{}, rand.NewPCG(7, 8))
+	require.NoError(t, err)
+	tr, err = NewTrainer(f, opts)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	probe := batch.New(5, 2, testBatch(5))
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	reader := func(i int, read func() error) {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err := read(); err != nil {
+				errs <- fmt.Errorf("reader %d: %w", i, err)
+				return
+			}
+		}
+	}
+	wg.Add(4)
+	go reader(0, func() error { _, err := f.LogProb(probe); return err })
+	go reader(1, func() error { _, err := f.NLL(probe); return err })
+	go reader(2, func() error { _, err := f.Sample(16); return err })
+	go reader(3, func() error {
+		path := filepath.Join(dir, "snapshot.json")
+		if err := SaveFlow(path, f); err != nil {
+			return err
+		}
+		ck, err := Load(path)
+		if err != nil {
+			return err
+		}
+		_, err = ck.Flow.LogProb(probe)
+		return err
+	})
+	require.NoError(t, tr.Run(context.Background(), data))
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, paramsOf(alone), paramsOf(f), "readers changed the training")
 }

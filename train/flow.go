@@ -110,11 +110,29 @@ func ParseHidden(s string) ([]int, error) {
 	return widths, nil
 }
 
+// Limits of a FlowConfig, generous for the networks NewFlow builds; a
+// larger model can be composed with NewFlowOf. Sizes past them are
+// ErrTooLarge errors, checked before anything is allocated.
+const (
+	MaxDim    = 4096    // dimension of the data
+	MaxBlocks = 256     // FFJORD blocks
+	MaxWidth  = 4096    // width of a hidden layer
+	MaxLayers = 64      // hidden layers of each block
+	MaxParams = 1 << 24 // weights of the whole flow
+)
+
+// ErrTooLarge is returned for a size over its limit: a FlowConfig's (MaxDim
+// and the others) or a batch's (distributions.SetMaxElements).
+var ErrTooLarge = batch.ErrTooLarge
+
 // resolved returns cfg with its defaults filled in, or an error naming the
 // first invalid field.
 func (cfg FlowConfig) resolved() (FlowConfig, error) {
 	if cfg.Dim <= 0 {
 		return cfg, fmt.Errorf("%w: Dim = %d, want ≥ 1", ErrInvalidConfig, cfg.Dim)
+	}
+	if cfg.Dim > MaxDim {
+		return cfg, fmt.Errorf("%w: Dim = %d, over the limit of %d", ErrTooLarge, cfg.Dim, MaxDim)
 	}
 	if cfg.Blocks == 0 {
 		cfg.Blocks = 4
@@ -122,14 +140,33 @@ func (cfg FlowConfig) resolved() (FlowConfig, error) {
 	if cfg.Blocks < 0 {
 		return cfg, fmt.Errorf("%w: Blocks = %d, want ≥ 1", ErrInvalidConfig, cfg.Blocks)
 	}
+	if cfg.Blocks > MaxBlocks {
+		return cfg, fmt.Errorf("%w: Blocks = %d, over the limit of %d", ErrTooLarge, cfg.Blocks, MaxBlocks)
+	}
 	if cfg.Hidden == nil {
 		cfg.Hidden = []int{8, 8}
+	}
+	if len(cfg.Hidden) > MaxLayers {
+		return cfg, fmt.Errorf("%w: %d hidden layers, over the limit of %d", ErrTooLarge, len(cfg.Hidden), MaxLayers)
 	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
 	for i, h := range cfg.Hidden {
 		if h <= 0 {
 			return cfg, fmt.Errorf("%w: Hidden[%d] = %d, want ≥ 1", ErrInvalidConfig, i, h)
 		}
+		if h > MaxWidth {
+			return cfg, fmt.Errorf("%w: Hidden[%d] = %d, over the limit of %d", ErrTooLarge, i, h, MaxWidth)
+		}
+	}
+	// Every factor is now bounded, so the count cannot overflow int64.
+	var params int64
+	in := int64(2 * cfg.Dim) // the widest first layer, [t, …, t, z]
+	for _, h := range append(cfg.Hidden, cfg.Dim) {
+		params += (in + 4) * int64(h) // W, b and ConcatSquash's three vectors
+		in = int64(h)
+	}
+	if params*int64(cfg.Blocks) > MaxParams {
+		return cfg, fmt.Errorf("%w: %d blocks of hidden widths %v in %d dimensions have about %d weights, over the limit of %d", ErrTooLarge, cfg.Blocks, cfg.Hidden, cfg.Dim, params*int64(cfg.Blocks), MaxParams)
 	}
 	mode, err := odefunc.MLPConfig{Time: cfg.Time, SingleTime: cfg.SingleTime}.TimeMode()
 	if err != nil {
@@ -275,12 +312,31 @@ func ffjordBlocks(b distributions.Bijector) []*ffjord.FFJORD {
 	return nil
 }
 
-// Dim returns the dimension of the points.
-func (f *Flow) Dim() int { return f.Dist.Dim() }
+// errNotMade reports a Flow that NewFlow, NewFlowOf or Load did not make.
+var errNotMade = fmt.Errorf("%w: the Flow is nil or a zero value; make one with NewFlow, NewFlowOf or Load", ErrInvalidConfig)
+
+// lock takes the flow's lock, or says that there is no flow to lock.
+func (f *Flow) lock() error {
+	if f == nil || f.Dist == nil || f.Base == nil {
+		return errNotMade
+	}
+	f.mu.Lock()
+	return nil
+}
+
+// Dim returns the dimension of the points (0 for a zero Flow).
+func (f *Flow) Dim() int {
+	if f == nil || f.Dist == nil || f.Dist.Base == nil {
+		return 0
+	}
+	return f.Dist.Dim()
+}
 
 // EndTimes returns each FFJORD block's end time t1.
 func (f *Flow) EndTimes() []float64 {
-	f.mu.Lock()
+	if f.lock() != nil {
+		return nil
+	}
 	defer f.mu.Unlock()
 	ts := make([]float64, len(f.Blocks))
 	for k, b := range f.Blocks {
@@ -291,7 +347,9 @@ func (f *Flow) EndTimes() []float64 {
 
 // Settings returns the evaluation settings.
 func (f *Flow) Settings() Settings {
-	f.mu.Lock()
+	if f.lock() != nil {
+		return Settings{}
+	}
 	defer f.mu.Unlock()
 	return f.settings
 }
@@ -299,7 +357,9 @@ func (f *Flow) Settings() Settings {
 // SetSettings changes how the flow's FFJORD blocks are solved and
 // differentiated. The Hutchinson noise keeps its streams.
 func (f *Flow) SetSettings(s Settings) error {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return err
+	}
 	defer f.mu.Unlock()
 	return f.applySettings(s)
 }
@@ -322,7 +382,9 @@ func (f *Flow) applySettings(s Settings) error {
 
 // SetSampleSource makes Sample draw its base points from src from now on.
 func (f *Flow) SetSampleSource(src rand.Source) error {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return err
+	}
 	defer f.mu.Unlock()
 	n, ok := f.Base.(*distributions.Normal)
 	if !ok {
@@ -340,7 +402,9 @@ func (f *Flow) SetSampleSource(src rand.Source) error {
 // SetWorkers sets the number of goroutines that evaluate each block's
 // dynamics. Results do not depend on it.
 func (f *Flow) SetWorkers(n int) error {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return err
+	}
 	defer f.mu.Unlock()
 	for _, b := range f.Blocks {
 		if err := b.Dynamics().SetWorkers(n); err != nil {
@@ -352,14 +416,21 @@ func (f *Flow) SetWorkers(n int) error {
 
 // Params returns every learnable tensor: the base's, then the bijectors'
 // in the chain's order (for NewFlow's stack, the last block's first).
-func (f *Flow) Params() []*tensor.Dense { return f.Dist.Params() }
+func (f *Flow) Params() []*tensor.Dense {
+	if f == nil || f.Dist == nil {
+		return nil
+	}
+	return f.Dist.Params()
+}
 
 // RecordLogProb evaluates log p on the n rows of x and records the pass for
 // its gradient; see distributions.TransformedDistribution.RecordLogProb. The
 // pass's Backward must not run concurrently with the Flow's other methods;
 // a Trainer takes care of that.
 func (f *Flow) RecordLogProb(x []float64, n int, req distributions.Request) (*distributions.DensityPass, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
 	defer f.mu.Unlock()
 	return f.Dist.RecordLogProb(x, n, req)
 }
@@ -367,7 +438,9 @@ func (f *Flow) RecordLogProb(x []float64, n int, req distributions.Request) (*di
 // LogProb returns log p(x) for each row of the N×D batch x, with the exact
 // trace.
 func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
 	defer f.mu.Unlock()
 	return f.Dist.LogProb(x)
 }
@@ -388,7 +461,9 @@ func (f *Flow) NLL(x *tensor.Dense) (float64, error) {
 
 // Sample returns n points drawn from the model.
 func (f *Flow) Sample(n int) (*tensor.Dense, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
 	defer f.mu.Unlock()
 	return f.Dist.Sample(n)
 }
@@ -396,14 +471,18 @@ func (f *Flow) Sample(n int) (*tensor.Dense, error) {
 // SampleWithLogProb returns n points drawn from the model and their
 // log-densities, from one pass through the blocks.
 func (f *Flow) SampleWithLogProb(n int) (*tensor.Dense, []float64, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, nil, err
+	}
 	defer f.mu.Unlock()
 	return f.Dist.SampleWithLogProb(n)
 }
 
 // SampleBase returns n points drawn from the base distribution.
 func (f *Flow) SampleBase(n int) (*tensor.Dense, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
 	defer f.mu.Unlock()
 	return f.Base.Sample(n)
 }
@@ -411,14 +490,18 @@ func (f *Flow) SampleBase(n int) (*tensor.Dense, error) {
 // Forward maps base-side points z (N×D) through every block to the data
 // side.
 func (f *Flow) Forward(z *tensor.Dense) (*tensor.Dense, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
 	defer f.mu.Unlock()
 	return f.Dist.Bijector.Forward(z)
 }
 
 // Inverse maps data-side points x (N×D) back to the base side.
 func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
 	defer f.mu.Unlock()
 	return f.Dist.Bijector.Inverse(x)
 }
@@ -428,7 +511,9 @@ func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
 // and returns the len(Blocks)·steps + 1 positions: z first, the output of
 // block k at index (k+1)·steps, the data side last.
 func (f *Flow) Trajectory(z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
-	f.mu.Lock()
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
 	defer f.mu.Unlock()
 	if steps < 1 {
 		return nil, fmt.Errorf("%w: %d steps per block, want ≥ 1", ErrInvalidConfig, steps)

@@ -55,7 +55,9 @@ func Objective(m distributions.Trainable, x []float64, n int, reg Regularization
 		return Loss{}, Cost{}, fmt.Errorf("%w: nil model", ErrInvalidConfig)
 	}
 	if f, ok := m.(*Flow); ok {
-		f.mu.Lock()
+		if err := f.lock(); err != nil {
+			return Loss{}, Cost{}, err
+		}
 		defer f.mu.Unlock()
 		m = f.Dist
 	}

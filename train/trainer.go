@@ -95,10 +95,10 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 		return nil, fmt.Errorf("%w: BatchSize = %d, want ≥ 1", ErrInvalidConfig, opts.BatchSize)
 	case !(opts.LearningRate > 0) || math.IsInf(opts.LearningRate, 0):
 		return nil, fmt.Errorf("%w: LearningRate = %g, want finite and > 0", ErrInvalidConfig, opts.LearningRate)
-	case opts.ClipNorm < 0 || math.IsNaN(opts.ClipNorm):
-		return nil, fmt.Errorf("%w: ClipNorm = %g, want ≥ 0", ErrInvalidConfig, opts.ClipNorm)
-	case opts.Regularization.Kinetic < 0 || opts.Regularization.Jacobian < 0 ||
-		math.IsNaN(opts.Regularization.Kinetic) || math.IsNaN(opts.Regularization.Jacobian):
+	case opts.ClipNorm < 0 || math.IsNaN(opts.ClipNorm) || math.IsInf(opts.ClipNorm, 0):
+		return nil, fmt.Errorf("%w: ClipNorm = %g, want finite and ≥ 0 (0: no clipping)", ErrInvalidConfig, opts.ClipNorm)
+	case !(opts.Regularization.Kinetic >= 0) || !(opts.Regularization.Jacobian >= 0) ||
+		math.IsInf(opts.Regularization.Kinetic, 0) || math.IsInf(opts.Regularization.Jacobian, 0):
 		return nil, fmt.Errorf("%w: Regularization = %+v, want weights ≥ 0", ErrInvalidConfig, opts.Regularization)
 	}
 	ps := m.Params()
@@ -135,15 +135,33 @@ func Resume(ck *Checkpoint, opts Options) (*Trainer, error) {
 	return t, nil
 }
 
+// errNoTrainer reports a Trainer that NewTrainer or Resume did not make.
+var errNoTrainer = fmt.Errorf("%w: the Trainer is nil or a zero value; make one with NewTrainer or Resume", ErrInvalidConfig)
+
+func (t *Trainer) made() bool { return t != nil && t.model != nil && t.adam != nil }
+
 // Epoch returns the number of epochs completed.
-func (t *Trainer) Epoch() int { return t.epoch }
+func (t *Trainer) Epoch() int {
+	if t == nil {
+		return 0
+	}
+	return t.epoch
+}
 
 // History returns the statistics of every completed epoch.
-func (t *Trainer) History() []EpochStats { return append([]EpochStats(nil), t.history...) }
+func (t *Trainer) History() []EpochStats {
+	if t == nil {
+		return nil
+	}
+	return append([]EpochStats(nil), t.history...)
+}
 
 // Save writes the model and the training state to path; the model must be
 // a *Flow.
 func (t *Trainer) Save(path string) error {
+	if !t.made() {
+		return errNoTrainer
+	}
 	if t.flow == nil {
 		return fmt.Errorf("%w: only a *train.Flow can be saved (wrap the model with NewFlowOf)", ErrInvalidConfig)
 	}
@@ -164,6 +182,12 @@ func (t *Trainer) Save(path string) error {
 // the context is cancelled, or a batch fails. Each epoch reshuffles the data
 // and takes one Adam step per batch.
 func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
+	if !t.made() {
+		return errNoTrainer
+	}
+	if ctx == nil {
+		return fmt.Errorf("%w: nil context", ErrInvalidConfig)
+	}
 	D := t.model.Dim()
 	x, n, err := batch.Data(data, D)
 	if err != nil {
@@ -187,6 +211,9 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 	for t.epoch < t.opts.Epochs {
 		epoch := t.epoch + 1
 		lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)
+		if !(lr > 0) || math.IsInf(lr, 0) {
+			return fmt.Errorf("%w: epoch %d: the schedule gave learning rate %g, want finite and > 0", ErrInvalidConfig, epoch, lr)
+		}
 		t.adam.SetLearningRate(lr)
 		start := time.Now()
 		stats := EpochStats{Epoch: epoch, LearningRate: lr}
@@ -250,10 +277,33 @@ func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x []floa
 	if math.IsNaN(loss.Total) || math.IsInf(loss.Total, 0) {
 		return loss, cost, fmt.Errorf("%w: loss %g", ErrDiverged, loss.Total)
 	}
+	for i, g := range grads {
+		if k := nonFinite(g); k >= 0 {
+			return loss, cost, fmt.Errorf("%w: gradient of parameter %d holds %g at %d", ErrDiverged, i, g[k], k)
+		}
+	}
 	if t.opts.ClipNorm > 0 {
 		clipNorm(grads, t.opts.ClipNorm)
 	}
-	return loss, cost, t.adam.Step(grads)
+	if err := t.adam.Step(grads); err != nil {
+		return loss, cost, err
+	}
+	for i, p := range model.Params() {
+		if k := nonFinite(p.Float64s()); k >= 0 {
+			return loss, cost, fmt.Errorf("%w: Adam's step made parameter %d hold %g at %d", ErrDiverged, i, p.Float64s()[k], k)
+		}
+	}
+	return loss, cost, nil
+}
+
+// nonFinite returns the index of the first NaN or ±Inf in v, or −1.
+func nonFinite(v []float64) int {
+	for i, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return i
+		}
+	}
+	return -1
 }
 
 // noLock is the lock of a model that is not a Flow: the caller keeps it

@@ -327,3 +327,41 @@ func TestSameSeedSameBits(t *testing.T) {
 	}
 	assert.True(t, bytes.Equal(a, b), "checkpoints differ")
 }
+
+// TestNonFiniteTrainingIsAnError: a schedule giving NaN or a negative rate,
+// an infinite clipping norm and weights driven to ±Inf are errors naming
+// the epoch and batch, and the last good checkpoint stays loadable.
+func TestNonFiniteTrainingIsAnError(t *testing.T) {
+	data := tinyData(t)
+	for name, c := range map[string]struct {
+		opts  Options
+		want  error
+		where string
+	}{
+		"NaN schedule":      {Options{Epochs: 2, Schedule: func(int, int, float64) float64 { return math.NaN() }}, ErrInvalidConfig, "epoch 1"},
+		"negative schedule": {Options{Epochs: 2, Schedule: func(e, _ int, b float64) float64 { return b * float64(2-e*2+1) }}, ErrInvalidConfig, "epoch 2"},
+		"huge rate":         {Options{Epochs: 3, BatchSize: 16, Schedule: func(e, _ int, b float64) float64 { return map[bool]float64{true: b, false: math.MaxFloat64}[e == 1] }}, ErrDiverged, "epoch 2, batch"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := tinyFlow(t)
+			c.opts.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
+			tr, err := NewTrainer(f, c.opts)
+			require.NoError(t, err)
+			err = tr.Run(context.Background(), data)
+			require.ErrorIs(t, err, c.want)
+			assert.Contains(t, err.Error(), c.where)
+			if tr.Epoch() > 0 {
+				ck, err := Load(c.opts.Checkpoint)
+				require.NoError(t, err, "the last good checkpoint")
+				assert.Equal(t, tr.Epoch(), ck.Training.Epoch)
+			}
+		})
+	}
+	_, err := NewTrainer(tinyFlow(t), Options{ClipNorm: math.Inf(1)})
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	a, err := NewAdam(tinyFlow(t).Params(), 0.1)
+	require.NoError(t, err)
+	g := NewGrads(tinyFlow(t))
+	g[0] = g[0][:1]
+	assert.Error(t, a.Step(g), "a gradient of the wrong length")
+}

@@ -11,6 +11,9 @@ const (
 	DefaultMinFactor = 0.2
 	DefaultMaxFactor = 10
 	DefaultMaxSteps  = 4096
+	// StepLimit bounds Settings.MaxSteps: 2²⁴ steps of even a small batch
+	// take hours, so a larger budget is a mistake (or a hostile file).
+	StepLimit = 1 << 24
 )
 
 // A Controller chooses the step sizes of a solve: Adaptive, Constant or

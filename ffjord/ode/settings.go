@@ -15,7 +15,7 @@ type Settings struct {
 
 	// MaxSteps bounds the attempted steps (accepted plus rejected) of one
 	// solve, whatever the controller; more gives ErrMaxSteps. Zero selects
-	// DefaultMaxSteps.
+	// DefaultMaxSteps; more than StepLimit is invalid.
 	MaxSteps int
 
 	// RecordSteps makes Solve record the accepted step boundaries in
@@ -47,8 +47,8 @@ func (s Settings) resolved() (Settings, error) {
 	} else if err := s.Controller.Validate(); err != nil {
 		return s, err
 	}
-	if s.MaxSteps < 0 {
-		return s, errorf(ErrInvalidSettings, "ode: invalid MaxSteps %d: must be >= 0", s.MaxSteps)
+	if s.MaxSteps < 0 || s.MaxSteps > StepLimit {
+		return s, errorf(ErrInvalidSettings, "ode: invalid MaxSteps %d: must be in [0, %d]", s.MaxSteps, StepLimit)
 	}
 	if s.MaxSteps == 0 {
 		s.MaxSteps = DefaultMaxSteps

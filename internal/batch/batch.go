@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"gorgonia.org/tensor"
 )
@@ -18,7 +19,35 @@ var (
 	ErrEmpty = errors.New("batch is empty")
 	// ErrNonFinite: a batch holds NaN or ±Inf.
 	ErrNonFinite = errors.New("batch holds a non-finite value")
+	// ErrTooLarge: a size is over its limit.
+	ErrTooLarge = errors.New("size over the limit")
 )
+
+// DefaultMaxElements is the default of MaxElements: 2²⁴ values (128 MiB of
+// float64), whose solve needs about ten times as much.
+const DefaultMaxElements = 1 << 24
+
+// MaxElements bounds rows × columns of one batch that the library
+// evaluates or allocates: a solve keeps about ten copies of its state, so
+// a batch past it would exhaust memory. Callers split larger batches, or
+// raise it with distributions.SetMaxElements.
+var MaxElements atomic.Int64
+
+func init() { MaxElements.Store(DefaultMaxElements) }
+
+// CheckSize returns an error unless n rows of d columns, both ≥ 1, hold at
+// most MaxElements values; what names the batch.
+func CheckSize(what string, n, d int) error {
+	switch {
+	case n <= 0:
+		return fmt.Errorf("%w: %s of %d rows", ErrEmpty, what, n)
+	case d <= 0:
+		return fmt.Errorf("%w: %s of %d columns", ErrShape, what, d)
+	case int64(n) > MaxElements.Load()/int64(d):
+		return fmt.Errorf("%w: %s of %d rows × %d columns is over the limit of %d values (split it into smaller batches)", ErrTooLarge, what, n, d, MaxElements.Load())
+	}
+	return nil
+}
 
 // Data returns x's values in row-major order and its number of rows, after
 // checking that x is N×dim float64 with N ≥ 1 and every value finite. The
@@ -40,6 +69,9 @@ func Data(x *tensor.Dense, dim int) ([]float64, int, error) {
 	}
 	if s[1] != dim {
 		return nil, 0, fmt.Errorf("%w: %d columns, want %d", ErrShape, s[1], dim)
+	}
+	if err := CheckSize("batch", s[0], s[1]); err != nil {
+		return nil, 0, err
 	}
 	if x.RequiresIterator() {
 		x = x.Materialize().(*tensor.Dense)

@@ -256,6 +256,9 @@ func Load(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
 	}
 	defer file.Close()
+	if st, err := file.Stat(); err == nil && st.Size() > MaxCheckpointSize {
+		return nil, bad("the file has %d bytes, more than the limit of %d", st.Size(), MaxCheckpointSize)
+	}
 	data, err := io.ReadAll(io.LimitReader(file, MaxCheckpointSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("train: loading checkpoint: %w", err)

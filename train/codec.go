@@ -58,14 +58,17 @@ var reserved = map[string]bool{
 	"linear": true, "concatsquash": true, "activation": true, "time_concat": true,
 }
 
-var models, bijectors = registry{kind: "dynamics", register: "RegisterModel"}, registry{kind: "bijector", register: "RegisterBijector"}
+var (
+	models    = registry{kind: "dynamics", builtin: "network", register: "RegisterModel"}
+	bijectors = registry{kind: "bijector", builtin: "ffjord, affine or chain", register: "RegisterBijector"}
+)
 
 // registry holds the codecs of one kind, by name and by Go type.
 type registry struct {
-	kind, register string // for messages
-	mu             sync.RWMutex
-	byName         map[string]*codecEntry
-	byType         map[reflect.Type]*codecEntry
+	kind, builtin, register string // for messages
+	mu                      sync.RWMutex
+	byName                  map[string]*codecEntry
+	byType                  map[reflect.Type]*codecEntry
 }
 
 type codecEntry struct {
@@ -120,24 +123,29 @@ func (r *registry) encode(v any) (json.RawMessage, error) {
 	return json.Marshal(userJSON{Type: e.name, Data: data})
 }
 
-// decode reads what encode wrote.
+// decode reads what encode wrote. Its errors are wrapped with
+// ErrCheckpoint by the loader, which adds where they happened.
 func (r *registry) decode(data json.RawMessage) (any, error) {
-	var u userJSON
-	if err := strictjson.Unmarshal(data, &u); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrCheckpoint, r.kind, err)
+	name, err := strictjson.Type(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", r.kind, err)
 	}
 	r.mu.RLock()
-	e := r.byName[u.Type]
+	e := r.byName[name]
 	r.mu.RUnlock()
 	if e == nil {
-		return nil, fmt.Errorf("%w: unknown %s type %q: not the library's, and no codec is registered under that name (train.%s)", ErrCheckpoint, r.kind, u.Type, r.register)
+		return nil, fmt.Errorf("unknown %s type %q: not the library's (%s), and no codec is registered under that name (train.%s)", r.kind, name, r.builtin, r.register)
+	}
+	var u userJSON
+	if err := strictjson.Unmarshal(data, &u); err != nil {
+		return nil, fmt.Errorf("%s %q: %v", r.kind, name, err)
 	}
 	v, err := e.decode(u.Data)
 	if err != nil {
-		return nil, fmt.Errorf("%w: decoding the %s %q: %v", ErrCheckpoint, r.kind, u.Type, err)
+		return nil, fmt.Errorf("decoding the %s %q: %w", r.kind, name, err)
 	}
 	if rv := reflect.ValueOf(v); !rv.IsValid() || (rv.Kind() == reflect.Pointer && rv.IsNil()) {
-		return nil, fmt.Errorf("%w: the codec of %s %q decoded nil", ErrCheckpoint, r.kind, u.Type)
+		return nil, fmt.Errorf("the codec of the %s %q decoded nil", r.kind, name)
 	}
 	return v, nil
 }

@@ -59,14 +59,20 @@ func NewLearnableNormal(mean, std []float64, src rand.Source) (*Normal, error) {
 	if err := checkNormal(mean, std); err != nil {
 		return nil, err
 	}
-	D := len(mean)
-	ls := make([]float64, D)
+	ls := make([]float64, len(mean))
 	for i, s := range std {
 		ls[i] = math.Log(s)
 	}
+	return learnableNormal(mean, ls, src), nil
+}
+
+// learnableNormal returns the learnable Normal of the given mean and log σ,
+// which the caller has checked.
+func learnableNormal(mean, ls []float64, src rand.Source) *Normal {
+	D := len(mean)
 	n := &Normal{
 		loc:      tensor.New(tensor.WithShape(1, D), tensor.WithBacking(append([]float64(nil), mean...))),
-		logScale: tensor.New(tensor.WithShape(1, D), tensor.WithBacking(ls)),
+		logScale: tensor.New(tensor.WithShape(1, D), tensor.WithBacking(append([]float64(nil), ls...))),
 		std:      make([]float64, D),
 	}
 	n.mean = n.loc.Float64s()
@@ -74,7 +80,7 @@ func NewLearnableNormal(mean, std []float64, src rand.Source) (*Normal, error) {
 	if src != nil {
 		n.rng = rand.New(src)
 	}
-	return n, nil
+	return n
 }
 
 func checkNormal(mean, std []float64) error {

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/strictjson"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
@@ -22,45 +24,65 @@ import (
 var ErrCheckpoint = errors.New("train: bad checkpoint")
 
 // CheckpointFormat and CheckpointVersion identify the file format. A
-// checkpoint file, version 1, is JSON:
+// checkpoint file, version 2, is JSON:
 //
-//	{"format": "ffjord-go checkpoint", "version": 1,
+//	{"format": "ffjord-go checkpoint", "version": 2,
 //	 "sha256": "<hex SHA-256 of content in compact form: no whitespace between tokens>",
 //	 "content": {
-//	   "model": {"dim": D, "t0": 0, "t1": 1, "time_input": TI, "learn_time": bool (optional),
-//	             "base": {"mean": [D], "std": [D]},
-//	             "blocks": [{"type": "mlp", "activation": "tanh"|"softplus",
-//	                         "time": TI (optional), "t1": T (with learn_time),
-//	                         "layers": [{"W": [[in×out]], "b": [out],
-//	                                     "Wg": [out], "bg": [out], "Wb": [out] (concatsquash only)}, …]}, …]},
-//	   "settings": {"solver": S, "adjoint": S|null, "trace": "exact"|…},
-//	   "training": null | {"epoch": E, "adam": {"lr": …, "step": …, "m": […], "v": […]},
+//	   "model": M,
+//	   "config": C (optional),
+//	   "settings": {"solver": S, "adjoint": S|null, "gradient": "discrete" (optional), "trace": "exact"|…},
+//	   "training": null | {"epoch": E, "lr": …, "adam": {"step": …, "m": [[…], …], "v": [[…], …]},
 //	                       "shuffle": "<hex PCG state>", "history": [EpochStats…]}}}
 //
 // with S = {"method": "dopri5"|"rk4"|"euler", "rtol", "atol", "first_step",
-// "max_steps", "fixed_step"}. Layers use the row-vector convention
-// h_out = h_in·W + b, tanh (or softplus) after every layer but the last; block
-// 0 is applied first when sampling. Every block has the same activation and
-// hidden widths. Any JSON reader can load it.
+// "max_steps", "fixed_step"}. M is the flow's distribution, each part an
+// object whose "type" says what it is:
 //
-// TI says how a block sees the time t:
+//	M: {"type": "transformed", "base": B, "bijector": X}
+//	B: {"type": "normal", "mean": [D], "std": [D]}
+//	   {"type": "normal", "learnable": true, "mean": [D], "log_scale": [D]}
+//	X: {"type": "chain", "bijectors": [X, …]}      TFP's order: the last is applied first when sampling
+//	   {"type": "affine", "shift": [D], "log_scale": [D]}
+//	   {"type": "ffjord", "t0", "t1", "learn_time": true (optional), "dynamics": F}
+//	   {"type": NAME, "data": …}                    a bijector registered with RegisterBijector
+//	F: {"type": "network", "dim": D, "layers": [L, …]}
+//	   {"type": NAME, "data": …}                    a dynamics registered with RegisterModel
+//	L: {"type": "linear", "in", "out", "W": [in rows of out], "b": [out]}
+//	   {"type": "concatsquash", "in", "out", "W", "b", "Wg": [out], "bg": [out], "Wb": [out]}
+//	   {"type": "activation", "fn": "tanh"|"softplus", "width"}
+//	   {"type": "time_concat", "copies", "width"}
 //
-//   - "broadcast" (also written "concat"): the first layer's input is
-//     [t, …, t, z], t repeated D times, so its W has 2D rows;
-//   - "single" (also "concat-single"): the input is [t, z], D + 1 rows;
-//   - "concatsquash": the input is z (D rows) and every layer is FFJORD's
-//     ConcatSquashLinear, h_out = (h_in·W + b) ⊙ sigmoid(t·Wg + bg) + t·Wb,
-//     with the extra row vectors "Wg", "bg" and "Wb" of out values each;
-//   - "ignore": the input is z and f does not depend on t.
+// Layers use the row-vector convention h_out = h_in·W + b; a
+// ConcatSquashLinear's output is (h_in·W + b) ⊙ sigmoid(t·Wg + bg) + t·Wb.
+// With learn_time, t1 is the learned end time T = s² (s = √T is the
+// parameter). The solver settings are not part of M: they are "settings".
 //
-// A block's "time" overrides the model-level "time_input"; it is written only
-// for blocks that differ from it, so a file whose blocks all see t alike is
-// the same as before per-block modes existed. Only concatsquash layers carry
-// "Wg", "bg" and "Wb".
+// C is present when NewFlow built the flow: its FlowConfig after defaults,
+// {"dim", "blocks", "hidden", "activation", "time", "block_time",
+// "base_mean", "base_std", "t0", "t1", "learn_time"}. Load checks that M is
+// the stack NewFlow builds from C (a fixed Normal base of base_mean and
+// base_std, a chain of blocks FFJORD blocks whose networks have C's layers,
+// the last block of the chain being block 0) and gives the Flow its Config
+// and Nets.
+//
+// Adam's moments m and v are in the order of Flow.Params: the base's
+// parameters, then the bijectors' in the chain's order (an FFJORD block's
+// network parameters, then its √T).
+//
+// Load also reads version 1, which held only NewFlow's stack (see
+// checkpoint_v1.go). Load rejects files larger than MaxCheckpointSize and
+// sizes beyond odefunc.MaxDim, odefunc.MaxWidth, odefunc.MaxLayers,
+// distributions.MaxChain and distributions.MaxDepth before allocating.
+// Any JSON reader can load a checkpoint.
 const (
 	CheckpointFormat  = "ffjord-go checkpoint"
-	CheckpointVersion = 1
+	CheckpointVersion = 2
 )
+
+// MaxCheckpointSize is the largest checkpoint file Load reads: 256 MiB, some
+// 20 million weights written out in decimal.
+const MaxCheckpointSize = 256 << 20
 
 // checkpointFile is the outer object of a checkpoint file.
 type checkpointFile struct {
@@ -70,43 +92,18 @@ type checkpointFile struct {
 	Content json.RawMessage `json:"content"`
 }
 
-type checkpointContent struct {
+// contentV1 and contentV2 are the contents of the two versions.
+type contentV1 struct {
 	Model    modelJSON     `json:"model"`
 	Settings settingsJSON  `json:"settings"`
 	Training *trainingJSON `json:"training"`
 }
 
-type modelJSON struct {
-	Dim       int         `json:"dim"`
-	T0        float64     `json:"t0"`
-	T1        float64     `json:"t1"`
-	TimeInput string      `json:"time_input"`
-	LearnTime bool        `json:"learn_time,omitempty"` // each block then has its own t1
-	Base      baseJSON    `json:"base"`
-	Blocks    []blockJSON `json:"blocks"`
-}
-
-type baseJSON struct {
-	Mean []float64 `json:"mean"`
-	Std  []float64 `json:"std"`
-}
-
-type blockJSON struct {
-	Type       string      `json:"type"`
-	Activation string      `json:"activation"`
-	Time       string      `json:"time,omitempty"` // empty: the model's time_input
-	T1         *float64    `json:"t1,omitempty"`   // the learned end time, with learn_time
-	Layers     []layerJSON `json:"layers"`
-}
-
-type layerJSON struct {
-	W [][]float64 `json:"W"`
-	B []float64   `json:"b"`
-	// The ConcatSquashLinear extras; nil for the other layers, so that
-	// their files are unchanged.
-	Wg []float64 `json:"Wg,omitempty"`
-	Bg []float64 `json:"bg,omitempty"`
-	Wb []float64 `json:"Wb,omitempty"`
+type contentV2 struct {
+	Model    json.RawMessage `json:"model"`
+	Config   *configJSON     `json:"config,omitempty"`
+	Settings settingsJSON    `json:"settings"`
+	Training *trainingJSON   `json:"training"`
 }
 
 type settingsJSON struct {
@@ -156,8 +153,11 @@ func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
-	content := checkpointContent{Model: modelOf(f), Settings: settingsOf(f.settings)}
+	content, err := contentOf(f)
 	f.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("train: saving checkpoint: %w", err)
+	}
 	if ts != nil {
 		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), History: ts.History}
 	}
@@ -211,59 +211,6 @@ func writeAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
-// timeInputName is the checkpoint's name for ti: the concat modes keep the
-// names format 1 has always used.
-func timeInputName(ti odefunc.TimeInput) string {
-	switch ti {
-	case odefunc.ConcatTime:
-		return "broadcast"
-	case odefunc.ConcatTimeSingle:
-		return "single"
-	}
-	return ti.String()
-}
-
-func modelOf(f *Flow) modelJSON {
-	cfg := f.Config
-	m := modelJSON{Dim: cfg.Dim, T0: cfg.T0, T1: cfg.T1, TimeInput: timeInputName(cfg.Time), LearnTime: cfg.LearnTime, Base: baseJSON{Mean: cfg.BaseMean, Std: cfg.BaseStd}}
-	for k, net := range f.Nets {
-		blk := blockJSON{Type: "mlp", Activation: cfg.Activation.String()}
-		if cfg.LearnTime {
-			_, T := f.Blocks[k].Times()
-			blk.T1 = &T
-		}
-		if k < len(cfg.BlockTime) && cfg.BlockTime[k] != cfg.Time {
-			blk.Time = timeInputName(cfg.BlockTime[k])
-		}
-		for _, l := range net.Layers() {
-			var layer layerJSON
-			switch l := l.(type) {
-			case *odefunc.Linear:
-				layer = affineJSON(l.W.Float64s(), l.B.Float64s(), l.In(), l.Out())
-			case *odefunc.ConcatSquashLinear:
-				layer = affineJSON(l.W.Float64s(), l.B.Float64s(), l.In(), l.Out())
-				layer.Wg = append([]float64(nil), l.Wg.Float64s()...)
-				layer.Bg = append([]float64(nil), l.Bg.Float64s()...)
-				layer.Wb = append([]float64(nil), l.Wb.Float64s()...)
-			default:
-				continue // no weights
-			}
-			blk.Layers = append(blk.Layers, layer)
-		}
-		m.Blocks = append(m.Blocks, blk)
-	}
-	return m
-}
-
-// affineJSON copies W (in×out, row-major) and b into a layer.
-func affineJSON(w, b []float64, in, out int) layerJSON {
-	layer := layerJSON{B: append([]float64(nil), b...)}
-	for i := range in {
-		layer.W = append(layer.W, append([]float64(nil), w[i*out:(i+1)*out]...))
-	}
-	return layer
-}
-
 func settingsOf(s Settings) settingsJSON {
 	out := settingsJSON{Solver: solverOf(s.Solver), Trace: s.Trace.String()}
 	switch g := s.Gradient.(type) {
@@ -296,11 +243,24 @@ func solverOf(s ode.Settings) solverJSON {
 
 // Load reads a checkpoint, checks everything in it and returns the model
 // with its saved settings (and training state, if any). Errors wrap
-// ErrCheckpoint and say what is wrong.
+// ErrCheckpoint and say what is wrong. Dynamics and bijectors of the
+// user's own types load through the codecs registered with RegisterModel
+// and RegisterBijector.
 func Load(path string) (*Checkpoint, error) {
-	data, err := os.ReadFile(path)
+	file, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
+	}
+	defer file.Close()
+	if st, err := file.Stat(); err == nil && st.Size() > MaxCheckpointSize {
+		return nil, bad("the file has %d bytes, more than the limit of %d", st.Size(), MaxCheckpointSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(file, MaxCheckpointSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
+	}
+	if len(data) > MaxCheckpointSize {
+		return nil, bad("the file is larger than the limit of %d bytes", MaxCheckpointSize)
 	}
 	return decodeCheckpoint(data)
 }
@@ -317,8 +277,8 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	if file.Format != CheckpointFormat {
 		return nil, bad("format is %q, want %q", file.Format, CheckpointFormat)
 	}
-	if file.Version != CheckpointVersion {
-		return nil, bad("version %d is not supported (this library reads version %d)", file.Version, CheckpointVersion)
+	if file.Version != 1 && file.Version != CheckpointVersion {
+		return nil, bad("version %d is not supported (this library reads versions 1 and %d)", file.Version, CheckpointVersion)
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, file.Content); err != nil {
@@ -328,37 +288,44 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	if want, err := hex.DecodeString(file.SHA256); err != nil || !bytes.Equal(want, sum[:]) {
 		return nil, bad("checksum mismatch: the content was modified or corrupted")
 	}
-	var c checkpointContent
-	dec := json.NewDecoder(bytes.NewReader(file.Content))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	if err := strictjson.UniqueKeys(file.Content); err != nil {
 		return nil, bad("content: %v", err)
-	}
-	cfg, nets, endTimes, err := c.Model.decode()
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.Settings.decode()
-	if err != nil {
-		return nil, err
 	}
 	// The random streams of a loaded model are seeded from its weights'
 	// checksum, so loading the same file twice gives the same samples.
 	src := rand.NewPCG(beUint64(sum[:8]), beUint64(sum[8:16]))
-	f, err := assemble(cfg, nets, endTimes, s, src)
+	var (
+		f        *Flow
+		training *trainingJSON
+		err      error
+	)
+	if file.Version == 1 {
+		f, training, err = decodeV1(file.Content, src)
+	} else {
+		f, training, err = decodeV2(file.Content, src)
+	}
 	if err != nil {
-		return nil, bad("%v", err)
+		return nil, err
 	}
 	ck := &Checkpoint{Flow: f}
-	if tj := c.Training; tj != nil {
+	if tj := training; tj != nil {
 		shuffle, err := hex.DecodeString(tj.Shuffle)
 		if err != nil {
 			return nil, bad("training.shuffle is not hex: %v", err)
 		}
-		if tj.Epoch < 0 || !(tj.LR > 0) {
+		if tj.Epoch < 0 || !(tj.LR > 0) || math.IsInf(tj.LR, 0) {
 			return nil, bad("training has epoch %d and learning rate %g", tj.Epoch, tj.LR)
 		}
-		ck.Training = &TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: tj.Adam, Shuffle: shuffle, History: tj.History}
+		adam := tj.Adam
+		if file.Version == 1 {
+			if adam, err = v1AdamOrder(f, adam); err != nil {
+				return nil, err
+			}
+		}
+		if adam.Step != 0 && !fits(adam, f.Params()) {
+			return nil, bad("training.adam has moments of other sizes than the model's %d parameters", len(f.Params()))
+		}
+		ck.Training = &TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History}
 	}
 	return ck, nil
 }
@@ -378,163 +345,6 @@ func finite(vs []float64) bool {
 		}
 	}
 	return true
-}
-
-// decode checks the model section and builds its networks.
-func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, []float64, error) {
-	cfg, nets, err := m.decodeNets()
-	if err != nil || !m.LearnTime {
-		return cfg, nets, nil, err
-	}
-	if m.T0 != 0 {
-		return cfg, nil, nil, bad("model.learn_time needs t0 = 0, not %g", m.T0)
-	}
-	cfg.LearnTime = true
-	endTimes := make([]float64, len(m.Blocks))
-	for k, blk := range m.Blocks {
-		if blk.T1 == nil || !(*blk.T1 > 0) || math.IsInf(*blk.T1, 0) {
-			return cfg, nil, nil, bad("model.blocks[%d].t1 must be a finite end time > 0 with learn_time", k)
-		}
-		endTimes[k] = *blk.T1
-	}
-	return cfg, nets, endTimes, nil
-}
-
-// decodeNets checks the model section and builds its networks.
-func (m modelJSON) decodeNets() (FlowConfig, []*odefunc.Network, error) {
-	cfg := FlowConfig{Dim: m.Dim, T0: m.T0, T1: m.T1, BaseMean: m.Base.Mean, BaseStd: m.Base.Std}
-	switch {
-	case m.Dim <= 0:
-		return cfg, nil, bad("model.dim = %d, want ≥ 1", m.Dim)
-	case len(m.Base.Mean) != m.Dim || len(m.Base.Std) != m.Dim:
-		return cfg, nil, bad("model.base has %d means and %d stds, want %d each", len(m.Base.Mean), len(m.Base.Std), m.Dim)
-	case !finite(m.Base.Mean) || !finite(m.Base.Std):
-		return cfg, nil, bad("model.base holds a non-finite value")
-	case len(m.Blocks) == 0:
-		return cfg, nil, bad("model.blocks is empty")
-	case m.T0 == m.T1 || !finite([]float64{m.T0, m.T1}):
-		return cfg, nil, bad("model.t0 = %g and t1 = %g, want finite and different", m.T0, m.T1)
-	}
-	for i, s := range m.Base.Std {
-		if !(s > 0) {
-			return cfg, nil, bad("model.base.std[%d] = %g, want > 0", i, s)
-		}
-	}
-	var err error
-	if cfg.Time, err = odefunc.ParseTimeInput(m.TimeInput); err != nil {
-		return cfg, nil, bad("model.time_input: %v", err)
-	}
-	cfg.SingleTime = cfg.Time == odefunc.ConcatTimeSingle
-	cfg.Blocks = len(m.Blocks)
-	cfg.BlockTime = make([]odefunc.TimeInput, len(m.Blocks))
-	nets := make([]*odefunc.Network, len(m.Blocks))
-	for k, blk := range m.Blocks {
-		where := fmt.Sprintf("model.blocks[%d]", k)
-		if blk.Type != "mlp" {
-			return cfg, nil, bad("%s.type = %q, want mlp", where, blk.Type)
-		}
-		cfg.BlockTime[k] = cfg.Time
-		if blk.Time != "" {
-			if cfg.BlockTime[k], err = odefunc.ParseTimeInput(blk.Time); err != nil {
-				return cfg, nil, bad("%s.time: %v", where, err)
-			}
-		}
-		act, err := odefunc.ParseActivation(blk.Activation)
-		if err != nil {
-			return cfg, nil, bad("%s.activation: %v", where, err)
-		}
-		if k > 0 && act != cfg.Activation {
-			return cfg, nil, bad("%s.activation = %s differs from block 0's %s", where, act, cfg.Activation)
-		}
-		cfg.Activation = act
-		if len(blk.Layers) == 0 {
-			return cfg, nil, bad("%s has no layers", where)
-		}
-		var hidden []int
-		for i, l := range blk.Layers[:len(blk.Layers)-1] {
-			if len(l.B) == 0 {
-				return cfg, nil, bad("%s.layers[%d].b is empty", where, i)
-			}
-			hidden = append(hidden, len(l.B))
-		}
-		if k > 0 && fmt.Sprint(hidden) != fmt.Sprint(cfg.Hidden) {
-			return cfg, nil, bad("%s has hidden widths %v, block 0 has %v", where, hidden, cfg.Hidden)
-		}
-		cfg.Hidden = hidden
-		if hidden == nil {
-			cfg.Hidden = []int{}
-		}
-		net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: m.Dim, Hidden: cfg.Hidden, Activation: act, Time: cfg.BlockTime[k]}, rand.NewPCG(0, 0))
-		if err != nil {
-			return cfg, nil, bad("%s: %v", where, err)
-		}
-		li := 0
-		for _, l := range net.Layers() {
-			lw := fmt.Sprintf("%s.layers[%d]", where, li)
-			hint := ""
-			if li == 0 { // the first layer's rows depend on the time input: say which
-				hint = fmt.Sprintf(" for time input %s", timeInputName(cfg.BlockTime[k]))
-			}
-			switch l := l.(type) {
-			case *odefunc.Linear:
-				src := blk.Layers[li]
-				if err := decodeAffine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
-					return cfg, nil, err
-				}
-				if src.Wg != nil || src.Bg != nil || src.Wb != nil {
-					return cfg, nil, bad("%s has Wg, bg or Wb, which only concatsquash layers have, but the block's time input is %s", lw, timeInputName(cfg.BlockTime[k]))
-				}
-			case *odefunc.ConcatSquashLinear:
-				src := blk.Layers[li]
-				if err := decodeAffine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
-					return cfg, nil, err
-				}
-				for _, v := range []struct {
-					name string
-					src  []float64
-					dst  []float64
-				}{{"Wg", src.Wg, l.Wg.Float64s()}, {"bg", src.Bg, l.Bg.Float64s()}, {"Wb", src.Wb, l.Wb.Float64s()}} {
-					if len(v.src) != l.Out() {
-						return cfg, nil, bad("%s.%s has %d values, want %d (a concatsquash layer of %d outputs)", lw, v.name, len(v.src), l.Out(), l.Out())
-					}
-					if !finite(v.src) {
-						return cfg, nil, bad("%s.%s holds a non-finite value", lw, v.name)
-					}
-					copy(v.dst, v.src)
-				}
-			default:
-				continue // no weights
-			}
-			li++
-		}
-		nets[k] = net
-	}
-	return cfg, nets, nil
-}
-
-// decodeAffine checks a layer's W (in×out) and b (out) and copies them into
-// w and b. hint is added to a wrong number of rows.
-func decodeAffine(where, hint string, src layerJSON, w, b []float64, in, out int) error {
-	if len(src.W) != in {
-		return bad("%s.W has %d rows, want %d%s", where, len(src.W), in, hint)
-	}
-	if len(src.B) != out {
-		return bad("%s.b has %d values, want %d", where, len(src.B), out)
-	}
-	for i, row := range src.W {
-		if len(row) != out {
-			return bad("%s.W row %d has %d values, want %d", where, i, len(row), out)
-		}
-		if !finite(row) {
-			return bad("%s.W row %d holds a non-finite value", where, i)
-		}
-		copy(w[i*out:], row)
-	}
-	if !finite(src.B) {
-		return bad("%s.b holds a non-finite value", where)
-	}
-	copy(b, src.B)
-	return nil
 }
 
 func (s settingsJSON) decode() (Settings, error) {

@@ -23,14 +23,14 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(raw)
-	f.Add([]byte(`{"format":"ffjord-go checkpoint","version":1,"sha256":"","content":{}}`))
+	f.Add([]byte(`{"format":"ffjord-go checkpoint","version":2,"sha256":"","content":{}}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ck, err := decodeCheckpoint(data)
 		if err != nil {
 			return
 		}
-		if ck.Flow == nil || len(ck.Flow.Blocks) == 0 {
+		if ck.Flow == nil || ck.Flow.Dist == nil {
 			t.Fatal("accepted a checkpoint without a model")
 		}
 	})

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
@@ -81,42 +80,34 @@ func TestMixedTimeCheckpointRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 
-	// The file says each block's mode where it differs from the model's,
-	// and only concatsquash layers carry Wg, bg and Wb.
+	// The file says each block's mode in its config, and the layers say
+	// how t enters: a time_concat first, concatsquash layers, or neither.
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var file struct {
 		Content struct {
-			Model struct {
-				TimeInput string `json:"time_input"`
-				Blocks    []map[string]any
+			Config configJSON
+			Model  struct {
+				Bijector struct {
+					Bijectors []struct {
+						Dynamics struct {
+							Layers []map[string]any
+						}
+					}
+				}
 			}
 		}
 	}
 	require.NoError(t, json.Unmarshal(raw, &file))
-	m := file.Content.Model
-	assert.Equal(t, "broadcast", m.TimeInput)
-	require.Len(t, m.Blocks, 3)
-	assert.NotContains(t, m.Blocks[0], "time")
-	assert.Equal(t, "concatsquash", m.Blocks[1]["time"])
-	assert.Equal(t, "ignore", m.Blocks[2]["time"])
-	for k, blk := range m.Blocks {
-		for _, l := range blk["layers"].([]any) {
-			_, has := l.(map[string]any)["Wg"]
-			assert.Equal(t, k == 1, has, "block %d", k)
-		}
-	}
-	w0 := m.Blocks[1]["layers"].([]any)[0].(map[string]any)
-	assert.Len(t, w0["W"], 2, "concatsquash takes z alone")
-	assert.Len(t, w0["Wg"], 4)
-
-	// A flow whose blocks all see t alike writes no per-block "time": its
-	// files are what they were before per-block modes.
-	require.NoError(t, SaveFlow(path, tinyFlow(t)))
-	raw, err = os.ReadFile(path)
-	require.NoError(t, err)
-	assert.False(t, bytes.Contains(raw, []byte(`"time"`)))
-	assert.False(t, bytes.Contains(raw, []byte(`"Wg"`)))
+	assert.Equal(t, []string{"concat", "concatsquash", "ignore"}, file.Content.Config.BlockTime)
+	chain := file.Content.Model.Bijector.Bijectors
+	require.Len(t, chain, 3)
+	first := func(k int) map[string]any { return chain[len(chain)-1-k].Dynamics.Layers[0] } // block k
+	assert.Equal(t, "time_concat", first(0)["type"])
+	assert.Equal(t, "concatsquash", first(1)["type"])
+	assert.Len(t, first(1)["W"], 2, "concatsquash takes z alone")
+	assert.Len(t, first(1)["Wg"], 4)
+	assert.Equal(t, "linear", first(2)["type"])
 }
 
 // TestOldCheckpointStillLoads loads a version 1 file written before time
@@ -124,11 +115,7 @@ func TestMixedTimeCheckpointRoundTrip(t *testing.T) {
 func TestOldCheckpointStillLoads(t *testing.T) {
 	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{3}, SingleTime: true}, Settings{}, rand.NewPCG(3, 4))
 	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "m.json")
-	require.NoError(t, SaveFlow(path, f))
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
-	old := resealed(t, raw, func(c map[string]any) {
+	old := resealed(t, v1File(t, f), func(c map[string]any) {
 		m := c["model"].(map[string]any)
 		require.Equal(t, "single", m["time_input"])
 		for _, b := range m["blocks"].([]any) {
@@ -153,11 +140,8 @@ func TestMixedTimeFlowGradientMatchesFiniteDifferences(t *testing.T) {
 }
 
 func TestBadTimeCheckpointsAreRejected(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.json")
-	require.NoError(t, SaveFlow(path, mixedFlow(t, Settings{})))
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
-	_, err = decodeCheckpoint(raw)
+	raw := v1File(t, mixedFlow(t, Settings{}))
+	_, err := decodeCheckpoint(raw)
 	require.NoError(t, err, "the unedited file loads")
 	block := func(c map[string]any, k int) map[string]any {
 		return c["model"].(map[string]any)["blocks"].([]any)[k].(map[string]any)

@@ -191,11 +191,9 @@ func resealed(t *testing.T, raw []byte, edit func(map[string]any)) []byte {
 	return out
 }
 
-func TestBadCheckpointsAreRejected(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "m.json")
-	require.NoError(t, SaveFlow(path, tinyFlow(t)))
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
+// TestBadVersion1CheckpointsAreRejected edits a version-1 file.
+func TestBadVersion1CheckpointsAreRejected(t *testing.T) {
+	raw := v1File(t, tinyFlow(t))
 	model := func(c map[string]any) map[string]any { return c["model"].(map[string]any) }
 	layer0 := func(c map[string]any) map[string]any {
 		return model(c)["blocks"].([]any)[0].(map[string]any)["layers"].([]any)[0].(map[string]any)

@@ -103,7 +103,7 @@ func TestTrainTestSet(t *testing.T) {
 func TestErrorsAreOneClearLine(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.json")
-	require.NoError(t, os.WriteFile(bad, []byte(`{"format": "ffjord-go checkpoint", "version": 1, "sha256": "00", "content": {}}`), 0o644))
+	require.NoError(t, os.WriteFile(bad, []byte(`{"format": "ffjord-go checkpoint", "version": 2, "sha256": "00", "content": {}}`), 0o644))
 	ragged := filepath.Join(dir, "ragged.csv")
 	require.NoError(t, os.WriteFile(ragged, []byte("1,2\n3\n"), 0o644))
 	for name, c := range map[string]struct {

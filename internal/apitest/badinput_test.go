@@ -190,7 +190,7 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 		{"train: missing checkpoint", os.ErrNotExist, func() error { _, err := train.Load(filepath.Join(dir, "none.json")); return err }},
 		{"train: truncated checkpoint", train.ErrCheckpoint, func() error { _, err := train.Load(write("trunc.json", string(raw[:len(raw)/3]))); return err }},
 		{"train: future checkpoint version", train.ErrCheckpoint, func() error {
-			_, err := train.Load(write("v9.json", strings.Replace(string(raw), `"version": 1`, `"version": 9`, 1)))
+			_, err := train.Load(write("v9.json", strings.Replace(string(raw), `"version": 2`, `"version": 9`, 1)))
 			return err
 		}},
 		{"train: resume without training state", train.ErrCheckpoint, func() error { _, err := train.Resume(&train.Checkpoint{Flow: flow}, train.Options{}); return err }},

@@ -1,6 +1,7 @@
 package ffjord
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"math"
@@ -53,6 +54,7 @@ type FFJORD struct {
 	trace    odefunc.Trace // the estimator of passes that ask for one
 	gradient ode.Gradient
 	rng      *rand.Rand
+	src      rand.Source // rng's source, whose state NoiseState saves
 	solver   *ode.Solver
 	settings ode.Settings // the forward solver's, for the backward passes
 	method   *ode.Method  // the forward solver's tableau, for discrete backprop
@@ -164,7 +166,7 @@ func (b *FFJORD) SetTrace(tr odefunc.Trace, src rand.Source) error {
 	}
 	b.trace = tr
 	if src != nil {
-		b.rng = rand.New(src)
+		b.rng, b.src = rand.New(src), src
 	}
 	return nil
 }
@@ -353,4 +355,34 @@ func extras(reg bool) int {
 		return 3
 	}
 	return 1
+}
+
+// NoiseState returns the state of the generator of the Hutchinson noise,
+// so that an interrupted training resumes with the same noise; nil when
+// the block has no generator. The Source given to New or SetTrace must be
+// an encoding.BinaryMarshaler (rand.PCG and rand.ChaCha8 are).
+func (b *FFJORD) NoiseState() ([]byte, error) {
+	if b.src == nil {
+		return nil, nil
+	}
+	m, ok := b.src.(encoding.BinaryMarshaler)
+	if !ok {
+		return nil, fmt.Errorf("%w: the noise source %T cannot save its state", ErrInvalidOptions, b.src)
+	}
+	return m.MarshalBinary()
+}
+
+// SetNoiseState restores a state from NoiseState.
+func (b *FFJORD) SetNoiseState(state []byte) error {
+	if state == nil {
+		return nil
+	}
+	u, ok := b.src.(encoding.BinaryUnmarshaler)
+	if !ok {
+		return fmt.Errorf("%w: the noise source %T cannot restore a state", ErrInvalidOptions, b.src)
+	}
+	if err := u.UnmarshalBinary(state); err != nil {
+		return fmt.Errorf("%w: noise state: %v", ErrInvalidOptions, err)
+	}
+	return nil
 }

@@ -123,10 +123,13 @@ type solverJSON struct {
 }
 
 type trainingJSON struct {
-	Epoch   int          `json:"epoch"`
-	LR      float64      `json:"lr"`
-	Adam    AdamState    `json:"adam"`
-	Shuffle string       `json:"shuffle"`
+	Epoch   int       `json:"epoch"`
+	LR      float64   `json:"lr"`
+	Adam    AdamState `json:"adam"`
+	Shuffle string    `json:"shuffle"`
+	// Noise holds each FFJORD block's Hutchinson noise state (hex), in
+	// Flow.Blocks order; absent in older files.
+	Noise   []string     `json:"noise,omitempty"`
 	History []EpochStats `json:"history"`
 }
 
@@ -143,6 +146,9 @@ type TrainingState struct {
 	LR      float64
 	Adam    AdamState
 	Shuffle []byte // the shuffling generator's state (rand.PCG binary form)
+	// Noise is each FFJORD block's Hutchinson noise state, in Flow.Blocks
+	// order (nil in files from before it was saved).
+	Noise   [][]byte
 	History []EpochStats
 }
 
@@ -160,6 +166,9 @@ func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
 	}
 	if ts != nil {
 		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), History: ts.History}
+		for _, n := range ts.Noise {
+			content.Training.Noise = append(content.Training.Noise, hex.EncodeToString(n))
+		}
 	}
 	raw, err := json.Marshal(content) // compact, as the checksum wants
 	if err != nil {
@@ -326,6 +335,16 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 			return nil, bad("training.adam has moments of other sizes than the model's %d parameters", len(f.Params()))
 		}
 		ck.Training = &TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History}
+		if tj.Noise != nil && len(tj.Noise) != len(f.Blocks) {
+			return nil, bad("training.noise has %d states for %d blocks", len(tj.Noise), len(f.Blocks))
+		}
+		for k, h := range tj.Noise {
+			state, err := hex.DecodeString(h)
+			if err != nil || len(state) > 256 {
+				return nil, bad("training.noise[%d] is not a generator state", k)
+			}
+			ck.Training.Noise = append(ck.Training.Noise, state)
+		}
 	}
 	return ck, nil
 }

@@ -130,6 +130,11 @@ func Resume(ck *Checkpoint, opts Options) (*Trainer, error) {
 	if err := t.shuffle.UnmarshalBinary(ts.Shuffle); err != nil {
 		return nil, fmt.Errorf("%w: shuffling state: %v", ErrCheckpoint, err)
 	}
+	for k, state := range ts.Noise {
+		if err := ck.Flow.Blocks[k].SetNoiseState(state); err != nil {
+			return nil, fmt.Errorf("%w: block %d: %v", ErrCheckpoint, k, err)
+		}
+	}
 	t.epoch = ts.Epoch
 	t.history = append([]EpochStats(nil), ts.History...)
 	return t, nil
@@ -173,8 +178,16 @@ func (t *Trainer) Save(path string) error {
 	if err != nil {
 		return err
 	}
+	var noise [][]byte
+	for k, b := range t.flow.Blocks {
+		n, err := b.NoiseState()
+		if err != nil {
+			return fmt.Errorf("train: block %d: %w", k, err)
+		}
+		noise = append(noise, n)
+	}
 	return saveCheckpoint(path, t.flow, &TrainingState{
-		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: state, History: t.history,
+		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: state, Noise: noise, History: t.history,
 	})
 }
 

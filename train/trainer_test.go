@@ -115,40 +115,52 @@ func TestTrainingLowersTheLossAndIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestResumeMatchesUninterruptedTraining: a run stopped after epoch 1 and
+// resumed from its checkpoint ends bit for bit where the uninterrupted run
+// does, with the exact trace and with Hutchinson's (whose noise stream the
+// checkpoint carries).
 func TestResumeMatchesUninterruptedTraining(t *testing.T) {
-	dir := t.TempDir()
-	data := tinyData(t)
-	opts := Options{Epochs: 3, BatchSize: 32, LearningRate: 3e-2, Seed: 11, Schedule: Cosine(0.1)}
+	for _, tr := range []odefunc.Trace{odefunc.ExactTrace, odefunc.HutchinsonRademacher} {
+		t.Run(tr.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			data := tinyData(t)
+			opts := Options{Epochs: 3, BatchSize: 32, LearningRate: 3e-2, Seed: 11, Schedule: Cosine(0.1)}
+			newFlow := func() *Flow {
+				f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{6}}, Settings{Trace: tr}, rand.NewPCG(7, 8))
+				require.NoError(t, err)
+				return f
+			}
 
-	whole := tinyFlow(t)
-	tr, err := NewTrainer(whole, opts)
-	require.NoError(t, err)
-	require.NoError(t, tr.Run(context.Background(), data))
+			whole := newFlow()
+			all, err := NewTrainer(whole, opts)
+			require.NoError(t, err)
+			require.NoError(t, all.Run(context.Background(), data))
 
-	part := tinyFlow(t)
-	first := opts
-	first.Epochs = 3
-	first.Checkpoint = filepath.Join(dir, "ck.json")
-	stopAfter := errors.New("stop")
-	first.OnEpoch = func(s EpochStats) error {
-		if s.Epoch == 1 {
-			return stopAfter
-		}
-		return nil
+			part := newFlow()
+			first := opts
+			first.Checkpoint = filepath.Join(dir, "ck.json")
+			stopAfter := errors.New("stop")
+			first.OnEpoch = func(s EpochStats) error {
+				if s.Epoch == 1 {
+					return stopAfter
+				}
+				return nil
+			}
+			tr1, err := NewTrainer(part, first)
+			require.NoError(t, err)
+			require.ErrorIs(t, tr1.Run(context.Background(), data), stopAfter)
+
+			ck, err := Load(first.Checkpoint)
+			require.NoError(t, err)
+			require.NotNil(t, ck.Training)
+			assert.Equal(t, 1, ck.Training.Epoch)
+			tr2, err := Resume(ck, opts)
+			require.NoError(t, err)
+			require.NoError(t, tr2.Run(context.Background(), data))
+			assert.Equal(t, paramsOf(whole), paramsOf(ck.Flow), "resumed training must match bit for bit")
+			assert.Equal(t, all.History()[2].Loss, tr2.History()[2].Loss)
+		})
 	}
-	tr1, err := NewTrainer(part, first)
-	require.NoError(t, err)
-	require.ErrorIs(t, tr1.Run(context.Background(), data), stopAfter)
-
-	ck, err := Load(first.Checkpoint)
-	require.NoError(t, err)
-	require.NotNil(t, ck.Training)
-	assert.Equal(t, 1, ck.Training.Epoch)
-	tr2, err := Resume(ck, opts)
-	require.NoError(t, err)
-	require.NoError(t, tr2.Run(context.Background(), data))
-	assert.Equal(t, paramsOf(whole), paramsOf(ck.Flow), "resumed training must match bit for bit")
-	assert.Equal(t, tr.History()[2].Loss, tr2.History()[2].Loss)
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {

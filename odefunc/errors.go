@@ -1,6 +1,10 @@
 package odefunc
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/ffjord-go/ffjord-go/internal/batch"
+)
 
 var (
 	// ErrDimension is returned when a batch or option does not match the
@@ -9,4 +13,7 @@ var (
 	// ErrInvalidConfig is returned for a configuration that cannot describe a
 	// network, such as a layer width of zero.
 	ErrInvalidConfig = errors.New("odefunc: invalid configuration")
+	// ErrTooLarge is returned for a size over its limit (MaxDim, MaxWidth,
+	// MaxLayers), before anything is allocated.
+	ErrTooLarge = batch.ErrTooLarge
 )

@@ -40,6 +40,9 @@ func NewLinear(in, out int, src rand.Source) (*Linear, error) {
 	if in <= 0 || out <= 0 {
 		return nil, fmt.Errorf("%w: linear layer %d×%d", ErrInvalidConfig, in, out)
 	}
+	if in > MaxWidth || out > MaxWidth {
+		return nil, fmt.Errorf("%w: linear layer %d×%d, over the limit of %d features", ErrTooLarge, in, out, MaxWidth)
+	}
 	if src == nil {
 		return nil, fmt.Errorf("%w: nil random source", ErrInvalidConfig)
 	}

@@ -26,6 +26,9 @@ func NewNetwork(dim int, layers ...Layer) (*Network, error) {
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("%w: a network needs at least one layer", ErrInvalidConfig)
 	}
+	if dim > MaxDim || len(layers) > MaxLayers {
+		return nil, fmt.Errorf("%w: network of dimension %d with %d layers, over the limits of %d and %d", ErrTooLarge, dim, len(layers), MaxDim, MaxLayers)
+	}
 	width := dim
 	for i, l := range layers {
 		if l == nil {
@@ -84,6 +87,9 @@ func (cfg MLPConfig) TimeMode() (TimeInput, error) {
 func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
 	if cfg.Dim <= 0 {
 		return nil, fmt.Errorf("%w: MLP dimension %d", ErrInvalidConfig, cfg.Dim)
+	}
+	if cfg.Dim > MaxDim || len(cfg.Hidden) >= MaxLayers {
+		return nil, fmt.Errorf("%w: MLP of dimension %d with %d hidden layers, over the limits of %d and %d", ErrTooLarge, cfg.Dim, len(cfg.Hidden), MaxDim, MaxLayers-1)
 	}
 	if cfg.Activation != Tanh && cfg.Activation != Softplus {
 		return nil, fmt.Errorf("%w: unknown activation %v", ErrInvalidConfig, cfg.Activation)

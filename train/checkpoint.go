@@ -261,7 +261,13 @@ func Load(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
 	}
 	defer file.Close()
-	if st, err := file.Stat(); err == nil && st.Size() > MaxCheckpointSize {
+	st, err := file.Stat()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
+	case !st.Mode().IsRegular():
+		return nil, bad("%s is not a regular file (%v)", path, st.Mode().Type())
+	case st.Size() > MaxCheckpointSize:
 		return nil, bad("the file has %d bytes, more than the limit of %d", st.Size(), MaxCheckpointSize)
 	}
 	data, err := io.ReadAll(io.LimitReader(file, MaxCheckpointSize+1))

@@ -523,6 +523,9 @@ func (f *Flow) Trajectory(z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: Trajectory: %w", err)
 	}
+	if positions := int64(len(f.Blocks))*int64(steps) + 1; positions > batch.MaxElements.Load()/int64(n*D) {
+		return nil, fmt.Errorf("%w: Trajectory of %d points through %d blocks in %d steps each holds more than %d values", ErrTooLarge, n, len(f.Blocks), steps, batch.MaxElements.Load())
+	}
 	cur := append([]float64(nil), data...)
 	out := []*tensor.Dense{batch.New(n, D, cur)}
 	for k, b := range f.Blocks {

@@ -49,6 +49,10 @@ type Grid struct {
 	Values []float64
 }
 
+// MaxGridSide bounds the nodes along each side of a Grid: 4096² nodes is
+// far more than any figure shows, and their densities take minutes.
+const MaxGridSide = 4096
+
 // NewGrid returns a Grid of zeros with cols×rows nodes over b; both counts
 // must be at least 2.
 func NewGrid(b Bounds, cols, rows int) (*Grid, error) {
@@ -57,6 +61,9 @@ func NewGrid(b Bounds, cols, rows int) (*Grid, error) {
 	}
 	if cols < 2 || rows < 2 {
 		return nil, fmt.Errorf("%w: grid of %d×%d nodes, want at least 2×2", ErrInvalidInput, cols, rows)
+	}
+	if cols > MaxGridSide || rows > MaxGridSide {
+		return nil, fmt.Errorf("%w: grid of %d×%d nodes, over the limit of %d a side: %w", ErrInvalidInput, cols, rows, MaxGridSide, batch.ErrTooLarge)
 	}
 	return &Grid{Bounds: b, Cols: cols, Rows: rows, Values: make([]float64, cols*rows)}, nil
 }

@@ -42,6 +42,9 @@ func LineGrid(b Bounds, lines, points int) (*tensor.Dense, error) {
 	if lines < 1 || points < 2 {
 		return nil, fmt.Errorf("%w: grid of %d lines of %d points; want ≥ 1 and ≥ 2", ErrInvalidInput, lines, points)
 	}
+	if lines > MaxGridSide || points > MaxGridSide {
+		return nil, fmt.Errorf("%w: grid of %d lines of %d points, over the limit of %d: %w", ErrInvalidInput, lines, points, MaxGridSide, batch.ErrTooLarge)
+	}
 	out := make([]float64, 0, 4*lines*points)
 	for i := range lines {
 		y := linspace(b.YMin, b.YMax, lines, i)

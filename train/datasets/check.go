@@ -2,15 +2,12 @@ package datasets
 
 import (
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"math"
 	"math/rand/v2"
 
 	"gorgonia.org/tensor"
 )
-
-// maxPoints bounds n so that the 2·n backing slice length cannot overflow
-// int; allocation would panic instead of returning an error.
-const maxPoints = math.MaxInt / 2
 
 // newRand validates the arguments common to the generators and returns the
 // random generator to draw from. fn names the caller in error messages.
@@ -18,8 +15,8 @@ func newRand(fn string, n int, src rand.Source) (*rand.Rand, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("%s: n = %d, want n > 0: %w", fn, n, ErrInvalidArgument)
 	}
-	if n > maxPoints {
-		return nil, fmt.Errorf("%s: n = %d is too large: %w", fn, n, ErrInvalidArgument)
+	if err := batch.CheckSize(fn, n, 2); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
 	if src == nil {
 		return nil, fmt.Errorf("%s: src is nil: %w", fn, ErrInvalidArgument)

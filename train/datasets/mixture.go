@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"math"
 	"math/rand/v2"
 
@@ -115,9 +116,8 @@ func gaussianMixture(n, dim, components int, separation float64, src rand.Source
 	if err := checkMixture(fn, dim, components, separation); err != nil {
 		return nil, nil, err
 	}
-	// n·dim must fit in an int, or the allocation would panic.
-	if n > 0 && n > math.MaxInt/dim {
-		return nil, nil, fmt.Errorf("%s: n = %d points of dimension %d is too many: %w", fn, n, dim, ErrInvalidArgument)
+	if err := batch.CheckSize(fn, n, dim); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
 	rng, err := newRand(fn, n, src)
 	if err != nil {
@@ -142,10 +142,16 @@ func gaussianMixture(n, dim, components int, separation float64, src rand.Source
 }
 
 // checkMixture validates the parameters shared by the mixture functions.
+// MaxMixtureDim bounds the dimension of the Gaussian mixture: its means
+// take dim² values.
+const MaxMixtureDim = 4096
+
 func checkMixture(fn string, dim, components int, separation float64) error {
 	switch {
 	case dim <= 0:
 		return fmt.Errorf("%s: dim = %d, want dim > 0: %w", fn, dim, ErrInvalidArgument)
+	case dim > MaxMixtureDim:
+		return fmt.Errorf("%s: dim = %d, over the limit of %d: %w: %w", fn, dim, MaxMixtureDim, ErrInvalidArgument, batch.ErrTooLarge)
 	// In uint64, 2·dim cannot overflow.
 	case components < 1 || uint64(components) > 2*uint64(dim):
 		return fmt.Errorf("%s: components = %d, want 1 ≤ components ≤ 2·dim = %d: %w", fn, components, 2*dim, ErrInvalidArgument)

@@ -31,6 +31,9 @@ import (
 // data, or broken CSV quoting (column 0), and wrapping ErrNonFinite
 // for NaN or ±Inf. Errors from r itself are returned wrapped.
 func ReadCSV(r io.Reader) (*tensor.Dense, []string, error) {
+	if r == nil {
+		return nil, nil, fmt.Errorf("ReadCSV: nil reader: %w", ErrInvalidArgument)
+	}
 	cr := csv.NewReader(r)
 	// Widths are checked below to give errors in this package's terms.
 	cr.FieldsPerRecord = -1

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
-	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
 // affineJSON is the JSON form of an Affine:
@@ -22,7 +21,7 @@ func (a *Affine) MarshalJSON() ([]byte, error) {
 	return json.Marshal(affineJSON{Type: "affine", Shift: a.Shift(), LogScale: a.LogScale()})
 }
 
-// DecodeAffine reads an Affine written by MarshalJSON: D ≤ odefunc.MaxDim
+// DecodeAffine reads an Affine written by MarshalJSON: D ≤ MaxDim
 // values each, finite, as NewAffine wants.
 func DecodeAffine(data []byte) (*Affine, error) {
 	var aj affineJSON
@@ -32,8 +31,8 @@ func DecodeAffine(data []byte) (*Affine, error) {
 	if aj.Type != "affine" {
 		return nil, fmt.Errorf("%w: type = %q, want affine", ErrInvalidParameter, aj.Type)
 	}
-	if len(aj.Shift) > odefunc.MaxDim {
-		return nil, fmt.Errorf("%w: affine shift has %d values, more than the limit %d", ErrInvalidParameter, len(aj.Shift), odefunc.MaxDim)
+	if len(aj.Shift) > MaxDim {
+		return nil, fmt.Errorf("%w: affine shift has %d values, more than the limit %d", ErrInvalidParameter, len(aj.Shift), MaxDim)
 	}
 	return NewAffine(aj.Shift, aj.LogScale)
 }

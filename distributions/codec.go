@@ -15,6 +15,7 @@ import (
 const (
 	MaxChain = 1 << 10 // bijectors in one Chain
 	MaxDepth = 32      // Chains within Chains
+	MaxDim   = 1 << 12 // dimension of a Normal or an Affine, as odefunc.MaxDim
 )
 
 // Codec says how to write and read the parts of a composition the library

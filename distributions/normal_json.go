@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
-	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
 // normalJSON is the JSON form of a Normal: a fixed one by its standard
@@ -34,7 +33,7 @@ func (n *Normal) MarshalJSON() ([]byte, error) {
 }
 
 // DecodeNormal reads a Normal written by MarshalJSON, sampling from src:
-// D ≤ odefunc.MaxDim, finite means, std > 0 (or |log σ| ≤ 700).
+// D ≤ MaxDim, finite means, std > 0 (or |log σ| ≤ 700).
 func DecodeNormal(data []byte, src rand.Source) (*Normal, error) {
 	var nj normalJSON
 	if err := strictjson.Unmarshal(data, &nj); err != nil {
@@ -43,8 +42,8 @@ func DecodeNormal(data []byte, src rand.Source) (*Normal, error) {
 	if nj.Type != "normal" {
 		return nil, fmt.Errorf("%w: type = %q, want normal", ErrInvalidParameter, nj.Type)
 	}
-	if len(nj.Mean) > odefunc.MaxDim {
-		return nil, fmt.Errorf("%w: normal mean has %d values, more than the limit %d", ErrInvalidParameter, len(nj.Mean), odefunc.MaxDim)
+	if len(nj.Mean) > MaxDim {
+		return nil, fmt.Errorf("%w: normal mean has %d values, more than the limit %d", ErrInvalidParameter, len(nj.Mean), MaxDim)
 	}
 	if !nj.Learnable {
 		if nj.LogScale != nil {

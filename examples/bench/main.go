@@ -28,7 +28,7 @@ import (
 
 func main() {
 	cli.Main("bench", func(_ context.Context, args []string, stdout io.Writer) error {
-		fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
 		batches := fs.Int("batches", 32, fmt.Sprintf("batches of 256 per timed epoch (the tutorial's 32), 1 to %d", cli.MaxSamples/256))
 		if err := cli.Parse(fs, "bench [-batches N]", args, stdout); err != nil {
 			return err

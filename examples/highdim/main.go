@@ -43,7 +43,7 @@ const (
 
 func main() {
 	cli.Main("highdim", func(_ context.Context, args []string, stdout io.Writer) error {
-		fs := flag.NewFlagSet("highdim", flag.ContinueOnError)
+		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
 		dims := fs.String("dims", "2,4,8,16,32", fmt.Sprintf("comma-separated dimensions to measure, each 1 to %d", maxDim))
 		points := fs.Int("points", 1024, fmt.Sprintf("points per log-prob call, 1 to %d", maxPoints))
 		hidden := fs.Int("hidden", 32, fmt.Sprintf("width of both hidden layers, 1 to %d", cli.MaxWidth))

@@ -66,8 +66,13 @@ func (e *SignalError) Error() string { return "stopped by " + e.Signal.String() 
 
 // Parse parses args with fs, whose usage line is usage. With -h it writes
 // usage and the flags to stdout and returns flag.ErrHelp; other errors are
-// one line naming fs, and so are arguments left after the flags.
+// one line, naming fs if it has a name (a subcommand's), and so are
+// arguments left after the flags.
 func Parse(fs *flag.FlagSet, usage string, args []string, stdout io.Writer) error {
+	prefix := ""
+	if fs.Name() != "" {
+		prefix = fs.Name() + ": "
+	}
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -77,10 +82,10 @@ func Parse(fs *flag.FlagSet, usage string, args []string, stdout io.Writer) erro
 		return flag.ErrHelp
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %v (see -h)", fs.Name(), err)
+		return fmt.Errorf("%s%v (see -h)", prefix, err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected argument %q after the flags (see -h)", fs.Name(), fs.Arg(0))
+		return fmt.Errorf("%sunexpected argument %q after the flags (see -h)", prefix, fs.Arg(0))
 	}
 	return nil
 }

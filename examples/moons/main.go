@@ -39,7 +39,8 @@ func main() { cli.Main("moons", run) }
 var figureNames = []string{"tutorial_before", "tutorial_after", "density", "paths", "loss"}
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
+	// The set has no name: cli.Main prefixes errors with the program's.
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	fl := cli.Register(fs, 3) // 3 gives a typical run: see README
 	var (
 		n       = fs.Int("n", 8192, fmt.Sprintf("training points, 1 to %d", cli.MaxSamples))

@@ -279,7 +279,9 @@ func ok(c cliCase, out string) cliCase {
 // tiny are the flags of a training that takes a second.
 var tiny = []string{"-n", "64", "-test-n", "64", "-epochs", "1", "-batch", "64", "-blocks", "1", "-hidden", "4"}
 
-func with(args []string, more ...string) []string { return append(append([]string(nil), args...), more...) }
+func with(args []string, more ...string) []string {
+	return append(append([]string(nil), args...), more...)
+}
 
 func cliCases() []cliCase {
 	trainToy := func(more ...string) []string {

@@ -154,7 +154,11 @@ func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, prog
 	if err != nil {
 		return nil, nil, err
 	}
-	opts.Progress, opts.Checkpoint = progress, model
+	// Saves go to the file a symbolic link names, leaving the link.
+	if opts.Checkpoint, err = fileio.Resolve(model); err != nil {
+		return nil, nil, fmt.Errorf("-model: %w", err)
+	}
+	opts.Progress = progress
 	if ck != nil {
 		if dim != ck.Flow.Dim() {
 			return nil, nil, fmt.Errorf("train: the data have %d columns but the saved model is %d-dimensional", dim, ck.Flow.Dim())

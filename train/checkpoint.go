@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
@@ -179,43 +179,8 @@ func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
 	if err != nil {
 		return fmt.Errorf("train: encoding checkpoint: %w", err)
 	}
-	return writeAtomic(path, out)
-}
-
-// writeAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so that path always holds either its old contents
-// or all of data.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := fileio.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(out); return err }); err != nil {
 		return fmt.Errorf("train: saving checkpoint: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp makes the file private; a model is an ordinary document.
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("train: saving checkpoint: %w", err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("train: saving checkpoint: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("train: saving checkpoint: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("train: saving checkpoint: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("train: saving checkpoint: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync() // make the rename durable; not every filesystem supports it
-		d.Close()
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package viz
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"gorgonia.org/tensor"
@@ -135,4 +136,46 @@ func (g *Grid) Integral() float64 {
 		}
 	}
 	return sum * dx * dy
+}
+
+// SquareAround returns the square centred on the bounding box of the N×2
+// points whose side is the box's longer side plus a tenth on each side (at
+// least 1.2e-3, for points that all coincide): a window that fits data
+// drawn without known limits.
+func SquareAround(points *tensor.Dense) (Bounds, error) {
+	v, _, err := planar("points", points)
+	if err != nil {
+		return Bounds{}, err
+	}
+	lo := [2]float64{math.Inf(1), math.Inf(1)}
+	hi := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for i := 0; i+1 < len(v); i += 2 {
+		for j := range 2 {
+			lo[j] = min(lo[j], v[i+j])
+			hi[j] = max(hi[j], v[i+j])
+		}
+	}
+	half := max(hi[0]-lo[0], hi[1]-lo[1], 1e-3) * 0.6
+	cx, cy := (lo[0]+hi[0])/2, (lo[1]+hi[1])/2
+	b := Bounds{XMin: cx - half, XMax: cx + half, YMin: cy - half, YMax: cy + half}
+	if err := b.check(); err != nil { // finite points far apart can overflow
+		return Bounds{}, err
+	}
+	return b, nil
+}
+
+// Quantile returns the p-quantile of the grid's values, 0 < p ≤ 1, by
+// nearest rank: the smallest value v such that a fraction p of the values
+// are ≤ v. NaNs count as larger than every number. A colour scale topped at
+// Quantile(0.99) keeps a few sharp peaks from darkening the rest.
+func (g *Grid) Quantile(p float64) (float64, error) {
+	if g == nil || len(g.Values) == 0 {
+		return 0, fmt.Errorf("%w: quantile of an empty grid", ErrInvalidInput)
+	}
+	if !(p > 0 && p <= 1) {
+		return 0, fmt.Errorf("%w: quantile %g, want 0 < p ≤ 1", ErrInvalidInput, p)
+	}
+	vals := slices.Clone(g.Values)
+	slices.Sort(vals)
+	return vals[min(len(vals)-1, int(math.Ceil(p*float64(len(vals))))-1)], nil
 }

@@ -1,13 +1,13 @@
 package viz
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -47,12 +47,13 @@ func (f *Figure) Encode(w io.Writer, format string) error {
 }
 
 // Save writes the figure to path in the format its extension names, one of
-// Encode's (in any case); a path without an extension gets PNG. A failed
-// write removes the file rather than leave part of a picture.
+// Encode's (in any case); a path without an extension gets PNG. The file is
+// replaced atomically: a failed write leaves the old one, never part of a
+// picture, and a symbolic link has its target replaced.
 func (f *Figure) Save(path string) error {
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-	if !supported(format) {
-		return fmt.Errorf("%w: %q (want one of %v)", ErrUnsupportedFormat, filepath.Ext(path), formats)
+	if err := CheckFormat(format); err != nil {
+		return err
 	}
 	if err := f.check(); err != nil {
 		return err
@@ -60,21 +61,20 @@ func (f *Figure) Save(path string) error {
 	return writeFile(path, func(w io.Writer) error { return f.Encode(w, format) })
 }
 
-func supported(format string) bool { return format == "" || slices.Contains(formats, format) }
+// CheckFormat returns an error wrapping ErrUnsupportedFormat unless Save
+// and Encode can write format (an extension without its dot, in any case;
+// "" means png), so that a program can refuse a format before it draws.
+func CheckFormat(format string) error {
+	if format == "" || slices.Contains(formats, strings.ToLower(format)) {
+		return nil
+	}
+	return fmt.Errorf("%w: %q (want one of %v)", ErrUnsupportedFormat, format, formats)
+}
 
-// writeFile creates path, writes it with write and closes it, removing it
-// on any error.
+// writeFile writes path atomically with write.
 func writeFile(path string, write func(io.Writer) error) error {
-	file, err := os.Create(path)
-	if err != nil {
+	if err := fileio.WriteAtomic(path, write); err != nil {
 		return fmt.Errorf("viz: %w", err)
-	}
-	err = write(file)
-	if cerr := file.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return errors.Join(fmt.Errorf("viz: writing %s: %w", path, err), os.Remove(path))
 	}
 	return nil
 }

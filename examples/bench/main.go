@@ -12,11 +12,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/graph"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -26,12 +27,17 @@ import (
 )
 
 func main() {
-	batches := flag.Int("batches", 32, "batches per timed epoch (the tutorial's epoch is 32 batches of 256)")
-	flag.Parse()
-	if err := run(*batches); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+	cli.Main("bench", func(_ context.Context, args []string, stdout io.Writer) error {
+		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
+		batches := fs.Int("batches", 32, fmt.Sprintf("batches of 256 per timed epoch (the tutorial's 32), 1 to %d", cli.MaxSamples/256))
+		if err := cli.Parse(fs, "bench [-batches N]", args, stdout); err != nil {
+			return err
+		}
+		if err := cli.CheckInt("batches", *batches, 1, cli.MaxSamples/256); err != nil {
+			return err
+		}
+		return run(*batches)
+	})
 }
 
 func emit(name string, value float64, unit string) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"math"
 	"os"
@@ -14,30 +15,32 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+var bg = context.Background()
+
 func TestCommands(t *testing.T) {
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.json")
 	var out bytes.Buffer
-	require.NoError(t, run([]string{"train", "-toy", "moons", "-n", "128", "-test-n", "256", "-epochs", "1", "-batch", "64", "-blocks", "1", "-model", model}, &out))
+	require.NoError(t, run(bg, []string{"train", "-toy", "moons", "-n", "128", "-test-n", "256", "-epochs", "1", "-batch", "64", "-blocks", "1", "-model", model}, &out))
 	nll := valueOf(t, out.String(), "test_nll")
 	assert.False(t, math.IsNaN(nll) || math.IsInf(nll, 0), "test_nll = %g", nll)
 	assert.GreaterOrEqual(t, valueOf(t, out.String(), "train_seconds"), 0.0)
 
 	samples := filepath.Join(dir, "s.csv")
-	require.NoError(t, run([]string{"sample", "-model", model, "-n", "5", "-out", samples}, &out))
+	require.NoError(t, run(bg, []string{"sample", "-model", model, "-n", "5", "-out", samples}, &out))
 	raw, err := os.ReadFile(samples)
 	require.NoError(t, err)
 	assert.Equal(t, 6, strings.Count(string(raw), "\n"), "header and 5 rows")
 
 	out.Reset()
-	require.NoError(t, run([]string{"logprob", "-model", model, "-in", samples}, &out))
+	require.NoError(t, run(bg, []string{"logprob", "-model", model, "-in", samples}, &out))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	assert.Equal(t, "logp", lines[0])
 	assert.Len(t, lines, 6)
 
 	// plot draws the saved model.
 	figs := filepath.Join(dir, "figs")
-	require.NoError(t, run([]string{"plot", "-model", model, "-n", "256", "-out", figs}, &out))
+	require.NoError(t, run(bg, []string{"plot", "-model", model, "-n", "256", "-out", figs}, &out))
 	for _, name := range []string{"tutorial.png", "density.png", "paths.png"} {
 		st, err := os.Stat(filepath.Join(figs, name))
 		require.NoError(t, err)
@@ -49,7 +52,7 @@ func TestCommands(t *testing.T) {
 	for _, bare := range []string{"-bare=false", "-bare"} {
 		thumbs := filepath.Join(dir, "thumbs"+bare)
 		out.Reset()
-		require.NoError(t, run([]string{"plot", "-model", model, "-only", "density", "-size", "120,100", "-grid", "20", "-bounds", "-2,3,-1,1.5", "-max", "99%", bare, "-out", thumbs}, &out))
+		require.NoError(t, run(bg, []string{"plot", "-model", model, "-only", "density", "-size", "120,100", "-grid", "20", "-bounds", "-2,3,-1,1.5", "-max", "99%", bare, "-out", thumbs}, &out))
 		assert.Equal(t, "wrote "+filepath.Join(thumbs, "density.png")+"\n", out.String())
 		entries, err := os.ReadDir(thumbs)
 		require.NoError(t, err)
@@ -64,7 +67,7 @@ func TestCommands(t *testing.T) {
 
 	// The same seed gives the same samples.
 	again := filepath.Join(dir, "s2.csv")
-	require.NoError(t, run([]string{"sample", "-model", model, "-n", "5", "-out", again}, &out))
+	require.NoError(t, run(bg, []string{"sample", "-model", model, "-n", "5", "-out", again}, &out))
 	raw2, _ := os.ReadFile(again)
 	assert.Equal(t, raw, raw2)
 }
@@ -89,13 +92,13 @@ func TestTrainTestSet(t *testing.T) {
 	require.NoError(t, os.WriteFile(points, []byte("x,y\n0,0\n1,0.5\n-0.5,1\n0.2,-0.3\n"), 0o644))
 	var out bytes.Buffer
 	args := []string{"train", "-data", points, "-test", points, "-epochs", "1", "-blocks", "1", "-hidden", "4,4,4", "-cosine", "0.1", "-model", filepath.Join(dir, "m.json")}
-	require.NoError(t, run(args, &out))
+	require.NoError(t, run(bg, args, &out))
 	nll := valueOf(t, out.String(), "test_nll")
 	assert.False(t, math.IsNaN(nll) || math.IsInf(nll, 0), "test_nll = %g", nll)
 
 	// Without -test, -data gives no test NLL.
 	out.Reset()
-	require.NoError(t, run([]string{"train", "-data", points, "-epochs", "1", "-blocks", "1", "-model", filepath.Join(dir, "m2.json")}, &out))
+	require.NoError(t, run(bg, []string{"train", "-data", points, "-epochs", "1", "-blocks", "1", "-model", filepath.Join(dir, "m2.json")}, &out))
 	assert.Contains(t, out.String(), "train_seconds=")
 	assert.NotContains(t, out.String(), "test_nll")
 }
@@ -121,13 +124,13 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 		"bad hidden":      {[]string{"train", "-toy", "moons", "-hidden", "8,x"}, "-hidden"},
 		"bad cosine":      {[]string{"train", "-toy", "moons", "-cosine", "2"}, "-cosine"},
 		"bad test-n":      {[]string{"train", "-toy", "moons", "-test-n", "-1"}, "-test-n"},
-		"missing test":    {[]string{"train", "-toy", "moons", "-test", filepath.Join(dir, "none.csv")}, "no such file"},
+		"missing test":    {[]string{"train", "-toy", "moons", "-test", filepath.Join(dir, "none.csv"), "-model", filepath.Join(dir, "m.json")}, "no such file"},
 		"bad bounds":      {[]string{"plot", "-bounds", "1,0,0,1"}, "-bounds"},
 		"bad size":        {[]string{"plot", "-size", "100"}, "-size"},
 		"bad only":        {[]string{"plot", "-only", "density,map"}, "-only"},
 		"bad max":         {[]string{"plot", "-max", "200%"}, "-max"},
 	} {
-		err := run(c.args, &bytes.Buffer{})
+		err := run(bg, c.args, &bytes.Buffer{})
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), c.want, name)
 	}

@@ -17,45 +17,69 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
 )
 
+// The limits of the flags: the exact trace's cost grows as D², so the
+// dimensions stay where one machine measures them in minutes.
+const (
+	maxDim     = 1024
+	maxPoints  = 100_000
+	maxWorkers = 1024
+)
+
 func main() {
-	dims := flag.String("dims", "2,4,8,16,32", "comma-separated dimensions to measure")
-	points := flag.Int("points", 1024, "points per log-prob call")
-	hidden := flag.Int("hidden", 32, "width of both hidden layers")
-	budget := flag.Duration("budget", 2*time.Second, "per D, keep repeating the pair of calls (at most 5 times) until this much time is spent; the fastest call counts")
-	// One goroutine by default: the figures are then the work per
-	// evaluation, not how the machine's other jobs share its cores.
-	workers := flag.Int("workers", 1, "goroutines per block's dynamics; 0 keeps the library's default (one per CPU)")
-	flag.Parse()
-	ds, err := parseDims(*dims)
-	if err == nil {
-		err = run(ds, *points, *hidden, *budget, *workers)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "highdim:", err)
-		os.Exit(1)
-	}
+	cli.Main("highdim", func(_ context.Context, args []string, stdout io.Writer) error {
+		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
+		dims := fs.String("dims", "2,4,8,16,32", fmt.Sprintf("comma-separated dimensions to measure, each 1 to %d", maxDim))
+		points := fs.Int("points", 1024, fmt.Sprintf("points per log-prob call, 1 to %d", maxPoints))
+		hidden := fs.Int("hidden", 32, fmt.Sprintf("width of both hidden layers, 1 to %d", cli.MaxWidth))
+		budget := fs.Duration("budget", 2*time.Second, "per D, keep repeating the pair of calls (at most 5 times) until this much time is spent; the fastest call counts")
+		// One goroutine by default: the figures are then the work per
+		// evaluation, not how the machine's other jobs share its cores.
+		workers := fs.Int("workers", 1, "goroutines per block's dynamics; 0 keeps the library's default (one per CPU)")
+		if err := cli.Parse(fs, "highdim [flags]", args, stdout); err != nil {
+			return err
+		}
+		ds, err := parseDims(*dims)
+		if err != nil {
+			return err
+		}
+		for _, err := range []error{
+			cli.CheckInt("points", *points, 1, maxPoints),
+			cli.CheckInt("hidden", *hidden, 1, cli.MaxWidth),
+			cli.CheckInt("workers", *workers, 0, maxWorkers),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		if *budget < 0 {
+			return fmt.Errorf("-budget %v: want ≥ 0", *budget)
+		}
+		return run(ds, *points, *hidden, *budget, *workers)
+	})
 }
 
 func parseDims(s string) ([]int, error) {
 	var ds []int
 	for f := range strings.SplitSeq(s, ",") {
 		d, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || d < 1 {
-			return nil, fmt.Errorf("bad dimension %q in -dims", f)
+		if err != nil || d < 1 || d > maxDim {
+			return nil, fmt.Errorf("-dims: %q is not a dimension from 1 to %d", f, maxDim)
 		}
 		ds = append(ds, d)
 	}

@@ -9,141 +9,121 @@
 // tutorial's four-panel figure before and after training, the exact density,
 // the paths of a few points through the blocks, the loss curve and an
 // animation of training (one frame per epoch).
+//
+// The model, solver and training flags are those of ffjord train; every
+// flag and output path is checked before training starts. SIGINT or SIGTERM
+// stop training after the current batch, keeping the last epoch's model.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/ffjord/ode"
-	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/ffjord-go/ffjord-go/viz"
 	"gorgonia.org/tensor"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "moons:", err)
-		os.Exit(1)
-	}
-}
+func main() { cli.Main("moons", run) }
 
-func run() error {
+// figureNames are the figures written with -figures, besides training.gif.
+var figureNames = []string{"tutorial_before", "tutorial_after", "density", "paths", "loss"}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	// The set has no name: cli.Main prefixes errors with the program's.
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	fl := cli.Register(fs, 3) // 3 gives a typical run: see README
 	var (
-		epochs   = flag.Int("epochs", 40, "training epochs (the tutorial's 40)")
-		seed     = flag.Uint64("seed", 3, "seed of the data, the weights and the shuffling (3 gives a typical run: see README)")
-		n        = flag.Int("n", 8192, "training points")
-		testN    = flag.Int("test-n", 8192, "fresh points for the test NLL")
-		batch    = flag.Int("batch", 256, "batch size")
-		lr       = flag.Float64("lr", 1e-2, "Adam learning rate")
-		cosine   = flag.Float64("cosine", 0, "if > 0, decay the learning rate along a cosine to this fraction of -lr")
-		clip     = flag.Float64("clip", 0, "if > 0, clip each gradient to this L2 norm")
-		blocks   = flag.Int("blocks", 4, "FFJORD blocks")
-		hidden   = flag.String("hidden", "8,8", "hidden widths of each block's MLP")
-		learnT   = flag.Bool("learn-time", false, "learn each block's end time T (FFJORD's train_T)")
-		timeIn   = flag.String("time", "concat", "time conditioning: concat (the tutorial's), concat-single, concatsquash or ignore")
-		gradient = flag.String("gradient", "adjoint", "gradient mode: adjoint or discrete")
-		trace    = flag.String("trace", "exact", "trace estimator for training: exact, hutchinson-gaussian or hutchinson-rademacher")
-		kinetic  = flag.Float64("kinetic", 0, "weight of RNODE's kinetic-energy regulariser")
-		jacobian = flag.Float64("jacobian", 0, "weight of RNODE's Jacobian-norm regulariser")
-		rtol     = flag.Float64("rtol", 1e-3, "relative tolerance of Dormand–Prince")
-		atol     = flag.Float64("atol", 1e-5, "absolute tolerance of Dormand–Prince")
-		out      = flag.String("out", "out/moons", "output directory")
-		figures  = flag.Bool("figures", true, "draw the figures")
-		format   = flag.String("format", "png", "figure format: png, svg or pdf")
-		quiet    = flag.Bool("quiet", false, "no progress bar")
+		n       = fs.Int("n", 8192, fmt.Sprintf("training points, 1 to %d", cli.MaxSamples))
+		testN   = fs.Int("test-n", 8192, fmt.Sprintf("fresh points for the test NLL, 1 to %d", cli.MaxSamples))
+		out     = fs.String("out", "out/moons", "output directory")
+		figures = fs.Bool("figures", true, "draw the figures")
+		format  = fs.String("format", "png", "figure format: png, svg or pdf")
+		quiet   = fs.Bool("quiet", false, "no progress bar")
 	)
-	flag.Parse()
-
-	mode, err := ode.ParseGradient(*gradient)
+	if err := cli.Parse(fs, "moons [flags]", args, stdout); err != nil {
+		return err
+	}
+	for _, err := range []error{fl.Check(), cli.CheckInt("n", *n, 1, cli.MaxSamples), cli.CheckInt("test-n", *testN, 1, cli.MaxSamples), cli.CheckFormat(*format), cli.RequirePath("out", *out)} {
+		if err != nil {
+			return err
+		}
+	}
+	cfg, err := fl.FlowConfig(2)
 	if err != nil {
 		return err
 	}
-	tr, err := odefunc.ParseTrace(*trace)
+	settings, err := fl.Settings()
+	if err != nil {
+		return err
+	}
+	opts, err := fl.Options()
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	data, err := datasets.Moons(*n, datasets.MoonsNoise, true, rand.NewPCG(*seed, 1))
-	if err != nil {
-		return err
-	}
-	solver := ode.Settings{Controller: ode.Adaptive{RTol: *rtol, ATol: *atol}}
-	widths, err := train.ParseHidden(*hidden)
-	if err != nil {
-		return fmt.Errorf("-hidden: %w", err)
-	}
-	timeInput, err := odefunc.ParseTimeInput(*timeIn)
-	if err != nil {
-		return err
-	}
-	cfg := train.FlowConfig{Dim: 2, Blocks: *blocks, Hidden: widths, Time: timeInput, LearnTime: *learnT}
-	flow, err := train.NewFlow(cfg, train.Settings{Solver: solver, Gradient: mode, Trace: tr}, rand.NewPCG(*seed, 2))
-	if err != nil {
-		return err
-	}
-	opts := train.Options{
-		Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, ClipNorm: *clip,
-		Seed: *seed, Progress: os.Stdout,
-		Regularization: train.Regularization{Kinetic: *kinetic, Jacobian: *jacobian},
-		Checkpoint:     filepath.Join(*out, "model.json"),
-	}
-	if *quiet {
-		opts.Progress = nil
-		opts.OnEpoch = func(s train.EpochStats) error { fmt.Println(train.FormatEpoch(s)); return nil }
-	}
-	if *cosine > 0 {
-		opts.Schedule = train.Cosine(*cosine)
+		return fmt.Errorf("-out: %w", err)
 	}
 	figure := func(name string) string { return filepath.Join(*out, name+"."+*format) }
+	opts.Checkpoint = filepath.Join(*out, "model.json")
+	outputs := []fileio.Named{cli.Out("out", opts.Checkpoint)}
+	if *figures {
+		for _, name := range figureNames {
+			outputs = append(outputs, cli.Out("out", figure(name)))
+		}
+		outputs = append(outputs, cli.Out("out", filepath.Join(*out, "training.gif")))
+	}
+	if err := cli.CheckFiles(nil, outputs); err != nil {
+		return err
+	}
+	lock, err := cli.LockModel("out", opts.Checkpoint)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+
+	data, err := datasets.Moons(*n, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed, 1))
+	if err != nil {
+		return err
+	}
+	flow, err := train.NewFlow(cfg, settings, rand.NewPCG(fl.Seed, 2))
+	if err != nil {
+		return err
+	}
+	opts.Progress = stdout
+	if *quiet {
+		opts.Progress = nil
+		opts.OnEpoch = func(s train.EpochStats) error { fmt.Fprintln(stdout, train.FormatEpoch(s)); return nil }
+	}
 	var gif viz.GIFRecorder
 	if *figures {
-		before, err := viz.TutorialFigure(pictured(flow), data, viz.TutorialOptions{Autoscale: true})
-		if err != nil {
+		if err := drawBefore(flow, data, &opts, &gif, figure("tutorial_before")); err != nil {
 			return err
-		}
-		if err := before.Save(figure("tutorial_before")); err != nil {
-			return err
-		}
-		if err := gif.AddFlow(flow, "epoch 0"); err != nil {
-			return err
-		}
-		report := opts.OnEpoch
-		opts.OnEpoch = func(s train.EpochStats) error {
-			if report != nil {
-				if err := report(s); err != nil {
-					return err
-				}
-			}
-			return gif.AddFlow(flow, fmt.Sprintf("epoch %d", s.Epoch))
 		}
 	}
 	trainer, err := train.NewTrainer(flow, opts)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("moons: %d points, %d blocks, %s gradients, %s trace, rtol %g atol %g, %d epochs\n",
-		*n, *blocks, mode, tr, *rtol, *atol, *epochs)
+	fmt.Fprintf(stdout, "moons: %d points, %d blocks, %s gradients, %s trace, rtol %g atol %g, %d epochs\n",
+		*n, cfg.Blocks, settings.Gradient, settings.Trace, fl.RTol, fl.ATol, opts.Epochs)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	start := time.Now()
 	if err := trainer.Run(ctx, data); err != nil {
-		return err
+		return cli.Stopped(ctx, err, opts.Checkpoint, trainer.Epoch())
 	}
 	trainSeconds := time.Since(start).Seconds()
 
-	test, err := datasets.Moons(*testN, datasets.MoonsNoise, true, rand.NewPCG(*seed+1000, 3))
+	test, err := datasets.Moons(*testN, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed+1000, 3))
 	if err != nil {
 		return err
 	}
@@ -151,12 +131,37 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("train_seconds=%.1f\n", trainSeconds)
-	fmt.Printf("test_nll=%.4f\n", nll)
+	fmt.Fprintf(stdout, "train_seconds=%.1f\n", trainSeconds)
+	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
 	if !*figures {
 		return nil
 	}
 	return drawAfter(flow, data, trainer.History(), nll, &gif, figure, filepath.Join(*out, "training.gif"))
+}
+
+// drawBefore writes the tutorial's figure of the untrained model and makes
+// opts.OnEpoch add a frame of each epoch's model to gif.
+func drawBefore(flow *train.Flow, data *tensor.Dense, opts *train.Options, gif *viz.GIFRecorder, path string) error {
+	before, err := viz.TutorialFigure(pictured(flow), data, viz.TutorialOptions{Autoscale: true})
+	if err != nil {
+		return err
+	}
+	if err := before.Save(path); err != nil {
+		return err
+	}
+	if err := gif.AddFlow(flow, "epoch 0"); err != nil {
+		return err
+	}
+	report := opts.OnEpoch
+	opts.OnEpoch = func(s train.EpochStats) error {
+		if report != nil {
+			if err := report(s); err != nil {
+				return err
+			}
+		}
+		return gif.AddFlow(flow, fmt.Sprintf("epoch %d", s.Epoch))
+	}
+	return nil
 }
 
 // drawAfter writes the figures of the trained model.

@@ -85,7 +85,7 @@ func TestReadCSVHeaderDetection(t *testing.T) {
 		{"x,y\n1,2\n3,4\n", []string{"x", "y"}, []float64{1, 2, 3, 4}, 2},
 		{"1,2\n3,4\n", nil, []float64{1, 2, 3, 4}, 2},
 		{" x , y \n 1 , 2 \n", []string{"x", "y"}, []float64{1, 2}, 2},
-		{"x,1\n5,6\n", []string{"x", "1"}, []float64{5, 6}, 2},
+		{",x\n5,6\n", []string{"", "x"}, []float64{5, 6}, 2},
 		{"\"a,b\",c,d\n1,2,3\n", []string{"a,b", "c", "d"}, []float64{1, 2, 3}, 3},
 		{"\n\nv\n-1e3\n\n2.5\n", []string{"v"}, []float64{-1000, 2.5}, 1},
 		{"0x1p-2,1e1\r\n", nil, []float64{0.25, 10}, 2},
@@ -134,6 +134,11 @@ func TestReadCSVErrors(t *testing.T) {
 		{"a\n1,2\n", ErrMalformed, 2, 2, "line 2, column 2"},
 		{"1,2\n3,\"4\n", ErrMalformed, 2, 0, "line 2"},
 		{"1,2\n3,4\"x\n", ErrMalformed, 2, 0, "line 2"},
+		// A first row mixing numbers and names is neither header nor data.
+		{"x,1\n5,6\n", ErrMalformed, 1, 1, `"x" is not a number but the other fields`},
+		{"1,2x,3\n5,6,7\n", ErrMalformed, 1, 2, `"2x" is not a number but the other fields`},
+		{"\n0.5,O.3\n1,2\n", ErrMalformed, 2, 2, `"O.3" is not a number`},
+		{"a,b,3\n5,6,7\n", ErrMalformed, 1, 3, `"3" is a number`},
 	}
 	for _, tc := range tests {
 		x, h, err := ReadCSV(strings.NewReader(tc.in))
@@ -186,6 +191,7 @@ func TestWriteCSVErrors(t *testing.T) {
 		{"short header", good, []string{"x"}, ErrInvalidArgument},
 		{"long header", good, []string{"x", "y", "z"}, ErrInvalidArgument},
 		{"numeric header", good, []string{"1", "2"}, ErrInvalidArgument},
+		{"mixed header", good, []string{"x", "2"}, ErrInvalidArgument},
 		{"NaN", tensor.New(tensor.WithShape(1, 2), tensor.WithBacking([]float64{1, math.NaN()})), nil, ErrNonFinite},
 		{"Inf", tensor.New(tensor.WithShape(1, 2), tensor.WithBacking([]float64{math.Inf(-1), 1})), nil, ErrNonFinite},
 	}

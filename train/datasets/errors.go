@@ -25,6 +25,10 @@ var (
 	// header whose width differs from the data, or broken CSV quoting.
 	ErrMalformed = errors.New("datasets: malformed CSV")
 
+	// ErrLimit reports input beyond one of a CSVReader's limits: too many
+	// bytes, too long a line, too many columns or values.
+	ErrLimit = errors.New("datasets: input exceeds a limit")
+
 	// ErrNonFinite reports a NaN or infinite value, which cannot be part of
 	// a training set.
 	ErrNonFinite = errors.New("datasets: non-finite value")

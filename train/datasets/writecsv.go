@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
+
 	"gorgonia.org/tensor"
 )
 
@@ -20,8 +22,8 @@ import (
 //
 // WriteCSV returns an error wrapping ErrInvalidArgument if x is nil, not
 // two-dimensional or not float64, if header is non-nil with a length other
-// than the number of columns, or if ReadCSV would take the header for data
-// or skip it: when every name is a number, or the only name is empty. It returns an error wrapping
+// than the number of columns, or if ReadCSV would not read the header back:
+// when a name is a number, or the only name is empty. It returns an error wrapping
 // ErrEmpty if x has no elements and ErrNonFinite if x holds a NaN or ±Inf,
 // which ReadCSV would reject; nothing is written in these cases. Errors
 // from w are returned wrapped.
@@ -43,12 +45,8 @@ func WriteCSV(w io.Writer, x *tensor.Dense, header []string) error {
 		if len(header) != cols {
 			return fmt.Errorf("WriteCSV: header has %d names, x has %d columns: %w", len(header), cols, ErrInvalidArgument)
 		}
-		if allNumbers(header) {
-			return fmt.Errorf("WriteCSV: header %q is all numbers and would be read back as data: %w", header, ErrInvalidArgument)
-		}
-		if len(header) == 1 && header[0] == "" {
-			// encoding/csv writes this as a blank line, which readers skip.
-			return fmt.Errorf("WriteCSV: header is a single empty name: %w", ErrInvalidArgument)
+		if err := checkHeader(header); err != nil {
+			return err
 		}
 	}
 
@@ -105,4 +103,67 @@ func rowMajor(x *tensor.Dense) ([]float64, error) {
 		}
 	}
 	return vals, nil
+}
+
+// checkHeader returns an error unless ReadCSV reads header back as a
+// header: no name may be a number, and a single name may not be empty.
+func checkHeader(header []string) error {
+	for _, name := range header {
+		if isNumber(name) {
+			return fmt.Errorf("WriteCSV: header name %q is a number, and a header must have none: %w", name, ErrInvalidArgument)
+		}
+	}
+	if len(header) == 1 && header[0] == "" {
+		// encoding/csv writes this as a blank line, which readers skip.
+		return fmt.Errorf("WriteCSV: header is a single empty name: %w", ErrInvalidArgument)
+	}
+	return nil
+}
+
+// WriteCSVFile writes x and header to the file at path as WriteCSV does,
+// atomically: a temporary file beside path is written, synced and renamed
+// over it, so that path holds its old contents or all of the new, never
+// part; a symbolic link has its target replaced.
+func WriteCSVFile(path string, x *tensor.Dense, header []string) error {
+	return fileio.WriteAtomic(path, func(w io.Writer) error { return WriteCSV(w, x, header) })
+}
+
+// WriteColumnCSV writes values to w as one column named name, one value a
+// line, in the shortest form that parses back to the same float64. Unlike
+// WriteCSV it writes ±Inf, as "+Inf" and "-Inf": a log-density is −Inf at a
+// point outside the model's support, a valid answer. NaN is an error
+// wrapping ErrNonFinite, and a name ReadCSV would not read as a header
+// (a number, or empty) one wrapping ErrInvalidArgument; nothing is written
+// in these cases.
+func WriteColumnCSV(w io.Writer, name string, values []float64) error {
+	if err := checkHeader([]string{name}); err != nil {
+		return err
+	}
+	for i, v := range values {
+		if math.IsNaN(v) {
+			return fmt.Errorf("WriteCSV: %s[%d] is NaN: %w", name, i, ErrNonFinite)
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{name}); err != nil {
+		return fmt.Errorf("WriteCSV: %w", err)
+	}
+	rec := make([]string, 1)
+	for _, v := range values {
+		rec[0] = strconv.FormatFloat(v, 'g', -1, 64)
+		if err := cw.Write(rec); err != nil {
+			return fmt.Errorf("WriteCSV: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("WriteCSV: %w", err)
+	}
+	return nil
+}
+
+// WriteColumnCSVFile writes values to the file at path as WriteColumnCSV
+// does, atomically as WriteCSVFile.
+func WriteColumnCSVFile(path, name string, values []float64) error {
+	return fileio.WriteAtomic(path, func(w io.Writer) error { return WriteColumnCSV(w, name, values) })
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"github.com/ffjord-go/ffjord-go/viz"
+	"gonum.org/v1/plot/vg"
+	"gorgonia.org/tensor"
+)
+
+// figureNames are the figures plot draws, in the order it writes them.
+var figureNames = []string{"tutorial", "density", "paths"}
+
+// plotCmd draws a saved 2-D model: the tutorial's four panels against the
+// data, the exact density and the paths of a few points through the blocks.
+func plotCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
+	model := fs.String("model", "model.json", "saved model")
+	data := fs.String("data", "", "CSV file of data points to compare with")
+	toy := fs.String("toy", "moons", "toy data set to compare with when -data is not given")
+	n := fs.Int("n", 8192, fmt.Sprintf("points drawn from -toy, 1 to %d", cli.MaxSamples))
+	out := fs.String("out", ".", "output directory")
+	format := fs.String("format", "png", "png, svg or pdf")
+	only := fs.String("only", "", "comma-separated figures to write, of tutorial, density and paths (default all)")
+	boundsFlag := fs.String("bounds", "", "density window xmin,xmax,ymin,ymax (default: the tutorial's for -toy moons, else a square around the data)")
+	size := fs.String("size", "", fmt.Sprintf("density figure size W,H in pixels, each up to %d (default 6 inches wide at 100 dpi)", cli.MaxPixels))
+	grid := fs.Int("grid", 100, fmt.Sprintf("density nodes along each axis, 2 to %d", cli.MaxGrid))
+	maxFlag := fs.String("max", "", "density at the top of the colour scale: a number, or P% for that percentile of the grid's values (default: the grid's maximum)")
+	bare := fs.Bool("bare", false, "density as the heat map alone: no title, axes or margin (for thumbnails)")
+	if err := cli.Parse(fs, "ffjord plot -model model.json [-data points.csv | -toy NAME] [-out DIR] [-format png|svg|pdf] [-only density] [flags]", args, stdout); err != nil {
+		return err
+	}
+	want, err := cli.ParseOnly(*only, figureNames)
+	if err != nil {
+		return err
+	}
+	bounds, err := cli.ParseBounds(*boundsFlag)
+	if err != nil {
+		return err
+	}
+	width, height, err := cli.ParseSize(*size)
+	if err != nil {
+		return err
+	}
+	top, maxPct, err := cli.ParseMax(*maxFlag)
+	if err != nil {
+		return err
+	}
+	for _, err := range []error{cli.CheckInt("grid", *grid, 2, cli.MaxGrid), cli.CheckInt("n", *n, 1, cli.MaxSamples), cli.CheckFormat(*format)} {
+		if err != nil {
+			return err
+		}
+	}
+	paths := map[string]string{}
+	var outputs []fileio.Named
+	for _, name := range figureNames {
+		if want[name] {
+			paths[name] = filepath.Join(*out, name+"."+*format)
+			outputs = append(outputs, cli.Out("out", paths[name]))
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	if err := cli.CheckFiles([]fileio.Named{cli.In("model", *model), cli.In("data", *data)}, outputs); err != nil {
+		return err
+	}
+	ck, err := cli.LoadModel("model", *model)
+	if err != nil {
+		return err
+	}
+	if ck.Flow.Dim() != 2 {
+		return fmt.Errorf("plot: the model is %d-dimensional; the figures are for 2", ck.Flow.Dim())
+	}
+	var x *tensor.Dense
+	if *data != "" {
+		x, _, err = datasets.ReadCSVFile(*data)
+	} else {
+		x, err = datasets.ByName(*toy, *n, rand.NewPCG(1, 1))
+	}
+	if err != nil {
+		return err
+	}
+	if x.Shape()[1] != 2 {
+		return fmt.Errorf("plot: the data have %d columns, want 2", x.Shape()[1])
+	}
+	if err := checkRows("data", x); err != nil {
+		return err
+	}
+	// The tutorial's fixed limits are those of the moons; other data get
+	// a window that fits them.
+	moons := *data == "" && *toy == "moons"
+	if bounds == (viz.Bounds{}) {
+		bounds = viz.DensityBounds
+		if !moons {
+			if bounds, err = viz.SquareAround(x); err != nil {
+				return err
+			}
+		}
+	}
+	if maxPct {
+		if top, err = quantile(ck.Flow, top/100, bounds, *grid); err != nil {
+			return err
+		}
+	}
+	figs, err := drawFigures(ck.Flow, x, want, moons, viz.DensityOptions{Bounds: bounds, Cols: *grid, Rows: *grid, Max: top, Width: width, Height: height}, *bare)
+	if err != nil {
+		return err
+	}
+	for _, name := range figureNames {
+		if f := figs[name]; f != nil {
+			if err := f.Save(paths[name]); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "wrote", paths[name])
+		}
+	}
+	return nil
+}
+
+// drawFigures draws the wanted figures of flow against the data x.
+func drawFigures(flow *train.Flow, x *tensor.Dense, want map[string]bool, moons bool, density viz.DensityOptions, bare bool) (map[string]*viz.Figure, error) {
+	figs := map[string]*viz.Figure{}
+	var err error
+	if want["tutorial"] {
+		if figs["tutorial"], err = viz.TutorialFigure(viz.Model{Base: viz.SampleFunc(flow.SampleBase), Forward: flow, Samples: flow}, x, viz.TutorialOptions{Autoscale: !moons}); err != nil {
+			return nil, err
+		}
+	}
+	if want["density"] {
+		d, err := viz.DensityHeatmap(flow, density)
+		if err != nil {
+			return nil, err
+		}
+		if bare {
+			for _, row := range d.Plots {
+				for _, p := range row {
+					p.Title.Text = ""
+					p.HideAxes()
+				}
+			}
+			d.Pad = vg.Length(1e-6) // 0 would mean the default margin
+		}
+		figs["density"] = d
+	}
+	if want["paths"] {
+		if figs["paths"], err = viz.Paths(flow, x, viz.PathOptions{Base: viz.SampleFunc(flow.SampleBase)}); err != nil {
+			return nil, err
+		}
+	}
+	return figs, nil
+}
+
+// quantile returns the p-quantile of the flow's density on the grid of the
+// density figure, or 0 (the grid's maximum) where it is 0.
+func quantile(flow *train.Flow, p float64, b viz.Bounds, grid int) (float64, error) {
+	g, err := viz.DensityGrid(flow, b, grid, grid)
+	if err != nil {
+		return 0, err
+	}
+	top, err := g.Quantile(p)
+	if err != nil || !(top > 0) {
+		return 0, err
+	}
+	return top, nil
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"gorgonia.org/tensor"
+)
+
+func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	var (
+		data   = fs.String("data", "", "CSV file of training points (any dimension)")
+		toy    = fs.String("toy", "", "toy data set instead of -data: "+fmt.Sprint(datasets.Names()))
+		n      = fs.Int("n", 8192, fmt.Sprintf("points drawn from -toy, 1 to %d", cli.MaxSamples))
+		test   = fs.String("test", "", "CSV file of test points; default with -toy: -test-n fresh points of the same set")
+		testN  = fs.Int("test-n", 8192, fmt.Sprintf("fresh -toy points for the test NLL (another seed), up to %d; 0: no test", cli.MaxSamples))
+		model  = fs.String("model", "model.json", "where to save the model (locked while training)")
+		resume = fs.Bool("resume", false, "continue the training saved in -model up to -epochs in all")
+	)
+	fl := cli.Register(fs, 1)
+	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
+		return err
+	}
+	if err := fl.Check(); err != nil {
+		return err
+	}
+	switch {
+	case *data != "" && *toy != "":
+		return errors.New("train: give -data or -toy, not both")
+	case *data == "" && *toy == "":
+		return errors.New("train: give -data FILE.csv or -toy NAME")
+	}
+	if *toy != "" {
+		if !slices.Contains(datasets.Names(), *toy) {
+			return fmt.Errorf("-toy %q: want one of %v", *toy, datasets.Names())
+		}
+		if err := cli.CheckInt("n", *n, 1, cli.MaxSamples); err != nil {
+			return err
+		}
+		if err := cli.CheckInt("test-n", *testN, 0, cli.MaxSamples); err != nil {
+			return err
+		}
+	}
+	if err := cli.RequirePath("model", *model); err != nil {
+		return err
+	}
+	if err := cli.CheckFiles([]fileio.Named{cli.In("data", *data), cli.In("test", *test)}, []fileio.Named{cli.Out("model", *model)}); err != nil {
+		return err
+	}
+	lock, err := cli.LockModel("model", *model)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+
+	var ck *train.Checkpoint
+	if *resume {
+		if ck, err = cli.LoadModel("model", *model); err != nil {
+			return err
+		}
+		if err := fl.CheckResume(ck); err != nil {
+			return err
+		}
+		if done := ck.Training.Epoch; done >= fl.Epochs {
+			fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", *model, done, fl.Epochs)
+			return nil
+		}
+	}
+	x, xt, err := trainingData(*data, *toy, *n, *test, *testN, fl.Seed)
+	if err != nil {
+		return err
+	}
+	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], *model, stdout)
+	if err != nil {
+		return err
+	}
+	if xt != nil && xt.Shape()[1] != flow.Dim() {
+		return fmt.Errorf("train: the test points have %d columns but the model is %d-dimensional", xt.Shape()[1], flow.Dim())
+	}
+	start := time.Now()
+	if err := trainer.Run(ctx, x); err != nil {
+		return cli.Stopped(ctx, err, *model, trainer.Epoch())
+	}
+	fmt.Fprintf(stdout, "train_seconds=%.1f\n", time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "saved %s\n", *model)
+	if xt == nil {
+		return nil
+	}
+	nll, err := flow.NLL(xt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
+	return nil
+}
+
+// trainingData reads or draws the training points and the test points
+// (nil when there are none), before training, so that a bad file or count
+// fails at once.
+func trainingData(data, toy string, n int, test string, testN int, seed uint64) (x, xt *tensor.Dense, err error) {
+	if data != "" {
+		x, _, err = datasets.ReadCSVFile(data)
+	} else {
+		x, err = datasets.ByName(toy, n, rand.NewPCG(seed, 1))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkRows("data", x); err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case test != "":
+		if xt, _, err = datasets.ReadCSVFile(test); err != nil {
+			return nil, nil, err
+		}
+		if err := checkRows("test", xt); err != nil {
+			return nil, nil, err
+		}
+		if xt.Shape()[1] != x.Shape()[1] {
+			return nil, nil, fmt.Errorf("train: %s has %d columns but the training data %d", test, xt.Shape()[1], x.Shape()[1])
+		}
+	case toy != "" && testN > 0:
+		if xt, err = datasets.ByName(toy, testN, rand.NewPCG(seed+1000, 3)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return x, xt, nil
+}
+
+// checkRows refuses a table of more points than one call may take.
+func checkRows(flag string, x *tensor.Dense) error {
+	if rows := x.Shape()[0]; rows > cli.MaxSamples {
+		return fmt.Errorf("-%s: %d points, more than the limit of %d", flag, rows, cli.MaxSamples)
+	}
+	return nil
+}
+
+// newTrainer returns the flow to train and its trainer: a fresh one of the
+// flags, or the one saved in ck.
+func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, progress io.Writer) (*train.Flow, *train.Trainer, error) {
+	opts, err := fl.Options()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Saves go to the file a symbolic link names, leaving the link.
+	if opts.Checkpoint, err = fileio.Resolve(model); err != nil {
+		return nil, nil, fmt.Errorf("-model: %w", err)
+	}
+	opts.Progress = progress
+	if ck != nil {
+		if dim != ck.Flow.Dim() {
+			return nil, nil, fmt.Errorf("train: the data have %d columns but the saved model is %d-dimensional", dim, ck.Flow.Dim())
+		}
+		t, err := train.Resume(ck, opts)
+		return ck.Flow, t, err
+	}
+	cfg, err := fl.FlowConfig(dim)
+	if err != nil {
+		return nil, nil, err
+	}
+	settings, err := fl.Settings()
+	if err != nil {
+		return nil, nil, err
+	}
+	flow, err := train.NewFlow(cfg, settings, rand.NewPCG(fl.Seed, 2))
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := train.NewTrainer(flow, opts)
+	return flow, t, err
+}

@@ -1,0 +1,302 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+)
+
+// Flags are the model, solver and training flags of the programs that
+// train a flow, as registered on one flag.FlagSet.
+type Flags struct {
+	// The model: FlowConfig.
+	Blocks     int
+	Hidden     string
+	Time       string
+	Activation string
+	LearnTime  bool
+	// The solver: Settings.
+	Gradient string
+	Trace    string
+	RTol     float64
+	ATol     float64
+	// Training: Options.
+	Epochs   int
+	Batch    int
+	LR       float64
+	Cosine   float64
+	Clip     float64
+	Kinetic  float64
+	Jacobian float64
+	Seed     uint64
+
+	fs *flag.FlagSet
+}
+
+// Register defines the flags on fs with the tutorial's defaults and seed
+// as the default -seed.
+func Register(fs *flag.FlagSet, seed uint64) *Flags {
+	f := &Flags{fs: fs}
+	fs.IntVar(&f.Blocks, "blocks", 4, fmt.Sprintf("FFJORD blocks, 1 to %d", MaxBlocks))
+	fs.StringVar(&f.Hidden, "hidden", "8,8", fmt.Sprintf("hidden widths of each block's MLP, comma-separated, each 1 to %d", MaxWidth))
+	fs.StringVar(&f.Time, "time", "concat", "time conditioning: concat (the tutorial's), concat-single, concatsquash or ignore")
+	fs.StringVar(&f.Activation, "activation", "tanh", "tanh or softplus")
+	fs.BoolVar(&f.LearnTime, "learn-time", false, "learn each block's end time T (FFJORD's train_T)")
+	fs.StringVar(&f.Gradient, "gradient", "adjoint", "gradient mode: adjoint or discrete")
+	fs.StringVar(&f.Trace, "trace", "exact", "trace estimator for training: exact, hutchinson-gaussian or hutchinson-rademacher (the test NLL is always exact)")
+	fs.Float64Var(&f.RTol, "rtol", ode.DefaultRTol, fmt.Sprintf("relative tolerance of Dormand–Prince, %g to 1", MinRTol))
+	fs.Float64Var(&f.ATol, "atol", ode.DefaultATol, fmt.Sprintf("absolute tolerance of Dormand–Prince, %g to 1", MinATol))
+	fs.IntVar(&f.Epochs, "epochs", 40, fmt.Sprintf("total training epochs (the tutorial's 40), 1 to %d", MaxEpochs))
+	fs.IntVar(&f.Batch, "batch", 256, fmt.Sprintf("batch size, 1 to %d", MaxSamples))
+	fs.Float64Var(&f.LR, "lr", 1e-2, "Adam learning rate, > 0")
+	fs.Float64Var(&f.Cosine, "cosine", 0, "decay the learning rate along a cosine to this fraction of -lr, in (0, 1]; 0: constant")
+	fs.Float64Var(&f.Clip, "clip", 0, "clip each gradient to this L2 norm; 0: no clipping")
+	fs.Float64Var(&f.Kinetic, "kinetic", 0, "weight of RNODE's kinetic-energy regulariser, ≥ 0")
+	fs.Float64Var(&f.Jacobian, "jacobian", 0, "weight of RNODE's Jacobian-norm regulariser, ≥ 0")
+	fs.Uint64Var(&f.Seed, "seed", seed, "random seed")
+	return f
+}
+
+// hidden parses -hidden within the limits.
+func (f *Flags) hidden() ([]int, error) {
+	parts := strings.Split(f.Hidden, ",")
+	if len(parts) > MaxLayers {
+		return nil, fmt.Errorf("-hidden: %d layers, want at most %d", len(parts), MaxLayers)
+	}
+	widths := make([]int, len(parts))
+	for i, p := range parts {
+		w, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || w < 1 || w > MaxWidth {
+			return nil, fmt.Errorf("-hidden %q: want widths from 1 to %d separated by commas", f.Hidden, MaxWidth)
+		}
+		widths[i] = w
+	}
+	return widths, nil
+}
+
+// model parses the model flags that do not depend on the data.
+func (f *Flags) model() (widths []int, ti odefunc.TimeInput, act odefunc.Activation, err error) {
+	if err = CheckInt("blocks", f.Blocks, 1, MaxBlocks); err != nil {
+		return
+	}
+	if widths, err = f.hidden(); err != nil {
+		return
+	}
+	if ti, err = odefunc.ParseTimeInput(f.Time); err != nil {
+		err = fmt.Errorf("-time: %w", err)
+		return
+	}
+	if act, err = odefunc.ParseActivation(f.Activation); err != nil {
+		err = fmt.Errorf("-activation: %w", err)
+	}
+	return
+}
+
+// FlowConfig returns the model of the flags for points of dimension dim,
+// after checking that its weights stay within MaxParams.
+func (f *Flags) FlowConfig(dim int) (train.FlowConfig, error) {
+	widths, ti, act, err := f.model()
+	if err != nil {
+		return train.FlowConfig{}, err
+	}
+	if dim < 1 || dim > datasets.DefaultMaxCSVColumns {
+		return train.FlowConfig{}, fmt.Errorf("the data have %d columns, want 1 to %d", dim, datasets.DefaultMaxCSVColumns)
+	}
+	if n := params(dim, f.Blocks, widths, ti); n > MaxParams {
+		return train.FlowConfig{}, fmt.Errorf("-blocks %d -hidden %s in %d dimensions: %d weights, more than the limit of %d", f.Blocks, f.Hidden, dim, n, MaxParams)
+	}
+	return train.FlowConfig{Dim: dim, Blocks: f.Blocks, Hidden: widths, Activation: act, Time: ti, LearnTime: f.LearnTime}, nil
+}
+
+// params counts the weights of blocks MLPs of the given widths in dim
+// dimensions; the limits keep it far from overflowing.
+func params(dim, blocks int, widths []int, ti odefunc.TimeInput) int {
+	in := dim
+	switch ti {
+	case odefunc.ConcatTime:
+		in = 2 * dim
+	case odefunc.ConcatTimeSingle:
+		in = dim + 1
+	}
+	perOut := 1 // the bias
+	if ti == odefunc.ConcatSquash {
+		perOut = 4 // b, Wg, bg, Wb
+	}
+	n := 0
+	for _, out := range append(slices.Clone(widths), dim) {
+		n += in*out + perOut*out
+		in = out
+	}
+	return blocks * n
+}
+
+// Settings returns the solver settings of the flags.
+func (f *Flags) Settings() (train.Settings, error) {
+	if err := CheckRange("rtol", f.RTol, MinRTol, 1); err != nil {
+		return train.Settings{}, err
+	}
+	if err := CheckRange("atol", f.ATol, MinATol, 1); err != nil {
+		return train.Settings{}, err
+	}
+	g, err := ode.ParseGradient(f.Gradient)
+	if err != nil {
+		return train.Settings{}, fmt.Errorf("-gradient: %w", err)
+	}
+	tr, err := odefunc.ParseTrace(f.Trace)
+	if err != nil {
+		return train.Settings{}, fmt.Errorf("-trace: %w", err)
+	}
+	return train.Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: f.RTol, ATol: f.ATol}}, Gradient: g, Trace: tr}, nil
+}
+
+// Options returns the training options of the flags; the caller sets
+// Progress, OnEpoch and Checkpoint.
+func (f *Flags) Options() (train.Options, error) {
+	for _, err := range []error{
+		CheckInt("epochs", f.Epochs, 1, MaxEpochs),
+		CheckInt("batch", f.Batch, 1, MaxSamples),
+		CheckPositive("lr", f.LR),
+		CheckNonNegative("clip", f.Clip),
+		CheckNonNegative("kinetic", f.Kinetic),
+		CheckNonNegative("jacobian", f.Jacobian),
+	} {
+		if err != nil {
+			return train.Options{}, err
+		}
+	}
+	opts := train.Options{
+		Epochs: f.Epochs, BatchSize: f.Batch, LearningRate: f.LR, ClipNorm: f.Clip, Seed: f.Seed,
+		Regularization: train.Regularization{Kinetic: f.Kinetic, Jacobian: f.Jacobian},
+	}
+	switch {
+	case f.Cosine > 0 && f.Cosine <= 1:
+		opts.Schedule = train.Cosine(f.Cosine)
+	case f.Cosine != 0:
+		return train.Options{}, fmt.Errorf("-cosine %g: want a fraction in (0, 1], or 0 for a constant rate", f.Cosine)
+	}
+	return opts, nil
+}
+
+// Check checks every flag, so that a program can refuse bad flags before
+// it reads data or draws anything. The weights are counted by FlowConfig,
+// once the dimension is known.
+func (f *Flags) Check() error {
+	if _, err := f.Options(); err != nil {
+		return err
+	}
+	if _, err := f.Settings(); err != nil {
+		return err
+	}
+	_, _, _, err := f.model()
+	return err
+}
+
+// modelFlags are the flags that describe the model or its solver, which a
+// resumed training takes from its checkpoint.
+var modelFlags = []string{"blocks", "hidden", "time", "activation", "learn-time", "gradient", "trace", "rtol", "atol"}
+
+// CheckResume returns an error naming every model or solver flag given on
+// the command line whose value differs from the checkpoint's: a resumed
+// training continues the saved model as it was.
+func (f *Flags) CheckResume(ck *train.Checkpoint) error {
+	if ck == nil || ck.Training == nil {
+		return errors.New("-resume: the checkpoint holds no training state (saved without a trainer)")
+	}
+	cfg, s := ck.Flow.Config, ck.Flow.Settings()
+	saved := map[string]string{
+		"blocks":     strconv.Itoa(cfg.Blocks),
+		"hidden":     joinInts(cfg.Hidden),
+		"time":       cfg.Time.String(),
+		"activation": cfg.Activation.String(),
+		"learn-time": strconv.FormatBool(cfg.LearnTime),
+		"gradient":   gradientName(s.Gradient),
+		"trace":      s.Trace.String(),
+	}
+	if a, ok := s.Solver.Controller.(ode.Adaptive); ok || s.Solver.Controller == nil {
+		saved["rtol"], saved["atol"] = fmtFloat(orDefault(a.RTol, ode.DefaultRTol)), fmtFloat(orDefault(a.ATol, ode.DefaultATol))
+	} else {
+		saved["rtol"], saved["atol"] = "(not adaptive)", "(not adaptive)"
+	}
+	var conflicts []string
+	f.fs.Visit(func(fl *flag.Flag) {
+		if !slices.Contains(modelFlags, fl.Name) {
+			return
+		}
+		if given := f.canonical(fl.Name); given != saved[fl.Name] {
+			conflicts = append(conflicts, fmt.Sprintf("-%s %s (the checkpoint has %s)", fl.Name, fl.Value, saved[fl.Name]))
+		}
+	})
+	if len(conflicts) > 0 {
+		return fmt.Errorf("-resume continues the saved model as it is; drop the conflicting flags: %s", strings.Join(conflicts, ", "))
+	}
+	return nil
+}
+
+// canonical returns flag name's value written as CheckResume's saved map
+// writes the checkpoint's, or the flag's text when it does not parse (an
+// error the caller reports as a conflict).
+func (f *Flags) canonical(name string) string {
+	switch name {
+	case "blocks":
+		return strconv.Itoa(f.Blocks)
+	case "hidden":
+		if w, err := f.hidden(); err == nil {
+			return joinInts(w)
+		}
+	case "time":
+		if ti, err := odefunc.ParseTimeInput(f.Time); err == nil {
+			return ti.String()
+		}
+	case "activation":
+		if a, err := odefunc.ParseActivation(f.Activation); err == nil {
+			return a.String()
+		}
+	case "learn-time":
+		return strconv.FormatBool(f.LearnTime)
+	case "gradient":
+		if g, err := ode.ParseGradient(f.Gradient); err == nil {
+			return gradientName(g)
+		}
+	case "trace":
+		if tr, err := odefunc.ParseTrace(f.Trace); err == nil {
+			return tr.String()
+		}
+	case "rtol":
+		return fmtFloat(f.RTol)
+	case "atol":
+		return fmtFloat(f.ATol)
+	}
+	return f.fs.Lookup(name).Value.String()
+}
+
+func gradientName(g ode.Gradient) string {
+	if g == nil {
+		return ode.BacksolveAdjoint{}.String()
+	}
+	return g.String()
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/ffjord-go/ffjord-go/train"
+)
+
+// The defaults are the tutorial's model, solver and training, as the
+// programs built them before the flags moved here.
+func TestDefaultsAreTheTutorials(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	f := Register(fs, 3)
+	if err := Parse(fs, "t", nil, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.FlowConfig(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (train.FlowConfig{Dim: 2, Blocks: 4, Hidden: []int{8, 8}}); !reflect.DeepEqual(cfg, want) {
+		t.Errorf("FlowConfig = %+v, want %+v", cfg, want)
+	}
+	s, err := f.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := train.Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-3, ATol: 1e-5}}, Gradient: ode.BacksolveAdjoint{}, Trace: odefunc.ExactTrace}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("Settings = %+v, want %+v", s, want)
+	}
+	o, err := f.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Epochs != 40 || o.BatchSize != 256 || o.LearningRate != 1e-2 || o.Seed != 3 || o.Schedule != nil || o.ClipNorm != 0 {
+		t.Errorf("Options = %+v", o)
+	}
+}
+
+func TestHelpAndBadFlags(t *testing.T) {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	Register(fs, 1)
+	var out bytes.Buffer
+	if err := Parse(fs, "train [flags]", []string{"-h"}, &out); !errors.Is(err, flag.ErrHelp) || !strings.Contains(out.String(), "-epochs") {
+		t.Errorf("-h: %v, %q", err, out.String())
+	}
+	fs = flag.NewFlagSet("train", flag.ContinueOnError)
+	Register(fs, 1)
+	err := Parse(fs, "train", []string{"-epochs", "x"}, &out)
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "train: ") {
+		t.Errorf("bad value: %q", err)
+	}
+}
+
+func TestCheckResume(t *testing.T) {
+	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := &train.Checkpoint{Flow: flow, Training: &train.TrainingState{Epoch: 1}}
+	for args, want := range map[string]string{
+		"":                               "",
+		"-blocks 1 -hidden 4 -rtol 1e-3": "",
+		"-epochs 9 -lr 0.1":              "",
+		"-blocks 2":                      "-blocks 2 (the checkpoint has 1)",
+		"-hidden 4,4 -trace hutchinson":  "-hidden 4,4 (the checkpoint has 4), -trace hutchinson (the checkpoint has exact)",
+		"-activation softplus":           "-activation softplus",
+		"-learn-time":                    "-learn-time true",
+		"-atol 1e-6":                     "-atol 1e-06",
+	} {
+		fs := flag.NewFlagSet("train", flag.ContinueOnError)
+		f := Register(fs, 1)
+		if err := Parse(fs, "train", strings.Fields(args), &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		err := f.CheckResume(ck)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", args, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: %v, want %q", args, err, want)
+		}
+	}
+	f := Register(flag.NewFlagSet("x", flag.ContinueOnError), 1)
+	if err := f.CheckResume(&train.Checkpoint{Flow: flow}); err == nil {
+		t.Error("a checkpoint without training state was accepted")
+	}
+}

@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"fmt"
+	"math"
+)
+
+// The limits the programs check their flags against before they allocate
+// anything: generous for real use on one machine, small enough that a typo
+// (an extra zero, a pasted number) gives an error instead of a crash.
+const (
+	MaxBlocks     = 256
+	MaxWidth      = 4096       // units in one hidden layer
+	MaxLayers     = 64         // hidden layers per block
+	MaxParams     = 10_000_000 // weights of the whole model
+	MaxEpochs     = 1_000_000
+	MaxSamples    = 10_000_000 // points drawn, evaluated or trained on in one call
+	MaxGrid       = 2000       // density nodes along each axis
+	MaxPixels     = 10_000     // figure width or height
+	MaxModelBytes = 1 << 30    // a checkpoint file
+	MinRTol       = 1e-12
+	MinATol       = 1e-14
+)
+
+// CheckInt returns an error naming flag unless lo ≤ v ≤ hi.
+func CheckInt(flag string, v, lo, hi int) error {
+	if v < lo || v > hi {
+		return fmt.Errorf("-%s %d: want %d to %d", flag, v, lo, hi)
+	}
+	return nil
+}
+
+// CheckPositive returns an error naming flag unless v is finite and > 0.
+func CheckPositive(flag string, v float64) error {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return fmt.Errorf("-%s %g: want a finite number > 0", flag, v)
+	}
+	return nil
+}
+
+// CheckNonNegative returns an error naming flag unless v is finite and ≥ 0.
+func CheckNonNegative(flag string, v float64) error {
+	if !(v >= 0) || math.IsInf(v, 0) {
+		return fmt.Errorf("-%s %g: want a finite number ≥ 0 (0: off)", flag, v)
+	}
+	return nil
+}
+
+// CheckRange returns an error naming flag unless lo ≤ v ≤ hi.
+func CheckRange(flag string, v, lo, hi float64) error {
+	if !(v >= lo && v <= hi) {
+		return fmt.Errorf("-%s %g: want %g to %g", flag, v, lo, hi)
+	}
+	return nil
+}

@@ -1,0 +1,660 @@
+package apitest
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ffjord-go/ffjord-go/train"
+)
+
+// The hostile CLI suite runs the ffjord and moons programs as a hostile
+// user would, each case a subprocess under a memory cap and a time limit.
+// A case passes only if the program exits 0 or 1 — never 2, a signal or a
+// timeout — with, on failure, one clear line on standard error containing
+// want, and if every file it was given is byte for byte as before.
+
+const (
+	memoryCapKiB = 4 << 20 // ulimit -v: 4 GiB
+	caseTimeout  = 20 * time.Second
+)
+
+// bins are the programs, built once.
+var bins struct {
+	once          sync.Once
+	ffjord, moons string
+	dir           string
+	err           error
+}
+
+func build(t *testing.T) (ffjord, moons string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the hostile CLI suite builds and runs the programs; skipped with -short")
+	}
+	bins.once.Do(func() {
+		bins.dir, bins.err = os.MkdirTemp("", "ffjord-cli-suite")
+		if bins.err != nil {
+			return
+		}
+		for name, out := range map[string]*string{"ffjord": &bins.ffjord, "moons": &bins.moons} {
+			*out = filepath.Join(bins.dir, name)
+			cmd := exec.Command("go", "build", "-o", *out, "github.com/ffjord-go/ffjord-go/examples/"+name)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				bins.err = fmt.Errorf("go build %s: %v\n%s", name, err, msg)
+				return
+			}
+		}
+	})
+	if bins.err != nil {
+		t.Fatal(bins.err)
+	}
+	return bins.ffjord, bins.moons
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bins.dir != "" {
+		os.RemoveAll(bins.dir)
+	}
+	os.Exit(code)
+}
+
+// result is how a program ended.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// command returns the program bin with args, run in dir under the memory
+// cap (bash's ulimit, then exec, so that signals reach the program).
+func command(ctx context.Context, dir, bin string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "bash", append([]string{"-c", fmt.Sprintf(`ulimit -v %d; exec "$@"`, memoryCapKiB), "_", bin}, args...)...)
+	cmd.Dir = dir
+	return cmd
+}
+
+// runCLI runs bin and fails the test on a signal, a timeout or an exit
+// status other than 0 and 1.
+func runCLI(t *testing.T, dir, bin string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
+	defer cancel()
+	cmd := command(ctx, dir, bin, args...)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if ctx.Err() != nil {
+		t.Fatalf("%v: no exit within %v", args, caseTimeout)
+	}
+	return checkExit(t, cmd, err, r, args)
+}
+
+func checkExit(t *testing.T, cmd *exec.Cmd, err error, r result, args []string) result {
+	t.Helper()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("%v: %v", args, err)
+	}
+	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		t.Fatalf("%v: killed by %v\nstderr: %s", args, ws.Signal(), tail(r.stderr))
+	}
+	r.code = ws.ExitStatus()
+	if r.code != 0 && r.code != 1 {
+		t.Fatalf("%v: exit status %d, want 0 or 1\nstderr: %s", args, r.code, tail(r.stderr))
+	}
+	return r
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return "…" + s[len(s)-2000:]
+	}
+	return s
+}
+
+// oneLine fails unless stderr is one line starting with the program's name
+// and containing want.
+func oneLine(t *testing.T, program, stderr, want string) {
+	t.Helper()
+	line, rest, _ := strings.Cut(stderr, "\n")
+	if rest != "" || !strings.HasPrefix(line, program+": ") {
+		t.Fatalf("stderr is not one line %q…:\n%s", program+": ", tail(stderr))
+	}
+	if !strings.Contains(line, want) {
+		t.Fatalf("error %q does not contain %q", line, want)
+	}
+}
+
+// hashes returns the SHA-256 of every regular file under dir.
+func hashes(t *testing.T, dir string) map[string][32]byte {
+	t.Helper()
+	h := map[string][32]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		h[p] = sha256.Sum256(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// fixture is the directory every case starts from: a trained 2-D model
+// with its training state (m.json, 1 epoch of a 1-block flow), a model
+// without one, data files good and bad, and links.
+type fixture struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+var fix fixture
+
+func fixtureDir(t *testing.T, ffjord string) string {
+	t.Helper()
+	fix.once.Do(func() {
+		fix.dir, fix.err = os.MkdirTemp("", "ffjord-cli-fixture")
+		if fix.err != nil {
+			return
+		}
+		write := func(name, content string) {
+			if fix.err == nil {
+				fix.err = os.WriteFile(filepath.Join(fix.dir, name), []byte(content), 0o644)
+			}
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		var d, d3 strings.Builder
+		d.WriteString("x,y\n")
+		for range 64 {
+			fmt.Fprintf(&d, "%g,%g\n", r.NormFloat64(), r.NormFloat64())
+			fmt.Fprintf(&d3, "%g,%g,%g\n", r.NormFloat64(), r.NormFloat64(), r.NormFloat64())
+		}
+		write("d.csv", d.String())
+		write("tutorial.png", d.String()) // data named like plot's output
+		write("d3.csv", d3.String())
+		write("typo.csv", "0.5,O.3\n1,2\n")
+		write("ragged.csv", "1,2\n3\n")
+		write("empty.csv", "x,y\n")
+		write("nan.csv", "1,2\nNaN,3\n")
+		write("far.csv", "x,y\n0.5,0.2\n1e200,1e200\n")
+		wide := strings.Repeat("1,", 99_999) + "1\n"
+		write("wide.csv", wide+wide)
+		write("notjson.json", "{\"format\": \"ffjord-go checkpoint\", \"version\": 1")
+		if fix.err != nil {
+			return
+		}
+		cmd := exec.Command(ffjord, "train", "-toy", "moons", "-n", "64", "-test-n", "0", "-epochs", "1", "-batch", "64", "-blocks", "1", "-hidden", "4", "-model", "m.json")
+		cmd.Dir = fix.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fix.err = fmt.Errorf("training the fixture model: %v\n%s", err, out)
+			return
+		}
+		os.Remove(filepath.Join(fix.dir, ".m.json.lock"))
+		flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(3, 4))
+		if err != nil {
+			fix.err = err
+			return
+		}
+		if fix.err = train.SaveFlow(filepath.Join(fix.dir, "flow.json"), flow); fix.err != nil {
+			return
+		}
+		raw, _ := os.ReadFile(filepath.Join(fix.dir, "m.json"))
+		write("density.png", string(raw)) // a model named like plot's output
+		for _, link := range [][2]string{{"m.json", "mlink.json"}, {"d.csv", "dlink.csv"}, {"trained.json", "newlink.json"}} {
+			if fix.err == nil {
+				fix.err = os.Symlink(link[0], filepath.Join(fix.dir, link[1]))
+			}
+		}
+		for _, link := range [][2]string{{"m.json", "mhard.json"}, {"d.csv", "dhard.csv"}} {
+			if fix.err == nil {
+				fix.err = os.Link(filepath.Join(fix.dir, link[0]), filepath.Join(fix.dir, link[1]))
+			}
+		}
+		if fix.err == nil {
+			fix.err = os.Mkdir(filepath.Join(fix.dir, "sub"), 0o755)
+		}
+	})
+	if fix.err != nil {
+		t.Fatal(fix.err)
+	}
+	return fix.dir
+}
+
+// copyFixture copies the fixture into a fresh directory, links as links.
+func copyFixture(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	out, err := exec.Command("cp", "-a", src+"/.", dst).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	return dst
+}
+
+// cliCase is one hostile invocation. In args, "$D" is the case's
+// directory, a copy of the fixture.
+type cliCase struct {
+	name    string
+	bin     string   // "ffjord" or "moons"
+	args    []string //
+	want    string   // part of the one-line error; "" for a success
+	stdout  string   // part of standard output, for a success
+	mutates []string // fixture files the case may change
+	check   func(t *testing.T, dir string)
+}
+
+func ff(name, want string, args ...string) cliCase {
+	return cliCase{name: name, bin: "ffjord", args: args, want: want}
+}
+
+func mo(name, want string, args ...string) cliCase {
+	return cliCase{name: name, bin: "moons", args: args, want: want}
+}
+
+// ok is a case that must succeed with stdout containing out.
+func ok(c cliCase, out string) cliCase {
+	c.want, c.stdout = "", out
+	return c
+}
+
+// tiny are the flags of a training that takes a second.
+var tiny = []string{"-n", "64", "-test-n", "64", "-epochs", "1", "-batch", "64", "-blocks", "1", "-hidden", "4"}
+
+func with(args []string, more ...string) []string {
+	return append(append([]string(nil), args...), more...)
+}
+
+func cliCases() []cliCase {
+	trainToy := func(more ...string) []string {
+		return with([]string{"train", "-toy", "moons", "-model", "$D/new.json"}, more...)
+	}
+	resume := func(more ...string) []string {
+		return with([]string{"train", "-resume", "-toy", "moons", "-n", "64", "-test-n", "0", "-batch", "64", "-model", "$D/m.json"}, more...)
+	}
+	plot := func(more ...string) []string {
+		return with([]string{"plot", "-model", "$D/m.json", "-out", "$D/figs"}, more...)
+	}
+	noLeftover := func(t *testing.T, dir string) {
+		if names, _ := filepath.Glob(filepath.Join(dir, ".s.csv.tmp*")); len(names) != 0 {
+			t.Errorf("leftover temporary files: %v", names)
+		}
+		if raw, err := os.ReadFile(filepath.Join(dir, "s.csv")); err != nil || strings.Count(string(raw), "\n") != 6 {
+			t.Errorf("s.csv: %q, %v", raw, err)
+		}
+	}
+	return []cliCase{
+		// No lost file: an output that is an input is refused before any work.
+		ff("train data as model", "same file", "train", "-data", "$D/d.csv", "-model", "$D/d.csv"),
+		ff("train model symlink to data", "same file", "train", "-data", "$D/d.csv", "-model", "$D/dlink.csv"),
+		ff("train model hard link to data", "same file", "train", "-data", "$D/d.csv", "-model", "$D/dhard.csv"),
+		ff("train model dot-dot path to data", "same file", "train", "-data", "$D/d.csv", "-model", "$D/sub/../d.csv"),
+		ff("train test file as model", "same file", "train", "-toy", "moons", "-test", "$D/d.csv", "-model", "$D/d.csv"),
+		ff("logprob out is model", "same file", "logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "$D/m.json"),
+		ff("logprob out is in", "same file", "logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "$D/d.csv"),
+		ff("logprob out symlink to model", "same file", "logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "$D/mlink.json"),
+		ff("sample out is model", "same file", "sample", "-model", "$D/m.json", "-out", "$D/m.json"),
+		ff("sample out hard link to model", "same file", "sample", "-model", "$D/m.json", "-out", "$D/mhard.json"),
+		ff("plot figure is model", "same file", "plot", "-model", "$D/density.png", "-only", "density", "-out", "$D"),
+		ff("plot figure is data", "same file", "plot", "-model", "$D/m.json", "-data", "$D/tutorial.png", "-only", "tutorial", "-out", "$D"),
+		// Outputs checked before training.
+		ff("train model under a file", "not a directory", trainToy("-model", "$D/d.csv/m.json")...),
+		ff("train model in an unwritable directory", "cannot be written", trainToy("-model", "/proc/m.json")...),
+		ff("train model in a missing directory", "cannot be written", trainToy("-model", "$D/missing/m.json")...),
+		ff("train model is a directory", "is a directory", trainToy("-model", "$D/sub")...),
+		ff("train empty model", "-model is empty", trainToy("-model", "")...),
+		mo("moons out is a file", "-out", "-out", "$D/d.csv"),
+		mo("moons format bmp", "-format", "-format", "bmp"),
+		mo("moons empty format", "-format", "-format", ""),
+		mo("moons empty out", "-out is empty", "-out", ""),
+		mo("moons test-n 0", "-test-n 0", "-test-n", "0"),
+		ff("plot format bmp", "-format", plot("-format", "bmp")...),
+		ff("plot out is a file", "-out", plot("-out", "$D/d.csv")...),
+		// Zero and negative values, limits before allocation.
+		ff("epochs 0", "-epochs 0", trainToy("-epochs", "0")...),
+		ff("epochs negative", "-epochs -1", trainToy("-epochs", "-1")...),
+		ff("epochs huge", "-epochs", trainToy("-epochs", "1000000000")...),
+		ff("lr 0", "-lr 0", trainToy("-lr", "0")...),
+		ff("lr negative", "-lr -1", trainToy("-lr", "-1")...),
+		ff("lr NaN", "-lr NaN", trainToy("-lr", "NaN")...),
+		ff("lr Inf", "-lr +Inf", trainToy("-lr", "Inf")...),
+		ff("batch 0", "-batch 0", trainToy("-batch", "0")...),
+		ff("batch huge", "-batch", trainToy("-batch", "9223372036854775807")...),
+		ff("blocks 0", "-blocks 0", trainToy("-blocks", "0")...),
+		ff("blocks million", "-blocks 1000000", trainToy("-blocks", "1000000")...),
+		ff("rtol 0", "-rtol 0", trainToy("-rtol", "0")...),
+		ff("rtol tiny", "-rtol", trainToy("-rtol", "1e-300")...),
+		ff("atol 0", "-atol 0", trainToy("-atol", "0")...),
+		ff("atol negative", "-atol", trainToy("-atol", "-1e-5")...),
+		ff("hidden 2^62", "-hidden", trainToy("-hidden", "4611686018427387904")...),
+		ff("hidden 1e8", "-hidden", trainToy("-hidden", "100000000")...),
+		ff("hidden overflow", "-hidden", trainToy("-hidden", "99999999999999999999999")...),
+		ff("hidden 0", "-hidden", trainToy("-hidden", "0")...),
+		ff("hidden empty", "-hidden", trainToy("-hidden", "")...),
+		ff("hidden not a number", "-hidden", trainToy("-hidden", "8,x")...),
+		ff("hidden too many layers", "-hidden", trainToy("-hidden", strings.Repeat("8,", 100)+"8")...),
+		ff("weights over the limit", "weights", trainToy("-blocks", "256", "-hidden", "4096,4096")...),
+		ff("toy n 0", "-n 0", trainToy("-n", "0")...),
+		ff("toy n 1e9 as text", "invalid value", trainToy("-n", "1e9")...),
+		ff("toy n 1e9", "-n 1000000000", trainToy("-n", "1000000000")...),
+		ff("test-n 2^62", "-test-n 4611686018427387903", trainToy("-test-n", "4611686018427387903")...),
+		ff("test-n negative", "-test-n -1", trainToy("-test-n", "-1")...),
+		ff("cosine 2", "-cosine", trainToy("-cosine", "2")...),
+		ff("cosine negative", "-cosine", trainToy("-cosine", "-0.5")...),
+		ff("clip negative", "-clip", trainToy("-clip", "-1")...),
+		ff("clip Inf", "-clip", trainToy("-clip", "Inf")...),
+		ff("kinetic NaN", "-kinetic", trainToy("-kinetic", "NaN")...),
+		ff("jacobian negative", "-jacobian", trainToy("-jacobian", "-1")...),
+		ff("gradient unknown", "-gradient", trainToy("-gradient", "magic")...),
+		ff("trace unknown", "-trace", trainToy("-trace", "magic")...),
+		ff("time unknown", "-time", trainToy("-time", "sideways")...),
+		ff("activation unknown", "-activation", trainToy("-activation", "relu6")...),
+		ff("toy unknown", "unicorns", trainToy("-toy", "unicorns")...),
+		ff("data and toy", "not both", "train", "-toy", "moons", "-data", "$D/d.csv", "-model", "$D/new.json"),
+		ff("no data", "give -data", "train", "-model", "$D/new.json"),
+		ff("stray argument", "unexpected argument", trainToy("5")...),
+		ff("unknown flag", "-foo", trainToy("-foo")...),
+		ff("seed not a number", "-seed", trainToy("-seed", "-1")...),
+		// -h exits 0; a missing or unknown command is an error.
+		ok(ff("help", "", "-h"), "usage"),
+		ok(ff("train help", "", "train", "-h"), "-epochs"),
+		ok(ff("logprob help", "", "logprob", "-h"), "-in"),
+		ok(ff("sample help", "", "sample", "-h"), "-n"),
+		ok(ff("plot help", "", "plot", "-h"), "-grid"),
+		ok(mo("moons help", "", "-h"), "-test-n"),
+		ff("no command", "usage"),
+		ff("unknown command", `unknown command "fly"`, "fly"),
+		// CSV input.
+		ff("csv 100000 columns", "limit of 10000 columns", "train", "-data", "$D/wide.csv", "-model", "$D/new.json"),
+		ff("csv /dev/zero", "limit of 1048576 bytes", "train", "-data", "/dev/zero", "-model", "$D/new.json"),
+		ff("csv typo in first row", "line 1, column 2", "train", "-data", "$D/typo.csv", "-model", "$D/new.json"),
+		ff("csv ragged", "line 2", "train", "-data", "$D/ragged.csv", "-model", "$D/new.json"),
+		ff("csv header only", "no data", "train", "-data", "$D/empty.csv", "-model", "$D/new.json"),
+		ff("csv NaN", "non-finite", "train", "-data", "$D/nan.csv", "-model", "$D/new.json"),
+		ff("csv missing", "no such file", "train", "-data", "$D/none.csv", "-model", "$D/new.json"),
+		ff("csv directory", "directory", "train", "-data", "$D/sub", "-model", "$D/new.json"),
+		ff("test csv other dimension", "columns", "train", "-data", "$D/d.csv", "-test", "$D/d3.csv", "-model", "$D/new.json"),
+		ff("logprob /dev/zero", "limit of 1048576 bytes", "logprob", "-model", "$D/m.json", "-in", "/dev/zero"),
+		ff("logprob other dimension", "3 columns", "logprob", "-model", "$D/m.json", "-in", "$D/d3.csv"),
+		ff("logprob no in", "give -in", "logprob", "-model", "$D/m.json"),
+		ok(ff("logprob -Inf", "", "logprob", "-model", "$D/m.json", "-in", "$D/far.csv"), "-Inf"),
+		{name: "logprob -Inf to a file", bin: "ffjord", args: []string{"logprob", "-model", "$D/m.json", "-in", "$D/far.csv", "-out", "$D/lp.csv"},
+			check: func(t *testing.T, dir string) {
+				if raw, err := os.ReadFile(filepath.Join(dir, "lp.csv")); err != nil || !strings.HasSuffix(string(raw), "\n-Inf\n") {
+					t.Errorf("lp.csv: %q, %v", raw, err)
+				}
+			}},
+		// Model files.
+		ff("model /dev/zero", "not a regular file", "sample", "-model", "/dev/zero"),
+		ff("model is CSV", "bad checkpoint", "sample", "-model", "$D/d.csv"),
+		ff("model truncated", "bad checkpoint", "sample", "-model", "$D/notjson.json"),
+		ff("model missing", "no such file", "sample", "-model", "$D/none.json"),
+		ff("model is a directory", "not a regular file", "sample", "-model", "$D/sub"),
+		ff("model empty path", "-model is empty", "sample", "-model", ""),
+		ff("logprob model /dev/zero", "not a regular file", "logprob", "-model", "/dev/zero", "-in", "$D/d.csv"),
+		ff("plot model /dev/zero", "not a regular file", plot("-model", "/dev/zero")...),
+		// Sample counts.
+		ff("sample n max int", "-n 9223372036854775807", "sample", "-model", "$D/m.json", "-n", "9223372036854775807"),
+		ff("sample n 1e9", "-n 1000000000", "sample", "-model", "$D/m.json", "-n", "1000000000"),
+		ff("sample n 0", "-n 0", "sample", "-model", "$D/m.json", "-n", "0"),
+		ff("sample n negative", "-n -5", "sample", "-model", "$D/m.json", "-n", "-5"),
+		ok(ff("sample to stdout", "", "sample", "-model", "$D/m.json", "-n", "3"), "x1,x2"),
+		{name: "sample removes a killed save's leftover", bin: "ffjord", args: []string{"sample", "-model", "$D/m.json", "-n", "5", "-out", "$D/s.csv"},
+			check: noLeftover},
+		{name: "sample through a dangling link", bin: "ffjord", args: []string{"sample", "-model", "$D/m.json", "-n", "5", "-out", "$D/slink.csv"},
+			check: func(t *testing.T, dir string) {
+				if fi, err := os.Lstat(filepath.Join(dir, "slink.csv")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					t.Errorf("the link was replaced: %v", err)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "target.csv")); err != nil {
+					t.Errorf("the link's target was not written: %v", err)
+				}
+			}},
+		// Plot sizes.
+		ff("plot grid 3037000500", "-grid 3037000500", plot("-grid", "3037000500")...),
+		ff("plot grid 100000", "-grid 100000", plot("-grid", "100000")...),
+		ff("plot grid 1", "-grid 1", plot("-grid", "1")...),
+		ff("plot size huge", "-size", plot("-size", "1000000,1000000")...),
+		ff("plot size zero", "-size", plot("-size", "0,10")...),
+		ff("plot n 0", "-n 0", plot("-n", "0")...),
+		ff("plot n huge", "-n", plot("-n", "4611686018427387903")...),
+		ff("plot bounds empty", "-bounds", plot("-bounds", "1,0,0,1")...),
+		ff("plot bounds NaN", "-bounds", plot("-bounds", "NaN,1,0,1")...),
+		ff("plot max 200%", "-max", plot("-max", "200%")...),
+		ff("plot max negative", "-max", plot("-max", "-1")...),
+		ff("plot only unknown", "-only", plot("-only", "density,map")...),
+		ff("plot 3-D data", "columns", plot("-data", "$D/d3.csv")...),
+		{name: "plot density thumbnail", bin: "ffjord", args: plot("-only", "density", "-grid", "10", "-size", "50,50", "-format", "svg"), stdout: "wrote",
+			check: func(t *testing.T, dir string) {
+				if _, err := os.Stat(filepath.Join(dir, "figs", "density.svg")); err != nil {
+					t.Error(err)
+				}
+			}},
+		// Resume.
+		ff("resume other blocks", "-blocks 2 (the checkpoint has 1)", resume("-epochs", "2", "-blocks", "2")...),
+		ff("resume other hidden", "-hidden 16", resume("-epochs", "2", "-hidden", "16")...),
+		ff("resume other gradient", "-gradient discrete", resume("-epochs", "2", "-gradient", "discrete")...),
+		ff("resume other tolerance", "-rtol 0.0001", resume("-epochs", "2", "-rtol", "1e-4")...),
+		ff("resume two conflicts", "-trace hutchinson (the checkpoint has exact)", resume("-epochs", "2", "-time", "ignore", "-trace", "hutchinson")...),
+		ok(ff("resume nothing to do", "", resume("-epochs", "1")...), "nothing to do"),
+		ff("resume without training state", "no training state", resume("-model", "$D/flow.json")...),
+		ff("resume missing model", "no such file", resume("-model", "$D/none.json")...),
+		ff("resume other dimension", "3 columns", "train", "-resume", "-data", "$D/d3.csv", "-epochs", "2", "-model", "$D/m.json"),
+		{name: "resume agreeing flags", bin: "ffjord", args: resume("-epochs", "2", "-blocks", "1", "-hidden", "4", "-rtol", "0.001"),
+			stdout: "saved", mutates: []string{"m.json"}},
+		// Training that works.
+		ok(ff("train tiny", "", with([]string{"train", "-toy", "moons", "-model", "$D/new.json"}, tiny...)...), "test_nll="),
+		ok(ff("train on a CSV with a test CSV", "", "train", "-data", "$D/d.csv", "-test", "$D/d.csv", "-epochs", "1", "-blocks", "1", "-hidden", "4", "-model", "$D/new.json"), "test_nll="),
+		{name: "train through a dangling link", bin: "ffjord", args: with([]string{"train", "-toy", "moons", "-model", "$D/newlink.json"}, tiny...), stdout: "saved",
+			check: func(t *testing.T, dir string) {
+				if fi, err := os.Lstat(filepath.Join(dir, "newlink.json")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					t.Errorf("the link was replaced: %v", err)
+				}
+				if _, err := train.Load(filepath.Join(dir, "trained.json")); err != nil {
+					t.Errorf("the link's target: %v", err)
+				}
+			}},
+		{name: "resume through a link", bin: "ffjord", args: resume("-epochs", "2", "-model", "$D/mlink.json"),
+			stdout: "saved", mutates: []string{"m.json"},
+			check: func(t *testing.T, dir string) {
+				if fi, err := os.Lstat(filepath.Join(dir, "mlink.json")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+					t.Errorf("the link was replaced: %v", err)
+				}
+				if ck, err := train.Load(filepath.Join(dir, "m.json")); err != nil || ck.Training.Epoch != 2 {
+					t.Errorf("m.json after resuming through the link: %v", err)
+				}
+			}},
+		// moons.
+		mo("moons epochs 0", "-epochs 0", "-epochs", "0"),
+		mo("moons n 0", "-n 0", "-n", "0"),
+		mo("moons n huge", "-n", "-n", "1000000000"),
+		mo("moons hidden 1e8", "-hidden", "-hidden", "100000000"),
+		mo("moons blocks million", "-blocks 1000000", "-blocks", "1000000"),
+		mo("moons lr 0", "-lr 0", "-lr", "0"),
+		mo("moons rtol 0", "-rtol 0", "-rtol", "0"),
+		mo("moons batch 0", "-batch 0", "-batch", "0"),
+		mo("moons unknown flag", "-foo", "-foo"),
+		mo("moons stray argument", "unexpected argument", "train"),
+		mo("moons bad bool", "-figures", "-figures=maybe"),
+		ok(mo("moons tiny", "", with(tiny, "-figures=false", "-quiet", "-out", "$D/o")...), "test_nll="),
+	}
+}
+
+func TestHostileCLI(t *testing.T) {
+	ffjord, moons := build(t)
+	src := fixtureDir(t, ffjord)
+	cases := cliCases()
+	names := map[string]bool{}
+	for _, c := range cases {
+		if names[c.name] {
+			t.Fatalf("two cases named %q", c.name)
+		}
+		names[c.name] = true
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyFixture(t, src)
+			if c.name == "sample removes a killed save's leftover" {
+				if err := os.WriteFile(filepath.Join(dir, ".s.csv.tmp12345"), []byte("half a fi"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.name == "sample through a dangling link" {
+				if err := os.Symlink("target.csv", filepath.Join(dir, "slink.csv")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := hashes(t, dir)
+			args := make([]string, len(c.args))
+			for i, a := range c.args {
+				args[i] = strings.ReplaceAll(a, "$D", dir)
+			}
+			bin := map[string]string{"ffjord": ffjord, "moons": moons}[c.bin]
+			r := runCLI(t, dir, bin, args...)
+			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
+			success := c.want == ""
+			switch {
+			case success && r.code != 0:
+				t.Fatalf("exit %d, want 0\nstderr: %s", r.code, tail(r.stderr))
+			case success && r.stderr != "":
+				t.Fatalf("success with stderr %q", tail(r.stderr))
+			case success && !strings.Contains(r.stdout, c.stdout):
+				t.Fatalf("stdout does not contain %q:\n%s", c.stdout, tail(r.stdout))
+			case !success && r.code != 1:
+				t.Fatalf("exit %d, want 1 with %q\nstdout: %s", r.code, c.want, tail(r.stdout))
+			case !success:
+				oneLine(t, c.bin, r.stderr, c.want)
+			}
+			after := hashes(t, dir)
+			for p, h := range before {
+				if strings.HasSuffix(p, ".s.csv.tmp12345") || containsBase(c.mutates, p) {
+					continue
+				}
+				if after[p] != h {
+					t.Errorf("%s changed", filepath.Base(p))
+				}
+			}
+			if c.check != nil {
+				c.check(t, dir)
+			}
+		})
+	}
+	t.Logf("%d hostile CLI cases", len(cases))
+}
+
+func containsBase(names []string, p string) bool {
+	for _, n := range names {
+		if filepath.Base(p) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// startTraining starts a long training on model in dir and returns once
+// its first epoch is saved, with a channel that yields its exit.
+func startTraining(t *testing.T, dir, ffjord, model string) (*exec.Cmd, *strings.Builder, chan error) {
+	t.Helper()
+	cmd := command(context.Background(), dir, ffjord, "train", "-toy", "moons", "-n", "128", "-test-n", "0", "-batch", "32",
+		"-blocks", "1", "-hidden", "4", "-epochs", "100000", "-model", model)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	epoch := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sent := false
+		for sc.Scan() {
+			if !sent && strings.HasPrefix(sc.Text(), "epoch=") {
+				epoch <- true
+				sent = true
+			}
+		}
+		if !sent {
+			epoch <- false
+		}
+	}()
+	select {
+	case got := <-epoch:
+		if !got {
+			cmd.Wait()
+			t.Fatalf("training ended before its first epoch: %s", stderr.String())
+		}
+	case <-time.After(caseTimeout):
+		cmd.Process.Kill()
+		t.Fatal("no epoch within the time limit")
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, &stderr, done
+}
+
+// TestHostileCLISignals: SIGINT and SIGTERM stop training with a message
+// and a loadable checkpoint; a second training on the same model, even
+// through a symbolic link, is refused while the first runs.
+func TestHostileCLISignals(t *testing.T) {
+	ffjord, _ := build(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			model := filepath.Join(dir, "m.json")
+			cmd, stderr, done := startTraining(t, dir, ffjord, model)
+			if err := os.Symlink("m.json", filepath.Join(dir, "link.json")); err != nil {
+				t.Fatal(err)
+			}
+			second := runCLI(t, dir, ffjord, "train", "-toy", "moons", "-epochs", "1", "-model", filepath.Join(dir, "link.json"))
+			if second.code != 1 {
+				cmd.Process.Kill()
+				t.Fatalf("second training on the same model: exit %d", second.code)
+			}
+			oneLine(t, "ffjord", second.stderr, "in use by another process")
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(caseTimeout):
+				cmd.Process.Kill()
+				t.Fatalf("no exit within %v of %v", caseTimeout, sig)
+			}
+			r := checkExit(t, cmd, err, result{stderr: stderr.String()}, []string{sig.String()})
+			if r.code != 1 {
+				t.Fatalf("exit %d after %v, want 1", r.code, sig)
+			}
+			oneLine(t, "ffjord", r.stderr, "stopped by")
+			ck, err := train.Load(model)
+			if err != nil || ck.Training == nil || ck.Training.Epoch < 1 {
+				t.Fatalf("checkpoint after %v: %v", sig, err)
+			}
+			if !strings.Contains(r.stderr, fmt.Sprintf("holds the %d completed epochs", ck.Training.Epoch)) {
+				t.Errorf("message %q does not say the checkpoint's %d epochs", r.stderr, ck.Training.Epoch)
+			}
+		})
+	}
+}

@@ -1,0 +1,385 @@
+// Package fileio writes files so that none is lost: atomic replacement,
+// refusal to write over an input, and an advisory lock for files that one
+// process at a time may own.
+//
+// WriteAtomic writes a temporary file beside the destination, syncs it and
+// renames it over the destination, so that a reader, a crash or a full disk
+// sees either the old contents or all of the new. Its temporary files are
+// named ".NAME.tmp*"; each is locked (flock) while it is written, so the next
+// save of the same path can tell a leftover of a killed save from a save in
+// progress and remove it.
+package fileio
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+var (
+	// ErrSameFile is returned when an output would overwrite an input.
+	ErrSameFile = errors.New("same file")
+	// ErrLocked is returned by Lock when another process holds the lock.
+	ErrLocked = errors.New("in use by another process")
+	// ErrNotWritable is returned by CheckWritable for a path that cannot be
+	// written.
+	ErrNotWritable = errors.New("cannot be written")
+)
+
+// maxLinks bounds the symbolic links followed when resolving a path.
+const maxLinks = 40
+
+// Resolve returns path made absolute with its symbolic links followed, the
+// last one included even when its target does not exist yet (a dangling
+// link names the file that writing through it creates).
+func Resolve(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("empty path")
+	}
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	for range maxLinks {
+		dir, base := filepath.Split(p)
+		rdir, err := evalExisting(dir)
+		if err != nil {
+			return "", err
+		}
+		p = filepath.Join(rdir, base)
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return p, nil
+		}
+		target, err := os.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(rdir, target)
+		}
+		p = filepath.Clean(target)
+	}
+	return "", fmt.Errorf("%s: too many symbolic links", path)
+}
+
+// evalExisting resolves the links of the longest existing prefix of dir
+// and appends the rest unchanged.
+func evalExisting(dir string) (string, error) {
+	dir = filepath.Clean(dir)
+	var rest []string
+	for {
+		r, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			return filepath.Join(append([]string{r}, rest...)...), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", err
+		}
+		rest = append([]string{filepath.Base(dir)}, rest...)
+		dir = parent
+	}
+}
+
+// Same reports whether the paths a and b name the same file: the same
+// inode when both exist (hard and symbolic links included), the same
+// resolved path otherwise.
+func Same(a, b string) (bool, error) {
+	fa, erra := os.Stat(a)
+	fb, errb := os.Stat(b)
+	if erra == nil && errb == nil {
+		return os.SameFile(fa, fb), nil
+	}
+	ra, err := Resolve(a)
+	if err != nil {
+		return false, err
+	}
+	rb, err := Resolve(b)
+	if err != nil {
+		return false, err
+	}
+	return ra == rb, nil
+}
+
+// Named is a path with the name a user knows it by, such as a flag: "-model".
+type Named struct {
+	Name, Path string
+}
+
+func (n Named) String() string { return n.Name + " " + n.Path }
+
+// CheckDistinct returns an error wrapping ErrSameFile if an output is the
+// same file as an input or as another output. Empty paths are skipped
+// (standard output, say).
+func CheckDistinct(inputs, outputs []Named) error {
+	for i, out := range outputs {
+		if out.Path == "" {
+			continue
+		}
+		others := append(append([]Named(nil), inputs...), outputs[:i]...)
+		for _, in := range others {
+			if in.Path == "" {
+				continue
+			}
+			same, err := Same(out.Path, in.Path)
+			if err != nil {
+				return fmt.Errorf("%s: %w", out, err)
+			}
+			if same {
+				return fmt.Errorf("%s is the same file as %s: %w; refusing to overwrite it", out, in, ErrSameFile)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckWritable returns an error wrapping ErrNotWritable unless WriteAtomic
+// could write path now: its directory exists and takes new files, and path
+// is not a directory. It creates and removes one temporary file.
+func CheckWritable(path string) error {
+	target, err := Resolve(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w: %v", path, ErrNotWritable, err)
+	}
+	if fi, err := os.Stat(target); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("%s: %w: it is a directory", path, ErrNotWritable)
+		}
+		if !fi.Mode().IsRegular() {
+			f, err := os.OpenFile(target, os.O_WRONLY, 0)
+			if err != nil {
+				return fmt.Errorf("%s: %w: %v", path, ErrNotWritable, unwrapPath(err))
+			}
+			return f.Close()
+		}
+	}
+	dir := filepath.Dir(target)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w: directory %s: %v", path, ErrNotWritable, dir, unwrapPath(err))
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: %w: %s is not a directory", path, ErrNotWritable, dir)
+	}
+	tmp, err := os.CreateTemp(dir, tempPattern(target))
+	if err != nil {
+		return fmt.Errorf("%s: %w: directory %s: %v", path, ErrNotWritable, dir, unwrapPath(err))
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
+// unwrapPath drops the operation and path of a *fs.PathError, which the
+// caller's message already names.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func tempPattern(target string) string { return "." + filepath.Base(target) + ".tmp*" }
+
+// WriteAtomic writes path with write, atomically: write fills a temporary
+// file in the same directory, which is synced and renamed over path only if
+// write and the sync succeed. A path that is a symbolic link has its target
+// replaced, not the link. A new file gets mode 0644, an existing one keeps
+// its mode. An existing path that is not a regular file (a pipe, a device
+// such as /dev/stdout) is written in place, since it cannot be replaced.
+// Leftover temporary files of earlier saves of path that were killed are
+// removed first.
+func WriteAtomic(path string, write func(io.Writer) error) (err error) {
+	target, err := Resolve(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(target); err == nil {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("writing %s: it is a directory", path)
+		case !fi.Mode().IsRegular():
+			return writeInPlace(target, write)
+		}
+		mode = fi.Mode().Perm()
+	}
+	dir := filepath.Dir(target)
+	removeLeftovers(dir, target)
+	tmp, err := os.CreateTemp(dir, tempPattern(target))
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	// The lock tells removeLeftovers that this file is being written; it
+	// goes with the file descriptor, so a killed save leaves it unlocked.
+	if err = syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return fmt.Errorf("writing %s: locking %s: %w", path, tmp.Name(), err)
+	}
+	if err = tmp.Chmod(mode); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	bw := bufio.NewWriter(tmp)
+	if err = write(bw); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = os.Rename(tmp.Name(), target); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync() // makes the rename durable; not every filesystem supports it
+		d.Close()
+	}
+	return nil
+}
+
+// writeInPlace writes an existing file that is not a regular one.
+func writeInPlace(target string, write func(io.Writer) error) error {
+	f, err := os.OpenFile(target, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", target, err)
+	}
+	bw := bufio.NewWriter(f)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", target, err)
+	}
+	return nil
+}
+
+// removeLeftovers removes the temporary files of earlier saves of target
+// whose writers have died: those no process holds locked. Failures are
+// ignored; a leftover is only clutter.
+func removeLeftovers(dir, target string) {
+	names, err := filepath.Glob(filepath.Join(dir, escapeGlob(tempPattern(target))))
+	if err != nil {
+		return
+	}
+	prefix := "." + filepath.Base(target) + ".tmp"
+	for _, name := range names {
+		if !strings.HasPrefix(filepath.Base(name), prefix) {
+			continue
+		}
+		fi, err := os.Lstat(name)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.Remove(name)
+		}
+		f.Close()
+	}
+}
+
+// escapeGlob quotes the glob metacharacters of a file name, keeping a
+// final "*".
+func escapeGlob(pattern string) string {
+	body := strings.TrimSuffix(pattern, "*")
+	var b strings.Builder
+	for _, r := range body {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String() + "*"
+}
+
+// A Lock is an advisory lock (flock) on a file beside a path, held until
+// Unlock or the end of the process, whichever comes first; a killed process
+// releases it too.
+type Lock struct {
+	f    *os.File
+	path string
+}
+
+// LockPath returns the lock file Lock uses for path: ".NAME.lock" beside
+// the file path resolves to.
+func LockPath(path string) (string, error) {
+	target, err := Resolve(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".lock"), nil
+}
+
+// TryLock takes the lock of path without waiting. If another process holds
+// it, the error wraps ErrLocked. The lock file is left in place when the
+// lock is released: removing it would let two processes lock two different
+// files of the same name.
+func TryLock(path string) (*Lock, error) {
+	lp, err := LockPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%s is %w (lock file %s)", path, ErrLocked, lp)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return &Lock{f: f, path: lp}, nil
+}
+
+// Unlock releases the lock.
+func (l *Lock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Close() // closing the descriptor releases the flock
+	l.f = nil
+	return err
+}
+
+// CheckRegular returns an error unless path is a regular file of at most
+// maxBytes bytes, so that a device such as /dev/zero or a huge file is
+// refused before it is read whole.
+func CheckRegular(path string, maxBytes int64) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", path)
+	}
+	if fi.Size() > maxBytes {
+		return fmt.Errorf("%s has %d bytes, more than the limit of %d", path, fi.Size(), maxBytes)
+	}
+	return nil
+}

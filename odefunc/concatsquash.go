@@ -149,6 +149,20 @@ func (ti TimeInput) String() string {
 	return fmt.Sprintf("TimeInput(%d)", int(ti))
 }
 
+// Copies returns how many columns of t the mode puts before z in the
+// network's input: dim for ConcatTime, 1 for ConcatTimeSingle, 0 otherwise.
+// The first layer of an MLP in dim dimensions takes dim + ti.Copies(dim)
+// features.
+func (ti TimeInput) Copies(dim int) int {
+	switch ti {
+	case ConcatTime:
+		return dim
+	case ConcatTimeSingle:
+		return 1
+	}
+	return 0
+}
+
 // Valid reports whether ti is one of the defined modes.
 func (ti TimeInput) Valid() bool { return ti >= ConcatTime && ti <= IgnoreTime }
 

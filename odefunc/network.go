@@ -104,12 +104,7 @@ func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
 	}
 	var layers []Layer
 	width := cfg.Dim
-	switch mode {
-	case ConcatTime, ConcatTimeSingle:
-		copies := cfg.Dim
-		if mode == ConcatTimeSingle {
-			copies = 1
-		}
+	if copies := mode.Copies(cfg.Dim); copies > 0 {
 		layers = append(layers, &TimeConcat{Copies: copies, Width: cfg.Dim})
 		width += copies
 	}

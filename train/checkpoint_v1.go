@@ -221,13 +221,7 @@ func (m modelJSON) decodeNets() (FlowConfig, []*odefunc.Network, error) {
 // the time input and the previous layer, its columns and b from the layer's
 // width, and the last layer has dim outputs.
 func checkV1Shapes(where string, layers []layerJSON, dim int, ti odefunc.TimeInput) error {
-	in := dim
-	switch ti {
-	case odefunc.ConcatTime:
-		in = 2 * dim
-	case odefunc.ConcatTimeSingle:
-		in = dim + 1
-	}
+	in := dim + ti.Copies(dim)
 	for i, l := range layers {
 		lw := fmt.Sprintf("%s.layers[%d]", where, i)
 		out := len(l.B)

@@ -2,11 +2,9 @@ package train
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -125,32 +123,9 @@ func TestComposedFlowRoundTrip(t *testing.T) {
 }
 
 func TestComposedFlowResumes(t *testing.T) {
-	data := tinyData(t)
 	opts := Options{Epochs: 2, BatchSize: 48, LearningRate: 1e-2, Seed: 3}
-	whole := composedFlow(t)
-	tr, err := NewTrainer(whole, opts)
-	require.NoError(t, err)
-	require.NoError(t, tr.Run(context.Background(), data))
-
-	part := composedFlow(t)
-	first := opts
-	first.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
-	stop := errors.New("stop")
-	first.OnEpoch = func(s EpochStats) error {
-		if s.Epoch == 1 {
-			return stop
-		}
-		return nil
-	}
-	tr1, err := NewTrainer(part, first)
-	require.NoError(t, err)
-	require.ErrorIs(t, tr1.Run(context.Background(), data), stop)
-	ck, err := Load(first.Checkpoint)
-	require.NoError(t, err)
-	tr2, err := Resume(ck, opts)
-	require.NoError(t, err)
-	require.NoError(t, tr2.Run(context.Background(), data))
-	sameFlow(t, whole, ck.Flow)
+	whole, resumed, _, _ := resumeAfterFirstEpoch(t, func() *Flow { return composedFlow(t) }, opts)
+	sameFlow(t, whole, resumed)
 }
 
 func TestNewFlowKeepsConfigAndNets(t *testing.T) {

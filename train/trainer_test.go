@@ -122,45 +122,50 @@ func TestTrainingLowersTheLossAndIsDeterministic(t *testing.T) {
 func TestResumeMatchesUninterruptedTraining(t *testing.T) {
 	for _, tr := range []odefunc.Trace{odefunc.ExactTrace, odefunc.HutchinsonRademacher} {
 		t.Run(tr.String(), func(t *testing.T) {
-			dir := t.TempDir()
-			data := tinyData(t)
 			opts := Options{Epochs: 3, BatchSize: 32, LearningRate: 3e-2, Seed: 11, Schedule: Cosine(0.1)}
-			newFlow := func() *Flow {
+			whole, resumed, all, rest := resumeAfterFirstEpoch(t, func() *Flow {
 				f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{6}}, Settings{Trace: tr}, rand.NewPCG(7, 8))
 				require.NoError(t, err)
 				return f
-			}
-
-			whole := newFlow()
-			all, err := NewTrainer(whole, opts)
-			require.NoError(t, err)
-			require.NoError(t, all.Run(context.Background(), data))
-
-			part := newFlow()
-			first := opts
-			first.Checkpoint = filepath.Join(dir, "ck.json")
-			stopAfter := errors.New("stop")
-			first.OnEpoch = func(s EpochStats) error {
-				if s.Epoch == 1 {
-					return stopAfter
-				}
-				return nil
-			}
-			tr1, err := NewTrainer(part, first)
-			require.NoError(t, err)
-			require.ErrorIs(t, tr1.Run(context.Background(), data), stopAfter)
-
-			ck, err := Load(first.Checkpoint)
-			require.NoError(t, err)
-			require.NotNil(t, ck.Training)
-			assert.Equal(t, 1, ck.Training.Epoch)
-			tr2, err := Resume(ck, opts)
-			require.NoError(t, err)
-			require.NoError(t, tr2.Run(context.Background(), data))
-			assert.Equal(t, paramsOf(whole), paramsOf(ck.Flow), "resumed training must match bit for bit")
-			assert.Equal(t, all.History()[2].Loss, tr2.History()[2].Loss)
+			}, opts)
+			assert.Equal(t, paramsOf(whole), paramsOf(resumed), "resumed training must match bit for bit")
+			assert.Equal(t, all.History()[2].Loss, rest.History()[2].Loss)
 		})
 	}
+}
+
+// resumeAfterFirstEpoch trains one flow from newFlow for opts.Epochs on
+// tinyData, and another that stops after epoch 1, is saved, loaded and
+// resumed to the same count; it returns both flows and trainers.
+func resumeAfterFirstEpoch(t *testing.T, newFlow func() *Flow, opts Options) (whole, resumed *Flow, all, rest *Trainer) {
+	t.Helper()
+	data := tinyData(t)
+	whole = newFlow()
+	all, err := NewTrainer(whole, opts)
+	require.NoError(t, err)
+	require.NoError(t, all.Run(context.Background(), data))
+
+	first := opts
+	first.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
+	stopAfter := errors.New("stop")
+	first.OnEpoch = func(s EpochStats) error {
+		if s.Epoch == 1 {
+			return stopAfter
+		}
+		return nil
+	}
+	tr1, err := NewTrainer(newFlow(), first)
+	require.NoError(t, err)
+	require.ErrorIs(t, tr1.Run(context.Background(), data), stopAfter)
+
+	ck, err := Load(first.Checkpoint)
+	require.NoError(t, err)
+	require.NotNil(t, ck.Training)
+	require.Equal(t, 1, ck.Training.Epoch)
+	rest, err = Resume(ck, opts)
+	require.NoError(t, err)
+	require.NoError(t, rest.Run(context.Background(), data))
+	return whole, ck.Flow, all, rest
 }
 
 func TestCheckpointRoundTrip(t *testing.T) {

@@ -60,6 +60,13 @@ func WriteCSV(w io.Writer, x *tensor.Dense, header []string) error {
 		}
 	}
 
+	return writeRecords(w, header, rows, cols, vals)
+}
+
+// writeRecords writes the header, if any, and rows records of cols values
+// taken from the row-major vals, in the shortest form that parses back to
+// the same float64.
+func writeRecords(w io.Writer, header []string, rows, cols int, vals []float64) error {
 	cw := csv.NewWriter(w)
 	if header != nil {
 		if err := cw.Write(header); err != nil {
@@ -144,22 +151,7 @@ func WriteColumnCSV(w io.Writer, name string, values []float64) error {
 			return fmt.Errorf("WriteCSV: %s[%d] is NaN: %w", name, i, ErrNonFinite)
 		}
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{name}); err != nil {
-		return fmt.Errorf("WriteCSV: %w", err)
-	}
-	rec := make([]string, 1)
-	for _, v := range values {
-		rec[0] = strconv.FormatFloat(v, 'g', -1, 64)
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("WriteCSV: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("WriteCSV: %w", err)
-	}
-	return nil
+	return writeRecords(w, []string{name}, len(values), 1, values)
 }
 
 // WriteColumnCSVFile writes values to the file at path as WriteColumnCSV

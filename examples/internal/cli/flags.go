@@ -119,13 +119,7 @@ func (f *Flags) FlowConfig(dim int) (train.FlowConfig, error) {
 // params counts the weights of blocks MLPs of the given widths in dim
 // dimensions; the limits keep it far from overflowing.
 func params(dim, blocks int, widths []int, ti odefunc.TimeInput) int {
-	in := dim
-	switch ti {
-	case odefunc.ConcatTime:
-		in = 2 * dim
-	case odefunc.ConcatTimeSingle:
-		in = dim + 1
-	}
+	in := dim + ti.Copies(dim)
 	perOut := 1 // the bias
 	if ti == odefunc.ConcatSquash {
 		perOut = 4 // b, Wg, bg, Wb

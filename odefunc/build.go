@@ -8,15 +8,21 @@ import (
 )
 
 // build adds a program of kind k for rows rows to g. Inputs, in order: t
-// (rows×1), z (rows×D), ε (rows×D) if stochastic, and for VJPs the
-// cotangents a (rows×D), c (rows) and, with reg, cK and cF (rows). Outputs:
-// f, then either the terms (trace, and with reg ‖f‖² and ‖∂f/∂z‖²_F) or, for
-// VJPs, ∂L/∂z and ∂L/∂θ for every parameter.
+// (rows×1), z (rows×D), the context (rows×C) of a conditional model, ε
+// (rows×D) if stochastic, and for VJPs the cotangents a (rows×D), c (rows)
+// and, with reg, cK and cF (rows). Outputs: f, then either the terms (trace,
+// and with reg ‖f‖² and ‖∂f/∂z‖²_F) or, for VJPs, ∂L/∂z, ∂L/∂context (of a
+// conditional model) and ∂L/∂θ for every parameter.
 func build(model Model, g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.Node, err error) {
 	D := model.Dim()
 	t := G.NewMatrix(g, tensor.Float64, G.WithShape(rows, 1), G.WithName("t"))
 	z := G.NewMatrix(g, tensor.Float64, G.WithShape(rows, D), G.WithName("z"))
 	inputs = []*G.Node{t, z}
+	var ctx *G.Node
+	if C := contextDimOf(model); C > 0 {
+		ctx = G.NewMatrix(g, tensor.Float64, G.WithShape(rows, C), G.WithName("context"))
+		inputs = append(inputs, ctx)
+	}
 	params := BindParams(g, model.Params())
 
 	var eps *G.Node
@@ -25,7 +31,7 @@ func build(model Model, g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.
 		inputs = append(inputs, eps)
 	}
 	if !k.trace {
-		f, _, err := model.Build(t, z, params, nil)
+		f, _, err := buildModel(model, t, z, ctx, params, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -34,7 +40,7 @@ func build(model Model, g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.
 		}
 		return inputs, []*G.Node{f}, nil
 	}
-	f, terms, err := buildTerms(model, t, z, params, eps, k.reg)
+	f, terms, err := buildTerms(model, t, z, ctx, params, eps, k.reg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,7 +70,11 @@ func build(model Model, g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.
 			return nil, nil, err
 		}
 	}
-	grads, err := G.Grad(loss, append([]*G.Node{z}, params...)...)
+	wrt := []*G.Node{z}
+	if ctx != nil {
+		wrt = append(wrt, ctx)
+	}
+	grads, err := G.Grad(loss, append(wrt, params...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("odefunc: differentiating the dynamics: %w", err)
 	}
@@ -102,7 +112,7 @@ func BindParams(g *G.ExprGraph, ps []*tensor.Dense) []*G.Node {
 // trace when eps is nil, Hutchinson's εᵀ(∂f/∂z)ε otherwise. A TraceModel
 // builds its own; any other Model gets it from Jacobian–vector products.
 func BuildTrace(m Model, t, z *G.Node, params []*G.Node, eps *G.Node) (f, trace *G.Node, err error) {
-	f, terms, err := buildTerms(m, t, z, params, eps, false)
+	f, terms, err := buildTerms(m, t, z, nil, params, eps, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -113,9 +123,9 @@ func BuildTrace(m Model, t, z *G.Node, params []*G.Node, eps *G.Node) (f, trace 
 // kinetic ‖f‖² and Frobenius ‖∂f/∂z‖²_F integrands, from the same
 // Jacobian–vector products (the unit vectors for the exact trace, ε for
 // Hutchinson's).
-func buildTerms(m Model, t, z *G.Node, params []*G.Node, eps *G.Node, reg bool) (*G.Node, []*G.Node, error) {
+func buildTerms(m Model, t, z, ctx *G.Node, params []*G.Node, eps *G.Node, reg bool) (*G.Node, []*G.Node, error) {
 	rows, D := z.Shape()[0], z.Shape()[1]
-	if tm, ok := m.(TraceModel); ok {
+	if tm, ok := m.(TraceModel); ok && ctx == nil {
 		if reg {
 			return nil, nil, fmt.Errorf("%w: the regularisers need Jacobian–vector products, and a TraceModel builds only its trace", ErrInvalidConfig)
 		}
@@ -141,7 +151,7 @@ func buildTerms(m Model, t, z *G.Node, params []*G.Node, eps *G.Node, reg bool) 
 			dirs = append(dirs, constant(z.Graph(), fmt.Sprintf("e%d", i), rows, D, e))
 		}
 	}
-	f, jvps, err := m.Build(t, z, params, dirs)
+	f, jvps, err := buildModel(m, t, z, ctx, params, dirs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,6 +203,19 @@ func buildTerms(m Model, t, z *G.Node, params []*G.Node, eps *G.Node, reg bool) 
 		}
 	}
 	return f, []*G.Node{trace, kinetic, frob}, nil
+}
+
+// buildModel builds m with the context ctx, which is nil unless m is a
+// conditional ContextModel.
+func buildModel(m Model, t, z, ctx *G.Node, params, dirs []*G.Node) (*G.Node, []*G.Node, error) {
+	if ctx == nil {
+		return m.Build(t, z, params, dirs)
+	}
+	cm, ok := m.(ContextModel)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: a context for a model without one", ErrInvalidConfig)
+	}
+	return cm.BuildContext(t, z, ctx, params, dirs)
 }
 
 // rowSquares returns Σ_j x_rj² for each row r.

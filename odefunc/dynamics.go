@@ -54,6 +54,8 @@ type Dynamics struct {
 	model    Model
 	params   []*tensor.Dense // model.Params(), fetched once: evaluations must not allocate
 	dim      int
+	cdim     int       // C of a conditional model, else 0
+	context  []float64 // N×C context of the evaluations, set by SetContext
 	slots    []*slot
 	partials [][][]float64
 }
@@ -67,7 +69,10 @@ func New(m Model) (*Dynamics, error) {
 	if m.Dim() <= 0 {
 		return nil, fmt.Errorf("%w: model dimension %d", ErrInvalidConfig, m.Dim())
 	}
-	d := &Dynamics{model: m, params: m.Params(), dim: m.Dim()}
+	d := &Dynamics{model: m, params: m.Params(), dim: m.Dim(), cdim: contextDimOf(m)}
+	if d.cdim < 0 {
+		return nil, fmt.Errorf("%w: context dimension %d", ErrInvalidConfig, d.cdim)
+	}
 	if err := d.SetWorkers(runtime.GOMAXPROCS(0)); err != nil {
 		return nil, err
 	}
@@ -98,6 +103,25 @@ func (d *Dynamics) Dim() int { return d.dim }
 // Model returns the model being evaluated.
 func (d *Dynamics) Model() Model { return d.model }
 
+// ContextDim returns C, the context features of a conditional model (a
+// ContextModel), or 0.
+func (d *Dynamics) ContextDim() int { return d.cdim }
+
+// SetContext sets the context of the following evaluations: N×C row-major
+// values, row r the context of row r of z, kept (not copied) until the next
+// SetContext. A conditional model needs one for every evaluation; nil
+// clears it. An unconditional model takes only nil.
+func (d *Dynamics) SetContext(c []float64) error {
+	if d.cdim == 0 && c != nil {
+		return fmt.Errorf("%w: a context for a model without one", ErrDimension)
+	}
+	if c != nil && len(c)%d.cdim != 0 {
+		return fmt.Errorf("%w: context of %d values is not N×%d", ErrDimension, len(c), d.cdim)
+	}
+	d.context = c
+	return nil
+}
+
 // F writes f(t, z) into dz. z and dz are N×D row-major, N ≥ 1; dz must not
 // alias z.
 func (d *Dynamics) F(dz []float64, t float64, z []float64) error {
@@ -105,7 +129,7 @@ func (d *Dynamics) F(dz []float64, t float64, z []float64) error {
 	if err != nil {
 		return err
 	}
-	return d.eval(request{k: kind{}, n: n, t: t, z: z, dz: dz}, nil)
+	return d.eval(request{k: kind{}, n: n, t: t, z: z, ctx: d.context, dz: dz}, nil)
 }
 
 // FTrace writes f(t, z) into dz and the trace term of each row into tr
@@ -130,7 +154,7 @@ func (d *Dynamics) Eval(dz []float64, out Terms, t float64, z []float64, est Tra
 	if out.Trace == nil {
 		return fmt.Errorf("%w: Eval needs a trace destination", ErrDimension)
 	}
-	return d.eval(request{k: k, n: n, t: t, z: z, eps: eps, dz: dz, tr: out.Trace, kin: out.Kinetic, frob: out.Frobenius}, nil)
+	return d.eval(request{k: k, n: n, t: t, z: z, ctx: d.context, eps: eps, dz: dz, tr: out.Trace, kin: out.Kinetic, frob: out.Frobenius}, nil)
 }
 
 // VJP writes f(t, z) into dz and the vector–Jacobian products of
@@ -146,6 +170,12 @@ func (d *Dynamics) VJP(dz, gz []float64, gparams [][]float64, t float64, z, a, c
 // c.Kinetic_r·‖f_r‖² + c.Frobenius_r·‖∂f_r/∂z‖²_F): the cotangents of the
 // terms are per row, and nil means zero.
 func (d *Dynamics) VJPTerms(dz, gz []float64, gparams [][]float64, t float64, z, a []float64, c Terms, est Trace, eps []float64) error {
+	return d.VJPContext(dz, gz, nil, gparams, t, z, a, c, est, eps)
+}
+
+// VJPContext is VJPTerms that also writes ∂L/∂context (N×C) into gc for a
+// conditional model; gc nil leaves it out.
+func (d *Dynamics) VJPContext(dz, gz, gc []float64, gparams [][]float64, t float64, z, a []float64, c Terms, est Trace, eps []float64) error {
 	n, err := d.rows(z, dz)
 	if err != nil {
 		return err
@@ -160,13 +190,15 @@ func (d *Dynamics) VJPTerms(dz, gz []float64, gparams [][]float64, t float64, z,
 		return fmt.Errorf("%w: VJP needs gz and a of length %d, got %d and %d", ErrDimension, len(z), len(gz), len(a))
 	case len(gparams) != len(d.params):
 		return fmt.Errorf("%w: VJP needs %d parameter gradients, got %d", ErrDimension, len(d.params), len(gparams))
+	case gc != nil && len(gc) != n*d.cdim:
+		return fmt.Errorf("%w: the context's gradient has length %d, want %d", ErrDimension, len(gc), n*d.cdim)
 	}
 	for i, p := range d.params {
 		if len(gparams[i]) != p.Shape().TotalSize() {
 			return fmt.Errorf("%w: gradient %d has length %d, want %d", ErrDimension, i, len(gparams[i]), p.Shape().TotalSize())
 		}
 	}
-	return d.eval(request{k: k, n: n, t: t, z: z, eps: eps, dz: dz, a: a, c: c.Trace, ck: c.Kinetic, cf: c.Frobenius, gz: gz}, gparams)
+	return d.eval(request{k: k, n: n, t: t, z: z, ctx: d.context, eps: eps, dz: dz, a: a, c: c.Trace, ck: c.Kinetic, cf: c.Frobenius, gz: gz, gc: gc}, gparams)
 }
 
 // kindFor checks the estimator, noise and term slices and returns the kind
@@ -197,7 +229,11 @@ func (d *Dynamics) rows(z, dz []float64) (int, error) {
 	if len(dz) != len(z) {
 		return 0, fmt.Errorf("%w: destination has length %d, want %d", ErrDimension, len(dz), len(z))
 	}
-	return len(z) / d.dim, nil
+	n := len(z) / d.dim
+	if d.cdim > 0 && len(d.context) != n*d.cdim {
+		return 0, fmt.Errorf("%w: the model reads a context of %d features per row; SetContext gave %d values for %d rows", ErrDimension, d.cdim, len(d.context), n)
+	}
+	return n, nil
 }
 
 // eval runs r over its chunks; for VJPs, gp receives the parameter

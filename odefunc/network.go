@@ -12,13 +12,16 @@ import (
 // t through its layers: usually a TimeConcat first, or ConcatSquashLinear
 // layers throughout.
 type Network struct {
-	dim    int
-	layers []Layer
+	dim     int
+	context int // C of its ContextLayers; 0 for an unconditional network
+	layers  []Layer
 }
 
 // NewNetwork returns the Network applying layers in order to z ∈ ℝ^dim. The
 // widths must chain (each layer's In equals the previous Out) and the last
-// layer must return dim features.
+// layer must return dim features. A network with ContextLayers is
+// conditional (a ContextModel): they must all read the same context
+// dimension.
 func NewNetwork(dim int, layers ...Layer) (*Network, error) {
 	if dim <= 0 {
 		return nil, fmt.Errorf("%w: dimension %d", ErrInvalidConfig, dim)
@@ -29,10 +32,19 @@ func NewNetwork(dim int, layers ...Layer) (*Network, error) {
 	if dim > MaxDim || len(layers) > MaxLayers {
 		return nil, fmt.Errorf("%w: network of dimension %d with %d layers, over the limits of %d and %d", ErrTooLarge, dim, len(layers), MaxDim, MaxLayers)
 	}
-	width := dim
+	width, context := dim, 0
 	for i, l := range layers {
 		if l == nil {
 			return nil, fmt.Errorf("%w: layer %d is nil", ErrInvalidConfig, i)
+		}
+		if cl, ok := l.(ContextLayer); ok {
+			if context != 0 && cl.ContextDim() != context {
+				return nil, fmt.Errorf("%w: layer %d reads a context of %d features, an earlier layer %d", ErrInvalidConfig, i, cl.ContextDim(), context)
+			}
+			if cl.ContextDim() <= 0 {
+				return nil, fmt.Errorf("%w: layer %d reads a context of %d features", ErrInvalidConfig, i, cl.ContextDim())
+			}
+			context = cl.ContextDim()
 		}
 		if l.In() != width {
 			return nil, fmt.Errorf("%w: layer %d takes %d features but receives %d", ErrInvalidConfig, i, l.In(), width)
@@ -42,7 +54,7 @@ func NewNetwork(dim int, layers ...Layer) (*Network, error) {
 	if width != dim {
 		return nil, fmt.Errorf("%w: the last layer returns %d features, want %d", ErrInvalidConfig, width, dim)
 	}
-	return &Network{dim: dim, layers: layers}, nil
+	return &Network{dim: dim, context: context, layers: layers}, nil
 }
 
 // MLPConfig describes an MLP dynamics: Linear layers of the Hidden widths
@@ -62,6 +74,47 @@ type MLPConfig struct {
 	// selects ConcatTimeSingle; with ConcatSquash or IgnoreTime it is an
 	// error, since those modes do not concatenate t.
 	SingleTime bool
+	// Context is C, the features of a context vector per row (0: an
+	// unconditional network, the tutorial's).
+	Context int
+	// ContextInput is how the network sees the context; the zero value is
+	// ContextConcatInput.
+	ContextInput ContextInput
+}
+
+// ContextInput is how a conditional MLP sees its context c.
+type ContextInput int
+
+const (
+	// ContextConcatInput appends c to the network's input once:
+	// [t, …, t, z, c].
+	ContextConcatInput ContextInput = iota
+	// ContextSquashInput gates and shifts every linear layer by c
+	// (ContextSquashLinear); t enters as Time says, except ConcatSquash,
+	// which it cannot be combined with.
+	ContextSquashInput
+)
+
+// String returns "concat" or "squash".
+func (ci ContextInput) String() string {
+	switch ci {
+	case ContextConcatInput:
+		return "concat"
+	case ContextSquashInput:
+		return "squash"
+	}
+	return fmt.Sprintf("ContextInput(%d)", int(ci))
+}
+
+// ParseContextInput returns the context input named "concat" or "squash".
+func ParseContextInput(s string) (ContextInput, error) {
+	switch s {
+	case "concat", "":
+		return ContextConcatInput, nil
+	case "squash":
+		return ContextSquashInput, nil
+	}
+	return 0, fmt.Errorf("%w: unknown context input %q (want concat or squash)", ErrInvalidConfig, s)
 }
 
 // TimeMode returns the time input cfg selects, folding SingleTime into Time.
@@ -98,6 +151,15 @@ func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case cfg.Context < 0 || cfg.Context > MaxWidth:
+		return nil, fmt.Errorf("%w: context of %d features, want 0 to %d", ErrInvalidConfig, cfg.Context, MaxWidth)
+	case cfg.ContextInput != ContextConcatInput && cfg.ContextInput != ContextSquashInput:
+		return nil, fmt.Errorf("%w: unknown context input %v", ErrInvalidConfig, cfg.ContextInput)
+	case cfg.Context > 0 && cfg.ContextInput == ContextSquashInput && mode == ConcatSquash:
+		return nil, fmt.Errorf("%w: context squash cannot be combined with time input concatsquash", ErrInvalidConfig)
+	}
+	squashContext := cfg.Context > 0 && cfg.ContextInput == ContextSquashInput
 	hidden := cfg.Hidden
 	if hidden == nil {
 		hidden = []int{8, 8}
@@ -108,15 +170,22 @@ func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
 		layers = append(layers, &TimeConcat{Copies: copies, Width: cfg.Dim})
 		width += copies
 	}
+	if cfg.Context > 0 && !squashContext {
+		layers = append(layers, &ContextConcat{Width: width, Context: cfg.Context})
+		width += cfg.Context
+	}
 	for i := 0; i <= len(hidden); i++ {
 		out := cfg.Dim // the output layer
 		if i < len(hidden) {
 			out = hidden[i]
 		}
 		var l Layer
-		if mode == ConcatSquash {
+		switch {
+		case squashContext:
+			l, err = NewContextSquashLinear(width, out, cfg.Context, src)
+		case mode == ConcatSquash:
 			l, err = NewConcatSquashLinear(width, out, src)
-		} else {
+		default:
 			l, err = NewLinear(width, out, src)
 		}
 		if err != nil {
@@ -134,6 +203,10 @@ func NewMLP(cfg MLPConfig, src rand.Source) (*Network, error) {
 // Dim returns the dimension of z.
 func (n *Network) Dim() int { return n.dim }
 
+// ContextDim returns C, the context features its ContextLayers read (0 for
+// an unconditional network).
+func (n *Network) ContextDim() int { return n.context }
+
 // Layers returns the network's layers in order. The slice is the network's
 // own; do not modify it.
 func (n *Network) Layers() []Layer { return n.layers }
@@ -147,8 +220,18 @@ func (n *Network) Params() []*tensor.Dense {
 	return ps
 }
 
-// Build applies the layers in order, pushing the directions along.
+// Build applies the layers of an unconditional network in order, pushing
+// the directions along.
 func (n *Network) Build(t, z *G.Node, params []*G.Node, directions []*G.Node) (*G.Node, []*G.Node, error) {
+	return n.BuildContext(t, z, nil, params, directions)
+}
+
+// BuildContext applies the layers in order with the context c (nil for an
+// unconditional network), pushing the directions along.
+func (n *Network) BuildContext(t, z, c *G.Node, params []*G.Node, directions []*G.Node) (*G.Node, []*G.Node, error) {
+	if (c == nil) != (n.context == 0) {
+		return nil, nil, fmt.Errorf("%w: a network of context dimension %d built with context %v", ErrInvalidConfig, n.context, c != nil)
+	}
 	h, tangents := z, directions
 	for i, l := range n.layers {
 		k := len(l.Params())
@@ -156,7 +239,11 @@ func (n *Network) Build(t, z *G.Node, params []*G.Node, directions []*G.Node) (*
 			return nil, nil, fmt.Errorf("odefunc: layer %d needs %d parameters, %d left", i, k, len(params))
 		}
 		var err error
-		h, tangents, err = l.Build(t, h, tangents, params[:k])
+		if cl, ok := l.(ContextLayer); ok {
+			h, tangents, err = cl.BuildContext(t, c, h, tangents, params[:k])
+		} else {
+			h, tangents, err = l.Build(t, h, tangents, params[:k])
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("odefunc: building layer %d: %w", i, err)
 		}

@@ -62,6 +62,7 @@ type request struct {
 	n                  int
 	t                  float64
 	z, eps, dz         []float64
+	ctx, gc            []float64     // the context (N×C) in, ∂L/∂context out
 	tr, kin, frob      []float64     // terms out
 	a, c, ck, cf, gz   []float64     // VJP cotangents in, ∂L/∂z out
 	partials           [][][]float64 // per chunk, per parameter: the chunk's ∂L/∂θ
@@ -71,7 +72,7 @@ type request struct {
 
 // evaluate runs the chunks c of r with c mod numWorkers = worker.
 func (r *request) evaluate() error {
-	D := r.slot.model.Dim()
+	D, C := r.slot.model.Dim(), contextDimOf(r.slot.model)
 	rows := rowsPerChunk(r.k, D)
 	chunks := (r.n + rows - 1) / rows
 	for c := r.worker; c < chunks; c += r.numWorkers {
@@ -85,6 +86,10 @@ func (r *request) evaluate() error {
 		fill(p.Input(0), r.t)
 		load(p.Input(1), r.z[lo*D:(lo+m)*D])
 		in := 2
+		if C > 0 {
+			load(p.Input(in), r.ctx[lo*C:(lo+m)*C])
+			in++
+		}
 		if r.k.stochastic {
 			load(p.Input(in), r.eps[lo*D:(lo+m)*D])
 			in++
@@ -104,8 +109,15 @@ func (r *request) evaluate() error {
 		switch {
 		case r.k.vjp:
 			copy(r.gz[lo*D:(lo+m)*D], p.Output(1))
+			out := 2
+			if C > 0 {
+				if r.gc != nil {
+					copy(r.gc[lo*C:(lo+m)*C], p.Output(2))
+				}
+				out++
+			}
 			for i, g := range r.partials[c] {
-				copy(g, p.Output(2+i))
+				copy(g, p.Output(out+i))
 			}
 		case r.k.trace:
 			copy(r.tr[lo:lo+m], p.Output(1))

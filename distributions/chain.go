@@ -177,6 +177,12 @@ func (c Chain) RecordInverse(y []float64, n int, req Request) (*Pass, error) {
 				return nil, fmt.Errorf("distributions: Chain bijector %d backward: %w", k, err)
 			}
 			ct.X = xbar
+			if g := passes[k].ContextGrad; g != nil {
+				if out.ContextGrad == nil {
+					out.ContextGrad = make([]float64, len(g))
+				}
+				addTo(out.ContextGrad, g)
+			}
 		}
 		out.Work = out.Work[:0]
 		for k := len(passes) - 1; k >= 0; k-- {

@@ -47,6 +47,9 @@ type DensityPass struct {
 	// penalties (c.X is ignored), returns ∂L/∂x and adds ∂L/∂θ to grads,
 	// one slice per parameter of the distribution's Params.
 	Backward func(c Cotangents, grads [][]float64) ([]float64, error)
+	// ContextGrad is ∂L/∂context (N×C) once Backward has run, for a pass
+	// given a Request.Context.
+	ContextGrad []float64
 }
 
 // Trainable is a distribution whose log-density can be recorded and

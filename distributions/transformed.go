@@ -113,6 +113,14 @@ func (d *TransformedDistribution) RecordLogProb(x []float64, n int, req Request)
 	if err := batch.CheckFinite(x, D); err != nil {
 		return nil, fmt.Errorf("distributions: RecordLogProb: %w", err)
 	}
+	if C := d.ContextDim(); C > 0 {
+		if len(req.Context) != n*C {
+			return nil, fmt.Errorf("distributions: RecordLogProb: %w: a context of %d features per point; got %d values for %d points", ErrShape, C, len(req.Context), n)
+		}
+		if err := batch.CheckFinite(req.Context, C); err != nil {
+			return nil, fmt.Errorf("distributions: RecordLogProb: context: %w", err)
+		}
+	}
 	p, err := bij.RecordInverse(x, n, req)
 	if err != nil {
 		return nil, fmt.Errorf("distributions: RecordLogProb: %w", err)
@@ -136,7 +144,7 @@ func (d *TransformedDistribution) RecordLogProb(x []float64, n int, req Request)
 		base.LogProbBackward(zbar, p.X, c.LogDet, grads[:nb])
 		c.X = zbar
 		xbar, err := p.Backward(c, grads[nb:])
-		out.Work = p.Work
+		out.Work, out.ContextGrad = p.Work, p.ContextGrad
 		return xbar, err
 	}
 	return out, nil

@@ -229,6 +229,64 @@ func (b *FFJORD) Params() []*tensor.Dense {
 	return ps
 }
 
+// ContextDim returns C, the context features of a conditional block's
+// dynamics (an odefunc.ContextModel), or 0.
+func (b *FFJORD) ContextDim() int { return b.dyn.ContextDim() }
+
+// setContext gives the dynamics the context of the next solve of n rows: c
+// (n×C) for a conditional block, which needs it; an unconditional block
+// ignores c.
+func (b *FFJORD) setContext(c []float64, n int) error {
+	C := b.dyn.ContextDim()
+	if C == 0 {
+		return b.dyn.SetContext(nil)
+	}
+	if len(c) != n*C {
+		return fmt.Errorf("ffjord: %w: the block reads a context of %d features per point; got %d values for %d points", batch.ErrShape, C, len(c), n)
+	}
+	return b.dyn.SetContext(c)
+}
+
+// ForwardContext maps base-side points x (N×D) to the data side given the
+// context c (N×C) of a conditional block: sampling from p(x | c). An
+// unconditional block ignores c.
+func (b *FFJORD) ForwardContext(x, c *tensor.Dense) (*tensor.Dense, error) {
+	D := b.dyn.Dim()
+	data, n, err := batch.Data(x, D)
+	if err != nil {
+		return nil, fmt.Errorf("ffjord: %w", err)
+	}
+	var cv []float64
+	if C := b.dyn.ContextDim(); C > 0 {
+		if cv, _, err = contextRows(c, C, n); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.syncTime(); err != nil {
+		return nil, err
+	}
+	if err := b.setContext(cv, n); err != nil {
+		return nil, err
+	}
+	out, _, err := b.SolveRows(data, n, b.t0, b.t1, false)
+	if err != nil {
+		return nil, err
+	}
+	return batch.New(n, D, out), nil
+}
+
+// contextRows checks that c is n×C and finite and returns its values.
+func contextRows(c *tensor.Dense, C, n int) ([]float64, int, error) {
+	cv, rows, err := batch.Data(c, C)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ffjord: context: %w", err)
+	}
+	if rows != n {
+		return nil, 0, fmt.Errorf("ffjord: context: %w: %d rows for %d points", batch.ErrShape, rows, n)
+	}
+	return cv, rows, nil
+}
+
 // Dynamics returns the block's dynamics.
 func (b *FFJORD) Dynamics() *odefunc.Dynamics { return b.dyn }
 
@@ -287,6 +345,9 @@ func (b *FFJORD) solve(x *tensor.Dense, inverse, withLogDet bool) (*tensor.Dense
 	ta, tb := b.t0, b.t1
 	if inverse {
 		ta, tb = tb, ta
+	}
+	if C := b.dyn.ContextDim(); C > 0 {
+		return nil, nil, fmt.Errorf("ffjord: %w: the block is conditional (a context of %d features); use RecordInverse or ForwardContext with a context", batch.ErrShape, C)
 	}
 	D := b.dyn.Dim()
 	data, n, err := batch.Data(x, D)

@@ -11,16 +11,22 @@ import (
 // Tape is what a backward pass needs from a solve of [z, ℓ] (and, when
 // regularised, [E, F]) from ta to tb.
 type Tape struct {
-	grad   ode.Gradient
-	trace  odefunc.Trace
-	n      int
-	reg    bool
-	ta, tb float64
-	start  []float64 // the state at ta
-	end    []float64 // the state at tb
-	eps    []float64 // Hutchinson noise of the solve
-	grid   []float64 // accepted step boundaries, for Discrete
+	grad    ode.Gradient
+	trace   odefunc.Trace
+	context []float64 // N×C context of a conditional block, or nil
+	gc      []float64 // ∂L/∂context, set by Backward
+	n       int
+	reg     bool
+	ta, tb  float64
+	start   []float64 // the state at ta
+	end     []float64 // the state at tb
+	eps     []float64 // Hutchinson noise of the solve
+	grid    []float64 // accepted step boundaries, for Discrete
 }
+
+// ContextGrad returns ∂L/∂context (N×C) once Backward has run, for a
+// conditional block; nil otherwise.
+func (t *Tape) ContextGrad() []float64 { return t.gc }
 
 // Kinetic returns ∫_{ta}^{tb} ‖f‖² dt for each row, or nil if the solve was
 // not regularised. Integrating backwards in time makes it negative.
@@ -53,10 +59,10 @@ type Cotangents struct {
 // (Finlay et al., 2020), available from the Tape. The returned slices are
 // the caller's.
 func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool) (out, ld []float64, tape *Tape, err error) {
-	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace)
+	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace, nil)
 }
 
-func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace) (out, ld []float64, tape *Tape, err error) {
+func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64) (out, ld []float64, tape *Tape, err error) {
 	if grad == nil {
 		grad = ode.BacksolveAdjoint{}
 	}
@@ -65,6 +71,12 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	}
 	D := b.dyn.Dim()
 	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb}
+	if err := b.setContext(context, n); err != nil {
+		return nil, nil, nil, err
+	}
+	if b.dyn.ContextDim() > 0 {
+		tape.context = append([]float64(nil), context...)
+	}
 	tape.start = make([]float64, n*(D+extras(regularize)))
 	copy(tape.start, z[:n*D])
 	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr)
@@ -113,6 +125,12 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 			return nil, fmt.Errorf("ffjord: Backward: gradient %d has length %d, want %d", i, len(grads[i]), p.Shape().TotalSize())
 		}
 	}
+	if err := b.dyn.SetContext(tape.context); err != nil {
+		return nil, err
+	}
+	if tape.context != nil {
+		tape.gc = make([]float64, len(tape.context))
+	}
 	if tape.reg {
 		// The regularised programs compute both terms; zero cotangents
 		// keep the kind of program fixed.
@@ -153,7 +171,8 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangent
 	for _, g := range grads {
 		total += len(g)
 	}
-	w := make([]float64, 2*nd+total) // [z, a, g]
+	nc := len(tape.gc)
+	w := make([]float64, 2*nd+total+nc) // [z, a, g, g_c]
 	copy(w, tape.end[:nd])
 	copy(w[nd:], c.Z)
 	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
@@ -164,7 +183,11 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangent
 			gp[i] = dw[off : off+len(g)]
 			off += len(g)
 		}
-		if err := b.dyn.VJPTerms(dw[:nd], dw[nd:2*nd], gp, t, w[:nd], w[nd:2*nd], terms, tape.trace, tape.eps); err != nil {
+		var gc []float64
+		if nc > 0 {
+			gc = dw[len(dw)-nc:]
+		}
+		if err := b.dyn.VJPContext(dw[:nd], dw[nd:2*nd], gc, gp, t, w[:nd], w[nd:2*nd], terms, tape.trace, tape.eps); err != nil {
 			return err
 		}
 		for i := nd; i < len(dw); i++ {
@@ -184,6 +207,7 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangent
 		}
 		off += len(g)
 	}
+	copy(tape.gc, w[off:])
 	return w[nd : 2*nd : 2*nd], nil
 }
 
@@ -273,6 +297,10 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 	for i, g := range grads {
 		gp[i] = make([]float64, len(g))
 	}
+	var gcStage []float64 // one stage's ∂L/∂context, added to tape.gc
+	if tape.gc != nil {
+		gcStage = make([]float64, len(tape.gc))
+	}
 	for st := steps - 1; st >= 0; st-- {
 		t, h := tape.grid[st], tape.grid[st+1]-tape.grid[st]
 		for i := range s {
@@ -286,8 +314,11 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 				continue
 			}
 			yi := stages[st][i]
-			if err := b.dyn.VJPTerms(f, gz, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], terms(kbar[i]), tape.trace, tape.eps); err != nil {
+			if err := b.dyn.VJPContext(f, gz, gcStage, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], terms(kbar[i]), tape.trace, tape.eps); err != nil {
 				return nil, err
+			}
+			if gcStage != nil {
+				axpy(tape.gc, 1, gcStage)
 			}
 			nfe++
 			axpy(ybar[:nd], 1, gz) // Ȳ_i has no ℓ, E, F parts: g does not read them
@@ -330,6 +361,9 @@ func (b *FFJORD) TimeGradients(tape *Tape, c Cotangents, za []float64) (dta, dtb
 	D, n := b.dyn.Dim(), tape.n
 	if len(za) != n*D {
 		return 0, 0, fmt.Errorf("ffjord: TimeGradients: ∂L/∂z(ta) has length %d, want %d", len(za), n*D)
+	}
+	if err := b.dyn.SetContext(tape.context); err != nil {
+		return 0, 0, err
 	}
 	if dtb, err = b.cotangentDotRHS(tape, tape.tb, tape.end[:n*D], c.Z, c); err != nil {
 		return 0, 0, err

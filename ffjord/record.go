@@ -29,7 +29,7 @@ func (b *FFJORD) RecordInverse(y []float64, n int, req bijector.Request) (*bijec
 	if req.Estimate {
 		tr = b.trace
 	}
-	x, ld, tape, err := b.solveTaped(y, n, b.t1, b.t0, b.gradient, req.Regularize, tr)
+	x, ld, tape, err := b.solveTaped(y, n, b.t1, b.t0, b.gradient, req.Regularize, tr, req.Context)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +57,7 @@ func (b *FFJORD) RecordInverse(y []float64, n int, req bijector.Request) (*bijec
 		if err != nil {
 			return nil, err
 		}
+		p.ContextGrad = tape.ContextGrad()
 		p.Work[0].Backward = b.adjointStats.NFE
 		if b.sqrtT != nil {
 			// The inverse solve starts at T = s²: ∂L/∂s = 2s·∂L/∂T.

@@ -17,6 +17,10 @@ type Request struct {
 	// Regularize asks bijectors that have regularisers (an FFJORD block's
 	// RNODE kinetic energy and Jacobian norm) to integrate them.
 	Regularize bool
+	// Context is the context of a conditional flow, N×C row-major (row r
+	// the context of point r); nil for an unconditional one. Bijectors
+	// that read no context ignore it.
+	Context []float64
 }
 
 // Work is the solver work of one continuous block of a pass: evaluations
@@ -60,6 +64,10 @@ type Pass struct {
 	// Backward takes the cotangents of X, LogDet and the penalties,
 	// returns ∂L/∂y (N×D) and adds ∂L/∂θ to grads, one slice per
 	// parameter of the bijector's Params, shaped like it. It updates the
-	// Backward counts of Work. It may be called once.
+	// Backward counts of Work and, for a pass with a context, sets
+	// ContextGrad. It may be called once.
 	Backward func(c Cotangents, grads [][]float64) ([]float64, error)
+	// ContextGrad is ∂L/∂context (N×C) once Backward has run, for a pass
+	// given a Request.Context; nil for bijectors that read none.
+	ContextGrad []float64
 }

@@ -18,6 +18,8 @@ import (
 //	{"type": "concatsquash", "in": 2, "out": 8, "W": …, "b": …, "Wg": […8], "bg": […8], "Wb": […8]}
 //	{"type": "activation", "fn": "tanh", "width": 8}
 //	{"type": "time_concat", "copies": 2, "width": 2}
+//	{"type": "context_concat", "width": 4, "context": 3}
+//	{"type": "context_squash", "in": 2, "out": 8, "context": 3, "W": …, "b": …, "Wg": [[…8], …3 rows], "bg": […8], "Wb": [[…8], …3 rows]}
 
 type linearJSON struct {
 	Type string      `json:"type"`
@@ -44,6 +46,46 @@ type timeConcatJSON struct {
 	Type   string `json:"type"`
 	Copies int    `json:"copies"`
 	Width  int    `json:"width"`
+}
+
+type contextConcatJSON struct {
+	Type    string `json:"type"`
+	Width   int    `json:"width"`
+	Context int    `json:"context"`
+}
+
+type contextSquashJSON struct {
+	linearJSON
+	Context int         `json:"context"`
+	Wg      [][]float64 `json:"Wg"`
+	Bg      []float64   `json:"bg"`
+	Wb      [][]float64 `json:"Wb"`
+}
+
+// rows returns the rows×cols matrix m as rows slices.
+func rows(m *tensor.Dense) [][]float64 {
+	r, c := m.Shape()[0], m.Shape()[1]
+	out := make([][]float64, r)
+	for i := range out {
+		out[i] = append([]float64(nil), m.Float64s()[i*c:(i+1)*c]...)
+	}
+	return out
+}
+
+// MarshalJSON writes the layer as {"type": "context_concat", …}.
+func (l *ContextConcat) MarshalJSON() ([]byte, error) {
+	return json.Marshal(contextConcatJSON{Type: "context_concat", Width: l.Width, Context: l.Context})
+}
+
+// MarshalJSON writes the layer as {"type": "context_squash", …}.
+func (l *ContextSquashLinear) MarshalJSON() ([]byte, error) {
+	return json.Marshal(contextSquashJSON{
+		linearJSON: linearOf("context_squash", l.W, l.B),
+		Context:    l.ContextDim(),
+		Wg:         rows(l.Wg),
+		Bg:         append([]float64(nil), l.Bg.Float64s()...),
+		Wb:         rows(l.Wb),
+	})
 }
 
 func linearOf(typ string, w, b *tensor.Dense) linearJSON {
@@ -146,8 +188,47 @@ func DecodeLayer(data []byte) (Layer, error) {
 			return nil, err
 		}
 		return &TimeConcat{Copies: c.Copies, Width: c.Width}, nil
+	case "context_concat":
+		var c contextConcatJSON
+		if err := strictjson.Unmarshal(data, &c); err != nil {
+			return nil, fmt.Errorf("%w: context_concat layer: %v", ErrInvalidConfig, err)
+		}
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"width", c.Width}, {"context", c.Context}, {"width + context", c.Width + c.Context}} {
+			if err := checkWidth(f.name, f.v); err != nil {
+				return nil, err
+			}
+		}
+		return &ContextConcat{Width: c.Width, Context: c.Context}, nil
+	case "context_squash":
+		var l contextSquashJSON
+		if err := strictjson.Unmarshal(data, &l); err != nil {
+			return nil, fmt.Errorf("%w: context_squash layer: %v", ErrInvalidConfig, err)
+		}
+		if err := checkWidth("context", l.Context); err != nil {
+			return nil, err
+		}
+		w, b, err := l.tensors()
+		if err != nil {
+			return nil, err
+		}
+		wg, err := matrix("Wg", l.Wg, l.Context, l.Out)
+		if err != nil {
+			return nil, err
+		}
+		bg, err := row("bg", l.Bg, l.Out)
+		if err != nil {
+			return nil, err
+		}
+		wb, err := matrix("Wb", l.Wb, l.Context, l.Out)
+		if err != nil {
+			return nil, err
+		}
+		return &ContextSquashLinear{W: w, B: b, Wg: wg, Bg: bg, Wb: wb}, nil
 	}
-	return nil, fmt.Errorf("%w: unknown layer type %q (want linear, concatsquash, activation or time_concat)", ErrInvalidConfig, typ)
+	return nil, fmt.Errorf("%w: unknown layer type %q (want linear, concatsquash, activation, time_concat, context_concat or context_squash)", ErrInvalidConfig, typ)
 }
 
 func checkWidth(field string, n int) error {
@@ -166,25 +247,34 @@ func (l linearJSON) tensors() (w, b *tensor.Dense, err error) {
 	if err := checkWidth("out", l.Out); err != nil {
 		return nil, nil, err
 	}
-	if len(l.W) != l.In {
-		return nil, nil, fmt.Errorf("%w: W has %d rows, want in = %d", ErrInvalidConfig, len(l.W), l.In)
-	}
-	for i, r := range l.W {
-		if len(r) != l.Out {
-			return nil, nil, fmt.Errorf("%w: W row %d has %d values, want out = %d", ErrInvalidConfig, i, len(r), l.Out)
-		}
-		if !finite(r) {
-			return nil, nil, fmt.Errorf("%w: W row %d holds a non-finite value", ErrInvalidConfig, i)
-		}
+	if w, err = matrix("W", l.W, l.In, l.Out); err != nil {
+		return nil, nil, err
 	}
 	if b, err = row("b", l.B, l.Out); err != nil {
 		return nil, nil, err
 	}
-	data := make([]float64, 0, l.In*l.Out)
-	for _, r := range l.W {
-		data = append(data, r...)
+	return w, b, nil
+}
+
+// matrix checks that m has r rows of c finite values (r and c already
+// within the limits) and returns it as an r×c tensor.
+func matrix(field string, m [][]float64, r, c int) (*tensor.Dense, error) {
+	if len(m) != r {
+		return nil, fmt.Errorf("%w: %s has %d rows, want %d", ErrInvalidConfig, field, len(m), r)
 	}
-	return tensor.New(tensor.WithShape(l.In, l.Out), tensor.WithBacking(data)), b, nil
+	for i, row := range m {
+		if len(row) != c {
+			return nil, fmt.Errorf("%w: %s row %d has %d values, want %d", ErrInvalidConfig, field, i, len(row), c)
+		}
+		if !finite(row) {
+			return nil, fmt.Errorf("%w: %s row %d holds a non-finite value", ErrInvalidConfig, field, i)
+		}
+	}
+	data := make([]float64, 0, r*c)
+	for _, row := range m {
+		data = append(data, row...)
+	}
+	return tensor.New(tensor.WithShape(r, c), tensor.WithBacking(data)), nil
 }
 
 // row checks that v has out finite values and returns it as a 1×out tensor.

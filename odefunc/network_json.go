@@ -18,13 +18,13 @@ type networkJSON struct {
 
 // MarshalJSON writes the network as {"type": "network", "dim", "layers"}.
 // Every layer must be one of the library's (Linear, ConcatSquashLinear,
-// ActivationLayer, TimeConcat); a layer of another type is an error, since
-// DecodeNetwork could not read it back.
+// ActivationLayer, TimeConcat, ContextConcat, ContextSquashLinear); a layer
+// of another type is an error, since DecodeNetwork could not read it back.
 func (n *Network) MarshalJSON() ([]byte, error) {
 	out := networkJSON{Type: "network", Dim: n.dim}
 	for i, l := range n.layers {
 		switch l.(type) {
-		case *Linear, *ConcatSquashLinear, *ActivationLayer, *TimeConcat:
+		case *Linear, *ConcatSquashLinear, *ActivationLayer, *TimeConcat, *ContextConcat, *ContextSquashLinear:
 		default:
 			return nil, fmt.Errorf("%w: layer %d is a %T, which has no JSON form (only the library's layers do)", ErrInvalidConfig, i, l)
 		}

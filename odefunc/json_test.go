@@ -24,7 +24,7 @@ func TestNetworkJSONRoundTrip(t *testing.T) {
 
 func TestDecodeLayerRejects(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"type":"linear","in":2,"out":1,"W":[[1],[2],[3]],"b":[0]}`:   "W has 3 rows, want 2",
+		`{"type":"linear","in":2,"out":1,"W":[[1],[2],[3]],"b":[0]}`:   "W has 3 rows, want in = 2",
 		`{"type":"linear","in":70000,"out":1,"W":[],"b":[0]}`:          "in = 70000, want 1 to 65536",
 		`{"type":"activation","fn":"relu","width":2}`:                  `unknown activation "relu"`,
 		`{"type":"time_concat","copies":65536,"width":1}`:              "width + copies = 65537",

@@ -214,7 +214,7 @@ func DecodeLayer(data []byte) (Layer, error) {
 		if err != nil {
 			return nil, err
 		}
-		wg, err := matrix("Wg", l.Wg, l.Context, l.Out)
+		wg, err := matrix("Wg", l.Wg, l.Context, l.Out, "context", "out")
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +222,7 @@ func DecodeLayer(data []byte) (Layer, error) {
 		if err != nil {
 			return nil, err
 		}
-		wb, err := matrix("Wb", l.Wb, l.Context, l.Out)
+		wb, err := matrix("Wb", l.Wb, l.Context, l.Out, "context", "out")
 		if err != nil {
 			return nil, err
 		}
@@ -247,7 +247,7 @@ func (l linearJSON) tensors() (w, b *tensor.Dense, err error) {
 	if err := checkWidth("out", l.Out); err != nil {
 		return nil, nil, err
 	}
-	if w, err = matrix("W", l.W, l.In, l.Out); err != nil {
+	if w, err = matrix("W", l.W, l.In, l.Out, "in", "out"); err != nil {
 		return nil, nil, err
 	}
 	if b, err = row("b", l.B, l.Out); err != nil {
@@ -257,14 +257,15 @@ func (l linearJSON) tensors() (w, b *tensor.Dense, err error) {
 }
 
 // matrix checks that m has r rows of c finite values (r and c already
-// within the limits) and returns it as an r×c tensor.
-func matrix(field string, m [][]float64, r, c int) (*tensor.Dense, error) {
+// within the limits, named rName and cName in errors) and returns it as an
+// r×c tensor.
+func matrix(field string, m [][]float64, r, c int, rName, cName string) (*tensor.Dense, error) {
 	if len(m) != r {
-		return nil, fmt.Errorf("%w: %s has %d rows, want %d", ErrInvalidConfig, field, len(m), r)
+		return nil, fmt.Errorf("%w: %s has %d rows, want %s = %d", ErrInvalidConfig, field, len(m), rName, r)
 	}
 	for i, row := range m {
 		if len(row) != c {
-			return nil, fmt.Errorf("%w: %s row %d has %d values, want %d", ErrInvalidConfig, field, i, len(row), c)
+			return nil, fmt.Errorf("%w: %s row %d has %d values, want %s = %d", ErrInvalidConfig, field, i, len(row), cName, c)
 		}
 		if !finite(row) {
 			return nil, fmt.Errorf("%w: %s row %d holds a non-finite value", ErrInvalidConfig, field, i)

@@ -25,6 +25,10 @@ type configJSON struct {
 	T0         float64   `json:"t0"`
 	T1         float64   `json:"t1"`
 	LearnTime  bool      `json:"learn_time,omitempty"`
+	// Context and ContextInput describe a conditional flow; absent (0) for
+	// an unconditional one.
+	Context      int    `json:"context,omitempty"`
+	ContextInput string `json:"context_input,omitempty"`
 }
 
 func configOf(cfg FlowConfig) *configJSON {
@@ -32,6 +36,9 @@ func configOf(cfg FlowConfig) *configJSON {
 		Dim: cfg.Dim, Blocks: cfg.Blocks, Hidden: cfg.Hidden, Activation: cfg.Activation.String(),
 		Time: cfg.Time.String(), BaseMean: cfg.BaseMean, BaseStd: cfg.BaseStd,
 		T0: cfg.T0, T1: cfg.T1, LearnTime: cfg.LearnTime,
+	}
+	if cfg.Context > 0 {
+		c.Context, c.ContextInput = cfg.Context, cfg.ContextInput.String()
 	}
 	for _, ti := range cfg.BlockTime {
 		c.BlockTime = append(c.BlockTime, ti.String())
@@ -57,8 +64,14 @@ func (c *configJSON) decode() (FlowConfig, error) {
 			return FlowConfig{}, bad("config.hidden[%d] = %d, want 1 to %d", i, h, odefunc.MaxWidth)
 		}
 	}
-	cfg := FlowConfig{Dim: c.Dim, Blocks: c.Blocks, Hidden: c.Hidden, BaseMean: c.BaseMean, BaseStd: c.BaseStd, T0: c.T0, T1: c.T1, LearnTime: c.LearnTime}
+	if c.Context < 0 || c.Context > odefunc.MaxWidth {
+		return FlowConfig{}, bad("config.context = %d, want 0 to %d", c.Context, odefunc.MaxWidth)
+	}
+	cfg := FlowConfig{Dim: c.Dim, Blocks: c.Blocks, Hidden: c.Hidden, BaseMean: c.BaseMean, BaseStd: c.BaseStd, T0: c.T0, T1: c.T1, LearnTime: c.LearnTime, Context: c.Context}
 	var err error
+	if cfg.ContextInput, err = odefunc.ParseContextInput(c.ContextInput); err != nil {
+		return cfg, bad("config.context_input: %v", err)
+	}
 	if cfg.Activation, err = odefunc.ParseActivation(c.Activation); err != nil {
 		return cfg, bad("config.activation: %v", err)
 	}
@@ -176,7 +189,7 @@ func stackNets(cfg FlowConfig, d *distributions.TransformedDistribution) ([]*ode
 		if !ok {
 			return nil, fmt.Errorf("block %d's dynamics is a %T, want an odefunc.Network", k, b.Dynamics().Model())
 		}
-		if err := checkMLP(net, odefunc.MLPConfig{Dim: cfg.Dim, Hidden: cfg.Hidden, Activation: cfg.Activation, Time: cfg.BlockTime[k]}); err != nil {
+		if err := checkMLP(net, cfg.mlp(k)); err != nil {
 			return nil, fmt.Errorf("block %d: %w", k, err)
 		}
 		nets[k] = net
@@ -191,7 +204,7 @@ func checkMLP(net *odefunc.Network, mc odefunc.MLPConfig) error {
 	var widths []int
 	for _, l := range net.Layers() {
 		switch l.(type) {
-		case *odefunc.Linear, *odefunc.ConcatSquashLinear:
+		case *odefunc.Linear, *odefunc.ConcatSquashLinear, *odefunc.ContextSquashLinear:
 			widths = append(widths, l.Out())
 		}
 	}

@@ -47,6 +47,18 @@ type FlowConfig struct {
 	// LearnTime makes each block's end time a parameter, T = s² as in the
 	// FFJORD code's train_T, starting from T1; it needs T0 = 0 and T1 > 0.
 	LearnTime bool
+	// Context is C, the features of a context vector per point: C > 0
+	// makes the flow conditional, p(x | c), with every block's dynamics
+	// f(t, z, c). 0 is the unconditional flow.
+	Context int
+	// ContextInput is how the MLPs see the context (concatenation, the
+	// zero value, or squash).
+	ContextInput odefunc.ContextInput
+}
+
+// mlp is the MLPConfig of block k of a resolved cfg.
+func (cfg FlowConfig) mlp(k int) odefunc.MLPConfig {
+	return odefunc.MLPConfig{Dim: cfg.Dim, Hidden: cfg.Hidden, Activation: cfg.Activation, Time: cfg.BlockTime[k], Context: cfg.Context, ContextInput: cfg.ContextInput}
 }
 
 // Settings are how a Flow's FFJORD blocks are solved and differentiated,
@@ -158,11 +170,14 @@ func (cfg FlowConfig) resolved() (FlowConfig, error) {
 			return cfg, fmt.Errorf("%w: Hidden[%d] = %d, over the limit of %d", ErrTooLarge, i, h, MaxWidth)
 		}
 	}
+	if cfg.Context < 0 || cfg.Context > MaxDim {
+		return cfg, fmt.Errorf("%w: Context = %d, want 0 to %d", ErrInvalidConfig, cfg.Context, MaxDim)
+	}
 	// Every factor is now bounded, so the count cannot overflow int64.
 	var params int64
-	in := int64(2 * cfg.Dim) // the widest first layer, [t, …, t, z]
+	in := int64(2*cfg.Dim + cfg.Context) // the widest first layer, [t, …, t, z, c]
 	for _, h := range append(cfg.Hidden, cfg.Dim) {
-		params += (in + 4) * int64(h) // W, b and ConcatSquash's three vectors
+		params += (in + 4 + 2*int64(cfg.Context)) * int64(h) // W, b and the squash layers' gates and shifts
 		in = int64(h)
 	}
 	if params*int64(cfg.Blocks) > MaxParams {
@@ -223,7 +238,7 @@ func NewFlow(cfg FlowConfig, s Settings, src rand.Source) (*Flow, error) {
 	}
 	nets := make([]*odefunc.Network, cfg.Blocks)
 	for k := range nets {
-		nets[k], err = odefunc.NewMLP(odefunc.MLPConfig{Dim: cfg.Dim, Hidden: cfg.Hidden, Activation: cfg.Activation, Time: cfg.BlockTime[k]}, src)
+		nets[k], err = odefunc.NewMLP(cfg.mlp(k), src)
 		if err != nil {
 			return nil, err
 		}
@@ -445,6 +460,52 @@ func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
 	return f.Dist.LogProb(x)
 }
 
+// ContextDim returns C, the context features of a conditional flow, or 0.
+func (f *Flow) ContextDim() int {
+	if f == nil || f.Dist == nil || f.Dist.Bijector == nil {
+		return 0
+	}
+	return f.Dist.ContextDim()
+}
+
+// LogProbContext returns log p(x | c) for each row of x (N×D) given the
+// same row of c (N×C), with the exact trace.
+func (f *Flow) LogProbContext(x, c *tensor.Dense) ([]float64, error) {
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	return f.Dist.LogProbContext(x, c)
+}
+
+// NLLContext returns the mean of −log p(x | c) over the rows of x and c,
+// in nats, with the exact trace.
+func (f *Flow) NLLContext(x, c *tensor.Dense) (float64, error) {
+	lp, err := f.LogProbContext(x, c)
+	if err != nil {
+		return 0, err
+	}
+	return meanNeg(lp), nil
+}
+
+// SampleContext draws one point from p(x | c) for each row of c (N×C).
+func (f *Flow) SampleContext(c *tensor.Dense) (*tensor.Dense, error) {
+	if err := f.lock(); err != nil {
+		return nil, err
+	}
+	defer f.mu.Unlock()
+	return f.Dist.SampleContext(c)
+}
+
+// meanNeg returns −mean(v).
+func meanNeg(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s -= x
+	}
+	return s / float64(len(v))
+}
+
 // NLL returns the mean negative log-likelihood of the rows of x, in nats,
 // with the exact trace.
 func (f *Flow) NLL(x *tensor.Dense) (float64, error) {
@@ -452,11 +513,7 @@ func (f *Flow) NLL(x *tensor.Dense) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	nll := 0.0
-	for _, v := range lp {
-		nll -= v
-	}
-	return nll / float64(len(lp)), nil
+	return meanNeg(lp), nil
 }
 
 // Sample returns n points drawn from the model.

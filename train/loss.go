@@ -51,6 +51,13 @@ type Loss struct {
 // first). It is one recorded pass of m's log-density (with m's training
 // estimator) and its backward pass; a *Flow takes its lock for both.
 func Objective(m distributions.Trainable, x []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
+	return ObjectiveContext(m, x, nil, n, reg, g)
+}
+
+// ObjectiveContext is Objective of a conditional model: the mean of
+// −log p(x | c) over the n rows of x (N×D) and their contexts c (N×C, nil
+// for an unconditional model), plus the weighted regularisers.
+func ObjectiveContext(m distributions.Trainable, x, c []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
 	if m == nil {
 		return Loss{}, Cost{}, fmt.Errorf("%w: nil model", ErrInvalidConfig)
 	}
@@ -61,10 +68,10 @@ func Objective(m distributions.Trainable, x []float64, n int, reg Regularization
 		defer f.mu.Unlock()
 		m = f.Dist
 	}
-	return objective(m, x, n, reg, g)
+	return objective(m, x, c, n, reg, g)
 }
 
-func objective(m distributions.Trainable, x []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
+func objective(m distributions.Trainable, x, context []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
 	D := m.Dim()
 	if n <= 0 || len(x) != n*D {
 		return Loss{}, Cost{}, fmt.Errorf("%w: batch of %d values is not %d×%d", batch.ErrShape, len(x), n, D)
@@ -79,7 +86,7 @@ func objective(m distributions.Trainable, x []float64, n int, reg Regularization
 		}
 		clear(g[i])
 	}
-	pass, err := m.RecordLogProb(x, n, distributions.Request{Estimate: true, Regularize: reg.active()})
+	pass, err := m.RecordLogProb(x, n, distributions.Request{Estimate: true, Regularize: reg.active(), Context: context})
 	if err != nil {
 		return Loss{}, Cost{}, fmt.Errorf("train: %w", err)
 	}

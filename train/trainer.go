@@ -195,6 +195,13 @@ func (t *Trainer) Save(path string) error {
 // the context is cancelled, or a batch fails. Each epoch reshuffles the data
 // and takes one Adam step per batch.
 func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
+	return t.RunContext(ctx, data, nil)
+}
+
+// RunContext trains a conditional model on the pairs (x_r, c_r): the rows
+// of data (N×D) and of cond (N×C), shuffled together. cond must be nil for
+// an unconditional model.
+func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) error {
 	if !t.made() {
 		return errNoTrainer
 	}
@@ -206,13 +213,27 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 	if err != nil {
 		return fmt.Errorf("train: data: %w", err)
 	}
+	C := contextDimOf(t.model)
+	var cv []float64
+	switch {
+	case C == 0 && cond != nil:
+		return fmt.Errorf("%w: a context for a model that reads none", ErrInvalidConfig)
+	case C > 0:
+		var rows int
+		if cv, rows, err = batch.Data(cond, C); err != nil {
+			return fmt.Errorf("train: context: %w", err)
+		}
+		if rows != n {
+			return fmt.Errorf("train: context: %w: %d rows for %d points", batch.ErrShape, rows, n)
+		}
+	}
 	bs := min(t.opts.BatchSize, n)
 	perm := make([]int, n)
 	for i := range perm {
 		perm[i] = i
 	}
 	shuffler := rand.New(t.shuffle)
-	buf := make([]float64, bs*D)
+	buf, cbuf := make([]float64, bs*D), make([]float64, bs*C)
 	grads := NewGrads(t.model)
 	model, lock := t.model, sync.Locker(noLock{})
 	if t.flow != nil {
@@ -240,11 +261,15 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 			}
 			lo, hi := b*bs, min((b+1)*bs, n)
 			m := hi - lo
-			xb := buf[:m*D]
+			xb, cb := buf[:m*D], cbuf[:m*C]
 			for r, idx := range perm[lo:hi] {
 				copy(xb[r*D:(r+1)*D], x[idx*D:(idx+1)*D])
+				copy(cb[r*C:(r+1)*C], cv[idx*C:(idx+1)*C])
 			}
-			loss, cost, err := t.step(model, lock, xb, m, grads)
+			if C == 0 {
+				cb = nil
+			}
+			loss, cost, err := t.step(model, lock, xb, cb, m, grads)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
@@ -280,10 +305,10 @@ func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 
 // step evaluates the objective on one batch and takes Adam's step, holding
 // lock throughout.
-func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x []float64, n int, grads Grads) (Loss, Cost, error) {
+func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x, c []float64, n int, grads Grads) (Loss, Cost, error) {
 	lock.Lock()
 	defer lock.Unlock()
-	loss, cost, err := objective(model, x, n, t.opts.Regularization, grads)
+	loss, cost, err := objective(model, x, c, n, t.opts.Regularization, grads)
 	if err != nil {
 		return loss, cost, err
 	}
@@ -317,6 +342,14 @@ func nonFinite(v []float64) int {
 		}
 	}
 	return -1
+}
+
+// contextDimOf returns the context dimension of a conditional model, else 0.
+func contextDimOf(m distributions.Trainable) int {
+	if cm, ok := m.(interface{ ContextDim() int }); ok {
+		return cm.ContextDim()
+	}
+	return 0
 }
 
 // noLock is the lock of a model that is not a Flow: the caller keeps it

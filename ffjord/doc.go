@@ -15,7 +15,19 @@
 // configured otherwise. The whole batch is one ODE, as in TFP: the solver's
 // error norm runs over every point and log-det.
 //
-// An FFJORD satisfies distributions.Bijector, so blocks stack with
+// An FFJORD satisfies distributions.Differentiable, so blocks stack with
 // distributions.Chain and give densities with
-// distributions.TransformedDistribution.
+// distributions.TransformedDistribution. RecordInverse is its recorded
+// pass: the inverse solve with the log-det (the exact trace, or with
+// Request.Estimate the block's estimator), optionally RNODE's regularisers,
+// and a backward pass — the adjoint ODE solved back
+//
+//	da/dt = −aᵀ ∂g/∂y,  dθ̄/dt = −aᵀ ∂g/∂θ,  dc̄/dt = −aᵀ ∂g/∂c,
+//
+// with g = [f, tr] (Options.Gradient = ode.BacksolveAdjoint), or reverse
+// mode through the recorded Runge–Kutta steps (ode.Discrete) — that gives
+// ∂L/∂y, ∂L/∂θ, ∂L/∂T of a learned end time and, for a conditional block
+// whose dynamics reads a context c per point (odefunc.ContextModel),
+// ∂L/∂c. Evaluation (Forward, Inverse, the WithLogDet methods) always uses
+// the exact trace.
 package ffjord

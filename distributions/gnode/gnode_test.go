@@ -110,7 +110,7 @@ func (m *model) tapeGrads(t testing.TB) (float64, []float64, [][]float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm := G.NewTapeMachine(m.g)
+	vm := G.NewTapeMachine(m.g, G.TraceExec()) // keep log p's value
 	defer vm.Close()
 	if err := vm.RunAll(); err != nil {
 		t.Fatal(err)

@@ -94,8 +94,7 @@ func BenchmarkOverhead(b *testing.B) {
 				plain := plainGraph(b, x, grad)
 				defer plain.Close()
 				var lib, node, machine time.Duration
-				for b.Loop() {
-					start := time.Now()
+				library := func() {
 					pass, err := d.RecordLogProb(x, benchRows, distributions.Request{})
 					if err != nil {
 						b.Fatal(err)
@@ -108,17 +107,30 @@ func BenchmarkOverhead(b *testing.B) {
 							b.Fatal(err)
 						}
 					}
-					mid := time.Now()
+				}
+				run := func(vm G.VM) {
 					if err := vm.RunAll(); err != nil {
 						b.Fatal(err)
 					}
 					vm.Reset()
-					end := time.Now()
-					if err := plain.RunAll(); err != nil {
-						b.Fatal(err)
+				}
+				timed := func(total *time.Duration, f func()) {
+					start := time.Now()
+					f()
+					*total += time.Since(start)
+				}
+				i := 0
+				for b.Loop() {
+					// Alternate the order, so that neither gains from the
+					// other's warm caches or idle helpers.
+					if i++; i%2 == 0 {
+						timed(&lib, library)
+						timed(&node, func() { run(vm) })
+					} else {
+						timed(&node, func() { run(vm) })
+						timed(&lib, library)
 					}
-					plain.Reset()
-					lib, node, machine = lib+mid.Sub(start), node+end.Sub(mid), machine+time.Since(end)
+					timed(&machine, func() { run(plain) })
 				}
 				us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(b.N) }
 				b.ReportMetric(us(lib), "library-µs/call")

@@ -36,9 +36,10 @@ type evaluator struct {
 
 // forward loads the parameters into the distribution, records a pass on x
 // and returns a copy of its log-densities.
-func (e *evaluator) forward(x G.Value, theta []G.Value) ([]float64, error) {
+func (e *evaluator) forward(x G.Value, theta []G.Value) (lp []float64, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer recovered(&err)
 	if err := e.record(x, theta); err != nil {
 		return nil, err
 	}
@@ -98,9 +99,10 @@ func (e *evaluator) load(theta []G.Value) error {
 // cot = ∂L/∂logp at the inputs x and theta: the kept ones if they are of
 // the same inputs and cotangent, else from the kept pass if it is of these
 // inputs, else from a pass recorded anew.
-func (e *evaluator) gradients(x G.Value, theta []G.Value, cot G.Value) ([][]float64, error) {
+func (e *evaluator) gradients(x G.Value, theta []G.Value, cot G.Value) (grads [][]float64, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	defer recovered(&err)
 	xs, err := float64s(x, e.n*e.dim)
 	if err != nil {
 		return nil, fmt.Errorf("x: %w", err)
@@ -193,4 +195,12 @@ func float64s(v G.Value, want int) ([]float64, error) {
 func isDirect(v G.Value) bool {
 	t, ok := v.(*tensor.Dense)
 	return ok && !t.IsView() && !t.IsMaterializable()
+}
+
+// recovered turns a panic of the distribution (a user's bijector, say)
+// into an error: Gorgonia's machines do not recover an Op's panic.
+func recovered(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("the distribution panicked: %v", r)
+	}
 }

@@ -384,6 +384,11 @@ func TestErrors(t *testing.T) {
 			_, _, err := LogProb(g, nil, x, Options{})
 			return err
 		}, ErrInput},
+		{"typed nil distribution", func() error {
+			var nilDist *distributions.TransformedDistribution
+			_, _, err := LogProb(g, nilDist, x, Options{})
+			return err
+		}, ErrInput},
 		{"too few params", func() error {
 			_, _, err := LogProb(g, d, x, Options{Params: []*G.Node{x}})
 			return err
@@ -434,5 +439,32 @@ func TestErrors(t *testing.T) {
 	}
 	if !errors.Is(err, distributions.ErrNonFinite) {
 		t.Errorf("NaN input: got %v, want ErrNonFinite", err)
+	}
+}
+
+// panicky is a user's distribution whose pass panics.
+type panicky struct{}
+
+func (panicky) Dim() int                                 { return 2 }
+func (panicky) LogProb(*tensor.Dense) ([]float64, error) { return nil, nil }
+func (panicky) Sample(int) (*tensor.Dense, error)        { return nil, nil }
+func (panicky) Params() []*tensor.Dense                  { return nil }
+func (panicky) RecordLogProb([]float64, int, distributions.Request) (*distributions.DensityPass, error) {
+	panic("a user's bug")
+}
+
+// A distribution that panics in a run makes the machine return an error.
+func TestPanicIsAnError(t *testing.T) {
+	g := G.NewGraph()
+	x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"),
+		G.WithValue(tensor.New(tensor.WithShape(3, 2), tensor.WithBacking(make([]float64, 6)))))
+	logp, _, err := LogProb(g, panicky{}, x, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g.ExactSubgraphRoots(logp))
+	defer vm.Close()
+	if err := vm.RunAll(); err == nil {
+		t.Error("no error from a panicking distribution")
 	}
 }

@@ -38,6 +38,13 @@ type Options struct {
 // with respect to x and the parameters is the distribution's own backward
 // pass; see the package documentation.
 func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options) (logp *G.Node, params []*G.Node, err error) {
+	defer func() {
+		// Gorgonia's node constructors report some misuse by panicking,
+		// and so does a typed nil distribution.
+		if r := recover(); r != nil {
+			logp, params, err = nil, nil, fmt.Errorf("%w: building the node panicked: %v", ErrInput, r)
+		}
+	}()
 	if g == nil || d == nil || x == nil {
 		return nil, nil, fmt.Errorf("%w: LogProb needs a graph, a distribution and an input node", ErrInput)
 	}
@@ -64,12 +71,6 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		}
 		shapes[i] = p.Shape().Clone()
 	}
-	defer func() {
-		// Gorgonia's node constructors report some misuse by panicking.
-		if r := recover(); r != nil {
-			logp, params, err = nil, nil, fmt.Errorf("%w: building the node panicked: %v", ErrInput, r)
-		}
-	}()
 	if params, err = paramNodes(g, ps, shapes, opts.Params, name); err != nil {
 		return nil, nil, err
 	}

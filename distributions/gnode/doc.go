@@ -36,7 +36,8 @@
 // Backward, computed once per (rows, parameters, cotangent) and shared by
 // the gradient nodes. If the gradient Op finds inputs other than the pass's
 // (a machine that ran only part of the graph, or two losses through one
-// node), it records a fresh pass, so a stale pass is never differentiated.
+// node), it records a fresh pass, so a stale pass is never differentiated
+// (with Options.Estimate the fresh pass draws fresh noise).
 //
 // # Concurrency
 //

@@ -1,0 +1,50 @@
+// Package gnode puts a flow into a user's own Gorgonia graph: LogProb adds
+// a node computing log p(x) per row of an input node x, with the flow's
+// parameters as nodes of the same graph, so that a loss built from ordinary
+// Gorgonia layers and this node is differentiated by gorgonia.Grad (or by
+// the LispMachine's automatic differentiation) and trained by Gorgonia's
+// own solvers.
+//
+// For x of shape N×D the node is the vector
+//
+//	logp_r = log p(x_r) = log p_base(T⁻¹(x_r)) + log|det ∂T⁻¹/∂x_r|,   r = 1…N,
+//
+// evaluated by the distribution's recorded pass (RecordLogProb), the same
+// route the library's trainer takes. Its gradient is not derived by
+// Gorgonia: the node's SymDiff returns nodes of a second Op whose Do runs
+// the recorded pass's Backward — the continuous adjoint or the discrete
+// gradient, as the flow's FFJORD blocks are set — with the incoming
+// cotangent ∂L/∂logp, giving ∂L/∂x and ∂L/∂θ. Gorgonia's second-order
+// symbolic gradients are wrong, so nothing here differentiates a gradient:
+// the gradient nodes refuse to be differentiated.
+//
+// # Parameters
+//
+// By default the parameter nodes are leaves whose values are the
+// distribution's own tensors (no copy): a Gorgonia solver that updates them
+// in place, as Gorgonia's solvers do, updates the flow, which can then be
+// sampled, evaluated or saved by the library. Options.Params takes nodes of
+// the caller's instead (to share them between several LogProb nodes of one
+// graph, or to compute them); their values are copied into the flow's
+// tensors before each evaluation.
+//
+// # Passes and caching
+//
+// The forward Op records one pass per run and keeps it, with a copy of the
+// rows and parameters it was recorded on, until the gradient Op of the same
+// node consumes it; the gradients of x and of every parameter come from one
+// Backward, computed once per (rows, parameters, cotangent) and shared by
+// the gradient nodes. If the gradient Op finds inputs other than the pass's
+// (a machine that ran only part of the graph, or two losses through one
+// node), it records a fresh pass, so a stale pass is never differentiated
+// (with Options.Estimate the fresh pass draws fresh noise).
+//
+// # Concurrency
+//
+// A node evaluates its distribution, whose FFJORD blocks keep solver state
+// and whose parameters it writes: the nodes of one distribution must not
+// run on two goroutines at once (two machines of one graph, or graphs
+// sharing the distribution), nor beside the distribution's own methods or a
+// train.Trainer of it. A machine runs its ops one at a time, so one machine
+// is safe. Building graphs is not safe across goroutines in Gorgonia.
+package gnode

@@ -1,0 +1,12 @@
+package gnode
+
+import "errors"
+
+var (
+	// ErrInput is returned for an input node or value that does not fit the
+	// distribution: wrong graph, dtype or shape.
+	ErrInput = errors.New("gnode: input does not fit the distribution")
+	// ErrNotSupported is returned for an option the node does not support
+	// yet (a context input) and for differentiating a gradient node.
+	ErrNotSupported = errors.New("gnode: not supported")
+)

@@ -1,0 +1,206 @@
+package gnode
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/ffjord-go/ffjord-go/distributions"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// evaluator runs a node's distribution: it records the forward pass, keeps
+// it for the gradient, and computes and keeps the gradient of the last
+// cotangent.
+type evaluator struct {
+	mu     sync.Mutex
+	d      distributions.Trainable
+	req    distributions.Request
+	n, dim int
+	shapes []tensor.Shape
+
+	// The recorded pass, and the rows and parameters it was recorded on.
+	pass  *distributions.DensityPass
+	x     []float64
+	theta [][]float64
+
+	// The last backward: its cotangent and the gradients, x's first, on
+	// the inputs x and theta above.
+	haveGrads bool
+	cot       []float64
+	grads     [][]float64
+
+	records, backwards int // counts, for tests
+}
+
+// forward loads the parameters into the distribution, records a pass on x
+// and returns a copy of its log-densities.
+func (e *evaluator) forward(x G.Value, theta []G.Value) (lp []float64, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	defer recovered(&err)
+	if err := e.record(x, theta); err != nil {
+		return nil, err
+	}
+	return slices.Clone(e.pass.LogProb), nil
+}
+
+// record loads theta into the distribution's parameters and records a
+// pass on x, replacing any kept one.
+func (e *evaluator) record(x G.Value, theta []G.Value) error {
+	e.pass, e.haveGrads = nil, false
+	xs, err := float64s(x, e.n*e.dim)
+	if err != nil {
+		return fmt.Errorf("x: %w", err)
+	}
+	if err := e.load(theta); err != nil {
+		return err
+	}
+	e.x = append(e.x[:0], xs...)
+	// The distribution may keep what it is given: it gets the copy.
+	pass, err := e.d.RecordLogProb(e.x, e.n, e.req)
+	if err != nil {
+		return err
+	}
+	e.records++
+	e.pass = pass
+	return nil
+}
+
+// load copies the parameter values into the distribution's tensors
+// (nothing to copy for a value that is the tensor itself) and keeps a copy
+// as the key of the pass.
+func (e *evaluator) load(theta []G.Value) error {
+	ps := e.d.Params()
+	if len(ps) != len(e.shapes) || len(theta) != len(e.shapes) {
+		return fmt.Errorf("%w: %d parameter values for the distribution's %d parameters (built with %d)", ErrInput, len(theta), len(ps), len(e.shapes))
+	}
+	if len(e.theta) != len(ps) {
+		e.theta = make([][]float64, len(ps))
+	}
+	for i, p := range ps {
+		if !p.Shape().Eq(e.shapes[i]) {
+			return fmt.Errorf("%w: the distribution's parameter %d changed shape to %v from %v", ErrInput, i, p.Shape(), e.shapes[i])
+		}
+		src, err := float64s(theta[i], e.shapes[i].TotalSize())
+		if err != nil {
+			return fmt.Errorf("parameter %d: %w", i, err)
+		}
+		if dst := p.Float64s(); &dst[0] != &src[0] {
+			copy(dst, src)
+		}
+		e.theta[i] = append(e.theta[i][:0], src...)
+	}
+	return nil
+}
+
+// gradients returns ∂L/∂x and ∂L/∂θ (in that order) for the cotangent
+// cot = ∂L/∂logp at the inputs x and theta: the kept ones if they are of
+// the same inputs and cotangent, else from the kept pass if it is of these
+// inputs, else from a pass recorded anew.
+func (e *evaluator) gradients(x G.Value, theta []G.Value, cot G.Value) (grads [][]float64, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	defer recovered(&err)
+	xs, err := float64s(x, e.n*e.dim)
+	if err != nil {
+		return nil, fmt.Errorf("x: %w", err)
+	}
+	cs, err := float64s(cot, e.n)
+	if err != nil {
+		return nil, fmt.Errorf("the cotangent of log p: %w", err)
+	}
+	same, err := e.sameInputs(xs, theta)
+	if err != nil {
+		return nil, err
+	}
+	if same && e.haveGrads && slices.Equal(cs, e.cot) {
+		return e.grads, nil
+	}
+	if !same || e.pass == nil {
+		if err := e.record(x, theta); err != nil {
+			return nil, err
+		}
+	} else if err := e.load(theta); err != nil {
+		// Another node of the distribution may have loaded its own values.
+		return nil, err
+	}
+	if len(e.grads) != 1+len(e.shapes) {
+		e.grads = make([][]float64, 1+len(e.shapes))
+		for i, s := range e.shapes {
+			e.grads[1+i] = make([]float64, s.TotalSize())
+		}
+	}
+	for _, g := range e.grads[1:] {
+		clear(g)
+	}
+	e.cot = append(e.cot[:0], cs...)
+	pass := e.pass
+	e.pass, e.haveGrads = nil, false // a pass is differentiated once
+	xbar, err := pass.Backward(distributions.Cotangents{LogDet: slices.Clone(e.cot)}, e.grads[1:])
+	if err != nil {
+		return nil, err
+	}
+	e.backwards++
+	e.grads[0] = xbar
+	e.haveGrads = true
+	return e.grads, nil
+}
+
+// sameInputs reports whether x and theta are the rows and parameters of
+// the kept pass (or of the kept gradients).
+func (e *evaluator) sameInputs(xs []float64, theta []G.Value) (bool, error) {
+	if len(theta) != len(e.shapes) {
+		return false, fmt.Errorf("%w: %d parameter values, want %d", ErrInput, len(theta), len(e.shapes))
+	}
+	if len(e.theta) != len(theta) || !slices.Equal(xs, e.x) {
+		return false, nil
+	}
+	for i, v := range theta {
+		src, err := float64s(v, e.shapes[i].TotalSize())
+		if err != nil {
+			return false, fmt.Errorf("parameter %d: %w", i, err)
+		}
+		if !slices.Equal(src, e.theta[i]) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// float64s returns the values of a float64 tensor in row-major order (a
+// copy for a view), checking that there are want of them (want < 0: any
+// number).
+func float64s(v G.Value, want int) ([]float64, error) {
+	t, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("%w: a value of type %T, want a *tensor.Dense", ErrInput, v)
+	}
+	if t.Dtype() != tensor.Float64 {
+		return nil, fmt.Errorf("%w: a value of dtype %v, want float64", ErrInput, t.Dtype())
+	}
+	if !isDirect(t) {
+		t = t.Materialize().(*tensor.Dense)
+	}
+	data := t.Float64s()
+	if want >= 0 && len(data) != want {
+		return nil, fmt.Errorf("%w: a value of %d elements, want %d", ErrInput, len(data), want)
+	}
+	return data, nil
+}
+
+// isDirect reports whether v's backing holds its values in row-major
+// order, so that writing the backing writes v.
+func isDirect(v G.Value) bool {
+	t, ok := v.(*tensor.Dense)
+	return ok && !t.IsView() && !t.IsMaterializable()
+}
+
+// recovered turns a panic of the distribution (a user's bijector, say)
+// into an error: Gorgonia's machines do not recover an Op's panic.
+func recovered(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("the distribution panicked: %v", r)
+	}
+}

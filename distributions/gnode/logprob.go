@@ -1,0 +1,252 @@
+package gnode
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"sync/atomic"
+
+	"github.com/chewxy/hm"
+	"github.com/ffjord-go/ffjord-go/distributions"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Options configures LogProb. The zero value evaluates the exact
+// log-density, with new parameter leaves that share the distribution's
+// tensors.
+type Options struct {
+	// Params are nodes of the graph holding the distribution's parameters,
+	// one per d.Params() entry and shaped like it, float64. Nil makes new
+	// leaves whose values are d.Params() themselves.
+	Params []*G.Node
+	// Estimate evaluates log p with the flow's stochastic trace estimator
+	// (distributions.Request.Estimate: an FFJORD block's Hutchinson trace,
+	// if it has one), an unbiased estimate, as the trainer does.
+	Estimate bool
+	// Context is reserved for the conditioning input c (N×C) of a
+	// conditional flow. It is not supported yet: a non-nil Context is
+	// ErrNotSupported.
+	Context *G.Node
+	// Name prefixes the names of the new nodes; "" means "flow".
+	Name string
+}
+
+// LogProb adds to g a node computing log p(x) for each row of the N×D
+// float64 matrix node x (a vector of length N), and returns it with the
+// parameter nodes it reads (opts.Params, or the new leaves). Its gradient
+// with respect to x and the parameters is the distribution's own backward
+// pass; see the package documentation.
+func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options) (logp *G.Node, params []*G.Node, err error) {
+	defer func() {
+		// Gorgonia's node constructors report some misuse by panicking,
+		// and so does a typed nil distribution.
+		if r := recover(); r != nil {
+			logp, params, err = nil, nil, fmt.Errorf("%w: building the node panicked: %v", ErrInput, r)
+		}
+	}()
+	if g == nil || d == nil || x == nil {
+		return nil, nil, fmt.Errorf("%w: LogProb needs a graph, a distribution and an input node", ErrInput)
+	}
+	if opts.Context != nil {
+		return nil, nil, fmt.Errorf("%w: a context input (Options.Context); only unconditional flows are supported", ErrNotSupported)
+	}
+	name := opts.Name
+	if name == "" {
+		name = "flow"
+	}
+	D := d.Dim()
+	if x.Graph() != g {
+		return nil, nil, fmt.Errorf("%w: x is not a node of the graph", ErrInput)
+	}
+	if x.Dtype() != tensor.Float64 || x.Dims() != 2 || x.Shape()[1] != D || x.Shape()[0] < 1 {
+		return nil, nil, fmt.Errorf("%w: x is %v of shape %v, want float64 N×%d", ErrInput, x.Dtype(), x.Shape(), D)
+	}
+	n := x.Shape()[0]
+	ps := d.Params()
+	shapes := make([]tensor.Shape, len(ps))
+	for i, p := range ps {
+		if p.Dtype() != tensor.Float64 || p.Dims() == 0 {
+			return nil, nil, fmt.Errorf("%w: parameter %d of the distribution is %v of shape %v; want a float64 tensor of at least one dimension", ErrInput, i, p.Dtype(), p.Shape())
+		}
+		shapes[i] = p.Shape().Clone()
+	}
+	if params, err = paramNodes(g, ps, shapes, opts.Params, name); err != nil {
+		return nil, nil, err
+	}
+	op := &logProbOp{
+		id:     nextID.Add(1),
+		name:   name,
+		n:      n,
+		dim:    D,
+		shapes: shapes,
+		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate}, n: n, dim: D, shapes: shapes},
+	}
+	logp, err = G.ApplyOpWithName(op, name+".logp", append([]*G.Node{x}, params...)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrInput, err)
+	}
+	return logp, params, nil
+}
+
+// paramNodes returns the caller's parameter nodes after checking them, or
+// new leaves bound to the distribution's tensors.
+func paramNodes(g *G.ExprGraph, ps []*tensor.Dense, shapes []tensor.Shape, given []*G.Node, name string) ([]*G.Node, error) {
+	if given != nil {
+		if len(given) != len(ps) {
+			return nil, fmt.Errorf("%w: %d parameter nodes for the distribution's %d parameters", ErrInput, len(given), len(ps))
+		}
+		for i, p := range given {
+			if p == nil || p.Graph() != g {
+				return nil, fmt.Errorf("%w: parameter node %d is nil or of another graph", ErrInput, i)
+			}
+			if p.Dtype() != tensor.Float64 || !p.Shape().Eq(shapes[i]) {
+				return nil, fmt.Errorf("%w: parameter node %d is %v of shape %v, want float64 of shape %v", ErrInput, i, p.Dtype(), p.Shape(), shapes[i])
+			}
+		}
+		return append([]*G.Node(nil), given...), nil
+	}
+	nodes := make([]*G.Node, len(ps))
+	for i, p := range ps {
+		nodes[i] = G.NewTensor(g, tensor.Float64, p.Dims(), G.WithShape(shapes[i].Clone()...),
+			G.WithName(fmt.Sprintf("%s.θ%d", name, i)), G.WithValue(p))
+	}
+	return nodes, nil
+}
+
+// nextID numbers the nodes' Ops: Gorgonia merges nodes of equal hashes, so
+// every Op hashes its own number.
+var nextID atomic.Uint64
+
+// logProbOp is the forward Op: (x, θ₀, …, θ_{P−1}) ↦ log p(x), a vector.
+type logProbOp struct {
+	id     uint64
+	name   string
+	n, dim int
+	shapes []tensor.Shape
+	ev     *evaluator
+}
+
+// types returns the types of x and of the parameters, freshly made:
+// Gorgonia returns an Op's function type to a pool after inferring.
+func (op *logProbOp) types() []hm.Type {
+	ts := []hm.Type{G.TensorType{Dims: 2, Of: tensor.Float64}}
+	for _, s := range op.shapes {
+		ts = append(ts, G.TensorType{Dims: s.Dims(), Of: tensor.Float64})
+	}
+	return ts
+}
+
+var vectorType = G.TensorType{Dims: 1, Of: tensor.Float64}
+
+func (op *logProbOp) Arity() int { return 1 + len(op.shapes) }
+
+func (op *logProbOp) Type() hm.Type {
+	return hm.NewFnType(append(op.types(), vectorType)...)
+}
+
+func (op *logProbOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	if err := op.checkShapes(in); err != nil {
+		return nil, err
+	}
+	return tensor.Shape{op.n}, nil
+}
+
+// checkShapes checks the shapes of x and the parameters.
+func (op *logProbOp) checkShapes(in []G.DimSizer) error {
+	if len(in) < op.Arity() {
+		return fmt.Errorf("%w: %s has %d inputs, want %d", ErrInput, op, len(in), op.Arity())
+	}
+	want := append([]tensor.Shape{{op.n, op.dim}}, op.shapes...)
+	for i, w := range want {
+		s, ok := in[i].(tensor.Shape)
+		if !ok || !s.Eq(w) {
+			return fmt.Errorf("%w: %s input %d has shape %v, want %v", ErrInput, op, i, in[i], w)
+		}
+	}
+	return nil
+}
+
+func (op *logProbOp) Do(in ...G.Value) (G.Value, error) {
+	if len(in) != op.Arity() {
+		return nil, fmt.Errorf("%w: %s got %d values, want %d", ErrInput, op, len(in), op.Arity())
+	}
+	lp, err := op.ev.forward(in[0], in[1:])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return tensor.New(tensor.WithShape(op.n), tensor.WithBacking(lp)), nil
+}
+
+func (op *logProbOp) ReturnsPtr() bool     { return false }
+func (op *logProbOp) CallsExtern() bool    { return false }
+func (op *logProbOp) OverwritesInput() int { return -1 }
+func (op *logProbOp) String() string       { return op.name + ".logp" }
+
+func (op *logProbOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gnode.logp %d", op.id) }
+
+func (op *logProbOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+// DiffWRT: x and every parameter.
+func (op *logProbOp) DiffWRT(inputs int) []bool {
+	diff := make([]bool, inputs)
+	for i := range diff {
+		diff[i] = true
+	}
+	return diff
+}
+
+// SymDiff returns, for each input, a node of gradOp that reads the inputs,
+// the output (so that it runs after the forward Op) and the cotangent.
+func (op *logProbOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != op.Arity() {
+		return nil, fmt.Errorf("%w: %s differentiated with %d inputs, want %d", ErrInput, op, len(inputs), op.Arity())
+	}
+	children := append(append(G.Nodes{}, inputs...), output, grad)
+	out := make(G.Nodes, len(inputs))
+	for i := range inputs {
+		var err error
+		if out[i], err = G.ApplyOp(&gradOp{fwd: op, wrt: i}, children...); err != nil {
+			return nil, fmt.Errorf("%s: gradient of input %d: %w", op, i, err)
+		}
+	}
+	return out, nil
+}
+
+// DoDiff is the LispMachine's automatic differentiation: it adds the
+// library's ∂L/∂x and ∂L/∂θ to the inputs' gradients.
+func (op *logProbOp) DoDiff(_ G.ExecutionContext, inputs G.Nodes, output *G.Node) error {
+	if len(inputs) != op.Arity() {
+		return fmt.Errorf("%w: %s differentiated with %d inputs, want %d", ErrInput, op, len(inputs), op.Arity())
+	}
+	cot, err := output.Grad()
+	if err != nil {
+		return fmt.Errorf("%s: the output has no gradient: %w", op, err)
+	}
+	vals := make([]G.Value, len(inputs))
+	for i, in := range inputs {
+		vals[i] = in.Value()
+	}
+	grads, err := op.ev.gradients(vals[0], vals[1:], cot)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	for i, in := range inputs {
+		gv, err := in.Grad()
+		if err != nil {
+			return fmt.Errorf("%s: input %d has no gradient: %w", op, i, err)
+		}
+		dst, err := float64s(gv, len(grads[i]))
+		if err != nil || !isDirect(gv) {
+			return fmt.Errorf("%w: %s: the gradient of input %d is not a contiguous float64 tensor of %d values", ErrInput, op, i, len(grads[i]))
+		}
+		for j, v := range grads[i] {
+			dst[j] += v
+		}
+	}
+	return nil
+}

@@ -14,19 +14,20 @@ import (
 // it for the gradient, and computes and keeps the gradient of the last
 // cotangent.
 type evaluator struct {
-	mu     sync.Mutex
-	d      distributions.Trainable
-	req    distributions.Request
-	n, dim int
-	shapes []tensor.Shape
+	mu           sync.Mutex
+	d            distributions.Trainable
+	req          distributions.Request
+	n, dim, cdim int
+	shapes       []tensor.Shape
 
-	// The recorded pass, and the rows and parameters it was recorded on.
+	// The recorded pass, and the rows, contexts and parameters it was
+	// recorded on.
 	pass  *distributions.DensityPass
-	x     []float64
+	x, c  []float64
 	theta [][]float64
 
-	// The last backward: its cotangent and the gradients, x's first, on
-	// the inputs x and theta above.
+	// The last backward: its cotangent and the gradients, x's first, then
+	// c's for a conditional flow, on the inputs above.
 	haveGrads bool
 	cot       []float64
 	grads     [][]float64
@@ -34,32 +35,55 @@ type evaluator struct {
 	records, backwards int // counts, for tests
 }
 
-// forward loads the parameters into the distribution, records a pass on x
-// and returns a copy of its log-densities.
-func (e *evaluator) forward(x G.Value, theta []G.Value) (lp []float64, err error) {
+// forward loads the parameters into the distribution, records a pass on
+// the data (x, and c for a conditional flow) and returns a copy of its
+// log-densities.
+func (e *evaluator) forward(data, theta []G.Value) (lp []float64, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	defer recovered(&err)
-	if err := e.record(x, theta); err != nil {
+	if err := e.record(data, theta); err != nil {
 		return nil, err
 	}
 	return slices.Clone(e.pass.LogProb), nil
 }
 
+// values returns the values of the data inputs: x, and c for a
+// conditional flow.
+func (e *evaluator) values(data []G.Value) (xs, cs []float64, err error) {
+	if len(data) != 1+min(e.cdim, 1) {
+		return nil, nil, fmt.Errorf("%w: %d data inputs, want %d", ErrInput, len(data), 1+min(e.cdim, 1))
+	}
+	if xs, err = float64s(data[0], e.n*e.dim); err != nil {
+		return nil, nil, fmt.Errorf("x: %w", err)
+	}
+	if e.cdim > 0 {
+		if cs, err = float64s(data[1], e.n*e.cdim); err != nil {
+			return nil, nil, fmt.Errorf("context: %w", err)
+		}
+	}
+	return xs, cs, nil
+}
+
 // record loads theta into the distribution's parameters and records a
-// pass on x, replacing any kept one.
-func (e *evaluator) record(x G.Value, theta []G.Value) error {
+// pass on the data, replacing any kept one.
+func (e *evaluator) record(data []G.Value, theta []G.Value) error {
 	e.pass, e.haveGrads = nil, false
-	xs, err := float64s(x, e.n*e.dim)
+	xs, cs, err := e.values(data)
 	if err != nil {
-		return fmt.Errorf("x: %w", err)
+		return err
 	}
 	if err := e.load(theta); err != nil {
 		return err
 	}
 	e.x = append(e.x[:0], xs...)
-	// The distribution may keep what it is given: it gets the copy.
-	pass, err := e.d.RecordLogProb(e.x, e.n, e.req)
+	e.c = append(e.c[:0], cs...)
+	// The distribution may keep what it is given: it gets the copies.
+	req := e.req
+	if e.cdim > 0 {
+		req.Context = e.c
+	}
+	pass, err := e.d.RecordLogProb(e.x, e.n, req)
 	if err != nil {
 		return err
 	}
@@ -95,23 +119,23 @@ func (e *evaluator) load(theta []G.Value) error {
 	return nil
 }
 
-// gradients returns ∂L/∂x and ∂L/∂θ (in that order) for the cotangent
-// cot = ∂L/∂logp at the inputs x and theta: the kept ones if they are of
-// the same inputs and cotangent, else from the kept pass if it is of these
-// inputs, else from a pass recorded anew.
-func (e *evaluator) gradients(x G.Value, theta []G.Value, cot G.Value) (grads [][]float64, err error) {
+// gradients returns ∂L/∂x, ∂L/∂c (of a conditional flow) and ∂L/∂θ (in
+// that order) for the cotangent cot = ∂L/∂logp at the inputs: the kept
+// ones if they are of the same inputs and cotangent, else from the kept
+// pass if it is of these inputs, else from a pass recorded anew.
+func (e *evaluator) gradients(data, theta []G.Value, cot G.Value) (grads [][]float64, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	defer recovered(&err)
-	xs, err := float64s(x, e.n*e.dim)
+	xs, cv, err := e.values(data)
 	if err != nil {
-		return nil, fmt.Errorf("x: %w", err)
+		return nil, err
 	}
 	cs, err := float64s(cot, e.n)
 	if err != nil {
 		return nil, fmt.Errorf("the cotangent of log p: %w", err)
 	}
-	same, err := e.sameInputs(xs, theta)
+	same, err := e.sameInputs(xs, cv, theta)
 	if err != nil {
 		return nil, err
 	}
@@ -119,42 +143,49 @@ func (e *evaluator) gradients(x G.Value, theta []G.Value, cot G.Value) (grads []
 		return e.grads, nil
 	}
 	if !same || e.pass == nil {
-		if err := e.record(x, theta); err != nil {
+		if err := e.record(data, theta); err != nil {
 			return nil, err
 		}
 	} else if err := e.load(theta); err != nil {
 		// Another node of the distribution may have loaded its own values.
 		return nil, err
 	}
-	if len(e.grads) != 1+len(e.shapes) {
-		e.grads = make([][]float64, 1+len(e.shapes))
+	k := 1 + min(e.cdim, 1) // data inputs before the parameters
+	if len(e.grads) != k+len(e.shapes) {
+		e.grads = make([][]float64, k+len(e.shapes))
 		for i, s := range e.shapes {
-			e.grads[1+i] = make([]float64, s.TotalSize())
+			e.grads[k+i] = make([]float64, s.TotalSize())
 		}
 	}
-	for _, g := range e.grads[1:] {
+	for _, g := range e.grads[k:] {
 		clear(g)
 	}
 	e.cot = append(e.cot[:0], cs...)
 	pass := e.pass
 	e.pass, e.haveGrads = nil, false // a pass is differentiated once
-	xbar, err := pass.Backward(distributions.Cotangents{LogDet: slices.Clone(e.cot)}, e.grads[1:])
+	xbar, err := pass.Backward(distributions.Cotangents{LogDet: slices.Clone(e.cot)}, e.grads[k:])
 	if err != nil {
 		return nil, err
 	}
 	e.backwards++
 	e.grads[0] = xbar
+	if e.cdim > 0 {
+		e.grads[1] = pass.ContextGrad
+		if len(e.grads[1]) != e.n*e.cdim {
+			e.grads[1] = make([]float64, e.n*e.cdim) // no block read the context
+		}
+	}
 	e.haveGrads = true
 	return e.grads, nil
 }
 
 // sameInputs reports whether x and theta are the rows and parameters of
 // the kept pass (or of the kept gradients).
-func (e *evaluator) sameInputs(xs []float64, theta []G.Value) (bool, error) {
+func (e *evaluator) sameInputs(xs, cs []float64, theta []G.Value) (bool, error) {
 	if len(theta) != len(e.shapes) {
 		return false, fmt.Errorf("%w: %d parameter values, want %d", ErrInput, len(theta), len(e.shapes))
 	}
-	if len(e.theta) != len(theta) || !slices.Equal(xs, e.x) {
+	if len(e.theta) != len(theta) || !slices.Equal(xs, e.x) || !slices.Equal(cs, e.c) {
 		return false, nil
 	}
 	for i, v := range theta {

@@ -304,7 +304,7 @@ func TestOnePassPerRun(t *testing.T) {
 	}
 	xv := tensor.New(tensor.WithShape(5, 2), tensor.WithBacking(xs))
 	cot := tensor.New(tensor.WithShape(5), tensor.WithBacking([]float64{1, 0, 0, 0, 0}))
-	if _, err := ev.gradients(xv, theta, cot); err != nil {
+	if _, err := ev.gradients([]G.Value{xv}, theta, cot); err != nil {
 		t.Fatal(err)
 	}
 	if ev.records != 4 || ev.backwards != 4 {
@@ -359,11 +359,11 @@ func TestErrors(t *testing.T) {
 		call func() error
 		want error
 	}{
-		{"context", func() error {
+		{"context for an unconditional flow", func() error {
 			c := G.NewMatrix(g, tensor.Float64, G.WithShape(4, 1), G.WithName("c"))
 			_, _, err := LogProb(g, d, x, Options{Context: c})
 			return err
-		}, ErrNotSupported},
+		}, ErrInput},
 		{"wrong width", func() error {
 			_, _, err := LogProb(g, d, G.NewMatrix(g, tensor.Float64, G.WithShape(4, 3)), Options{})
 			return err

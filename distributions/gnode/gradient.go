@@ -43,20 +43,14 @@ func (op *gradOp) Do(in ...G.Value) (G.Value, error) {
 	if len(in) != op.Arity() {
 		return nil, fmt.Errorf("%w: %s got %d values, want %d", ErrInput, op, len(in), op.Arity())
 	}
-	p := op.fwd.Arity()
-	grads, err := op.fwd.ev.gradients(in[0], in[1:p], in[p+1])
+	p, k := op.fwd.Arity(), op.fwd.data()
+	grads, err := op.fwd.ev.gradients(in[:k], in[k:p], in[p+1])
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	// A copy: Gorgonia's solvers and reductions write into gradients.
 	g := append([]float64(nil), grads[op.wrt]...)
-	var shape tensor.Shape
-	if op.wrt == 0 {
-		shape = tensor.Shape{op.fwd.n, op.fwd.dim}
-	} else {
-		shape = op.fwd.shapes[op.wrt-1]
-	}
-	return tensor.New(tensor.WithShape(shape.Clone()...), tensor.WithBacking(g)), nil
+	return tensor.New(tensor.WithShape(op.fwd.inputShape(op.wrt)...), tensor.WithBacking(g)), nil
 }
 
 func (op *gradOp) ReturnsPtr() bool     { return false }

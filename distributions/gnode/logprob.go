@@ -24,9 +24,10 @@ type Options struct {
 	// (distributions.Request.Estimate: an FFJORD block's Hutchinson trace,
 	// if it has one), an unbiased estimate, as the trainer does.
 	Estimate bool
-	// Context is reserved for the conditioning input c (N×C) of a
-	// conditional flow. It is not supported yet: a non-nil Context is
-	// ErrNotSupported.
+	// Context is the conditioning input c (N×C, float64) of a conditional
+	// flow p(x | c): row r of c is the context of row r of x. It is
+	// required exactly when the distribution reads a context (its
+	// ContextDim is C > 0), and the node's gradient reaches it too.
 	Context *G.Node
 	// Name prefixes the names of the new nodes; "" means "flow".
 	Name string
@@ -48,9 +49,6 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 	if g == nil || d == nil || x == nil {
 		return nil, nil, fmt.Errorf("%w: LogProb needs a graph, a distribution and an input node", ErrInput)
 	}
-	if opts.Context != nil {
-		return nil, nil, fmt.Errorf("%w: a context input (Options.Context); only unconditional flows are supported", ErrNotSupported)
-	}
 	name := opts.Name
 	if name == "" {
 		name = "flow"
@@ -63,6 +61,22 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		return nil, nil, fmt.Errorf("%w: x is %v of shape %v, want float64 N×%d", ErrInput, x.Dtype(), x.Shape(), D)
 	}
 	n := x.Shape()[0]
+	C := 0
+	if cd, ok := d.(interface{ ContextDim() int }); ok {
+		C = cd.ContextDim()
+	}
+	inputs := []*G.Node{x}
+	switch c := opts.Context; {
+	case C == 0 && c != nil:
+		return nil, nil, fmt.Errorf("%w: a context input for a distribution that reads none", ErrInput)
+	case C > 0 && c == nil:
+		return nil, nil, fmt.Errorf("%w: the distribution reads a context of %d features per row; give it as Options.Context", ErrInput, C)
+	case C > 0:
+		if c.Graph() != g || c.Dtype() != tensor.Float64 || c.Dims() != 2 || c.Shape()[0] != n || c.Shape()[1] != C {
+			return nil, nil, fmt.Errorf("%w: the context is %v of shape %v, want a float64 %d×%d node of the graph", ErrInput, c.Dtype(), c.Shape(), n, C)
+		}
+		inputs = append(inputs, c)
+	}
 	ps := d.Params()
 	shapes := make([]tensor.Shape, len(ps))
 	for i, p := range ps {
@@ -79,10 +93,11 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		name:   name,
 		n:      n,
 		dim:    D,
+		cdim:   C,
 		shapes: shapes,
-		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate}, n: n, dim: D, shapes: shapes},
+		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate}, n: n, dim: D, cdim: C, shapes: shapes},
 	}
-	logp, err = G.ApplyOpWithName(op, name+".logp", append([]*G.Node{x}, params...)...)
+	logp, err = G.ApplyOpWithName(op, name+".logp", append(inputs, params...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrInput, err)
 	}
@@ -118,19 +133,43 @@ func paramNodes(g *G.ExprGraph, ps []*tensor.Dense, shapes []tensor.Shape, given
 // every Op hashes its own number.
 var nextID atomic.Uint64
 
-// logProbOp is the forward Op: (x, θ₀, …, θ_{P−1}) ↦ log p(x), a vector.
+// logProbOp is the forward Op: (x, [c,] θ₀, …, θ_{P−1}) ↦ log p(x [| c]),
+// a vector.
 type logProbOp struct {
-	id     uint64
-	name   string
-	n, dim int
-	shapes []tensor.Shape
-	ev     *evaluator
+	id           uint64
+	name         string
+	n, dim, cdim int
+	shapes       []tensor.Shape
+	ev           *evaluator
 }
 
-// types returns the types of x and of the parameters, freshly made:
+// data returns the number of data inputs before the parameters: x, and c
+// for a conditional flow.
+func (op *logProbOp) data() int {
+	if op.cdim > 0 {
+		return 2
+	}
+	return 1
+}
+
+// inputShape returns the shape of input i.
+func (op *logProbOp) inputShape(i int) tensor.Shape {
+	switch {
+	case i == 0:
+		return tensor.Shape{op.n, op.dim}
+	case i == 1 && op.cdim > 0:
+		return tensor.Shape{op.n, op.cdim}
+	}
+	return op.shapes[i-op.data()].Clone()
+}
+
+// types returns the types of x, c and the parameters, freshly made:
 // Gorgonia returns an Op's function type to a pool after inferring.
 func (op *logProbOp) types() []hm.Type {
 	ts := []hm.Type{G.TensorType{Dims: 2, Of: tensor.Float64}}
+	if op.cdim > 0 {
+		ts = append(ts, G.TensorType{Dims: 2, Of: tensor.Float64})
+	}
 	for _, s := range op.shapes {
 		ts = append(ts, G.TensorType{Dims: s.Dims(), Of: tensor.Float64})
 	}
@@ -139,7 +178,7 @@ func (op *logProbOp) types() []hm.Type {
 
 var vectorType = G.TensorType{Dims: 1, Of: tensor.Float64}
 
-func (op *logProbOp) Arity() int { return 1 + len(op.shapes) }
+func (op *logProbOp) Arity() int { return op.data() + len(op.shapes) }
 
 func (op *logProbOp) Type() hm.Type {
 	return hm.NewFnType(append(op.types(), vectorType)...)
@@ -157,8 +196,8 @@ func (op *logProbOp) checkShapes(in []G.DimSizer) error {
 	if len(in) < op.Arity() {
 		return fmt.Errorf("%w: %s has %d inputs, want %d", ErrInput, op, len(in), op.Arity())
 	}
-	want := append([]tensor.Shape{{op.n, op.dim}}, op.shapes...)
-	for i, w := range want {
+	for i := range op.Arity() {
+		w := op.inputShape(i)
 		s, ok := in[i].(tensor.Shape)
 		if !ok || !s.Eq(w) {
 			return fmt.Errorf("%w: %s input %d has shape %v, want %v", ErrInput, op, i, in[i], w)
@@ -171,7 +210,7 @@ func (op *logProbOp) Do(in ...G.Value) (G.Value, error) {
 	if len(in) != op.Arity() {
 		return nil, fmt.Errorf("%w: %s got %d values, want %d", ErrInput, op, len(in), op.Arity())
 	}
-	lp, err := op.ev.forward(in[0], in[1:])
+	lp, err := op.ev.forward(in[:op.data()], in[op.data():])
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -231,7 +270,7 @@ func (op *logProbOp) DoDiff(_ G.ExecutionContext, inputs G.Nodes, output *G.Node
 	for i, in := range inputs {
 		vals[i] = in.Value()
 	}
-	grads, err := op.ev.gradients(vals[0], vals[1:], cot)
+	grads, err := op.ev.gradients(vals[:op.data()], vals[op.data():], cot)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

@@ -1,0 +1,108 @@
+package gnode
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// TestConditionalNode: in a user's graph whose ordinary Gorgonia layer maps
+// raw features u to the context c = tanh(u·V) of a conditional flow, the
+// node gives the library's log p(x | c) and gorgonia.Grad reaches V, x and
+// the flow's parameters with the gradients of central differences.
+func TestConditionalNode(t *testing.T) {
+	for _, grad := range []ode.Gradient{ode.Discrete{}, ode.BacksolveAdjoint{}} {
+		t.Run(grad.String(), func(t *testing.T) {
+			s := exactSteps
+			tol := 1e-7
+			if _, ok := grad.(ode.BacksolveAdjoint); ok {
+				s, tol = ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}, 1e-6
+			}
+			net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2, Hidden: []int{6}, Context: 2, ContextInput: odefunc.ContextSquashInput}, rand.NewPCG(1, 2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			block, err := ffjord.New(net, ffjord.Options{Solver: s, Gradient: grad})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, _ := distributions.NewNormal([]float64{0, 0}, []float64{1, 1}, nil)
+			d, err := distributions.NewTransformed(base, block)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const n = 6
+			r := rand.New(rand.NewPCG(3, 4))
+			g := G.NewGraph()
+			u := G.NewMatrix(g, tensor.Float64, G.WithShape(n, 3), G.WithName("u"),
+				G.WithValue(tensor.New(tensor.WithShape(n, 3), tensor.WithBacking(randomRows(r, n, 3, 1)))))
+			V := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("V"),
+				G.WithValue(tensor.New(tensor.WithShape(3, 2), tensor.WithBacking(randomRows(r, 3, 2, 0.8)))))
+			x := G.NewMatrix(g, tensor.Float64, G.WithShape(n, 2), G.WithName("x"),
+				G.WithValue(tensor.New(tensor.WithShape(n, 2), tensor.WithBacking(randomRows(r, n, 2, 1)))))
+			c := G.Must(G.Tanh(G.Must(G.Mul(u, V))))
+			logp, params, err := LogProb(g, d, x, Options{Context: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cost := G.Must(G.Neg(G.Must(G.Mean(logp))))
+			wrt := append([]*G.Node{V, x}, params...)
+			grads, err := G.Grad(cost, wrt...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g, G.TraceExec())
+			if err := vm.RunAll(); err != nil {
+				t.Fatal(err)
+			}
+			vm.Close()
+			got := append([]float64(nil), logp.Value().Data().([]float64)...)
+			ctx := append([]float64(nil), c.Value().Data().([]float64)...)
+			want, err := d.LogProbContext(x.Value().(*tensor.Dense), tensor.New(tensor.WithShape(n, 2), tensor.WithBacking(ctx)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dd := maxDiff(got, want); dd > 1e-10 {
+				t.Errorf("node log p differs from the library's by %.3g", dd)
+			}
+			gv := make([][]float64, len(grads))
+			for i, gn := range grads {
+				gv[i] = append([]float64(nil), gn.Value().Data().([]float64)...)
+			}
+			costOf := func() float64 {
+				m := G.NewTapeMachine(g.ExactSubgraphRoots(cost))
+				defer m.Close()
+				if err := m.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				return cost.Value().Data().(float64)
+			}
+			worst := 0.0
+			for k, node := range wrt {
+				v := node.Value().Data().([]float64)
+				for j := range v {
+					const h = 1e-5
+					old := v[j]
+					v[j] = old + h
+					up := costOf()
+					v[j] = old - h
+					down := costOf()
+					v[j] = old
+					fd := (up - down) / (2 * h)
+					worst = math.Max(worst, math.Abs(fd-gv[k][j])/math.Max(1, math.Abs(fd)))
+				}
+			}
+			t.Logf("%v: largest relative difference from finite differences %.3g", grad, worst)
+			if worst > tol {
+				t.Errorf("worst %.3g over %.0e", worst, tol)
+			}
+		})
+	}
+}

@@ -25,14 +25,49 @@ func TutorialLevels() []float64 {
 	return levels
 }
 
+// FitLevels returns n levels evenly spanning the grid's values, the first
+// at its minimum and the last at its maximum, as seaborn's kdeplot spans a
+// density's range: every picture uses all its colours, whatever the scale
+// of the data. Draw them with ExtendMax, so that the maximum is painted. A
+// grid of one value gets levels spanning [v, v+1]; n < 2 means 10.
+func FitLevels(g plotter.GridXYZ, n int) ([]float64, error) {
+	if g == nil {
+		return nil, fmt.Errorf("%w: levels of a nil grid", ErrInvalidInput)
+	}
+	if n < 2 {
+		n = 10
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	c, r := g.Dims()
+	for i := range c {
+		for j := range r {
+			if z := g.Z(i, j); !math.IsNaN(z) {
+				lo, hi = min(lo, z), max(hi, z)
+			}
+		}
+	}
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return nil, fmt.Errorf("%w: levels of a grid with values in [%g, %g]", ErrInvalidInput, lo, hi)
+	}
+	if !(hi > lo) || hi-lo < 1e-12*max(math.Abs(lo), math.Abs(hi)) {
+		hi = lo + max(1, math.Abs(lo))
+	}
+	levels := make([]float64, n)
+	for i := range levels {
+		levels[i] = linspace(lo, hi, n, i)
+	}
+	return levels, nil
+}
+
 // FilledContour is a plotter that fills the bands between successive
 // levels of a GridXYZ with solid colours, as matplotlib's contourf does.
 //
 // It draws a raster the size of the plot's data area, each pixel coloured
 // by the band of the bilinear interpolation of the grid at its centre;
 // that is what contourf's polygons look like, without tracing them. Values
-// below the first level, at or above the last, and NaNs are left
-// unpainted, as contourf leaves them. Axes must be linear.
+// below the first level and NaNs are left unpainted, as contourf leaves
+// them; so are values at or above the last unless ExtendMax is set. Axes
+// must be linear.
 type FilledContour struct {
 	GridXYZ plotter.GridXYZ
 	// Levels are the increasing band edges; band i is
@@ -40,6 +75,11 @@ type FilledContour struct {
 	Levels []float64
 	// Colors holds one colour per band.
 	Colors []color.Color
+	// ExtendMax paints values at or above the last level in the top
+	// band's colour instead of leaving them out, as matplotlib's
+	// extend="max" with the over colour equal to the top one: a density
+	// peaking above fixed levels shows as the top band, not as a hole.
+	ExtendMax bool
 	// DPI is the raster's resolution on canvases that are not images (SVG,
 	// PDF); 0 means 150. On an image canvas its own resolution is used.
 	DPI float64
@@ -127,7 +167,11 @@ func (f *FilledContour) Plot(c draw.Canvas, plt *plot.Plot) {
 
 // band returns the band holding z, or −1 outside the levels.
 func (f *FilledContour) band(z float64) int {
-	if math.IsNaN(z) || z < f.Levels[0] || z >= f.Levels[len(f.Levels)-1] {
+	top := f.Levels[len(f.Levels)-1]
+	if f.ExtendMax && z >= top {
+		return len(f.Levels) - 2
+	}
+	if math.IsNaN(z) || z < f.Levels[0] || z >= top {
 		return -1
 	}
 	// The band starts at the last level ≤ z.

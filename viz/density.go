@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
@@ -21,8 +22,9 @@ type DensityOptions struct {
 	// taking its colour; 0 means the grid's maximum. Fixing it keeps
 	// pictures of different models comparable.
 	Max float64
-	// Width and Height are the figure's size; 0 means 6 inches wide and as
-	// tall as keeps the window's aspect (within 2 to 8 inches).
+	// Width and Height are the figure's size; 0 means 6 inches wide plus
+	// the colour bar's strip (ColorBarWidth), and as tall as keeps the
+	// window's aspect (within 2 to 8 inches).
 	Width, Height vg.Length
 }
 
@@ -53,8 +55,9 @@ func DensityGrid(lp LogProber, b Bounds, cols, rows int) (*Grid, error) {
 }
 
 // DensityHeatmap draws the density of lp, such as a flow's exact density,
-// on a grid as a viridis heat map: what the model believes, where the
-// tutorial's last panels show a kernel estimate from its samples.
+// on a grid as a viridis heat map with a colour bar: what the model
+// believes, where the tutorial's last panels show a kernel estimate from
+// its samples.
 func DensityHeatmap(lp LogProber, opt DensityOptions) (*Figure, error) {
 	if opt.Bounds.isZero() {
 		opt.Bounds = DensityBounds
@@ -86,19 +89,25 @@ func DensityHeatmap(lp LogProber, opt DensityOptions) (*Figure, error) {
 		hm.Max = 1 // a flat zero density: all the lowest colour
 	}
 	hm.Overflow = ViridisAt(1)
+	bar, err := NewColorBar(&ViridisScale{Lo: hm.Min, Hi: hm.Max})
+	if err != nil {
+		return nil, err
+	}
 	p := newPlot()
-	p.Title.Text = fmt.Sprintf("model density (exact), max %.3g", peak)
+	p.Title.Text = "model density (exact)"
 	p.Add(hm)
 	p.X.Padding, p.Y.Padding = 0, 0
 	w, h := opt.Width, opt.Height
 	if w == 0 {
-		w = 6 * vg.Inch
+		w = 6*vg.Inch + ColorBarWidth
 	}
 	if h == 0 {
 		b := opt.Bounds
 		aspect := (b.YMax - b.YMin) / (b.XMax - b.XMin)
 		// The extra half inch is for the title and the x axis.
-		h = min(max(w*vg.Length(aspect)+vg.Inch/2, 2*vg.Inch), 8*vg.Inch)
+		h = min(max((w-ColorBarWidth)*vg.Length(aspect)+vg.Inch/2, 2*vg.Inch), 8*vg.Inch)
 	}
-	return NewFigure(w, h, p), nil
+	f := NewFigure(w, h, p)
+	f.ColorBars = [][]*plot.Plot{{bar}}
+	return f, nil
 }

@@ -27,9 +27,13 @@ func TestDensityHeatmap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 6 inches wide; a square window is 6.5 inches tall with the title.
+	// 6 inches wide and the colour bar's 0.85; a square window is 6.5
+	// inches tall with the title.
 	img := savePNG(t, f, "density")
-	checkPicture(t, img, 600, 650, 100, 0.8)
+	checkPicture(t, img, 685, 650, 100, 0.7)
+	if len(f.ColorBars) != 1 || len(f.ColorBars[0]) != 1 || f.ColorBars[0][0] == nil {
+		t.Errorf("density figure's colour bars %v, want one beside the map", f.ColorBars)
+	}
 
 	// The densest node is painted yellow, viridis' top; a corner dark.
 	g, err := DensityGrid(lp, b, 40, 40)

@@ -11,9 +11,13 @@
 //
 //	p̂(x) = (1/n) Σ_i N(x; x_i, h²Σ),  h = n^(−1/(d+4)).
 //
-// They are drawn as filled contours (matplotlib's contourf) in 10 levels
-// from 0 to 0.75 with the viridis colour map, as the tutorial's seaborn
-// kdeplot does.
+// They are drawn as filled contours (matplotlib's contourf) with the
+// viridis colour map and a colour bar: in the tutorial's 10 levels from 0 to
+// 0.75, densities above 0.75 in the top colour, or, with
+// TutorialOptions.FitLevels, in 10 levels spanning each estimate up to its
+// maximum, as seaborn's kdeplot chooses them, so that data of any scale
+// shows. Axes have ticks on round values (RoundTicks) and points are
+// clipped to them (Dots).
 //
 // The figures take data, not models: a log-density (LogProber), samplers
 // (Sampler), a map from the base to the data side (Pusher), paths through

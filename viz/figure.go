@@ -18,6 +18,11 @@ type Figure struct {
 	// Plots holds the panels by row, then column; a nil plot leaves its
 	// tile empty.
 	Plots [][]*plot.Plot
+	// ColorBars holds by row and column the colour bar (NewColorBar) of
+	// the plot in the same place of Plots, drawn in a strip ColorBarWidth
+	// wide on the tile's right, as tall as the plot's data area; nil where
+	// a plot has none.
+	ColorBars [][]*plot.Plot
 	// Width and Height are the page's size.
 	Width, Height vg.Length
 	// DPI is the resolution of raster output (PNG, JPEG, TIFF, Image); 0
@@ -71,11 +76,41 @@ func (f *Figure) Draw(c draw.Canvas) {
 	plots, canvases := f.layout(c)
 	for i := range plots {
 		for j, p := range plots[i] {
-			if p != nil {
-				p.Draw(canvases[i][j])
+			if p == nil {
+				continue
+			}
+			p.Draw(canvases[i][j])
+			if bar := f.colorBar(i, j); bar != nil {
+				bar.Draw(barCanvas(p, bar, canvases[i][j]))
 			}
 		}
 	}
+}
+
+// colorBar returns the colour bar of plot [i][j], or nil.
+func (f *Figure) colorBar(i, j int) *plot.Plot {
+	if i < len(f.ColorBars) && j < len(f.ColorBars[i]) {
+		return f.ColorBars[i][j]
+	}
+	return nil
+}
+
+// barCanvas returns the canvas of bar, right of plot p's canvas c, whose
+// data area spans the height of p's: the bar reads as the plot's scale.
+func barCanvas(p, bar *plot.Plot, c draw.Canvas) draw.Canvas {
+	da := p.DataCanvas(c)
+	bc := c
+	bc.Min.X = c.Max.X + ColorBarWidth/6
+	bc.Max.X = c.Max.X + ColorBarWidth
+	bc.Min.Y, bc.Max.Y = da.Min.Y, da.Max.Y
+	// The axis pads its end labels; stretch the canvas so that the bar's
+	// data area, not the canvas, meets the plot's.
+	bda := bar.DataCanvas(bc)
+	bc.Min.Y -= bda.Min.Y - da.Min.Y
+	bc.Max.Y += da.Max.Y - bda.Max.Y
+	// The bar is a fixed width right of its tick labels.
+	bc.Max.X = min(bc.Max.X, bda.Min.X+ColorBarWidth/4)
+	return bc
 }
 
 // layout returns the plots as a rectangular grid, which plot.Align needs,
@@ -92,7 +127,16 @@ func (f *Figure) layout(c draw.Canvas) ([][]*plot.Plot, [][]draw.Canvas) {
 		copy(plots[i], f.Plots[i])
 	}
 	t := draw.Tiles{Rows: rows, Cols: cols, PadX: 2 * pad, PadY: 2 * pad, PadTop: pad, PadBottom: pad, PadLeft: pad, PadRight: pad}
-	return plots, plot.Align(plots, t, c)
+	canvases := plot.Align(plots, t, c)
+	// A plot with a colour bar gives up the right of its tile to it.
+	for i := range plots {
+		for j := range plots[i] {
+			if plots[i][j] != nil && f.colorBar(i, j) != nil {
+				canvases[i][j].Max.X -= ColorBarWidth
+			}
+		}
+	}
+	return plots, canvases
 }
 
 // Image draws the figure at its DPI and returns the picture.

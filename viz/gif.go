@@ -8,6 +8,7 @@ import (
 	"image/gif"
 	"io"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gorgonia.org/tensor"
 )
@@ -157,15 +158,17 @@ func (r *GIFRecorder) Save(path string) error {
 }
 
 // SampleDensityFigure draws the filled density estimate of points, in the
-// tutorial's levels and limits (DensityBounds), titled title: a small
-// picture, 4×2.5 inches at 80 DPI, for the frames of a training GIF.
+// tutorial's levels and limits (DensityBounds), densities above the top
+// level in the top colour, with a colour bar, titled title: 6.4×4 inches at
+// 100 DPI, 640×400 pixels, for the frames of a training GIF. The fixed
+// levels keep the frames of one training comparable.
 func SampleDensityFigure(points *tensor.Dense, title string) (*Figure, error) {
-	p, err := densityPlot(title, "samples", points, 100)
+	p, bar, err := densityPlot(title, "samples", points, 100, false)
 	if err != nil {
 		return nil, err
 	}
 	setLimits(p, DensityBounds)
-	f := NewFigure(4*vg.Inch, 2.5*vg.Inch, p)
-	f.DPI = 80
+	f := NewFigure(6.4*vg.Inch, 4*vg.Inch, p)
+	f.ColorBars = [][]*plot.Plot{{bar}}
 	return f, nil
 }

@@ -41,9 +41,9 @@ func TestGIFRecorder(t *testing.T) {
 	if len(g.Image) != 3 || rec.Len() != 3 {
 		t.Fatalf("GIF has %d frames (Len %d), want 3, one per AddFlow", len(g.Image), rec.Len())
 	}
-	// SampleDensityFigure: 4×2.5 inches at 80 DPI.
-	if g.Config.Width != 320 || g.Config.Height != 200 {
-		t.Errorf("GIF is %d×%d, want 320×200", g.Config.Width, g.Config.Height)
+	// SampleDensityFigure: 6.4×4 inches at 100 DPI, large enough to read.
+	if g.Config.Width != 640 || g.Config.Height != 400 {
+		t.Errorf("GIF is %d×%d, want 640×400", g.Config.Width, g.Config.Height)
 	}
 	for i, d := range g.Delay {
 		if d != 25 {

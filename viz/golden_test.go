@@ -6,11 +6,13 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"gorgonia.org/tensor"
 )
 
 // update rewrites the golden images: go test ./viz -run Golden -update.
@@ -157,4 +159,59 @@ func TestGoldenLossCurve(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, f, "loss")
+}
+
+// eightClusters returns n points in eight tight clusters on a circle of
+// radius 2, like the 8gaussians toy set: a density peaking near 0.08 per
+// unit area in KDE, below the tutorial's first level.
+func eightClusters(n int) *tensor.Dense {
+	per := n / 8
+	out := make([]float64, 0, 2*8*per)
+	for k := range 8 {
+		th := 2 * math.Pi * float64(k) / 8
+		c := sunflower(per, 0.15, 2*math.Cos(th), 2*math.Sin(th))
+		out = append(out, c.Float64s()...)
+	}
+	return batch.New(8*per, 2, out)
+}
+
+// The figure of data other than the moons, with levels fitted to each
+// density: the clusters show in many bands, with colour bars.
+func TestGoldenTutorialFitLevels(t *testing.T) {
+	f, err := TutorialFigure(testModel(), eightClusters(1024), TutorialOptions{Samples: 1024, Autoscale: true, FitLevels: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, f, "tutorial_fit")
+}
+
+// The tutorial's fixed levels under a density peaking far above the top
+// level, 0.75: the peak is filled with the top colour, not left white.
+func TestGoldenTutorialPeak(t *testing.T) {
+	peaked := Model{Base: testModel().Base, Forward: squeeze{}}
+	f, err := TutorialFigure(peaked, fixedMoons(1024, 0.06), TutorialOptions{Samples: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := checkGolden(t, f, "tutorial_peak")
+	px := pixelOf(f, 0, 2, 0.5, 0.25)
+	if c := img.At(px.X, px.Y); !near(c, ViridisAt(17.0/18), 3) {
+		t.Errorf("the peak of panel 3, pixel %v, is %v, want the top band's colour", px, rgba(c))
+	}
+}
+
+// squeeze maps the base into a tight blob around (0.5, 0.25), a sixth of
+// its size: a density peaking near 10.
+type squeeze struct{}
+
+func (squeeze) Forward(z *tensor.Dense) (*tensor.Dense, error) {
+	v, n, err := batch.Data(z, 2)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, 2*n)
+	for i := range n {
+		out[2*i], out[2*i+1] = 0.5+v[2*i]/6, 0.25+v[2*i+1]/6
+	}
+	return batch.New(n, 2, out), nil
 }

@@ -103,3 +103,53 @@ type colors []color.Color
 
 // Colors returns the palette's colours.
 func (p colors) Colors() []color.Color { return p }
+
+// tab10 is matplotlib's tab10.
+var tab10 = [...]color.RGBA{
+	{0x1f, 0x77, 0xb4, 0xff}, {0xff, 0x7f, 0x0e, 0xff}, {0x2c, 0xa0, 0x2c, 0xff}, {0xd6, 0x27, 0x28, 0xff},
+	{0x94, 0x67, 0xbd, 0xff}, {0x8c, 0x56, 0x4b, 0xff}, {0xe3, 0x77, 0xc2, 0xff}, {0x7f, 0x7f, 0x7f, 0xff},
+	{0xbc, 0xbd, 0x22, 0xff}, {0x17, 0xbe, 0xcf, 0xff},
+}
+
+// Distinct returns n colours that differ from one another, for n lines or
+// paths: matplotlib's tab10 for up to 10, else n hues evenly around the
+// colour wheel, neighbours alternating in brightness. No colour repeats.
+func Distinct(n int) palette.Palette {
+	p := make(colors, max(n, 0))
+	for i := range p {
+		switch {
+		case n <= len(tab10):
+			p[i] = tab10[i]
+		case i%2 == 0:
+			p[i] = hsv(float64(i)/float64(n), 0.85, 0.9)
+		default:
+			p[i] = hsv(float64(i)/float64(n), 0.9, 0.55)
+		}
+	}
+	return p
+}
+
+// hsv returns the colour of hue h ∈ [0, 1), saturation s and value v.
+func hsv(h, s, v float64) color.RGBA {
+	h6 := h * 6
+	k := math.Floor(h6)
+	f := h6 - k
+	p, q, t := v*(1-s), v*(1-s*f), v*(1-s*(1-f))
+	var r, g, b float64
+	switch int(k) % 6 {
+	case 0:
+		r, g, b = v, t, p
+	case 1:
+		r, g, b = q, v, p
+	case 2:
+		r, g, b = p, v, t
+	case 3:
+		r, g, b = p, q, v
+	case 4:
+		r, g, b = t, p, v
+	default:
+		r, g, b = v, p, q
+	}
+	u := func(x float64) uint8 { return uint8(math.Round(255 * x)) }
+	return color.RGBA{u(r), u(g), u(b), 255}
+}

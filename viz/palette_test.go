@@ -30,3 +30,19 @@ func TestViridisMatchesMatplotlib(t *testing.T) {
 		t.Errorf("Viridis(0) has %d colours, want 256", got)
 	}
 }
+
+func TestDistinctColours(t *testing.T) {
+	for _, n := range []int{5, 12, 20, 31} {
+		p := Distinct(n).Colors()
+		if len(p) != n {
+			t.Fatalf("Distinct(%d) has %d colours", n, len(p))
+		}
+		for i := range p {
+			for j := range i {
+				if near(p[i], p[j], 24) {
+					t.Errorf("Distinct(%d): colours %d and %d are alike: %v, %v", n, j, i, rgba(p[j]), rgba(p[i]))
+				}
+			}
+		}
+	}
+}

@@ -26,6 +26,12 @@ type TutorialOptions struct {
 	// KDEGrid is the number of nodes along each axis of the grid the
 	// density estimates are evaluated on; 0 means 100, seaborn's.
 	KDEGrid int
+	// FitLevels draws each density panel in ten levels spanning its own
+	// estimate, the top one at its maximum (FitLevels), as seaborn's
+	// kdeplot does, instead of the tutorial's fixed levels
+	// (TutorialLevels, made for the moons). Set it for other data: a
+	// density peaking below 1/12 is one flat colour in the fixed levels.
+	FitLevels bool
 }
 
 func (o TutorialOptions) resolved() (TutorialOptions, error) {
@@ -98,7 +104,8 @@ func TakeSnapshot(m Model, data *tensor.Dense, opt TutorialOptions) (*Snapshot, 
 // Figure draws the snapshot as the tutorial's panel of four plots, 16×6
 // inches: the grid (black) and base samples (blue); the transformed grid
 // and model samples; filled density estimates of the model samples and of
-// the data. Only opt's Autoscale and KDEGrid are used.
+// the data, each with a colour bar. Densities above the top level take the
+// top colour. Only opt's Autoscale, KDEGrid and FitLevels are used.
 func (s *Snapshot) Figure(opt TutorialOptions) (*Figure, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%w: nil snapshot", ErrInvalidInput)
@@ -115,11 +122,11 @@ func (s *Snapshot) Figure(opt TutorialOptions) (*Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	p3, err := densityPlot("model density (KDE)", "samples", s.Samples, opt.KDEGrid)
+	p3, bar3, err := densityPlot("model density (KDE)", "samples", s.Samples, opt.KDEGrid, opt.FitLevels)
 	if err != nil {
 		return nil, err
 	}
-	p4, err := densityPlot("data density (KDE)", "data", s.Data, opt.KDEGrid)
+	p4, bar4, err := densityPlot("data density (KDE)", "data", s.Data, opt.KDEGrid, opt.FitLevels)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +136,9 @@ func (s *Snapshot) Figure(opt TutorialOptions) (*Figure, error) {
 		setLimits(p3, DensityBounds)
 		setLimits(p4, DensityBounds)
 	}
-	return NewFigure(16*vg.Inch, 6*vg.Inch, p1, p2, p3, p4), nil
+	f := NewFigure(16*vg.Inch, 6*vg.Inch, p1, p2, p3, p4)
+	f.ColorBars = [][]*plot.Plot{{nil, nil, bar3, bar4}}
+	return f, nil
 }
 
 // TutorialFigure takes a snapshot of m and draws it: the tutorial's
@@ -143,20 +152,34 @@ func TutorialFigure(m Model, data *tensor.Dense, opt TutorialOptions) (*Figure, 
 	return s.Figure(opt)
 }
 
-// pointsPlot scatters grid in black and samples over it in blue.
+// pointsPlot scatters grid in black and samples over it in blue, clipped
+// to the axes, which are fitted to what they show with matplotlib's
+// margins until the caller sets limits.
 func pointsPlot(title string, grid, samples *tensor.Dense) (*plot.Plot, error) {
-	g, err := scatter("grid", grid, black, gridRadius)
+	g, err := dots("grid", grid, black, gridRadius)
 	if err != nil {
 		return nil, err
 	}
-	s, err := scatter("samples", samples, blue, sampleRadius)
+	s, err := dots("samples", samples, blue, sampleRadius)
 	if err != nil {
 		return nil, err
 	}
 	p := newPlot()
 	p.Title.Text = title
 	p.Add(g, s)
+	// The axes meet the data area, so clipping to it clips to the axes.
+	p.X.Padding, p.Y.Padding = 0, 0
+	setLimits(p, marginBounds(g.XYs, s.XYs))
 	return p, nil
+}
+
+// dots returns filled round markers at pts, clipped to the axes.
+func dots(name string, pts *tensor.Dense, c color.Color, radius vg.Length) (*Dots, error) {
+	xy, err := xys(name, pts)
+	if err != nil {
+		return nil, err
+	}
+	return &Dots{XYs: xy, Color: c, Radius: radius}, nil
 }
 
 // scatter returns filled round markers at pts.
@@ -174,25 +197,37 @@ func scatter(name string, pts *tensor.Dense, c color.Color, radius vg.Length) (*
 }
 
 // densityPlot returns the filled density estimate of pts on a grid×grid
-// lattice over seaborn's support (3 bandwidths past the data), in the
-// tutorial's levels and viridis.
-func densityPlot(title, name string, pts *tensor.Dense, grid int) (*plot.Plot, error) {
+// lattice over seaborn's support (3 bandwidths past the data), in viridis,
+// and its colour bar: in the tutorial's levels, or with fit in levels
+// spanning the estimate. Values above the top level take its colour.
+func densityPlot(title, name string, pts *tensor.Dense, grid int, fit bool) (*plot.Plot, *plot.Plot, error) {
 	k, err := NewKDE(pts)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	g, err := k.Grid(k.Support(3), grid, grid)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	fc, err := NewFilledContour(g, TutorialLevels(), Viridis(0))
+	levels := TutorialLevels()
+	if fit {
+		if levels, err = FitLevels(g, 10); err != nil {
+			return nil, nil, err
+		}
+	}
+	fc, err := NewFilledContour(g, levels, Viridis(0))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	fc.ExtendMax = true
+	bar, err := NewColorBar(fc.ColorMap())
+	if err != nil {
+		return nil, nil, err
 	}
 	p := newPlot()
 	p.Title.Text = title
 	p.Add(fc)
 	// contourf's axes stop at the grid, with no padding.
 	p.X.Padding, p.Y.Padding = 0, 0
-	return p, nil
+	return p, bar, nil
 }

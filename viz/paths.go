@@ -2,7 +2,6 @@ package viz
 
 import (
 	"fmt"
-	"image/color"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -60,15 +59,6 @@ type PathOptions struct {
 	Bounds Bounds
 	// Width and Height are the figure's size; 0 means 7×5 inches.
 	Width, Height vg.Length
-}
-
-// pathColors are matplotlib's tab10, told apart easily.
-var pathColors = []color.Color{
-	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff},
-	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, color.RGBA{0xd6, 0x27, 0x28, 0xff},
-	color.RGBA{0x94, 0x67, 0xbd, 0xff}, color.RGBA{0x8c, 0x56, 0x4b, 0xff},
-	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, color.RGBA{0x7f, 0x7f, 0x7f, 0xff},
-	color.RGBA{0xbc, 0xbd, 0x22, 0xff}, color.RGBA{0x17, 0xbe, 0xcf, 0xff},
 }
 
 // Paths draws how a few points travel through a flow, as t follows them,
@@ -134,8 +124,9 @@ func addPaths(p *plot.Plot, states []*tensor.Dense, steps int) error {
 	start := draw.GlyphStyle{Radius: 4, Shape: draw.RingGlyph{}}
 	stage := draw.GlyphStyle{Radius: 2.5, Shape: draw.CircleGlyph{}}
 	end := draw.GlyphStyle{Radius: 4, Shape: draw.CircleGlyph{}}
+	cols := Distinct(n).Colors()
 	for i := range n {
-		col := pathColors[i%len(pathColors)]
+		col := cols[i]
 		path := make(plotter.XYs, len(states))
 		for s, st := range states {
 			v := st.Float64s()

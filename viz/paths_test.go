@@ -70,7 +70,7 @@ func TestPaths(t *testing.T) {
 	checkPicture(t, img, 700, 500, 20, 0.03)
 	// Each of the five paths is drawn in its own colour.
 	b := img.Bounds()
-	for i, c := range pathColors[:5] {
+	for i, c := range Distinct(5).Colors() {
 		n := 0
 		for y := b.Min.Y; y < b.Max.Y; y++ {
 			for x := b.Min.X; x < b.Max.X; x++ {

@@ -20,9 +20,10 @@ var (
 	grey  = color.Gray{Y: 190}
 )
 
-// newPlot returns a plot whose text is sans-serif, as matplotlib's; gonum's
-// default is serif, and changing plot.DefaultFont would change it for
-// every user of gonum/plot in the program.
+// newPlot returns a plot whose text is sans-serif, as matplotlib's, with
+// ticks on round values; gonum's default font is serif, and changing
+// plot.DefaultFont would change it for every user of gonum/plot in the
+// program.
 func newPlot() *plot.Plot {
 	p := plot.New()
 	for _, f := range []*font.Variant{
@@ -33,6 +34,7 @@ func newPlot() *plot.Plot {
 	} {
 		*f = "Sans"
 	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = RoundTicks{}, RoundTicks{}
 	return p
 }
 

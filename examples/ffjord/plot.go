@@ -132,7 +132,10 @@ func drawFigures(flow *train.Flow, x *tensor.Dense, want map[string]bool, moons 
 	figs := map[string]*viz.Figure{}
 	var err error
 	if want["tutorial"] {
-		if figs["tutorial"], err = viz.TutorialFigure(viz.Model{Base: viz.SampleFunc(flow.SampleBase), Forward: flow, Samples: flow}, x, viz.TutorialOptions{Autoscale: !moons}); err != nil {
+		// The tutorial's fixed limits and levels are for the moons; other
+		// data get axes and levels that fit them.
+		opt := viz.TutorialOptions{Autoscale: !moons, FitLevels: !moons}
+		if figs["tutorial"], err = viz.TutorialFigure(viz.Model{Base: viz.SampleFunc(flow.SampleBase), Forward: flow, Samples: flow}, x, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -147,6 +150,10 @@ func drawFigures(flow *train.Flow, x *tensor.Dense, want map[string]bool, moons 
 					p.Title.Text = ""
 					p.HideAxes()
 				}
+			}
+			d.ColorBars = nil
+			if density.Width == 0 {
+				d.Width -= viz.ColorBarWidth // the default width's strip for the bar
 			}
 			d.Pad = vg.Length(1e-6) // 0 would mean the default margin
 		}

@@ -1,27 +1,28 @@
 // Command gorgonia trains a user's own Gorgonia model that contains a CNF:
-// a learnable standardisation layer of raw features, written in Gorgonia,
-// in front of the FFJORD flow of the tutorial, put into the same graph by
-// gnode.LogProb. Gorgonia's gradient (gorgonia.Grad, whose step through the
-// flow is the library's adjoint) and Gorgonia's Adam train the layer's and
-// the flow's parameters together, end to end.
+// an ordinary Gorgonia MLP maps raw features u to the context c of a
+// conditional FFJORD flow p(x | c), and gnode.LogProb puts the flow into
+// the same graph. Gorgonia's gradient (gorgonia.Grad, whose step through
+// the flow is the library's adjoint, reaching the MLP through ∂L/∂c) and
+// Gorgonia's Adam train the MLP's and the flow's parameters together, end
+// to end.
 //
-// It then trains the same model — the layer as a distributions.Affine,
-// chained with the same flow from the same weights — with the library's
-// trainer, and evaluates both on fresh points.
+// It then trains, for comparison, the library's own conditional flow of the
+// raw features (context = u itself) with the library's trainer, and
+// evaluates both on fresh data.
 //
-//	go run ./examples/gorgonia -epochs 16 -out out/gorgonia
+//	go run ./examples/gorgonia -epochs 12 -out out/gorgonia
 //
-// The data are two moons whose two features come on their own scales and
-// offsets (4·x₁ + 10, x₂/2 − 3), as raw features do. Both layers start as
-// the data's standardisation. The model and solver flags are those of
+// The data are two moons, x, whose label is seen only through F = 6 noisy
+// raw features u = a_label + 0.5·ε. The model and solver flags are those of
 // examples/moons; RNODE's regularisers, clipping and the cosine schedule
 // belong to the library's trainer and are refused. Each epoch of the
-// Gorgonia route trains on the whole batches (a remainder of fewer than
-// -batch points is left out). The output directory receives both trained
-// models as library checkpoints (gorgonia.json, library.json).
+// Gorgonia route trains on whole batches (a remainder of fewer than -batch
+// points is left out). The output directory receives both trained flows as
+// library checkpoints (gorgonia.json, library.json).
 //
 // It prints a line per epoch of each route, library_test_nll=, and last
-// test_nll= of the Gorgonia model on fresh points.
+// test_nll= of the Gorgonia model: the mean of −log p(x | c(u)) on fresh
+// points.
 package main
 
 import (
@@ -35,7 +36,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -46,8 +46,9 @@ import (
 
 func main() { cli.Main("gorgonia", run) }
 
-// rawScale and rawShift map the moons to the raw features u.
-var rawScale, rawShift = []float64{4, 0.5}, []float64{10, -3}
+// features is F, the raw features of a point; contextDim is C, the
+// encoder's output; hidden its hidden units.
+const features, contextDim, hidden = 6, 2, 16
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
@@ -89,45 +90,43 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	data, err := rawMoons(*n, rand.NewPCG(fl.Seed, 1))
+	x, u, err := rawMoons(*n, rand.NewPCG(fl.Seed, 1))
 	if err != nil {
 		return err
 	}
-	test, err := rawMoons(*testN, rand.NewPCG(fl.Seed+1000, 3))
+	xt, ut, err := rawMoons(*testN, rand.NewPCG(fl.Seed+1000, 3))
 	if err != nil {
 		return err
 	}
-	shift, logScale := standardisation(data.Float64s(), 2)
-	fmt.Fprintf(stdout, "gorgonia: %d points of raw features, %d blocks, %s gradients, %d epochs of batches of %d\n",
-		*n, cfg.Blocks, settings.Gradient, opts.Epochs, opts.BatchSize)
+	fmt.Fprintf(stdout, "gorgonia: %d points with %d raw features, %d blocks, %s gradients, %d epochs of batches of %d\n",
+		*n, features, cfg.Blocks, settings.Gradient, opts.Epochs, opts.BatchSize)
 
 	// The Gorgonia route: the user's graph, Gorgonia's gradient and Adam.
+	cfg.Context = contextDim
 	flow, err := train.NewFlow(cfg, settings, rand.NewPCG(fl.Seed, 2))
 	if err != nil {
 		return err
 	}
-	s := tensor.New(tensor.WithShape(1, 2), tensor.WithBacking(append([]float64(nil), logScale...)))
-	b := tensor.New(tensor.WithShape(1, 2), tensor.WithBacking(append([]float64(nil), shift...)))
+	enc := newEncoder(features, hidden, contextDim, rand.NewPCG(fl.Seed, 5))
 	start := time.Now()
-	if err := trainGraph(ctx, flow, s, b, data.Float64s(), opts, stdout); err != nil {
+	if err := trainGraph(ctx, flow, enc, x.Float64s(), u.Float64s(), opts, stdout); err != nil {
 		return err
 	}
 	gorgoniaSeconds := time.Since(start).Seconds()
-	testNLL, err := graphNLL(flow, s, b, test.Float64s())
+	testNLL, err := graphNLL(flow, enc, xt.Float64s(), ut.Float64s())
 	if err != nil {
 		return err
 	}
-	trained, err := withAffine(flow, b.Float64s(), s.Float64s(), settings)
+	// The Gorgonia-trained flow is a library model too: its NLL by the
+	// library's route, given the encoder's contexts.
+	check, err := flow.NLLContext(xt, enc.contexts(ut))
 	if err != nil {
 		return err
 	}
 
-	// The library's route: the same model from the same weights.
-	libFlow, err := train.NewFlow(cfg, settings, rand.NewPCG(fl.Seed, 2))
-	if err != nil {
-		return err
-	}
-	lib, err := withAffine(libFlow, shift, logScale, settings)
+	// The library's route: a conditional flow of the raw features.
+	cfg.Context = features
+	lib, err := train.NewFlow(cfg, settings, rand.NewPCG(fl.Seed, 2))
 	if err != nil {
 		return err
 	}
@@ -140,21 +139,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	start = time.Now()
-	if err := trainer.Run(ctx, data); err != nil {
+	if err := trainer.RunContext(ctx, x, u); err != nil {
 		return err
 	}
 	librarySeconds := time.Since(start).Seconds()
-	libNLL, err := lib.NLL(test)
+	libNLL, err := lib.NLLContext(xt, ut)
 	if err != nil {
 		return err
 	}
-	// The Gorgonia-trained model is a library model too: its checkpoint
-	// and its NLL by the library's route.
-	check, err := trained.NLL(test)
-	if err != nil {
-		return err
-	}
-	if err := train.SaveFlow(paths["gorgonia"], trained); err != nil {
+	if err := train.SaveFlow(paths["gorgonia"], flow); err != nil {
 		return err
 	}
 	if err := train.SaveFlow(paths["library"], lib); err != nil {
@@ -167,10 +160,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// trainGraph trains the model's layer and flow end to end on the rows of
-// data: gorgonia.Grad of the mean NLL, a TapeMachine and Gorgonia's Adam.
-func trainGraph(ctx context.Context, flow *train.Flow, s, b *tensor.Dense, data []float64, opts train.Options, stdout io.Writer) error {
-	m, err := newModel(flow, opts.BatchSize, s, b, true)
+// trainGraph trains the encoder and the flow end to end on the rows of x
+// and u: gorgonia.Grad of the mean NLL, a TapeMachine and Gorgonia's Adam.
+func trainGraph(ctx context.Context, flow *train.Flow, enc encoder, x, u []float64, opts train.Options, stdout io.Writer) error {
+	m, err := newModel(flow, enc, opts.BatchSize, features, true)
 	if err != nil {
 		return err
 	}
@@ -180,7 +173,7 @@ func trainGraph(ctx context.Context, flow *train.Flow, s, b *tensor.Dense, data 
 	vm := G.NewTapeMachine(m.g, G.BindDualValues(m.learnables()...))
 	defer vm.Close()
 	solver := G.NewAdamSolver(G.WithLearnRate(opts.LearningRate))
-	rows := len(data) / 2
+	rows := len(x) / flow.Dim()
 	shuffle := rand.New(rand.NewPCG(opts.Seed, 4))
 	for epoch := 1; epoch <= opts.Epochs; epoch++ {
 		start, loss, batches := time.Now(), 0.0, 0
@@ -189,7 +182,7 @@ func trainGraph(ctx context.Context, flow *train.Flow, s, b *tensor.Dense, data 
 			if ctx.Err() != nil {
 				return fmt.Errorf("training in the graph stopped in epoch %d: %w", epoch, context.Cause(ctx))
 			}
-			m.load(data, perm[lo:lo+opts.BatchSize])
+			m.load(x, u, perm[lo:lo+opts.BatchSize])
 			if err := vm.RunAll(); err != nil {
 				return err
 			}
@@ -207,9 +200,9 @@ func trainGraph(ctx context.Context, flow *train.Flow, s, b *tensor.Dense, data 
 
 // graphNLL evaluates the trained model in a graph of all the test rows,
 // with the exact trace.
-func graphNLL(flow *train.Flow, s, b *tensor.Dense, test []float64) (float64, error) {
-	rows := len(test) / 2
-	m, err := newModel(flow, rows, s, b, false)
+func graphNLL(flow *train.Flow, enc encoder, x, u []float64) (float64, error) {
+	rows := len(x) / flow.Dim()
+	m, err := newModel(flow, enc, rows, features, false)
 	if err != nil {
 		return 0, err
 	}
@@ -217,7 +210,7 @@ func graphNLL(flow *train.Flow, s, b *tensor.Dense, test []float64) (float64, er
 	for i := range idx {
 		idx[i] = i
 	}
-	m.load(test, idx)
+	m.load(x, u, idx)
 	vm := G.NewTapeMachine(m.g)
 	defer vm.Close()
 	if err := vm.RunAll(); err != nil {
@@ -226,54 +219,50 @@ func graphNLL(flow *train.Flow, s, b *tensor.Dense, test []float64) (float64, er
 	return m.nll.Value().Data().(float64), nil
 }
 
-// withAffine returns the library's model of the raw features: flow's
-// blocks after the Affine u = exp(s) ⊙ z + b, which the density undoes
-// first.
-func withAffine(flow *train.Flow, shift, logScale []float64, s train.Settings) (*train.Flow, error) {
-	a, err := distributions.NewAffine(shift, logScale)
-	if err != nil {
-		return nil, err
+// contexts computes the encoder's c = tanh(u·W1 + b1)·W2 + b2 for the rows
+// of u in plain Go: the library's evaluation of the Gorgonia model.
+func (e encoder) contexts(u *tensor.Dense) *tensor.Dense {
+	F, H, C := e.w1.Shape()[0], e.w1.Shape()[1], e.w2.Shape()[1]
+	uv := u.Float64s()
+	rows := len(uv) / F
+	w1, b1, w2, b2 := e.w1.Float64s(), e.b1.Float64s(), e.w2.Float64s(), e.b2.Float64s()
+	out := make([]float64, rows*C)
+	h := make([]float64, H)
+	for r := range rows {
+		for j := range H {
+			s := b1[j]
+			for i := range F {
+				s += uv[r*F+i] * w1[i*H+j]
+			}
+			h[j] = math.Tanh(s)
+		}
+		for k := range C {
+			s := b2[k]
+			for j := range H {
+				s += h[j] * w2[j*C+k]
+			}
+			out[r*C+k] = s
+		}
 	}
-	chain, err := distributions.NewChain(a, flow.Dist.Bijector)
-	if err != nil {
-		return nil, err
-	}
-	d, err := distributions.NewTransformed(flow.Base, chain)
-	if err != nil {
-		return nil, err
-	}
-	return train.NewFlowOf(d, s)
+	return tensor.New(tensor.WithShape(rows, C), tensor.WithBacking(out))
 }
 
-// rawMoons returns n moons as raw features: each on its own scale and
-// offset.
-func rawMoons(n int, src rand.Source) (*tensor.Dense, error) {
-	x, err := datasets.Moons(n, datasets.MoonsNoise, true, src)
+// rawMoons returns n moons and, for each, F raw features that see its
+// label only through noise: u = a_label + 0.5·ε with a_0 = −a_1 fixed.
+func rawMoons(n int, src rand.Source) (x, u *tensor.Dense, err error) {
+	x, labels, err := datasets.MoonsLabeled(n, datasets.MoonsNoise, true, src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	v := x.Float64s()
-	for i := range v {
-		v[i] = rawScale[i%2]*v[i] + rawShift[i%2]
+	r := rand.New(src)
+	uv := make([]float64, n*features)
+	for i, l := range labels {
+		sign := float64(2*l - 1)
+		for j := range features {
+			uv[i*features+j] = sign*float64(j+1)/features + 0.5*r.NormFloat64()
+		}
 	}
-	return x, nil
-}
-
-// standardisation returns the mean and log standard deviation of each
-// column: both routes' layer starts as the data's standardisation.
-func standardisation(data []float64, D int) (mean, logStd []float64) {
-	rows := float64(len(data) / D)
-	mean, logStd = make([]float64, D), make([]float64, D)
-	for j, v := range data {
-		mean[j%D] += v / rows
-	}
-	for j, v := range data {
-		logStd[j%D] += (v - mean[j%D]) * (v - mean[j%D]) / rows
-	}
-	for i, v := range logStd {
-		logStd[i] = 0.5 * math.Log(v)
-	}
-	return mean, logStd
+	return x, tensor.New(tensor.WithShape(n, features), tensor.WithBacking(uv)), nil
 }
 
 // trainerOnly refuses the flags of the library's trainer that the Gorgonia

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/distributions/gnode"
@@ -9,59 +11,85 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// model is the user's Gorgonia model of raw features u: a learnable
-// standardisation z = (u − b) ⊙ exp(−s), an ordinary Gorgonia layer, in
-// front of a CNF, so that
+// encoder is the user's ordinary Gorgonia MLP from raw features u (F
+// values a row) to the context c of a conditional CNF:
 //
-//	log p(u) = log p_flow(z) − Σ_i s_i.
+//	c = tanh(u·W1 + b1)·W2 + b2.
 //
-// Its graph holds one batch of rows; the flow's parameters are nodes of it
-// (from gnode.LogProb) beside s and b.
-type model struct {
-	g     *G.ExprGraph
-	u     *G.Node // the batch, rows×D
-	uData []float64
-	s, b  *G.Node   // the layer's log-scale and shift, 1×D
-	flow  []*G.Node // the CNF's parameters
-	logp  *G.Node   // log p(u) per row
-	nll   *G.Node   // −mean log p(u)
+// Its weights are tensors shared by every graph built on them, as the
+// flow's are.
+type encoder struct {
+	w1, b1, w2, b2 *tensor.Dense
 }
 
-// newModel builds the model for batches of rows. s and b are the layer's
-// values, shared with any other model built on them, as the flow's tensors
-// are; estimate selects the flow's training estimator of log p.
-func newModel(flow distributions.Trainable, rows int, s, b *tensor.Dense, estimate bool) (m *model, err error) {
+// newEncoder returns an encoder of F features through hidden units to C
+// context features, with weights like Sonnet's Linear (normal of standard
+// deviation 1/√in, biases zero), drawn from src.
+func newEncoder(F, hidden, C int, src rand.Source) encoder {
+	r := rand.New(src)
+	normal := func(rows, cols int) *tensor.Dense {
+		v := make([]float64, rows*cols)
+		for i := range v {
+			v[i] = r.NormFloat64() / math.Sqrt(float64(rows))
+		}
+		return tensor.New(tensor.WithShape(rows, cols), tensor.WithBacking(v))
+	}
+	zeros := func(cols int) *tensor.Dense {
+		return tensor.New(tensor.WithShape(1, cols), tensor.WithBacking(make([]float64, cols)))
+	}
+	return encoder{w1: normal(F, hidden), b1: zeros(hidden), w2: normal(hidden, C), b2: zeros(C)}
+}
+
+// model is the user's Gorgonia model: the encoder, then the CNF's
+// log p(x | c) through gnode.LogProb. Its graph holds one batch of rows;
+// the flow's parameters are nodes of it beside the encoder's.
+type model struct {
+	g            *G.ExprGraph
+	x, u         *G.Node // the batch: points and raw features
+	xData, uData []float64
+	enc          []*G.Node // W1, b1, W2, b2
+	flow         []*G.Node // the CNF's parameters
+	nll          *G.Node   // −mean log p(x | c(u))
+}
+
+// newModel builds the model for batches of rows; estimate selects the
+// flow's training estimator of log p.
+func newModel(flow distributions.Trainable, e encoder, rows, F int, estimate bool) (m *model, err error) {
 	defer func() {
 		if r := recover(); r != nil { // G.Must below
 			m, err = nil, fmt.Errorf("building the Gorgonia model: %v", r)
 		}
 	}()
 	D := flow.Dim()
-	m = &model{g: G.NewGraph(), uData: make([]float64, rows*D)}
-	m.u = G.NewMatrix(m.g, tensor.Float64, G.WithShape(rows, D), G.WithName("u"),
-		G.WithValue(tensor.New(tensor.WithShape(rows, D), tensor.WithBacking(m.uData))))
-	m.s = G.NewMatrix(m.g, tensor.Float64, G.WithShape(1, D), G.WithName("s"), G.WithValue(s))
-	m.b = G.NewMatrix(m.g, tensor.Float64, G.WithShape(1, D), G.WithName("b"), G.WithValue(b))
-
-	centred := G.Must(G.BroadcastSub(m.u, m.b, nil, []byte{0}))
-	z := G.Must(G.BroadcastHadamardProd(centred, G.Must(G.Exp(G.Must(G.Neg(m.s)))), nil, []byte{0}))
-	logpz, params, err := gnode.LogProb(m.g, flow, z, gnode.Options{Estimate: estimate})
+	m = &model{g: G.NewGraph(), xData: make([]float64, rows*D), uData: make([]float64, rows*F)}
+	m.x = G.NewMatrix(m.g, tensor.Float64, G.WithShape(rows, D), G.WithName("x"),
+		G.WithValue(tensor.New(tensor.WithShape(rows, D), tensor.WithBacking(m.xData))))
+	m.u = G.NewMatrix(m.g, tensor.Float64, G.WithShape(rows, F), G.WithName("u"),
+		G.WithValue(tensor.New(tensor.WithShape(rows, F), tensor.WithBacking(m.uData))))
+	for i, t := range []*tensor.Dense{e.w1, e.b1, e.w2, e.b2} {
+		m.enc = append(m.enc, G.NewMatrix(m.g, tensor.Float64, G.WithShape(t.Shape()...), G.WithName(fmt.Sprintf("enc%d", i)), G.WithValue(t)))
+	}
+	h := G.Must(G.Tanh(G.Must(G.BroadcastAdd(G.Must(G.Mul(m.u, m.enc[0])), m.enc[1], nil, []byte{0}))))
+	c := G.Must(G.BroadcastAdd(G.Must(G.Mul(h, m.enc[2])), m.enc[3], nil, []byte{0}))
+	logp, params, err := gnode.LogProb(m.g, flow, m.x, gnode.Options{Context: c, Estimate: estimate})
 	if err != nil {
 		return nil, err
 	}
 	m.flow = params
-	m.logp = G.Must(G.Sub(logpz, G.Must(G.Sum(m.s))))
-	m.nll = G.Must(G.Neg(G.Must(G.Mean(m.logp))))
+	m.nll = G.Must(G.Neg(G.Must(G.Mean(logp))))
 	return m, nil
 }
 
-// learnables are the nodes a solver updates: the layer's, then the flow's.
-func (m *model) learnables() []*G.Node { return append([]*G.Node{m.s, m.b}, m.flow...) }
+// learnables are the nodes a solver updates: the encoder's, then the
+// flow's.
+func (m *model) learnables() []*G.Node { return append(append([]*G.Node{}, m.enc...), m.flow...) }
 
-// load writes the rows idx of the row-major data into the batch.
-func (m *model) load(data []float64, idx []int) {
-	D := len(m.uData) / len(idx)
+// load writes the rows idx of the row-major points and features into the
+// batch.
+func (m *model) load(x, u []float64, idx []int) {
+	D, F := len(m.xData)/len(idx), len(m.uData)/len(idx)
 	for k, r := range idx {
-		copy(m.uData[k*D:(k+1)*D], data[r*D:(r+1)*D])
+		copy(m.xData[k*D:(k+1)*D], x[r*D:(r+1)*D])
+		copy(m.uData[k*F:(k+1)*F], u[r*F:(r+1)*F])
 	}
 }

@@ -86,3 +86,37 @@ func TestNotebookSteps(t *testing.T) {
 		t.Errorf("flow.String() = %q", flow.String())
 	}
 }
+
+// The conditional section: a short training lowers the conditional NLL and
+// the two densities draw.
+func TestConditional(t *testing.T) {
+	d, err := LabelledMoons(1024, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewConditional(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := f.NLL(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Train(d, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.NLL(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(after < before) {
+		t.Errorf("conditional NLL %.3f → %.3f", before, after)
+	}
+	img, err := f.Densities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 400 {
+		t.Errorf("densities are %v", b)
+	}
+}

@@ -1,9 +1,9 @@
 // Command ffjord trains continuous normalizing flows on CSV files or toy data
 // sets and uses saved models.
 //
-//	ffjord train   (-data points.csv [-test test.csv] | -toy NAME) [-epochs N] -model model.json
-//	ffjord logprob -model model.json -in points.csv [-out logp.csv]
-//	ffjord sample  -model model.json -n 1000 [-seed S] [-out samples.csv]
+//	ffjord train   (-data points.csv [-test test.csv] [-context C] | -toy NAME) [-epochs N] -model model.json
+//	ffjord logprob -model model.json -in points.csv [-context C] [-out logp.csv]
+//	ffjord sample  -model model.json (-n 1000 | -context-in contexts.csv) [-seed S] [-out samples.csv]
 //	ffjord plot    -model model.json [-data points.csv|-toy NAME] -out DIR
 //
 // train prints one line per epoch, then train_seconds=<value> and, when
@@ -15,6 +15,18 @@
 // the current batch, keeping the checkpoint of the last completed epoch.
 // With -resume it continues that checkpoint; model and solver flags given
 // with it must agree with the checkpoint's.
+//
+// With -context C, train fits a conditional flow p(x | c): the last C
+// columns of each row of -data and -test are the context c, the others the
+// point x (-context-input concat or squash says how the networks see c),
+// and test_nll is the mean of −log p(x | c). A conditional model keeps C in
+// its checkpoint: -resume takes it from there (a -context that differs is
+// refused), logprob reads each row of -in as x then its C context columns
+// (-context is optional there and must match), and sample needs
+// -context-in, a CSV file of C columns, drawing one sample per row in
+// order; -n, when given, must equal its rows, except that a file of one
+// row is repeated -n times. A conditional model refuses input without
+// context, and an unconditional one refuses context.
 //
 // logprob writes one column, logp; a point outside the model's support has
 // log-density -Inf, written as such.

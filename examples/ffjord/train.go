@@ -29,7 +29,8 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		resume = fs.Bool("resume", false, "continue the training saved in -model up to -epochs in all")
 	)
 	fl := cli.Register(fs, 1)
-	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
+	fl.RegisterContext()
+	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] [-context C] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
 		return err
 	}
 	if err := fl.Check(); err != nil {
@@ -40,6 +41,13 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("train: give -data or -toy, not both")
 	case *data == "" && *toy == "":
 		return errors.New("train: give -data FILE.csv or -toy NAME")
+	case *toy != "" && fl.Context > 0:
+		return fmt.Errorf("-context %d: the -toy sets have no context columns; give -data FILE.csv whose last %d columns are the context", fl.Context, fl.Context)
+	}
+	if !*resume {
+		if err := fl.CheckContextInputUsed(); err != nil {
+			return err
+		}
 	}
 	if *toy != "" {
 		if !slices.Contains(datasets.Names(), *toy) {
@@ -72,6 +80,10 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := fl.CheckResume(ck); err != nil {
 			return err
 		}
+		// The checkpoint knows its context, as it knows its blocks.
+		if fl.Context = ck.Flow.ContextDim(); fl.Context > 0 && *toy != "" {
+			return fmt.Errorf("-resume: the model reads %d context columns but the -toy sets have none; give -data FILE.csv", fl.Context)
+		}
 		if done := ck.Training.Epoch; done >= fl.Epochs {
 			fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", *model, done, fl.Epochs)
 			return nil
@@ -81,6 +93,16 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// A conditional flow's context is the last -context columns.
+	var c, ct *tensor.Dense
+	if x, c, err = cli.SplitContext("data", *data, x, fl.Context); err != nil {
+		return err
+	}
+	if xt != nil {
+		if xt, ct, err = cli.SplitContext("test", *test, xt, fl.Context); err != nil {
+			return err
+		}
+	}
 	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], *model, stdout)
 	if err != nil {
 		return err
@@ -89,7 +111,7 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("train: the test points have %d columns but the model is %d-dimensional", xt.Shape()[1], flow.Dim())
 	}
 	start := time.Now()
-	if err := trainer.Run(ctx, x); err != nil {
+	if err := trainer.RunContext(ctx, x, c); err != nil {
 		return cli.Stopped(ctx, err, *model, trainer.Epoch())
 	}
 	fmt.Fprintf(stdout, "train_seconds=%.1f\n", time.Since(start).Seconds())
@@ -98,6 +120,9 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	nll, err := flow.NLL(xt)
+	if ct != nil {
+		nll, err = flow.NLLContext(xt, ct) // −log p(x | c)
+	}
 	if err != nil {
 		return err
 	}
@@ -140,12 +165,7 @@ func trainingData(data, toy string, n int, test string, testN int, seed uint64) 
 }
 
 // checkRows refuses a table of more points than one call may take.
-func checkRows(flag string, x *tensor.Dense) error {
-	if rows := x.Shape()[0]; rows > cli.MaxSamples {
-		return fmt.Errorf("-%s: %d points, more than the limit of %d", flag, rows, cli.MaxSamples)
-	}
-	return nil
-}
+func checkRows(flag string, x *tensor.Dense) error { return cli.CheckRows(flag, x) }
 
 // newTrainer returns the flow to train and its trainer: a fresh one of the
 // flags, or the one saved in ck.
@@ -161,6 +181,9 @@ func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, prog
 	opts.Progress = progress
 	if ck != nil {
 		if dim != ck.Flow.Dim() {
+			if C := ck.Flow.ContextDim(); C > 0 {
+				return nil, nil, fmt.Errorf("train: the data have %d columns but the saved model reads %d of x, then %d of context", dim+C, ck.Flow.Dim(), C)
+			}
 			return nil, nil, fmt.Errorf("train: the data have %d columns but the saved model is %d-dimensional", dim, ck.Flow.Dim())
 		}
 		t, err := train.Resume(ck, opts)

@@ -9,18 +9,23 @@ import (
 	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"gorgonia.org/tensor"
 )
 
 func logprobCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("logprob", flag.ContinueOnError)
 	model := fs.String("model", "model.json", "saved model")
-	in := fs.String("in", "", "CSV file of points")
+	in := fs.String("in", "", "CSV file of points; for a conditional model each row is x, then its context c (the last C columns)")
+	context := fs.Int("context", 0, "the context columns of a conditional model; optional, the model knows them, and must match when given")
 	out := fs.String("out", "", "output CSV, one column logp (default: standard output)")
-	if err := cli.Parse(fs, "ffjord logprob -model model.json -in points.csv [-out logp.csv]", args, stdout); err != nil {
+	if err := cli.Parse(fs, "ffjord logprob -model model.json -in points.csv [-context C] [-out logp.csv]", args, stdout); err != nil {
 		return err
 	}
 	if *in == "" {
 		return fmt.Errorf("logprob: give -in FILE.csv")
+	}
+	if err := cli.CheckInt("context", *context, 0, cli.MaxContext); err != nil {
+		return err
 	}
 	if err := cli.CheckFiles([]fileio.Named{cli.In("model", *model), cli.In("in", *in)}, []fileio.Named{cli.Out("out", *out)}); err != nil {
 		return err
@@ -29,17 +34,20 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	x, _, err := datasets.ReadCSVFile(*in)
+	C := ck.Flow.ContextDim()
+	if err := cli.ModelContext(cli.Given(fs, "context"), *context, C); err != nil {
+		return err
+	}
+	x, c, err := cli.ReadPoints("in", *in, ck.Flow.Dim(), C)
 	if err != nil {
 		return err
 	}
-	if err := checkRows("in", x); err != nil {
-		return err
+	var lp []float64
+	if C > 0 {
+		lp, err = ck.Flow.LogProbContext(x, c) // log p(x | c)
+	} else {
+		lp, err = ck.Flow.LogProb(x)
 	}
-	if d := x.Shape()[1]; d != ck.Flow.Dim() {
-		return fmt.Errorf("logprob: %s has %d columns but the model is %d-dimensional", *in, d, ck.Flow.Dim())
-	}
-	lp, err := ck.Flow.LogProb(x)
 	if err != nil {
 		return err
 	}
@@ -52,21 +60,39 @@ func logprobCmd(args []string, stdout io.Writer) error {
 func sampleCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
 	model := fs.String("model", "model.json", "saved model")
-	n := fs.Int("n", 1000, fmt.Sprintf("number of samples, 1 to %d", cli.MaxSamples))
+	n := fs.Int("n", 1000, fmt.Sprintf("number of samples, 1 to %d; with -context-in, the number of its rows, or any count for a file of one row", cli.MaxSamples))
+	contextIn := fs.String("context-in", "", "CSV file of contexts for a conditional model, C columns: one sample per row, in order")
 	seed := fs.Uint64("seed", 1, "random seed")
 	out := fs.String("out", "", "output CSV (default: standard output)")
-	if err := cli.Parse(fs, "ffjord sample -model model.json -n COUNT [-seed S] [-out samples.csv]", args, stdout); err != nil {
+	if err := cli.Parse(fs, "ffjord sample -model model.json (-n COUNT | -context-in contexts.csv) [-seed S] [-out samples.csv]", args, stdout); err != nil {
 		return err
 	}
 	if err := cli.CheckInt("n", *n, 1, cli.MaxSamples); err != nil {
 		return err
 	}
-	if err := cli.CheckFiles([]fileio.Named{cli.In("model", *model)}, []fileio.Named{cli.Out("out", *out)}); err != nil {
+	if err := cli.CheckFiles([]fileio.Named{cli.In("model", *model), cli.In("context-in", *contextIn)}, []fileio.Named{cli.Out("out", *out)}); err != nil {
 		return err
 	}
 	ck, err := cli.LoadModel("model", *model)
 	if err != nil {
 		return err
+	}
+	C := ck.Flow.ContextDim()
+	switch {
+	case C > 0 && *contextIn == "":
+		return fmt.Errorf("sample: the model is conditional on %d context columns; give -context-in FILE.csv of contexts (one sample per row)", C)
+	case C == 0 && *contextIn != "":
+		return fmt.Errorf("-context-in: the model is unconditional (it reads no context); drop -context-in")
+	}
+	var c *tensor.Dense
+	if C > 0 {
+		if c, err = cli.ReadContext("context-in", *contextIn, C); err != nil {
+			return err
+		}
+		if c, err = cli.SampleContexts(c, *n, cli.Given(fs, "n")); err != nil {
+			return err
+		}
+		*n = c.Shape()[0]
 	}
 	dim := ck.Flow.Dim()
 	if *n > datasets.DefaultMaxCSVValues/dim {
@@ -75,7 +101,12 @@ func sampleCmd(args []string, stdout io.Writer) error {
 	if err := ck.Flow.SetSampleSource(rand.NewPCG(*seed, 3)); err != nil {
 		return err
 	}
-	x, err := ck.Flow.Sample(*n)
+	var x *tensor.Dense
+	if C > 0 {
+		x, err = ck.Flow.SampleContext(c) // x_r from p(x | c_r)
+	} else {
+		x, err = ck.Flow.Sample(*n)
+	}
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/train"
 )
 
-// The hostile CLI suite runs the ffjord and moons programs as a hostile
+// The hostile CLI suite runs the ffjord, moons and conditional programs as a hostile
 // user would, each case a subprocess under a memory cap and a time limit.
 // A case passes only if the program exits 0 or 1 — never 2, a signal or a
 // timeout — with, on failure, one clear line on standard error containing
@@ -33,10 +33,10 @@ const (
 
 // bins are the programs, built once.
 var bins struct {
-	once          sync.Once
-	ffjord, moons string
-	dir           string
-	err           error
+	once                       sync.Once
+	ffjord, moons, conditional string
+	dir                        string
+	err                        error
 }
 
 func build(t *testing.T) (ffjord, moons string) {
@@ -49,7 +49,7 @@ func build(t *testing.T) (ffjord, moons string) {
 		if bins.err != nil {
 			return
 		}
-		for name, out := range map[string]*string{"ffjord": &bins.ffjord, "moons": &bins.moons} {
+		for name, out := range map[string]*string{"ffjord": &bins.ffjord, "moons": &bins.moons, "conditional": &bins.conditional} {
 			*out = filepath.Join(bins.dir, name)
 			cmd := exec.Command("go", "build", "-o", *out, "github.com/ffjord-go/ffjord-go/examples/"+name)
 			if msg, err := cmd.CombinedOutput(); err != nil {
@@ -160,7 +160,8 @@ func hashes(t *testing.T, dir string) map[string][32]byte {
 
 // fixture is the directory every case starts from: a trained 2-D model
 // with its training state (m.json, 1 epoch of a 1-block flow), a model
-// without one, data files good and bad, and links.
+// without one, a conditional model (cm.json, 2 context columns, trained on
+// dc.csv), data and context files good and bad, and links.
 type fixture struct {
 	once sync.Once
 	dir  string
@@ -191,6 +192,15 @@ func fixtureDir(t *testing.T, ffjord string) string {
 		write("d.csv", d.String())
 		write("tutorial.png", d.String()) // data named like plot's output
 		write("d3.csv", d3.String())
+		// Conditional data: x, y, then a one-hot context of two columns.
+		var dc strings.Builder
+		dc.WriteString("x,y,c0,c1\n")
+		for i := range 64 {
+			fmt.Fprintf(&dc, "%g,%g,%d,%d\n", r.NormFloat64()+float64(2*(i%2)-1), r.NormFloat64(), 1-i%2, i%2)
+		}
+		write("dc.csv", dc.String())
+		write("ctx.csv", "c0,c1\n1,0\n0,1\n1,0\n")
+		write("ctx1.csv", "0,1\n")
 		write("typo.csv", "0.5,O.3\n1,2\n")
 		write("ragged.csv", "1,2\n3\n")
 		write("empty.csv", "x,y\n")
@@ -209,6 +219,13 @@ func fixtureDir(t *testing.T, ffjord string) string {
 			return
 		}
 		os.Remove(filepath.Join(fix.dir, ".m.json.lock"))
+		cmd = exec.Command(ffjord, "train", "-data", "dc.csv", "-context", "2", "-epochs", "1", "-batch", "64", "-blocks", "1", "-hidden", "4", "-model", "cm.json")
+		cmd.Dir = fix.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fix.err = fmt.Errorf("training the conditional fixture model: %v\n%s", err, out)
+			return
+		}
+		os.Remove(filepath.Join(fix.dir, ".cm.json.lock"))
 		flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(3, 4))
 		if err != nil {
 			fix.err = err
@@ -254,7 +271,7 @@ func copyFixture(t *testing.T, src string) string {
 // directory, a copy of the fixture.
 type cliCase struct {
 	name    string
-	bin     string   // "ffjord" or "moons"
+	bin     string   // "ffjord", "moons" or "conditional"
 	args    []string //
 	want    string   // part of the one-line error; "" for a success
 	stdout  string   // part of standard output, for a success
@@ -268,6 +285,10 @@ func ff(name, want string, args ...string) cliCase {
 
 func mo(name, want string, args ...string) cliCase {
 	return cliCase{name: name, bin: "moons", args: args, want: want}
+}
+
+func co(name, want string, args ...string) cliCase {
+	return cliCase{name: name, bin: "conditional", args: args, want: want}
 }
 
 // ok is a case that must succeed with stdout containing out.
@@ -301,7 +322,7 @@ func cliCases() []cliCase {
 			t.Errorf("s.csv: %q, %v", raw, err)
 		}
 	}
-	return []cliCase{
+	cases := []cliCase{
 		// No lost file: an output that is an input is refused before any work.
 		ff("train data as model", "same file", "train", "-data", "$D/d.csv", "-model", "$D/d.csv"),
 		ff("train model symlink to data", "same file", "train", "-data", "$D/d.csv", "-model", "$D/dlink.csv"),
@@ -496,6 +517,92 @@ func cliCases() []cliCase {
 		mo("moons bad bool", "-figures", "-figures=maybe"),
 		ok(mo("moons tiny", "", with(tiny, "-figures=false", "-quiet", "-out", "$D/o")...), "test_nll="),
 	}
+	return append(cases, conditionalCases()...)
+}
+
+// conditionalCases are the cases of the context flags: ffjord's -context,
+// -context-input and -context-in, and the conditional example.
+func conditionalCases() []cliCase {
+	trainC := func(more ...string) []string {
+		return with([]string{"train", "-data", "$D/dc.csv", "-model", "$D/new.json"}, more...)
+	}
+	resumeC := func(more ...string) []string {
+		return with([]string{"train", "-resume", "-data", "$D/dc.csv", "-batch", "64", "-model", "$D/cm.json", "-epochs", "2"}, more...)
+	}
+	sampleC := func(more ...string) []string {
+		return with([]string{"sample", "-model", "$D/cm.json"}, more...)
+	}
+	logprobC := func(more ...string) []string {
+		return with([]string{"logprob", "-model", "$D/cm.json"}, more...)
+	}
+	return []cliCase{
+		// train -context: within limits, leaving points, only on CSV data.
+		ff("context negative", "-context -1: want 0 to 4096", trainC("-context", "-1")...),
+		ff("context huge", "-context 9223372036854775807", trainC("-context", "9223372036854775807")...),
+		ff("context equal to the columns", "has 4 columns: 4 context columns leave none", trainC("-context", "4")...),
+		ff("context past the columns", "has 4 columns: 7 context columns leave none", trainC("-context", "7")...),
+		ff("context with a toy set", "the -toy sets have no context columns", "train", "-toy", "moons", "-context", "2", "-model", "$D/new.json"),
+		ff("context not a number", "-context", trainC("-context", "two")...),
+		ff("context-input unknown", `-context-input "magic": want concat or squash`, trainC("-context", "2", "-context-input", "magic")...),
+		ff("context-input without context", "-context-input squash without -context", trainC("-context-input", "squash")...),
+		ff("context squash with concatsquash time", "cannot be combined with -time concatsquash", trainC("-context", "2", "-context-input", "squash", "-time", "concatsquash")...),
+		ff("context test file of other width", "has 2 columns but the training data 4", trainC("-context", "2", "-test", "$D/d.csv")...),
+		ff("context weights over the limit", "weights", trainC("-context", "2", "-blocks", "256", "-hidden", "4096,4096")...),
+		// -resume takes C from the checkpoint and refuses another.
+		ff("resume other context", "-context 1 (the checkpoint has 2)", resumeC("-context", "1")...),
+		ff("resume other context-input", "-context-input squash (the checkpoint has concat)", resumeC("-context-input", "squash")...),
+		ff("resume conditional on a toy set", "reads 2 context columns but the -toy sets have none", "train", "-resume", "-toy", "moons", "-epochs", "2", "-model", "$D/cm.json"),
+		ff("resume conditional on data without context", "has 2 columns: 2 context columns leave none", resumeC("-data", "$D/d.csv")...),
+		ff("resume conditional on data of other width", "the saved model reads 2 of x, then 2 of context", resumeC("-data", "$D/d3.csv", "-test", "")...),
+		ff("resume unconditional with context", "-context 2 (the checkpoint has 0)", "train", "-resume", "-data", "$D/dc.csv", "-context", "2", "-epochs", "2", "-model", "$D/m.json"),
+		{name: "resume conditional", bin: "ffjord", args: resumeC(), stdout: "saved", mutates: []string{"cm.json"},
+			check: func(t *testing.T, dir string) {
+				if ck, err := train.Load(filepath.Join(dir, "cm.json")); err != nil || ck.Training.Epoch != 2 || ck.Flow.ContextDim() != 2 {
+					t.Errorf("cm.json after resuming: %v", err)
+				}
+			}},
+		// logprob: the model knows C; the CSV must carry it.
+		ff("logprob conditional without context columns", "has 2 columns but the model is conditional: 2 of x, then 2 of context, 4 in all", logprobC("-in", "$D/d.csv")...),
+		ff("logprob conditional on 3 columns", "has 3 columns but the model is conditional", logprobC("-in", "$D/d3.csv")...),
+		ff("logprob other context", "-context 1, but the model reads 2 context columns", logprobC("-in", "$D/dc.csv", "-context", "1")...),
+		ff("logprob context negative", "-context -1", logprobC("-in", "$D/dc.csv", "-context", "-1")...),
+		ff("logprob unconditional with context", "-context 2, but the model is unconditional", "logprob", "-model", "$D/m.json", "-in", "$D/dc.csv", "-context", "2"),
+		ff("logprob unconditional given context columns", "has 4 columns but the model is 2-dimensional", "logprob", "-model", "$D/m.json", "-in", "$D/dc.csv"),
+		ff("logprob conditional out is in", "same file", logprobC("-in", "$D/dc.csv", "-out", "$D/dc.csv")...),
+		ok(ff("logprob conditional", "", logprobC("-in", "$D/dc.csv")...), "logp\n"),
+		ok(ff("logprob conditional with matching context", "", logprobC("-in", "$D/dc.csv", "-context", "2")...), "logp\n"),
+		// sample: one point per context row.
+		ff("sample conditional without contexts", "give -context-in FILE.csv", sampleC()...),
+		ff("sample contexts of other width", "has 3 columns but the model reads 2 context columns", sampleC("-context-in", "$D/d3.csv")...),
+		ff("sample contexts with data columns", "has 4 columns but the model reads 2", sampleC("-context-in", "$D/dc.csv")...),
+		ff("sample n other than the context rows", "-n 5 but -context-in has 3 rows", sampleC("-context-in", "$D/ctx.csv", "-n", "5")...),
+		ff("sample one context n 1e9", "-n 1000000000", sampleC("-context-in", "$D/ctx1.csv", "-n", "1000000000")...),
+		ff("sample unconditional with contexts", "the model is unconditional", "sample", "-model", "$D/m.json", "-context-in", "$D/ctx.csv"),
+		ff("sample contexts /dev/zero", "limit of 1048576 bytes", sampleC("-context-in", "/dev/zero")...),
+		ff("sample contexts missing", "no such file", sampleC("-context-in", "$D/none.csv")...),
+		ff("sample contexts header only", "no data", sampleC("-context-in", "$D/empty.csv")...),
+		ff("sample contexts NaN", "non-finite", sampleC("-context-in", "$D/nan.csv")...),
+		ff("sample out is the contexts", "same file", sampleC("-context-in", "$D/ctx.csv", "-out", "$D/ctx.csv")...),
+		ok(ff("sample one per context", "", sampleC("-context-in", "$D/ctx.csv")...), "x1,x2\n"),
+		{name: "sample one context repeated", bin: "ffjord", args: sampleC("-context-in", "$D/ctx1.csv", "-n", "4", "-out", "$D/s4.csv"),
+			check: func(t *testing.T, dir string) {
+				if raw, err := os.ReadFile(filepath.Join(dir, "s4.csv")); err != nil || strings.Count(string(raw), "\n") != 5 {
+					t.Errorf("s4.csv: %q, %v", raw, err)
+				}
+			}},
+		// Training a conditional flow that works.
+		ok(ff("train conditional", "", trainC("-context", "2", "-test", "$D/dc.csv", "-epochs", "1", "-batch", "64", "-blocks", "1", "-hidden", "4", "-context-input", "squash")...), "test_nll="),
+		// The conditional example.
+		co("conditional set unknown", `-set "circles"`, "-set", "circles"),
+		co("conditional context is the set's", "-context", "-context", "2"),
+		co("conditional context-input unknown", "-context-input", "-context-input", "magic"),
+		co("conditional epochs 0", "-epochs 0", "-epochs", "0"),
+		co("conditional n 0", "-n 0", "-n", "0"),
+		co("conditional out is a file", "-out", "-out", "$D/d.csv"),
+		co("conditional format bmp", "-format", "-format", "bmp"),
+		ok(co("conditional help", "", "-h"), "-set"),
+		ok(co("conditional tiny", "", with(tiny, "-set", "rotated", "-figures=false", "-quiet", "-out", "$D/o")...), "test_nll="),
+	}
 }
 
 func TestHostileCLI(t *testing.T) {
@@ -528,7 +635,7 @@ func TestHostileCLI(t *testing.T) {
 			for i, a := range c.args {
 				args[i] = strings.ReplaceAll(a, "$D", dir)
 			}
-			bin := map[string]string{"ffjord": ffjord, "moons": moons}[c.bin]
+			bin := map[string]string{"ffjord": ffjord, "moons": moons, "conditional": bins.conditional}[c.bin]
 			r := runCLI(t, dir, bin, args...)
 			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
 			success := c.want == ""

@@ -23,6 +23,12 @@ type Flags struct {
 	Time       string
 	Activation string
 	LearnTime  bool
+	// Context is C, the context columns of a conditional flow (0: an
+	// unconditional one), and ContextInput how its networks see them:
+	// set by -context and -context-input when RegisterContext defined
+	// them, or by a program whose data fix C.
+	Context      int
+	ContextInput string
 	// The solver: Settings.
 	Gradient string
 	Trace    string
@@ -96,7 +102,9 @@ func (f *Flags) model() (widths []int, ti odefunc.TimeInput, act odefunc.Activat
 	}
 	if act, err = odefunc.ParseActivation(f.Activation); err != nil {
 		err = fmt.Errorf("-activation: %w", err)
+		return
 	}
+	err = f.checkContext(ti)
 	return
 }
 
@@ -110,19 +118,26 @@ func (f *Flags) FlowConfig(dim int) (train.FlowConfig, error) {
 	if dim < 1 || dim > datasets.DefaultMaxCSVColumns {
 		return train.FlowConfig{}, fmt.Errorf("the data have %d columns, want 1 to %d", dim, datasets.DefaultMaxCSVColumns)
 	}
-	if n := params(dim, f.Blocks, widths, ti); n > MaxParams {
+	if n := params(dim, f.Context, f.Blocks, widths, ti); n > MaxParams {
 		return train.FlowConfig{}, fmt.Errorf("-blocks %d -hidden %s in %d dimensions: %d weights, more than the limit of %d", f.Blocks, f.Hidden, dim, n, MaxParams)
 	}
-	return train.FlowConfig{Dim: dim, Blocks: f.Blocks, Hidden: widths, Activation: act, Time: ti, LearnTime: f.LearnTime}, nil
+	ci, err := f.contextInput()
+	if err != nil {
+		return train.FlowConfig{}, err
+	}
+	return train.FlowConfig{Dim: dim, Blocks: f.Blocks, Hidden: widths, Activation: act, Time: ti, LearnTime: f.LearnTime,
+		Context: f.Context, ContextInput: ci}, nil
 }
 
-// params counts the weights of blocks MLPs of the given widths in dim
-// dimensions; the limits keep it far from overflowing.
-func params(dim, blocks int, widths []int, ti odefunc.TimeInput) int {
-	in := dim + ti.Copies(dim)
-	perOut := 1 // the bias
+// params counts, from above, the weights of blocks MLPs of the given
+// widths in dim dimensions with C context features (concatenated to the
+// input, or gating and shifting every layer); the limits keep it far from
+// overflowing.
+func params(dim, C, blocks int, widths []int, ti odefunc.TimeInput) int {
+	in := dim + ti.Copies(dim) + C
+	perOut := 1 + 2*C // the bias, and a squash layer's gate and shift
 	if ti == odefunc.ConcatSquash {
-		perOut = 4 // b, Wg, bg, Wb
+		perOut += 3 // Wg, bg, Wb
 	}
 	n := 0
 	for _, out := range append(slices.Clone(widths), dim) {
@@ -195,7 +210,7 @@ func (f *Flags) Check() error {
 
 // modelFlags are the flags that describe the model or its solver, which a
 // resumed training takes from its checkpoint.
-var modelFlags = []string{"blocks", "hidden", "time", "activation", "learn-time", "gradient", "trace", "rtol", "atol"}
+var modelFlags = []string{"blocks", "hidden", "time", "activation", "learn-time", "context", "context-input", "gradient", "trace", "rtol", "atol"}
 
 // CheckResume returns an error naming every model or solver flag given on
 // the command line whose value differs from the checkpoint's: a resumed
@@ -206,13 +221,15 @@ func (f *Flags) CheckResume(ck *train.Checkpoint) error {
 	}
 	cfg, s := ck.Flow.Config, ck.Flow.Settings()
 	saved := map[string]string{
-		"blocks":     strconv.Itoa(cfg.Blocks),
-		"hidden":     joinInts(cfg.Hidden),
-		"time":       cfg.Time.String(),
-		"activation": cfg.Activation.String(),
-		"learn-time": strconv.FormatBool(cfg.LearnTime),
-		"gradient":   gradientName(s.Gradient),
-		"trace":      s.Trace.String(),
+		"blocks":        strconv.Itoa(cfg.Blocks),
+		"hidden":        joinInts(cfg.Hidden),
+		"time":          cfg.Time.String(),
+		"activation":    cfg.Activation.String(),
+		"learn-time":    strconv.FormatBool(cfg.LearnTime),
+		"context":       strconv.Itoa(cfg.Context),
+		"context-input": cfg.ContextInput.String(),
+		"gradient":      gradientName(s.Gradient),
+		"trace":         s.Trace.String(),
 	}
 	if a, ok := s.Solver.Controller.(ode.Adaptive); ok || s.Solver.Controller == nil {
 		saved["rtol"], saved["atol"] = fmtFloat(orDefault(a.RTol, ode.DefaultRTol)), fmtFloat(orDefault(a.ATol, ode.DefaultATol))
@@ -255,6 +272,12 @@ func (f *Flags) canonical(name string) string {
 		}
 	case "learn-time":
 		return strconv.FormatBool(f.LearnTime)
+	case "context":
+		return strconv.Itoa(f.Context)
+	case "context-input":
+		if ci, err := odefunc.ParseContextInput(f.ContextInput); err == nil {
+			return ci.String()
+		}
 	case "gradient":
 		if g, err := ode.ParseGradient(f.Gradient); err == nil {
 			return gradientName(g)

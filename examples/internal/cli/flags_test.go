@@ -95,3 +95,63 @@ func TestCheckResume(t *testing.T) {
 		t.Error("a checkpoint without training state was accepted")
 	}
 }
+
+// -context and -context-input reach the FlowConfig, are checked before any
+// work, and -resume compares them with a conditional checkpoint's.
+func TestContextFlags(t *testing.T) {
+	parse := func(args string) (*Flags, error) {
+		fs := flag.NewFlagSet("train", flag.ContinueOnError)
+		f := Register(fs, 1)
+		f.RegisterContext()
+		if err := Parse(fs, "train", strings.Fields(args), &bytes.Buffer{}); err != nil {
+			return nil, err
+		}
+		return f, f.Check()
+	}
+	f, err := parse("-context 2 -context-input squash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := f.FlowConfig(2)
+	if err != nil || cfg.Context != 2 || cfg.ContextInput != odefunc.ContextSquashInput {
+		t.Errorf("FlowConfig = %+v, %v", cfg, err)
+	}
+	for args, want := range map[string]string{
+		"-context -1":                     "-context -1: want 0 to 4096",
+		"-context 5000":                   "-context 5000",
+		"-context 2 -context-input magic": "-context-input \"magic\"",
+		"-context 2 -context-input squash -time concatsquash": "cannot be combined",
+	} {
+		if _, err := parse(args); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", args, err, want)
+		}
+	}
+	f, _ = parse("-context-input squash")
+	if err := f.CheckContextInputUsed(); err == nil {
+		t.Error("-context-input without -context was accepted")
+	}
+
+	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}, Context: 2}, train.Settings{}, rand.NewPCG(1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := &train.Checkpoint{Flow: flow, Training: &train.TrainingState{Epoch: 1}}
+	for args, want := range map[string]string{
+		"":                                 "",
+		"-context 2 -context-input concat": "",
+		"-context 1":                       "-context 1 (the checkpoint has 2)",
+		"-context-input squash":            "-context-input squash (the checkpoint has concat)",
+	} {
+		f, err := parse(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = f.CheckResume(ck)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", args, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: %v, want %q", args, err, want)
+		}
+	}
+}

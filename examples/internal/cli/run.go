@@ -103,3 +103,17 @@ func Stopped(ctx context.Context, err error, model string, epochs int) error {
 	}
 	return fmt.Errorf("%v; %s holds the %d completed epochs (continue with -resume)", sig, model, epochs)
 }
+
+// SetDefault changes the default of fs's flag name, before parsing, both
+// its value and what -h shows: a program whose data want another model
+// than the tutorial's keeps the shared flags.
+func SetDefault(fs *flag.FlagSet, name, value string) {
+	f := fs.Lookup(name)
+	if f == nil {
+		panic("cli: SetDefault of undefined flag -" + name)
+	}
+	if err := f.Value.Set(value); err != nil {
+		panic(fmt.Sprintf("cli: SetDefault -%s %q: %v", name, value, err))
+	}
+	f.DefValue = value
+}

@@ -81,6 +81,9 @@ func plotCmd(args []string, stdout io.Writer) error {
 	if ck.Flow.Dim() != 2 {
 		return fmt.Errorf("plot: the model is %d-dimensional; the figures are for 2", ck.Flow.Dim())
 	}
+	if C := ck.Flow.ContextDim(); C > 0 {
+		return fmt.Errorf("plot: %s is a conditional model (a context of %d features); its densities p(x | c) are drawn by examples/conditional", *model, C)
+	}
 	var x *tensor.Dense
 	if *data != "" {
 		x, _, err = datasets.ReadCSVFile(*data)

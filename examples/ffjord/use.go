@@ -9,6 +9,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"gorgonia.org/tensor"
 )
 
 func logprobCmd(args []string, stdout io.Writer) error {
@@ -16,6 +17,8 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	model := fs.String("model", "model.json", "saved model")
 	in := fs.String("in", "", "CSV file of points")
 	out := fs.String("out", "", "output CSV, one column logp (default: standard output)")
+	withInput := fs.Bool("with-input", false, "write the input columns before logp")
+	ev := cli.RegisterEval(fs)
 	if err := cli.Parse(fs, "ffjord logprob -model model.json -in points.csv [-out logp.csv]", args, stdout); err != nil {
 		return err
 	}
@@ -39,9 +42,15 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	if d := x.Shape()[1]; d != ck.Flow.Dim() {
 		return fmt.Errorf("logprob: %s has %d columns but the model is %d-dimensional", *in, d, ck.Flow.Dim())
 	}
+	if err := ev.Apply(ck.Flow); err != nil {
+		return fmt.Errorf("logprob: %w", err)
+	}
 	lp, err := ck.Flow.LogProb(x)
 	if err != nil {
 		return err
+	}
+	if *withInput {
+		return writeWithInput(*out, stdout, x, lp)
 	}
 	if *out == "" {
 		return datasets.WriteColumnCSV(stdout, "logp", lp)
@@ -87,4 +96,23 @@ func sampleCmd(args []string, stdout io.Writer) error {
 		return datasets.WriteCSV(stdout, x, header)
 	}
 	return datasets.WriteCSVFile(*out, x, header)
+}
+
+// writeWithInput writes the columns of x (named x0, x1, …) and logp.
+func writeWithInput(path string, stdout io.Writer, x *tensor.Dense, lp []float64) error {
+	n, d := x.Shape()[0], x.Shape()[1]
+	vals, header := make([]float64, 0, n*(d+1)), make([]string, 0, d+1)
+	for j := range d {
+		header = append(header, fmt.Sprintf("x%d", j))
+	}
+	header = append(header, "logp")
+	xs := x.Float64s()
+	for r := range n {
+		vals = append(append(vals, xs[r*d:(r+1)*d]...), lp[r])
+	}
+	t := tensor.New(tensor.WithShape(n, d+1), tensor.WithBacking(vals))
+	if path == "" {
+		return datasets.WriteCSV(stdout, t, header)
+	}
+	return datasets.WriteCSVFile(path, t, header)
 }

@@ -12,8 +12,13 @@
 // and its ℓ is the inverse log-det-Jacobian, −∫_{t0}^{t1} tr dt. The trace is
 // exact or Hutchinson's estimate (noise drawn once per solve, as in the
 // paper); the ODE is solved by package ode, adaptive Dormand–Prince unless
-// configured otherwise. The whole batch is one ODE, as in TFP: the solver's
-// error norm runs over every point and log-det.
+// configured otherwise. By default the whole batch is one ODE, as in TFP
+// (ode.WholeBatch): one error norm over every point and log-det. With
+// Options.Solver.StepControl = ode.PerRow, evaluation controls steps per
+// row (ode.RowSolver): every point has its own steps and error estimate
+// over its own z and ℓ, so its result is the one it would get alone,
+// whatever its batch-mates; the rows still share one batched call of the
+// dynamics per stage. See EvaluationStepControl.
 //
 // An FFJORD satisfies distributions.Differentiable, so blocks stack with
 // distributions.Chain and give densities with

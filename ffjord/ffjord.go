@@ -63,6 +63,10 @@ type FFJORD struct {
 	adjoint      *ode.Solver // the backward solver of BacksolveAdjoint{}
 	adjointStats ode.Result
 
+	rows    *ode.RowSolver // the per-row solver, nil unless the controller is Adaptive
+	rowWork rowWork        // the per-row right-hand side's buffers
+	context []float64      // the N×C context of the current solve, or nil
+
 	// The right-hand sides, made once so that solves allocate no closures.
 	rhs, rhsLogDet ode.Func
 	n              int           // rows of the batch being solved
@@ -103,6 +107,7 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	b.rhs = func(dy []float64, t float64, y []float64) error {
 		return b.dyn.F(dy, t, y)
 	}
+	b.rowWork.rhs = b.evalRows
 	b.rhsLogDet = func(dy []float64, t float64, y []float64) error {
 		n, nd := b.n, b.n*b.dyn.Dim()
 		terms := odefunc.Terms{Trace: dy[nd : nd+n]}
@@ -128,6 +133,12 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 		return fmt.Errorf("ffjord: adjoint: %w", err)
 	}
 	b.solver, b.adjoint, b.settings = solver, adj, s
+	b.rows = nil
+	if c := s.Controller; c == nil || isAdaptive(c) {
+		if b.rows, err = ode.NewRowSolver(s); err != nil {
+			return fmt.Errorf("ffjord: %w", err)
+		}
+	}
 	b.method = s.Method
 	if b.method == nil {
 		b.method = ode.DormandPrince()
@@ -238,12 +249,14 @@ func (b *FFJORD) ContextDim() int { return b.dyn.ContextDim() }
 // ignores c.
 func (b *FFJORD) setContext(c []float64, n int) error {
 	C := b.dyn.ContextDim()
+	b.context = nil
 	if C == 0 {
 		return b.dyn.SetContext(nil)
 	}
 	if len(c) != n*C {
 		return fmt.Errorf("ffjord: %w: the block reads a context of %d features per point; got %d values for %d points", batch.ErrShape, C, len(c), n)
 	}
+	b.context = c
 	return b.dyn.SetContext(c)
 }
 
@@ -368,17 +381,27 @@ func (b *FFJORD) solve(x *tensor.Dense, inverse, withLogDet bool) (*tensor.Dense
 // raw batches.
 func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) ([]float64, []float64, error) {
 	D := b.dyn.Dim()
+	if b.perRow(EvaluationStepControl) {
+		y, err := b.solvePerRow(z, n, ta, tb, withLogDet, false, odefunc.ExactTrace)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !withLogDet {
+			return y, nil, nil
+		}
+		return y[: n*D : n*D], y[n*D:], nil
+	}
 	if !withLogDet {
 		b.n = n
 		y := append([]float64(nil), z[:n*D]...)
 		stats, err := b.solver.Solve(y, b.rhs, ta, tb, y)
-		b.stats = stats
+		b.stats = batchStats(stats, n)
 		if err != nil {
 			return nil, nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
 		}
 		return y, nil, nil
 	}
-	y, err := b.solveLogDet(z, n, ta, tb, false, odefunc.ExactTrace)
+	y, err := b.solveLogDet(z, n, ta, tb, false, odefunc.ExactTrace, ode.WholeBatch)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -388,7 +411,7 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 // solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0 and the trace
 // estimator tr, and with reg also the regularisers' integrals [E, F] from 0,
 // drawing fresh Hutchinson noise into b.eps, and returns the end state.
-func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace) ([]float64, error) {
+func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace, ctl ode.StepControl) ([]float64, error) {
 	D := b.dyn.Dim()
 	b.n, b.reg, b.cur = n, reg, tr
 	if tr.Stochastic() {
@@ -398,10 +421,13 @@ func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool, tr od
 		b.eps = b.eps[:n*D]
 		tr.DrawNoise(b.eps, b.rng)
 	}
+	if ctl == ode.PerRow && b.rows != nil {
+		return b.solvePerRow(z, n, ta, tb, true, reg, tr)
+	}
 	y := make([]float64, n*(D+extras(reg)))
 	copy(y, z[:n*D])
 	stats, err := b.solver.Solve(y, b.rhsLogDet, ta, tb, y)
-	b.stats = stats
+	b.stats = batchStats(stats, n)
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
 	}

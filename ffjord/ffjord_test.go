@@ -180,14 +180,18 @@ func TestHutchinsonLogDetIsUnbiased(t *testing.T) {
 }
 
 func TestStatsAreReported(t *testing.T) {
-	b := randomMLPBlock(t, 9, Options{})
-	_, err := b.Forward(batch.New(2, 2, []float64{0, 0, 1, 1}))
-	require.NoError(t, err)
-	s := b.Stats()
-	assert.Positive(t, s.Accepted)
-	// Dormand–Prince: 6 evaluations per attempted step, plus the first
-	// stage and the starting-step estimate.
-	assert.GreaterOrEqual(t, s.NFE, 6*(s.Accepted+s.Rejected))
+	for _, c := range []ode.StepControl{ode.WholeBatch, ode.PerRow} {
+		b := randomMLPBlock(t, 9, Options{Solver: ode.Settings{StepControl: c}})
+		_, err := b.Forward(batch.New(2, 2, []float64{0, 0, 1, 1}))
+		require.NoError(t, err)
+		s := b.Stats()
+		assert.Positive(t, s.Accepted)
+		assert.Equal(t, 2, s.Rows)
+		// Dormand–Prince: 6 evaluations per attempted step, plus the first
+		// stage and the starting-step estimate; per row, the steps are
+		// summed over the rows, as are the row evaluations.
+		assert.GreaterOrEqual(t, s.RowNFE, 6*(s.Accepted+s.Rejected), c)
+	}
 }
 
 func TestBadOptionsAndInput(t *testing.T) {

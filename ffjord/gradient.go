@@ -69,6 +69,11 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	if err := grad.Validate(); err != nil {
 		return nil, nil, nil, fmt.Errorf("ffjord: gradient: %w", err)
 	}
+	if b.perRow(TrainingStepControl) {
+		// Each row's backward pass with its own steps is not written yet;
+		// refuse rather than differentiate the wrong solve.
+		return nil, nil, nil, fmt.Errorf("%w: per-row step control of a recorded (differentiated) pass is not supported yet; use ode.WholeBatch for training", ErrInvalidOptions)
+	}
 	D := b.dyn.Dim()
 	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb}
 	if err := b.setContext(context, n); err != nil {
@@ -79,7 +84,7 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	}
 	tape.start = make([]float64, n*(D+extras(regularize)))
 	copy(tape.start, z[:n*D])
-	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr)
+	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr, ode.WholeBatch)
 	if err != nil {
 		return nil, nil, nil, err
 	}

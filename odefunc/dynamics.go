@@ -157,6 +157,61 @@ func (d *Dynamics) Eval(dz []float64, out Terms, t float64, z []float64, est Tra
 	return d.eval(request{k: k, n: n, t: t, z: z, ctx: d.context, eps: eps, dz: dz, tr: out.Trace, kin: out.Kinetic, frob: out.Frobenius}, nil)
 }
 
+// FRows is F with a time per row: row r of z is evaluated at t[r]. t has
+// length N. A row's result depends on that row alone (its z, time and
+// context), never on the other rows of the batch: the programs compute
+// rows independently, which lets a solver give each row its own steps.
+func (d *Dynamics) FRows(dz []float64, t []float64, z []float64) error {
+	n, err := d.rows(z, dz)
+	if err != nil {
+		return err
+	}
+	if err := d.checkTimes(t, n); err != nil {
+		return err
+	}
+	return d.eval(request{k: kind{}, n: n, ts: t, z: z, ctx: d.context, dz: dz}, nil)
+}
+
+// EvalRows is Eval with a time per row, as FRows.
+func (d *Dynamics) EvalRows(dz []float64, out Terms, t []float64, z []float64, est Trace, eps []float64) error {
+	n, err := d.rows(z, dz)
+	if err != nil {
+		return err
+	}
+	k, err := d.kindFor(n, z, est, eps, out)
+	if err != nil {
+		return err
+	}
+	if out.Trace == nil {
+		return fmt.Errorf("%w: EvalRows needs a trace destination", ErrDimension)
+	}
+	if err := d.checkTimes(t, n); err != nil {
+		return err
+	}
+	return d.eval(request{k: k, n: n, ts: t, z: z, ctx: d.context, eps: eps, dz: dz, tr: out.Trace, kin: out.Kinetic, frob: out.Frobenius}, nil)
+}
+
+// VJPRows is VJPContext with a time per row, as FRows. The per-row outputs
+// (dz, gz, gc) of a row depend on that row alone; gparams is summed over the
+// rows in chunk order, as for VJPContext.
+func (d *Dynamics) VJPRows(dz, gz, gc []float64, gparams [][]float64, t []float64, z, a []float64, c Terms, est Trace, eps []float64) error {
+	n, err := d.rows(z, dz)
+	if err != nil {
+		return err
+	}
+	if err := d.checkTimes(t, n); err != nil {
+		return err
+	}
+	return d.vjp(request{n: n, ts: t}, dz, gz, gc, gparams, z, a, c, est, eps)
+}
+
+func (d *Dynamics) checkTimes(t []float64, n int) error {
+	if len(t) != n {
+		return fmt.Errorf("%w: %d times for %d rows", ErrDimension, len(t), n)
+	}
+	return nil
+}
+
 // VJP writes f(t, z) into dz and the vector–Jacobian products of
 // L = Σ a⊙f + Σ_r c_r·trace_r into gz (N×D, ∂L/∂z) and gparams (∂L/∂θ, one
 // slice per Model parameter, shaped like it and summed over the rows). The
@@ -180,6 +235,12 @@ func (d *Dynamics) VJPContext(dz, gz, gc []float64, gparams [][]float64, t float
 	if err != nil {
 		return err
 	}
+	return d.vjp(request{n: n, t: t}, dz, gz, gc, gparams, z, a, c, est, eps)
+}
+
+// vjp completes and runs the VJP request r, whose n and time are set.
+func (d *Dynamics) vjp(r request, dz, gz, gc []float64, gparams [][]float64, z, a []float64, c Terms, est Trace, eps []float64) error {
+	n := r.n
 	k, err := d.kindFor(n, z, est, eps, c)
 	if err != nil {
 		return err
@@ -198,7 +259,8 @@ func (d *Dynamics) VJPContext(dz, gz, gc []float64, gparams [][]float64, t float
 			return fmt.Errorf("%w: gradient %d has length %d, want %d", ErrDimension, i, len(gparams[i]), p.Shape().TotalSize())
 		}
 	}
-	return d.eval(request{k: k, n: n, t: t, z: z, ctx: d.context, eps: eps, dz: dz, a: a, c: c.Trace, ck: c.Kinetic, cf: c.Frobenius, gz: gz, gc: gc}, gparams)
+	r.k, r.z, r.ctx, r.eps, r.dz, r.a, r.c, r.ck, r.cf, r.gz, r.gc = k, z, d.context, eps, dz, a, c.Trace, c.Kinetic, c.Frobenius, gz, gc
+	return d.eval(r, gparams)
 }
 
 // kindFor checks the estimator, noise and term slices and returns the kind

@@ -61,6 +61,7 @@ type request struct {
 	k                  kind
 	n                  int
 	t                  float64
+	ts                 []float64 // per-row times (N), replacing t when set
 	z, eps, dz         []float64
 	ctx, gc            []float64     // the context (N×C) in, ∂L/∂context out
 	tr, kin, frob      []float64     // terms out
@@ -83,7 +84,11 @@ func (r *request) evaluate() error {
 			return err
 		}
 		// Inputs in build's order: t, z, [ε], [a, c, [cK, cF]].
-		fill(p.Input(0), r.t)
+		if r.ts != nil {
+			load(p.Input(0), r.ts[lo:lo+m])
+		} else {
+			fill(p.Input(0), r.t)
+		}
 		load(p.Input(1), r.z[lo*D:(lo+m)*D])
 		in := 2
 		if C > 0 {
@@ -103,6 +108,9 @@ func (r *request) evaluate() error {
 			}
 		}
 		if err := p.Run(); err != nil {
+			if r.ts != nil {
+				return fmt.Errorf("odefunc: evaluating rows %d–%d at their own times: %w", lo, lo+m-1, err)
+			}
 			return fmt.Errorf("odefunc: evaluating at t=%g: %w", r.t, err)
 		}
 		copy(r.dz[lo*D:(lo+m)*D], p.Output(0))

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -84,6 +85,11 @@ func TestVersion1FilesStillLoad(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(raw, &want))
 		bits := func(f *Flow) []uint64 {
+			// The expected bits are those of the whole-batch solve,
+			// evaluation's step control when they were recorded.
+			s := f.Settings()
+			s.Solver.StepControl = ode.WholeBatch
+			require.NoError(t, f.SetSettings(s))
 			lp, err := f.LogProb(batch.New(len(want.Points)/2, 2, append([]float64(nil), want.Points...)))
 			require.NoError(t, err)
 			out := make([]uint64, len(lp))

@@ -7,6 +7,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/distributions/gnode"
 	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -15,10 +16,12 @@ import (
 // A flow inside a user's Gorgonia model: an ordinary layer x = tanh(u·W)
 // feeds the flow's log-density, gorgonia.Grad differentiates the mean NLL
 // with respect to W and the flow's parameters, and a TapeMachine runs it.
-// The node's log p is the library's.
+// The node's log p is the library's: the node's recorded pass solves the
+// batch as one ODE, as training does, so the block does so for evaluation
+// too (the evaluation default, per-row steps, agrees to the tolerance).
 func ExampleLogProb() {
 	net, _ := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(1, 1))
-	block, _ := ffjord.New(net, ffjord.Options{})
+	block, _ := ffjord.New(net, ffjord.Options{Solver: ode.Settings{StepControl: ode.WholeBatch}})
 	base, _ := distributions.NewNormal([]float64{0, 0}, []float64{1, 1}, nil)
 	flow, _ := distributions.NewTransformed(base, block)
 

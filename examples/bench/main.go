@@ -1,7 +1,8 @@
 // Command bench measures ffjord-go on the tutorial's problem and prints one
 // figure per line as name=value unit: seconds per training epoch for both
 // graph engines and gradient modes, solver evaluations per block, the cost
-// of one dynamics evaluation, log-prob and sampling throughput, and the
+// of one dynamics evaluation, log-prob and sampling throughput with
+// whole-batch and per-row step control, and the
 // speed-up from a second goroutine. Absolute times depend on the machine;
 // compare the ratios, which are measured in the same run.
 //
@@ -185,7 +186,9 @@ func micro(engine graph.Engine) error {
 	return nil
 }
 
-// throughput measures log p and sampling of 8192 points with the executor.
+// throughput measures log p and sampling of 8192 points with the executor,
+// with whole-batch and per-row step control (the evaluation default), and
+// the evaluations of the dynamics per row and per batched call.
 func throughput() error {
 	flow, err := newFlow()
 	if err != nil {
@@ -195,15 +198,27 @@ func throughput() error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	if _, err := flow.LogProb(x); err != nil {
-		return err
+	for _, c := range []ode.StepControl{ode.WholeBatch, ode.PerRow} {
+		if err := flow.SetSettings(train.Settings{Solver: ode.Settings{StepControl: c}}); err != nil {
+			return err
+		}
+		start := time.Now()
+		if _, err := flow.LogProb(x); err != nil {
+			return err
+		}
+		emit("logprob_throughput_"+c.String(), 8192/time.Since(start).Seconds(), "points/s")
+		calls, rowNFE := 0, 0
+		for _, b := range flow.Blocks {
+			calls += b.Stats().NFE
+			rowNFE += b.Stats().RowNFE
+		}
+		emit("logprob_nfe_per_row_"+c.String(), float64(rowNFE)/8192, "evaluations")
+		emit("logprob_calls_"+c.String(), float64(calls), "calls")
+		start = time.Now()
+		if _, err := flow.Sample(8192); err != nil {
+			return err
+		}
+		emit("sample_throughput_"+c.String(), 8192/time.Since(start).Seconds(), "points/s")
 	}
-	emit("logprob_throughput", 8192/time.Since(start).Seconds(), "points/s")
-	start = time.Now()
-	if _, err := flow.Sample(8192); err != nil {
-		return err
-	}
-	emit("sample_throughput", 8192/time.Since(start).Seconds(), "points/s")
 	return nil
 }

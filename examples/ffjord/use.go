@@ -18,6 +18,8 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	in := fs.String("in", "", "CSV file of points; for a conditional model each row is x, then its context c (the last C columns)")
 	context := fs.Int("context", 0, "the context columns of a conditional model; optional, the model knows them, and must match when given")
 	out := fs.String("out", "", "output CSV, one column logp (default: standard output)")
+	withInput := fs.Bool("with-input", false, "write the input columns before logp")
+	ev := cli.RegisterEval(fs)
 	if err := cli.Parse(fs, "ffjord logprob -model model.json -in points.csv [-context C] [-out logp.csv]", args, stdout); err != nil {
 		return err
 	}
@@ -42,6 +44,9 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := ev.Apply(ck.Flow); err != nil {
+		return fmt.Errorf("logprob: %w", err)
+	}
 	var lp []float64
 	if C > 0 {
 		lp, err = ck.Flow.LogProbContext(x, c) // log p(x | c)
@@ -50,6 +55,9 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *withInput {
+		return writeWithInput(*out, stdout, x, lp)
 	}
 	if *out == "" {
 		return datasets.WriteColumnCSV(stdout, "logp", lp)
@@ -118,4 +126,23 @@ func sampleCmd(args []string, stdout io.Writer) error {
 		return datasets.WriteCSV(stdout, x, header)
 	}
 	return datasets.WriteCSVFile(*out, x, header)
+}
+
+// writeWithInput writes the columns of x (named x0, x1, …) and logp.
+func writeWithInput(path string, stdout io.Writer, x *tensor.Dense, lp []float64) error {
+	n, d := x.Shape()[0], x.Shape()[1]
+	vals, header := make([]float64, 0, n*(d+1)), make([]string, 0, d+1)
+	for j := range d {
+		header = append(header, fmt.Sprintf("x%d", j))
+	}
+	header = append(header, "logp")
+	xs := x.Float64s()
+	for r := range n {
+		vals = append(append(vals, xs[r*d:(r+1)*d]...), lp[r])
+	}
+	t := tensor.New(tensor.WithShape(n, d+1), tensor.WithBacking(vals))
+	if path == "" {
+		return datasets.WriteCSV(stdout, t, header)
+	}
+	return datasets.WriteCSVFile(path, t, header)
 }

@@ -42,6 +42,12 @@
 // own Controller, or Discrete) names how callers differentiate through a
 // solve; package ffjord implements both.
 //
+// A batch of independent rows of one width can be solved with per-row step
+// control (RowSolver, StepControl PerRow): every row has its own time, step
+// size, error norm over its own components and accept/reject decision, as
+// if solved alone, while each stage is one call of a RowFunc over the rows
+// still being solved.
+//
 // Every solve returns a Result whose Status (Successful, MaxStepsReached,
 // StepSizeTooSmall, NonFinite, FuncFailed, InvalidInput) matches the
 // returned error, which wraps one of the package's sentinel errors.

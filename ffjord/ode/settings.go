@@ -18,6 +18,13 @@ type Settings struct {
 	// DefaultMaxSteps; more than StepLimit is invalid.
 	MaxSteps int
 
+	// StepControl says whether an adaptive solve of a batch of
+	// independent rows controls steps for the whole batch or per row. The
+	// package's Solver solves one ODE and ignores it; RowSolver is the
+	// per-row solver; package ffjord chooses between them with it. The
+	// zero value leaves the choice to the caller's documented default.
+	StepControl StepControl
+
 	// RecordSteps makes Solve record the accepted step boundaries in
 	// Result.Times.
 	RecordSteps bool
@@ -45,6 +52,9 @@ func (s Settings) resolved() (Settings, error) {
 		}
 		s.Controller = ra
 	} else if err := s.Controller.Validate(); err != nil {
+		return s, err
+	}
+	if err := s.StepControl.validate(); err != nil {
 		return s, err
 	}
 	if s.MaxSteps < 0 || s.MaxSteps > StepLimit {

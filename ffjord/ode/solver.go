@@ -26,6 +26,13 @@ type Result struct {
 	Accepted int    // accepted steps
 	Rejected int    // rejected steps, always 0 for Constant and Grid solves
 
+	// Rows and RowNFE are set by RowSolver (and by callers that know the
+	// rows of a whole-batch solve): the rows solved and the evaluations of
+	// single rows summed over them, so RowNFE/Rows is the mean work of a
+	// row. In a RowSolver's Result, NFE counts the batched calls and
+	// Accepted and Rejected are summed over the rows.
+	Rows, RowNFE int
+
 	// Times holds t0 and the end of every accepted step, ending at t1,
 	// when Settings.RecordSteps is set, and nil otherwise. It is the
 	// Solver's buffer: the next Solve overwrites it.

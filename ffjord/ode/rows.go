@@ -1,0 +1,516 @@
+package ode
+
+import (
+	"fmt"
+	"math"
+)
+
+// RowFunc writes dy/dt of k rows of width m, each at its own time: row j of
+// y, y[j·m:(j+1)·m], at time t[j]. rows[j] is that row's index in the batch
+// being solved, so that the function can find per-row data of its own (a
+// context, noise). It must overwrite every element of dy and must not
+// modify or retain its arguments. For the guarantees of RowSolver, a row's
+// derivative must depend on that row alone (its index, time and state),
+// never on which other rows share the call.
+type RowFunc func(dy, t, y []float64, rows []int) error
+
+// StepControl says how an adaptive solve of a batch of independent rows
+// controls its steps. The package's Solver solves one ODE and ignores it;
+// RowSolver is the PerRow solver; package ffjord reads it to choose.
+type StepControl int
+
+const (
+	// DefaultStepControl leaves the choice to the caller's documented
+	// default (package ffjord: PerRow for evaluation, WholeBatch for the
+	// recorded passes of training).
+	DefaultStepControl StepControl = iota
+	// WholeBatch solves the batch as one ODE, as TensorFlow Probability
+	// does: one step size for every row, the error norm taken over every
+	// component of every row. A row's accuracy then depends on its
+	// batch-mates.
+	WholeBatch
+	// PerRow gives every row its own time, step size, error estimate and
+	// accept/reject decision (RowSolver): each row is solved to the
+	// tolerance as if it were alone, and gets the same bits whatever the
+	// other rows.
+	PerRow
+)
+
+// String returns "default", "batch" or "row".
+func (c StepControl) String() string {
+	switch c {
+	case DefaultStepControl:
+		return "default"
+	case WholeBatch:
+		return "batch"
+	case PerRow:
+		return "row"
+	}
+	return fmt.Sprintf("StepControl(%d)", int(c))
+}
+
+// Or returns c, or def for DefaultStepControl.
+func (c StepControl) Or(def StepControl) StepControl {
+	if c == DefaultStepControl {
+		return def
+	}
+	return c
+}
+
+// ParseStepControl reads "batch" or "row" (and "" or "default" as
+// DefaultStepControl); other names give an error wrapping
+// ErrInvalidSettings.
+func ParseStepControl(name string) (StepControl, error) {
+	switch name {
+	case "", "default":
+		return DefaultStepControl, nil
+	case "batch":
+		return WholeBatch, nil
+	case "row":
+		return PerRow, nil
+	}
+	return 0, fmt.Errorf("%w: unknown step control %q (want batch or row)", ErrInvalidSettings, name)
+}
+
+func (c StepControl) validate() error {
+	if c < DefaultStepControl || c > PerRow {
+		return errorf(ErrInvalidSettings, "ode: invalid StepControl %d", int(c))
+	}
+	return nil
+}
+
+// RowSolver solves a batch of n independent ODEs of one width m, the rows
+// of a row-major n×m state, with adaptive steps controlled per row: every
+// row has its own time, step size, error estimate (the norm of the package
+// documentation over the row's m components) and accept/reject decision,
+// exactly as Solver would solve that row alone. The rows still move
+// together: each stage of the method is one call of the RowFunc over the
+// rows still being solved, and a row that has reached t1 drops out of the
+// calls.
+//
+// A row's result, step times and counts are bit-identical whatever the
+// other rows, their order and their number, provided the RowFunc's rows are
+// independent (see RowFunc).
+//
+// A RowSolver needs the Adaptive controller: under Constant or Grid steps
+// the rows do not interact, and Solver gives each row the same result. It
+// owns its workspace, so repeated solves of the same shape allocate nothing
+// (beyond recorded times); it must not be used by several goroutines at
+// once.
+type RowSolver struct {
+	method      *Method
+	maxSteps    int
+	recordSteps bool
+	ad          Adaptive
+	expo        float64
+
+	n, m           int
+	k              [][]float64 // stage derivatives, n×m each
+	y, ynew        []float64   // current and trial states, n×m
+	t, h, tNew     []float64   // per row: time, size of the next attempt, end of the attempt
+	haveK0, rej    []bool      // k[0] holds f(t, y); the previous attempt was rejected
+	done, last     []bool      // reached t1; the attempt lands on t1
+	acc, rejected  []int       // per row counts
+	nfe            []int       // per row evaluations
+	idx, need      []int       // the rows of a call; those lacking k[0]
+	tc, yc, dc     []float64   // a call's times, states and derivatives, compact
+	times          [][]float64 // per row recorded times
+	errNorm, nextH []float64
+}
+
+// NewRowSolver returns a RowSolver for s, whose Controller must be Adaptive
+// (nil selects it); errors wrap ErrInvalidSettings.
+func NewRowSolver(s Settings) (*RowSolver, error) {
+	set, err := s.resolved()
+	if err != nil {
+		return nil, err
+	}
+	ad, ok := set.Controller.(Adaptive)
+	if !ok {
+		return nil, errorf(ErrInvalidSettings, "ode: invalid Settings: per-row step control needs the Adaptive controller, not %T", set.Controller)
+	}
+	m := set.Method
+	return &RowSolver{method: m, maxSteps: set.MaxSteps, recordSteps: set.RecordSteps, ad: ad,
+		expo: m.errExponent(), k: make([][]float64, m.Stages())}, nil
+}
+
+// RowTimes returns the accepted step boundaries of row r in the last solve
+// (t0 first, t1 last) when Settings.RecordSteps is set, else nil. It is the
+// solver's buffer: the next Solve overwrites it.
+func (s *RowSolver) RowTimes(r int) []float64 {
+	if !s.recordSteps || r < 0 || r >= len(s.times) {
+		return nil
+	}
+	return s.times[r]
+}
+
+// RowNFE returns the evaluations of row r in the last solve.
+func (s *RowSolver) RowNFE(r int) int { return s.nfe[r] }
+
+// RowSteps returns the accepted and rejected steps of row r in the last
+// solve.
+func (s *RowSolver) RowSteps(r int) (accepted, rejected int) { return s.acc[r], s.rejected[r] }
+
+func (s *RowSolver) ensure(n, m int) {
+	if s.n == n && s.m == m {
+		return
+	}
+	s.n, s.m = n, m
+	nm := n * m
+	for i := range s.k {
+		s.k[i] = make([]float64, nm)
+	}
+	s.y, s.ynew, s.yc, s.dc = make([]float64, nm), make([]float64, nm), make([]float64, nm), make([]float64, nm)
+	s.t, s.h, s.tNew, s.tc = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	s.errNorm, s.nextH = make([]float64, n), make([]float64, n)
+	s.haveK0, s.rej, s.done, s.last = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
+	s.acc, s.rejected, s.nfe = make([]int, n), make([]int, n), make([]int, n)
+	s.idx, s.need = make([]int, 0, n), make([]int, 0, n)
+	s.times = make([][]float64, n)
+}
+
+// Solve integrates the n rows of y0 (row-major, n×m with m = len(y0)/n)
+// from t0 to t1 and writes the end states into dst, which may alias y0.
+// Result.NFE counts the calls of f (each over the rows still being solved),
+// Result.RowNFE the evaluations of single rows, Accepted and Rejected the
+// steps summed over the rows, and Rows is n.
+//
+// Errors are those of Solver.Solve; a failure of one row fails the solve,
+// with the row named in the message. dst then holds every row at the time
+// it had reached.
+func (s *RowSolver) Solve(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n int) (Result, error) {
+	res := Result{Rows: n}
+	switch {
+	case f == nil:
+		res.Status = InvalidInput
+		return res, errorf(ErrInvalidInput, "ode: invalid input: nil RowFunc")
+	case n < 1 || len(y0) == 0 || len(y0)%n != 0:
+		res.Status = InvalidInput
+		return res, errorf(ErrInvalidInput, "ode: invalid input: %d values are not %d rows", len(y0), n)
+	case len(dst) != len(y0):
+		res.Status = InvalidInput
+		return res, errorf(ErrInvalidInput, "ode: invalid input: len(dst) = %d, len(y0) = %d", len(dst), len(y0))
+	case !isFinite(t0) || !isFinite(t1) || t0 == t1:
+		res.Status = InvalidInput
+		return res, errorf(ErrInvalidInput, "ode: invalid input: t0 = %v, t1 = %v: must be finite and differ", t0, t1)
+	}
+	for i, v := range y0 {
+		if !isFinite(v) {
+			res.Status = NonFinite
+			return res, errorf(ErrNonFinite, "ode: non-finite y0[%d] = %v", i, v)
+		}
+	}
+	m := len(y0) / n
+	s.ensure(n, m)
+	copy(s.y, y0)
+	for r := range n {
+		s.t[r], s.haveK0[r], s.rej[r], s.done[r] = t0, false, false, false
+		s.acc[r], s.rejected[r], s.nfe[r] = 0, 0, 0
+		if s.recordSteps {
+			s.times[r] = append(s.times[r][:0], t0)
+		}
+	}
+	err := s.solve(&res, f, t0, t1)
+	copy(dst, s.y)
+	for r := range n {
+		res.Accepted += s.acc[r]
+		res.Rejected += s.rejected[r]
+		res.RowNFE += s.nfe[r]
+	}
+	if se, ok := err.(*SolveError); ok {
+		res.Status = se.status
+	}
+	return res, err
+}
+
+// rowError names row r in a failure of its step.
+func rowError(r int, err error) error {
+	if se, ok := err.(*SolveError); ok {
+		return &SolveError{Err: &detailError{msg: fmt.Sprintf("row %d: %v", r, se.Err), err: se.Err}, T: se.T, H: se.H, status: se.status}
+	}
+	return err
+}
+
+// call evaluates f on the rows in s.idx: states are taken from src (n×m,
+// row r at r·m) and times from s.tc (compact), and derivatives are written
+// to dst (n×m). Failures name the first failing row.
+func (s *RowSolver) call(res *Result, f RowFunc, dst, src []float64, initial bool) error {
+	hStep := func(r int) float64 {
+		if initial {
+			return 0
+		}
+		return s.tNew[r] - s.t[r]
+	}
+	m, k := s.m, len(s.idx)
+	yc, dc := s.yc[:k*m], s.dc[:k*m]
+	for j, r := range s.idx {
+		copy(yc[j*m:(j+1)*m], src[r*m:(r+1)*m])
+		s.nfe[r]++
+	}
+	res.NFE++
+	if err := f(dc, s.tc[:k], yc, s.idx); err != nil {
+		r := s.idx[0]
+		return &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, T: s.t[r], H: hStep(r), status: FuncFailed}
+	}
+	for j, r := range s.idx {
+		row := dc[j*m : (j+1)*m]
+		for i, v := range row {
+			if !isFinite(v) {
+				return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative dy[%d] = %v from f(%v, y)", i, v, s.tc[j]), T: s.t[r], H: hStep(r), status: NonFinite})
+			}
+		}
+		copy(dst[r*m:(r+1)*m], row)
+	}
+	return nil
+}
+
+func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
+	n, m := s.n, s.m
+	dir := math.Copysign(1, t1-t0)
+	span := math.Abs(t1 - t0)
+	if s.ad.FirstStep > 0 {
+		for r := range n {
+			s.h[r] = math.Min(s.ad.FirstStep, span)
+		}
+	} else if err := s.initialSteps(res, f, t0, t1); err != nil {
+		return err
+	}
+	meth := s.method
+	stages := meth.Stages()
+	fsalStages := stages
+	if meth.FSAL {
+		fsalStages--
+	}
+	for {
+		// The rows still being solved, and their attempts.
+		s.idx = s.idx[:0]
+		for r := range n {
+			if s.done[r] {
+				continue
+			}
+			if s.acc[r]+s.rejected[r] >= s.maxSteps {
+				return rowError(r, &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.maxSteps), T: s.t[r], H: dir * s.h[r], status: MaxStepsReached})
+			}
+			t, h := s.t[r], s.h[r]
+			tNew, last := t1, true
+			if h < math.Abs(t1-t) {
+				if h < minStep(t, span) {
+					return rowError(r, &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall})
+				}
+				tNew, last = t+dir*h, false
+				if math.Abs(t1-tNew) <= minStep(tNew, span) {
+					tNew, last = t1, true
+				}
+			}
+			s.tNew[r], s.last[r] = tNew, last
+			s.idx = append(s.idx, r)
+		}
+		if len(s.idx) == 0 {
+			return nil
+		}
+		if err := s.attempt(res, f, fsalStages); err != nil {
+			return err
+		}
+		for _, r := range s.idx {
+			e := s.errNorm[r]
+			hs := s.tNew[r] - s.t[r]
+			if e > 1 {
+				s.rejected[r]++
+				s.rej[r] = true
+				s.h[r] = math.Abs(hs) * s.stepFactor(e)
+				continue
+			}
+			s.acc[r]++
+			factor := s.stepFactor(e)
+			if s.rej[r] {
+				factor = math.Min(factor, 1)
+			}
+			s.rej[r] = false
+			copy(s.y[r*m:(r+1)*m], s.ynew[r*m:(r+1)*m])
+			if meth.FSAL {
+				copy(s.k[0][r*m:(r+1)*m], s.k[stages-1][r*m:(r+1)*m])
+				s.haveK0[r] = true
+			} else {
+				s.haveK0[r] = false
+			}
+			s.t[r] = s.tNew[r]
+			if s.recordSteps {
+				s.times[r] = append(s.times[r], s.t[r])
+			}
+			s.h[r] = math.Abs(hs) * factor
+			if s.last[r] {
+				s.done[r] = true
+			}
+		}
+	}
+}
+
+// attempt takes one trial step of every row in s.idx into s.ynew and sets
+// s.errNorm of those rows. It keeps s.idx as it found it.
+func (s *RowSolver) attempt(res *Result, f RowFunc, fsalStages int) error {
+	meth, m := s.method, s.m
+	all := s.idx
+	// Stage 0, for the rows that do not have it yet.
+	need := s.need[:0]
+	for _, r := range all {
+		if !s.haveK0[r] {
+			need = append(need, r)
+		}
+	}
+	if len(need) > 0 {
+		saved := s.idx
+		s.idx = need
+		for j, r := range need {
+			s.tc[j] = s.t[r]
+		}
+		err := s.call(res, f, s.k[0], s.y, false)
+		s.idx = saved
+		if err != nil {
+			return err
+		}
+		for _, r := range need {
+			s.haveK0[r] = true
+		}
+	}
+	// Stages 1 … fsalStages−1: the stage states go to ynew, a scratch until
+	// the new state is formed.
+	for i := 1; i < fsalStages; i++ {
+		a := meth.A[i][:i]
+		for j, r := range all {
+			h := s.tNew[r] - s.t[r]
+			y, yi := s.y[r*m:(r+1)*m], s.ynew[r*m:(r+1)*m]
+			for c := range yi {
+				var sum float64
+				for l, alj := range a {
+					sum += alj * s.k[l][r*m+c]
+				}
+				yi[c] = y[c] + h*sum
+			}
+			s.tc[j] = s.t[r] + meth.C[i]*h
+		}
+		if err := s.call(res, f, s.k[i], s.ynew, false); err != nil {
+			return err
+		}
+	}
+	b := meth.B[:fsalStages]
+	for _, r := range all {
+		h := s.tNew[r] - s.t[r]
+		y, ynew := s.y[r*m:(r+1)*m], s.ynew[r*m:(r+1)*m]
+		for c := range ynew {
+			var sum float64
+			for l, bl := range b {
+				sum += bl * s.k[l][r*m+c]
+			}
+			ynew[c] = y[c] + h*sum
+			if !isFinite(ynew[c]) {
+				return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", c, ynew[c]), T: s.t[r], H: h, status: NonFinite})
+			}
+		}
+	}
+	if meth.FSAL {
+		for j, r := range all {
+			s.tc[j] = s.tNew[r]
+		}
+		if err := s.call(res, f, s.k[len(s.k)-1], s.ynew, false); err != nil {
+			return err
+		}
+	}
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	for _, r := range all {
+		h := s.tNew[r] - s.t[r]
+		var acc float64
+		for c := range m {
+			var e float64
+			for l, el := range meth.BErr {
+				e += el * s.k[l][r*m+c]
+			}
+			j := r*m + c
+			sc := atol + rtol*math.Max(math.Abs(s.y[j]), math.Abs(s.ynew[j]))
+			q := h * e / sc
+			acc += q * q
+		}
+		e := math.Sqrt(acc / float64(m))
+		if math.IsNaN(e) {
+			return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: s.t[r], H: h, status: NonFinite})
+		}
+		s.errNorm[r] = e
+	}
+	return nil
+}
+
+// stepFactor is Solver.stepFactor for the row solver's controller.
+func (s *RowSolver) stepFactor(errNorm float64) float64 {
+	if errNorm == 0 {
+		return s.ad.MaxFactor
+	}
+	f := s.ad.Safety * math.Pow(errNorm, -s.expo)
+	return math.Min(s.ad.MaxFactor, math.Max(s.ad.MinFactor, f))
+}
+
+// initialSteps chooses every row's first step as Solver.initialStep does
+// for one row, with two calls of f over all rows; it leaves f(t0, y0) in
+// s.k[0].
+func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
+	n, m := s.n, s.m
+	dir := math.Copysign(1, t1-t0)
+	span := math.Abs(t1 - t0)
+	s.idx = s.idx[:0]
+	for r := range n {
+		s.idx = append(s.idx, r)
+		s.tc[r] = t0
+	}
+	if err := s.call(res, f, s.k[0], s.y, true); err != nil {
+		return err
+	}
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	y1, f1 := s.ynew, s.k[1]
+	for r := range n {
+		y, f0 := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m]
+		var d0, d1 float64
+		for i, yi := range y {
+			sc := atol + rtol*math.Abs(yi)
+			d0 += (yi / sc) * (yi / sc)
+			d1 += (f0[i] / sc) * (f0[i] / sc)
+		}
+		d0, d1 = math.Sqrt(d0/float64(m)), math.Sqrt(d1/float64(m))
+		h0 := 1e-6
+		if d0 >= 1e-5 && d1 >= 1e-5 {
+			h0 = 0.01 * d0 / d1
+		}
+		h0 = math.Min(h0, span)
+		s.h[r] = h0 // the probe's size, for now
+		for i := range y {
+			y1[r*m+i] = y[i] + dir*h0*f0[i]
+		}
+		s.tc[r] = t0 + dir*h0
+		s.haveK0[r] = true
+	}
+	if err := s.call(res, f, f1, y1, true); err != nil {
+		return err
+	}
+	for r := range n {
+		y, f0, fr := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m], f1[r*m:(r+1)*m]
+		h0 := s.h[r]
+		var d1, d2 float64
+		for i, yi := range y {
+			sc := atol + rtol*math.Abs(yi)
+			d1 += (f0[i] / sc) * (f0[i] / sc)
+			d := (fr[i] - f0[i]) / sc
+			d2 += d * d
+		}
+		d1 = math.Sqrt(d1 / float64(m))
+		d2 = math.Sqrt(d2/float64(m)) / h0
+		var h1 float64
+		if dm := math.Max(d1, d2); dm <= 1e-15 {
+			h1 = math.Max(1e-6, h0*1e-3)
+		} else {
+			h1 = math.Pow(0.01/dm, s.expo)
+		}
+		h := math.Min(math.Min(100*h0, h1), span)
+		if !(h > 0) {
+			h = 0
+		}
+		s.h[r] = h
+	}
+	return nil
+}

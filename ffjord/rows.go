@@ -1,0 +1,155 @@
+package ffjord
+
+import (
+	"fmt"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+)
+
+// The step control of each kind of solve when Options.Solver.StepControl is
+// ode.DefaultStepControl. Both are still the tutorial's whole-batch norm,
+// whose numbers the README's tables reproduce; per-row control (ode.PerRow:
+// each point solved to the tolerance whatever its batch-mates, README
+// "Per-row step control") is chosen with Options.Solver.StepControl, and is
+// the default of the CLI's logprob. Training cannot use it yet: its
+// recorded passes have no per-row gradients. Either applies only to the
+// Adaptive controller; Constant and Grid steps are the same for every row.
+const (
+	EvaluationStepControl = ode.WholeBatch
+	TrainingStepControl   = ode.WholeBatch
+)
+
+// rowWork holds the buffers of the per-row right-hand side: the rows of a
+// call gathered from the per-row state layout [z_r, ℓ_r, (E_r, F_r)] into
+// the dynamics' N×D batch and back.
+type rowWork struct {
+	rhs           ode.RowFunc // b.evalRows, made once
+	state         []float64   // n×width, the per-row layout
+	z, dz, eps    []float64
+	tr, kin, frob []float64
+	ctx           []float64
+	width         int  // D, or D + extras
+	logDet        bool // the state carries ℓ (and E, F with b.reg)
+}
+
+func (w *rowWork) ensure(n, D, C int) {
+	if cap(w.z) >= n*D && cap(w.ctx) >= n*C {
+		return
+	}
+	w.z, w.dz, w.eps = make([]float64, n*D), make([]float64, n*D), make([]float64, n*D)
+	w.tr, w.kin, w.frob = make([]float64, n), make([]float64, n), make([]float64, n)
+	w.ctx = make([]float64, n*C)
+}
+
+// perRow reports whether solves of the kind whose default is def control
+// steps per row.
+func (b *FFJORD) perRow(def ode.StepControl) bool {
+	return b.rows != nil && b.settings.StepControl.Or(def) == ode.PerRow
+}
+
+func isAdaptive(c ode.Controller) bool {
+	_, ok := c.(ode.Adaptive)
+	return ok
+}
+
+// batchStats fills in the per-row counts of a whole-batch solve of n rows:
+// every row takes part in every evaluation.
+func batchStats(r ode.Result, n int) ode.Result {
+	r.Rows, r.RowNFE = n, r.NFE*n
+	return r
+}
+
+// evalRows is the per-row right-hand side: the rows of y (compact, width
+// w.width) at times t, rows their indices in the batch for the context and
+// the noise.
+func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
+	w := &b.rowWork
+	D, C, k, m := b.dyn.Dim(), b.dyn.ContextDim(), len(rows), w.width
+	z, dz := w.z[:k*D], w.dz[:k*D]
+	for j := range k {
+		copy(z[j*D:(j+1)*D], y[j*m:j*m+D])
+	}
+	if C > 0 {
+		ctx := w.ctx[:k*C]
+		for j, r := range rows {
+			copy(ctx[j*C:(j+1)*C], b.context[r*C:(r+1)*C])
+		}
+		if err := b.dyn.SetContext(ctx); err != nil {
+			return err
+		}
+	}
+	if !w.logDet {
+		if err := b.dyn.FRows(dz, t, z); err != nil {
+			return err
+		}
+		copy(dy, dz)
+		return nil
+	}
+	terms := odefunc.Terms{Trace: w.tr[:k]}
+	if b.reg {
+		terms.Kinetic, terms.Frobenius = w.kin[:k], w.frob[:k]
+	}
+	var eps []float64
+	if b.cur.Stochastic() {
+		eps = w.eps[:k*D]
+		for j, r := range rows {
+			copy(eps[j*D:(j+1)*D], b.eps[r*D:(r+1)*D])
+		}
+	}
+	if err := b.dyn.EvalRows(dz, terms, t, z, b.cur, eps); err != nil {
+		return err
+	}
+	for j := range k {
+		row := dy[j*m : (j+1)*m]
+		copy(row, dz[j*D:(j+1)*D])
+		row[D] = terms.Trace[j]
+		if b.reg {
+			row[D+1], row[D+2] = terms.Kinetic[j], terms.Frobenius[j]
+		}
+	}
+	return nil
+}
+
+// solvePerRow solves the n rows of z from ta to tb with per-row step
+// control: z alone, or with withLogDet [z, ℓ] (and with reg [E, F]) from
+// ℓ(ta) = 0 with the trace tr and the noise in b.eps. It returns the whole
+// batch's layout: n×D, then ℓ, E and F of every row.
+func (b *FFJORD) solvePerRow(z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
+	D, C := b.dyn.Dim(), b.dyn.ContextDim()
+	b.n, b.reg, b.cur = n, reg && withLogDet, tr
+	w := &b.rowWork
+	w.ensure(n, D, C)
+	w.logDet, w.width = withLogDet, D
+	if withLogDet {
+		w.width = D + extras(b.reg)
+	}
+	m := w.width
+	if cap(w.state) < n*m {
+		w.state = make([]float64, n*m)
+	}
+	st := w.state[:n*m]
+	clear(st)
+	for r := range n {
+		copy(st[r*m:r*m+D], z[r*D:(r+1)*D])
+	}
+	stats, err := b.rows.Solve(st, w.rhs, ta, tb, st, n)
+	b.stats = stats
+	if C > 0 {
+		// The dynamics held gathered rows; give it the batch's context back.
+		if cerr := b.dyn.SetContext(b.context); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g per row: %w", ta, tb, err)
+	}
+	out := make([]float64, n*m)
+	for r := range n {
+		copy(out[r*D:(r+1)*D], st[r*m:r*m+D])
+		for e := D; e < m; e++ {
+			out[n*D+(e-D)*n+r] = st[r*m+e]
+		}
+	}
+	return out, nil
+}

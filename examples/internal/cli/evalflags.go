@@ -26,8 +26,12 @@ func RegisterEval(fs *flag.FlagSet) *EvalFlags {
 	return f
 }
 
-// Apply checks the flags and sets them on the flow's solver.
-func (f *EvalFlags) Apply(flow *train.Flow) error {
+// Apply checks the flags and sets them on the flow's solver. A conditional
+// flow is evaluated by its recorded pass, which has no per-row step control
+// yet: it takes the whole-batch norm unless -step-control row was given,
+// which is then an error. given reports whether -step-control was on the
+// command line.
+func (f *EvalFlags) Apply(flow *train.Flow, given bool) error {
 	if err := CheckRange("rtol", f.RTol, MinRTol, 1); err != nil {
 		return err
 	}
@@ -37,6 +41,12 @@ func (f *EvalFlags) Apply(flow *train.Flow) error {
 	sc, err := ode.ParseStepControl(f.StepControl)
 	if err != nil {
 		return fmt.Errorf("-step-control: %w", err)
+	}
+	if C := flow.ContextDim(); C > 0 && sc == ode.PerRow {
+		if given {
+			return fmt.Errorf("-step-control row: not available yet for a conditional model (a context of %d features); use -step-control batch", C)
+		}
+		sc = ode.WholeBatch
 	}
 	s := flow.Settings()
 	if a, ok := s.Solver.Controller.(ode.Adaptive); ok || s.Solver.Controller == nil {

@@ -61,6 +61,7 @@ type request struct {
 	k                  kind
 	n                  int
 	t                  float64
+	ts                 []float64 // per-row times (N), instead of t
 	z, eps, dz         []float64
 	ctx, gc            []float64     // the context (N×C) in, ∂L/∂context out
 	tr, kin, frob      []float64     // terms out
@@ -83,7 +84,11 @@ func (r *request) evaluate() error {
 			return err
 		}
 		// Inputs in build's order: t, z, [ε], [a, c, [cK, cF]].
-		fill(p.Input(0), r.t)
+		if r.ts != nil {
+			load(p.Input(0), r.ts[lo:lo+m])
+		} else {
+			fill(p.Input(0), r.t)
+		}
 		load(p.Input(1), r.z[lo*D:(lo+m)*D])
 		in := 2
 		if C > 0 {
@@ -96,6 +101,8 @@ func (r *request) evaluate() error {
 		}
 		if r.k.vjp {
 			load(p.Input(in), r.a[lo*D:(lo+m)*D])
+		}
+		if r.k.vjp && r.k.trace {
 			loadRows(p.Input(in+1), r.c, lo, m)
 			if r.k.reg {
 				loadRows(p.Input(in+2), r.ck, lo, m)
@@ -108,7 +115,9 @@ func (r *request) evaluate() error {
 		copy(r.dz[lo*D:(lo+m)*D], p.Output(0))
 		switch {
 		case r.k.vjp:
-			copy(r.gz[lo*D:(lo+m)*D], p.Output(1))
+			if r.gz != nil {
+				copy(r.gz[lo*D:(lo+m)*D], p.Output(1))
+			}
 			out := 2
 			if C > 0 {
 				if r.gc != nil {

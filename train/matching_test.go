@@ -115,6 +115,9 @@ func TestFlowMatchingFitsMoons(t *testing.T) {
 	t.Logf("NLL %.3f → %.3f, matching loss %.3f → %.3f", before, after, tr.History()[0].Loss, tr.History()[29].Loss)
 	assert.Less(t, after, before-0.5)
 	assert.Equal(t, []float64{1}, tr.History()[29].ForwardNFE)
+	nfe, err := f.SampleNFE(64)
+	require.NoError(t, err)
+	assert.Positive(t, nfe)
 }
 
 func TestMatchingBadConfigurations(t *testing.T) {

@@ -9,10 +9,11 @@ import (
 
 // build adds a program of kind k for rows rows to g. Inputs, in order: t
 // (rows×1), z (rows×D), the context (rows×C) of a conditional model, ε
-// (rows×D) if stochastic, and for VJPs the cotangents a (rows×D), c (rows)
-// and, with reg, cK and cF (rows). Outputs: f, then either the terms (trace,
-// and with reg ‖f‖² and ‖∂f/∂z‖²_F) or, for VJPs, ∂L/∂z, ∂L/∂context (of a
-// conditional model) and ∂L/∂θ for every parameter.
+// (rows×D) if stochastic, and for VJPs the cotangents a (rows×D) and, with
+// the trace, c (rows) and, with reg, cK and cF (rows). Outputs: f, then
+// either the terms (trace, and with reg ‖f‖² and ‖∂f/∂z‖²_F) or, for VJPs,
+// ∂L/∂z, ∂L/∂context (of a conditional model) and ∂L/∂θ for every
+// parameter. A VJP without the trace differentiates Σ a⊙f alone.
 func build(model Model, g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.Node, err error) {
 	D := model.Dim()
 	t := G.NewMatrix(g, tensor.Float64, G.WithShape(rows, 1), G.WithName("t"))
@@ -30,17 +31,13 @@ func build(model Model, g *G.ExprGraph, k kind, rows int) (inputs, outputs []*G.
 		eps = G.NewMatrix(g, tensor.Float64, G.WithShape(rows, D), G.WithName("eps"))
 		inputs = append(inputs, eps)
 	}
-	if !k.trace {
-		f, _, err := buildModel(model, t, z, ctx, params, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := checkF(f, rows, D); err != nil {
-			return nil, nil, err
-		}
-		return inputs, []*G.Node{f}, nil
+	var f *G.Node
+	var terms []*G.Node
+	if k.trace {
+		f, terms, err = buildTerms(model, t, z, ctx, params, eps, k.reg)
+	} else {
+		f, _, err = buildModel(model, t, z, ctx, params, nil)
 	}
-	f, terms, err := buildTerms(model, t, z, ctx, params, eps, k.reg)
 	if err != nil {
 		return nil, nil, err
 	}

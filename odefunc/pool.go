@@ -101,6 +101,8 @@ func (r *request) evaluate() error {
 		}
 		if r.k.vjp {
 			load(p.Input(in), r.a[lo*D:(lo+m)*D])
+		}
+		if r.k.vjp && r.k.trace {
 			loadRows(p.Input(in+1), r.c, lo, m)
 			if r.k.reg {
 				loadRows(p.Input(in+2), r.ck, lo, m)
@@ -116,7 +118,9 @@ func (r *request) evaluate() error {
 		copy(r.dz[lo*D:(lo+m)*D], p.Output(0))
 		switch {
 		case r.k.vjp:
-			copy(r.gz[lo*D:(lo+m)*D], p.Output(1))
+			if r.gz != nil {
+				copy(r.gz[lo*D:(lo+m)*D], p.Output(1))
+			}
 			out := 2
 			if C > 0 {
 				if r.gc != nil {

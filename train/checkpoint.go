@@ -129,7 +129,10 @@ type trainingJSON struct {
 	Shuffle string    `json:"shuffle"`
 	// Noise holds each FFJORD block's Hutchinson noise state (hex), in
 	// Flow.Blocks order; absent in older files.
-	Noise   []string     `json:"noise,omitempty"`
+	Noise []string `json:"noise,omitempty"`
+	// Draws is the flow-matching stream of base points, times and path
+	// noise (hex); absent for MLE and in older files.
+	Draws   string       `json:"draws,omitempty"`
 	History []EpochStats `json:"history"`
 }
 
@@ -148,7 +151,10 @@ type TrainingState struct {
 	Shuffle []byte // the shuffling generator's state (rand.PCG binary form)
 	// Noise is each FFJORD block's Hutchinson noise state, in Flow.Blocks
 	// order (nil in files from before it was saved).
-	Noise   [][]byte
+	Noise [][]byte
+	// Draws is the flow-matching objective's stream (rand.PCG binary
+	// form); nil for MLE.
+	Draws   []byte
 	History []EpochStats
 }
 
@@ -165,7 +171,7 @@ func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
 		return fmt.Errorf("train: saving checkpoint: %w", err)
 	}
 	if ts != nil {
-		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), History: ts.History}
+		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), Draws: hex.EncodeToString(ts.Draws), History: ts.History}
 		for _, n := range ts.Noise {
 			content.Training.Noise = append(content.Training.Noise, hex.EncodeToString(n))
 		}
@@ -306,6 +312,11 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 			return nil, bad("training.adam has moments of other sizes than the model's %d parameters", len(f.Params()))
 		}
 		ck.Training = &TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History}
+		if tj.Draws != "" {
+			if ck.Training.Draws, err = hex.DecodeString(tj.Draws); err != nil || len(ck.Training.Draws) > 256 {
+				return nil, bad("training.draws is not a generator state")
+			}
+		}
 		if tj.Noise != nil && len(tj.Noise) != len(f.Blocks) {
 			return nil, bad("training.noise has %d states for %d blocks", len(tj.Noise), len(f.Blocks))
 		}

@@ -42,7 +42,10 @@ type Loss struct {
 	NLL      float64 // mean negative log-likelihood
 	Kinetic  float64 // mean over the points of Σ_k ∫ ‖f_k‖² dt
 	Jacobian float64 // mean over the points of Σ_k ∫ ‖∂f_k/∂z‖²_F dt
-	Total    float64 // NLL + λ_K·Kinetic + λ_J·Jacobian
+	// Matching is the flow-matching loss, the mean of ‖v − u‖² over the
+	// points (CFM, OTCFM); NLL is then not computed and is zero.
+	Matching float64
+	Total    float64 // NLL + λ_K·Kinetic + λ_J·Jacobian, or Matching
 }
 
 // Objective returns the training objective of m on the n rows of the

@@ -51,10 +51,15 @@ func (p *progress) epochDone(s EpochStats) {
 }
 
 // FormatEpoch renders an epoch's statistics as one line:
-// epoch, mean train NLL, NFE forward and backward per block, seconds.
+// epoch, mean train NLL (or train_cfm=, train_otcfm= for the matching
+// loss), NFE forward and backward per block, seconds.
 func FormatEpoch(s EpochStats) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "epoch=%d train_nll=%.4f", s.Epoch, s.Loss)
+	if s.Objective != "" {
+		fmt.Fprintf(&b, "epoch=%d train_%s=%.4f", s.Epoch, s.Objective, s.Loss)
+	} else {
+		fmt.Fprintf(&b, "epoch=%d train_nll=%.4f", s.Epoch, s.Loss)
+	}
 	b.WriteString(" nfe_fwd=")
 	writeInts(&b, s.ForwardNFE)
 	b.WriteString(" nfe_bwd=")

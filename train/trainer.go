@@ -34,6 +34,11 @@ type Options struct {
 	Seed           uint64                 // seeds the shuffling of the data
 	Progress       io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
 	OnEpoch        func(EpochStats) error // called after each epoch; an error stops training
+	// Objective is what each step minimises: nil means MLE{}, maximum
+	// likelihood through the solver; CFM and OTCFM are flow matching, one
+	// evaluation of each point's block per step. Flow matching takes no
+	// Regularization.
+	Objective Criterion
 	// Checkpoint, if set, is the path the model and training state are
 	// saved to after every epoch (atomically; a failed epoch never
 	// overwrites it).
@@ -42,8 +47,11 @@ type Options struct {
 
 // EpochStats summarise one epoch.
 type EpochStats struct {
-	Epoch        int       `json:"epoch"`              // 1-based
-	Loss         float64   `json:"loss"`               // mean training NLL over the epoch's batches
+	Epoch int `json:"epoch"` // 1-based
+	// Objective is the criterion's name for flow matching (cfm, otcfm),
+	// empty for MLE.
+	Objective    string    `json:"objective,omitempty"`
+	Loss         float64   `json:"loss"`               // mean over the epoch's batches of the training NLL, or of the matching loss
 	Kinetic      float64   `json:"kinetic,omitempty"`  // mean Σ_k ∫‖f‖² dt, when regularised
 	Jacobian     float64   `json:"jacobian,omitempty"` // mean Σ_k ∫‖∂f/∂z‖²_F dt, when regularised
 	LearningRate float64   `json:"lr"`
@@ -65,6 +73,10 @@ type Trainer struct {
 	shuffle *rand.PCG
 	epoch   int // epochs completed
 	history []EpochStats
+	// match is the flow-matching objective (nil for MLE), drawing its base
+	// points, times and path noise from the saved stream draws.
+	match *matcher
+	draws *rand.PCG
 }
 
 // NewTrainer returns a Trainer for m with opts.
@@ -101,6 +113,16 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 		math.IsInf(opts.Regularization.Kinetic, 0) || math.IsInf(opts.Regularization.Jacobian, 0):
 		return nil, fmt.Errorf("%w: Regularization = %+v, want weights ≥ 0", ErrInvalidConfig, opts.Regularization)
 	}
+	if opts.Objective == nil {
+		opts.Objective = MLE{}
+	}
+	match, err := newMatcher(m, opts.Objective)
+	if err != nil {
+		return nil, err
+	}
+	if match != nil && opts.Regularization.active() {
+		return nil, fmt.Errorf("%w: %v takes no Regularization (it solves no ODE to integrate it along)", ErrInvalidConfig, opts.Objective)
+	}
 	ps := m.Params()
 	if len(ps) == 0 {
 		return nil, fmt.Errorf("%w: the model has no parameters to train (is it differentiable?)", ErrInvalidConfig)
@@ -109,7 +131,8 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Trainer{model: m, flow: f, opts: opts, adam: adam, shuffle: rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)}, nil
+	return &Trainer{model: m, flow: f, opts: opts, adam: adam, shuffle: rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15),
+		match: match, draws: rand.NewPCG(opts.Seed^0x2545f4914f6cdd1d, opts.Seed+1)}, nil
 }
 
 // Resume returns a Trainer that continues the training saved in ck: the same
@@ -129,6 +152,11 @@ func Resume(ck *Checkpoint, opts Options) (*Trainer, error) {
 	}
 	if err := t.shuffle.UnmarshalBinary(ts.Shuffle); err != nil {
 		return nil, fmt.Errorf("%w: shuffling state: %v", ErrCheckpoint, err)
+	}
+	if ts.Draws != nil {
+		if err := t.draws.UnmarshalBinary(ts.Draws); err != nil {
+			return nil, fmt.Errorf("%w: flow-matching draws: %v", ErrCheckpoint, err)
+		}
 	}
 	for k, state := range ts.Noise {
 		if err := ck.Flow.Blocks[k].SetNoiseState(state); err != nil {
@@ -178,6 +206,12 @@ func (t *Trainer) Save(path string) error {
 	if err != nil {
 		return err
 	}
+	var draws []byte
+	if t.match != nil {
+		if draws, err = t.draws.MarshalBinary(); err != nil {
+			return err
+		}
+	}
 	var noise [][]byte
 	for k, b := range t.flow.Blocks {
 		n, err := b.NoiseState()
@@ -187,7 +221,7 @@ func (t *Trainer) Save(path string) error {
 		noise = append(noise, n)
 	}
 	return saveCheckpoint(path, t.flow, &TrainingState{
-		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: state, Noise: noise, History: t.history,
+		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: state, Noise: noise, Draws: draws, History: t.history,
 	})
 }
 
@@ -239,6 +273,7 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	if t.flow != nil {
 		model, lock = t.flow.Dist, &t.flow.mu
 	}
+	drawer := rand.New(t.draws)
 	bar := newProgress(t.opts.Progress)
 	batches := (n + bs - 1) / bs
 
@@ -251,6 +286,9 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 		t.adam.SetLearningRate(lr)
 		start := time.Now()
 		stats := EpochStats{Epoch: epoch, LearningRate: lr}
+		if t.match != nil {
+			stats.Objective = t.opts.Objective.String()
+		}
 		for i := range perm {
 			perm[i] = i
 		}
@@ -269,21 +307,25 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			if C == 0 {
 				cb = nil
 			}
-			loss, cost, err := t.step(model, lock, xb, cb, m, grads)
+			loss, cost, err := t.step(model, lock, xb, cb, m, drawer, grads)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
 			if stats.ForwardNFE == nil {
 				stats.ForwardNFE, stats.BackwardNFE = make([]float64, len(cost.ForwardNFE)), make([]float64, len(cost.ForwardNFE))
 			}
-			stats.Loss += loss.NLL / float64(batches)
+			shown := loss.NLL
+			if t.match != nil {
+				shown = loss.Matching
+			}
+			stats.Loss += shown / float64(batches)
 			stats.Kinetic += loss.Kinetic / float64(batches)
 			stats.Jacobian += loss.Jacobian / float64(batches)
 			for k := range stats.ForwardNFE {
 				stats.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(batches)
 				stats.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(batches)
 			}
-			bar.batch(epoch, t.opts.Epochs, b+1, batches, loss.NLL, cost, time.Since(start))
+			bar.batch(epoch, t.opts.Epochs, b+1, batches, shown, cost, time.Since(start))
 		}
 		stats.Seconds = time.Since(start).Seconds()
 		t.epoch = epoch
@@ -305,10 +347,17 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 
 // step evaluates the objective on one batch and takes Adam's step, holding
 // lock throughout.
-func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x, c []float64, n int, grads Grads) (Loss, Cost, error) {
+func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x, c []float64, n int, draws *rand.Rand, grads Grads) (Loss, Cost, error) {
 	lock.Lock()
 	defer lock.Unlock()
-	loss, cost, err := objective(model, x, c, n, t.opts.Regularization, grads)
+	var loss Loss
+	var cost Cost
+	var err error
+	if t.match != nil {
+		loss, cost, err = t.match.loss(x, c, n, model.Dim(), draws, grads)
+	} else {
+		loss, cost, err = objective(model, x, c, n, t.opts.Regularization, grads)
+	}
 	if err != nil {
 		return loss, cost, err
 	}

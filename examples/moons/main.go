@@ -1,11 +1,13 @@
 // Command moons re-creates the TensorFlow Probability FFJORD tutorial in Go:
 // four FFJORD blocks with MLP dynamics trained on two moons by maximum
-// likelihood, then evaluated on fresh points.
+// likelihood (or, with -objective cfm or otcfm, by flow matching), then
+// evaluated on fresh points.
 //
 //	go run ./examples/moons -epochs 40 -out out/moons
 //
 // It prints one line per epoch and, at the end, test_nll=<value> on 8192
-// fresh points. The output directory receives the model (model.json), the
+// fresh points (the exact trace, whatever the objective) and sample_nfe=,
+// the dynamics evaluations of sampling as many points. The output directory receives the model (model.json), the
 // tutorial's four-panel figure before and after training, the exact density,
 // the paths of a few points through the blocks, the loss curve and an
 // animation of training (one frame per epoch).
@@ -114,8 +116,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "moons: %d points, %d blocks, %s gradients, %s trace, rtol %g atol %g, %d epochs\n",
-		*n, cfg.Blocks, settings.Gradient, settings.Trace, fl.RTol, fl.ATol, opts.Epochs)
+	fmt.Fprintf(stdout, "moons: %d points, %d blocks, %s gradients, %s trace, rtol %g atol %g, %d epochs, objective %v\n",
+		*n, cfg.Blocks, settings.Gradient, settings.Trace, fl.RTol, fl.ATol, opts.Epochs, opts.Objective)
 
 	start := time.Now()
 	if err := trainer.Run(ctx, data); err != nil {
@@ -133,6 +135,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "train_seconds=%.1f\n", trainSeconds)
 	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
+	nfe, err := flow.SampleNFE(*testN)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sample_nfe=%d\n", nfe)
 	if !*figures {
 		return nil
 	}

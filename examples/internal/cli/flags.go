@@ -43,6 +43,9 @@ type Flags struct {
 	Kinetic  float64
 	Jacobian float64
 	Seed     uint64
+	// Objective and SigmaMin choose Options.Objective.
+	Objective string
+	SigmaMin  float64
 
 	fs *flag.FlagSet
 }
@@ -68,6 +71,8 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	fs.Float64Var(&f.Kinetic, "kinetic", 0, "weight of RNODE's kinetic-energy regulariser, ≥ 0")
 	fs.Float64Var(&f.Jacobian, "jacobian", 0, "weight of RNODE's Jacobian-norm regulariser, ≥ 0")
 	fs.Uint64Var(&f.Seed, "seed", seed, "random seed")
+	fs.StringVar(&f.Objective, "objective", "mle", "training objective: mle (likelihood through the solver), cfm or otcfm (flow matching, no solve per step)")
+	fs.Float64Var(&f.SigmaMin, "sigma-min", 0.1, "width σ of flow matching's Gaussian paths, ≥ 0")
 	return f
 }
 
@@ -176,6 +181,7 @@ func (f *Flags) Options() (train.Options, error) {
 		CheckNonNegative("clip", f.Clip),
 		CheckNonNegative("kinetic", f.Kinetic),
 		CheckNonNegative("jacobian", f.Jacobian),
+		CheckNonNegative("sigma-min", f.SigmaMin),
 	} {
 		if err != nil {
 			return train.Options{}, err
@@ -185,6 +191,11 @@ func (f *Flags) Options() (train.Options, error) {
 		Epochs: f.Epochs, BatchSize: f.Batch, LearningRate: f.LR, ClipNorm: f.Clip, Seed: f.Seed,
 		Regularization: train.Regularization{Kinetic: f.Kinetic, Jacobian: f.Jacobian},
 	}
+	obj, err := train.ParseCriterion(f.Objective, f.SigmaMin)
+	if err != nil {
+		return train.Options{}, fmt.Errorf("-objective %q: want mle, cfm or otcfm", f.Objective)
+	}
+	opts.Objective = obj
 	switch {
 	case f.Cosine > 0 && f.Cosine <= 1:
 		opts.Schedule = train.Cosine(f.Cosine)

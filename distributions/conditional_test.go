@@ -146,3 +146,25 @@ func TestConditionalGradients(t *testing.T) {
 		})
 	}
 }
+
+// TestConditionalRows: the slice helpers give LogProbContext's numbers and
+// one sample per context row, and say what is wrong with ragged input.
+func TestConditionalRows(t *testing.T) {
+	d := conditionalFlow(t, ode.Settings{}, nil)
+	x := [][]float64{{0.1, 0.2}, {-1, 0.5}}
+	c := [][]float64{{1, 0}, {0, 1}}
+	got, err := distributions.LogProbContextRows(d, x, c)
+	require.NoError(t, err)
+	want, err := d.LogProbContext(tensor.New(tensor.WithShape(2, 2), tensor.WithBacking([]float64{0.1, 0.2, -1, 0.5})),
+		tensor.New(tensor.WithShape(2, 2), tensor.WithBacking([]float64{1, 0, 0, 1})))
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	s, err := distributions.SampleContextRows(d, c)
+	require.NoError(t, err)
+	assert.Len(t, s, 2)
+	assert.Len(t, s[1], 2)
+	_, err = distributions.LogProbContextRows(d, x, c[:1])
+	assert.ErrorIs(t, err, distributions.ErrShape)
+	_, err = distributions.SampleContextRows(d, [][]float64{{1}})
+	assert.ErrorIs(t, err, distributions.ErrShape)
+}

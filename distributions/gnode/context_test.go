@@ -106,3 +106,50 @@ func TestConditionalNode(t *testing.T) {
 		})
 	}
 }
+
+// TestForwardNode: the forward-map node of a graph gives the library's
+// ForwardContext (and Forward for an unconditional flow) bit for bit, and
+// refuses to be differentiated.
+func TestForwardNode(t *testing.T) {
+	net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2, Hidden: []int{5}, Context: 2}, rand.NewPCG(5, 6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ffjord.New(net, ffjord.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := distributions.NewNormal([]float64{0, 0}, []float64{1, 1}, nil)
+	d, err := distributions.NewTransformed(base, block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	zv, cv := randomRows(r, 4, 2, 1), randomRows(r, 4, 2, 1)
+	g := G.NewGraph()
+	z := G.NewMatrix(g, tensor.Float64, G.WithShape(4, 2), G.WithName("z"), G.WithValue(tensor.New(tensor.WithShape(4, 2), tensor.WithBacking(zv))))
+	c := G.NewMatrix(g, tensor.Float64, G.WithShape(4, 2), G.WithName("c"), G.WithValue(tensor.New(tensor.WithShape(4, 2), tensor.WithBacking(cv))))
+	x, err := Forward(g, d, z, Options{Context: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	wantX, err := block.ForwardContext(tensor.New(tensor.WithShape(4, 2), tensor.WithBacking(append([]float64(nil), zv...))), tensor.New(tensor.WithShape(4, 2), tensor.WithBacking(append([]float64(nil), cv...))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := x.Value().Data().([]float64); maxDiff(got, wantX.Float64s()) != 0 {
+		t.Errorf("forward node %v, library %v", got, wantX.Float64s())
+	}
+	loss := G.Must(G.Sum(x))
+	if _, err := G.Grad(loss, z); err == nil {
+		t.Error("differentiating the forward node should be an error")
+	}
+	if _, err := Forward(g, d, z, Options{}); err == nil {
+		t.Error("a conditional flow's forward node without a context should be an error")
+	}
+}

@@ -39,21 +39,7 @@ func TestConditionalNode(t *testing.T) {
 				t.Fatal(err)
 			}
 			const n = 6
-			r := rand.New(rand.NewPCG(3, 4))
-			g := G.NewGraph()
-			u := G.NewMatrix(g, tensor.Float64, G.WithShape(n, 3), G.WithName("u"),
-				G.WithValue(tensor.New(tensor.WithShape(n, 3), tensor.WithBacking(randomRows(r, n, 3, 1)))))
-			V := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("V"),
-				G.WithValue(tensor.New(tensor.WithShape(3, 2), tensor.WithBacking(randomRows(r, 3, 2, 0.8)))))
-			x := G.NewMatrix(g, tensor.Float64, G.WithShape(n, 2), G.WithName("x"),
-				G.WithValue(tensor.New(tensor.WithShape(n, 2), tensor.WithBacking(randomRows(r, n, 2, 1)))))
-			c := G.Must(G.Tanh(G.Must(G.Mul(u, V))))
-			logp, params, err := LogProb(g, d, x, Options{Context: c})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cost := G.Must(G.Neg(G.Must(G.Mean(logp))))
-			wrt := append([]*G.Node{V, x}, params...)
+			g, x, c, logp, cost, wrt := conditionalGraph(t, d, n)
 			grads, err := G.Grad(cost, wrt...)
 			if err != nil {
 				t.Fatal(err)
@@ -104,6 +90,76 @@ func TestConditionalNode(t *testing.T) {
 				t.Errorf("worst %.3g over %.0e", worst, tol)
 			}
 		})
+	}
+}
+
+// conditionalGraph builds a user's graph: raw features u (n×3), an
+// ordinary layer c = tanh(u·V) giving the context, and the node's
+// −mean log p(x | c); wrt is V, x and the flow's parameters.
+func conditionalGraph(t *testing.T, d distributions.Trainable, n int) (g *G.ExprGraph, x, c, logp, cost *G.Node, wrt []*G.Node) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(3, 4))
+	g = G.NewGraph()
+	u := G.NewMatrix(g, tensor.Float64, G.WithShape(n, 3), G.WithName("u"),
+		G.WithValue(tensor.New(tensor.WithShape(n, 3), tensor.WithBacking(randomRows(r, n, 3, 1)))))
+	V := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("V"),
+		G.WithValue(tensor.New(tensor.WithShape(3, 2), tensor.WithBacking(randomRows(r, 3, 2, 0.8)))))
+	x = G.NewMatrix(g, tensor.Float64, G.WithShape(n, 2), G.WithName("x"),
+		G.WithValue(tensor.New(tensor.WithShape(n, 2), tensor.WithBacking(randomRows(r, n, 2, 1)))))
+	c = G.Must(G.Tanh(G.Must(G.Mul(u, V))))
+	logp, params, err := LogProb(g, d, x, Options{Context: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost = G.Must(G.Neg(G.Must(G.Mean(logp))))
+	return g, x, c, logp, cost, append([]*G.Node{V, x}, params...)
+}
+
+// TestConditionalLispMachine: the LispMachine's automatic differentiation
+// of a conditional node gives the TapeMachine's gradients, the context's
+// upstream layer included.
+func TestConditionalLispMachine(t *testing.T) {
+	net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2, Hidden: []int{6}, Context: 2}, rand.NewPCG(1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ffjord.New(net, ffjord.Options{Solver: exactSteps, Gradient: ode.Discrete{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := distributions.NewNormal([]float64{0, 0}, []float64{1, 1}, nil)
+	d, err := distributions.NewTransformed(base, block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _, _, _, cost, wrt := conditionalGraph(t, d, 5)
+	grads, err := G.Grad(cost, wrt...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tape := G.NewTapeMachine(g)
+	if err := tape.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	tape.Close()
+	want := make([][]float64, len(grads))
+	for i, gn := range grads {
+		want[i] = append([]float64(nil), gn.Value().Data().([]float64)...)
+	}
+	lg, _, _, _, _, lwrt := conditionalGraph(t, d, 5)
+	vm := G.NewLispMachine(lg)
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	vm.Close()
+	for k, node := range lwrt {
+		gv, err := node.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := maxDiff(gv.Data().([]float64), want[k]); diff > 1e-12 {
+			t.Errorf("LispMachine: %s differs by %g", node.Name(), diff)
+		}
 	}
 }
 

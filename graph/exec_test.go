@@ -198,7 +198,6 @@ func TestDynamicsOnExecutor(t *testing.T) {
 		}
 		D, n := cfg.Dim, 37
 		r := rand.New(rand.NewPCG(7, uint64(ci)))
-		type result struct{ dz, tr, gz []float64 }
 		for run := range 3 {
 			for _, p := range net.Params() {
 				fillNormal(r, p.Float64s())

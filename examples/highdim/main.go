@@ -103,7 +103,7 @@ func run(dims []int, points, hidden int, budget time.Duration, workers int) erro
 	for _, d := range dims {
 		r, err := measureDim(d, points, hidden, budget, workers)
 		if err != nil {
-			return fmt.Errorf("D=%d: %w", d, err)
+			return fmt.Errorf("dimension %d: %w", d, err)
 		}
 		rows = append(rows, r)
 		emit(fmt.Sprintf("ftrace_exact_D%d", d), r.exactUS, "us")

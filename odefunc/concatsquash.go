@@ -68,6 +68,14 @@ func (l *ConcatSquashLinear) Build(t, h *G.Node, tangents []*G.Node, params []*G
 	if len(params) != 5 {
 		return nil, nil, fmt.Errorf("%w: concatsquash layer needs 5 parameters, got %d", ErrInvalidConfig, len(params))
 	}
+	return squash(h, t, tangents, params)
+}
+
+// squash adds (h·W + b) ⊙ σ(s·Wg + bg) + s·Wb for the gate source s (t,
+// rows×1 with Wg and Wb 1×Out; or a context c, rows×C with Wg and Wb
+// C×Out) and params [W, b, Wg, bg, Wb]. Since s does not depend on z, a
+// tangent v maps to (v·W) ⊙ σ(s·Wg + bg).
+func squash(h, s *G.Node, tangents []*G.Node, params []*G.Node) (*G.Node, []*G.Node, error) {
 	w, b, wg, bg, wb := params[0], params[1], params[2], params[3], params[4]
 	hw, err := G.Mul(h, w)
 	if err != nil {
@@ -77,13 +85,13 @@ func (l *ConcatSquashLinear) Build(t, h *G.Node, tangents []*G.Node, params []*G
 	if err != nil {
 		return nil, nil, err
 	}
-	// t is rows×1 and Wg, Wb are 1×Out, so these matrix products are the
-	// rows×Out outer products: no broadcast of t is needed.
-	tg, err := G.Mul(t, wg)
+	// With s = t (rows×1) and Wg 1×Out the product is the rows×Out outer
+	// product: no broadcast of t is needed.
+	sg, err := G.Mul(s, wg)
 	if err != nil {
 		return nil, nil, err
 	}
-	pre, err := G.BroadcastAdd(tg, bg, nil, []byte{0})
+	pre, err := G.BroadcastAdd(sg, bg, nil, []byte{0})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,7 +103,7 @@ func (l *ConcatSquashLinear) Build(t, h *G.Node, tangents []*G.Node, params []*G
 	if err != nil {
 		return nil, nil, err
 	}
-	shift, err := G.Mul(t, wb)
+	shift, err := G.Mul(s, wb)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -150,48 +150,5 @@ func (l *ContextSquashLinear) BuildContext(_, c, h *G.Node, tangents []*G.Node, 
 	if len(params) != 5 {
 		return nil, nil, fmt.Errorf("%w: context-squash layer needs 5 parameters, got %d", ErrInvalidConfig, len(params))
 	}
-	w, b, wg, bg, wb := params[0], params[1], params[2], params[3], params[4]
-	hw, err := G.Mul(h, w)
-	if err != nil {
-		return nil, nil, err
-	}
-	lin, err := G.BroadcastAdd(hw, b, nil, []byte{0})
-	if err != nil {
-		return nil, nil, err
-	}
-	cg, err := G.Mul(c, wg)
-	if err != nil {
-		return nil, nil, err
-	}
-	pre, err := G.BroadcastAdd(cg, bg, nil, []byte{0})
-	if err != nil {
-		return nil, nil, err
-	}
-	gate, err := G.Sigmoid(pre)
-	if err != nil {
-		return nil, nil, err
-	}
-	gated, err := G.HadamardProd(lin, gate)
-	if err != nil {
-		return nil, nil, err
-	}
-	shift, err := G.Mul(c, wb)
-	if err != nil {
-		return nil, nil, err
-	}
-	out, err := G.Add(gated, shift)
-	if err != nil {
-		return nil, nil, err
-	}
-	outT := make([]*G.Node, len(tangents))
-	for i, v := range tangents {
-		vw, err := G.Mul(v, w)
-		if err != nil {
-			return nil, nil, err
-		}
-		if outT[i], err = G.HadamardProd(vw, gate); err != nil {
-			return nil, nil, err
-		}
-	}
-	return out, outT, nil
+	return squash(h, c, tangents, params)
 }

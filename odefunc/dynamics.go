@@ -143,6 +143,12 @@ func (d *Dynamics) FTrace(dz, tr []float64, t float64, z []float64, est Trace, e
 // Eval writes f(t, z) into dz and the wanted terms of each row (see Terms)
 // into out; out.Trace is required. est and eps are as for FTrace.
 func (d *Dynamics) Eval(dz []float64, out Terms, t float64, z []float64, est Trace, eps []float64) error {
+	return d.evalTerms(request{t: t}, dz, out, z, est, eps)
+}
+
+// evalTerms checks and runs an evaluation of f and the terms; r holds the
+// time (t, or ts per row).
+func (d *Dynamics) evalTerms(r request, dz []float64, out Terms, z []float64, est Trace, eps []float64) error {
 	n, err := d.rows(z, dz)
 	if err != nil {
 		return err
@@ -154,7 +160,13 @@ func (d *Dynamics) Eval(dz []float64, out Terms, t float64, z []float64, est Tra
 	if out.Trace == nil {
 		return fmt.Errorf("%w: Eval needs a trace destination", ErrDimension)
 	}
-	return d.eval(request{k: k, n: n, t: t, z: z, ctx: d.context, eps: eps, dz: dz, tr: out.Trace, kin: out.Kinetic, frob: out.Frobenius}, nil)
+	if r.ts != nil {
+		if err := d.checkTimes(r.ts, n); err != nil {
+			return err
+		}
+	}
+	r.k, r.n, r.z, r.ctx, r.eps, r.dz, r.tr, r.kin, r.frob = k, n, z, d.context, eps, dz, out.Trace, out.Kinetic, out.Frobenius
+	return d.eval(r, nil)
 }
 
 // FRows is F with a time per row: row r of z is evaluated at t[r]. t has
@@ -174,21 +186,10 @@ func (d *Dynamics) FRows(dz []float64, t []float64, z []float64) error {
 
 // EvalRows is Eval with a time per row, as FRows.
 func (d *Dynamics) EvalRows(dz []float64, out Terms, t []float64, z []float64, est Trace, eps []float64) error {
-	n, err := d.rows(z, dz)
-	if err != nil {
-		return err
+	if t == nil {
+		return fmt.Errorf("%w: EvalRows needs a time per row", ErrDimension)
 	}
-	k, err := d.kindFor(n, z, est, eps, out)
-	if err != nil {
-		return err
-	}
-	if out.Trace == nil {
-		return fmt.Errorf("%w: EvalRows needs a trace destination", ErrDimension)
-	}
-	if err := d.checkTimes(t, n); err != nil {
-		return err
-	}
-	return d.eval(request{k: k, n: n, ts: t, z: z, ctx: d.context, eps: eps, dz: dz, tr: out.Trace, kin: out.Kinetic, frob: out.Frobenius}, nil)
+	return d.evalTerms(request{ts: t}, dz, out, z, est, eps)
 }
 
 // VJPRows is VJPContext with a time per row, as FRows. The per-row outputs

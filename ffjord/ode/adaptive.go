@@ -66,15 +66,24 @@ func (s *Solver) initialStep(res *Result, f Func, t0, t1 float64) (float64, erro
 	}
 	d2 = math.Sqrt(d2/n) / h0
 
+	return hairerStep(d1, d2, h0, span, s.expo), nil
+}
+
+// hairerStep is the last part of the starting step of Hairer, Nørsett &
+// Wanner (§II.4): from the scaled norms d1 of f(t0, y0) and d2 of its
+// derivative estimate after a trial step h0, the step min(100·h0,
+// (0.01/max(d1, d2))^expo, span), 0 for overflowed estimates (the caller
+// reports a too-small step).
+func hairerStep(d1, d2, h0, span, expo float64) float64 {
 	var h1 float64
 	if dm := math.Max(d1, d2); dm <= 1e-15 {
 		h1 = math.Max(1e-6, h0*1e-3)
 	} else {
-		h1 = math.Pow(0.01/dm, s.expo)
+		h1 = math.Pow(0.01/dm, expo)
 	}
 	h := math.Min(math.Min(100*h0, h1), span)
 	if !(h > 0) {
-		h = 0 // overflowed estimates; the caller reports a too-small step
+		h = 0
 	}
-	return h, nil
+	return h
 }

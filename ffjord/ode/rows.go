@@ -500,17 +500,7 @@ func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
 		}
 		d1 = math.Sqrt(d1 / float64(m))
 		d2 = math.Sqrt(d2/float64(m)) / h0
-		var h1 float64
-		if dm := math.Max(d1, d2); dm <= 1e-15 {
-			h1 = math.Max(1e-6, h0*1e-3)
-		} else {
-			h1 = math.Pow(0.01/dm, s.expo)
-		}
-		h := math.Min(math.Min(100*h0, h1), span)
-		if !(h > 0) {
-			h = 0
-		}
-		s.h[r] = h
+		s.h[r] = hairerStep(d1, d2, h0, span, s.expo)
 	}
 	return nil
 }

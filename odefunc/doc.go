@@ -20,6 +20,10 @@
 // gorgonia.Grad of these graphs.
 //
 // A Model builds the graphs; NewMLP gives the TFP tutorial's MLP_ODE. A
+// ContextModel is conditional, f(t, z, c), with a context vector c per
+// point (ContextConcat, ContextSquashLinear, MLPConfig.Context): the trace
+// stays over z, and the vector–Jacobian products also give ∂L/∂c. A
 // Dynamics compiles a Model's graphs once per batch size and kind (through
-// package graph) and evaluates them on plain []float64 batches.
+// package graph) and evaluates them on plain []float64 batches, with one
+// time for the batch or one per row (FRows, EvalRows, VJPRows).
 package odefunc

@@ -1,15 +1,17 @@
-// Package train fits a stack of FFJORD blocks to data by maximum likelihood:
-// the Flow model, the gradient of its loss, Gorgonia's Adam, the training
-// loop and checkpoints.
+// Package train fits trainable distributions to data: the Flow (the
+// tutorial's stack from NewFlow, or any composition from NewFlowOf, safe
+// for concurrent use), the training objectives, Gorgonia's Adam, the
+// training loop and checkpoints.
 //
-// The loss of a batch x_1…x_N is the mean negative log-likelihood
+// The default objective of a batch x_1…x_N is the mean negative
+// log-likelihood, conditional on contexts c_r for a conditional flow,
 //
-//	L = −(1/N) Σ_r [ log p_base(z_r) + Σ_k ℓ_k,r ],
+//	L = −(1/N) Σ_r log p(x_r [| c_r]) + λ_K·K + λ_J·J,
 //
-// where z_r is x_r pulled back through the blocks (last block first) and
-// ℓ_k,r is block k's inverse log-det-Jacobian. Its gradient flows back
-// through the blocks in the opposite order: ∂L/∂z = (z − μ)/(Nσ²) at the
-// base, ∂L/∂ℓ = −1/N for every block, each block's Backward (adjoint or
-// discrete) turning the cotangent of its output into that of its input and
-// of its parameters.
+// with RNODE's regularisers K and J when weighted. It is one recorded pass
+// of the distribution (distributions.Trainable.RecordLogProb) and its
+// Backward with the cotangent −1/N of every row's log-density: each block
+// (adjoint or discrete) turns the cotangent of its output into that of its
+// input, its parameters and the context. Flow matching (CFM, OTCFM)
+// regresses the blocks' vector field instead, with no solve in the loop.
 package train

@@ -59,12 +59,20 @@ func (c Chain) ForwardContext(x, ctx *tensor.Dense) (*tensor.Dense, error) {
 
 // ContextDim returns C, the context features of a conditional distribution
 // p(x | c), or 0.
-func (d *TransformedDistribution) ContextDim() int { return contextDim(d.Bijector) }
+func (d *TransformedDistribution) ContextDim() int {
+	if d == nil {
+		return 0
+	}
+	return contextDim(d.Bijector)
+}
 
 // LogProbContext returns log p(x | c) for each row of x (N×D) and its
 // context, the same row of c (N×C). It is the log-density of the recorded
 // route (RecordLogProb) with the exact trace.
 func (d *TransformedDistribution) LogProbContext(x, c *tensor.Dense) ([]float64, error) {
+	if err := d.complete("LogProbContext"); err != nil {
+		return nil, err
+	}
 	xv, n, err := batch.Data(x, d.Dim())
 	if err != nil {
 		return nil, fmt.Errorf("distributions: LogProbContext: %w", err)
@@ -82,6 +90,9 @@ func (d *TransformedDistribution) LogProbContext(x, c *tensor.Dense) ([]float64,
 
 // SampleContext draws one point from p(x | c) for each row of c (N×C).
 func (d *TransformedDistribution) SampleContext(c *tensor.Dense) (*tensor.Dense, error) {
+	if err := d.complete("SampleContext"); err != nil {
+		return nil, err
+	}
 	C := d.ContextDim()
 	if c == nil {
 		return nil, fmt.Errorf("distributions: SampleContext: %w: nil context", ErrShape)

@@ -22,8 +22,23 @@ func NewTransformed(base Distribution, b Bijector) (*TransformedDistribution, er
 	return &TransformedDistribution{Base: base, Bijector: b}, nil
 }
 
-// Dim returns the dimension of the base.
-func (d *TransformedDistribution) Dim() int { return d.Base.Dim() }
+// Dim returns the dimension of the base (0 for a nil distribution or one
+// without a base).
+func (d *TransformedDistribution) Dim() int {
+	if d == nil || d.Base == nil {
+		return 0
+	}
+	return d.Base.Dim()
+}
+
+// complete returns an error naming fn unless d has a base and a bijector:
+// a nil or zero TransformedDistribution reaching a method.
+func (d *TransformedDistribution) complete(fn string) error {
+	if d == nil || d.Base == nil || d.Bijector == nil {
+		return fmt.Errorf("distributions: %s: %w: nil distribution, or one without a base or bijector", fn, ErrInvalidParameter)
+	}
+	return nil
+}
 
 // LogProb returns log p(x) = log p_base(T⁻¹(x)) + log|det ∂T⁻¹/∂x| for each
 // row of x.

@@ -256,6 +256,9 @@ func (b *FFJORD) setContext(c []float64, n int) error {
 	if len(c) != n*C {
 		return fmt.Errorf("ffjord: %w: the block reads a context of %d features per point; got %d values for %d points", batch.ErrShape, C, len(c), n)
 	}
+	if err := batch.CheckFinite(c, C); err != nil {
+		return fmt.Errorf("ffjord: context: %w", err)
+	}
 	b.context = c
 	return b.dyn.SetContext(c)
 }

@@ -3,6 +3,7 @@ package odefunc
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -36,6 +37,9 @@ func NewNetwork(dim int, layers ...Layer) (*Network, error) {
 	for i, l := range layers {
 		if l == nil {
 			return nil, fmt.Errorf("%w: layer %d is nil", ErrInvalidConfig, i)
+		}
+		if err := layerComplete(l); err != nil {
+			return nil, fmt.Errorf("%w: layer %d: %v", ErrInvalidConfig, i, err)
 		}
 		if cl, ok := l.(ContextLayer); ok {
 			if context != 0 && cl.ContextDim() != context {
@@ -250,4 +254,28 @@ func (n *Network) BuildContext(t, z, c *G.Node, params []*G.Node, directions []*
 		params = params[k:]
 	}
 	return h, tangents, nil
+}
+
+// layerComplete returns an error unless l is a non-nil pointer (for the
+// pointer layers) whose parameters are all present and two-dimensional,
+// so that its In, Out and ContextDim can be read; a ContextSquashLinear's
+// parameters must also agree in shape.
+func layerComplete(l Layer) error {
+	if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
+		return fmt.Errorf("nil %T", l)
+	}
+	for k, p := range l.Params() {
+		if p == nil || len(p.Shape()) != 2 {
+			return fmt.Errorf("%T parameter %d is nil or not a matrix", l, k)
+		}
+	}
+	if cs, ok := l.(*ContextSquashLinear); ok {
+		in, out, c := cs.W.Shape()[0], cs.W.Shape()[1], cs.Wg.Shape()[0]
+		for k, want := range [][2]int{{in, out}, {1, out}, {c, out}, {1, out}, {c, out}} {
+			if got := cs.Params()[k].Shape(); got[0] != want[0] || got[1] != want[1] {
+				return fmt.Errorf("ContextSquashLinear parameter %d is %d×%d, want %d×%d", k, got[0], got[1], want[0], want[1])
+			}
+		}
+	}
+	return nil
 }

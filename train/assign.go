@@ -14,8 +14,9 @@ import (
 // augmentations of O(n²) each, so O(n³) time and O(n) memory besides the
 // matrix — about 25 ms for n = 256 on one core. Costs must be finite.
 func Assign(dst []int, cost []float64, n int) (float64, error) {
-	if n < 0 || len(dst) != n || len(cost) != n*n {
-		return 0, fmt.Errorf("%w: Assign of %d rows needs %d destinations and %d costs, got %d and %d", ErrInvalidConfig, n, n, n*n, len(dst), len(cost))
+	// len(cost) = n·n, tested by division: n·n may overflow an int.
+	if n < 0 || len(dst) != n || (n == 0 && len(cost) != 0) || (n > 0 && (len(cost)%n != 0 || len(cost)/n != n)) {
+		return 0, fmt.Errorf("%w: Assign of %d rows needs %d destinations and %d×%d costs, got %d and %d", ErrInvalidConfig, n, n, n, n, len(dst), len(cost))
 	}
 	for i, c := range cost {
 		if math.IsNaN(c) || math.IsInf(c, 0) {

@@ -71,6 +71,9 @@ func ObjectiveContext(m distributions.Trainable, x, c []float64, n int, reg Regu
 		defer f.mu.Unlock()
 		m = f.Dist
 	}
+	if cd, ok := m.(interface{ ContextDim() int }); c != nil && (!ok || cd.ContextDim() == 0) {
+		return Loss{}, Cost{}, fmt.Errorf("%w: a context of %d values for a model that reads none", ErrInvalidConfig, len(c))
+	}
 	return objective(m, x, c, n, reg, g)
 }
 

@@ -66,6 +66,9 @@ func (c OTCFM) matching() (float64, bool, bool) { return c.SigmaMin, true, true 
 // ParseCriterion reads mle, cfm or otcfm, the latter two with path width
 // sigma.
 func ParseCriterion(name string, sigma float64) (Criterion, error) {
+	if (name == "cfm" || name == "otcfm") && !(sigma >= 0 && !math.IsInf(sigma, 1)) {
+		return nil, fmt.Errorf("%w: objective %s with sigma = %g, want finite and ≥ 0", ErrInvalidConfig, name, sigma)
+	}
 	switch name {
 	case "mle", "":
 		return MLE{}, nil

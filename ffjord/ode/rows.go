@@ -144,12 +144,23 @@ func (s *RowSolver) RowTimes(r int) []float64 {
 	return s.times[r]
 }
 
-// RowNFE returns the evaluations of row r in the last solve.
-func (s *RowSolver) RowNFE(r int) int { return s.nfe[r] }
+// RowNFE returns the evaluations of row r in the last solve (0 for a row
+// it did not have).
+func (s *RowSolver) RowNFE(r int) int {
+	if r < 0 || r >= len(s.nfe) {
+		return 0
+	}
+	return s.nfe[r]
+}
 
 // RowSteps returns the accepted and rejected steps of row r in the last
-// solve.
-func (s *RowSolver) RowSteps(r int) (accepted, rejected int) { return s.acc[r], s.rejected[r] }
+// solve (0, 0 for a row it did not have).
+func (s *RowSolver) RowSteps(r int) (accepted, rejected int) {
+	if r < 0 || r >= len(s.acc) {
+		return 0, 0
+	}
+	return s.acc[r], s.rejected[r]
+}
 
 func (s *RowSolver) ensure(n, m int) {
 	if s.n == n && s.m == m {

@@ -1,0 +1,829 @@
+package apitest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/distributions/gnode"
+	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"github.com/stretchr/testify/require"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// hostileCase is one hostile call of a new API: it must return an error
+// (or, with mayPass, at least neither panic nor hang).
+type hostileCase struct {
+	name    string
+	mayPass bool
+	call    func() error
+}
+
+// runHostile runs each case under errOf with a deadline, so that a panic,
+// a hang or a missing error fails the test.
+func runHostile(t *testing.T, cases []hostileCase) {
+	t.Helper()
+	for _, c := range cases {
+		done := make(chan error, 1)
+		go func() { done <- errOf(t, c.name, c.call) }()
+		select {
+		case err := <-done:
+			if err == nil && !c.mayPass {
+				t.Errorf("%s: no error", c.name)
+			} else if err != nil {
+				t.Logf("%s: %v", c.name, err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Errorf("%s: still running after 60 s", c.name)
+		}
+	}
+	t.Logf("%d hostile cases", len(cases))
+}
+
+func dense(n, d int, vals ...float64) *tensor.Dense { return pts(n, d, vals...) }
+
+func nanAt(n, d, i int) *tensor.Dense {
+	x := pts(n, d)
+	x.Float64s()[i] = math.NaN()
+	return x
+}
+
+func TestHostileConditional(t *testing.T) {
+	cflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}, Context: 2}, train.Settings{}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	sflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}, Context: 2, ContextInput: odefunc.ContextSquashInput}, train.Settings{}, rand.NewPCG(1, 3))
+	require.NoError(t, err)
+	uflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+	require.NoError(t, err)
+	cd, ud := cflow.Dist, uflow.Dist
+	cblock, ublock := cflow.Blocks[0], uflow.Blocks[0]
+	x, c := dense(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6), dense(3, 2, 1, 0, 0, 1, 1, 0)
+	xv, cv := x.Float64s(), c.Float64s()
+	xr := [][]float64{{0, 1}, {1, 0}}
+	cr := [][]float64{{1, 0}, {0, 1}}
+	trainer := func(f *train.Flow, o train.Options) *train.Trainer {
+		if o.Epochs == 0 {
+			o.Epochs = 1
+		}
+		tr, err := train.NewTrainer(f, o)
+		require.NoError(t, err)
+		return tr
+	}
+	bg := context.Background()
+	var nilCtx context.Context // a nil context is a hostile input too
+	obj := func(m distributions.Trainable, x, c []float64, n int) error {
+		_, _, err := train.ObjectiveContext(m, x, c, n, train.Regularization{}, train.NewGrads(m))
+		return err
+	}
+	cases := []hostileCase{
+		// TransformedDistribution
+		{"dist.LogProbContext nil context", false, func() error { _, err := cd.LogProbContext(x, nil); return err }},
+		{"dist.LogProbContext rows mismatch", false, func() error { _, err := cd.LogProbContext(x, dense(2, 2)); return err }},
+		{"dist.LogProbContext wrong context width", false, func() error { _, err := cd.LogProbContext(x, dense(3, 3)); return err }},
+		{"dist.LogProbContext NaN context", false, func() error { _, err := cd.LogProbContext(x, nanAt(3, 2, 3)); return err }},
+		{"dist.LogProbContext Inf context", false, func() error {
+			cc := dense(3, 2)
+			cc.Float64s()[0] = math.Inf(-1)
+			_, err := cd.LogProbContext(x, cc)
+			return err
+		}},
+		{"dist.LogProbContext nil x", false, func() error { _, err := cd.LogProbContext(nil, c); return err }},
+		{"dist.LogProbContext empty x", false, func() error { _, err := cd.LogProbContext(dense(0, 2), dense(0, 2)); return err }},
+		{"dist.LogProbContext 1-D context", false, func() error {
+			_, err := cd.LogProbContext(x, tensor.New(tensor.WithShape(6), tensor.WithBacking(make([]float64, 6))))
+			return err
+		}},
+		{"dist.LogProbContext float32 context", false, func() error {
+			_, err := cd.LogProbContext(x, tensor.New(tensor.WithShape(3, 2), tensor.Of(tensor.Float32)))
+			return err
+		}},
+		{"dist.LogProbContext on unconditional", false, func() error { _, err := ud.LogProbContext(x, c); return err }},
+		{"dist.SampleContext nil", false, func() error { _, err := cd.SampleContext(nil); return err }},
+		{"dist.SampleContext empty", false, func() error { _, err := cd.SampleContext(dense(0, 2)); return err }},
+		{"dist.SampleContext NaN", false, func() error { _, err := cd.SampleContext(nanAt(2, 2, 1)); return err }},
+		{"dist.SampleContext wrong width", false, func() error { _, err := cd.SampleContext(dense(2, 5)); return err }},
+		{"dist.SampleContext on unconditional", false, func() error { _, err := ud.SampleContext(c); return err }},
+		{"LogProbContextRows nil context", false, func() error { _, err := distributions.LogProbContextRows(cd, xr, nil); return err }},
+		{"LogProbContextRows short context", false, func() error { _, err := distributions.LogProbContextRows(cd, xr, cr[:1]); return err }},
+		{"LogProbContextRows ragged context", false, func() error {
+			_, err := distributions.LogProbContextRows(cd, xr, [][]float64{{1, 0}, {1}})
+			return err
+		}},
+		{"LogProbContextRows ragged x", false, func() error {
+			_, err := distributions.LogProbContextRows(cd, [][]float64{{1, 0}, {1, 2, 3}}, cr)
+			return err
+		}},
+		{"LogProbContextRows NaN context", false, func() error {
+			_, err := distributions.LogProbContextRows(cd, xr, [][]float64{{1, math.NaN()}, {0, 1}})
+			return err
+		}},
+		{"LogProbContextRows nil distribution", false, func() error { _, err := distributions.LogProbContextRows(nil, xr, cr); return err }},
+		{"LogProbContextRows empty", false, func() error { _, err := distributions.LogProbContextRows(cd, nil, nil); return err }},
+		{"LogProbContextRows unconditional with context", false, func() error { _, err := distributions.LogProbContextRows(ud, xr, cr); return err }},
+		{"SampleContextRows nil", false, func() error { _, err := distributions.SampleContextRows(cd, nil); return err }},
+		{"SampleContextRows wrong width", false, func() error { _, err := distributions.SampleContextRows(cd, [][]float64{{1}}); return err }},
+		{"SampleContextRows ragged", false, func() error {
+			_, err := distributions.SampleContextRows(cd, [][]float64{{1, 0}, {1, 0, 0}})
+			return err
+		}},
+		{"SampleContextRows NaN", false, func() error {
+			_, err := distributions.SampleContextRows(cd, [][]float64{{math.NaN(), 0}})
+			return err
+		}},
+		{"SampleContextRows nil distribution", false, func() error { _, err := distributions.SampleContextRows(nil, cr); return err }},
+		{"SampleContextRows nil typed distribution", false, func() error {
+			var d *distributions.TransformedDistribution
+			_, err := distributions.SampleContextRows(d, cr)
+			return err
+		}},
+		{"SampleContextRows nil *Flow", false, func() error {
+			var f *train.Flow
+			_, err := distributions.SampleContextRows(f, cr)
+			return err
+		}},
+		{"LogProbContextRows nil typed distribution", false, func() error {
+			var d *distributions.TransformedDistribution
+			_, err := distributions.LogProbContextRows(d, xr, cr)
+			return err
+		}},
+		{"LogProbContext of a zero TransformedDistribution", false, func() error {
+			_, err := (&distributions.TransformedDistribution{}).LogProbContext(x, c)
+			return err
+		}},
+		{"SampleContext of a zero TransformedDistribution", false, func() error {
+			_, err := (&distributions.TransformedDistribution{}).SampleContext(c)
+			return err
+		}},
+		{"SampleContextRows unconditional", false, func() error { _, err := distributions.SampleContextRows(ud, cr); return err }},
+		// Request.Context
+		{"RecordLogProb short context", false, func() error {
+			_, err := cd.RecordLogProb(xv, 3, distributions.Request{Context: cv[:4]})
+			return err
+		}},
+		{"RecordLogProb long context", false, func() error {
+			_, err := cd.RecordLogProb(xv, 3, distributions.Request{Context: append(append([]float64{}, cv...), 1)})
+			return err
+		}},
+		{"RecordLogProb nil context", false, func() error { _, err := cd.RecordLogProb(xv, 3, distributions.Request{}); return err }},
+		{"RecordLogProb NaN context", false, func() error {
+			cc := append([]float64{}, cv...)
+			cc[2] = math.NaN()
+			_, err := cd.RecordLogProb(xv, 3, distributions.Request{Context: cc})
+			return err
+		}},
+		{"RecordLogProb n = 0", false, func() error { _, err := cd.RecordLogProb(nil, 0, distributions.Request{Context: cv}); return err }},
+		{"RecordLogProb n negative", false, func() error { _, err := cd.RecordLogProb(xv, -3, distributions.Request{Context: cv}); return err }},
+		{"RecordLogProb n too large", false, func() error { _, err := cd.RecordLogProb(xv, 4, distributions.Request{Context: cv}); return err }},
+		{"RecordInverse short context", false, func() error {
+			_, err := cblock.RecordInverse(xv, 3, distributions.Request{Context: cv[:2]})
+			return err
+		}},
+		{"RecordInverse nil context", false, func() error { _, err := cblock.RecordInverse(xv, 3, distributions.Request{}); return err }},
+		{"RecordInverse NaN context", false, func() error {
+			cc := append([]float64{}, cv...)
+			cc[5] = math.NaN()
+			_, err := cblock.RecordInverse(xv, 3, distributions.Request{Context: cc})
+			return err
+		}},
+		{"RecordInverse Inf context", false, func() error {
+			cc := append([]float64{}, cv...)
+			cc[0] = math.Inf(1)
+			_, err := cblock.RecordInverse(xv, 3, distributions.Request{Context: cc})
+			return err
+		}},
+		{"RecordInverse unconditional with context", true, func() error {
+			_, err := ublock.RecordInverse(xv, 3, distributions.Request{Context: cv})
+			return err
+		}},
+		{"ForwardContext nil context", false, func() error { _, err := cblock.ForwardContext(x, nil); return err }},
+		{"ForwardContext rows mismatch", false, func() error { _, err := cblock.ForwardContext(x, dense(1, 2)); return err }},
+		{"ForwardContext NaN", false, func() error { _, err := cblock.ForwardContext(x, nanAt(3, 2, 0)); return err }},
+		{"Forward of a conditional block without context", false, func() error { _, err := cblock.Forward(x); return err }},
+		{"Inverse of a conditional block without context", false, func() error { _, err := cblock.Inverse(x); return err }},
+		// Flow
+		{"Flow.LogProbContext nil", false, func() error { _, err := cflow.LogProbContext(x, nil); return err }},
+		{"Flow.LogProbContext rows", false, func() error { _, err := cflow.LogProbContext(x, dense(4, 2)); return err }},
+		{"Flow.LogProbContext NaN", false, func() error { _, err := cflow.LogProbContext(x, nanAt(3, 2, 5)); return err }},
+		{"Flow.LogProbContext squash NaN", false, func() error { _, err := sflow.LogProbContext(x, nanAt(3, 2, 5)); return err }},
+		{"Flow.LogProbContext unconditional", false, func() error { _, err := uflow.LogProbContext(x, c); return err }},
+		{"Flow.NLLContext nil", false, func() error { _, err := cflow.NLLContext(x, nil); return err }},
+		{"Flow.NLLContext rows", false, func() error { _, err := cflow.NLLContext(x, dense(1, 2)); return err }},
+		{"Flow.NLLContext NaN", false, func() error { _, err := cflow.NLLContext(x, nanAt(3, 2, 1)); return err }},
+		{"Flow.NLLContext unconditional", false, func() error { _, err := uflow.NLLContext(x, c); return err }},
+		{"Flow.SampleContext nil", false, func() error { _, err := cflow.SampleContext(nil); return err }},
+		{"Flow.SampleContext empty", false, func() error { _, err := cflow.SampleContext(dense(0, 2)); return err }},
+		{"Flow.SampleContext NaN", false, func() error { _, err := cflow.SampleContext(nanAt(1, 2, 0)); return err }},
+		{"Flow.SampleContext unconditional", false, func() error { _, err := uflow.SampleContext(c); return err }},
+		{"Flow.LogProb of conditional", false, func() error { _, err := cflow.LogProb(x); return err }},
+		{"Flow.Sample of conditional", false, func() error { _, err := cflow.Sample(3); return err }},
+		{"Flow.Forward of conditional", false, func() error { _, err := cflow.Forward(x); return err }},
+		{"Flow.Inverse of conditional", false, func() error { _, err := cflow.Inverse(x); return err }},
+		// FlowConfig
+		{"FlowConfig negative Context", false, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2, Context: -1}, train.Settings{}, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"FlowConfig huge Context", false, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2, Context: 1 << 40}, train.Settings{}, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"FlowConfig huge Context squash", false, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2, Context: 1 << 40, ContextInput: odefunc.ContextSquashInput}, train.Settings{}, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"FlowConfig unknown ContextInput", false, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2, Context: 2, ContextInput: odefunc.ContextInput(77)}, train.Settings{}, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"FlowConfig ContextInput without Context", true, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2, ContextInput: odefunc.ContextSquashInput}, train.Settings{}, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"FlowConfig negative ContextInput", false, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2, Context: 1, ContextInput: odefunc.ContextInput(-1)}, train.Settings{}, rand.NewPCG(1, 1))
+			return err
+		}},
+		// Trainer.RunContext
+		{"RunContext nil cond on conditional", false, func() error { return trainer(cflow, train.Options{}).RunContext(bg, x, nil) }},
+		{"RunContext rows mismatch", false, func() error { return trainer(cflow, train.Options{}).RunContext(bg, x, dense(2, 2)) }},
+		{"RunContext wrong cond width", false, func() error { return trainer(cflow, train.Options{}).RunContext(bg, x, dense(3, 4)) }},
+		{"RunContext NaN cond", false, func() error { return trainer(cflow, train.Options{}).RunContext(bg, x, nanAt(3, 2, 2)) }},
+		{"RunContext nil data", false, func() error { return trainer(cflow, train.Options{}).RunContext(bg, nil, c) }},
+		{"RunContext cond on unconditional", false, func() error { return trainer(uflow, train.Options{}).RunContext(bg, x, c) }},
+		{"RunContext nil context.Context", false, func() error { return trainer(cflow, train.Options{}).RunContext(nilCtx, x, c) }},
+		{"Run nil context.Context", false, func() error { return trainer(uflow, train.Options{}).Run(nilCtx, x) }},
+		{"RunContext CFM NaN cond", false, func() error {
+			return trainer(cflow, train.Options{Objective: train.CFM{}}).RunContext(bg, x, nanAt(3, 2, 2))
+		}},
+		{"RunContext OTCFM rows mismatch", false, func() error {
+			return trainer(cflow, train.Options{Objective: train.OTCFM{}}).RunContext(bg, x, dense(2, 2))
+		}},
+		// ObjectiveContext
+		{"ObjectiveContext nil c", false, func() error { return obj(cd, xv, nil, 3) }},
+		{"ObjectiveContext short c", false, func() error { return obj(cd, xv, cv[:3], 3) }},
+		{"ObjectiveContext NaN c", false, func() error {
+			cc := append([]float64{}, cv...)
+			cc[1] = math.NaN()
+			return obj(cd, xv, cc, 3)
+		}},
+		{"ObjectiveContext c on unconditional", false, func() error { return obj(ud, xv, cv, 3) }},
+		{"ObjectiveContext n = 0", false, func() error { return obj(cd, nil, nil, 0) }},
+		{"ObjectiveContext n negative", false, func() error { return obj(cd, xv, cv, -1) }},
+		{"ObjectiveContext n too large", false, func() error { return obj(cd, xv, cv, 5) }},
+		{"ObjectiveContext nil model", false, func() error {
+			_, _, err := train.ObjectiveContext(nil, xv, cv, 3, train.Regularization{}, nil)
+			return err
+		}},
+		{"ObjectiveContext short grads", false, func() error {
+			_, _, err := train.ObjectiveContext(cd, xv, cv, 3, train.Regularization{}, train.Grads{})
+			return err
+		}},
+		{"ObjectiveContext grads of wrong shape", false, func() error {
+			g := train.NewGrads(cd)
+			g[0] = g[0][:1]
+			_, _, err := train.ObjectiveContext(cd, xv, cv, 3, train.Regularization{}, g)
+			return err
+		}},
+		{"Objective of a conditional model", false, func() error {
+			_, _, err := train.Objective(cd, xv, 3, train.Regularization{}, train.NewGrads(cd))
+			return err
+		}},
+	}
+	runHostile(t, cases)
+}
+
+func TestHostileOdefunc(t *testing.T) {
+	cnet, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2, Hidden: []int{4}, Context: 2}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	cdyn, err := odefunc.New(cnet)
+	require.NoError(t, err)
+	unet, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2, Hidden: []int{4}}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	udyn, err := odefunc.New(unet)
+	require.NoError(t, err)
+	z, dz := make([]float64, 6), make([]float64, 6)
+	ctx := []float64{1, 0, 0, 1, 1, 0}
+	ts := []float64{0, 0.5, 1}
+	gp := func(m odefunc.Model) [][]float64 {
+		var g [][]float64
+		for _, p := range m.Params() {
+			g = append(g, make([]float64, len(p.Float64s())))
+		}
+		return g
+	}
+	withCtx := func(c []float64, f func() error) func() error {
+		return func() error {
+			if err := cdyn.SetContext(c); err != nil {
+				return err
+			}
+			defer func() { _ = cdyn.SetContext(nil) }()
+			return f()
+		}
+	}
+	mlp := func(cfg odefunc.MLPConfig) func() error {
+		return func() error { _, err := odefunc.NewMLP(cfg, rand.NewPCG(1, 1)); return err }
+	}
+	layer := func(js string) func() error {
+		return func() error { _, err := odefunc.DecodeLayer([]byte(js)); return err }
+	}
+	cases := []hostileCase{
+		{"NewContextSquashLinear in 0", false, func() error { _, err := odefunc.NewContextSquashLinear(0, 4, 2, rand.NewPCG(1, 1)); return err }},
+		{"NewContextSquashLinear out 0", false, func() error { _, err := odefunc.NewContextSquashLinear(2, 0, 2, rand.NewPCG(1, 1)); return err }},
+		{"NewContextSquashLinear context 0", false, func() error { _, err := odefunc.NewContextSquashLinear(2, 4, 0, rand.NewPCG(1, 1)); return err }},
+		{"NewContextSquashLinear negative", false, func() error { _, err := odefunc.NewContextSquashLinear(-2, -4, -1, rand.NewPCG(1, 1)); return err }},
+		{"NewContextSquashLinear huge in", false, func() error { _, err := odefunc.NewContextSquashLinear(1<<40, 1, 1, rand.NewPCG(1, 1)); return err }},
+		{"NewContextSquashLinear huge context", false, func() error { _, err := odefunc.NewContextSquashLinear(1, 1, 1<<40, rand.NewPCG(1, 1)); return err }},
+		{"NewContextSquashLinear product overflow", false, func() error {
+			_, err := odefunc.NewContextSquashLinear(1<<31, 1<<31, 1, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"NewContextSquashLinear nil source", false, func() error { _, err := odefunc.NewContextSquashLinear(2, 4, 2, nil); return err }},
+		{"ContextConcat in a network, zero context", false, func() error {
+			_, err := odefunc.NewNetwork(2, &odefunc.ContextConcat{Width: 2, Context: 0})
+			return err
+		}},
+		{"ContextConcat negative sizes", false, func() error {
+			_, err := odefunc.NewNetwork(2, &odefunc.ContextConcat{Width: -1, Context: -1})
+			return err
+		}},
+		{"ContextConcat huge context", false, func() error {
+			_, err := odefunc.NewNetwork(2, &odefunc.ContextConcat{Width: 2, Context: 1 << 50})
+			return err
+		}},
+		{"nil layer in NewNetwork", false, func() error { _, err := odefunc.NewNetwork(2, nil); return err }},
+		{"nil *ContextSquashLinear in NewNetwork", false, func() error {
+			var l *odefunc.ContextSquashLinear
+			_, err := odefunc.NewNetwork(2, l)
+			return err
+		}},
+		{"nil *ContextConcat in NewNetwork", false, func() error {
+			var l *odefunc.ContextConcat
+			_, err := odefunc.NewNetwork(2, l)
+			return err
+		}},
+		{"nil *Linear in NewNetwork", false, func() error {
+			var l *odefunc.Linear
+			_, err := odefunc.NewNetwork(2, l)
+			return err
+		}},
+		{"ContextSquashLinear of mismatched shapes in NewNetwork", false, func() error {
+			l, err := odefunc.NewContextSquashLinear(2, 2, 3, rand.NewPCG(1, 1))
+			if err != nil {
+				return err
+			}
+			l.Wb = tensor.New(tensor.WithShape(2, 2), tensor.WithBacking(make([]float64, 4)))
+			_, err = odefunc.NewNetwork(2, l)
+			return err
+		}},
+		{"ContextSquashLinear with a 1-D gate in NewNetwork", false, func() error {
+			l, err := odefunc.NewContextSquashLinear(2, 2, 3, rand.NewPCG(1, 1))
+			if err != nil {
+				return err
+			}
+			l.Wg = tensor.New(tensor.WithShape(6), tensor.WithBacking(make([]float64, 6)))
+			_, err = odefunc.NewNetwork(2, l)
+			return err
+		}},
+		{"empty ContextSquashLinear in NewNetwork", false, func() error {
+			_, err := odefunc.NewNetwork(2, &odefunc.ContextSquashLinear{})
+			return err
+		}},
+		{"MLPConfig negative Context", false, mlp(odefunc.MLPConfig{Dim: 2, Context: -1})},
+		{"MLPConfig huge Context", false, mlp(odefunc.MLPConfig{Dim: 2, Context: 1 << 40})},
+		{"MLPConfig huge Context squash", false, mlp(odefunc.MLPConfig{Dim: 2, Context: 1 << 40, ContextInput: odefunc.ContextSquashInput})},
+		{"MLPConfig bad ContextInput", false, mlp(odefunc.MLPConfig{Dim: 2, Context: 2, ContextInput: odefunc.ContextInput(9)})},
+		{"ParseContextInput bogus", false, func() error { _, err := odefunc.ParseContextInput("bogus"); return err }},
+		{"SetContext on unconditional", false, func() error { return udyn.SetContext(ctx) }},
+		{"SetContext ragged length", false, func() error { return cdyn.SetContext([]float64{1, 2, 3}) }},
+		// Dynamics' evaluators do not check their inputs' values (nor
+		// z's): a non-finite t or context gives a non-finite f, which the
+		// solvers and the Flow's context checks report.
+		{"SetContext NaN then F", true, withCtx([]float64{math.NaN(), 0, 0, 1, 1, 0}, func() error { return cdyn.F(dz, 0, z) })},
+		{"F without context", false, func() error { return cdyn.F(dz, 0, z) }},
+		{"F with context of other rows", false, withCtx(ctx[:4], func() error { return cdyn.F(dz, 0, z) })},
+		{"FRows short t", false, withCtx(ctx, func() error { return cdyn.FRows(dz, ts[:2], z) })},
+		{"FRows nil t", false, withCtx(ctx, func() error { return cdyn.FRows(dz, nil, z) })},
+		{"FRows NaN t", true, withCtx(ctx, func() error { return cdyn.FRows(dz, []float64{0, math.NaN(), 1}, z) })},
+		{"FRows short dz", false, withCtx(ctx, func() error { return cdyn.FRows(dz[:4], ts, z) })},
+		{"FRows nil z", false, withCtx(ctx, func() error { return cdyn.FRows(dz, ts, nil) })},
+		{"FRows no context", false, func() error { return cdyn.FRows(dz, ts, z) }},
+		{"FRows unconditional short t", false, func() error { return udyn.FRows(dz, ts[:1], z) }},
+		{"EvalRows nil Trace", false, withCtx(ctx, func() error {
+			return cdyn.EvalRows(dz, odefunc.Terms{}, ts, z, odefunc.ExactTrace, nil)
+		})},
+		{"EvalRows short t", false, withCtx(ctx, func() error {
+			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3)}, ts[:1], z, odefunc.ExactTrace, nil)
+		})},
+		{"EvalRows short Kinetic", false, withCtx(ctx, func() error {
+			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3), Kinetic: make([]float64, 1)}, ts, z, odefunc.ExactTrace, nil)
+		})},
+		{"EvalRows Hutchinson nil eps", false, withCtx(ctx, func() error {
+			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3)}, ts, z, odefunc.HutchinsonGaussian, nil)
+		})},
+		{"EvalRows bad trace", false, withCtx(ctx, func() error {
+			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3)}, ts, z, odefunc.Trace(42), nil)
+		})},
+		{"VJPRows short t", false, withCtx(ctx, func() error {
+			return cdyn.VJPRows(dz, make([]float64, 6), nil, gp(cnet), ts[:2], z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
+		})},
+		{"VJPRows short gc", false, withCtx(ctx, func() error {
+			return cdyn.VJPRows(dz, make([]float64, 6), make([]float64, 1), gp(cnet), ts, z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
+		})},
+		{"VJPRows short a", false, withCtx(ctx, func() error {
+			return cdyn.VJPRows(dz, make([]float64, 6), nil, gp(cnet), ts, z, make([]float64, 2), odefunc.Terms{}, odefunc.ExactTrace, nil)
+		})},
+		{"VJPRows short Trace cotangent", false, withCtx(ctx, func() error {
+			return cdyn.VJPRows(dz, make([]float64, 6), nil, gp(cnet), ts, z, make([]float64, 6), odefunc.Terms{Trace: []float64{1}}, odefunc.ExactTrace, nil)
+		})},
+		{"VJPRows gparams missing", false, withCtx(ctx, func() error {
+			return cdyn.VJPRows(dz, make([]float64, 6), nil, nil, ts, z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
+		})},
+		{"VJPRows gc on unconditional", false, func() error {
+			return udyn.VJPRows(dz, make([]float64, 6), make([]float64, 6), gp(unet), ts, z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
+		}},
+		{"VJPAt short t", false, withCtx(ctx, func() error {
+			return cdyn.VJPAt(dz, make([]float64, 6), nil, gp(cnet), ts[:1], z, make([]float64, 6))
+		})},
+		{"VJPAt nil t", false, withCtx(ctx, func() error {
+			return cdyn.VJPAt(dz, make([]float64, 6), nil, gp(cnet), nil, z, make([]float64, 6))
+		})},
+		{"VJPAt short a", false, withCtx(ctx, func() error {
+			return cdyn.VJPAt(dz, make([]float64, 6), nil, gp(cnet), ts, z, nil)
+		})},
+		{"VJPAt short gz", false, withCtx(ctx, func() error {
+			return cdyn.VJPAt(dz, make([]float64, 5), nil, gp(cnet), ts, z, make([]float64, 6))
+		})},
+		{"VJPAt short gc", false, withCtx(ctx, func() error {
+			return cdyn.VJPAt(dz, nil, make([]float64, 5), gp(cnet), ts, z, make([]float64, 6))
+		})},
+		{"VJPAt gparams of wrong shape", false, withCtx(ctx, func() error {
+			g := gp(cnet)
+			g[len(g)-1] = nil
+			return cdyn.VJPAt(dz, nil, nil, g, ts, z, make([]float64, 6))
+		})},
+		{"VJPAt nil dz", false, withCtx(ctx, func() error {
+			return cdyn.VJPAt(nil, nil, nil, gp(cnet), ts, z, make([]float64, 6))
+		})},
+		{"VJPAt no context", false, func() error {
+			return cdyn.VJPAt(dz, nil, nil, gp(cnet), ts, z, make([]float64, 6))
+		}},
+		{"VJPAt gc on unconditional", false, func() error {
+			return udyn.VJPAt(dz, nil, make([]float64, 6), gp(unet), ts, z, make([]float64, 6))
+		}},
+		{"VJPAt NaN t", true, withCtx(ctx, func() error {
+			return cdyn.VJPAt(dz, nil, nil, gp(cnet), []float64{0, math.Inf(1), 0}, z, make([]float64, 6))
+		})},
+		// DecodeLayer
+		{"context_concat negative width", false, layer(`{"type":"context_concat","width":-1,"context":2}`)},
+		{"context_concat zero context", false, layer(`{"type":"context_concat","width":2,"context":0}`)},
+		{"context_concat huge width", false, layer(`{"type":"context_concat","width":1099511627776,"context":2}`)},
+		{"context_concat huge context", false, layer(`{"type":"context_concat","width":2,"context":1099511627776}`)},
+		{"context_concat overflowing context", false, layer(`{"type":"context_concat","width":2,"context":1e30}`)},
+		{"context_concat no fields", false, layer(`{"type":"context_concat"}`)},
+		{"context_concat null", false, layer(`null`)},
+		{"context_squash huge declared sizes", false, layer(`{"type":"context_squash","in":1099511627776,"out":1099511627776,"context":1099511627776}`)},
+		{"context_squash zero context", false, layer(`{"type":"context_squash","in":1,"out":1,"context":0,"W":[[1]],"b":[0],"Wg":[],"bg":[0],"Wb":[]}`)},
+		{"context_squash Wg rows mismatch", false, layer(`{"type":"context_squash","in":1,"out":1,"context":2,"W":[[1]],"b":[0],"Wg":[[1]],"bg":[0],"Wb":[[1],[1]]}`)},
+		{"context_squash Wb cols mismatch", false, layer(`{"type":"context_squash","in":1,"out":1,"context":1,"W":[[1]],"b":[0],"Wg":[[1]],"bg":[0],"Wb":[[1,2]]}`)},
+		{"context_squash missing Wb", false, layer(`{"type":"context_squash","in":1,"out":1,"context":1,"W":[[1]],"b":[0],"Wg":[[1]],"bg":[0]}`)},
+		{"context_squash bg short", false, layer(`{"type":"context_squash","in":1,"out":2,"context":1,"W":[[1,1]],"b":[0,0],"Wg":[[1,1]],"bg":[0],"Wb":[[1,1]]}`)},
+		{"context_squash non-finite", false, layer(`{"type":"context_squash","in":1,"out":1,"context":1,"W":[[1]],"b":[0],"Wg":[[1e999]],"bg":[0],"Wb":[[1]]}`)},
+		{"context_squash negative", false, layer(`{"type":"context_squash","in":-1,"out":-1,"context":-1,"W":[],"b":[],"Wg":[],"bg":[],"Wb":[]}`)},
+		{"context_squash W rows mismatch", false, layer(`{"type":"context_squash","in":2,"out":1,"context":1,"W":[[1]],"b":[0],"Wg":[[1]],"bg":[0],"Wb":[[1]]}`)},
+	}
+	runHostile(t, cases)
+}
+
+func TestHostileGnode(t *testing.T) {
+	cflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}, Context: 2}, train.Settings{}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	uflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+	require.NoError(t, err)
+	cd, ud := cflow.Dist, uflow.Dist
+	mat := func(g *G.ExprGraph, dt tensor.Dtype, r, c int, name string) *G.Node {
+		return G.NewMatrix(g, dt, G.WithShape(r, c), G.WithName(name))
+	}
+	type fix struct {
+		g, other *G.ExprGraph
+		x, c     *G.Node
+	}
+	mk := func() fix {
+		g, o := G.NewGraph(), G.NewGraph()
+		return fix{g, o, mat(g, tensor.Float64, 3, 2, "x"), mat(g, tensor.Float64, 3, 2, "c")}
+	}
+	lp := func(d distributions.Trainable, pick func(f fix) (*G.ExprGraph, *G.Node, gnode.Options)) func() error {
+		return func() error {
+			g, x, o := pick(mk())
+			_, _, err := gnode.LogProb(g, d, x, o)
+			return err
+		}
+	}
+	fw := func(d *distributions.TransformedDistribution, pick func(f fix) (*G.ExprGraph, *G.Node, gnode.Options)) func() error {
+		return func() error {
+			g, z, o := pick(mk())
+			_, err := gnode.Forward(g, d, z, o)
+			return err
+		}
+	}
+	type pickFn = func(f fix) (*G.ExprGraph, *G.Node, gnode.Options)
+	bad := []struct {
+		name string
+		pick pickFn
+		cond bool // on the conditional flow, else the unconditional one
+	}{
+		{"nil graph", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return nil, f.x, gnode.Options{Context: f.c}
+		}, true},
+		{"nil x", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) { return f.g, nil, gnode.Options{Context: f.c} }, true},
+		{"x of another graph", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, mat(f.other, tensor.Float64, 3, 2, "xo"), gnode.Options{Context: f.c}
+		}, true},
+		{"x of wrong width", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, mat(f.g, tensor.Float64, 3, 3, "x3"), gnode.Options{}
+		}, false},
+		{"x a vector", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, G.NewVector(f.g, tensor.Float64, G.WithShape(2), G.WithName("v")), gnode.Options{}
+		}, false},
+		{"x a scalar", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, G.NewScalar(f.g, tensor.Float64, G.WithName("s")), gnode.Options{}
+		}, false},
+		{"x float32", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, mat(f.g, tensor.Float32, 3, 2, "x32"), gnode.Options{}
+		}, false},
+		{"x 3-D", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, G.NewTensor(f.g, tensor.Float64, 3, G.WithShape(3, 2, 1), G.WithName("t3")), gnode.Options{}
+		}, false},
+		{"conditional without context", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) { return f.g, f.x, gnode.Options{} }, true},
+		{"context on unconditional", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{Context: f.c}
+		}, false},
+		{"context of another graph", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{Context: mat(f.other, tensor.Float64, 3, 2, "co")}
+		}, true},
+		{"context of wrong width", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{Context: mat(f.g, tensor.Float64, 3, 5, "c5")}
+		}, true},
+		{"context rows mismatch", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{Context: mat(f.g, tensor.Float64, 4, 2, "c4")}
+		}, true},
+		{"context float32", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{Context: mat(f.g, tensor.Float32, 3, 2, "c32")}
+		}, true},
+		{"context a vector", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{Context: G.NewVector(f.g, tensor.Float64, G.WithShape(2), G.WithName("cv"))}
+		}, true},
+		{"context is x itself, wrong width", func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{Context: mat(f.g, tensor.Float64, 3, 1, "c1")}
+		}, true},
+	}
+	var cases []hostileCase
+	for _, b := range bad {
+		var d *distributions.TransformedDistribution = ud
+		if b.cond {
+			d = cd
+		}
+		cases = append(cases,
+			hostileCase{"LogProb " + b.name, false, lp(d, b.pick)},
+			hostileCase{"Forward " + b.name, false, fw(d, b.pick)})
+	}
+	params := func(edit func(f fix, p []*G.Node) []*G.Node) pickFn {
+		return func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			var p []*G.Node
+			for i, v := range ud.Params() {
+				p = append(p, G.NodeFromAny(f.g, v, G.WithName(fmt.Sprintf("p%d", i))))
+			}
+			return f.g, f.x, gnode.Options{Params: edit(f, p)}
+		}
+	}
+	cases = append(cases,
+		hostileCase{"LogProb nil distribution", false, lp(nil, func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) { return f.g, f.x, gnode.Options{} })},
+		hostileCase{"LogProb nil typed distribution", false, lp((*distributions.TransformedDistribution)(nil), func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) {
+			return f.g, f.x, gnode.Options{}
+		})},
+		hostileCase{"Forward nil distribution", false, fw(nil, func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) { return f.g, f.x, gnode.Options{} })},
+		hostileCase{"LogProb Params too few", false, lp(ud, params(func(_ fix, p []*G.Node) []*G.Node { return p[:1] }))},
+		hostileCase{"LogProb Params nil entry", false, lp(ud, params(func(_ fix, p []*G.Node) []*G.Node { p[0] = nil; return p }))},
+		hostileCase{"LogProb Params of another graph", false, lp(ud, params(func(f fix, p []*G.Node) []*G.Node {
+			p[0] = G.NodeFromAny(f.other, ud.Params()[0], G.WithName("po"))
+			return p
+		}))},
+		hostileCase{"LogProb Params wrong shape", false, lp(ud, params(func(f fix, p []*G.Node) []*G.Node {
+			p[len(p)-1] = mat(f.g, tensor.Float64, 7, 7, "p77")
+			return p
+		}))},
+		hostileCase{"LogProb Params float32", false, lp(ud, params(func(f fix, p []*G.Node) []*G.Node {
+			s := p[0].Shape()
+			p[0] = G.NewTensor(f.g, tensor.Float32, s.Dims(), G.WithShape(s...), G.WithName("p32"))
+			return p
+		}))},
+	)
+	runHostile(t, cases)
+}
+
+func TestHostileSolverObjectivesDatasets(t *testing.T) {
+	decay := func(dy, _, y []float64, _ []int) error {
+		for i := range y {
+			dy[i] = -y[i]
+		}
+		return nil
+	}
+	rs, err := ode.NewRowSolver(ode.Settings{})
+	require.NoError(t, err)
+	y0 := []float64{1, 2, 3, 4}
+	solve := func(dst []float64, f ode.RowFunc, t0, t1 float64, y []float64, n int) func() error {
+		return func() error { _, err := rs.Solve(dst, f, t0, t1, y, n); return err }
+	}
+	uflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+	require.NoError(t, err)
+	moons, err := datasets.Moons(32, 0.06, true, rand.NewPCG(9, 9))
+	require.NoError(t, err)
+	tr := func(o train.Options) func() error {
+		return func() error {
+			o.Epochs, o.BatchSize = 1, 16
+			f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+			if err != nil {
+				return err
+			}
+			tr, err := train.NewTrainer(f, o)
+			if err != nil {
+				return err
+			}
+			if err := tr.Run(context.Background(), moons); err != nil {
+				return err
+			}
+			for _, p := range f.Params() {
+				for _, v := range p.Float64s() {
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						return nil // reported as "no error" while the weights are ruined
+					}
+				}
+			}
+			return fmt.Errorf("trained with finite weights")
+		}
+	}
+	table := dense(3, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+	assign := func(dst []int, cost []float64, n int) func() error {
+		return func() error { _, err := train.Assign(dst, cost, n); return err }
+	}
+	cases := []hostileCase{
+		{"NewRowSolver Constant", false, func() error {
+			_, err := ode.NewRowSolver(ode.Settings{Controller: ode.Constant{Step: 0.1}})
+			return err
+		}},
+		{"NewRowSolver negative RTol", false, func() error {
+			_, err := ode.NewRowSolver(ode.Settings{Controller: ode.Adaptive{RTol: -1}})
+			return err
+		}},
+		{"NewRowSolver RK4", false, func() error { _, err := ode.NewRowSolver(ode.Settings{Method: ode.RK4()}); return err }},
+		{"NewRowSolver bad StepControl", false, func() error {
+			_, err := ode.NewRowSolver(ode.Settings{StepControl: ode.StepControl(99)})
+			return err
+		}},
+		{"RowSolver n = 0", false, solve(make([]float64, 4), decay, 0, 1, y0, 0)},
+		{"RowSolver n negative", false, solve(make([]float64, 4), decay, 0, 1, y0, -2)},
+		{"RowSolver n does not divide", false, solve(make([]float64, 4), decay, 0, 1, y0, 3)},
+		{"RowSolver n larger than the state", false, solve(make([]float64, 4), decay, 0, 1, y0, 8)},
+		{"RowSolver short dst", false, solve(make([]float64, 2), decay, 0, 1, y0, 2)},
+		{"RowSolver nil dst", false, solve(nil, decay, 0, 1, y0, 2)},
+		{"RowSolver nil f", false, solve(make([]float64, 4), nil, 0, 1, y0, 2)},
+		{"RowSolver NaN y0", false, solve(make([]float64, 4), decay, 0, 1, []float64{1, math.NaN(), 3, 4}, 2)},
+		{"RowSolver t0 = t1", false, solve(make([]float64, 4), decay, 1, 1, y0, 2)},
+		{"RowSolver NaN t1", false, solve(make([]float64, 4), decay, 0, math.NaN(), y0, 2)},
+		{"RowSolver Inf t1", false, solve(make([]float64, 4), decay, 0, math.Inf(1), y0, 2)},
+		{"RowSolver empty state", false, solve(nil, decay, 0, 1, nil, 1)},
+		{"RowSolver f fails", false, solve(make([]float64, 4), func(_, _, _ []float64, _ []int) error { return fmt.Errorf("boom") }, 0, 1, y0, 2)},
+		{"RowSolver f writes NaN", false, solve(make([]float64, 4), func(dy, _, _ []float64, _ []int) error {
+			for i := range dy {
+				dy[i] = math.NaN()
+			}
+			return nil
+		}, 0, 1, y0, 2)},
+		{"RowNFE out of range", true, func() error {
+			if rs.RowNFE(-1) != 0 || rs.RowNFE(1<<30) != 0 {
+				return fmt.Errorf("RowNFE of a missing row is not 0")
+			}
+			return nil
+		}},
+		{"RowSteps out of range", true, func() error {
+			if a, r := rs.RowSteps(-1); a != 0 || r != 0 {
+				return fmt.Errorf("RowSteps of a missing row is not 0")
+			}
+			_, _ = rs.RowSteps(1 << 30)
+			return nil
+		}},
+		{"RowTimes out of range", true, func() error { _ = rs.RowTimes(-1); _ = rs.RowTimes(1 << 30); return nil }},
+		{"ParseStepControl bogus", false, func() error { _, err := ode.ParseStepControl("bogus"); return err }},
+		{"ParseStepControl empty", true, func() error { _, err := ode.ParseStepControl(""); return err }},
+		{"StepControl(99).String", true, func() error { _ = ode.StepControl(99).String(); return nil }},
+		{"ffjord.New StepControl 99", false, func() error {
+			net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(1, 1))
+			if err != nil {
+				return err
+			}
+			_, err = ffjord.New(net, ffjord.Options{Solver: ode.Settings{StepControl: ode.StepControl(99)}})
+			return err
+		}},
+		{"ffjord.New StepControl -1", false, func() error {
+			net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(1, 1))
+			if err != nil {
+				return err
+			}
+			_, err = ffjord.New(net, ffjord.Options{Solver: ode.Settings{StepControl: ode.StepControl(-1)}})
+			return err
+		}},
+		{"NewFlow StepControl 99", false, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1}, train.Settings{Solver: ode.Settings{StepControl: ode.StepControl(99)}}, rand.NewPCG(1, 1))
+			return err
+		}},
+		// Objectives
+		{"ParseCriterion cfm NaN", false, func() error { _, err := train.ParseCriterion("cfm", math.NaN()); return err }},
+		{"ParseCriterion otcfm negative", false, func() error { _, err := train.ParseCriterion("otcfm", -1); return err }},
+		{"ParseCriterion cfm Inf", false, func() error { _, err := train.ParseCriterion("cfm", math.Inf(1)); return err }},
+		{"ParseCriterion bogus", false, func() error { _, err := train.ParseCriterion("bogus", 0); return err }},
+		{"NewTrainer CFM NaN SigmaMin", false, func() error {
+			_, err := train.NewTrainer(uflow, train.Options{Objective: train.CFM{SigmaMin: math.NaN()}})
+			return err
+		}},
+		{"NewTrainer CFM negative SigmaMin", false, func() error {
+			_, err := train.NewTrainer(uflow, train.Options{Objective: train.CFM{SigmaMin: -0.1}})
+			return err
+		}},
+		{"NewTrainer OTCFM Inf SigmaMin", false, func() error {
+			_, err := train.NewTrainer(uflow, train.Options{Objective: train.OTCFM{SigmaMin: math.Inf(1)}})
+			return err
+		}},
+		{"NewTrainer OTCFM NaN SigmaMin", false, func() error {
+			_, err := train.NewTrainer(uflow, train.Options{Objective: train.OTCFM{SigmaMin: math.NaN()}})
+			return err
+		}},
+		{"train CFM SigmaMin 1e308", false, tr(train.Options{Objective: train.CFM{SigmaMin: 1e308}})},
+		{"train OTCFM SigmaMin 1e200", false, tr(train.Options{Objective: train.OTCFM{SigmaMin: 1e200}})},
+		{"NewTrainer CFM with Regularization", false, func() error {
+			_, err := train.NewTrainer(uflow, train.Options{Objective: train.CFM{}, Regularization: train.Regularization{Kinetic: 1}})
+			return err
+		}},
+		// Assign
+		{"Assign n negative", false, assign(nil, nil, -1)},
+		{"Assign n = 0", true, assign(nil, nil, 0)},
+		{"Assign NaN cost", false, assign(make([]int, 2), []float64{0, math.NaN(), 1, 0}, 2)},
+		{"Assign Inf cost", false, assign(make([]int, 2), []float64{0, math.Inf(1), 1, 0}, 2)},
+		{"Assign -Inf cost", false, assign(make([]int, 2), []float64{0, math.Inf(-1), 1, 0}, 2)},
+		{"Assign short cost", false, assign(make([]int, 2), []float64{0, 1, 2}, 2)},
+		{"Assign long cost", false, assign(make([]int, 2), make([]float64, 9), 2)},
+		{"Assign short dst", false, assign(make([]int, 1), make([]float64, 4), 2)},
+		{"Assign nil dst", false, assign(nil, make([]float64, 4), 2)},
+		{"Assign huge n", false, assign(make([]int, 2), make([]float64, 4), 1<<40)},
+		{"Assign n² overflows", false, assign(make([]int, 2), make([]float64, 4), 1<<32)},
+		{"Assign n = 0 with costs", false, assign(nil, make([]float64, 1), 0)},
+		{"Assign huge costs", true, assign(make([]int, 2), []float64{1e308, -1e308, -1e308, 1e308}, 2)},
+		// datasets
+		{"Digits", true, func() error { _, _, err := datasets.Digits(); return err }},
+		{"RotatedEightGaussians n = 0", false, func() error { _, _, err := datasets.RotatedEightGaussians(0, rand.NewPCG(1, 1)); return err }},
+		{"RotatedEightGaussians n negative", false, func() error { _, _, err := datasets.RotatedEightGaussians(-5, rand.NewPCG(1, 1)); return err }},
+		{"RotatedEightGaussians nil src", false, func() error { _, _, err := datasets.RotatedEightGaussians(5, nil); return err }},
+		{"RotatedEightGaussians huge n", false, func() error { _, _, err := datasets.RotatedEightGaussians(1<<50, rand.NewPCG(1, 1)); return err }},
+		{"EightGaussians huge n", false, func() error { _, err := datasets.EightGaussians(1<<50, rand.NewPCG(1, 1)); return err }},
+		{"SplitColumns nil", false, func() error { _, _, err := datasets.SplitColumns(nil, 1); return err }},
+		{"SplitColumns k negative", false, func() error { _, _, err := datasets.SplitColumns(table, -1); return err }},
+		{"SplitColumns k = W", false, func() error { _, _, err := datasets.SplitColumns(table, 3); return err }},
+		{"SplitColumns k > W", false, func() error { _, _, err := datasets.SplitColumns(table, 1<<40); return err }},
+		{"SplitColumns 1-D", false, func() error {
+			_, _, err := datasets.SplitColumns(tensor.New(tensor.WithShape(4), tensor.WithBacking(make([]float64, 4))), 1)
+			return err
+		}},
+		{"SplitColumns 3-D", false, func() error {
+			_, _, err := datasets.SplitColumns(tensor.New(tensor.WithShape(2, 2, 2), tensor.WithBacking(make([]float64, 8))), 1)
+			return err
+		}},
+		{"SplitColumns float32", false, func() error {
+			_, _, err := datasets.SplitColumns(tensor.New(tensor.WithShape(2, 2), tensor.Of(tensor.Float32)), 1)
+			return err
+		}},
+		{"SplitColumns empty table", true, func() error { _, _, err := datasets.SplitColumns(dense(0, 3), 1); return err }},
+		{"SplitColumns zero value tensor", false, func() error { _, _, err := datasets.SplitColumns(&tensor.Dense{}, 1); return err }},
+		{"SplitColumns view", true, func() error {
+			v, err := table.Slice(G.S(1, 3))
+			if err != nil {
+				return err
+			}
+			x, c, err := datasets.SplitColumns(v.(*tensor.Dense), 1)
+			if err != nil {
+				return err
+			}
+			if x.Float64s()[0] != 4 || c.Float64s()[0] != 6 {
+				return fmt.Errorf("view split wrong: x %v c %v", x.Float64s(), c.Float64s())
+			}
+			return nil
+		}},
+	}
+	runHostile(t, cases)
+}

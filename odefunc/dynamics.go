@@ -2,6 +2,7 @@ package odefunc
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 
 	"github.com/ffjord-go/ffjord-go/graph"
@@ -118,6 +119,11 @@ func (d *Dynamics) SetContext(c []float64) error {
 	if c != nil && len(c)%d.cdim != 0 {
 		return fmt.Errorf("%w: context of %d values is not N×%d", ErrDimension, len(c), d.cdim)
 	}
+	for i, v := range c {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: context value %d (row %d) is %g", ErrDimension, i, i/d.cdim, v)
+		}
+	}
 	d.context = c
 	return nil
 }
@@ -127,6 +133,9 @@ func (d *Dynamics) SetContext(c []float64) error {
 func (d *Dynamics) F(dz []float64, t float64, z []float64) error {
 	n, err := d.rows(z, dz)
 	if err != nil {
+		return err
+	}
+	if err := checkTime(t); err != nil {
 		return err
 	}
 	return d.eval(request{k: kind{}, n: n, t: t, z: z, ctx: d.context, dz: dz}, nil)
@@ -164,6 +173,8 @@ func (d *Dynamics) evalTerms(r request, dz []float64, out Terms, z []float64, es
 		if err := d.checkTimes(r.ts, n); err != nil {
 			return err
 		}
+	} else if err := checkTime(r.t); err != nil {
+		return err
 	}
 	r.k, r.n, r.z, r.ctx, r.eps, r.dz, r.tr, r.kin, r.frob = k, n, z, d.context, eps, dz, out.Trace, out.Kinetic, out.Frobenius
 	return d.eval(r, nil)
@@ -210,6 +221,19 @@ func (d *Dynamics) checkTimes(t []float64, n int) error {
 	if len(t) != n {
 		return fmt.Errorf("%w: %d times for %d rows", ErrDimension, len(t), n)
 	}
+	for r, v := range t {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: the time of row %d is %g", ErrDimension, r, v)
+		}
+	}
+	return nil
+}
+
+// checkTime reports a time that is not finite.
+func checkTime(t float64) error {
+	if math.IsNaN(t) || math.IsInf(t, 0) {
+		return fmt.Errorf("%w: time %g", ErrDimension, t)
+	}
 	return nil
 }
 
@@ -234,6 +258,9 @@ func (d *Dynamics) VJPTerms(dz, gz []float64, gparams [][]float64, t float64, z,
 func (d *Dynamics) VJPContext(dz, gz, gc []float64, gparams [][]float64, t float64, z, a []float64, c Terms, est Trace, eps []float64) error {
 	n, err := d.rows(z, dz)
 	if err != nil {
+		return err
+	}
+	if err := checkTime(t); err != nil {
 		return err
 	}
 	return d.vjp(request{n: n, t: t}, dz, gz, gc, gparams, z, a, c, est, eps)

@@ -277,7 +277,7 @@ func drawDensities(flow *train.Flow, s dataSet, path string) error {
 	}
 	const side = 4 * vg.Inch
 	aspect := (s.bounds.YMax - s.bounds.YMin) / (s.bounds.XMax - s.bounds.XMin)
-	var panels []*plot.Plot
+	var panels, bars []*plot.Plot
 	for _, sc := range s.shown {
 		f, err := viz.DensityHeatmap(given(sc.c), viz.DensityOptions{Bounds: s.bounds, Max: peak})
 		if err != nil {
@@ -286,7 +286,16 @@ func drawDensities(flow *train.Flow, s dataSet, path string) error {
 		p := f.Plots[0][0]
 		p.Title.Text = fmt.Sprintf("%s: p(x | c)", sc.title)
 		panels = append(panels, p)
+		bars = append(bars, nil)
+		if len(f.ColorBars) > 0 && len(f.ColorBars[0]) > 0 {
+			bars[len(bars)-1] = f.ColorBars[0][0]
+		}
 	}
-	fig := viz.NewFigure(vg.Length(len(panels))*side, side*vg.Length(aspect)+vg.Inch/2, panels...)
+	// One colour scale for every panel: its bar beside the last one.
+	for i := range bars[:len(bars)-1] {
+		bars[i] = nil
+	}
+	fig := viz.NewFigure(vg.Length(len(panels))*side+viz.ColorBarWidth, side*vg.Length(aspect)+vg.Inch/2, panels...)
+	fig.ColorBars = [][]*plot.Plot{bars}
 	return fig.Save(path)
 }

@@ -83,7 +83,7 @@ func (f *Conditional) NLL(d *Labelled) (float64, error) {
 // Densities draws p(x | upper moon) and p(x | lower moon) side by side,
 // 1200×400 pixels.
 func (f *Conditional) Densities() (image.Image, error) {
-	var panels []*plot.Plot
+	var panels, bars []*plot.Plot
 	for label, title := range []string{"p(x | upper moon)", "p(x | lower moon)"} {
 		lp := viz.LogProbFunc(func(x *tensor.Dense) ([]float64, error) {
 			n := x.Shape()[0]
@@ -100,6 +100,13 @@ func (f *Conditional) Densities() (image.Image, error) {
 		p := d.Plots[0][0]
 		p.Title.Text = title
 		panels = append(panels, p)
+		if len(d.ColorBars) > 0 {
+			bars = append(bars, d.ColorBars[0][0])
+		}
 	}
-	return viz.NewFigure(12*vg.Inch, 4*vg.Inch, panels...).Image()
+	fig := viz.NewFigure(12*vg.Inch, 4*vg.Inch, panels...)
+	if len(bars) == len(panels) {
+		fig.ColorBars = [][]*plot.Plot{bars}
+	}
+	return fig.Image()
 }

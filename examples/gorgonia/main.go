@@ -70,15 +70,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if fl.Batch > *n {
 		return fmt.Errorf("-batch %d: want at most -n %d, the Gorgonia graph holds one whole batch", fl.Batch, *n)
 	}
-	cfg, err := fl.FlowConfig(2)
-	if err != nil {
-		return err
-	}
-	settings, err := fl.Settings()
-	if err != nil {
-		return err
-	}
-	opts, err := fl.Options()
+	cfg, settings, opts, err := fl.Training(2)
 	if err != nil {
 		return err
 	}

@@ -61,15 +61,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	cfg, err := fl.FlowConfig(2)
-	if err != nil {
-		return err
-	}
-	settings, err := fl.Settings()
-	if err != nil {
-		return err
-	}
-	opts, err := fl.Options()
+	cfg, settings, opts, err := fl.Training(2)
 	if err != nil {
 		return err
 	}

@@ -171,6 +171,22 @@ func (f *Flags) Settings() (train.Settings, error) {
 	return train.Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: f.RTol, ATol: f.ATol}}, Gradient: g, Trace: tr}, nil
 }
 
+// Training returns the flow configuration in dim dimensions, the solver
+// settings and the training options of the flags, the three a training
+// program needs.
+func (f *Flags) Training(dim int) (train.FlowConfig, train.Settings, train.Options, error) {
+	cfg, err := f.FlowConfig(dim)
+	if err != nil {
+		return cfg, train.Settings{}, train.Options{}, err
+	}
+	settings, err := f.Settings()
+	if err != nil {
+		return cfg, settings, train.Options{}, err
+	}
+	opts, err := f.Options()
+	return cfg, settings, opts, err
+}
+
 // Options returns the training options of the flags; the caller sets
 // Progress, OnEpoch and Checkpoint.
 func (f *Flags) Options() (train.Options, error) {

@@ -49,15 +49,7 @@ func TestContextDynamics(t *testing.T) {
 				return l
 			}
 			const h = 1e-6
-			fd := func(v []float64, i int) float64 {
-				old := v[i]
-				v[i] = old + h
-				lp := loss()
-				v[i] = old - h
-				lm := loss()
-				v[i] = old
-				return (lp - lm) / (2 * h)
-			}
+			fd := func(v []float64, i int) float64 { return centralDiff(loss, v, i, h) }
 			// The trace is over z: central differences of f in z.
 			fp, fm := make([]float64, n*D), make([]float64, n*D)
 			for row := range n {
@@ -76,10 +68,7 @@ func TestContextDynamics(t *testing.T) {
 			}
 
 			gz, gc := make([]float64, n*D), make([]float64, n*C)
-			gp := make([][]float64, len(net.Params()))
-			for i, p := range net.Params() {
-				gp[i] = make([]float64, p.Shape().TotalSize())
-			}
+			gp := zeroGrads(net.Params())
 			require.NoError(t, d.VJPContext(make([]float64, n*D), gz, gc, gp, tt, z, a, Terms{Trace: w}, ExactTrace, nil))
 			for i := range z {
 				assert.InDelta(t, fd(z, i), gz[i], 1e-6, "∂L/∂z[%d]", i)

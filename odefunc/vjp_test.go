@@ -45,22 +45,10 @@ func checkVJP(t *testing.T, net *Network, est Trace, reg bool, label string) {
 		}
 		return l
 	}
-	fd := func(x []float64, i int) float64 {
-		const h = 1e-6
-		old := x[i]
-		x[i] = old + h
-		lp := loss()
-		x[i] = old - h
-		lm := loss()
-		x[i] = old
-		return (lp - lm) / (2 * h)
-	}
+	fd := func(x []float64, i int) float64 { return centralDiff(loss, x, i, 1e-6) }
 
 	params := net.Params()
-	gp := make([][]float64, len(params))
-	for i, p := range params {
-		gp[i] = make([]float64, p.Shape().TotalSize())
-	}
+	gp := zeroGrads(params)
 	dz, gz := make([]float64, n*D), make([]float64, n*D)
 	require.NoError(t, dyn.VJPTerms(dz, gz, gp, tt, z, a, c, est, eps))
 	f := make([]float64, n*D)

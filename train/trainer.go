@@ -375,9 +375,11 @@ func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x, c []f
 	if err := t.adam.Step(grads); err != nil {
 		return loss, cost, err
 	}
-	for i, p := range model.Params() {
-		if k := nonFinite(p.Float64s()); k >= 0 {
-			return loss, cost, fmt.Errorf("%w: Adam's step made parameter %d hold %g at %d", ErrDiverged, i, p.Float64s()[k], k)
+	// The tensors Adam moved are the model's own: no need to ask the
+	// model for them again.
+	for i, p := range t.adam.params {
+		if k := nonFinite(p.value.Float64s()); k >= 0 {
+			return loss, cost, fmt.Errorf("%w: Adam's step made parameter %d hold %g at %d", ErrDiverged, i, p.value.Float64s()[k], k)
 		}
 	}
 	return loss, cost, nil

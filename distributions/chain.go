@@ -124,17 +124,17 @@ func (c Chain) Params() []*tensor.Dense {
 // penalties are the sums over the bijectors, and its Work lists theirs from
 // the one Forward applies first.
 func (c Chain) RecordInverse(y []float64, n int, req Request) (*Pass, error) {
+	if len(c) == 0 {
+		return nil, fmt.Errorf("%w: empty Chain has nothing to record", ErrInvalidParameter)
+	}
 	diffs := make([]Differentiable, len(c))
-	nparams := make([]int, len(c))
+	offs := make([]int, len(c)+1) // bijector k's parameters are grads[offs[k]:offs[k+1]]
 	for k, b := range c {
 		d, ok := b.(Differentiable)
 		if !ok {
 			return nil, fmt.Errorf("%w: Chain bijector %d (%T) is not Differentiable", ErrInvalidParameter, k, b)
 		}
-		diffs[k], nparams[k] = d, len(d.Params())
-	}
-	if len(c) == 0 {
-		return nil, fmt.Errorf("%w: empty Chain has nothing to record", ErrInvalidParameter)
+		diffs[k], offs[k+1] = d, offs[k]+len(d.Params())
 	}
 	passes := make([]*Pass, len(c))
 	out := &Pass{}
@@ -145,29 +145,23 @@ func (c Chain) RecordInverse(y []float64, n int, req Request) (*Pass, error) {
 			return nil, fmt.Errorf("distributions: Chain bijector %d: %w", k, err)
 		}
 		passes[k], x = p, p.X
-		if out.LogDet == nil {
-			out.LogDet = append([]float64(nil), p.LogDet...)
-		} else {
-			addTo(out.LogDet, p.LogDet)
-		}
-		out.Kinetic = addPenalty(out.Kinetic, p.Kinetic)
-		out.Jacobian = addPenalty(out.Jacobian, p.Jacobian)
+		out.LogDet = addRows(out.LogDet, p.LogDet)
+		out.Kinetic = addRows(out.Kinetic, p.Kinetic)
+		out.Jacobian = addRows(out.Jacobian, p.Jacobian)
 	}
 	out.X = x
-	for k := len(passes) - 1; k >= 0; k-- {
-		out.Work = append(out.Work, passes[k].Work...)
+	// work lists the blocks' work from the one Forward applies first.
+	work := func() []Work {
+		var w []Work
+		for k := len(passes) - 1; k >= 0; k-- {
+			w = append(w, passes[k].Work...)
+		}
+		return w
 	}
+	out.Work = work()
 	out.Backward = func(ct Cotangents, grads [][]float64) ([]float64, error) {
-		total := 0
-		for _, np := range nparams {
-			total += np
-		}
-		if len(grads) != total {
-			return nil, fmt.Errorf("%w: %d gradient slices for the chain's %d parameters", ErrInvalidParameter, len(grads), total)
-		}
-		offs := make([]int, len(c)+1)
-		for k, np := range nparams {
-			offs[k+1] = offs[k] + np
+		if len(grads) != offs[len(c)] {
+			return nil, fmt.Errorf("%w: %d gradient slices for the chain's %d parameters", ErrInvalidParameter, len(grads), offs[len(c)])
 		}
 		// The same per-row cotangents reach every bijector's log-det and
 		// penalties; the points' cotangent flows back through them.
@@ -177,17 +171,9 @@ func (c Chain) RecordInverse(y []float64, n int, req Request) (*Pass, error) {
 				return nil, fmt.Errorf("distributions: Chain bijector %d backward: %w", k, err)
 			}
 			ct.X = xbar
-			if g := passes[k].ContextGrad; g != nil {
-				if out.ContextGrad == nil {
-					out.ContextGrad = make([]float64, len(g))
-				}
-				addTo(out.ContextGrad, g)
-			}
+			out.ContextGrad = addRows(out.ContextGrad, passes[k].ContextGrad)
 		}
-		out.Work = out.Work[:0]
-		for k := len(passes) - 1; k >= 0; k-- {
-			out.Work = append(out.Work, passes[k].Work...)
-		}
+		out.Work = work()
 		return ct.X, nil
 	}
 	return out, nil
@@ -199,8 +185,9 @@ func addTo(dst, src []float64) {
 	}
 }
 
-// addPenalty adds a bijector's penalty to the running sum; nil is none.
-func addPenalty(sum, p []float64) []float64 {
+// addRows adds a bijector's per-row values (log-det, a penalty, a context
+// gradient) to the running sum, nil meaning none, and returns the sum.
+func addRows(sum, p []float64) []float64 {
 	switch {
 	case p == nil:
 		return sum

@@ -24,7 +24,7 @@ import (
 
 var (
 	// ErrSameFile is returned when an output would overwrite an input.
-	ErrSameFile = errors.New("same file")
+	ErrSameFile = errors.New("an output is the same file as an input")
 	// ErrLocked is returned by Lock when another process holds the lock.
 	ErrLocked = errors.New("in use by another process")
 	// ErrNotWritable is returned by CheckWritable for a path that cannot be
@@ -133,7 +133,7 @@ func CheckDistinct(inputs, outputs []Named) error {
 				return fmt.Errorf("%s: %w", out, err)
 			}
 			if same {
-				return fmt.Errorf("%s is the same file as %s: %w; refusing to overwrite it", out, in, ErrSameFile)
+				return fmt.Errorf("%w: %s is %s; refusing to overwrite it", ErrSameFile, out, in)
 			}
 		}
 	}

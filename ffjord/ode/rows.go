@@ -104,18 +104,48 @@ type RowSolver struct {
 	ad          Adaptive
 	expo        float64
 
-	n, m           int
-	k              [][]float64 // stage derivatives, n×m each
-	y, ynew        []float64   // current and trial states, n×m
-	t, h, tNew     []float64   // per row: time, size of the next attempt, end of the attempt
-	haveK0, rej    []bool      // k[0] holds f(t, y); the previous attempt was rejected
-	done, last     []bool      // reached t1; the attempt lands on t1
-	acc, rejected  []int       // per row counts
-	nfe            []int       // per row evaluations
-	idx, need      []int       // the rows of a call; those lacking k[0]
-	tc, yc, dc     []float64   // a call's times, states and derivatives, compact
-	times          [][]float64 // per row recorded times
-	errNorm, nextH []float64
+	n, m          int
+	k             [][]float64 // stage derivatives, n×m each
+	y, ynew       []float64   // current and trial states, n×m
+	t, h, tNew    []float64   // per row: time, size of the next attempt, end of the attempt
+	haveK0, rej   []bool      // k[0] holds f(t, y); the previous attempt was rejected
+	done, last    []bool      // reached t1; the attempt lands on t1
+	acc, rejected []int       // per row counts
+	nfe           []int       // per row evaluations
+	idx, need, ok []int       // the rows of an attempt; those lacking k[0]; those accepted
+	ys            [][]float64 // stage states: all s.ynew, unless an OnAccept keeps them
+	step          RowStepper  // the gathering buffers of the calls
+	times         [][]float64 // per row recorded times
+	errNorm       []float64
+	onAccept      func(AcceptedSteps) error
+}
+
+// AcceptedSteps are the steps of one attempt of a RowSolver that were
+// accepted, given to the function set by OnAccept before the rows move on.
+// Every slice is the solver's buffer, valid during the call only.
+type AcceptedSteps struct {
+	// Rows are the rows whose step was accepted, in increasing order.
+	Rows []int
+	// T and TNew, indexed by row, are each row's step: from T[r] to TNew[r].
+	T, TNew []float64
+	// Y holds the rows' states at T, row-major with the solve's width;
+	// YNew those at TNew.
+	Y, YNew []float64
+	// Stages[i], for 0 < i < s, holds the stage states Y_i of the step
+	// (Method.Step); Y_0 is Y, and an FSAL method's last stage is YNew.
+	Stages [][]float64
+}
+
+// OnAccept sets a function that is called after every attempt with the
+// steps that were accepted (nil removes it); its error stops the solve.
+// It is how a caller integrates a quantity along each row's own steps
+// without making it part of the solved state, for example the parameter
+// gradient of an adjoint solve: with the stages' b weights, h·Σ b_i·g(Y_i)
+// is that quantity's step by the same method. Keeping the stage states
+// costs Stages()−1 more state-sized buffers.
+func (s *RowSolver) OnAccept(fn func(AcceptedSteps) error) {
+	s.onAccept = fn
+	s.n = -1 // the stage buffers change
 }
 
 // NewRowSolver returns a RowSolver for s, whose Controller must be Adaptive
@@ -171,12 +201,20 @@ func (s *RowSolver) ensure(n, m int) {
 	for i := range s.k {
 		s.k[i] = make([]float64, nm)
 	}
-	s.y, s.ynew, s.yc, s.dc = make([]float64, nm), make([]float64, nm), make([]float64, nm), make([]float64, nm)
-	s.t, s.h, s.tNew, s.tc = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-	s.errNorm, s.nextH = make([]float64, n), make([]float64, n)
+	s.y, s.ynew = make([]float64, nm), make([]float64, nm)
+	s.t, s.h, s.tNew = make([]float64, n), make([]float64, n), make([]float64, n)
+	s.errNorm = make([]float64, n)
+	s.ys = make([][]float64, len(s.k))
+	for i := range s.ys {
+		s.ys[i] = s.ynew // a scratch: Y_i is used by stage i only
+		if s.onAccept != nil && i > 0 {
+			s.ys[i] = make([]float64, nm)
+		}
+	}
+	s.step.ensure(n, m)
 	s.haveK0, s.rej, s.done, s.last = make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
 	s.acc, s.rejected, s.nfe = make([]int, n), make([]int, n), make([]int, n)
-	s.idx, s.need = make([]int, 0, n), make([]int, 0, n)
+	s.idx, s.need, s.ok = make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
 	s.times = make([][]float64, n)
 }
 
@@ -242,37 +280,25 @@ func rowError(r int, err error) error {
 	return err
 }
 
-// call evaluates f on the rows in s.idx: states are taken from src (n×m,
-// row r at r·m) and times from s.tc (compact), and derivatives are written
-// to dst (n×m). Failures name the first failing row.
-func (s *RowSolver) call(res *Result, f RowFunc, dst, src []float64, initial bool) error {
-	hStep := func(r int) float64 {
-		if initial {
-			return 0
-		}
-		return s.tNew[r] - s.t[r]
-	}
-	m, k := s.m, len(s.idx)
-	yc, dc := s.yc[:k*m], s.dc[:k*m]
-	for j, r := range s.idx {
-		copy(yc[j*m:(j+1)*m], src[r*m:(r+1)*m])
+// call evaluates f on the given rows of src (n×m) at the times ts
+// (compact, in the order of rows) into the same rows of dst, counting the
+// evaluations. Failures name the failing row, with the time and step of
+// its attempt (h = 0 for the initial step's probes).
+func (s *RowSolver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []int, initial bool) error {
+	for _, r := range rows {
 		s.nfe[r]++
 	}
 	res.NFE++
-	if err := f(dc, s.tc[:k], yc, s.idx); err != nil {
-		r := s.idx[0]
-		return &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, T: s.t[r], H: hStep(r), status: FuncFailed}
+	r, err := s.step.gather(f, dst, ts, src, s.m, rows)
+	if err == nil {
+		return nil
 	}
-	for j, r := range s.idx {
-		row := dc[j*m : (j+1)*m]
-		for i, v := range row {
-			if !isFinite(v) {
-				return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative dy[%d] = %v from f(%v, y)", i, v, s.tc[j]), T: s.t[r], H: hStep(r), status: NonFinite})
-			}
-		}
-		copy(dst[r*m:(r+1)*m], row)
+	se := err.(*SolveError)
+	se.T = s.t[r]
+	if !initial {
+		se.H = s.tNew[r] - s.t[r]
 	}
-	return nil
+	return rowError(r, se)
 }
 
 func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
@@ -288,10 +314,6 @@ func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 	}
 	meth := s.method
 	stages := meth.Stages()
-	fsalStages := stages
-	if meth.FSAL {
-		fsalStages--
-	}
 	for {
 		// The rows still being solved, and their attempts.
 		s.idx = s.idx[:0]
@@ -319,8 +341,21 @@ func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 		if len(s.idx) == 0 {
 			return nil
 		}
-		if err := s.attempt(res, f, fsalStages); err != nil {
+		if err := s.attempt(res, f); err != nil {
 			return err
+		}
+		if s.onAccept != nil {
+			s.ok = s.ok[:0]
+			for _, r := range s.idx {
+				if s.errNorm[r] <= 1 {
+					s.ok = append(s.ok, r)
+				}
+			}
+			if len(s.ok) > 0 {
+				if err := s.onAccept(AcceptedSteps{Rows: s.ok, T: s.t, TNew: s.tNew, Y: s.y, YNew: s.ynew, Stages: s.ys}); err != nil {
+					return err
+				}
+			}
 		}
 		for _, r := range s.idx {
 			e := s.errNorm[r]
@@ -357,8 +392,8 @@ func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 }
 
 // attempt takes one trial step of every row in s.idx into s.ynew and sets
-// s.errNorm of those rows. It keeps s.idx as it found it.
-func (s *RowSolver) attempt(res *Result, f RowFunc, fsalStages int) error {
+// s.errNorm of those rows.
+func (s *RowSolver) attempt(res *Result, f RowFunc) error {
 	meth, m := s.method, s.m
 	all := s.idx
 	// Stage 0, for the rows that do not have it yet.
@@ -366,65 +401,26 @@ func (s *RowSolver) attempt(res *Result, f RowFunc, fsalStages int) error {
 	for _, r := range all {
 		if !s.haveK0[r] {
 			need = append(need, r)
+			s.step.tc[len(need)-1] = s.t[r]
 		}
 	}
 	if len(need) > 0 {
-		saved := s.idx
-		s.idx = need
-		for j, r := range need {
-			s.tc[j] = s.t[r]
-		}
-		err := s.call(res, f, s.k[0], s.y, false)
-		s.idx = saved
-		if err != nil {
+		if err := s.call(res, f, s.k[0], s.step.tc[:len(need)], s.y, need, false); err != nil {
 			return err
 		}
 		for _, r := range need {
 			s.haveK0[r] = true
 		}
 	}
-	// Stages 1 … fsalStages−1: the stage states go to ynew, a scratch until
-	// the new state is formed.
-	for i := 1; i < fsalStages; i++ {
-		a := meth.A[i][:i]
-		for j, r := range all {
-			h := s.tNew[r] - s.t[r]
-			y, yi := s.y[r*m:(r+1)*m], s.ynew[r*m:(r+1)*m]
-			for c := range yi {
-				var sum float64
-				for l, alj := range a {
-					sum += alj * s.k[l][r*m+c]
-				}
-				yi[c] = y[c] + h*sum
-			}
-			s.tc[j] = s.t[r] + meth.C[i]*h
-		}
-		if err := s.call(res, f, s.k[i], s.ynew, false); err != nil {
-			return err
-		}
+	eval := func(dy, ts, y []float64, rows []int) error {
+		return s.call(res, f, dy, ts, y, rows, false)
 	}
-	b := meth.B[:fsalStages]
-	for _, r := range all {
-		h := s.tNew[r] - s.t[r]
-		y, ynew := s.y[r*m:(r+1)*m], s.ynew[r*m:(r+1)*m]
-		for c := range ynew {
-			var sum float64
-			for l, bl := range b {
-				sum += bl * s.k[l][r*m+c]
-			}
-			ynew[c] = y[c] + h*sum
-			if !isFinite(ynew[c]) {
-				return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", c, ynew[c]), T: s.t[r], H: h, status: NonFinite})
-			}
-		}
+	_, bad, err := meth.stepRows(s.ynew, eval, s.t, s.tNew, s.y, m, all, s.k, s.ys, s.step.tc, ReuseFirst|EvalLast)
+	if bad >= 0 {
+		return rowError(bad, err)
 	}
-	if meth.FSAL {
-		for j, r := range all {
-			s.tc[j] = s.tNew[r]
-		}
-		if err := s.call(res, f, s.k[len(s.k)-1], s.ynew, false); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for _, r := range all {
@@ -466,11 +462,12 @@ func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
 	dir := math.Copysign(1, t1-t0)
 	span := math.Abs(t1 - t0)
 	s.idx = s.idx[:0]
+	ts := s.step.tc[:n]
 	for r := range n {
 		s.idx = append(s.idx, r)
-		s.tc[r] = t0
+		ts[r] = t0
 	}
-	if err := s.call(res, f, s.k[0], s.y, true); err != nil {
+	if err := s.call(res, f, s.k[0], ts, s.y, s.idx, true); err != nil {
 		return err
 	}
 	rtol, atol := s.ad.RTol, s.ad.ATol
@@ -493,10 +490,10 @@ func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
 		for i := range y {
 			y1[r*m+i] = y[i] + dir*h0*f0[i]
 		}
-		s.tc[r] = t0 + dir*h0
+		ts[r] = t0 + dir*h0
 		s.haveK0[r] = true
 	}
-	if err := s.call(res, f, f1, y1, true); err != nil {
+	if err := s.call(res, f, f1, ts, y1, s.idx, true); err != nil {
 		return err
 	}
 	for r := range n {

@@ -64,6 +64,7 @@ type Solver struct {
 	k             [][]float64 // stage derivatives
 	ys            [][]float64 // stage states for Method.Step: every entry is ytmp
 	y, ynew, ytmp []float64   // current state, trial state, stage state
+	one           single      // the one-row views of Method.Step
 	times         []float64   // recorded step boundaries
 }
 
@@ -338,7 +339,7 @@ func (s *Solver) attempt(res *Result, f Func, t, tNew float64, haveK0, fsal, est
 	if fsal {
 		flags |= EvalLast
 	}
-	nfe, err := m.Step(s.ynew, f, t, tNew, s.y, s.k, s.ys, flags)
+	nfe, err := m.stepOne(&s.one, s.ynew, f, t, tNew, s.y, s.k, s.ys, flags)
 	res.NFE += nfe
 	if err != nil {
 		return 0, err

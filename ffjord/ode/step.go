@@ -19,9 +19,9 @@ const (
 //
 //	Y_i = y + h·Σ_{j<i} a_ij·k_j,  k_i = f(t + c_i·h, Y_i),  ynew = y + h·Σ_i b_i·k_i.
 //
-// It is the one stage routine of the package: Solver uses it for every
-// step, and callers use it to replay recorded steps, for example to
-// backpropagate through them.
+// It is the one stage routine of the package (RowStepper runs it on rows
+// with their own step sizes): Solver uses it for every step, and callers use
+// it to replay recorded steps, for example to backpropagate through them.
 //
 // k holds m.Stages() buffers of len(y) that receive the k_i. ys holds
 // m.Stages() buffers of len(y) that receive the Y_i for 0 < i < s; Y_0 is y
@@ -38,11 +38,49 @@ func (m *Method) Step(ynew []float64, f Func, t, tNew float64, y []float64, k, y
 	if len(k) != len(m.B) || len(ys) != len(m.B) {
 		panic("ode: Step needs Stages() buffers in k and ys")
 	}
+	var one single
+	return m.stepOne(&one, ynew, f, t, tNew, y, k, ys, flags)
+}
+
+// single holds the views that make one state a batch of one row for
+// stepRows. A Solver keeps one, so that its steps allocate nothing.
+type single struct {
+	t, tNew, ts [1]float64
+	rows        [1]int
+}
+
+// stepOne is Step with the caller's one-row views.
+func (m *Method) stepOne(one *single, ynew []float64, f Func, t, tNew float64, y []float64, k, ys [][]float64, flags StageFlags) (int, error) {
+	one.t[0], one.tNew[0] = t, tNew
 	h := tNew - t
+	eval := func(dy, ts, yf []float64, _ []int) error {
+		return evalChecked(f, dy, ts[0], yf, t, h)
+	}
+	nfe, _, err := m.stepRows(ynew, eval, one.t[:], one.tNew[:], y, len(y), one.rows[:], k, ys, one.ts[:], flags)
+	return nfe, err
+}
+
+// rowEval sets row r of dy to f(ts[j], row r of y) for every r = rows[j],
+// the rows being the consecutive runs of w values of dy and y. It writes no
+// other row of dy.
+type rowEval func(dy, ts, y []float64, rows []int) error
+
+// stepRows is Step for the rows listed in rows of the row-major batch y of
+// width w, row r stepping from t[r] to tNew[r]; t and tNew are indexed by
+// row, and ts is scratch for the stage times of one call (len(rows)). Every
+// stage is one call of eval over the listed rows, and a row's values are
+// computed with the same operations, in the same order, as Step computes a
+// state of its own, so a row's bits do not depend on the other rows. A
+// non-finite new state fails the step; bad is then its row.
+func (m *Method) stepRows(ynew []float64, eval rowEval, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, ts []float64, flags StageFlags) (calls, bad int, err error) {
+	ts = ts[:len(rows)]
 	if flags&ReuseFirst == 0 {
-		nfe++
-		if err := evalChecked(f, k[0], t, y, t, h); err != nil {
-			return nfe, err
+		for j, r := range rows {
+			ts[j] = t[r]
+		}
+		calls++
+		if err := eval(k[0], ts, y, rows); err != nil {
+			return calls, -1, err
 		}
 	}
 	stages := len(k)
@@ -51,37 +89,46 @@ func (m *Method) Step(ynew []float64, f Func, t, tNew float64, y []float64, k, y
 	}
 	for i := 1; i < stages; i++ {
 		a, yi := m.A[i][:i], ys[i]
-		for j := range yi {
-			var sum float64
-			for l, alj := range a {
-				sum += alj * k[l][j]
+		for j, r := range rows {
+			h := tNew[r] - t[r]
+			for c := r * w; c < (r+1)*w; c++ {
+				var sum float64
+				for l, alj := range a {
+					sum += alj * k[l][c]
+				}
+				yi[c] = y[c] + h*sum
 			}
-			yi[j] = y[j] + h*sum
+			ts[j] = t[r] + m.C[i]*h
 		}
-		nfe++
-		if err := evalChecked(f, k[i], t+m.C[i]*h, yi, t, h); err != nil {
-			return nfe, err
+		calls++
+		if err := eval(k[i], ts, yi, rows); err != nil {
+			return calls, -1, err
 		}
 	}
-
 	b := m.B[:stages]
-	for j := range ynew {
-		var sum float64
-		for l, bl := range b {
-			sum += bl * k[l][j]
-		}
-		ynew[j] = y[j] + h*sum
-		if !isFinite(ynew[j]) {
-			return nfe, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", j, ynew[j]), T: t, H: h, status: NonFinite}
+	for _, r := range rows {
+		h := tNew[r] - t[r]
+		for c := r * w; c < (r+1)*w; c++ {
+			var sum float64
+			for l, bl := range b {
+				sum += bl * k[l][c]
+			}
+			ynew[c] = y[c] + h*sum
+			if !isFinite(ynew[c]) {
+				return calls, r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", c-r*w, ynew[c]), T: t[r], H: h, status: NonFinite}
+			}
 		}
 	}
 	if m.FSAL && flags&EvalLast != 0 {
-		nfe++
-		if err := evalChecked(f, k[len(k)-1], tNew, ynew, t, h); err != nil {
-			return nfe, err
+		for j, r := range rows {
+			ts[j] = tNew[r]
+		}
+		calls++
+		if err := eval(k[len(k)-1], ts, ynew, rows); err != nil {
+			return calls, -1, err
 		}
 	}
-	return nfe, nil
+	return calls, -1, nil
 }
 
 // evalChecked sets dy = f(tf, yf) and checks the result; errors report the
@@ -96,4 +143,107 @@ func evalChecked(f Func, dy []float64, tf float64, yf []float64, t, h float64) e
 		}
 	}
 	return nil
+}
+
+// RowStepper takes Runge–Kutta steps of several rows of one batch at once,
+// each row with its own times, by the stage routine of Method.Step and
+// RowSolver: every stage is one call of a RowFunc over the rows being
+// stepped. It is how a caller replays the steps RowSolver recorded for
+// each row (RowSolver.RowTimes), for example to backpropagate through
+// them. It owns scratch buffers, so it must not be used by several
+// goroutines at once.
+type RowStepper struct {
+	method     *Method
+	tc, yc, dc []float64
+}
+
+// NewRowStepper returns a RowStepper for m (nil selects DormandPrince);
+// errors wrap ErrInvalidSettings.
+func NewRowStepper(m *Method) (*RowStepper, error) {
+	if m == nil {
+		m = DormandPrince()
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return &RowStepper{method: m}, nil
+}
+
+// Step steps each row r listed in rows of the row-major batch y, whose rows
+// have width w, from t[r] to tNew[r] (t and tNew are indexed by row), into
+// the same rows of ynew; k and ys are as for Method.Step, each the size of
+// y. f sees the listed rows gathered into compact buffers, with their
+// indices. A row's values are bit-identical to those of the same row
+// stepped alone. It returns the calls of f made; errors are those of
+// Method.Step, naming the row.
+func (s *RowStepper) Step(ynew []float64, f RowFunc, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, flags StageFlags) (calls int, err error) {
+	m := s.method
+	switch {
+	case f == nil || w < 1 || len(k) != m.Stages() || len(ys) != m.Stages():
+		return 0, errorf(ErrInvalidInput, "ode: RowStepper.Step: nil RowFunc, width %d, or %d and %d stage buffers for %d stages", w, len(k), len(ys), m.Stages())
+	case len(y)%w != 0 || len(ynew) != len(y) || len(t) != len(y)/w || len(tNew) != len(t):
+		return 0, errorf(ErrInvalidInput, "ode: RowStepper.Step: %d values, %d new values, %d and %d times for rows of width %d", len(y), len(ynew), len(t), len(tNew), w)
+	}
+	n := len(t)
+	for _, r := range rows {
+		if r < 0 || r >= n {
+			return 0, errorf(ErrInvalidInput, "ode: RowStepper.Step: row %d of %d", r, n)
+		}
+	}
+	for i := range k {
+		if len(k[i]) != len(y) || len(ys[i]) != len(y) {
+			return 0, errorf(ErrInvalidInput, "ode: RowStepper.Step: stage buffer %d has %d and %d values, want %d", i, len(k[i]), len(ys[i]), len(y))
+		}
+	}
+	s.ensure(len(rows), w)
+	eval := func(dy, ts, yf []float64, rows []int) error {
+		r, err := s.gather(f, dy, ts, yf, w, rows)
+		if err != nil {
+			h := tNew[r] - t[r]
+			if se, ok := err.(*SolveError); ok {
+				se.T, se.H = t[r], h
+			}
+			return rowError(r, err)
+		}
+		return nil
+	}
+	calls, bad, err := m.stepRows(ynew, eval, t, tNew, y, w, rows, k, ys, s.tc, flags)
+	if bad >= 0 {
+		err = rowError(bad, err)
+	}
+	return calls, err
+}
+
+func (s *RowStepper) ensure(n, w int) {
+	if cap(s.tc) < n {
+		s.tc = make([]float64, n)
+	}
+	if cap(s.yc) < n*w {
+		s.yc, s.dc = make([]float64, n*w), make([]float64, n*w)
+	}
+}
+
+// gather evaluates f on the listed rows of y (width w) at the times ts,
+// through compact buffers, and scatters the derivatives into dy. On failure
+// it returns the row it blames (the first row of the call when f fails)
+// and a *SolveError whose T and H the caller sets.
+func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (int, error) {
+	k := len(rows)
+	yc, dc := s.yc[:k*w], s.dc[:k*w]
+	for j, r := range rows {
+		copy(yc[j*w:(j+1)*w], y[r*w:(r+1)*w])
+	}
+	if err := f(dc, ts, yc, rows); err != nil {
+		return rows[0], &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, status: FuncFailed}
+	}
+	for j, r := range rows {
+		row := dc[j*w : (j+1)*w]
+		for i, v := range row {
+			if !isFinite(v) {
+				return r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative dy[%d] = %v from f(%v, y)", i, v, ts[j]), status: NonFinite}
+			}
+		}
+		copy(dy[r*w:(r+1)*w], row)
+	}
+	return -1, nil
 }

@@ -18,10 +18,12 @@ type Tape struct {
 	n       int
 	reg     bool
 	ta, tb  float64
-	start   []float64 // the state at ta
-	end     []float64 // the state at tb
-	eps     []float64 // Hutchinson noise of the solve
-	grid    []float64 // accepted step boundaries, for Discrete
+	start   []float64   // the state at ta
+	end     []float64   // the state at tb
+	eps     []float64   // Hutchinson noise of the solve
+	grid    []float64   // accepted step boundaries, for Discrete
+	perRow  bool        // solved with per-row step control
+	rowGrid [][]float64 // each row's accepted step boundaries, for Discrete per row
 }
 
 // ContextGrad returns ∂L/∂context (N×C) once Backward has run, for a
@@ -69,13 +71,12 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	if err := grad.Validate(); err != nil {
 		return nil, nil, nil, fmt.Errorf("ffjord: gradient: %w", err)
 	}
+	ctl := ode.WholeBatch
 	if b.perRow(TrainingStepControl) {
-		// Each row's backward pass with its own steps is not written yet;
-		// refuse rather than differentiate the wrong solve.
-		return nil, nil, nil, fmt.Errorf("%w: per-row step control of a recorded (differentiated) pass is not supported yet; use ode.WholeBatch for training", ErrInvalidOptions)
+		ctl = ode.PerRow
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb}
+	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: ctl == ode.PerRow}
 	if err := b.setContext(context, n); err != nil {
 		return nil, nil, nil, err
 	}
@@ -84,7 +85,7 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	}
 	tape.start = make([]float64, n*(D+extras(regularize)))
 	copy(tape.start, z[:n*D])
-	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr, ode.WholeBatch)
+	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr, ctl)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -93,7 +94,14 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 		tape.eps = append([]float64(nil), b.eps...)
 	}
 	if _, ok := grad.(ode.Discrete); ok {
-		tape.grid = append([]float64(nil), b.stats.Times...)
+		if tape.perRow {
+			tape.rowGrid = make([][]float64, n)
+			for r := range n {
+				tape.rowGrid[r] = append([]float64(nil), b.rows.RowTimes(r)...)
+			}
+		} else {
+			tape.grid = append([]float64(nil), b.stats.Times...)
+		}
 	}
 	out = append([]float64(nil), y[:n*D]...)
 	ld = append([]float64(nil), y[n*D:n*D+n]...)
@@ -148,8 +156,14 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 	}
 	switch g := tape.grad.(type) {
 	case ode.Discrete:
+		if tape.perRow {
+			return b.backwardDiscreteRows(tape, c, grads)
+		}
 		return b.backwardDiscrete(tape, c, grads)
 	case ode.BacksolveAdjoint:
+		if ctl := g.Settings(b.settings).Controller; tape.perRow && (ctl == nil || isAdaptive(ctl)) {
+			return b.backwardAdjointRows(tape, g, c, grads)
+		}
 		return b.backwardAdjoint(tape, g, c, grads)
 	}
 	return nil, fmt.Errorf("%w: unknown gradient %v", ErrInvalidOptions, tape.grad)
@@ -237,17 +251,7 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 	}
 	m := b.method
 	s := m.Stages()
-	// A stage is needed if the solution uses it, directly or through a
-	// needed later stage; Dormand–Prince's FSAL stage is not.
-	needed := make([]bool, s)
-	for i := s - 1; i >= 0; i-- {
-		needed[i] = m.B[i] != 0
-		for j := i + 1; j < s; j++ {
-			if needed[j] && i < len(m.A[j]) && m.A[j][i] != 0 {
-				needed[i] = true
-			}
-		}
-	}
+	needed := neededStages(m)
 	steps := len(tape.grid) - 1
 	if steps < 1 {
 		return nil, errors.New("ffjord: Backward: the tape recorded no steps")

@@ -9,6 +9,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorgonia.org/tensor"
 )
 
 // gradCase is a block, a batch and the linear loss L = Σ w⊙z(tb) + Σ v⊙ℓ(tb)
@@ -72,21 +73,27 @@ func (c gradCase) gradients(t *testing.T, mode ode.Gradient) ([]float64, [][]flo
 
 // finiteDifferences returns central differences of c.loss(b) in x and θ.
 func (c gradCase) finiteDifferences(t *testing.T, b *FFJORD, h float64) ([]float64, [][]float64) {
+	return centralDifferences(c.x, b.Dynamics().Model().Params(), func() float64 { return c.loss(t, b) }, h)
+}
+
+// centralDifferences returns the central differences of loss in every
+// value of x and of the parameters.
+func centralDifferences(x []float64, params []*tensor.Dense, loss func() float64, h float64) ([]float64, [][]float64) {
 	d := func(v []float64, i int) float64 {
 		old := v[i]
 		v[i] = old + h
-		lp := c.loss(t, b)
+		lp := loss()
 		v[i] = old - h
-		lm := c.loss(t, b)
+		lm := loss()
 		v[i] = old
 		return (lp - lm) / (2 * h)
 	}
-	gx := make([]float64, len(c.x))
-	for i := range c.x {
-		gx[i] = d(c.x, i)
+	gx := make([]float64, len(x))
+	for i := range x {
+		gx[i] = d(x, i)
 	}
 	var gp [][]float64
-	for _, p := range b.Dynamics().Model().Params() {
+	for _, p := range params {
 		g := make([]float64, p.Shape().TotalSize())
 		for i := range g {
 			g[i] = d(p.Float64s(), i)

@@ -111,20 +111,29 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 	return nil
 }
 
+// useRows sets up the per-row right-hand side for n rows: z alone, or
+// with withLogDet [z, ℓ] (and with reg [E, F]) with the trace tr. It
+// returns the width of a row.
+func (b *FFJORD) useRows(n int, withLogDet, reg bool, tr odefunc.Trace) int {
+	D := b.dyn.Dim()
+	b.n, b.reg, b.cur = n, reg && withLogDet, tr
+	w := &b.rowWork
+	w.ensure(n, D, b.dyn.ContextDim())
+	w.logDet, w.width = withLogDet, D
+	if withLogDet {
+		w.width = D + extras(b.reg)
+	}
+	return w.width
+}
+
 // solvePerRow solves the n rows of z from ta to tb with per-row step
 // control: z alone, or with withLogDet [z, ℓ] (and with reg [E, F]) from
 // ℓ(ta) = 0 with the trace tr and the noise in b.eps. It returns the whole
 // batch's layout: n×D, then ℓ, E and F of every row.
 func (b *FFJORD) solvePerRow(z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
 	D, C := b.dyn.Dim(), b.dyn.ContextDim()
-	b.n, b.reg, b.cur = n, reg && withLogDet, tr
+	m := b.useRows(n, withLogDet, reg, tr)
 	w := &b.rowWork
-	w.ensure(n, D, C)
-	w.logDet, w.width = withLogDet, D
-	if withLogDet {
-		w.width = D + extras(b.reg)
-	}
-	m := w.width
 	if cap(w.state) < n*m {
 		w.state = make([]float64, n*m)
 	}

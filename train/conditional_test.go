@@ -85,10 +85,19 @@ func TestConditionalFlowTrainsSavesAndResumes(t *testing.T) {
 
 // TestConditionalRegularisedGradient: with a learned end time and RNODE's
 // regularisers, the gradient of ObjectiveContext's total matches central
-// differences of the total; a Hutchinson pass with a context runs.
+// differences of the total, for both gradients with whole-batch and
+// per-row step control; a Hutchinson pass with a context runs.
 func TestConditionalRegularisedGradient(t *testing.T) {
+	for _, ctl := range []ode.StepControl{ode.WholeBatch, ode.PerRow} {
+		for _, g := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
+			t.Run(ctl.String()+"/"+g.String(), func(t *testing.T) { conditionalRegularisedGradient(t, ctl, g) })
+		}
+	}
+}
+
+func conditionalRegularisedGradient(t *testing.T, ctl ode.StepControl, grad ode.Gradient) {
 	cfg := FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{5}, Context: 3, ContextInput: odefunc.ContextSquashInput, T1: 0.7, LearnTime: true}
-	f, err := NewFlow(cfg, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}}, rand.NewPCG(5, 6))
+	f, err := NewFlow(cfg, Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}, StepControl: ctl}, Gradient: grad}, rand.NewPCG(5, 6))
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, p := range f.Params() {

@@ -55,7 +55,8 @@ type FFJORD struct {
 	gradient ode.Gradient
 	rng      *rand.Rand
 	src      rand.Source // rng's source, whose state NoiseState saves
-	solver   *ode.Solver
+	train    solveKind    // the solvers of the recorded passes of training
+	eval     solveKind    // the solvers of evaluations
 	settings ode.Settings // the forward solver's, for the backward passes
 	method   *ode.Method  // the forward solver's tableau, for discrete backprop
 	stats    ode.Result
@@ -63,8 +64,7 @@ type FFJORD struct {
 	adjoint      *ode.Solver // the backward solver of BacksolveAdjoint{}
 	adjointStats ode.Result
 
-	rows    *ode.RowSolver // the per-row solver, nil unless the controller is Adaptive
-	rowWork rowWork        // the per-row right-hand side's buffers
+	rowWork rowWork   // the per-row right-hand side's buffers
 	context []float64      // the N×C context of the current solve, or nil
 
 	// The right-hand sides, made once so that solves allocate no closures.
@@ -124,7 +124,11 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	// Recording the step boundaries costs an append per step and lets any
 	// solve be replayed for discrete backprop.
 	s.RecordSteps = true
-	solver, err := ode.NewSolver(s)
+	train, err := newSolveKind(s, TrainingStepControl, ode.DefaultRTol, ode.DefaultATol)
+	if err != nil {
+		return fmt.Errorf("ffjord: %w", err)
+	}
+	eval, err := newSolveKind(s, EvaluationStepControl, EvaluationRTol, EvaluationATol)
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
@@ -132,13 +136,7 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	if err != nil {
 		return fmt.Errorf("ffjord: adjoint: %w", err)
 	}
-	b.solver, b.adjoint, b.settings = solver, adj, s
-	b.rows = nil
-	if c := s.Controller; c == nil || isAdaptive(c) {
-		if b.rows, err = ode.NewRowSolver(s); err != nil {
-			return fmt.Errorf("ffjord: %w", err)
-		}
-	}
+	b.train, b.eval, b.adjoint, b.settings = train, eval, adj, s
 	b.method = s.Method
 	if b.method == nil {
 		b.method = ode.DormandPrince()
@@ -384,8 +382,8 @@ func (b *FFJORD) solve(x *tensor.Dense, inverse, withLogDet bool) (*tensor.Dense
 // raw batches.
 func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) ([]float64, []float64, error) {
 	D := b.dyn.Dim()
-	if b.perRow(EvaluationStepControl) {
-		y, err := b.solvePerRow(z, n, ta, tb, withLogDet, false, odefunc.ExactTrace)
+	if b.eval.perRow {
+		y, err := b.solvePerRow(b.eval.rows, z, n, ta, tb, withLogDet, false, odefunc.ExactTrace)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -397,14 +395,14 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 	if !withLogDet {
 		b.n = n
 		y := append([]float64(nil), z[:n*D]...)
-		stats, err := b.solver.Solve(y, b.rhs, ta, tb, y)
+		stats, err := b.eval.solver.Solve(y, b.rhs, ta, tb, y)
 		b.stats = batchStats(stats, n)
 		if err != nil {
 			return nil, nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
 		}
 		return y, nil, nil
 	}
-	y, err := b.solveLogDet(z, n, ta, tb, false, odefunc.ExactTrace, ode.WholeBatch)
+	y, err := b.solveLogDet(b.eval, z, n, ta, tb, false, odefunc.ExactTrace)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -414,7 +412,7 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 // solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0 and the trace
 // estimator tr, and with reg also the regularisers' integrals [E, F] from 0,
 // drawing fresh Hutchinson noise into b.eps, and returns the end state.
-func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace, ctl ode.StepControl) ([]float64, error) {
+func (b *FFJORD) solveLogDet(k solveKind, z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace) ([]float64, error) {
 	D := b.dyn.Dim()
 	b.n, b.reg, b.cur = n, reg, tr
 	if tr.Stochastic() {
@@ -424,12 +422,12 @@ func (b *FFJORD) solveLogDet(z []float64, n int, ta, tb float64, reg bool, tr od
 		b.eps = b.eps[:n*D]
 		tr.DrawNoise(b.eps, b.rng)
 	}
-	if ctl == ode.PerRow && b.rows != nil {
-		return b.solvePerRow(z, n, ta, tb, true, reg, tr)
+	if k.perRow {
+		return b.solvePerRow(k.rows, z, n, ta, tb, true, reg, tr)
 	}
 	y := make([]float64, n*(D+extras(reg)))
 	copy(y, z[:n*D])
-	stats, err := b.solver.Solve(y, b.rhsLogDet, ta, tb, y)
+	stats, err := k.solver.Solve(y, b.rhsLogDet, ta, tb, y)
 	b.stats = batchStats(stats, n)
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)

@@ -61,22 +61,22 @@ type Cotangents struct {
 // (Finlay et al., 2020), available from the Tape. The returned slices are
 // the caller's.
 func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool) (out, ld []float64, tape *Tape, err error) {
-	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace, nil)
+	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace, nil, true)
 }
 
-func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64) (out, ld []float64, tape *Tape, err error) {
+func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64, training bool) (out, ld []float64, tape *Tape, err error) {
 	if grad == nil {
 		grad = ode.BacksolveAdjoint{}
 	}
 	if err := grad.Validate(); err != nil {
 		return nil, nil, nil, fmt.Errorf("ffjord: gradient: %w", err)
 	}
-	ctl := ode.WholeBatch
-	if b.perRow(TrainingStepControl) {
-		ctl = ode.PerRow
+	kind := b.train
+	if !training {
+		kind = b.eval
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: ctl == ode.PerRow}
+	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.perRow}
 	if err := b.setContext(context, n); err != nil {
 		return nil, nil, nil, err
 	}
@@ -85,7 +85,7 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	}
 	tape.start = make([]float64, n*(D+extras(regularize)))
 	copy(tape.start, z[:n*D])
-	y, err := b.solveLogDet(z, n, ta, tb, regularize, tr, ctl)
+	y, err := b.solveLogDet(kind, z, n, ta, tb, regularize, tr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -97,7 +97,7 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 		if tape.perRow {
 			tape.rowGrid = make([][]float64, n)
 			for r := range n {
-				tape.rowGrid[r] = append([]float64(nil), b.rows.RowTimes(r)...)
+				tape.rowGrid[r] = append([]float64(nil), kind.rows.RowTimes(r)...)
 			}
 		} else {
 			tape.grid = append([]float64(nil), b.stats.Times...)

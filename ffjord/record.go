@@ -29,7 +29,7 @@ func (b *FFJORD) RecordInverse(y []float64, n int, req bijector.Request) (*bijec
 	if req.Estimate {
 		tr = b.trace
 	}
-	x, ld, tape, err := b.solveTaped(y, n, b.t1, b.t0, b.gradient, req.Regularize, tr, req.Context)
+	x, ld, tape, err := b.solveTaped(y, n, b.t1, b.t0, b.gradient, req.Regularize, tr, req.Context, req.Training)
 	if err != nil {
 		return nil, err
 	}

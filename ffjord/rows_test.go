@@ -43,7 +43,7 @@ func rowPoints(n int, seed uint64) []float64 {
 func TestPerRowIsTheRowAlone(t *testing.T) {
 	const n = 300
 	x := rowPoints(n, 7)
-	b := rowBlock(t, ode.Settings{StepControl: ode.PerRow})
+	b := rowBlock(t, ode.Settings{Controller: ode.Adaptive{RTol: 1e-3, ATol: 1e-5}, StepControl: ode.PerRow})
 	z, ld, err := b.InverseWithLogDet(batch.New(n, 2, x))
 	require.NoError(t, err)
 	zs := z.Float64s()
@@ -101,16 +101,38 @@ func TestPerRowMeetsTheTolerancePerPoint(t *testing.T) {
 	assert.Less(t, worst[ode.PerRow], 1e-4)
 }
 
-// TestStepControlDefaults: by default both evaluation and the recorded
-// passes of training control steps over the whole batch; PerRow asks for
-// per-row control of evaluation; Constant steps use the whole-batch solver,
-// which is the same for every row.
+// TestStepControlDefaults: by default evaluation controls steps per row at
+// rtol 1e-5, atol 1e-7, and the recorded passes of training control them
+// over the whole batch at the tutorial's tolerances; an explicit step
+// control or tolerance applies to both; Constant steps use the
+// whole-batch solver, which is the same for every row.
 func TestStepControlDefaults(t *testing.T) {
 	b := rowBlock(t, ode.Settings{})
-	assert.False(t, b.perRow(EvaluationStepControl))
-	assert.False(t, b.perRow(TrainingStepControl))
+	assert.True(t, b.eval.perRow)
+	assert.False(t, b.train.perRow)
+	x := rowPoints(5, 9)
+	_, _, tape, err := b.SolveTaped(x, 5, 1, 0, ode.Discrete{}, false)
+	require.NoError(t, err)
+	assert.False(t, tape.perRow)
+	tight := rowBlock(t, ode.Settings{Controller: ode.Adaptive{RTol: EvaluationRTol, ATol: EvaluationATol}, StepControl: ode.PerRow})
+	want, err := tight.Inverse(batch.New(5, 2, x))
+	require.NoError(t, err)
+	got, err := b.Inverse(batch.New(5, 2, x))
+	require.NoError(t, err)
+	assert.Equal(t, want.Float64s(), got.Float64s(), "evaluation: per row at rtol 1e-5, atol 1e-7")
+	train := rowBlock(t, ode.Settings{Controller: ode.Adaptive{RTol: ode.DefaultRTol, ATol: ode.DefaultATol}, StepControl: ode.WholeBatch})
+	wantZ, _, _, err := train.SolveTaped(x, 5, 1, 0, ode.Discrete{}, false)
+	require.NoError(t, err)
+	gotZ, _, _, err := b.SolveTaped(x, 5, 1, 0, ode.Discrete{}, false)
+	require.NoError(t, err)
+	assert.Equal(t, wantZ, gotZ, "training: whole batch at the tutorial's tolerances")
+
 	b = rowBlock(t, ode.Settings{StepControl: ode.PerRow})
-	assert.True(t, b.perRow(EvaluationStepControl))
+	assert.True(t, b.eval.perRow)
+	assert.True(t, b.train.perRow)
+	b = rowBlock(t, ode.Settings{StepControl: ode.WholeBatch})
+	assert.False(t, b.eval.perRow)
 	b = rowBlock(t, ode.Settings{Method: ode.RK4(), Controller: ode.Constant{Step: 0.1}, StepControl: ode.PerRow})
-	assert.False(t, b.perRow(EvaluationStepControl))
+	assert.False(t, b.eval.perRow)
+	assert.False(t, b.train.perRow)
 }

@@ -85,10 +85,11 @@ func TestVersion1FilesStillLoad(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(raw, &want))
 		bits := func(f *Flow) []uint64 {
-			// The expected bits are those of the whole-batch solve,
-			// evaluation's step control when they were recorded.
+			// The expected bits are those of the whole-batch solve at the
+			// tutorial's tolerances, evaluation's when they were recorded.
 			s := f.Settings()
 			s.Solver.StepControl = ode.WholeBatch
+			s.Solver.Controller = ode.Adaptive{RTol: ode.DefaultRTol, ATol: ode.DefaultATol}
 			require.NoError(t, f.SetSettings(s))
 			lp, err := f.LogProb(batch.New(len(want.Points)/2, 2, append([]float64(nil), want.Points...)))
 			require.NoError(t, err)

@@ -92,7 +92,7 @@ func objective(m distributions.Trainable, x, context []float64, n int, reg Regul
 		}
 		clear(g[i])
 	}
-	pass, err := m.RecordLogProb(x, n, distributions.Request{Estimate: true, Regularize: reg.active(), Context: context})
+	pass, err := m.RecordLogProb(x, n, distributions.Request{Estimate: true, Regularize: reg.active(), Context: context, Training: true})
 	if err != nil {
 		return Loss{}, Cost{}, fmt.Errorf("train: %w", err)
 	}

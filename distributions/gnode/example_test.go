@@ -16,12 +16,15 @@ import (
 // A flow inside a user's Gorgonia model: an ordinary layer x = tanh(u·W)
 // feeds the flow's log-density, gorgonia.Grad differentiates the mean NLL
 // with respect to W and the flow's parameters, and a TapeMachine runs it.
-// The node's log p is the library's: the node's recorded pass solves the
-// batch as one ODE, as training does, so the block does so for evaluation
-// too (the evaluation default, per-row steps, agrees to the tolerance).
+// The node's log p is the library's: the node's recorded pass solves as
+// training does (the batch as one ODE, at rtol 1e-3, atol 1e-5), so the
+// block is given those settings explicitly, which then hold for evaluation
+// too (evaluation's defaults, per-row steps at rtol 1e-5, agree to the
+// tolerance).
 func ExampleLogProb() {
 	net, _ := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(1, 1))
-	block, _ := ffjord.New(net, ffjord.Options{Solver: ode.Settings{StepControl: ode.WholeBatch}})
+	tutorial := ode.Settings{Controller: ode.Adaptive{RTol: 1e-3, ATol: 1e-5}, StepControl: ode.WholeBatch}
+	block, _ := ffjord.New(net, ffjord.Options{Solver: tutorial})
 	base, _ := distributions.NewNormal([]float64{0, 0}, []float64{1, 1}, nil)
 	flow, _ := distributions.NewTransformed(base, block)
 

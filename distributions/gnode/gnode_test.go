@@ -159,7 +159,7 @@ func TestMatchesLibrary(t *testing.T) {
 			x := append([]float64(nil), m.x.Value().Data().([]float64)...)
 			_, lp, grads := m.tapeGrads(t)
 
-			pass, err := d.RecordLogProb(x, n, distributions.Request{})
+			pass, err := d.RecordLogProb(x, n, distributions.Request{Training: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -95,7 +95,7 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		dim:    D,
 		cdim:   C,
 		shapes: shapes,
-		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate}, n: n, dim: D, cdim: C, shapes: shapes},
+		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: true}, n: n, dim: D, cdim: C, shapes: shapes},
 	}
 	logp, err = G.ApplyOpWithName(op, name+".logp", append(inputs, params...)...)
 	if err != nil {

@@ -44,7 +44,7 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := ev.Apply(ck.Flow, cli.Given(fs, "step-control")); err != nil {
+	if err := ev.Apply(ck.Flow); err != nil {
 		return fmt.Errorf("logprob: %w", err)
 	}
 	var lp []float64

@@ -17,6 +17,11 @@ type Request struct {
 	// Regularize asks bijectors that have regularisers (an FFJORD block's
 	// RNODE kinetic energy and Jacobian norm) to integrate them.
 	Regularize bool
+	// Training marks a pass of training, to be differentiated: an FFJORD
+	// block then solves with the settings of training (by default the
+	// tutorial's whole-batch error norm at rtol 1e-3, atol 1e-5) instead
+	// of those of evaluation (per row, at rtol 1e-5, atol 1e-7).
+	Training bool
 	// Context is the context of a conditional flow, N×C row-major (row r
 	// the context of point r); nil for an unconditional one. Bijectors
 	// that read no context ignore it.

@@ -26,12 +26,9 @@ func RegisterEval(fs *flag.FlagSet) *EvalFlags {
 	return f
 }
 
-// Apply checks the flags and sets them on the flow's solver. A conditional
-// flow is evaluated by its recorded pass, which has no per-row step control
-// yet: it takes the whole-batch norm unless -step-control row was given,
-// which is then an error. given reports whether -step-control was on the
-// command line.
-func (f *EvalFlags) Apply(flow *train.Flow, given bool) error {
+// Apply checks the flags and sets them on the flow's solver, conditional or
+// not.
+func (f *EvalFlags) Apply(flow *train.Flow) error {
 	if err := CheckRange("rtol", f.RTol, MinRTol, 1); err != nil {
 		return err
 	}
@@ -41,12 +38,6 @@ func (f *EvalFlags) Apply(flow *train.Flow, given bool) error {
 	sc, err := ode.ParseStepControl(f.StepControl)
 	if err != nil {
 		return fmt.Errorf("-step-control: %w", err)
-	}
-	if C := flow.ContextDim(); C > 0 && sc == ode.PerRow {
-		if given {
-			return fmt.Errorf("-step-control row: not available yet for a conditional model (a context of %d features); use -step-control batch", C)
-		}
-		sc = ode.WholeBatch
 	}
 	s := flow.Settings()
 	if a, ok := s.Solver.Controller.(ode.Adaptive); ok || s.Solver.Controller == nil {

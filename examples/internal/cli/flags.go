@@ -34,6 +34,9 @@ type Flags struct {
 	Trace    string
 	RTol     float64
 	ATol     float64
+	// StepControl is -step-control: "batch", "row" or "" (each kind of
+	// solve's default).
+	StepControl string
 	// Training: Options.
 	Epochs   int
 	Batch    int
@@ -61,8 +64,9 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	fs.BoolVar(&f.LearnTime, "learn-time", false, "learn each block's end time T (FFJORD's train_T)")
 	fs.StringVar(&f.Gradient, "gradient", "adjoint", "gradient mode: adjoint or discrete")
 	fs.StringVar(&f.Trace, "trace", "exact", "trace estimator for training: exact, hutchinson-gaussian or hutchinson-rademacher (the test NLL is always exact)")
-	fs.Float64Var(&f.RTol, "rtol", ode.DefaultRTol, fmt.Sprintf("relative tolerance of Dormand–Prince, %g to 1", MinRTol))
+	fs.Float64Var(&f.RTol, "rtol", ode.DefaultRTol, fmt.Sprintf("relative tolerance of Dormand–Prince, %g to 1. Unless given, training solves at the tutorial's 1e-3 (atol 1e-5) and evaluations (the test NLL, sampling, figures) at 1e-5 (atol 1e-7) per point; given, it holds for both", MinRTol))
 	fs.Float64Var(&f.ATol, "atol", ode.DefaultATol, fmt.Sprintf("absolute tolerance of Dormand–Prince, %g to 1", MinATol))
+	fs.StringVar(&f.StepControl, "step-control", "", "batch: every solve is one ODE over the batch with one error norm (TFP's); row: every point gets its own steps and error control. Unless given, training solves by batch (the tutorial's) and evaluations by row")
 	fs.IntVar(&f.Epochs, "epochs", 40, fmt.Sprintf("total training epochs (the tutorial's 40), 1 to %d", MaxEpochs))
 	fs.IntVar(&f.Batch, "batch", 256, fmt.Sprintf("batch size, 1 to %d", MaxSamples))
 	fs.Float64Var(&f.LR, "lr", 1e-2, "Adam learning rate, > 0")
@@ -168,7 +172,21 @@ func (f *Flags) Settings() (train.Settings, error) {
 	if err != nil {
 		return train.Settings{}, fmt.Errorf("-trace: %w", err)
 	}
-	return train.Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: f.RTol, ATol: f.ATol}}, Gradient: g, Trace: tr}, nil
+	sc, err := ode.ParseStepControl(f.StepControl)
+	if err != nil {
+		return train.Settings{}, fmt.Errorf("-step-control: %w", err)
+	}
+	// Tolerances not given stay zero: each kind of solve's default.
+	var a ode.Adaptive
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "rtol":
+			a.RTol = f.RTol
+		case "atol":
+			a.ATol = f.ATol
+		}
+	})
+	return train.Settings{Solver: ode.Settings{Controller: a, StepControl: sc}, Gradient: g, Trace: tr}, nil
 }
 
 // Training returns the flow configuration in dim dimensions, the solver

@@ -99,6 +99,18 @@ func TestPerRowMeetsTheTolerancePerPoint(t *testing.T) {
 	}
 	t.Logf("worst |Δ log-det|: per row %.2g, whole batch %.2g", worst[ode.PerRow], worst[ode.WholeBatch])
 	assert.Less(t, worst[ode.PerRow], 1e-4)
+
+	// The evaluation default (per row, rtol 1e-5, atol 1e-7): every point
+	// within 1e-3.
+	b := rowBlock(t, ode.Settings{})
+	_, got, err := b.InverseWithLogDet(x)
+	require.NoError(t, err)
+	def := 0.0
+	for r := range n {
+		def = math.Max(def, math.Abs(got[r]-want[r]))
+	}
+	t.Logf("worst |Δ log-det| at the evaluation default: %.2g", def)
+	assert.Less(t, def, 1e-3)
 }
 
 // TestStepControlDefaults: by default evaluation controls steps per row at

@@ -22,7 +22,7 @@ type StepControl int
 const (
 	// DefaultStepControl leaves the choice to the caller's documented
 	// default (package ffjord: PerRow for evaluation, WholeBatch for the
-	// recorded passes of training).
+	// recorded passes of training, both chosen by measurement).
 	DefaultStepControl StepControl = iota
 	// WholeBatch solves the batch as one ODE, as TensorFlow Probability
 	// does: one step size for every row, the error norm taken over every

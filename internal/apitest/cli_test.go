@@ -552,7 +552,7 @@ func conditionalCases() []cliCase {
 		ff("resume other context", "-context 1 (the checkpoint has 2)", resumeC("-context", "1")...),
 		ff("resume other context-input", "-context-input squash (the checkpoint has concat)", resumeC("-context-input", "squash")...),
 		ff("plot a conditional model", "is a conditional model", "plot", "-model", "$D/cm.json", "-out", "$D/figs"),
-		ff("per-row logprob of a conditional model", "not available yet for a conditional model", "logprob", "-model", "$D/cm.json", "-in", "$D/dc.csv", "-step-control", "row"),
+		ok(ff("per-row logprob of a conditional model", "", "logprob", "-model", "$D/cm.json", "-in", "$D/dc.csv", "-step-control", "row"), "logp"),
 		ff("resume conditional on a toy set", "reads 2 context columns but the -toy sets have none", "train", "-resume", "-toy", "moons", "-epochs", "2", "-model", "$D/cm.json"),
 		ff("resume conditional on data without context", "has 2 columns: 2 context columns leave none", resumeC("-data", "$D/d.csv")...),
 		ff("resume conditional on data of other width", "the saved model reads 2 of x, then 2 of context", resumeC("-data", "$D/d3.csv", "-test", "")...),

@@ -1,10 +1,12 @@
 package train
 
 // SampleNFE draws n points from the flow and returns the evaluations of
-// the dynamics that sampling took, summed over the blocks: the cost of
-// sampling at the flow's solver settings, which straighter paths (flow
-// matching with optimal transport) lower.
-func (f *Flow) SampleNFE(n int) (int, error) {
+// the dynamics that sampling took per point, summed over the blocks: the
+// cost of sampling at the flow's evaluation settings, which straighter
+// paths (flow matching with optimal transport) lower. With per-row steps
+// (the evaluation default) it is the mean over the points; with the
+// whole-batch norm every point takes every evaluation of the batch.
+func (f *Flow) SampleNFE(n int) (float64, error) {
 	if err := f.lock(); err != nil {
 		return 0, err
 	}
@@ -12,9 +14,11 @@ func (f *Flow) SampleNFE(n int) (int, error) {
 	if _, err := f.Dist.Sample(n); err != nil {
 		return 0, err
 	}
-	nfe := 0
+	nfe := 0.0
 	for _, b := range f.Blocks {
-		nfe += b.Stats().NFE
+		if st := b.Stats(); st.Rows > 0 {
+			nfe += float64(st.RowNFE) / float64(st.Rows)
+		}
 	}
 	return nfe, nil
 }

@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sample_nfe=%d\n", nfe)
+	fmt.Fprintf(stdout, "sample_nfe=%.1f\n", nfe)
 
 	samples, err := flow.Sample(100)
 	if err != nil {

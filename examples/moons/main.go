@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "train_seconds=%.1f\n", trainSeconds)
-	fmt.Fprintf(stdout, "sample_nfe=%d\n", nfe)
+	fmt.Fprintf(stdout, "sample_nfe=%.1f\n", nfe)
 	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
 	if !*figures {
 		return nil

@@ -230,6 +230,9 @@ func (s *RowSolver) ensure(n, m int) {
 func (s *RowSolver) Solve(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n int) (Result, error) {
 	res := Result{Rows: n}
 	switch {
+	case s == nil || s.method == nil:
+		res.Status = InvalidInput
+		return res, errorf(ErrInvalidSettings, "ode: a RowSolver is made by NewRowSolver")
 	case f == nil:
 		res.Status = InvalidInput
 		return res, errorf(ErrInvalidInput, "ode: invalid input: nil RowFunc")

@@ -67,6 +67,11 @@ func TestRowStepperMatchesStep(t *testing.T) {
 // TestRowStepperErrors: bad shapes and rows are errors, and a non-finite
 // derivative names its row.
 func TestRowStepperErrors(t *testing.T) {
+	var zero RowStepper
+	_, err := zero.Step(nil, rowFunc, nil, nil, nil, 2, nil, nil, nil, 0)
+	assert.ErrorIs(t, err, ErrInvalidSettings)
+	_, err = NewRowStepper(&Method{Name: "broken"})
+	assert.ErrorIs(t, err, ErrInvalidSettings)
 	st, err := NewRowStepper(nil)
 	require.NoError(t, err)
 	k := make([][]float64, 7)

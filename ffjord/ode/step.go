@@ -177,6 +177,9 @@ func NewRowStepper(m *Method) (*RowStepper, error) {
 // stepped alone. It returns the calls of f made; errors are those of
 // Method.Step, naming the row.
 func (s *RowStepper) Step(ynew []float64, f RowFunc, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, flags StageFlags) (calls int, err error) {
+	if s == nil || s.method == nil {
+		return 0, errorf(ErrInvalidSettings, "ode: RowStepper.Step: a RowStepper is made by NewRowStepper")
+	}
 	m := s.method
 	switch {
 	case f == nil || w < 1 || len(k) != m.Stages() || len(ys) != m.Stages():

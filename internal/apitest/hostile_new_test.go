@@ -692,6 +692,40 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 			_, err := ode.NewRowSolver(ode.Settings{StepControl: ode.StepControl(99)})
 			return err
 		}},
+		{"zero RowSolver", false, func() error {
+			var zero ode.RowSolver
+			_, err := zero.Solve(make([]float64, 4), decay, 0, 1, y0, 2)
+			return err
+		}},
+		{"OnAccept fails", false, func() error {
+			rs, err := ode.NewRowSolver(ode.Settings{})
+			if err != nil {
+				return nil
+			}
+			rs.OnAccept(func(ode.AcceptedSteps) error { return fmt.Errorf("stop") })
+			_, err = rs.Solve(make([]float64, 4), decay, 0, 1, y0, 2)
+			return err
+		}},
+		{"zero RowStepper", false, func() error {
+			var zero ode.RowStepper
+			_, err := zero.Step(make([]float64, 4), decay, []float64{0, 0}, []float64{1, 1}, y0, 2, []int{0}, nil, nil, 0)
+			return err
+		}},
+		{"RowStepper row out of range", false, func() error {
+			st, _ := ode.NewRowStepper(ode.Euler())
+			_, err := st.Step(make([]float64, 4), decay, []float64{0, 0}, []float64{1, 1}, y0, 2, []int{-1}, [][]float64{make([]float64, 4)}, [][]float64{make([]float64, 4)}, 0)
+			return err
+		}},
+		{"RowStepper times of another length", false, func() error {
+			st, _ := ode.NewRowStepper(ode.Euler())
+			_, err := st.Step(make([]float64, 4), decay, []float64{0}, []float64{1}, y0, 2, []int{0}, [][]float64{make([]float64, 4)}, [][]float64{make([]float64, 4)}, 0)
+			return err
+		}},
+		{"RowStepper short stage buffer", false, func() error {
+			st, _ := ode.NewRowStepper(ode.Euler())
+			_, err := st.Step(make([]float64, 4), decay, []float64{0, 0}, []float64{1, 1}, y0, 2, []int{0}, [][]float64{make([]float64, 2)}, [][]float64{make([]float64, 4)}, 0)
+			return err
+		}},
 		{"RowSolver n = 0", false, solve(make([]float64, 4), decay, 0, 1, y0, 0)},
 		{"RowSolver n negative", false, solve(make([]float64, 4), decay, 0, 1, y0, -2)},
 		{"RowSolver n does not divide", false, solve(make([]float64, 4), decay, 0, 1, y0, 3)},

@@ -54,7 +54,7 @@ type FFJORD struct {
 	trace    odefunc.Trace // the estimator of passes that ask for one
 	gradient ode.Gradient
 	rng      *rand.Rand
-	src      rand.Source // rng's source, whose state NoiseState saves
+	src      rand.Source  // rng's source, whose state NoiseState saves
 	train    solveKind    // the solvers of the recorded passes of training
 	eval     solveKind    // the solvers of evaluations
 	settings ode.Settings // the forward solver's, for the backward passes
@@ -65,7 +65,7 @@ type FFJORD struct {
 	adjointStats ode.Result
 
 	rowWork rowWork   // the per-row right-hand side's buffers
-	context []float64      // the N×C context of the current solve, or nil
+	context []float64 // the N×C context of the current solve, or nil
 
 	// The right-hand sides, made once so that solves allocate no closures.
 	rhs, rhsLogDet ode.Func

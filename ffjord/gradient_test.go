@@ -132,13 +132,21 @@ func TestDiscreteGradientIsExactForTheGrid(t *testing.T) {
 }
 
 func TestAdjointGradientConvergesToFiniteDifferences(t *testing.T) {
+	adjointConverges(t, ode.WholeBatch)
+}
+
+// adjointConverges checks that the adjoint's gradients with the step
+// control approach the loss's central differences as the tolerance
+// shrinks.
+func adjointConverges(t *testing.T, ctl ode.StepControl) {
 	ref := newGradCase(t, Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}})
 	fx, fp := ref.finiteDifferences(t, ref.block, 1e-5)
 	prev := math.Inf(1)
 	for _, tol := range []float64{1e-4, 1e-7, 1e-10} {
-		s := ode.Settings{Controller: ode.Adaptive{RTol: tol, ATol: tol}}
+		s := ode.Settings{Controller: ode.Adaptive{RTol: tol, ATol: tol}, StepControl: ctl}
 		c := newGradCase(t, Options{Solver: s})
-		gx, gp, _ := c.gradients(t, ode.BacksolveAdjoint{})
+		gx, gp, tape := c.gradients(t, ode.BacksolveAdjoint{})
+		require.Equal(t, ctl == ode.PerRow, tape.perRow)
 		worst := relErr(gx, fx)
 		for i := range gp {
 			worst = max(worst, relErr(gp[i], fp[i]))

@@ -81,22 +81,7 @@ func TestPerRowDiscreteGradientIsExactForTheRowGrids(t *testing.T) {
 // gradients approach the loss's central differences as the tolerance
 // shrinks, with and without the regularisers.
 func TestPerRowAdjointConvergesToFiniteDifferences(t *testing.T) {
-	ref := newGradCase(t, Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}})
-	fx, fp := ref.finiteDifferences(t, ref.block, 1e-5)
-	prev := 1e300
-	for _, tol := range []float64{1e-4, 1e-7, 1e-10} {
-		c := newGradCase(t, perRow(Options{}, tol))
-		gx, gp, tape := c.gradients(t, ode.BacksolveAdjoint{})
-		require.True(t, tape.perRow)
-		worst := relErr(gx, fx)
-		for i := range gp {
-			worst = max(worst, relErr(gp[i], fp[i]))
-		}
-		t.Logf("tol %g: worst relative error %.2g", tol, worst)
-		assert.Less(t, worst, 100*tol+1e-7)
-		assert.LessOrEqual(t, worst, prev*1.0001)
-		prev = worst
-	}
+	adjointConverges(t, ode.PerRow)
 	// The per-row adjoint agrees with the per-row discrete gradient at a
 	// tight tolerance, with the regularisers.
 	c := newGradCase(t, perRow(Options{}, 1e-10))

@@ -91,13 +91,7 @@ func (m *Method) stepRows(ynew []float64, eval rowEval, t, tNew, y []float64, w 
 		a, yi := m.A[i][:i], ys[i]
 		for j, r := range rows {
 			h := tNew[r] - t[r]
-			for c := r * w; c < (r+1)*w; c++ {
-				var sum float64
-				for l, alj := range a {
-					sum += alj * k[l][c]
-				}
-				yi[c] = y[c] + h*sum
-			}
+			combine(yi, y, k, a, h, r*w, (r+1)*w)
 			ts[j] = t[r] + m.C[i]*h
 		}
 		calls++
@@ -108,12 +102,8 @@ func (m *Method) stepRows(ynew []float64, eval rowEval, t, tNew, y []float64, w 
 	b := m.B[:stages]
 	for _, r := range rows {
 		h := tNew[r] - t[r]
+		combine(ynew, y, k, b, h, r*w, (r+1)*w)
 		for c := r * w; c < (r+1)*w; c++ {
-			var sum float64
-			for l, bl := range b {
-				sum += bl * k[l][c]
-			}
-			ynew[c] = y[c] + h*sum
 			if !isFinite(ynew[c]) {
 				return calls, r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", c-r*w, ynew[c]), T: t[r], H: h, status: NonFinite}
 			}
@@ -129,6 +119,18 @@ func (m *Method) stepRows(ynew []float64, eval rowEval, t, tNew, y []float64, w 
 		}
 	}
 	return calls, -1, nil
+}
+
+// combine sets dst[c] = y[c] + h·Σ_l coef[l]·k[l][c] for lo ≤ c < hi: a
+// stage state or the new state of one row.
+func combine(dst, y []float64, k [][]float64, coef []float64, h float64, lo, hi int) {
+	for c := lo; c < hi; c++ {
+		var sum float64
+		for l, a := range coef {
+			sum += a * k[l][c]
+		}
+		dst[c] = y[c] + h*sum
+	}
 }
 
 // evalChecked sets dy = f(tf, yf) and checks the result; errors report the

@@ -56,7 +56,7 @@ func run(batches int) error {
 			return err
 		}
 		for _, mode := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
-			secs, stats, err := timeEpoch(data, mode, 0)
+			secs, stats, err := timeEpoch(data, mode, 0, ode.DefaultStepControl)
 			if err != nil {
 				return err
 			}
@@ -77,11 +77,11 @@ func run(batches int) error {
 	if err := graph.SetDefaultEngine(graph.Executor); err != nil {
 		return err
 	}
-	one, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 1)
+	one, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 1, ode.DefaultStepControl)
 	if err != nil {
 		return err
 	}
-	two, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 2)
+	two, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 2, ode.DefaultStepControl)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,25 @@ func run(batches int) error {
 	emit("speedup_2_goroutines", one/two, "x")
 	emit("ratio_epoch_executor_vs_tapemachine_adjoint", epoch["epoch_adjoint_executor"]/epoch["epoch_adjoint_tapemachine"], "x")
 	emit("ratio_epoch_executor_vs_tapemachine_discrete", epoch["epoch_discrete_executor"]/epoch["epoch_discrete_tapemachine"], "x")
+	// Training with per-row steps, beside the whole-batch epochs above.
+	for _, mode := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
+		secs, stats, err := timeEpoch(data, mode, 0, ode.PerRow)
+		if err != nil {
+			return err
+		}
+		emit(fmt.Sprintf("epoch_%s_row", mode), secs, "s")
+		emit(fmt.Sprintf("ratio_epoch_%s_row_vs_batch", mode), secs/epoch[fmt.Sprintf("epoch_%s_executor", mode)], "x")
+		emit(fmt.Sprintf("nfe_forward_%s_row", mode), sum(stats.ForwardNFE), "calls per batch")
+	}
 	return throughput()
+}
+
+func sum(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s
 }
 
 // newFlow is the tutorial's untrained model; every measurement starts from
@@ -100,12 +118,12 @@ func newFlow() (*train.Flow, error) {
 }
 
 // timeEpoch trains one epoch from fresh weights and returns its wall time.
-func timeEpoch(data *tensor.Dense, mode ode.Gradient, workers int) (float64, train.EpochStats, error) {
+func timeEpoch(data *tensor.Dense, mode ode.Gradient, workers int, ctl ode.StepControl) (float64, train.EpochStats, error) {
 	flow, err := newFlow()
 	if err != nil {
 		return 0, train.EpochStats{}, err
 	}
-	if err := flow.SetSettings(train.Settings{Gradient: mode}); err != nil {
+	if err := flow.SetSettings(train.Settings{Gradient: mode, Solver: ode.Settings{StepControl: ctl}}); err != nil {
 		return 0, train.EpochStats{}, err
 	}
 	if workers > 0 {

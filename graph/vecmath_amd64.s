@@ -36,12 +36,13 @@ GLOBL expdata<>(SB), RODATA|NOPTR, $160
 
 // tanh: |x| < 0.625 by Cephes' rational function (as math.Tanh), which
 // keeps tanh x ≈ x relatively accurate down to subnormals; above,
-// 1 − 2/(exp 2|x| + 1), with 2|x| capped at 80 where that is 1. The sign
+// 1 − 2/(exp 2|x| + 1), with 2|x| capped at 80 where that is 1. Both are
+// base + num/den, so the branch is a blend before one division. The sign
 // of x is put on at the end, so tanh(−0) = −0 and tanh(−x) = −tanh x.
 DATA tanhdata<>+0(SB)/8, $0x7fffffffffffffff // |·|
 DATA tanhdata<>+8(SB)/8, $0x8000000000000000 // sign
 DATA tanhdata<>+16(SB)/8, $80.0
-DATA tanhdata<>+24(SB)/8, $2.0
+DATA tanhdata<>+24(SB)/8, $-2.0
 DATA tanhdata<>+32(SB)/8, $0.625
 DATA tanhdata<>+40(SB)/8, $-9.64399179425052238628e-1 // P
 DATA tanhdata<>+48(SB)/8, $-9.92877231001918586564e1
@@ -141,18 +142,16 @@ tanhloop:
 	VBROADCASTSD tanhdata<>+0(SB), Y9
 	VANDPD       Y9, Y8, Y9 // |x|
 
-	// 1 − 2/(exp 2|x| + 1) into Y10
+	// |x| ≥ 0.625: 1 + (−2)/(exp 2|x| + 1); numerator Y11, denominator Y1
 	VADDPD       Y9, Y9, Y0
 	VBROADCASTSD tanhdata<>+16(SB), Y2
 	VMINPD       Y0, Y2, Y0
 	EXP
-	VBROADCASTSD expdata<>+56(SB), Y2
-	VADDPD       Y2, Y1, Y1
-	VBROADCASTSD tanhdata<>+24(SB), Y3
-	VDIVPD       Y1, Y3, Y1
-	VSUBPD       Y1, Y2, Y10
+	VBROADCASTSD expdata<>+56(SB), Y12
+	VADDPD       Y12, Y1, Y1
+	VBROADCASTSD tanhdata<>+24(SB), Y11
 
-	// |x| + |x|·s·P(s)/Q(s), s = x², into Y5
+	// |x| < 0.625: |x| + |x|·s·P(s)/Q(s), s = x²; numerator Y5, denominator Y6
 	VMULPD       Y8, Y8, Y4
 	VBROADCASTSD tanhdata<>+40(SB), Y5
 	VBROADCASTSD tanhdata<>+48(SB), Y6
@@ -160,19 +159,23 @@ tanhloop:
 	VBROADCASTSD tanhdata<>+56(SB), Y6
 	VFMADD213PD  Y6, Y4, Y5
 	VMULPD       Y4, Y5, Y5
+	VMULPD       Y9, Y5, Y5
 	VBROADCASTSD tanhdata<>+64(SB), Y6
 	VADDPD       Y6, Y4, Y6
 	VBROADCASTSD tanhdata<>+72(SB), Y7
 	VFMADD213PD  Y7, Y4, Y6
 	VBROADCASTSD tanhdata<>+80(SB), Y7
 	VFMADD213PD  Y7, Y4, Y6
-	VDIVPD       Y6, Y5, Y5
-	VFMADD213PD  Y9, Y9, Y5
 
-	// the branch by |x| < 0.625 (false for NaN), then the sign of x
-	VBROADCASTSD tanhdata<>+32(SB), Y6
-	VCMPPD       $1, Y6, Y9, Y6
-	VBLENDVPD    Y6, Y5, Y10, Y10
+	// one division for both branches, chosen by |x| < 0.625 (false for
+	// NaN); then the sign of x
+	VBROADCASTSD tanhdata<>+32(SB), Y7
+	VCMPPD       $1, Y7, Y9, Y7
+	VBLENDVPD    Y7, Y5, Y11, Y11
+	VBLENDVPD    Y7, Y6, Y1, Y1
+	VBLENDVPD    Y7, Y9, Y12, Y12
+	VDIVPD       Y1, Y11, Y11
+	VADDPD       Y11, Y12, Y10
 	VBROADCASTSD tanhdata<>+8(SB), Y7
 	VANDPD       Y7, Y8, Y7
 	VORPD        Y7, Y10, Y10

@@ -257,6 +257,19 @@ func softplus(x float64) float64 {
 	return math.Log1p(math.Exp(x))
 }
 
+// move is copy for the layout kernels, which mostly move one to eight
+// values at a time: for those a loop is faster than calling memmove.
+func move(d, s []float64) {
+	if len(s) > 8 {
+		copy(d, s)
+		return
+	}
+	d = d[:len(s)]
+	for i, v := range s {
+		d[i] = v
+	}
+}
+
 // concat joins srcs along an axis: for each of outer blocks, src i
 // contributes widths[i] contiguous values.
 func concat(d []float64, srcs [][]float64, widths []int, outer int) {
@@ -264,7 +277,7 @@ func concat(d []float64, srcs [][]float64, widths []int, outer int) {
 	for o := range outer {
 		for i, src := range srcs {
 			w := widths[i]
-			copy(d[off:off+w], src[o*w:(o+1)*w])
+			move(d[off:off+w], src[o*w:(o+1)*w])
 			off += w
 		}
 	}
@@ -278,7 +291,7 @@ func repeat(d, a []float64, outer, length, inner, reps int) {
 		for l := range length {
 			src := a[(o*length+l)*inner : (o*length+l+1)*inner]
 			for range reps {
-				copy(d[off:off+inner], src)
+				move(d[off:off+inner], src)
 				off += inner
 			}
 		}
@@ -292,7 +305,7 @@ func slice(d, a []float64, outer, length, inner, start, step, count int) {
 	for o := range outer {
 		for c := range count {
 			at := (o*length + start + c*step) * inner
-			copy(d[off:off+inner], a[at:at+inner])
+			move(d[off:off+inner], a[at:at+inner])
 			off += inner
 		}
 	}
@@ -315,7 +328,7 @@ func sliceIncr(d, incr []float64, scalar bool, outer, length, inner, start, step
 				}
 				continue
 			}
-			copy(dst, incr[off:off+inner])
+			move(dst, incr[off:off+inner])
 			off += inner
 		}
 	}

@@ -86,7 +86,7 @@ func wholeRange(r *rand.Rand) []float64 {
 // worstULPs runs the vector kernel of op over xs and compares with want.
 func worstULPs(t *testing.T, op opcode, want func(float64) float64, xs []float64) (worst, at float64) {
 	d := dirty(len(xs))
-	unaryVec(op, d, xs)
+	vectorKernels.unary(op, d, xs)
 	for i, x := range xs {
 		if u := ulpsApart(want(x), d[i]); u > worst || math.IsNaN(u) {
 			worst, at = u, x
@@ -114,13 +114,13 @@ func TestVectorExpTanhAccuracy(t *testing.T) {
 
 	// Exact values where they are exact.
 	d := dirty(6)
-	unaryVec(opTanh, d, []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 1e-300, -0x1p-1070})
+	vectorKernels.unary(opTanh, d, []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 1e-300, -0x1p-1070})
 	assert.Equal(t, []float64{0, 0, 1, -1, 1e-300, -0x1p-1070}, d)
 	assert.True(t, math.Signbit(d[1]), "tanh(−0) = −0")
-	unaryVec(opExp, d, []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 1e-300, -1000})
+	vectorKernels.unary(opExp, d, []float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), 1e-300, -1000})
 	assert.Equal(t, []float64{1, 1, math.Inf(1), 0, 1, 0}, d)
-	unaryVec(opTanh, d[:1], []float64{math.NaN()})
-	unaryVec(opExp, d[1:2], []float64{math.NaN()})
+	vectorKernels.unary(opTanh, d[:1], []float64{math.NaN()})
+	vectorKernels.unary(opExp, d[1:2], []float64{math.NaN()})
 	assert.True(t, math.IsNaN(d[0]) && math.IsNaN(d[1]), "NaN stays NaN")
 }
 
@@ -138,7 +138,7 @@ func TestVectorSigmoidSoftplus(t *testing.T) {
 	for _, op := range []opcode{opSigmoid, opSoftplus} {
 		want, got := dirty(len(xs)), dirty(len(xs))
 		unary(op, want, xs)
-		unaryVec(op, got, xs)
+		vectorKernels.unary(op, got, xs)
 		worst, at := 0.0, 0.0
 		for i := range xs {
 			if u := ulpsApart(want[i], got[i]); u > worst {

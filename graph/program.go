@@ -90,13 +90,14 @@ type Program struct {
 }
 
 // Compile builds a graph with build under the package lock and compiles it
-// for the default engine (see SetDefaultEngine). A panic inside build
+// for the default engine (see SetDefaultEngine) and, on the Executor, the
+// default kernel set (see SetDefaultKernels). A panic inside build
 // (Gorgonia reports many shape errors by panicking) is returned as an error.
 func Compile(build Builder) (*Program, error) {
 	return compile(build, 0, true) // the engine is read under the lock
 }
 
-// CompileWith is Compile for the engine e.
+// CompileWith is Compile for the engine e (with the default kernel set).
 func CompileWith(build Builder, e Engine) (*Program, error) {
 	if !e.Valid() {
 		return nil, fmt.Errorf("%w %v", ErrUnknownEngine, e)

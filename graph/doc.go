@@ -35,7 +35,7 @@
 // math.Tanh, sigmoid and softplus within 4 ulp of the PureGo kernels —
 // measured over every binade of float64, ±0, ±Inf, NaN and subnormals
 // included; tanh keeps tanh x ≈ x to full relative accuracy for tiny x.
-// Both sets compute each row of A·B, A·Bᵀ and of an elementwise result by the same
-// instructions wherever the row sits in the batch, so a point's values do
-// not depend on the batch around it or the number of workers.
+// Both sets compute each row of A·B, A·Bᵀ and of an elementwise result by
+// the same instructions wherever the row sits in the batch, so a point's
+// values do not depend on the batch around it or the number of workers.
 package graph

@@ -237,24 +237,40 @@ func unary(op opcode, d, a []float64) {
 
 // sigmoid is Gorgonia's _sigmoidf64, cut-offs included.
 func sigmoid(x float64) float64 {
-	if x < -709 {
-		return 0
+	if x < -709 || x > 19 { // no exp needed
+		return sigmoidExp(x, 0)
 	}
-	if x > 19 {
+	return sigmoidExp(x, math.Exp(-x))
+}
+
+// sigmoidExp is sigmoid given e = exp(−x), which the cut-offs ignore.
+func sigmoidExp(x, e float64) float64 {
+	switch {
+	case x < -709:
+		return 0
+	case x > 19:
 		return 1
 	}
-	return 1.0 / (1.0 + math.Exp(-x))
+	return 1.0 / (1.0 + e)
 }
 
 // softplus is Gorgonia's _softplusf64, cut-offs included.
 func softplus(x float64) float64 {
-	if x < -708 {
-		return 0
+	if x < -708 || x > 16 {
+		return softplusExp(x, 0)
 	}
-	if x > 16 {
+	return softplusExp(x, math.Exp(x))
+}
+
+// softplusExp is softplus given e = exp(x), which the cut-offs ignore.
+func softplusExp(x, e float64) float64 {
+	switch {
+	case x < -708:
+		return 0
+	case x > 16:
 		return x
 	}
-	return math.Log1p(math.Exp(x))
+	return math.Log1p(e)
 }
 
 // move is copy for the layout kernels, which mostly move one to eight

@@ -2,11 +2,7 @@
 
 package graph
 
-import (
-	"math"
-
-	"golang.org/x/sys/cpu"
-)
+import "golang.org/x/sys/cpu"
 
 // vectorAvailable is read once at start-up: the assembly needs AVX2 and FMA
 // (and the OS saving the YMM registers, which cpu.X86.HasAVX2 includes).
@@ -168,34 +164,19 @@ func unaryVec(op opcode, d, a []float64) {
 	case opTanh:
 		quads(tanhAVX2, d, a)
 	case opSigmoid:
-		// Gorgonia's formula and cut-offs, with the vector exp.
 		a = a[:len(d)]
 		for i, x := range a {
 			d[i] = -x
 		}
 		quads(expAVX2, d, d)
 		for i, x := range a {
-			switch {
-			case x < -709:
-				d[i] = 0
-			case x > 19:
-				d[i] = 1
-			default:
-				d[i] = 1 / (1 + d[i])
-			}
+			d[i] = sigmoidExp(x, d[i])
 		}
 	case opSoftplus:
 		a = a[:len(d)]
 		quads(expAVX2, d, a)
 		for i, x := range a {
-			switch {
-			case x < -708:
-				d[i] = 0
-			case x > 16:
-				d[i] = x
-			default:
-				d[i] = math.Log1p(d[i])
-			}
+			d[i] = softplusExp(x, d[i])
 		}
 	default:
 		unary(op, d, a)

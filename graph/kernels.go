@@ -281,6 +281,7 @@ func move(d, s []float64) {
 		return
 	}
 	d = d[:len(s)]
+	//lint:ignore S1001 the loop is the point: copy calls memmove
 	for i, v := range s {
 		d[i] = v
 	}

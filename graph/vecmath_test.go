@@ -67,9 +67,7 @@ func wholeRange(r *rand.Rand) []float64 {
 		0.625, -0.625, 22, 44.0148, -44.0148, 80, 1e-300, -1e-300, 1e-8, -1e-8,
 	}
 	for _, x := range xs[:len(xs):len(xs)] {
-		for _, y := range []float64{math.Nextafter(x, math.Inf(1)), math.Nextafter(x, math.Inf(-1))} {
-			xs = append(xs, y)
-		}
+		xs = append(xs, math.Nextafter(x, math.Inf(1)), math.Nextafter(x, math.Inf(-1)))
 	}
 	for e := -1074; e <= 1023; e++ {
 		for range 64 {

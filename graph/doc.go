@@ -10,4 +10,32 @@
 //
 // The rest of the library never calls gorgonia.NewTapeMachine itself, so the
 // engine behind Program can change without touching the dynamics code.
+//
+// # Kernels
+//
+// The Executor runs one of two kernel sets (KernelSet), chosen once at
+// start-up from the CPU's features (golang.org/x/sys/cpu) and changeable
+// with SetDefaultKernels for programs compiled afterwards:
+//
+//   - Vector: Go assembly for amd64 with AVX2 and FMA — the products A·B,
+//     A·Bᵀ, Aᵀ·B (and Aᵀ·Bᵀ) as rank-one updates along B's rows with FMA,
+//     four rows at a time; the elementwise +, −, ⊙, ÷ with tensors and
+//     scalars, square and 1/x; exp and tanh, and sigmoid and softplus
+//     through that exp. There is no AVX-512 code: it could not be tested
+//     on the machines this was written on.
+//   - PureGo: plain Go, for every other CPU, architecture, and builds with
+//     -tags purego.
+//
+// Accuracy of Vector against PureGo: the elementwise operators, square and
+// 1/x give the same bits (one IEEE operation each); a product's entry is
+// within 1e-13 of the sum of its terms' magnitudes (FMA rounds once where
+// Go rounds twice, and the order of the sum is the same); exp is within
+// 2 ulp of math.Exp (and finite up to log MaxFloat64 ≈ 709.78, where
+// math.Exp on amd64 returns +Inf from 709.44), tanh within 2 ulp of
+// math.Tanh, sigmoid and softplus within 4 ulp of the PureGo kernels —
+// measured over every binade of float64, ±0, ±Inf, NaN and subnormals
+// included; tanh keeps tanh x ≈ x to full relative accuracy for tiny x.
+// Both sets compute each row of A·B, A·Bᵀ and of an elementwise result by
+// the same instructions wherever the row sits in the batch, so a point's
+// values do not depend on the batch around it or the number of workers.
 package graph

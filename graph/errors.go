@@ -12,6 +12,9 @@ var (
 	// ErrUnsupportedOp is returned by the Executor for an op it has no
 	// kernel for; the message names the op and the node.
 	ErrUnsupportedOp = errors.New("graph: unsupported op")
+	// ErrKernelsUnavailable is returned when asked for a KernelSet this CPU
+	// or build cannot run.
+	ErrKernelsUnavailable = errors.New("graph: kernel set not available")
 	// ErrRun is returned when a program fails while running.
 	ErrRun = errors.New("graph: run failed")
 )

@@ -83,7 +83,7 @@ type instr struct {
 	srcs    []int       // concat operands
 	widths  []int       // concat: values each operand contributes per outer block
 	bufs    [][]float64 // concat: scratch for the operands' buffers, so runs do not allocate
-	scratch []float64   // matmul: room for Bᵀ
+	scratch []float64   // matmul: room for a transposed operand
 	scalar  bool        // sliceIncr: the increment is one value
 
 	m, n, k                  int   // matmul: dst is m×n, k the inner size
@@ -104,6 +104,7 @@ type leaf struct {
 // executor runs a graph as a flat list of kernels over buffers allocated at
 // compile time.
 type executor struct {
+	k      *kernelTable
 	slots  [][]float64 // node values; several nodes may share one slot
 	code   []instr
 	leaves []leaf
@@ -125,10 +126,11 @@ type compiler struct {
 	slotOf map[*G.Node]int
 }
 
-// newExecutor compiles the part of the graph the outputs need. inputs are
-// bound to inData; every other leaf must carry a value.
-func newExecutor(inputs []*G.Node, inData [][]float64, outputs []*G.Node) (*executor, error) {
-	c := &compiler{e: &executor{}, slotOf: map[*G.Node]int{}}
+// newExecutor compiles the part of the graph the outputs need, to run on
+// the kernels of ks. inputs are bound to inData; every other leaf must carry
+// a value.
+func newExecutor(inputs []*G.Node, inData [][]float64, outputs []*G.Node, ks KernelSet) (*executor, error) {
+	c := &compiler{e: &executor{k: ks.kernels()}, slotOf: map[*G.Node]int{}}
 	for i, n := range inputs {
 		if n.Op() != nil {
 			return nil, fmt.Errorf("%w: input %q is not a leaf", ErrBuild, n.Name())
@@ -394,7 +396,7 @@ func (c *compiler) lowerMatMul(n *G.Node, ch []*G.Node, args []int, str string) 
 		return unsupported(n, fmt.Sprintf("operand shapes %v and %v give %v", ch[0].Shape(), ch[1].Shape(), n.Shape()))
 	}
 	in := instr{op: code, a: args[0], b: args[1], m: m, n: nn, k: ka}
-	if code == opMatMul {
+	if code != opMatMulAT { // either kernel set may transpose B
 		in.scratch = make([]float64, nn*ka)
 	}
 	c.emit(n, in, args[0], args[1])
@@ -626,7 +628,7 @@ func (e *executor) run(out [][]float64) (err error) {
 			err = fmt.Errorf("%w: panicked: %v", ErrRun, r)
 		}
 	}()
-	s := e.slots
+	s, k := e.slots, e.k
 	for i := range e.leaves {
 		if err := e.leaves[i].load(s); err != nil {
 			return err
@@ -637,33 +639,33 @@ func (e *executor) run(out [][]float64) (err error) {
 		d := s[in.dst]
 		switch in.op {
 		case opMatMul:
-			matMul(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
+			k.matMul(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
 		case opMatMulBT:
-			matMulBT(d, s[in.a], s[in.b], in.m, in.n, in.k)
+			k.matMulBT(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
 		case opMatMulAT:
-			matMulAT(d, s[in.a], s[in.b], in.m, in.n, in.k)
+			k.matMulAT(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
 		case opMatMulATBT:
-			matMulATBT(d, s[in.a], s[in.b], in.m, in.n, in.k)
+			k.matMulATBT(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
 		case opAdd:
-			addVV(d, s[in.a], s[in.b])
+			k.addVV(d, s[in.a], s[in.b])
 		case opSub:
-			subVV(d, s[in.a], s[in.b])
+			k.subVV(d, s[in.a], s[in.b])
 		case opMul:
-			mulVV(d, s[in.a], s[in.b])
+			k.mulVV(d, s[in.a], s[in.b])
 		case opDiv:
-			divVV(d, s[in.a], s[in.b])
+			k.divVV(d, s[in.a], s[in.b])
 		case opAddVS:
-			addVS(d, s[in.a], s[in.b][0])
+			k.addVS(d, s[in.a], s[in.b][0])
 		case opSubVS:
-			subVS(d, s[in.a], s[in.b][0])
+			k.subVS(d, s[in.a], s[in.b][0])
 		case opSubSV:
-			subSV(d, s[in.a][0], s[in.b])
+			k.subSV(d, s[in.a][0], s[in.b])
 		case opMulVS:
-			mulVS(d, s[in.a], s[in.b][0])
+			k.mulVS(d, s[in.a], s[in.b][0])
 		case opDivVS:
-			divVS(d, s[in.a], s[in.b][0])
+			k.divVS(d, s[in.a], s[in.b][0])
 		case opDivSV:
-			divSV(d, s[in.a][0], s[in.b])
+			k.divSV(d, s[in.a][0], s[in.b])
 		case opConcat:
 			for j, src := range in.srcs {
 				in.bufs[j] = s[src]
@@ -680,7 +682,7 @@ func (e *executor) run(out [][]float64) (err error) {
 		case opSumAxis:
 			sumAxis(d, s[in.a], in.outer, in.length, in.inner)
 		default:
-			unary(in.op, d, s[in.a])
+			k.unary(in.op, d, s[in.a])
 		}
 	}
 	for i, slot := range e.outs {

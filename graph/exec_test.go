@@ -148,10 +148,15 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 					build := dynamicsBuilder(net, k, rows)
 					tape, err := graph.CompileWith(build, graph.TapeMachine)
 					require.NoError(t, err)
-					exec, err := graph.CompileWith(build, graph.Executor)
-					require.NoError(t, err, "the executor must support every op these graphs use")
-					require.Equal(t, graph.Executor, exec.Engine())
-					require.Equal(t, tape.NumInputs(), exec.NumInputs())
+					var execs []*graph.Program
+					for ks := range kernelSets(t) {
+						exec, err := graph.CompileWith(build, graph.Executor)
+						require.NoError(t, err, "the executor must support every op these graphs use")
+						require.Equal(t, graph.Executor, exec.Engine())
+						require.Equal(t, ks, exec.Kernels())
+						require.Equal(t, tape.NumInputs(), exec.NumInputs())
+						execs = append(execs, exec)
+					}
 					outputs := 1
 					switch {
 					case k.vjp():
@@ -165,15 +170,17 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 							fillNormal(r, p.Float64s())
 						}
 						fillInputs(r, tape)
-						for i := range tape.NumInputs() {
-							copy(exec.Input(i), tape.Input(i))
-						}
 						require.NoError(t, tape.Run())
-						require.NoError(t, exec.Run())
-						for i := range outputs {
-							assertClose(t, tape.Output(i), exec.Output(i), fmt.Sprintf("run %d output %d", run, i))
+						for _, exec := range execs {
+							for i := range tape.NumInputs() {
+								copy(exec.Input(i), tape.Input(i))
+							}
+							require.NoError(t, exec.Run())
+							for i := range outputs {
+								assertClose(t, tape.Output(i), exec.Output(i), fmt.Sprintf("%v run %d output %d", exec.Kernels(), run, i))
+							}
+							assert.NotEqual(t, make([]float64, len(exec.Output(0))), exec.Output(0))
 						}
-						assert.NotEqual(t, make([]float64, len(exec.Output(0))), exec.Output(0))
 					}
 				})
 			}
@@ -235,16 +242,37 @@ func TestDynamicsOnExecutor(t *testing.T) {
 
 func TestExecutorRunDoesNotAllocate(t *testing.T) {
 	net := newMLP(t, odefunc.MLPConfig{Dim: 2}, 1)
-	for _, k := range kinds {
-		p, err := graph.CompileWith(dynamicsBuilder(net, k, 256), graph.Executor)
-		require.NoError(t, err)
-		fillInputs(rand.New(rand.NewPCG(1, 2)), p)
-		allocs := testing.AllocsPerRun(20, func() {
-			if err := p.Run(); err != nil {
-				t.Fatal(err)
+	for ks := range kernelSets(t) {
+		for _, k := range kinds {
+			p, err := graph.CompileWith(dynamicsBuilder(net, k, 255), graph.Executor)
+			require.NoError(t, err)
+			fillInputs(rand.New(rand.NewPCG(1, 2)), p)
+			allocs := testing.AllocsPerRun(20, func() {
+				if err := p.Run(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			assert.Zero(t, allocs, "%v %v", ks, k)
+		}
+	}
+}
+
+// kernelSets yields each kernel set this CPU and build can run, set as the
+// default while the caller compiles, and restores the default at the end of
+// the test.
+func kernelSets(t testing.TB) func(yield func(graph.KernelSet) bool) {
+	old := graph.DefaultKernels()
+	t.Cleanup(func() { require.NoError(t, graph.SetDefaultKernels(old)) })
+	return func(yield func(graph.KernelSet) bool) {
+		for _, ks := range []graph.KernelSet{graph.PureGo, graph.Vector} {
+			if !ks.Available() {
+				continue
 			}
-		})
-		assert.Zero(t, allocs, "%v", k)
+			require.NoError(t, graph.SetDefaultKernels(ks))
+			if !yield(ks) {
+				return
+			}
+		}
 	}
 }
 
@@ -426,8 +454,14 @@ func TestExecutorOps(t *testing.T) {
 }
 
 // benchmarkProgram times one Run of the tutorial MLP's program of kind k
-// (D = 2, hidden 8, 8, 256 rows) on engine e.
-func benchmarkProgram(b *testing.B, k kind, e graph.Engine) {
+// (D = 2, hidden 8, 8, 256 rows) on engine e with the kernel set ks.
+func benchmarkProgram(b *testing.B, k kind, e graph.Engine, ks graph.KernelSet) {
+	if !ks.Available() {
+		b.Skip(ks, "kernels not available")
+	}
+	old := graph.DefaultKernels()
+	defer func() { require.NoError(b, graph.SetDefaultKernels(old)) }()
+	require.NoError(b, graph.SetDefaultKernels(ks))
 	net := newMLP(b, odefunc.MLPConfig{Dim: 2}, 1)
 	p, err := graph.CompileWith(dynamicsBuilder(net, k, 256), e)
 	require.NoError(b, err)
@@ -441,16 +475,19 @@ func benchmarkProgram(b *testing.B, k kind, e graph.Engine) {
 }
 
 func BenchmarkFExactTrace(b *testing.B) {
-	b.Run("Executor", func(b *testing.B) { benchmarkProgram(b, kindExact, graph.Executor) })
-	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindExact, graph.TapeMachine) })
+	b.Run("Executor", func(b *testing.B) { benchmarkProgram(b, kindExact, graph.Executor, graph.Vector) })
+	b.Run("ExecutorPureGo", func(b *testing.B) { benchmarkProgram(b, kindExact, graph.Executor, graph.PureGo) })
+	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindExact, graph.TapeMachine, graph.PureGo) })
 }
 
 func BenchmarkVJPExact(b *testing.B) {
-	b.Run("Executor", func(b *testing.B) { benchmarkProgram(b, kindVJPExact, graph.Executor) })
-	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindVJPExact, graph.TapeMachine) })
+	b.Run("Executor", func(b *testing.B) { benchmarkProgram(b, kindVJPExact, graph.Executor, graph.Vector) })
+	b.Run("ExecutorPureGo", func(b *testing.B) { benchmarkProgram(b, kindVJPExact, graph.Executor, graph.PureGo) })
+	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindVJPExact, graph.TapeMachine, graph.PureGo) })
 }
 
 func BenchmarkVJPHutchinson(b *testing.B) {
-	b.Run("Executor", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.Executor) })
-	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.TapeMachine) })
+	b.Run("Executor", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.Executor, graph.Vector) })
+	b.Run("ExecutorPureGo", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.Executor, graph.PureGo) })
+	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.TapeMachine, graph.PureGo) })
 }

@@ -237,24 +237,54 @@ func unary(op opcode, d, a []float64) {
 
 // sigmoid is Gorgonia's _sigmoidf64, cut-offs included.
 func sigmoid(x float64) float64 {
-	if x < -709 {
-		return 0
+	if x < -709 || x > 19 { // no exp needed
+		return sigmoidExp(x, 0)
 	}
-	if x > 19 {
+	return sigmoidExp(x, math.Exp(-x))
+}
+
+// sigmoidExp is sigmoid given e = exp(−x), which the cut-offs ignore.
+func sigmoidExp(x, e float64) float64 {
+	switch {
+	case x < -709:
+		return 0
+	case x > 19:
 		return 1
 	}
-	return 1.0 / (1.0 + math.Exp(-x))
+	return 1.0 / (1.0 + e)
 }
 
 // softplus is Gorgonia's _softplusf64, cut-offs included.
 func softplus(x float64) float64 {
-	if x < -708 {
-		return 0
+	if x < -708 || x > 16 {
+		return softplusExp(x, 0)
 	}
-	if x > 16 {
+	return softplusExp(x, math.Exp(x))
+}
+
+// softplusExp is softplus given e = exp(x), which the cut-offs ignore.
+func softplusExp(x, e float64) float64 {
+	switch {
+	case x < -708:
+		return 0
+	case x > 16:
 		return x
 	}
-	return math.Log1p(math.Exp(x))
+	return math.Log1p(e)
+}
+
+// move is copy for the layout kernels, which mostly move one to eight
+// values at a time: for those a loop is faster than calling memmove.
+func move(d, s []float64) {
+	if len(s) > 8 {
+		copy(d, s)
+		return
+	}
+	d = d[:len(s)]
+	//lint:ignore S1001 the loop is the point: copy calls memmove
+	for i, v := range s {
+		d[i] = v
+	}
 }
 
 // concat joins srcs along an axis: for each of outer blocks, src i
@@ -264,7 +294,7 @@ func concat(d []float64, srcs [][]float64, widths []int, outer int) {
 	for o := range outer {
 		for i, src := range srcs {
 			w := widths[i]
-			copy(d[off:off+w], src[o*w:(o+1)*w])
+			move(d[off:off+w], src[o*w:(o+1)*w])
 			off += w
 		}
 	}
@@ -278,7 +308,7 @@ func repeat(d, a []float64, outer, length, inner, reps int) {
 		for l := range length {
 			src := a[(o*length+l)*inner : (o*length+l+1)*inner]
 			for range reps {
-				copy(d[off:off+inner], src)
+				move(d[off:off+inner], src)
 				off += inner
 			}
 		}
@@ -292,7 +322,7 @@ func slice(d, a []float64, outer, length, inner, start, step, count int) {
 	for o := range outer {
 		for c := range count {
 			at := (o*length + start + c*step) * inner
-			copy(d[off:off+inner], a[at:at+inner])
+			move(d[off:off+inner], a[at:at+inner])
 			off += inner
 		}
 	}
@@ -315,7 +345,7 @@ func sliceIncr(d, incr []float64, scalar bool, outer, length, inner, start, step
 				}
 				continue
 			}
-			copy(dst, incr[off:off+inner])
+			move(dst, incr[off:off+inner])
 			off += inner
 		}
 	}

@@ -83,19 +83,21 @@ type Program struct {
 	outputs []*G.Node
 	outData [][]float64
 	engine  Engine
+	kernels KernelSet  // Executor only
 	vm      G.VM       // TapeMachine only
 	leaves  []leafCopy // TapeMachine only
 	exec    *executor  // Executor only
 }
 
 // Compile builds a graph with build under the package lock and compiles it
-// for the default engine (see SetDefaultEngine). A panic inside build
+// for the default engine (see SetDefaultEngine) and, on the Executor, the
+// default kernel set (see SetDefaultKernels). A panic inside build
 // (Gorgonia reports many shape errors by panicking) is returned as an error.
 func Compile(build Builder) (*Program, error) {
 	return compile(build, 0, true) // the engine is read under the lock
 }
 
-// CompileWith is Compile for the engine e.
+// CompileWith is Compile for the engine e (with the default kernel set).
 func CompileWith(build Builder, e Engine) (*Program, error) {
 	if !e.Valid() {
 		return nil, fmt.Errorf("%w %v", ErrUnknownEngine, e)
@@ -116,6 +118,7 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 	if useDefault {
 		e = defaultEngine
 	}
+	ks := defaultKernels
 
 	g := G.NewGraph()
 	inputs, outputs, err := build(g)
@@ -125,7 +128,7 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 	if len(outputs) == 0 {
 		return nil, fmt.Errorf("%w: a program needs at least one output", ErrBuild)
 	}
-	p = &Program{g: g, inputs: inputs, outputs: outputs, engine: e}
+	p = &Program{g: g, inputs: inputs, outputs: outputs, engine: e, kernels: ks}
 	for i, n := range inputs {
 		if n == nil {
 			return nil, fmt.Errorf("%w: input %d is nil", ErrBuild, i)
@@ -158,7 +161,7 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 		p.outData = append(p.outData, make([]float64, size))
 	}
 	if e == Executor {
-		if p.exec, err = newExecutor(inputs, p.inData, outputs); err != nil {
+		if p.exec, err = newExecutor(inputs, p.inData, outputs, ks); err != nil {
 			return nil, err
 		}
 		return p, nil
@@ -203,6 +206,11 @@ type leafCopy struct{ src, own *tensor.Dense }
 
 // Engine returns the engine the Program runs on.
 func (p *Program) Engine() Engine { return p.engine }
+
+// Kernels returns the kernel set an Executor program runs on: the default
+// when it was compiled (see SetDefaultKernels). TapeMachine programs run
+// Gorgonia's own kernels; for them it reports that default too.
+func (p *Program) Kernels() KernelSet { return p.kernels }
 
 // NumInputs returns the number of inputs.
 func (p *Program) NumInputs() int { return len(p.inputs) }

@@ -1,10 +1,11 @@
 // Command bench measures ffjord-go on the tutorial's problem and prints one
 // figure per line as name=value unit: seconds per training epoch for both
 // graph engines and gradient modes, solver evaluations per block, the cost
-// of one dynamics evaluation, log-prob and sampling throughput with
-// whole-batch and per-row step control, and the
-// speed-up from a second goroutine. Absolute times depend on the machine;
-// compare the ratios, which are measured in the same run.
+// of one dynamics evaluation, the executor's vector kernels against its
+// pure-Go ones, log-prob and sampling throughput with whole-batch and
+// per-row step control, and the speed-up from a second goroutine. Absolute
+// times depend on the machine; compare the ratios, which are measured in the
+// same run.
 //
 //	go run ./examples/bench
 package main
@@ -70,9 +71,11 @@ func run(batches int) error {
 				}
 			}
 		}
-		if err := micro(engine); err != nil {
+		ft, vjp, err := micro()
+		if err != nil {
 			return err
 		}
+		emitMicro(engine.String(), ft, vjp)
 	}
 	if err := graph.SetDefaultEngine(graph.Executor); err != nil {
 		return err
@@ -100,6 +103,9 @@ func run(batches int) error {
 		emit(fmt.Sprintf("ratio_epoch_%s_row_vs_batch", mode), secs/epoch[fmt.Sprintf("epoch_%s_executor", mode)], "x")
 		emit(fmt.Sprintf("nfe_forward_%s_row", mode), sum(stats.ForwardNFE), "calls per batch")
 	}
+	if err := compareKernels(data); err != nil {
+		return err
+	}
 	return throughput()
 }
 
@@ -109,6 +115,71 @@ func sum(v []float64) float64 {
 		s += x
 	}
 	return s
+}
+
+// compareKernels times the executor on each kernel set, interleaved and
+// best of three, so that both see the same machine: an epoch per gradient
+// mode, one f + trace and one VJP. It leaves the initial default set.
+func compareKernels(data *tensor.Dense) error {
+	initial := graph.DefaultKernels()
+	defer func() { _ = graph.SetDefaultKernels(initial) }()
+	sets := []graph.KernelSet{graph.Vector, graph.PureGo}
+	if !graph.Vector.Available() {
+		fmt.Println("kernels_vector=unavailable (needs amd64 with AVX2 and FMA, built without -tags purego)")
+		sets = sets[1:]
+	}
+	type best struct {
+		epoch   map[string]float64 // by gradient mode
+		ft, vjp testing.BenchmarkResult
+	}
+	res := map[graph.KernelSet]*best{}
+	modes := []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}}
+	for round := range 3 {
+		for _, ks := range sets {
+			if err := graph.SetDefaultKernels(ks); err != nil {
+				return err
+			}
+			if round == 0 {
+				res[ks] = &best{epoch: map[string]float64{}}
+			}
+			b := res[ks]
+			for _, mode := range modes {
+				secs, _, err := timeEpoch(data, mode, 0, ode.DefaultStepControl)
+				if err != nil {
+					return err
+				}
+				if m := fmt.Sprint(mode); round == 0 || secs < b.epoch[m] {
+					b.epoch[m] = secs
+				}
+			}
+			ft, vjp, err := micro()
+			if err != nil {
+				return err
+			}
+			if round == 0 || ft.NsPerOp() < b.ft.NsPerOp() {
+				b.ft = ft
+			}
+			if round == 0 || vjp.NsPerOp() < b.vjp.NsPerOp() {
+				b.vjp = vjp
+			}
+		}
+	}
+	for _, ks := range sets {
+		for _, mode := range modes {
+			emit(fmt.Sprintf("epoch_%s_executor_%s", mode, ks), res[ks].epoch[fmt.Sprint(mode)], "s")
+		}
+		emitMicro("executor_"+ks.String(), res[ks].ft, res[ks].vjp)
+	}
+	if len(sets) == 2 {
+		v, p := res[graph.Vector], res[graph.PureGo]
+		for _, mode := range modes {
+			m := fmt.Sprint(mode)
+			emit(fmt.Sprintf("ratio_epoch_%s_vector_vs_purego", m), v.epoch[m]/p.epoch[m], "x")
+		}
+		emit("ratio_ftrace_vector_vs_purego", float64(v.ft.NsPerOp())/float64(p.ft.NsPerOp()), "x")
+		emit("ratio_vjp_vector_vs_purego", float64(v.vjp.NsPerOp())/float64(p.vjp.NsPerOp()), "x")
+	}
+	return nil
 }
 
 // newFlow is the tutorial's untrained model; every measurement starts from
@@ -143,18 +214,18 @@ func timeEpoch(data *tensor.Dense, mode ode.Gradient, workers int, ctl ode.StepC
 }
 
 // micro times one f + exact trace and one VJP of the tutorial MLP on 256
-// points, on one goroutine.
-func micro(engine graph.Engine) error {
+// points, on one goroutine, with the default engine and kernels.
+func micro() (ft, vjp testing.BenchmarkResult, err error) {
 	net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(4, 4))
 	if err != nil {
-		return err
+		return ft, vjp, err
 	}
 	dyn, err := odefunc.New(net)
 	if err != nil {
-		return err
+		return ft, vjp, err
 	}
 	if err := dyn.SetWorkers(1); err != nil {
-		return err
+		return ft, vjp, err
 	}
 	r := rand.New(rand.NewPCG(5, 5))
 	z, a, dz, gz := make([]float64, 512), make([]float64, 512), make([]float64, 512), make([]float64, 512)
@@ -172,13 +243,13 @@ func micro(engine graph.Engine) error {
 	// Compile the programs first, so that the figures are those of the
 	// steady state rather than amortised compilation.
 	if err := dyn.FTrace(dz, tr, 0.5, z, odefunc.ExactTrace, nil); err != nil {
-		return err
+		return ft, vjp, err
 	}
 	if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, odefunc.ExactTrace, nil); err != nil {
-		return err
+		return ft, vjp, err
 	}
 	var failure error
-	ft := testing.Benchmark(func(b *testing.B) {
+	ft = testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := dyn.FTrace(dz, tr, 0.5, z, odefunc.ExactTrace, nil); err != nil {
@@ -186,7 +257,7 @@ func micro(engine graph.Engine) error {
 			}
 		}
 	})
-	vjp := testing.Benchmark(func(b *testing.B) {
+	vjp = testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, odefunc.ExactTrace, nil); err != nil {
@@ -194,14 +265,15 @@ func micro(engine graph.Engine) error {
 			}
 		}
 	})
-	if failure != nil {
-		return failure
-	}
-	emit("ftrace_"+engine.String(), float64(ft.NsPerOp())/1e3, "us")
-	emit("ftrace_allocs_"+engine.String(), float64(ft.AllocsPerOp()), "allocs")
-	emit("vjp_"+engine.String(), float64(vjp.NsPerOp())/1e3, "us")
-	emit("vjp_allocs_"+engine.String(), float64(vjp.AllocsPerOp()), "allocs")
-	return nil
+	return ft, vjp, failure
+}
+
+// emitMicro prints micro's figures, suffixed with what ran them.
+func emitMicro(suffix string, ft, vjp testing.BenchmarkResult) {
+	emit("ftrace_"+suffix, float64(ft.NsPerOp())/1e3, "us")
+	emit("ftrace_allocs_"+suffix, float64(ft.AllocsPerOp()), "allocs")
+	emit("vjp_"+suffix, float64(vjp.NsPerOp())/1e3, "us")
+	emit("vjp_allocs_"+suffix, float64(vjp.AllocsPerOp()), "allocs")
 }
 
 // throughput measures log p and sampling of 8192 points with the executor,

@@ -1,0 +1,184 @@
+//go:build !purego
+
+package graph
+
+import "golang.org/x/sys/cpu"
+
+// vectorAvailable is read once at start-up: the assembly needs AVX2 and FMA
+// (and the OS saving the YMM registers, which cpu.X86.HasAVX2 includes).
+var vectorAvailable = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// The assembly kernels (kernels_amd64.s, vecmath_amd64.s). They take
+// pointers and counts; the wrappers below check the slices' lengths first,
+// so that a bad shape panics in Go (and Run turns it into an error) instead
+// of reading past a buffer.
+
+//go:noescape
+func gemmAVX2(c, a, b *float64, m, n, k, ars, acs int)
+
+//go:noescape
+func addVVAVX2(d, a, b *float64, n int)
+
+//go:noescape
+func subVVAVX2(d, a, b *float64, n int)
+
+//go:noescape
+func mulVVAVX2(d, a, b *float64, n int)
+
+//go:noescape
+func divVVAVX2(d, a, b *float64, n int)
+
+//go:noescape
+func addVSAVX2(d, a *float64, n int, s float64)
+
+//go:noescape
+func subVSAVX2(d, a *float64, n int, s float64)
+
+//go:noescape
+func mulVSAVX2(d, a *float64, n int, s float64)
+
+//go:noescape
+func divVSAVX2(d, a *float64, n int, s float64)
+
+//go:noescape
+func subSVAVX2(d, a *float64, n int, s float64)
+
+//go:noescape
+func divSVAVX2(d, a *float64, n int, s float64)
+
+//go:noescape
+func expAVX2(d, a *float64, n int)
+
+//go:noescape
+func tanhAVX2(d, a *float64, n int)
+
+var vectorKernels = kernelTable{
+	matMul:     matMulVec,
+	matMulBT:   matMulBTVec,
+	matMulAT:   matMulATVec,
+	matMulATBT: matMulATBTVec,
+	addVV:      func(d, a, b []float64) { vv(addVVAVX2, d, a, b) },
+	subVV:      func(d, a, b []float64) { vv(subVVAVX2, d, a, b) },
+	mulVV:      func(d, a, b []float64) { vv(mulVVAVX2, d, a, b) },
+	divVV:      func(d, a, b []float64) { vv(divVVAVX2, d, a, b) },
+	addVS:      func(d, a []float64, s float64) { vs(addVSAVX2, d, a, s) },
+	subVS:      func(d, a []float64, s float64) { vs(subVSAVX2, d, a, s) },
+	mulVS:      func(d, a []float64, s float64) { vs(mulVSAVX2, d, a, s) },
+	divVS:      func(d, a []float64, s float64) { vs(divVSAVX2, d, a, s) },
+	subSV:      func(d []float64, s float64, b []float64) { vs(subSVAVX2, d, b, s) },
+	divSV:      func(d []float64, s float64, b []float64) { vs(divSVAVX2, d, b, s) },
+	unary:      unaryVec,
+}
+
+// gemm sets c (m×n) to A·b, b k×n, with A(i, p) = a[i*ars + p*acs]; last
+// is the index of A's last value.
+func gemm(c, a, b []float64, m, n, k, ars, acs, last int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	c = c[:m*n]
+	if k == 0 {
+		clear(c)
+		return
+	}
+	_, _ = a[last], b[k*n-1]
+	gemmAVX2(&c[0], &a[0], &b[0], m, n, k, ars, acs)
+}
+
+// matMulVec is matMul without the transpose: the kernel runs along B's rows.
+func matMulVec(c, a, b, _ []float64, m, n, k int) {
+	gemm(c, a, b, m, n, k, k, 1, m*k-1)
+}
+
+// matMulBTVec transposes b (n×k, the layers' weights: small) into scratch.
+func matMulBTVec(c, a, b, scratch []float64, m, n, k int) {
+	transpose(scratch, b, n, k)
+	gemm(c, a, scratch, m, n, k, k, 1, m*k-1)
+}
+
+func matMulATVec(c, a, b, _ []float64, m, n, k int) {
+	gemm(c, a, b, m, n, k, 1, m, k*m-1)
+}
+
+func matMulATBTVec(c, a, b, scratch []float64, m, n, k int) {
+	transpose(scratch, b, n, k)
+	gemm(c, a, scratch, m, n, k, 1, m, k*m-1)
+}
+
+// transpose sets t (cols×rows) to x (rows×cols)ᵀ.
+func transpose(t, x []float64, rows, cols int) {
+	t, x = t[:rows*cols], x[:rows*cols]
+	for i := range rows {
+		for j, v := range x[i*cols : (i+1)*cols] {
+			t[j*rows+i] = v
+		}
+	}
+}
+
+// vv runs an elementwise kernel of two tensors.
+func vv(f func(d, a, b *float64, n int), d, a, b []float64) {
+	if len(d) == 0 {
+		return
+	}
+	_, _ = a[len(d)-1], b[len(d)-1]
+	f(&d[0], &a[0], &b[0], len(d))
+}
+
+// vs runs an elementwise kernel of a tensor and a scalar.
+func vs(f func(d, a *float64, n int, s float64), d, a []float64, s float64) {
+	if len(d) == 0 {
+		return
+	}
+	_ = a[len(d)-1]
+	f(&d[0], &a[0], len(d), s)
+}
+
+// quads runs f, which takes a multiple of four values, over all of a: the
+// last len%4 values go through a four-value buffer, so that every value is
+// computed by the same instructions wherever it sits in a.
+func quads(f func(d, a *float64, n int), d, a []float64) {
+	a = a[:len(d)]
+	n := len(d) &^ 3
+	if n > 0 {
+		f(&d[0], &a[0], n)
+	}
+	if n < len(d) {
+		var buf [4]float64
+		copy(buf[:], a[n:])
+		f(&buf[0], &buf[0], 4)
+		copy(d[n:], buf[:])
+	}
+}
+
+// unaryVec vectorises the functions that matter to the library's networks
+// and the operators that are one IEEE operation; the rest are the pure-Go
+// kernel's.
+func unaryVec(op opcode, d, a []float64) {
+	switch op {
+	case opSquare:
+		vv(mulVVAVX2, d, a, a)
+	case opInv:
+		vs(divSVAVX2, d, a, 1)
+	case opExp:
+		quads(expAVX2, d, a)
+	case opTanh:
+		quads(tanhAVX2, d, a)
+	case opSigmoid:
+		a = a[:len(d)]
+		for i, x := range a {
+			d[i] = -x
+		}
+		quads(expAVX2, d, d)
+		for i, x := range a {
+			d[i] = sigmoidExp(x, d[i])
+		}
+	case opSoftplus:
+		a = a[:len(d)]
+		quads(expAVX2, d, a)
+		for i, x := range a {
+			d[i] = softplusExp(x, d[i])
+		}
+	default:
+		unary(op, d, a)
+	}
+}

@@ -1,0 +1,368 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The elementwise operators: sixteen values a step, then four, then one,
+// each with the IEEE operation the Go kernel does, so the results are the
+// same bits.
+
+// d[i] = a[i] OP b[i]; OP's packed and scalar forms are P and S.
+#define VV(P, S) \
+	MOVQ d+0(FP), DI; \
+	MOVQ a+8(FP), SI; \
+	MOVQ b+16(FP), DX; \
+	MOVQ n+24(FP), CX; \
+	XORQ AX, AX; \
+vv16:; \
+	LEAQ 16(AX), BX; \
+	CMPQ BX, CX; \
+	JGT  vv4; \
+	VMOVUPD (SI)(AX*8), Y0; \
+	VMOVUPD 32(SI)(AX*8), Y1; \
+	VMOVUPD 64(SI)(AX*8), Y2; \
+	VMOVUPD 96(SI)(AX*8), Y3; \
+	P (DX)(AX*8), Y0, Y0; \
+	P 32(DX)(AX*8), Y1, Y1; \
+	P 64(DX)(AX*8), Y2, Y2; \
+	P 96(DX)(AX*8), Y3, Y3; \
+	VMOVUPD Y0, (DI)(AX*8); \
+	VMOVUPD Y1, 32(DI)(AX*8); \
+	VMOVUPD Y2, 64(DI)(AX*8); \
+	VMOVUPD Y3, 96(DI)(AX*8); \
+	MOVQ BX, AX; \
+	JMP  vv16; \
+vv4:; \
+	LEAQ 4(AX), BX; \
+	CMPQ BX, CX; \
+	JGT  vv1; \
+	VMOVUPD (SI)(AX*8), Y0; \
+	P (DX)(AX*8), Y0, Y0; \
+	VMOVUPD Y0, (DI)(AX*8); \
+	MOVQ BX, AX; \
+	JMP  vv4; \
+vv1:; \
+	CMPQ AX, CX; \
+	JGE  vvdone; \
+	VMOVSD (SI)(AX*8), X0; \
+	S (DX)(AX*8), X0, X0; \
+	VMOVSD X0, (DI)(AX*8); \
+	INCQ AX; \
+	JMP  vv1; \
+vvdone:; \
+	VZEROUPPER; \
+	RET
+
+// d[i] = a[i] OP s or s OP a[i], as SWAP says, with s broadcast in Y15.
+#define VS(P, S, SWAP) \
+	MOVQ d+0(FP), DI; \
+	MOVQ a+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	VBROADCASTSD s+24(FP), Y15; \
+	XORQ AX, AX; \
+vs16:; \
+	LEAQ 16(AX), BX; \
+	CMPQ BX, CX; \
+	JGT  vs4; \
+	VMOVUPD (SI)(AX*8), Y0; \
+	VMOVUPD 32(SI)(AX*8), Y1; \
+	VMOVUPD 64(SI)(AX*8), Y2; \
+	VMOVUPD 96(SI)(AX*8), Y3; \
+	SWAP(P, Y0, Y15); \
+	SWAP(P, Y1, Y15); \
+	SWAP(P, Y2, Y15); \
+	SWAP(P, Y3, Y15); \
+	VMOVUPD Y0, (DI)(AX*8); \
+	VMOVUPD Y1, 32(DI)(AX*8); \
+	VMOVUPD Y2, 64(DI)(AX*8); \
+	VMOVUPD Y3, 96(DI)(AX*8); \
+	MOVQ BX, AX; \
+	JMP  vs16; \
+vs4:; \
+	LEAQ 4(AX), BX; \
+	CMPQ BX, CX; \
+	JGT  vs1; \
+	VMOVUPD (SI)(AX*8), Y0; \
+	SWAP(P, Y0, Y15); \
+	VMOVUPD Y0, (DI)(AX*8); \
+	MOVQ BX, AX; \
+	JMP  vs4; \
+vs1:; \
+	CMPQ AX, CX; \
+	JGE  vsdone; \
+	VMOVSD (SI)(AX*8), X0; \
+	SWAP(S, X0, X15); \
+	VMOVSD X0, (DI)(AX*8); \
+	INCQ AX; \
+	JMP  vs1; \
+vsdone:; \
+	VZEROUPPER; \
+	RET
+
+// x = x OP y (the tensor on the left) and x = y OP x (the scalar on the left).
+#define LEFT(P, x, y) P y, x, x
+#define RIGHT(P, x, y) P x, y, x
+
+// AVX2 + FMA kernels; the Go side (kernels_amd64.go) checks lengths and
+// handles what these leave to it. No AVX-512: this code is tested only on
+// CPUs without it.
+
+// func gemmAVX2(c, a, b *float64, m, n, k, ars, acs int)
+//
+// c (m×n, row-major) = A·b with b k×n row-major and A(i, p) at
+// a[i*ars + p*acs], so that one kernel serves A·B (ars = k, acs = 1) and
+// Aᵀ·B (ars = 1, acs = m). Each c[i][j] is the chain
+// fma(A(i,k−1), b[k−1][j], … fma(A(i,0), b[0][j], 0)), whichever block
+// computes it, so a row's values do not depend on the rows around it.
+// Rows go four at a time (their chains interleave to hide the FMA latency),
+// columns eight, then four, then one at a time. k must be at least 1.
+TEXT ·gemmAVX2(SB), NOSPLIT, $0-64
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ m+24(FP), R8
+	MOVQ n+32(FP), R9
+	SHLQ $3, R9            // row stride of b and c, bytes
+	MOVQ ars+48(FP), R11
+	SHLQ $3, R11           // A's row stride, bytes
+	MOVQ acs+56(FP), R12
+	SHLQ $3, R12           // A's column stride, bytes
+	LEAQ (R11)(R11*2), R14 // three rows of A
+
+rows4:
+	CMPQ R8, $4
+	JLT  rows1
+	XORQ BX, BX            // column offset, bytes
+
+cols8x4:
+	LEAQ 64(BX), CX
+	CMPQ CX, R9
+	JGT  cols4x4
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop8x4:
+	VMOVUPD      (CX), Y8
+	VMOVUPD      32(CX), Y9
+	VBROADCASTSD (AX), Y10
+	VBROADCASTSD (AX)(R11*1), Y11
+	VBROADCASTSD (AX)(R11*2), Y12
+	VBROADCASTSD (AX)(R14*1), Y13
+	VFMADD231PD  Y8, Y10, Y0
+	VFMADD231PD  Y9, Y10, Y1
+	VFMADD231PD  Y8, Y11, Y2
+	VFMADD231PD  Y9, Y11, Y3
+	VFMADD231PD  Y8, Y12, Y4
+	VFMADD231PD  Y9, Y12, Y5
+	VFMADD231PD  Y8, Y13, Y6
+	VFMADD231PD  Y9, Y13, Y7
+	ADDQ         R12, AX
+	ADDQ         R9, CX
+	DECQ         R13
+	JNZ          loop8x4
+	LEAQ    (DI)(BX*1), AX
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	VMOVUPD Y2, (AX)(R9*1)
+	VMOVUPD Y3, 32(AX)(R9*1)
+	VMOVUPD Y4, (AX)(R9*2)
+	VMOVUPD Y5, 32(AX)(R9*2)
+	ADDQ    R9, AX
+	VMOVUPD Y6, (AX)(R9*2)
+	VMOVUPD Y7, 32(AX)(R9*2)
+	ADDQ    $64, BX
+	JMP     cols8x4
+
+cols4x4:
+	LEAQ 32(BX), CX
+	CMPQ CX, R9
+	JGT  cols1x4
+	VXORPD Y0, Y0, Y0
+	VXORPD Y2, Y2, Y2
+	VXORPD Y4, Y4, Y4
+	VXORPD Y6, Y6, Y6
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop4x4:
+	VMOVUPD      (CX), Y8
+	VBROADCASTSD (AX), Y10
+	VBROADCASTSD (AX)(R11*1), Y11
+	VBROADCASTSD (AX)(R11*2), Y12
+	VBROADCASTSD (AX)(R14*1), Y13
+	VFMADD231PD  Y8, Y10, Y0
+	VFMADD231PD  Y8, Y11, Y2
+	VFMADD231PD  Y8, Y12, Y4
+	VFMADD231PD  Y8, Y13, Y6
+	ADDQ         R12, AX
+	ADDQ         R9, CX
+	DECQ         R13
+	JNZ          loop4x4
+	LEAQ    (DI)(BX*1), AX
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y2, (AX)(R9*1)
+	VMOVUPD Y4, (AX)(R9*2)
+	ADDQ    R9, AX
+	VMOVUPD Y6, (AX)(R9*2)
+	ADDQ    $32, BX
+
+cols1x4:
+	CMPQ BX, R9
+	JGE  next4
+	VXORPD X0, X0, X0
+	VXORPD X1, X1, X1
+	VXORPD X2, X2, X2
+	VXORPD X3, X3, X3
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop1x4:
+	VMOVSD      (CX), X8
+	VFMADD231SD (AX), X8, X0
+	VFMADD231SD (AX)(R11*1), X8, X1
+	VFMADD231SD (AX)(R11*2), X8, X2
+	VFMADD231SD (AX)(R14*1), X8, X3
+	ADDQ        R12, AX
+	ADDQ        R9, CX
+	DECQ        R13
+	JNZ         loop1x4
+	LEAQ   (DI)(BX*1), AX
+	VMOVSD X0, (AX)
+	VMOVSD X1, (AX)(R9*1)
+	VMOVSD X2, (AX)(R9*2)
+	ADDQ   R9, AX
+	VMOVSD X3, (AX)(R9*2)
+	ADDQ   $8, BX
+	JMP    cols1x4
+
+next4:
+	LEAQ (SI)(R11*4), SI
+	LEAQ (DI)(R9*4), DI
+	SUBQ $4, R8
+	JMP  rows4
+
+rows1:
+	TESTQ R8, R8
+	JZ    done
+	XORQ  BX, BX
+
+cols8x1:
+	LEAQ 64(BX), CX
+	CMPQ CX, R9
+	JGT  cols4x1
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop8x1:
+	VBROADCASTSD (AX), Y10
+	VFMADD231PD  (CX), Y10, Y0
+	VFMADD231PD  32(CX), Y10, Y1
+	ADDQ         R12, AX
+	ADDQ         R9, CX
+	DECQ         R13
+	JNZ          loop8x1
+	VMOVUPD Y0, (DI)(BX*1)
+	VMOVUPD Y1, 32(DI)(BX*1)
+	ADDQ    $64, BX
+	JMP     cols8x1
+
+cols4x1:
+	LEAQ 32(BX), CX
+	CMPQ CX, R9
+	JGT  cols1x1
+	VXORPD Y0, Y0, Y0
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop4x1:
+	VBROADCASTSD (AX), Y10
+	VFMADD231PD  (CX), Y10, Y0
+	ADDQ         R12, AX
+	ADDQ         R9, CX
+	DECQ         R13
+	JNZ          loop4x1
+	VMOVUPD Y0, (DI)(BX*1)
+	ADDQ    $32, BX
+
+cols1x1:
+	CMPQ BX, R9
+	JGE  next1
+	VXORPD X0, X0, X0
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop1x1:
+	VMOVSD      (CX), X8
+	VFMADD231SD (AX), X8, X0
+	ADDQ        R12, AX
+	ADDQ        R9, CX
+	DECQ        R13
+	JNZ         loop1x1
+	VMOVSD X0, (DI)(BX*1)
+	ADDQ   $8, BX
+	JMP    cols1x1
+
+next1:
+	ADDQ R11, SI
+	ADDQ R9, DI
+	DECQ R8
+	JMP  rows1
+
+done:
+	VZEROUPPER
+	RET
+
+// func addVVAVX2(d, a, b *float64, n int)
+TEXT ·addVVAVX2(SB), NOSPLIT, $0-32
+	VV(VADDPD, VADDSD)
+
+// func subVVAVX2(d, a, b *float64, n int)
+TEXT ·subVVAVX2(SB), NOSPLIT, $0-32
+	VV(VSUBPD, VSUBSD)
+
+// func mulVVAVX2(d, a, b *float64, n int)
+TEXT ·mulVVAVX2(SB), NOSPLIT, $0-32
+	VV(VMULPD, VMULSD)
+
+// func divVVAVX2(d, a, b *float64, n int)
+TEXT ·divVVAVX2(SB), NOSPLIT, $0-32
+	VV(VDIVPD, VDIVSD)
+
+// func addVSAVX2(d, a *float64, n int, s float64)
+TEXT ·addVSAVX2(SB), NOSPLIT, $0-32
+	VS(VADDPD, VADDSD, LEFT)
+
+// func subVSAVX2(d, a *float64, n int, s float64)
+TEXT ·subVSAVX2(SB), NOSPLIT, $0-32
+	VS(VSUBPD, VSUBSD, LEFT)
+
+// func mulVSAVX2(d, a *float64, n int, s float64)
+TEXT ·mulVSAVX2(SB), NOSPLIT, $0-32
+	VS(VMULPD, VMULSD, LEFT)
+
+// func divVSAVX2(d, a *float64, n int, s float64)
+TEXT ·divVSAVX2(SB), NOSPLIT, $0-32
+	VS(VDIVPD, VDIVSD, LEFT)
+
+// func subSVAVX2(d, a *float64, n int, s float64)
+TEXT ·subSVAVX2(SB), NOSPLIT, $0-32
+	VS(VSUBPD, VSUBSD, RIGHT)
+
+// func divSVAVX2(d, a *float64, n int, s float64)
+TEXT ·divSVAVX2(SB), NOSPLIT, $0-32
+	VS(VDIVPD, VDIVSD, RIGHT)

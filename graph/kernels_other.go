@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package graph
+
+// Without the assembly (another architecture, or the purego tag) the Vector
+// set is not available and the executor runs the pure-Go kernels.
+const vectorAvailable = false
+
+var vectorKernels = pureKernels

@@ -39,7 +39,10 @@ func TestRun(t *testing.T) {
 			}
 		}
 	}
-	if math.Abs(byLibrary-byGraph) > 1e-6 || math.Abs(byGraph-nll) > 1e-4 {
+	// The graph's pass solves as training does (the whole batch at rtol
+	// 1e-3), the library's evaluation per point at rtol 1e-5: they agree to
+	// the solver's tolerance.
+	if math.Abs(byLibrary-byGraph) > 1e-3 || math.Abs(byGraph-nll) > 1e-4 {
 		t.Errorf("the Gorgonia model's NLL: %g by the library, %g by its graph, test_nll %g", byLibrary, byGraph, nll)
 	}
 	for _, name := range []string{"gorgonia.json", "library.json"} {

@@ -33,9 +33,23 @@ func TestDefaultsAreTheTutorials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := train.Settings{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-3, ATol: 1e-5}}, Gradient: ode.BacksolveAdjoint{}, Trace: odefunc.ExactTrace}
+	// Tolerances and step control not given stay zero: each kind of
+	// solve's default (training the tutorial's, evaluation per row).
+	want := train.Settings{Solver: ode.Settings{Controller: ode.Adaptive{}}, Gradient: ode.BacksolveAdjoint{}, Trace: odefunc.ExactTrace}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Settings = %+v, want %+v", s, want)
+	}
+	given := flag.NewFlagSet("", flag.ContinueOnError)
+	g := Register(given, 3)
+	if err := given.Parse([]string{"-rtol", "1e-4", "-step-control", "row"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err = g.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ode.Settings{Controller: ode.Adaptive{RTol: 1e-4}, StepControl: ode.PerRow}); !reflect.DeepEqual(s.Solver, want) {
+		t.Errorf("given -rtol 1e-4 -step-control row: Solver = %+v, want %+v", s.Solver, want)
 	}
 	o, err := f.Options()
 	if err != nil {

@@ -129,3 +129,47 @@ func ExampleParseGradient() {
 	// Output:
 	// rk4 adjoint {0.05}
 }
+
+// Three rows y' = −k·y, each solved with its own steps, and beside them
+// the integral q = ∫₀¹ y dt taken along each row's accepted steps with the
+// method's weights (h·Σ b_i·Y_i), without making q part of the solved state:
+// q = (1 − e^{−k})/k.
+func ExampleRowSolver_OnAccept() {
+	k := []float64{0.5, 1, 4}
+	f := func(dy, _, y []float64, rows []int) error {
+		for j, r := range rows {
+			dy[j] = -k[r] * y[j]
+		}
+		return nil
+	}
+	rs, err := ode.NewRowSolver(ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-12}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	m := ode.DormandPrince()
+	q := make([]float64, len(k))
+	rs.OnAccept(func(a ode.AcceptedSteps) error {
+		for _, r := range a.Rows {
+			sum := m.B[0] * a.Y[r] // Y_0 is the row's state at the step's start
+			for i := 1; i < m.Stages(); i++ {
+				if m.B[i] != 0 {
+					sum += m.B[i] * a.Stages[i][r]
+				}
+			}
+			q[r] += (a.TNew[r] - a.T[r]) * sum
+		}
+		return nil
+	})
+	y := make([]float64, len(k))
+	if _, err := rs.Solve(y, f, 0, 1, []float64{1, 1, 1}, len(k)); err != nil {
+		log.Fatal(err)
+	}
+	for r := range k {
+		acc, _ := rs.RowSteps(r)
+		fmt.Printf("k=%g: %d steps, q=%.8f, exact %.8f\n", k[r], acc, q[r], -math.Expm1(-k[r])/k[r])
+	}
+	// Output:
+	// k=0.5: 15 steps, q=0.78693868, exact 0.78693868
+	// k=1: 28 steps, q=0.63212056, exact 0.63212056
+	// k=4: 106 steps, q=0.24542109, exact 0.24542109
+}

@@ -61,7 +61,7 @@ func run(w io.Writer, flow *train.Flow, n, repeat int) error {
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, size := range []int{256, n} {
 		xs := batch.New(size, 2, x.Float64s()[:2*size])
-		for _, tl := range []tol{{1e-3, 1e-5}, {1e-5, 1e-7}, {1e-7, 1e-9}} {
+		for _, tl := range []tol{{1e-3, 1e-5}, {1e-5, 1e-7}, {1e-6, 1e-8}, {1e-7, 1e-9}} {
 			for _, c := range []ode.StepControl{ode.WholeBatch, ode.PerRow} {
 				lp, secs, st, err := logProb(flow, xs, c, tl)
 				if err != nil {

@@ -36,7 +36,7 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	                       "shuffle": "<hex PCG state>", "history": [EpochStats…]}}}
 //
 // with S = {"method": "dopri5"|"rk4"|"euler", "rtol", "atol", "first_step",
-// "max_steps", "fixed_step"}. M is the flow's distribution, each part an
+// "max_steps", "fixed_step", optionally "step_control": "batch"|"row"}. M is the flow's distribution, each part an
 // object whose "type" says what it is:
 //
 //	M: {"type": "transformed", "base": B, "bijector": X}
@@ -120,6 +120,9 @@ type solverJSON struct {
 	FirstStep float64 `json:"first_step"`
 	MaxSteps  int     `json:"max_steps"`
 	FixedStep float64 `json:"fixed_step"`
+	// StepControl is "batch" or "row" when set, absent for each kind of
+	// solve's default (and in older files).
+	StepControl string `json:"step_control,omitempty"`
 }
 
 type trainingJSON struct {
@@ -209,6 +212,9 @@ func settingsOf(s Settings) settingsJSON {
 // no place in the file and is written as the default controller.
 func solverOf(s ode.Settings) solverJSON {
 	out := solverJSON{Method: "dopri5", MaxSteps: s.MaxSteps}
+	if s.StepControl != ode.DefaultStepControl {
+		out.StepControl = s.StepControl.String()
+	}
 	if s.Method != nil {
 		out.Method = s.Method.ShortName()
 	}
@@ -384,6 +390,9 @@ func (s solverJSON) decode(where string) (ode.Settings, error) {
 		return ode.Settings{}, bad("%s.method: %v", where, err)
 	}
 	out := ode.Settings{Method: m, Controller: ode.Adaptive{RTol: s.RTol, ATol: s.ATol, FirstStep: s.FirstStep}, MaxSteps: s.MaxSteps}
+	if out.StepControl, err = ode.ParseStepControl(s.StepControl); err != nil {
+		return out, bad("%s.step_control: %v", where, err)
+	}
 	if s.FixedStep != 0 {
 		out.Controller = ode.Constant{Step: s.FixedStep}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -323,6 +324,9 @@ func TestBadVersion2CheckpointsAreRejected(t *testing.T) {
 	}{
 		"truncated":      {raw[:len(raw)*2/3], "not valid JSON"},
 		"future version": {bytes.Replace(raw, []byte(`"version": 2`), []byte(`"version": 3`), 1), "version 3 is not supported"},
+		"unknown step control": {resealed(t, raw, func(c map[string]any) {
+			c["settings"].(map[string]any)["solver"].(map[string]any)["step_control"] = "sideways"
+		}), "settings.solver.step_control"},
 		"ragged W": {resealed(t, raw, func(c map[string]any) {
 			w := layer(c, 1, 0)["W"].([]any)
 			w[1] = w[1].([]any)[:3]
@@ -389,4 +393,15 @@ func TestLoadRejectsHugeFiles(t *testing.T) {
 	_, err = Load(path)
 	assert.ErrorIs(t, err, ErrCheckpoint)
 	assert.Contains(t, err.Error(), "more than the limit of 268435456")
+}
+
+// TestStepControlIsSaved: a step control set on the flow's solver comes
+// back from its checkpoint, and the default stays the default.
+func TestStepControlIsSaved(t *testing.T) {
+	for _, c := range []ode.StepControl{ode.DefaultStepControl, ode.WholeBatch, ode.PerRow} {
+		f := tinyFlow(t)
+		require.NoError(t, f.SetSettings(Settings{Solver: ode.Settings{StepControl: c}}))
+		ck := saveLoad(t, f)
+		assert.Equal(t, c, ck.Flow.Settings().Solver.StepControl, c.String())
+	}
 }

@@ -474,6 +474,8 @@ func cliCases() []cliCase {
 		ff("resume other hidden", "-hidden 16", resume("-epochs", "2", "-hidden", "16")...),
 		ff("resume other gradient", "-gradient discrete", resume("-epochs", "2", "-gradient", "discrete")...),
 		ff("resume other tolerance", "-rtol 0.0001", resume("-epochs", "2", "-rtol", "1e-4")...),
+		ff("resume other step control", "-step-control row (the checkpoint has default)", resume("-epochs", "2", "-step-control", "row")...),
+		ff("train unknown step control", `unknown step control "diagonal"`, "train", "-toy", "moons", "-step-control", "diagonal", "-model", "$D/new.json"),
 		ff("resume two conflicts", "-trace hutchinson (the checkpoint has exact)", resume("-epochs", "2", "-time", "ignore", "-trace", "hutchinson")...),
 		ok(ff("resume nothing to do", "", resume("-epochs", "1")...), "nothing to do"),
 		ff("resume without training state", "no training state", resume("-model", "$D/flow.json")...),

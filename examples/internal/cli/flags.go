@@ -255,7 +255,7 @@ func (f *Flags) Check() error {
 
 // modelFlags are the flags that describe the model or its solver, which a
 // resumed training takes from its checkpoint.
-var modelFlags = []string{"blocks", "hidden", "time", "activation", "learn-time", "context", "context-input", "gradient", "trace", "rtol", "atol"}
+var modelFlags = []string{"blocks", "hidden", "time", "activation", "learn-time", "context", "context-input", "gradient", "trace", "rtol", "atol", "step-control"}
 
 // CheckResume returns an error naming every model or solver flag given on
 // the command line whose value differs from the checkpoint's: a resumed
@@ -275,6 +275,7 @@ func (f *Flags) CheckResume(ck *train.Checkpoint) error {
 		"context-input": cfg.ContextInput.String(),
 		"gradient":      gradientName(s.Gradient),
 		"trace":         s.Trace.String(),
+		"step-control":  s.Solver.StepControl.String(),
 	}
 	if a, ok := s.Solver.Controller.(ode.Adaptive); ok || s.Solver.Controller == nil {
 		saved["rtol"], saved["atol"] = fmtFloat(orDefault(a.RTol, ode.DefaultRTol)), fmtFloat(orDefault(a.ATol, ode.DefaultATol))
@@ -330,6 +331,10 @@ func (f *Flags) canonical(name string) string {
 	case "trace":
 		if tr, err := odefunc.ParseTrace(f.Trace); err == nil {
 			return tr.String()
+		}
+	case "step-control":
+		if sc, err := ode.ParseStepControl(f.StepControl); err == nil {
+			return sc.String()
 		}
 	case "rtol":
 		return fmtFloat(f.RTol)

@@ -90,6 +90,9 @@ func run(batches int) error {
 	emit("speedup_2_goroutines", one/two, "x")
 	emit("ratio_epoch_executor_vs_tapemachine_adjoint", epoch["epoch_adjoint_executor"]/epoch["epoch_adjoint_tapemachine"], "x")
 	emit("ratio_epoch_executor_vs_tapemachine_discrete", epoch["epoch_discrete_executor"]/epoch["epoch_discrete_tapemachine"], "x")
+	if err := stepCosts(tensor.New(tensor.WithShape(256, 2), tensor.WithBacking(data.Float64s()[:512]))); err != nil {
+		return err
+	}
 	return throughput()
 }
 

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -110,5 +111,36 @@ func BenchmarkAssign256(b *testing.B) {
 		if _, err := Assign(dst, cost, n); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkAssignOT256 is the assignment OT-CFM solves: squared distances
+// between 256 standard normal points and 256 others, in 2 and 64
+// dimensions.
+func BenchmarkAssignOT256(b *testing.B) {
+	for _, D := range []int{2, 64} {
+		b.Run(fmt.Sprintf("D=%d", D), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(7, uint64(D)))
+			const n = 256
+			x, y := make([]float64, n*D), make([]float64, n*D)
+			for i := range x {
+				x[i], y[i] = r.NormFloat64(), r.NormFloat64()+1
+			}
+			cost := make([]float64, n*n)
+			for i := range n {
+				for j := range n {
+					for d := range D {
+						e := x[i*D+d] - y[j*D+d]
+						cost[i*n+j] += e * e
+					}
+				}
+			}
+			dst := make([]int, n)
+			for b.Loop() {
+				if _, err := Assign(dst, cost, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

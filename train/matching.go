@@ -8,16 +8,27 @@ import (
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"gorgonia.org/tensor"
 )
 
-// Criterion is what a Trainer minimises: MLE (the default), CFM or OTCFM.
+// Criterion is what a Trainer minimises: MLE (the default), CFM, OTCFM or
+// Reflow.
 // The trained model is the same continuous flow whichever it is; sampling
 // and the exact log-density do not depend on how it was trained.
 type Criterion interface {
 	// String names the criterion as the -objective flag of the examples
 	// does: mle, cfm or otcfm.
 	String() string
-	matching() (sigma float64, ot, ok bool)
+	matching() (c coupling, ok bool)
+}
+
+// coupling is how flow matching pairs base points with data: drawn
+// independently (CFM), re-paired by optimal transport (OTCFM) or given
+// (Reflow's X0).
+type coupling struct {
+	sigma float64
+	ot    bool
+	x0    *tensor.Dense
 }
 
 // MLE is maximum likelihood through the ODE solver: each step solves every
@@ -55,13 +66,40 @@ type OTCFM struct {
 	SigmaMin float64 // as CFM's
 }
 
-func (MLE) String() string   { return "mle" }
-func (CFM) String() string   { return "cfm" }
-func (OTCFM) String() string { return "otcfm" }
+// Reflow is rectified flow's reflow (Liu et al. 2022): flow matching on
+// fixed pairs, x₀ = X0's row i with x₁ = row i of the data given to Run,
+// instead of independent or re-paired draws. With pairs from ReflowPairs —
+// base points and where the current flow takes them — the paths of the
+// retrained field are straighter than the first flow's, so sampling needs
+// fewer steps, while the pushforward stays near the first flow's. X0 must
+// have as many rows as the data; the rows are shuffled together.
+type Reflow struct {
+	SigmaMin float64       // as CFM's
+	X0       *tensor.Dense // N×D base points, row i paired with data row i
+}
 
-func (MLE) matching() (float64, bool, bool)     { return 0, false, false }
-func (c CFM) matching() (float64, bool, bool)   { return c.SigmaMin, false, true }
-func (c OTCFM) matching() (float64, bool, bool) { return c.SigmaMin, true, true }
+func (MLE) String() string    { return "mle" }
+func (CFM) String() string    { return "cfm" }
+func (OTCFM) String() string  { return "otcfm" }
+func (Reflow) String() string { return "reflow" }
+
+func (MLE) matching() (coupling, bool)      { return coupling{}, false }
+func (c CFM) matching() (coupling, bool)    { return coupling{sigma: c.SigmaMin}, true }
+func (c OTCFM) matching() (coupling, bool)  { return coupling{sigma: c.SigmaMin, ot: true}, true }
+func (c Reflow) matching() (coupling, bool) { return coupling{sigma: c.SigmaMin, x0: c.X0}, true }
+
+// ReflowPairs draws n base points z from flow's base and maps them through
+// the flow, x̂ = F(z): the pairs Reflow trains on (Reflow{X0: z} with data
+// x̂).
+func ReflowPairs(flow *Flow, n int) (z, x *tensor.Dense, err error) {
+	if z, err = flow.SampleBase(n); err != nil {
+		return nil, nil, err
+	}
+	if x, err = flow.Forward(z); err != nil {
+		return nil, nil, err
+	}
+	return z, x, nil
+}
 
 // ParseCriterion reads mle, cfm or otcfm, the latter two with path width
 // sigma.
@@ -86,6 +124,7 @@ func ParseCriterion(name string, sigma float64) (Criterion, error) {
 type matcher struct {
 	sigma  float64
 	ot     bool
+	pairs  []float64 // Reflow's x₀, one row per data row; nil otherwise
 	base   *distributions.Normal
 	blocks []*ffjord.FFJORD
 	index  [][]int // index[k][i]: position in Params of block k's parameter i
@@ -99,12 +138,12 @@ type matcher struct {
 
 // newMatcher checks that m can be trained by flow matching with crit.
 func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
-	sigma, ot, ok := crit.matching()
+	cp, ok := crit.matching()
 	if !ok {
 		return nil, nil
 	}
-	if !(sigma >= 0) || math.IsInf(sigma, 0) {
-		return nil, fmt.Errorf("%w: %v with SigmaMin = %g, want finite and ≥ 0", ErrInvalidConfig, crit, sigma)
+	if !(cp.sigma >= 0) || math.IsInf(cp.sigma, 0) {
+		return nil, fmt.Errorf("%w: %v with SigmaMin = %g, want finite and ≥ 0", ErrInvalidConfig, crit, cp.sigma)
 	}
 	if f, isFlow := m.(*Flow); isFlow {
 		m = f.Dist
@@ -120,7 +159,20 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	if !onlyFFJORD(d.Bijector) {
 		return nil, fmt.Errorf("%w: flow matching trains FFJORD blocks only; the bijector %T holds others", ErrInvalidConfig, d.Bijector)
 	}
-	mt := &matcher{sigma: sigma, ot: ot, base: base, blocks: ffjordBlocks(d.Bijector)}
+	mt := &matcher{sigma: cp.sigma, ot: cp.ot, base: base, blocks: ffjordBlocks(d.Bijector)}
+	if _, isReflow := crit.(Reflow); isReflow {
+		if cp.x0 == nil {
+			return nil, fmt.Errorf("%w: Reflow without X0, its base points", ErrInvalidConfig)
+		}
+		x0, _, err := batch.Data(cp.x0, d.Dim())
+		if err != nil {
+			return nil, fmt.Errorf("%w: Reflow's X0: %v", ErrInvalidConfig, err)
+		}
+		if k := nonFinite(x0); k >= 0 {
+			return nil, fmt.Errorf("%w: Reflow's X0 holds %g at %d", ErrInvalidConfig, x0[k], k)
+		}
+		mt.pairs = x0
+	}
 	at := map[any]int{}
 	for i, p := range d.Params() {
 		at[p] = i
@@ -163,11 +215,20 @@ func onlyFFJORD(b distributions.Bijector) bool {
 	return false
 }
 
+// checkRows reports data of n rows that Reflow's pairs do not match.
+func (mt *matcher) checkRows(n, D int) error {
+	if mt.pairs != nil && len(mt.pairs) != n*D {
+		return fmt.Errorf("%w: Reflow's X0 has %d rows for %d data rows", ErrInvalidConfig, len(mt.pairs)/D, n)
+	}
+	return nil
+}
+
 // loss evaluates the matching loss L = (1/n) Σ_r ‖v(s_r, x_r) − u_r‖² on
 // the n rows of x1 (contexts c, nil for an unconditional model), drawing
-// x₀, s and ε from r in that order, and stores ∂L/∂θ in g (zeroed first).
-// The gradient of each block is one VJPAt with a = 2·scale·(v − u)/n.
-func (mt *matcher) loss(x1, c []float64, n, D int, r *rand.Rand, g Grads) (Loss, Cost, error) {
+// x₀ (or, for Reflow, taking the pairs' rows idx), s and ε from r in that
+// order, and stores ∂L/∂θ in g (zeroed first). The gradient of each block
+// is one VJPAt with a = 2·scale·(v − u)/n.
+func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Grads) (Loss, Cost, error) {
 	if n <= 0 || len(x1) != n*D {
 		return Loss{}, Cost{}, fmt.Errorf("%w: batch of %d values is not %d×%d", batch.ErrShape, len(x1), n, D)
 	}
@@ -177,9 +238,18 @@ func (mt *matcher) loss(x1, c []float64, n, D int, r *rand.Rand, g Grads) (Loss,
 	K := len(mt.blocks)
 	cost := Cost{ForwardNFE: make([]int, K), BackwardNFE: make([]int, K)}
 	mt.x0 = grow(mt.x0, n*D)
-	mean, std := mt.base.Mean(), mt.base.Std()
-	for i := range mt.x0 {
-		mt.x0[i] = mean[i%D] + std[i%D]*r.NormFloat64()
+	if mt.pairs != nil {
+		if len(idx) != n {
+			return Loss{}, Cost{}, fmt.Errorf("%w: %d row indices for a batch of %d", batch.ErrShape, len(idx), n)
+		}
+		for i, j := range idx {
+			copy(mt.x0[i*D:(i+1)*D], mt.pairs[j*D:(j+1)*D])
+		}
+	} else {
+		mean, std := mt.base.Mean(), mt.base.Std()
+		for i := range mt.x0 {
+			mt.x0[i] = mean[i%D] + std[i%D]*r.NormFloat64()
+		}
 	}
 	if mt.ot {
 		if err := mt.pairOT(x1, n, D); err != nil {

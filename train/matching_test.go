@@ -9,6 +9,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorgonia.org/tensor"
 )
 
 // TestMatchingGradientFiniteDifferences checks ∂L/∂θ of the matching loss,
@@ -25,6 +26,7 @@ func TestMatchingGradientFiniteDifferences(t *testing.T) {
 		{CFM{}, 3, 0},
 		{OTCFM{SigmaMin: 0.05}, 3, 0},
 		{OTCFM{}, 2, 2},
+		{Reflow{SigmaMin: 0.1, X0: tensor.New(tensor.WithShape(13, 2), tensor.WithBacking(seq(26)))}, 2, 0},
 	} {
 		t.Run(tc.crit.String(), func(t *testing.T) {
 			f, err := NewFlow(FlowConfig{Dim: 2, Blocks: tc.blocks, Hidden: []int{5}, Context: tc.context, T1: 0.7}, Settings{}, rand.NewPCG(1, 2))
@@ -44,8 +46,9 @@ func TestMatchingGradientFiniteDifferences(t *testing.T) {
 				c = nil
 			}
 			g := NewGrads(f)
+			idx := rand.New(rand.NewPCG(7, 8)).Perm(n) // Reflow's rows
 			loss := func(g Grads) float64 {
-				l, cost, err := mt.loss(x1, c, n, D, rand.New(rand.NewPCG(5, 6)), g)
+				l, cost, err := mt.loss(x1, c, idx, n, D, rand.New(rand.NewPCG(5, 6)), g)
 				require.NoError(t, err)
 				for k, nfe := range cost.ForwardNFE {
 					assert.LessOrEqual(t, nfe, 1, "block %d", k)
@@ -69,6 +72,15 @@ func TestMatchingGradientFiniteDifferences(t *testing.T) {
 			}
 		})
 	}
+}
+
+// seq returns n values spread over [−1, 1].
+func seq(n int) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = -1 + 2*float64(i)/float64(n-1)
+	}
+	return v
 }
 
 // TestMatchingResumeIsExact: a CFM run stopped after epoch 1 and resumed

@@ -35,9 +35,9 @@ type Options struct {
 	Progress       io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
 	OnEpoch        func(EpochStats) error // called after each epoch; an error stops training
 	// Objective is what each step minimises: nil means MLE{}, maximum
-	// likelihood through the solver; CFM and OTCFM are flow matching, one
-	// evaluation of each point's block per step. Flow matching takes no
-	// Regularization.
+	// likelihood through the solver; CFM, OTCFM and Reflow are flow
+	// matching, one evaluation of each point's block per step. Flow
+	// matching takes no Regularization.
 	Objective Criterion
 	// Checkpoint, if set, is the path the model and training state are
 	// saved to after every epoch (atomically; a failed epoch never
@@ -261,6 +261,11 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			return fmt.Errorf("train: context: %w: %d rows for %d points", batch.ErrShape, rows, n)
 		}
 	}
+	if t.match != nil {
+		if err := t.match.checkRows(n, D); err != nil {
+			return err
+		}
+	}
 	bs := min(t.opts.BatchSize, n)
 	perm := make([]int, n)
 	for i := range perm {
@@ -307,7 +312,7 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			if C == 0 {
 				cb = nil
 			}
-			loss, cost, err := t.step(model, lock, xb, cb, m, drawer, grads)
+			loss, cost, err := t.step(model, lock, xb, cb, perm[lo:hi], drawer, grads)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
@@ -347,14 +352,15 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 
 // step evaluates the objective on one batch and takes Adam's step, holding
 // lock throughout.
-func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x, c []float64, n int, draws *rand.Rand, grads Grads) (Loss, Cost, error) {
+func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x, c []float64, rows []int, draws *rand.Rand, grads Grads) (Loss, Cost, error) {
+	n := len(rows)
 	lock.Lock()
 	defer lock.Unlock()
 	var loss Loss
 	var cost Cost
 	var err error
 	if t.match != nil {
-		loss, cost, err = t.match.loss(x, c, n, model.Dim(), draws, grads)
+		loss, cost, err = t.match.loss(x, c, rows, n, model.Dim(), draws, grads)
 	} else {
 		loss, cost, err = objective(model, x, c, n, t.opts.Regularization, grads)
 	}

@@ -108,6 +108,9 @@ func run(batches int) error {
 	if err := compareKernels(data); err != nil {
 		return err
 	}
+	if err := stepCosts(tensor.New(tensor.WithShape(256, 2), tensor.WithBacking(data.Float64s()[:512]))); err != nil {
+		return err
+	}
 	return throughput()
 }
 

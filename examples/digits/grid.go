@@ -1,0 +1,44 @@
+package main
+
+import (
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+)
+
+// writeGrid draws 100 samples (left) and 100 real digits (right) as 10×10
+// grids of 8×8 images, each pixel 4×4, dark ink on white.
+func writeGrid(path string, samples, real []float64) error {
+	const scale, gap = 4, 2
+	cell := 8*scale + gap
+	img := image.NewGray(image.Rect(0, 0, 2*10*cell+4*gap, 10*cell))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for panel, ys := range [][]float64{samples, real} {
+		for k := range 100 {
+			ox, oy := panel*(10*cell+4*gap)+(k%10)*cell, (k/10)*cell
+			for d := range D {
+				p := 1 / (1 + math.Exp(-ys[k*D+d]))
+				ink := math.Min(math.Max((p-alpha)/(1-2*alpha), 0), 1)
+				g := color.Gray{Y: uint8(255 * (1 - ink))}
+				for a := range scale {
+					for b := range scale {
+						img.SetGray(ox+(d%8)*scale+b, oy+(d/8)*scale+a, g)
+					}
+				}
+			}
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

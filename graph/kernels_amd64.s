@@ -102,6 +102,39 @@ vsdone:; \
 #define LEFT(P, x, y) P y, x, x
 #define RIGHT(P, x, y) P x, y, x
 
+// d = a OP row, row (n values, n a multiple of 4) repeated down a's rows.
+#define ROW(P) \
+	MOVQ d+0(FP), DI; \
+	MOVQ a+8(FP), SI; \
+	MOVQ row+16(FP), DX; \
+	MOVQ rows+24(FP), R8; \
+	MOVQ n+32(FP), R9; \
+	SHLQ $3, R9; \
+rowloop:; \
+	TESTQ R8, R8; \
+	JZ    rowdone; \
+	XORQ  AX, AX; \
+rowcols:; \
+	VMOVUPD (SI)(AX*1), Y0; \
+	P (DX)(AX*1), Y0, Y0; \
+	VMOVUPD Y0, (DI)(AX*1); \
+	ADDQ $32, AX; \
+	CMPQ AX, R9; \
+	JLT  rowcols; \
+	ADDQ R9, SI; \
+	ADDQ R9, DI; \
+	DECQ R8; \
+	JMP  rowloop; \
+rowdone:; \
+	VZEROUPPER; \
+	RET
+
+// x = y − x², the product rounded before the subtraction (no FMA), as
+// subSVSquare.
+#define SQRIGHT(P, M, x, y) M x, x, x; P x, y, x
+
+#define SQRIGHTP(P, x, y) SQRIGHT(P, VMULPD, x, y)
+
 // AVX2 + FMA kernels; the Go side (kernels_amd64.go) checks lengths and
 // handles what these leave to it. No AVX-512: this code is tested only on
 // CPUs without it.
@@ -366,3 +399,15 @@ TEXT ·subSVAVX2(SB), NOSPLIT, $0-32
 // func divSVAVX2(d, a *float64, n int, s float64)
 TEXT ·divSVAVX2(SB), NOSPLIT, $0-32
 	VS(VDIVPD, VDIVSD, RIGHT)
+
+// func addRowAVX2(d, a, row *float64, rows, n int)
+TEXT ·addRowAVX2(SB), NOSPLIT, $0-40
+	ROW(VADDPD)
+
+// func mulRowAVX2(d, a, row *float64, rows, n int)
+TEXT ·mulRowAVX2(SB), NOSPLIT, $0-40
+	ROW(VMULPD)
+
+// func subSVSquareAVX2(d, a *float64, n int, s float64)
+TEXT ·subSVSquareAVX2(SB), NOSPLIT, $0-32
+	VS(VSUBPD, VSUBSD, SQRIGHTP)

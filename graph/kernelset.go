@@ -93,6 +93,9 @@ type kernelTable struct {
 	addVS, subVS, mulVS, divVS func(d, a []float64, s float64)
 	subSV, divSV               func(d []float64, s float64, b []float64)
 
+	addRow, mulRow func(d, a, row []float64)
+	subSVSquare    func(d []float64, s float64, b []float64)
+
 	unary func(op opcode, d, a []float64)
 }
 
@@ -104,5 +107,6 @@ var pureKernels = kernelTable{
 	addVV:      addVV, subVV: subVV, mulVV: mulVV, divVV: divVV,
 	addVS: addVS, subVS: subVS, mulVS: mulVS, divVS: divVS,
 	subSV: subSV, divSV: divSV,
+	addRow: addRow, mulRow: mulRow, subSVSquare: subSVSquare,
 	unary: unary,
 }

@@ -161,7 +161,7 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 		p.outData = append(p.outData, make([]float64, size))
 	}
 	if e == Executor {
-		if p.exec, err = newExecutor(inputs, p.inData, outputs, ks); err != nil {
+		if p.exec, err = newExecutor(inputs, p.inData, outputs, ks, true); err != nil {
 			return nil, err
 		}
 		return p, nil

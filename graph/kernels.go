@@ -360,10 +360,8 @@ func concat(d []float64, srcs [][]float64, widths []int, outer int) {
 				d[o*total+off] = v
 			}
 		case 2:
-			src = src[:2*outer]
 			for o := range outer {
-				at := o*total + off
-				d[at], d[at+1] = src[2*o], src[2*o+1]
+				*(*[2]float64)(d[o*total+off:]) = *(*[2]float64)(src[2*o:])
 			}
 		default:
 			for o := range outer {

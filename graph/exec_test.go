@@ -491,3 +491,45 @@ func BenchmarkVJPHutchinson(b *testing.B) {
 	b.Run("ExecutorPureGo", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.Executor, graph.PureGo) })
 	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.TapeMachine, graph.PureGo) })
 }
+
+// TestFusionKeepsBits runs every graph odefunc builds fused and unfused on
+// each kernel set: the fusion passes only rewrite kernels into ones doing
+// the same IEEE operations, so every output has the same bits.
+func TestFusionKeepsBits(t *testing.T) {
+	for ci, cfg := range append(append([]odefunc.MLPConfig(nil), mlpConfigs...), timeModeConfigs...) {
+		for _, k := range kinds {
+			net := newMLP(t, cfg, uint64(40+ci))
+			build := dynamicsBuilder(net, k, 13)
+			for ks := range kernelSets(t) {
+				fused, err := graph.CompileWith(build, graph.Executor)
+				require.NoError(t, err)
+				plain, err := graph.CompileUnfused(build)
+				require.NoError(t, err)
+				fillInputs(rand.New(rand.NewPCG(uint64(ci), uint64(k))), fused)
+				for i := range fused.NumInputs() {
+					copy(plain.Input(i), fused.Input(i))
+				}
+				require.NoError(t, fused.Run())
+				require.NoError(t, plain.Run())
+				outputs := 1
+				switch {
+				case k.vjp():
+					outputs = 2 + len(net.Params())
+				case k != kindF:
+					outputs = 2
+				}
+				for i := range outputs {
+					require.Equal(t, bitsOf(plain.Output(i)), bitsOf(fused.Output(i)), "cfg %d %v %v output %d", ci, k, ks, i)
+				}
+			}
+		}
+	}
+}
+
+func bitsOf(x []float64) []uint64 {
+	b := make([]uint64, len(x))
+	for i, v := range x {
+		b[i] = math.Float64bits(v)
+	}
+	return b
+}

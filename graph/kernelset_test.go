@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -131,6 +132,18 @@ func TestVectorElementwise(t *testing.T) {
 			pure, vec func(d []float64, s float64, b []float64)
 		}{{"sub-sv", pv.subSV, vk.subSV}, {"div-sv", pv.divSV, vk.divSV}} {
 			check(op.name, func(d []float64) { op.pure(d, s, b) }, func(d []float64) { op.vec(d, s, b) })
+		}
+		check("sub-sv-square", func(d []float64) { pv.subSVSquare(d, s, b) }, func(d []float64) { vk.subSVSquare(d, s, b) })
+		// A row of every width that divides n, down n/width rows: four and
+		// its multiples in the assembly, one and two repeated to four,
+		// others in Go.
+		for w := 1; w <= min(n, 12); w++ {
+			if n%w != 0 {
+				continue
+			}
+			row := values(w)
+			check(fmt.Sprintf("add-row of %d", w), func(d []float64) { pv.addRow(d, a, row) }, func(d []float64) { vk.addRow(d, a, row) })
+			check(fmt.Sprintf("mul-row of %d", w), func(d []float64) { pv.mulRow(d, a, row) }, func(d []float64) { vk.mulRow(d, a, row) })
 		}
 		for _, op := range []opcode{opNeg, opSquare, opCube, opSqrt, opInv, opLn, opLog1p, opExpm1} {
 			check(op.String(), func(d []float64) { pv.unary(op, d, a) }, func(d []float64) { vk.unary(op, d, a) })

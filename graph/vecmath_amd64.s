@@ -52,50 +52,55 @@ DATA tanhdata<>+72(SB)/8, $2.23548839060100448583e3
 DATA tanhdata<>+80(SB)/8, $4.84406305325125486048e3
 GLOBL tanhdata<>(SB), RODATA|NOPTR, $88
 
-// EXP sets Y1 to exp Y0; it clobbers Y0 and Y2–Y6.
+// EXP sets Y1 to exp Y0; it clobbers Y0, Y2–Y7, Y10, Y11, Y13 and Y14.
+// The polynomial is evaluated by Estrin's scheme, pairs of terms joined by
+// r², r⁴ and r⁸, whose dependency chain is a third of Horner's: the chain,
+// not the count of operations, is what limits these kernels.
 #define EXP \
 	VBROADCASTSD expdata<>+24(SB), Y2; \
 	VMAXPD       Y0, Y2, Y1; \
 	VBROADCASTSD expdata<>+32(SB), Y2; \
 	VMINPD       Y1, Y2, Y1; \
 	VBROADCASTSD expdata<>+0(SB), Y2; \
-	VMULPD       Y2, Y1, Y3; \
-	VROUNDPD     $0, Y3, Y3; \
+	VMULPD       Y2, Y1, Y14; \
+	VROUNDPD     $0, Y14, Y14; \
 	VBROADCASTSD expdata<>+8(SB), Y2; \
-	VFNMADD231PD Y2, Y3, Y1; \
+	VFNMADD231PD Y2, Y14, Y1; \
 	VBROADCASTSD expdata<>+16(SB), Y2; \
-	VFNMADD231PD Y2, Y3, Y1; \
-	VBROADCASTSD expdata<>+64(SB), Y4; \
-	VBROADCASTSD expdata<>+72(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+80(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+88(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+96(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+104(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+112(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+120(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+128(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+136(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+144(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
-	VBROADCASTSD expdata<>+152(SB), Y2; \
-	VFMADD213PD  Y2, Y1, Y4; \
+	VFNMADD231PD Y2, Y14, Y1; \
 	VMULPD       Y1, Y1, Y5; \
-	VFMADD213PD  Y1, Y5, Y4; \
-	VBROADCASTSD expdata<>+56(SB), Y2; \
-	VADDPD       Y2, Y4, Y4; \
+	VBROADCASTSD expdata<>+144(SB), Y2; \
+	VBROADCASTSD expdata<>+152(SB), Y3; \
+	VFMADD213PD  Y3, Y1, Y2; \
+	VBROADCASTSD expdata<>+128(SB), Y3; \
+	VBROADCASTSD expdata<>+136(SB), Y4; \
+	VFMADD213PD  Y4, Y1, Y3; \
+	VBROADCASTSD expdata<>+112(SB), Y4; \
+	VBROADCASTSD expdata<>+120(SB), Y6; \
+	VFMADD213PD  Y6, Y1, Y4; \
+	VBROADCASTSD expdata<>+96(SB), Y6; \
+	VBROADCASTSD expdata<>+104(SB), Y7; \
+	VFMADD213PD  Y7, Y1, Y6; \
+	VBROADCASTSD expdata<>+80(SB), Y7; \
+	VBROADCASTSD expdata<>+88(SB), Y10; \
+	VFMADD213PD  Y10, Y1, Y7; \
+	VBROADCASTSD expdata<>+64(SB), Y10; \
+	VBROADCASTSD expdata<>+72(SB), Y11; \
+	VFMADD213PD  Y11, Y1, Y10; \
+	VMULPD       Y5, Y5, Y11; \
+	VFMADD231PD  Y3, Y5, Y2; \
+	VFMADD231PD  Y6, Y5, Y4; \
+	VFMADD231PD  Y10, Y5, Y7; \
+	VMULPD       Y11, Y11, Y13; \
+	VFMADD231PD  Y4, Y11, Y2; \
+	VFMADD231PD  Y7, Y13, Y2; \
+	VFMADD213PD  Y1, Y5, Y2; \
+	VBROADCASTSD expdata<>+56(SB), Y3; \
+	VADDPD       Y3, Y2, Y4; \
 	VBROADCASTSD expdata<>+40(SB), Y2; \
-	VMULPD       Y2, Y3, Y5; \
+	VMULPD       Y2, Y14, Y5; \
 	VROUNDPD     $1, Y5, Y5; \
-	VSUBPD       Y5, Y3, Y6; \
+	VSUBPD       Y5, Y14, Y6; \
 	VBROADCASTSD expdata<>+48(SB), Y2; \
 	VADDPD       Y2, Y5, Y5; \
 	VADDPD       Y2, Y6, Y6; \

@@ -714,7 +714,7 @@ func (e *executor) run(out [][]float64) (err error) {
 		case opSumAll:
 			sumAll(d, s[in.a])
 		case opSumAxis:
-			sumAxis(d, s[in.a], in.outer, in.length, in.inner)
+			k.sumAxis(d, s[in.a], in.outer, in.length, in.inner)
 		case opAddRow:
 			k.addRow(d, s[in.a], s[in.b])
 		case opMulRow:

@@ -56,6 +56,9 @@ func mulRowAVX2(d, a, row *float64, rows, n int)
 func subSVSquareAVX2(d, a *float64, n int, s float64)
 
 //go:noescape
+func sumRowsAVX2(d, a *float64, rows, n int)
+
+//go:noescape
 func expAVX2(d, a *float64, n int)
 
 //go:noescape
@@ -79,6 +82,7 @@ var vectorKernels = kernelTable{
 	addRow:      func(d, a, row []float64) { rowOp(false, d, a, row) },
 	mulRow:      func(d, a, row []float64) { rowOp(true, d, a, row) },
 	subSVSquare: func(d []float64, s float64, b []float64) { vs(subSVSquareAVX2, d, b, s) },
+	sumAxis:     sumAxisVec,
 	unary:       unaryVec,
 }
 
@@ -175,6 +179,21 @@ func rowOp(mul bool, d, a, row []float64) {
 		mulRowAVX2(&d[0], &a[0], r, rows, n)
 	} else {
 		addRowAVX2(&d[0], &a[0], r, rows, n)
+	}
+}
+
+// sumAxisVec is sumAxis with the assembly where a slab's width is a
+// multiple of four (the weights' and biases' gradients), pure Go elsewhere;
+// both add each column's values in the same order.
+func sumAxisVec(d, a []float64, outer, length, inner int) {
+	if inner%4 != 0 || inner == 0 || length == 0 || outer == 0 {
+		sumAxis(d, a, outer, length, inner)
+		return
+	}
+	block := length * inner
+	_, _ = d[outer*inner-1], a[outer*block-1]
+	for o := range outer {
+		sumRowsAVX2(&d[o*inner], &a[o*block], length, inner)
 	}
 }
 

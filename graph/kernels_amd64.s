@@ -411,3 +411,64 @@ TEXT ·mulRowAVX2(SB), NOSPLIT, $0-40
 // func subSVSquareAVX2(d, a *float64, n int, s float64)
 TEXT ·subSVSquareAVX2(SB), NOSPLIT, $0-32
 	VS(VSUBPD, VSUBSD, SQRIGHTP)
+
+// func sumRowsAVX2(d, a *float64, rows, n int)
+//
+// d[j] = Σ_l a[l*n + j] for j < n, n a multiple of 4 and rows at least 1:
+// each column's sum starts from its first row and adds the others in order,
+// as sumAxis does, eight columns at a time, then four.
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), R9
+	SHLQ $3, R9          // row stride, bytes
+	XORQ BX, BX          // column offset, bytes
+
+cols8:
+	LEAQ    64(BX), CX
+	CMPQ    CX, R9
+	JGT     cols4
+	LEAQ    (SI)(BX*1), AX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	MOVQ    R8, R13
+	DECQ    R13
+	JZ      store8
+
+loop8:
+	ADDQ   R9, AX
+	VADDPD (AX), Y0, Y0
+	VADDPD 32(AX), Y1, Y1
+	DECQ   R13
+	JNZ    loop8
+
+store8:
+	VMOVUPD Y0, (DI)(BX*1)
+	VMOVUPD Y1, 32(DI)(BX*1)
+	ADDQ    $64, BX
+	JMP     cols8
+
+cols4:
+	CMPQ    BX, R9
+	JGE     sumdone
+	LEAQ    (SI)(BX*1), AX
+	VMOVUPD (AX), Y0
+	MOVQ    R8, R13
+	DECQ    R13
+	JZ      store4
+
+loop4:
+	ADDQ   R9, AX
+	VADDPD (AX), Y0, Y0
+	DECQ   R13
+	JNZ    loop4
+
+store4:
+	VMOVUPD Y0, (DI)(BX*1)
+	ADDQ    $32, BX
+	JMP     cols4
+
+sumdone:
+	VZEROUPPER
+	RET

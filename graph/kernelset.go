@@ -5,7 +5,7 @@ import "fmt"
 // KernelSet selects the arithmetic kernels the Executor runs: the products,
 // the elementwise operators and the elementwise functions. Both sets give
 // the same results to rounding (see the package documentation for the
-// bounds); layout operations (concat, slice, repeat, sums) are shared.
+// bounds); layout operations (concat, slice, repeat) are shared.
 type KernelSet int
 
 const (
@@ -96,6 +96,8 @@ type kernelTable struct {
 	addRow, mulRow func(d, a, row []float64)
 	subSVSquare    func(d []float64, s float64, b []float64)
 
+	sumAxis func(d, a []float64, outer, length, inner int)
+
 	unary func(op opcode, d, a []float64)
 }
 
@@ -108,5 +110,6 @@ var pureKernels = kernelTable{
 	addVS: addVS, subVS: subVS, mulVS: mulVS, divVS: divVS,
 	subSV: subSV, divSV: divSV,
 	addRow: addRow, mulRow: mulRow, subSVSquare: subSVSquare,
-	unary: unary,
+	sumAxis: sumAxis,
+	unary:   unary,
 }

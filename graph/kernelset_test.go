@@ -166,6 +166,23 @@ func TestVectorElementwise(t *testing.T) {
 	}
 }
 
+// The vector column sums add each column's values in the pure-Go kernel's
+// order: the same bits, at widths in and out of the assembly's.
+func TestVectorSumAxis(t *testing.T) {
+	requireVector(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 300 {
+		outer, length, inner := 1+r.IntN(3), randomShape(r), randomShape(r)
+		a := randomValues(r, outer*length*inner)
+		want, got := dirty(outer*inner), dirty(outer*inner)
+		if length > 0 {
+			pureKernels.sumAxis(want, a, outer, length, inner)
+			vectorKernels.sumAxis(got, a, outer, length, inner)
+		}
+		require.Equal(t, bits(want), bits(got), "%d×%d×%d", outer, length, inner)
+	}
+}
+
 // Both kernel sets are reachable through the API, and an unavailable or
 // unknown set is an error, not a panic.
 func TestSetDefaultKernels(t *testing.T) {

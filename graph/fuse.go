@@ -18,6 +18,9 @@ import "fmt"
 //   - A row repeated down the rows (a bias, BroadcastAdd along axis 0) is
 //     not built either: + and ⊙ read the row directly (add-row, mul-row).
 //   - s − x² (the slope of tanh) is one pass over x (sub-sv-square).
+//   - x + y ⊙ (−z), which the gradient of s − x² leaves, is x − y ⊙ z:
+//     y·(−z) = −(y·z) and x + (−m) = x − m exactly, and the negation's
+//     pass goes.
 //
 // Instructions whose results nothing reads any more are then dropped.
 
@@ -28,6 +31,7 @@ func (c *compiler) optimise() {
 	c.dedupe()
 	c.fuseBroadcasts()
 	c.fuseSquares()
+	c.fuseNegations()
 	c.removeDead()
 }
 
@@ -199,6 +203,49 @@ func (c *compiler) fuseSquares() {
 		}
 		if j := prod[in.b]; j >= 0 && c.e.code[j].op == opSquare {
 			in.op, in.b = opSubSVSquare, c.e.code[j].a
+		}
+	}
+}
+
+// fuseNegations turns x + y ⊙ (−z) into x − y ⊙ z where nothing else reads
+// −z or the product.
+func (c *compiler) fuseNegations() {
+	prod, readers := c.producers(), c.readers()
+	// negated reports the z of a product y ⊙ (−z) at instruction i, and
+	// which operand of it the negation is.
+	negated := func(i int) (z int, at *int, ok bool) {
+		in := &c.e.code[i]
+		if in.op != opMul {
+			return 0, nil, false
+		}
+		for _, p := range []*int{&in.b, &in.a} {
+			if j := prod[*p]; j >= 0 && readers[*p] == 1 && c.e.code[j].op == opNeg {
+				return c.e.code[j].a, p, true
+			}
+		}
+		return 0, nil, false
+	}
+	for i := range c.e.code {
+		in := &c.e.code[i]
+		if in.op != opAdd {
+			continue
+		}
+		for _, side := range []int{in.b, in.a} {
+			j := prod[side]
+			if j < 0 || readers[side] != 1 {
+				continue
+			}
+			z, at, ok := negated(j)
+			if !ok {
+				continue
+			}
+			*at = z
+			other := in.a
+			if side == in.a {
+				other = in.b
+			}
+			in.op, in.a, in.b = opSub, other, side
+			break
 		}
 	}
 }

@@ -102,6 +102,24 @@ func TestFusionPatterns(t *testing.T) {
 			want: []opcode{opTanh, opSubSVSquare, opMul, opMul},
 		},
 		{
+			name: "plus a negated product", // x + y ⊙ (−z) and (y ⊙ (−z)) + x
+			build: func(g *G.ExprGraph, r *rand.Rand, x *G.Node) []*G.Node {
+				y, z := fusionLeaf(g, r, "y", rows, 3), fusionLeaf(g, r, "z", rows, 3)
+				m1 := G.Must(G.HadamardProd(y, G.Must(G.Neg(z))))
+				m2 := G.Must(G.HadamardProd(G.Must(G.Neg(y)), x))
+				return []*G.Node{G.Must(G.Add(x, m1)), G.Must(G.Add(m2, z))}
+			},
+			want: []opcode{opMul, opSub, opMul, opSub},
+		},
+		{
+			name: "a negation read elsewhere stays", // −z is an output
+			build: func(g *G.ExprGraph, r *rand.Rand, x *G.Node) []*G.Node {
+				nz := G.Must(G.Neg(fusionLeaf(g, r, "z", rows, 3)))
+				return []*G.Node{nz, G.Must(G.Add(x, G.Must(G.HadamardProd(x, nz))))}
+			},
+			want: []opcode{opNeg, opMul, opAdd},
+		},
+		{
 			name: "a square read elsewhere stays", // x² is an output: s − x² is not fused
 			build: func(g *G.ExprGraph, _ *rand.Rand, x *G.Node) []*G.Node {
 				sq := G.Must(G.Square(x))

@@ -454,12 +454,32 @@ func sumAll(d, a []float64) {
 }
 
 // sumAxis sums a over an axis of length length, leaving outer×inner values.
+// Each sum starts from the first slab and adds the others in order; one or
+// two values a slab are summed in registers.
 func sumAxis(d, a []float64, outer, length, inner int) {
 	for o := range outer {
 		do := d[o*inner : (o+1)*inner]
-		copy(do, a[o*length*inner:o*length*inner+inner])
+		ao := a[o*length*inner : (o+1)*length*inner]
+		switch inner {
+		case 1:
+			s := ao[0]
+			for _, x := range ao[1:] {
+				s += x
+			}
+			do[0] = s
+			continue
+		case 2:
+			s0, s1 := ao[0], ao[1]
+			for l := 2; l+1 < len(ao); l += 2 {
+				s0 += ao[l]
+				s1 += ao[l+1]
+			}
+			do[0], do[1] = s0, s1
+			continue
+		}
+		copy(do, ao[:inner])
 		for l := 1; l < length; l++ {
-			src := a[(o*length+l)*inner : (o*length+l+1)*inner]
+			src := ao[l*inner : (l+1)*inner]
 			for j, x := range src {
 				do[j] += x
 			}

@@ -157,13 +157,7 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 						require.Equal(t, tape.NumInputs(), exec.NumInputs())
 						execs = append(execs, exec)
 					}
-					outputs := 1
-					switch {
-					case k.vjp():
-						outputs = 2 + len(net.Params())
-					case k != kindF:
-						outputs = 2
-					}
+					outputs := numOutputs(k, net)
 					r := rand.New(rand.NewPCG(uint64(rows), uint64(k)))
 					for run := range 4 {
 						for _, p := range net.Params() { // updated in place, as training does
@@ -511,19 +505,24 @@ func TestFusionKeepsBits(t *testing.T) {
 				}
 				require.NoError(t, fused.Run())
 				require.NoError(t, plain.Run())
-				outputs := 1
-				switch {
-				case k.vjp():
-					outputs = 2 + len(net.Params())
-				case k != kindF:
-					outputs = 2
-				}
-				for i := range outputs {
+				for i := range numOutputs(k, net) {
 					require.Equal(t, bitsOf(plain.Output(i)), bitsOf(fused.Output(i)), "cfg %d %v %v output %d", ci, k, ks, i)
 				}
 			}
 		}
 	}
+}
+
+// numOutputs is the number of outputs of dynamicsBuilder's program of kind
+// k: f, then the trace, or ∂L/∂z and one gradient per parameter.
+func numOutputs(k kind, net *odefunc.Network) int {
+	switch {
+	case k.vjp():
+		return 2 + len(net.Params())
+	case k != kindF:
+		return 2
+	}
+	return 1
 }
 
 func bitsOf(x []float64) []uint64 {

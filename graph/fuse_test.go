@@ -139,10 +139,7 @@ func TestFusionPatterns(t *testing.T) {
 				if !ks.Available() {
 					continue
 				}
-				fused, err := compileOn(build, ks, true)
-				require.NoError(t, err)
-				plain, err := compileOn(build, ks, false)
-				require.NoError(t, err)
+				fused, plain := fusedAndPlain(t, build, ks)
 				ops := opsOf(fused)
 				if pt.want != nil {
 					assert.Equal(t, pt.want, ops, "%v kernels", ks)
@@ -152,17 +149,35 @@ func TestFusionPatterns(t *testing.T) {
 				}
 				assert.LessOrEqual(t, len(ops), len(opsOf(plain)))
 				r := rand.New(rand.NewPCG(3, 4))
-				for run := range 2 {
-					copy(fused.Input(0), randomValues(r, rows*3))
-					copy(plain.Input(0), fused.Input(0))
-					require.NoError(t, fused.Run())
-					require.NoError(t, plain.Run())
-					for i := range fused.outData {
-						require.Equal(t, bits(plain.Output(i)), bits(fused.Output(i)), "%v run %d output %d", ks, run, i)
-					}
+				for range 2 {
+					requireSameBits(t, fused, plain, randomValues(r, rows*3), ks)
 				}
 			}
 		})
+	}
+}
+
+// fusedAndPlain compiles build on the kernels ks with and without the
+// fusion passes.
+func fusedAndPlain(t *testing.T, build Builder, ks KernelSet) (fused, plain *Program) {
+	t.Helper()
+	fused, err := compileOn(build, ks, true)
+	require.NoError(t, err)
+	plain, err = compileOn(build, ks, false)
+	require.NoError(t, err)
+	return fused, plain
+}
+
+// requireSameBits runs both programs on input x and compares every output
+// bit for bit.
+func requireSameBits(t *testing.T, fused, plain *Program, x []float64, ks KernelSet) {
+	t.Helper()
+	copy(fused.Input(0), x)
+	copy(plain.Input(0), x)
+	require.NoError(t, fused.Run())
+	require.NoError(t, plain.Run())
+	for i := range plain.outData {
+		require.Equal(t, bits(plain.Output(i)), bits(fused.Output(i)), "%v output %d", ks, i)
 	}
 }
 
@@ -196,17 +211,8 @@ func TestFusionKeepsBuffersApart(t *testing.T) {
 		if !ks.Available() {
 			continue
 		}
-		fused, err := compileOn(build, ks, true)
-		require.NoError(t, err)
-		plain, err := compileOn(build, ks, false)
-		require.NoError(t, err)
+		fused, plain := fusedAndPlain(t, build, ks)
 		assert.True(t, slices.Contains(opsOf(fused), opAddRow) && slices.Contains(opsOf(fused), opSubSVSquare))
-		copy(fused.Input(0), randomValues(rand.New(rand.NewPCG(7, 8)), 36))
-		copy(plain.Input(0), fused.Input(0))
-		require.NoError(t, fused.Run())
-		require.NoError(t, plain.Run())
-		for i := range plain.outData {
-			require.Equal(t, bits(plain.Output(i)), bits(fused.Output(i)), "%v output %d", ks, i)
-		}
+		requireSameBits(t, fused, plain, randomValues(rand.New(rand.NewPCG(7, 8)), 36), ks)
 	}
 }

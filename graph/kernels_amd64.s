@@ -147,7 +147,8 @@ rowdone:; \
 // fma(A(i,k−1), b[k−1][j], … fma(A(i,0), b[0][j], 0)), whichever block
 // computes it, so a row's values do not depend on the rows around it.
 // Rows go four at a time (their chains interleave to hide the FMA latency),
-// columns eight, then four, then one at a time. k must be at least 1.
+// columns eight, then four, then two, then one at a time. k must be at
+// least 1.
 TEXT ·gemmAVX2(SB), NOSPLIT, $0-64
 	MOVQ c+0(FP), DI
 	MOVQ a+8(FP), SI
@@ -217,7 +218,7 @@ loop8x4:
 cols4x4:
 	LEAQ 32(BX), CX
 	CMPQ CX, R9
-	JGT  cols1x4
+	JGT  cols2x4
 	VXORPD Y0, Y0, Y0
 	VXORPD Y2, Y2, Y2
 	VXORPD Y4, Y4, Y4
@@ -247,6 +248,40 @@ loop4x4:
 	ADDQ    R9, AX
 	VMOVUPD Y6, (AX)(R9*2)
 	ADDQ    $32, BX
+
+cols2x4:
+	LEAQ 16(BX), CX
+	CMPQ CX, R9
+	JGT  cols1x4
+	VXORPD X0, X0, X0
+	VXORPD X2, X2, X2
+	VXORPD X4, X4, X4
+	VXORPD X6, X6, X6
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop2x4:
+	VMOVUPD     (CX), X8
+	VMOVDDUP    (AX), X10
+	VMOVDDUP    (AX)(R11*1), X11
+	VMOVDDUP    (AX)(R11*2), X12
+	VMOVDDUP    (AX)(R14*1), X13
+	VFMADD231PD X8, X10, X0
+	VFMADD231PD X8, X11, X2
+	VFMADD231PD X8, X12, X4
+	VFMADD231PD X8, X13, X6
+	ADDQ        R12, AX
+	ADDQ        R9, CX
+	DECQ        R13
+	JNZ         loop2x4
+	LEAQ    (DI)(BX*1), AX
+	VMOVUPD X0, (AX)
+	VMOVUPD X2, (AX)(R9*1)
+	VMOVUPD X4, (AX)(R9*2)
+	ADDQ    R9, AX
+	VMOVUPD X6, (AX)(R9*2)
+	ADDQ    $16, BX
 
 cols1x4:
 	CMPQ BX, R9
@@ -315,7 +350,7 @@ loop8x1:
 cols4x1:
 	LEAQ 32(BX), CX
 	CMPQ CX, R9
-	JGT  cols1x1
+	JGT  cols2x1
 	VXORPD Y0, Y0, Y0
 	MOVQ SI, AX
 	LEAQ (DX)(BX*1), CX
@@ -330,6 +365,25 @@ loop4x1:
 	JNZ          loop4x1
 	VMOVUPD Y0, (DI)(BX*1)
 	ADDQ    $32, BX
+
+cols2x1:
+	LEAQ 16(BX), CX
+	CMPQ CX, R9
+	JGT  cols1x1
+	VXORPD X0, X0, X0
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop2x1:
+	VMOVDDUP    (AX), X10
+	VFMADD231PD (CX), X10, X0
+	ADDQ        R12, AX
+	ADDQ        R9, CX
+	DECQ        R13
+	JNZ         loop2x1
+	VMOVUPD X0, (DI)(BX*1)
+	ADDQ    $16, BX
 
 cols1x1:
 	CMPQ BX, R9

@@ -704,7 +704,7 @@ func (e *executor) run(out [][]float64) (err error) {
 			for j, src := range in.srcs {
 				in.bufs[j] = s[src]
 			}
-			concat(d, in.bufs, in.widths, in.outer)
+			k.concat(d, in.bufs, in.widths, in.outer)
 		case opRepeat:
 			repeat(d, s[in.a], in.outer, in.length, in.inner, in.reps)
 		case opSlice:

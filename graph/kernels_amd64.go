@@ -59,6 +59,9 @@ func subSVSquareAVX2(d, a *float64, n int, s float64)
 func sumRowsAVX2(d, a *float64, rows, n int)
 
 //go:noescape
+func colCopyAVX2(d, src *float64, rows, w, stride int)
+
+//go:noescape
 func expAVX2(d, a *float64, n int)
 
 //go:noescape
@@ -83,6 +86,7 @@ var vectorKernels = kernelTable{
 	mulRow:      func(d, a, row []float64) { rowOp(true, d, a, row) },
 	subSVSquare: func(d []float64, s float64, b []float64) { vs(subSVSquareAVX2, d, b, s) },
 	sumAxis:     sumAxisVec,
+	concat:      concatVec,
 	unary:       unaryVec,
 }
 
@@ -194,6 +198,34 @@ func sumAxisVec(d, a []float64, outer, length, inner int) {
 	_, _ = d[outer*inner-1], a[outer*block-1]
 	for o := range outer {
 		sumRowsAVX2(&d[o*inner], &a[o*block], length, inner)
+	}
+}
+
+// concatVec is concat with the operands one, two or four values wide (the
+// networks' [t, z] inputs and their tangents) copied as columns by the
+// assembly; other operands and shapes take the pure-Go kernel's route.
+func concatVec(d []float64, srcs [][]float64, widths []int, outer int) {
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	if outer <= 1 || total > 16 {
+		concat(d, srcs, widths, outer)
+		return
+	}
+	d = d[:outer*total]
+	off := 0
+	for i, src := range srcs {
+		switch w := widths[i]; w {
+		case 1, 2, 4:
+			_ = src[outer*w-1]
+			colCopyAVX2(&d[off], &src[0], outer, w, total)
+		default:
+			for o := range outer {
+				move(d[o*total+off:o*total+off+w], src[o*w:(o+1)*w])
+			}
+		}
+		off += widths[i]
 	}
 }
 

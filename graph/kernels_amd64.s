@@ -526,3 +526,51 @@ store4:
 sumdone:
 	VZEROUPPER
 	RET
+
+// func colCopyAVX2(d, src *float64, rows, w, stride int)
+//
+// d[r*stride + j] = src[r*w + j] for r < rows, j < w, w one, two or four:
+// one operand of a concatenation, written as a column of its result.
+TEXT ·colCopyAVX2(SB), NOSPLIT, $0-40
+	MOVQ  d+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  rows+16(FP), CX
+	MOVQ  w+24(FP), DX
+	MOVQ  stride+32(FP), R9
+	SHLQ  $3, R9
+	TESTQ CX, CX
+	JZ    ccdone
+	CMPQ  DX, $1
+	JEQ   cc1
+	CMPQ  DX, $2
+	JEQ   cc2
+
+cc4:
+	VMOVUPD (SI), Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    R9, DI
+	DECQ    CX
+	JNZ     cc4
+	JMP     ccdone
+
+cc2:
+	VMOVUPD (SI), X0
+	VMOVUPD X0, (DI)
+	ADDQ    $16, SI
+	ADDQ    R9, DI
+	DECQ    CX
+	JNZ     cc2
+	JMP     ccdone
+
+cc1:
+	VMOVSD (SI), X0
+	VMOVSD X0, (DI)
+	ADDQ   $8, SI
+	ADDQ   R9, DI
+	DECQ   CX
+	JNZ    cc1
+
+ccdone:
+	VZEROUPPER
+	RET

@@ -3,9 +3,10 @@ package graph
 import "fmt"
 
 // KernelSet selects the arithmetic kernels the Executor runs: the products,
-// the elementwise operators and the elementwise functions. Both sets give
-// the same results to rounding (see the package documentation for the
-// bounds); layout operations (concat, slice, repeat) are shared.
+// the elementwise operators and the elementwise functions, and concat and
+// column sums. Both sets give the same results to rounding (see the package
+// documentation for the bounds); the other layout operations (slice,
+// repeat) are shared.
 type KernelSet int
 
 const (
@@ -97,6 +98,7 @@ type kernelTable struct {
 	subSVSquare    func(d []float64, s float64, b []float64)
 
 	sumAxis func(d, a []float64, outer, length, inner int)
+	concat  func(d []float64, srcs [][]float64, widths []int, outer int)
 
 	unary func(op opcode, d, a []float64)
 }
@@ -110,6 +112,6 @@ var pureKernels = kernelTable{
 	addVS: addVS, subVS: subVS, mulVS: mulVS, divVS: divVS,
 	subSV: subSV, divSV: divSV,
 	addRow: addRow, mulRow: mulRow, subSVSquare: subSVSquare,
-	sumAxis: sumAxis,
-	unary:   unary,
+	sumAxis: sumAxis, concat: concat,
+	unary: unary,
 }

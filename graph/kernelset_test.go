@@ -183,6 +183,28 @@ func TestVectorSumAxis(t *testing.T) {
 	}
 }
 
+// The vector concat copies what the pure-Go one does, for operands of the
+// widths it copies as columns and of others.
+func TestVectorConcat(t *testing.T) {
+	requireVector(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 300 {
+		outer := randomShape(r)
+		widths := make([]int, 1+r.IntN(4))
+		srcs := make([][]float64, len(widths))
+		total := 0
+		for i := range widths {
+			widths[i] = []int{1, 2, 4, 3, 5, 8}[r.IntN(6)]
+			srcs[i] = randomValues(r, outer*widths[i])
+			total += widths[i]
+		}
+		want, got := dirty(outer*total), dirty(outer*total)
+		pureKernels.concat(want, srcs, widths, outer)
+		vectorKernels.concat(got, srcs, widths, outer)
+		require.Equal(t, bits(want), bits(got), "widths %v, %d blocks", widths, outer)
+	}
+}
+
 // Both kernel sets are reachable through the API, and an unavailable or
 // unknown set is an error, not a panic.
 func TestSetDefaultKernels(t *testing.T) {

@@ -19,10 +19,11 @@
 //
 //   - Vector: Go assembly for amd64 with AVX2 and FMA — the products A·B,
 //     A·Bᵀ, Aᵀ·B (and Aᵀ·Bᵀ) as rank-one updates along B's rows with FMA,
-//     four rows at a time; the elementwise +, −, ⊙, ÷ with tensors and
-//     scalars, square and 1/x; exp and tanh, and sigmoid and softplus
-//     through that exp. There is no AVX-512 code: it could not be tested
-//     on the machines this was written on.
+//     four rows at a time; the elementwise +, −, ⊙, ÷ with tensors,
+//     scalars and repeated rows, square, 1/x and s − x²; column sums; exp
+//     and tanh, and sigmoid and softplus through that exp. There is no
+//     AVX-512 code: it could not be tested on the machines this was
+//     written on.
 //   - PureGo: plain Go, for every other CPU, architecture, and builds with
 //     -tags purego.
 //
@@ -38,4 +39,15 @@
 // Both sets compute each row of A·B, A·Bᵀ and of an elementwise result by
 // the same instructions wherever the row sits in the batch, so a point's
 // values do not depend on the batch around it or the number of workers.
+//
+// # Fusion
+//
+// The Executor lowers each Gorgonia node to a kernel, then rewrites
+// patterns of kernels at compile time (fuse.go): equal instructions run
+// once; a bias row or scalar that Gorgonia repeats to the tensor's shape is
+// read in place (h·W + b is a product and one add-row pass, with no
+// repeated copy of b); tanh's slope 1 − y² is one pass; x + y ⊙ (−z) is
+// x − y ⊙ z. Each rewrite does the same IEEE operations on every value, so
+// a fused program gives the unfused one's bits on either kernel set;
+// kernels matching no pattern run as lowered.
 package graph

@@ -47,6 +47,11 @@ const (
 	opSliceIncr
 	opSumAll
 	opSumAxis
+	// Fused kernels, made by the passes in fuse.go; no Gorgonia op lowers to
+	// them directly.
+	opAddRow      // tensor + a row repeated down its rows
+	opMulRow      // tensor ⊙ a row repeated down its rows
+	opSubSVSquare // scalar − tensor²
 )
 
 var opcodeNames = [...]string{
@@ -56,6 +61,7 @@ var opcodeNames = [...]string{
 	"neg", "square", "cube", "sqrt", "inv", "exp", "ln", "log1p", "expm1",
 	"tanh", "sigmoid", "softplus",
 	"concat", "repeat", "slice", "slice-incr", "sum-all", "sum-axis",
+	"add-row", "mul-row", "sub-sv-square",
 }
 
 func (op opcode) String() string {
@@ -74,8 +80,9 @@ var unaryOps = map[string]opcode{
 }
 
 // instr is one kernel call. Operands are slot indices, so that leaves can be
-// re-pointed at their tensors' data before each run. The integer fields
-// describe the operands' layout; which ones apply depends on op.
+// re-pointed at their tensors' data before each run; which of a, b and srcs
+// are operands depends on op (see operands). The integer fields describe the
+// operands' layout; which ones apply depends on op too.
 type instr struct {
 	op      opcode
 	dst     int
@@ -86,10 +93,28 @@ type instr struct {
 	scratch []float64   // matmul: room for a transposed operand
 	scalar  bool        // sliceIncr: the increment is one value
 
-	m, n, k                  int   // matmul: dst is m×n, k the inner size
-	outer, length, inner     int   // the axis an op works along, as outer×length×inner
-	start, step, count, reps int   // slice and repeat parameters
-	reads                    []int // slots read, for the buffer planner
+	m, n, k                  int // matmul: dst is m×n, k the inner size
+	outer, length, inner     int // the axis an op works along, as outer×length×inner
+	start, step, count, reps int // slice and repeat parameters
+}
+
+// operands returns pointers to the slots in reads, in order, so that the
+// passes in fuse.go can re-point them.
+func (in *instr) operands() []*int {
+	switch in.op {
+	case opConcat:
+		ps := make([]*int, len(in.srcs))
+		for i := range in.srcs {
+			ps[i] = &in.srcs[i]
+		}
+		return ps
+	case opMatMul, opMatMulBT, opMatMulAT, opMatMulATBT,
+		opAdd, opSub, opMul, opDiv,
+		opAddVS, opSubVS, opSubSV, opMulVS, opDivVS, opDivSV,
+		opAddRow, opMulRow, opSubSVSquare:
+		return []*int{&in.a, &in.b}
+	}
+	return []*int{&in.a} // unary functions, repeat, slice, slice-incr, sums
 }
 
 // leaf is a value-carrying leaf (parameter or constant), re-read at every
@@ -129,7 +154,9 @@ type compiler struct {
 // newExecutor compiles the part of the graph the outputs need, to run on
 // the kernels of ks. inputs are bound to inData; every other leaf must carry
 // a value.
-func newExecutor(inputs []*G.Node, inData [][]float64, outputs []*G.Node, ks KernelSet) (*executor, error) {
+// With fuse, the passes of fuse.go rewrite the code first; without, every
+// node keeps its own kernel (the reference the fused code is tested against).
+func newExecutor(inputs []*G.Node, inData [][]float64, outputs []*G.Node, ks KernelSet, fuse bool) (*executor, error) {
 	c := &compiler{e: &executor{k: ks.kernels()}, slotOf: map[*G.Node]int{}}
 	for i, n := range inputs {
 		if n.Op() != nil {
@@ -149,9 +176,10 @@ func newExecutor(inputs []*G.Node, inData [][]float64, outputs []*G.Node, ks Ker
 		}
 	}
 	for _, n := range outputs {
-		s := c.slotOf[n]
-		c.info[s].pinned = true
-		c.e.outs = append(c.e.outs, s)
+		c.e.outs = append(c.e.outs, c.slotOf[n])
+	}
+	if fuse {
+		c.optimise()
 	}
 	c.allocate()
 	return c.e, nil
@@ -207,12 +235,8 @@ func (c *compiler) fixedSlot(buf []float64) int {
 }
 
 // emit appends in, giving n a fresh slot as destination.
-func (c *compiler) emit(n *G.Node, in instr, reads ...int) {
+func (c *compiler) emit(n *G.Node, in instr) {
 	in.dst = c.newSlot(slotInfo{size: size(n)})
-	in.reads = reads
-	for _, r := range reads {
-		c.info[r].lastUse = len(c.e.code)
-	}
 	c.slotOf[n] = in.dst
 	c.e.code = append(c.e.code, in)
 }
@@ -255,7 +279,7 @@ func (c *compiler) lower(n *G.Node) error {
 		if size(ch[0]) != size(n) {
 			return unsupported(n, "operand and result differ in size")
 		}
-		c.emit(n, instr{op: code, a: args[0]}, args[0])
+		c.emit(n, instr{op: code, a: args[0]})
 		return nil
 	case "gorgonia.linAlgBinOp":
 		return c.lowerMatMul(n, ch, args, str)
@@ -337,14 +361,14 @@ func (c *compiler) lowerBinary(n *G.Node, ch []*G.Node, args []int, sym string) 
 	x, y, sz := ch[0], ch[1], size(n)
 	switch {
 	case size(x) == sz && size(y) == sz:
-		c.emit(n, instr{op: k.vv, a: args[0], b: args[1]}, args[0], args[1])
+		c.emit(n, instr{op: k.vv, a: args[0], b: args[1]})
 	case y.IsScalar() && size(x) == sz:
-		c.emit(n, instr{op: k.vs, a: args[0], b: args[1]}, args[0], args[1])
+		c.emit(n, instr{op: k.vs, a: args[0], b: args[1]})
 	case x.IsScalar() && size(y) == sz:
 		if k.sv == k.vs { // commutative: tensor first
-			c.emit(n, instr{op: k.vs, a: args[1], b: args[0]}, args[0], args[1])
+			c.emit(n, instr{op: k.vs, a: args[1], b: args[0]})
 		} else {
-			c.emit(n, instr{op: k.sv, a: args[0], b: args[1]}, args[0], args[1])
+			c.emit(n, instr{op: k.sv, a: args[0], b: args[1]})
 		}
 	default:
 		return unsupported(n, fmt.Sprintf("operand shapes %v and %v", x.Shape(), y.Shape()))
@@ -399,7 +423,7 @@ func (c *compiler) lowerMatMul(n *G.Node, ch []*G.Node, args []int, str string) 
 	if code != opMatMulAT { // either kernel set may transpose B
 		in.scratch = make([]float64, nn*ka)
 	}
-	c.emit(n, in, args[0], args[1])
+	c.emit(n, in)
 	return nil
 }
 
@@ -467,7 +491,7 @@ func (c *compiler) lowerConcat(n *G.Node, ch []*G.Node, args []int, str string) 
 		return unsupported(n, "operands do not fill the result")
 	}
 	in.bufs = make([][]float64, len(args))
-	c.emit(n, in, args...)
+	c.emit(n, in)
 	return nil
 }
 
@@ -491,7 +515,7 @@ func (c *compiler) lowerRepeat(n *G.Node, ch []*G.Node, args []int, str string) 
 	if outLen%length != 0 {
 		return unsupported(n, fmt.Sprintf("operand shape %v for result %v", ch[0].Shape(), s))
 	}
-	c.emit(n, instr{op: opRepeat, a: args[0], outer: outer, length: length, inner: inner, reps: outLen / length}, args[0])
+	c.emit(n, instr{op: opRepeat, a: args[0], outer: outer, length: length, inner: inner, reps: outLen / length})
 	return nil
 }
 
@@ -535,7 +559,7 @@ func (c *compiler) lowerSlice(n *G.Node, ch []*G.Node, args []int, str string, i
 			c.slotOf[n] = args[0]
 			return nil
 		}
-		c.emit(n, instr{op: opSlice, a: args[0], outer: outer, length: length, inner: inner, start: start, step: step, count: count}, args[0])
+		c.emit(n, instr{op: opSlice, a: args[0], outer: outer, length: length, inner: inner, start: start, step: step, count: count})
 		return nil
 	}
 	// T[…]+=incr reads only incr: the first operand gives the shape.
@@ -547,7 +571,7 @@ func (c *compiler) lowerSlice(n *G.Node, ch []*G.Node, args []int, str string, i
 		c.slotOf[n] = args[1]
 		return nil
 	}
-	c.emit(n, instr{op: opSliceIncr, a: args[1], scalar: scalar, outer: outer, length: length, inner: inner, start: start, step: step, count: count}, args[1])
+	c.emit(n, instr{op: opSliceIncr, a: args[1], scalar: scalar, outer: outer, length: length, inner: inner, start: start, step: step, count: count})
 	return nil
 }
 
@@ -575,13 +599,13 @@ func (c *compiler) lowerSum(n *G.Node, ch []*G.Node, args []int, str string) err
 		if size(n) != 1 {
 			return unsupported(n, "sum over every axis is not one value")
 		}
-		c.emit(n, instr{op: opSumAll, a: args[0]}, args[0])
+		c.emit(n, instr{op: opSumAll, a: args[0]})
 	case len(axes) == 1 && axes[0] < s.Dims():
 		outer, length, inner := layout(s, axes[0])
 		if outer*inner != size(n) {
 			return unsupported(n, fmt.Sprintf("shape %v summed to %v", s, n.Shape()))
 		}
-		c.emit(n, instr{op: opSumAxis, a: args[0], outer: outer, length: length, inner: inner}, args[0])
+		c.emit(n, instr{op: opSumAxis, a: args[0], outer: outer, length: length, inner: inner})
 	default:
 		return unsupported(n, fmt.Sprintf("sum over axes %v of shape %v", axes, s))
 	}
@@ -591,8 +615,16 @@ func (c *compiler) lowerSum(n *G.Node, ch []*G.Node, args []int, str string) err
 // allocate gives every computed slot a buffer. A buffer returns to the pool
 // after the last instruction that reads it and is handed to later nodes;
 // the destination is taken before the operands are released, so no kernel
-// writes over its own input.
+// writes over its own input. Outputs keep theirs to the end.
 func (c *compiler) allocate() {
+	for _, s := range c.e.outs {
+		c.info[s].pinned = true
+	}
+	for i := range c.e.code {
+		for _, r := range c.e.code[i].operands() {
+			c.info[*r].lastUse = i
+		}
+	}
 	var pool [][]float64 // free buffers
 	take := func(n int) []float64 {
 		best := -1
@@ -611,9 +643,11 @@ func (c *compiler) allocate() {
 	for i := range c.e.code {
 		in := &c.e.code[i]
 		c.e.slots[in.dst] = take(c.info[in.dst].size)
-		for j, r := range in.reads {
+		reads := in.operands()
+		for j, p := range reads {
+			r := *p
 			si := c.info[r]
-			if si.fixed || si.pinned || si.lastUse != i || slices.Contains(in.reads[:j], r) {
+			if si.fixed || si.pinned || si.lastUse != i || slices.ContainsFunc(reads[:j], func(q *int) bool { return *q == r }) {
 				continue
 			}
 			pool = append(pool, c.e.slots[r][:cap(c.e.slots[r])])
@@ -670,7 +704,7 @@ func (e *executor) run(out [][]float64) (err error) {
 			for j, src := range in.srcs {
 				in.bufs[j] = s[src]
 			}
-			concat(d, in.bufs, in.widths, in.outer)
+			k.concat(d, in.bufs, in.widths, in.outer)
 		case opRepeat:
 			repeat(d, s[in.a], in.outer, in.length, in.inner, in.reps)
 		case opSlice:
@@ -680,7 +714,13 @@ func (e *executor) run(out [][]float64) (err error) {
 		case opSumAll:
 			sumAll(d, s[in.a])
 		case opSumAxis:
-			sumAxis(d, s[in.a], in.outer, in.length, in.inner)
+			k.sumAxis(d, s[in.a], in.outer, in.length, in.inner)
+		case opAddRow:
+			k.addRow(d, s[in.a], s[in.b])
+		case opMulRow:
+			k.mulRow(d, s[in.a], s[in.b])
+		case opSubSVSquare:
+			k.subSVSquare(d, s[in.a][0], s[in.b])
 		default:
 			k.unary(in.op, d, s[in.a])
 		}

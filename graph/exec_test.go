@@ -157,13 +157,7 @@ func TestExecutorMatchesTapeMachine(t *testing.T) {
 						require.Equal(t, tape.NumInputs(), exec.NumInputs())
 						execs = append(execs, exec)
 					}
-					outputs := 1
-					switch {
-					case k.vjp():
-						outputs = 2 + len(net.Params())
-					case k != kindF:
-						outputs = 2
-					}
+					outputs := numOutputs(k, net)
 					r := rand.New(rand.NewPCG(uint64(rows), uint64(k)))
 					for run := range 4 {
 						for _, p := range net.Params() { // updated in place, as training does
@@ -490,4 +484,51 @@ func BenchmarkVJPHutchinson(b *testing.B) {
 	b.Run("Executor", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.Executor, graph.Vector) })
 	b.Run("ExecutorPureGo", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.Executor, graph.PureGo) })
 	b.Run("TapeMachine", func(b *testing.B) { benchmarkProgram(b, kindVJPHutchinson, graph.TapeMachine, graph.PureGo) })
+}
+
+// TestFusionKeepsBits runs every graph odefunc builds fused and unfused on
+// each kernel set: the fusion passes only rewrite kernels into ones doing
+// the same IEEE operations, so every output has the same bits.
+func TestFusionKeepsBits(t *testing.T) {
+	for ci, cfg := range append(append([]odefunc.MLPConfig(nil), mlpConfigs...), timeModeConfigs...) {
+		for _, k := range kinds {
+			net := newMLP(t, cfg, uint64(40+ci))
+			build := dynamicsBuilder(net, k, 13)
+			for ks := range kernelSets(t) {
+				fused, err := graph.CompileWith(build, graph.Executor)
+				require.NoError(t, err)
+				plain, err := graph.CompileUnfused(build)
+				require.NoError(t, err)
+				fillInputs(rand.New(rand.NewPCG(uint64(ci), uint64(k))), fused)
+				for i := range fused.NumInputs() {
+					copy(plain.Input(i), fused.Input(i))
+				}
+				require.NoError(t, fused.Run())
+				require.NoError(t, plain.Run())
+				for i := range numOutputs(k, net) {
+					require.Equal(t, bitsOf(plain.Output(i)), bitsOf(fused.Output(i)), "cfg %d %v %v output %d", ci, k, ks, i)
+				}
+			}
+		}
+	}
+}
+
+// numOutputs is the number of outputs of dynamicsBuilder's program of kind
+// k: f, then the trace, or ∂L/∂z and one gradient per parameter.
+func numOutputs(k kind, net *odefunc.Network) int {
+	switch {
+	case k.vjp():
+		return 2 + len(net.Params())
+	case k != kindF:
+		return 2
+	}
+	return 1
+}
+
+func bitsOf(x []float64) []uint64 {
+	b := make([]uint64, len(x))
+	for i, v := range x {
+		b[i] = math.Float64bits(v)
+	}
+	return b
 }

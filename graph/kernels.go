@@ -176,6 +176,47 @@ func divSV(d []float64, s float64, b []float64) {
 	}
 }
 
+// addRow sets d to a plus row, repeated down a's rows of len(row) values:
+// a bias added without a repeated copy of it.
+func addRow(d, a, row []float64) {
+	n := len(row)
+	if n == 0 {
+		return
+	}
+	a = a[:len(d)]
+	for i := 0; i+n <= len(d); i += n {
+		di, ai := d[i:i+n], a[i:i+n]
+		for j, b := range row {
+			di[j] = ai[j] + b
+		}
+	}
+}
+
+// mulRow is addRow for ⊙.
+func mulRow(d, a, row []float64) {
+	n := len(row)
+	if n == 0 {
+		return
+	}
+	a = a[:len(d)]
+	for i := 0; i+n <= len(d); i += n {
+		di, ai := d[i:i+n], a[i:i+n]
+		for j, b := range row {
+			di[j] = ai[j] * b
+		}
+	}
+}
+
+// subSVSquare sets d to s − b², as subSV of the square does: the conversion
+// keeps the product rounded on its own, where a compiler may otherwise fuse
+// it into the subtraction.
+func subSVSquare(d []float64, s float64, b []float64) {
+	b = b[:len(d)]
+	for i, x := range b {
+		d[i] = s - float64(x*x)
+	}
+}
+
 // unary applies the elementwise function of op. The formulas are Gorgonia's
 // own (gorgonia math_nooptim.go and the tensor engine), so both engines agree
 // to rounding.
@@ -288,15 +329,46 @@ func move(d, s []float64) {
 }
 
 // concat joins srcs along an axis: for each of outer blocks, src i
-// contributes widths[i] contiguous values.
+// contributes widths[i] contiguous values. It goes one operand at a time, as
+// a strided copy: the operands of the library's graphs are columns one to a
+// few values wide, where a copy per value and block costs more than the
+// values.
 func concat(d []float64, srcs [][]float64, widths []int, outer int) {
-	off := 0
-	for o := range outer {
-		for i, src := range srcs {
-			w := widths[i]
-			move(d[off:off+w], src[o*w:(o+1)*w])
-			off += w
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	if outer == 1 || total > 16 {
+		off := 0
+		for o := range outer {
+			for i, src := range srcs {
+				w := widths[i]
+				move(d[off:off+w], src[o*w:(o+1)*w])
+				off += w
+			}
 		}
+		return
+	}
+	d = d[:outer*total]
+	off := 0
+	for i, src := range srcs {
+		w := widths[i]
+		switch w {
+		case 1:
+			src = src[:outer]
+			for o, v := range src {
+				d[o*total+off] = v
+			}
+		case 2:
+			for o := range outer {
+				*(*[2]float64)(d[o*total+off:]) = *(*[2]float64)(src[2*o:])
+			}
+		default:
+			for o := range outer {
+				move(d[o*total+off:o*total+off+w], src[o*w:(o+1)*w])
+			}
+		}
+		off += w
 	}
 }
 
@@ -316,8 +388,19 @@ func repeat(d, a []float64, outer, length, inner, reps int) {
 }
 
 // slice copies count slabs start, start+step, … of an axis of length length
-// into d.
+// into d. Single values (a column's entries, inner = 1) are copied without
+// the per-slab call.
 func slice(d, a []float64, outer, length, inner, start, step, count int) {
+	if inner == 1 {
+		d = d[:outer*count]
+		for o := range outer {
+			row := a[o*length : (o+1)*length]
+			for c := range count {
+				d[o*count+c] = row[start+c*step]
+			}
+		}
+		return
+	}
 	off := 0
 	for o := range outer {
 		for c := range count {
@@ -334,6 +417,16 @@ func slice(d, a []float64, outer, length, inner, start, step, count int) {
 // zero, as its Do does.
 func sliceIncr(d, incr []float64, scalar bool, outer, length, inner, start, step, count int) {
 	clear(d)
+	if inner == 1 && !scalar {
+		incr = incr[:outer*count]
+		for o := range outer {
+			row := d[o*length : (o+1)*length]
+			for c := range count {
+				row[start+c*step] = incr[o*count+c]
+			}
+		}
+		return
+	}
 	off := 0
 	for o := range outer {
 		for c := range count {
@@ -361,12 +454,32 @@ func sumAll(d, a []float64) {
 }
 
 // sumAxis sums a over an axis of length length, leaving outer×inner values.
+// Each sum starts from the first slab and adds the others in order; one or
+// two values a slab are summed in registers.
 func sumAxis(d, a []float64, outer, length, inner int) {
 	for o := range outer {
 		do := d[o*inner : (o+1)*inner]
-		copy(do, a[o*length*inner:o*length*inner+inner])
+		ao := a[o*length*inner : (o+1)*length*inner]
+		switch inner {
+		case 1:
+			s := ao[0]
+			for _, x := range ao[1:] {
+				s += x
+			}
+			do[0] = s
+			continue
+		case 2:
+			s0, s1 := ao[0], ao[1]
+			for l := 2; l+1 < len(ao); l += 2 {
+				s0 += ao[l]
+				s1 += ao[l+1]
+			}
+			do[0], do[1] = s0, s1
+			continue
+		}
+		copy(do, ao[:inner])
 		for l := 1; l < length; l++ {
-			src := a[(o*length+l)*inner : (o*length+l+1)*inner]
+			src := ao[l*inner : (l+1)*inner]
 			for j, x := range src {
 				do[j] += x
 			}

@@ -47,27 +47,47 @@ func subSVAVX2(d, a *float64, n int, s float64)
 func divSVAVX2(d, a *float64, n int, s float64)
 
 //go:noescape
+func addRowAVX2(d, a, row *float64, rows, n int)
+
+//go:noescape
+func mulRowAVX2(d, a, row *float64, rows, n int)
+
+//go:noescape
+func subSVSquareAVX2(d, a *float64, n int, s float64)
+
+//go:noescape
+func sumRowsAVX2(d, a *float64, rows, n int)
+
+//go:noescape
+func colCopyAVX2(d, src *float64, rows, w, stride int)
+
+//go:noescape
 func expAVX2(d, a *float64, n int)
 
 //go:noescape
 func tanhAVX2(d, a *float64, n int)
 
 var vectorKernels = kernelTable{
-	matMul:     matMulVec,
-	matMulBT:   matMulBTVec,
-	matMulAT:   matMulATVec,
-	matMulATBT: matMulATBTVec,
-	addVV:      func(d, a, b []float64) { vv(addVVAVX2, d, a, b) },
-	subVV:      func(d, a, b []float64) { vv(subVVAVX2, d, a, b) },
-	mulVV:      func(d, a, b []float64) { vv(mulVVAVX2, d, a, b) },
-	divVV:      func(d, a, b []float64) { vv(divVVAVX2, d, a, b) },
-	addVS:      func(d, a []float64, s float64) { vs(addVSAVX2, d, a, s) },
-	subVS:      func(d, a []float64, s float64) { vs(subVSAVX2, d, a, s) },
-	mulVS:      func(d, a []float64, s float64) { vs(mulVSAVX2, d, a, s) },
-	divVS:      func(d, a []float64, s float64) { vs(divVSAVX2, d, a, s) },
-	subSV:      func(d []float64, s float64, b []float64) { vs(subSVAVX2, d, b, s) },
-	divSV:      func(d []float64, s float64, b []float64) { vs(divSVAVX2, d, b, s) },
-	unary:      unaryVec,
+	matMul:      matMulVec,
+	matMulBT:    matMulBTVec,
+	matMulAT:    matMulATVec,
+	matMulATBT:  matMulATBTVec,
+	addVV:       func(d, a, b []float64) { vv(addVVAVX2, d, a, b) },
+	subVV:       func(d, a, b []float64) { vv(subVVAVX2, d, a, b) },
+	mulVV:       func(d, a, b []float64) { vv(mulVVAVX2, d, a, b) },
+	divVV:       func(d, a, b []float64) { vv(divVVAVX2, d, a, b) },
+	addVS:       func(d, a []float64, s float64) { vs(addVSAVX2, d, a, s) },
+	subVS:       func(d, a []float64, s float64) { vs(subVSAVX2, d, a, s) },
+	mulVS:       func(d, a []float64, s float64) { vs(mulVSAVX2, d, a, s) },
+	divVS:       func(d, a []float64, s float64) { vs(divVSAVX2, d, a, s) },
+	subSV:       func(d []float64, s float64, b []float64) { vs(subSVAVX2, d, b, s) },
+	divSV:       func(d []float64, s float64, b []float64) { vs(divSVAVX2, d, b, s) },
+	addRow:      func(d, a, row []float64) { rowOp(false, d, a, row) },
+	mulRow:      func(d, a, row []float64) { rowOp(true, d, a, row) },
+	subSVSquare: func(d []float64, s float64, b []float64) { vs(subSVSquareAVX2, d, b, s) },
+	sumAxis:     sumAxisVec,
+	concat:      concatVec,
+	unary:       unaryVec,
 }
 
 // gemm sets c (m×n) to A·b, b k×n, with A(i, p) = a[i*ars + p*acs]; last
@@ -131,6 +151,82 @@ func vs(f func(d, a *float64, n int, s float64), d, a []float64, s float64) {
 	}
 	_ = a[len(d)-1]
 	f(&d[0], &a[0], len(d), s)
+}
+
+// rowOp runs add-row (mul false) or mul-row. The assembly takes rows of a
+// multiple of four values; a row of one or two is repeated to four first,
+// and other widths run the pure-Go kernel, which does the same operation.
+// The calls are direct, so that quad stays on the stack.
+func rowOp(mul bool, d, a, row []float64) {
+	n := len(row)
+	if n == 0 || len(d) == 0 {
+		return
+	}
+	a = a[:len(d)]
+	var quad [4]float64
+	r, rows := &row[0], len(d)/n
+	switch {
+	case n%4 == 0 && len(d)%n == 0:
+	case 4%n == 0 && len(d)%4 == 0:
+		for i := range quad {
+			quad[i] = row[i%n]
+		}
+		r, rows, n = &quad[0], len(d)/4, 4
+	case mul:
+		mulRow(d, a, row)
+		return
+	default:
+		addRow(d, a, row)
+		return
+	}
+	if mul {
+		mulRowAVX2(&d[0], &a[0], r, rows, n)
+	} else {
+		addRowAVX2(&d[0], &a[0], r, rows, n)
+	}
+}
+
+// sumAxisVec is sumAxis with the assembly where a slab's width is a
+// multiple of four (the weights' and biases' gradients), pure Go elsewhere;
+// both add each column's values in the same order.
+func sumAxisVec(d, a []float64, outer, length, inner int) {
+	if inner%4 != 0 || inner == 0 || length == 0 || outer == 0 {
+		sumAxis(d, a, outer, length, inner)
+		return
+	}
+	block := length * inner
+	_, _ = d[outer*inner-1], a[outer*block-1]
+	for o := range outer {
+		sumRowsAVX2(&d[o*inner], &a[o*block], length, inner)
+	}
+}
+
+// concatVec is concat with the operands one, two or four values wide (the
+// networks' [t, z] inputs and their tangents) copied as columns by the
+// assembly; other operands and shapes take the pure-Go kernel's route.
+func concatVec(d []float64, srcs [][]float64, widths []int, outer int) {
+	total := 0
+	for _, w := range widths {
+		total += w
+	}
+	if outer <= 1 || total > 16 {
+		concat(d, srcs, widths, outer)
+		return
+	}
+	d = d[:outer*total]
+	off := 0
+	for i, src := range srcs {
+		switch w := widths[i]; w {
+		case 1, 2, 4:
+			_ = src[outer*w-1]
+			colCopyAVX2(&d[off], &src[0], outer, w, total)
+		default:
+			for o := range outer {
+				move(d[o*total+off:o*total+off+w], src[o*w:(o+1)*w])
+			}
+		}
+		off += widths[i]
+	}
 }
 
 // quads runs f, which takes a multiple of four values, over all of a: the

@@ -102,6 +102,39 @@ vsdone:; \
 #define LEFT(P, x, y) P y, x, x
 #define RIGHT(P, x, y) P x, y, x
 
+// d = a OP row, row (n values, n a multiple of 4) repeated down a's rows.
+#define ROW(P) \
+	MOVQ d+0(FP), DI; \
+	MOVQ a+8(FP), SI; \
+	MOVQ row+16(FP), DX; \
+	MOVQ rows+24(FP), R8; \
+	MOVQ n+32(FP), R9; \
+	SHLQ $3, R9; \
+rowloop:; \
+	TESTQ R8, R8; \
+	JZ    rowdone; \
+	XORQ  AX, AX; \
+rowcols:; \
+	VMOVUPD (SI)(AX*1), Y0; \
+	P (DX)(AX*1), Y0, Y0; \
+	VMOVUPD Y0, (DI)(AX*1); \
+	ADDQ $32, AX; \
+	CMPQ AX, R9; \
+	JLT  rowcols; \
+	ADDQ R9, SI; \
+	ADDQ R9, DI; \
+	DECQ R8; \
+	JMP  rowloop; \
+rowdone:; \
+	VZEROUPPER; \
+	RET
+
+// x = y − x², the product rounded before the subtraction (no FMA), as
+// subSVSquare.
+#define SQRIGHT(P, M, x, y) M x, x, x; P x, y, x
+
+#define SQRIGHTP(P, x, y) SQRIGHT(P, VMULPD, x, y)
+
 // AVX2 + FMA kernels; the Go side (kernels_amd64.go) checks lengths and
 // handles what these leave to it. No AVX-512: this code is tested only on
 // CPUs without it.
@@ -114,7 +147,8 @@ vsdone:; \
 // fma(A(i,k−1), b[k−1][j], … fma(A(i,0), b[0][j], 0)), whichever block
 // computes it, so a row's values do not depend on the rows around it.
 // Rows go four at a time (their chains interleave to hide the FMA latency),
-// columns eight, then four, then one at a time. k must be at least 1.
+// columns eight, then four, then two, then one at a time. k must be at
+// least 1.
 TEXT ·gemmAVX2(SB), NOSPLIT, $0-64
 	MOVQ c+0(FP), DI
 	MOVQ a+8(FP), SI
@@ -184,7 +218,7 @@ loop8x4:
 cols4x4:
 	LEAQ 32(BX), CX
 	CMPQ CX, R9
-	JGT  cols1x4
+	JGT  cols2x4
 	VXORPD Y0, Y0, Y0
 	VXORPD Y2, Y2, Y2
 	VXORPD Y4, Y4, Y4
@@ -214,6 +248,40 @@ loop4x4:
 	ADDQ    R9, AX
 	VMOVUPD Y6, (AX)(R9*2)
 	ADDQ    $32, BX
+
+cols2x4:
+	LEAQ 16(BX), CX
+	CMPQ CX, R9
+	JGT  cols1x4
+	VXORPD X0, X0, X0
+	VXORPD X2, X2, X2
+	VXORPD X4, X4, X4
+	VXORPD X6, X6, X6
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop2x4:
+	VMOVUPD     (CX), X8
+	VMOVDDUP    (AX), X10
+	VMOVDDUP    (AX)(R11*1), X11
+	VMOVDDUP    (AX)(R11*2), X12
+	VMOVDDUP    (AX)(R14*1), X13
+	VFMADD231PD X8, X10, X0
+	VFMADD231PD X8, X11, X2
+	VFMADD231PD X8, X12, X4
+	VFMADD231PD X8, X13, X6
+	ADDQ        R12, AX
+	ADDQ        R9, CX
+	DECQ        R13
+	JNZ         loop2x4
+	LEAQ    (DI)(BX*1), AX
+	VMOVUPD X0, (AX)
+	VMOVUPD X2, (AX)(R9*1)
+	VMOVUPD X4, (AX)(R9*2)
+	ADDQ    R9, AX
+	VMOVUPD X6, (AX)(R9*2)
+	ADDQ    $16, BX
 
 cols1x4:
 	CMPQ BX, R9
@@ -282,7 +350,7 @@ loop8x1:
 cols4x1:
 	LEAQ 32(BX), CX
 	CMPQ CX, R9
-	JGT  cols1x1
+	JGT  cols2x1
 	VXORPD Y0, Y0, Y0
 	MOVQ SI, AX
 	LEAQ (DX)(BX*1), CX
@@ -297,6 +365,25 @@ loop4x1:
 	JNZ          loop4x1
 	VMOVUPD Y0, (DI)(BX*1)
 	ADDQ    $32, BX
+
+cols2x1:
+	LEAQ 16(BX), CX
+	CMPQ CX, R9
+	JGT  cols1x1
+	VXORPD X0, X0, X0
+	MOVQ SI, AX
+	LEAQ (DX)(BX*1), CX
+	MOVQ k+40(FP), R13
+
+loop2x1:
+	VMOVDDUP    (AX), X10
+	VFMADD231PD (CX), X10, X0
+	ADDQ        R12, AX
+	ADDQ        R9, CX
+	DECQ        R13
+	JNZ         loop2x1
+	VMOVUPD X0, (DI)(BX*1)
+	ADDQ    $16, BX
 
 cols1x1:
 	CMPQ BX, R9
@@ -366,3 +453,124 @@ TEXT ·subSVAVX2(SB), NOSPLIT, $0-32
 // func divSVAVX2(d, a *float64, n int, s float64)
 TEXT ·divSVAVX2(SB), NOSPLIT, $0-32
 	VS(VDIVPD, VDIVSD, RIGHT)
+
+// func addRowAVX2(d, a, row *float64, rows, n int)
+TEXT ·addRowAVX2(SB), NOSPLIT, $0-40
+	ROW(VADDPD)
+
+// func mulRowAVX2(d, a, row *float64, rows, n int)
+TEXT ·mulRowAVX2(SB), NOSPLIT, $0-40
+	ROW(VMULPD)
+
+// func subSVSquareAVX2(d, a *float64, n int, s float64)
+TEXT ·subSVSquareAVX2(SB), NOSPLIT, $0-32
+	VS(VSUBPD, VSUBSD, SQRIGHTP)
+
+// func sumRowsAVX2(d, a *float64, rows, n int)
+//
+// d[j] = Σ_l a[l*n + j] for j < n, n a multiple of 4 and rows at least 1:
+// each column's sum starts from its first row and adds the others in order,
+// as sumAxis does, eight columns at a time, then four.
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), R9
+	SHLQ $3, R9          // row stride, bytes
+	XORQ BX, BX          // column offset, bytes
+
+cols8:
+	LEAQ    64(BX), CX
+	CMPQ    CX, R9
+	JGT     cols4
+	LEAQ    (SI)(BX*1), AX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	MOVQ    R8, R13
+	DECQ    R13
+	JZ      store8
+
+loop8:
+	ADDQ   R9, AX
+	VADDPD (AX), Y0, Y0
+	VADDPD 32(AX), Y1, Y1
+	DECQ   R13
+	JNZ    loop8
+
+store8:
+	VMOVUPD Y0, (DI)(BX*1)
+	VMOVUPD Y1, 32(DI)(BX*1)
+	ADDQ    $64, BX
+	JMP     cols8
+
+cols4:
+	CMPQ    BX, R9
+	JGE     sumdone
+	LEAQ    (SI)(BX*1), AX
+	VMOVUPD (AX), Y0
+	MOVQ    R8, R13
+	DECQ    R13
+	JZ      store4
+
+loop4:
+	ADDQ   R9, AX
+	VADDPD (AX), Y0, Y0
+	DECQ   R13
+	JNZ    loop4
+
+store4:
+	VMOVUPD Y0, (DI)(BX*1)
+	ADDQ    $32, BX
+	JMP     cols4
+
+sumdone:
+	VZEROUPPER
+	RET
+
+// func colCopyAVX2(d, src *float64, rows, w, stride int)
+//
+// d[r*stride + j] = src[r*w + j] for r < rows, j < w, w one, two or four:
+// one operand of a concatenation, written as a column of its result.
+TEXT ·colCopyAVX2(SB), NOSPLIT, $0-40
+	MOVQ  d+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  rows+16(FP), CX
+	MOVQ  w+24(FP), DX
+	MOVQ  stride+32(FP), R9
+	SHLQ  $3, R9
+	TESTQ CX, CX
+	JZ    ccdone
+	CMPQ  DX, $1
+	JEQ   cc1
+	CMPQ  DX, $2
+	JEQ   cc2
+
+cc4:
+	VMOVUPD (SI), Y0
+	VMOVUPD Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    R9, DI
+	DECQ    CX
+	JNZ     cc4
+	JMP     ccdone
+
+cc2:
+	VMOVUPD (SI), X0
+	VMOVUPD X0, (DI)
+	ADDQ    $16, SI
+	ADDQ    R9, DI
+	DECQ    CX
+	JNZ     cc2
+	JMP     ccdone
+
+cc1:
+	VMOVSD (SI), X0
+	VMOVSD X0, (DI)
+	ADDQ   $8, SI
+	ADDQ   R9, DI
+	DECQ   CX
+	JNZ    cc1
+
+ccdone:
+	VZEROUPPER
+	RET

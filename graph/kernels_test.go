@@ -2,9 +2,11 @@ package graph
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // dirty returns n NaNs: kernels must overwrite every element they own.
@@ -59,6 +61,7 @@ func TestElementwiseKernels(t *testing.T) {
 		{"x*s", func(d []float64) { mulVS(d, x, 3) }, []float64{3, -6, 12}},
 		{"x/s", func(d []float64) { divVS(d, x, 2) }, []float64{0.5, -1, 2}},
 		{"s/x", func(d []float64) { divSV(d, 4, x) }, []float64{4, -2, 1}},
+		{"s-x²", func(d []float64) { subSVSquare(d, 10, x) }, []float64{9, 6, -6}},
 		{"neg", func(d []float64) { unary(opNeg, d, x) }, []float64{-1, 2, -4}},
 		{"square", func(d []float64) { unary(opSquare, d, x) }, []float64{1, 4, 16}},
 		{"cube", func(d []float64) { unary(opCube, d, x) }, []float64{1, -8, 64}},
@@ -76,6 +79,13 @@ func TestElementwiseKernels(t *testing.T) {
 		tc.fn(d)
 		assert.InDeltaSlice(t, tc.want, d, 1e-15, tc.name)
 	}
+	// A row repeated down three rows of two.
+	d := dirty(6)
+	addRow(d, []float64{1, 2, 3, 4, 5, 6}, []float64{10, 20})
+	assert.Equal(t, []float64{11, 22, 13, 24, 15, 26}, d, "add-row")
+	d = dirty(6)
+	mulRow(d, []float64{1, 2, 3, 4, 5, 6}, []float64{10, 20})
+	assert.Equal(t, []float64{10, 40, 30, 80, 50, 120}, d, "mul-row")
 	assert.Equal(t, 1.0, sigmoid(20), "sigmoid saturates like Gorgonia's")
 	assert.Equal(t, 0.0, softplus(-800), "softplus underflows like Gorgonia's")
 }
@@ -129,4 +139,67 @@ func TestLayoutKernels(t *testing.T) {
 	d = dirty(2)
 	sumAxis(d, x, 2, 4, 1)
 	assert.Equal(t, []float64{6, 22}, d, "Σ[1]")
+}
+
+// The layout kernels against the obvious index arithmetic, on random shapes,
+// so that each specialised path (one- and two-value columns, rows wider than
+// sixteen, single values) is covered.
+func TestLayoutKernelsAgainstIndexing(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 300 {
+		outer := 1 + r.IntN(9)
+		if r.IntN(4) == 0 {
+			outer = 1
+		}
+		widths := make([]int, 1+r.IntN(4))
+		srcs := make([][]float64, len(widths))
+		total := 0
+		for i := range widths {
+			widths[i] = 1 + r.IntN(3)
+			if r.IntN(5) == 0 {
+				widths[i] = 1 + r.IntN(12)
+			}
+			srcs[i] = randomValues(r, outer*widths[i])
+			total += widths[i]
+		}
+		want := make([]float64, 0, outer*total)
+		for o := range outer {
+			for i, w := range widths {
+				want = append(want, srcs[i][o*w:(o+1)*w]...)
+			}
+		}
+		d := dirty(outer * total)
+		concat(d, srcs, widths, outer)
+		require.Equal(t, want, d, "concat of widths %v, %d blocks", widths, outer)
+
+		length, inner := 1+r.IntN(6), 1+r.IntN(3)
+		if r.IntN(2) == 0 {
+			inner = 1
+		}
+		start := r.IntN(length)
+		step := 1 + r.IntN(2)
+		count := 1 + (length-1-start)/step
+		a := randomValues(r, outer*length*inner)
+		want = want[:0]
+		for o := range outer {
+			for c := range count {
+				at := (o*length + start + c*step) * inner
+				want = append(want, a[at:at+inner]...)
+			}
+		}
+		part := dirty(outer * count * inner)
+		slice(part, a, outer, length, inner, start, step, count)
+		require.Equal(t, want, part, "slice %d:%d of %d×%d×%d", start, step, outer, length, inner)
+
+		back := make([]float64, len(a))
+		for o := range outer {
+			for c := range count {
+				at := (o*length + start + c*step) * inner
+				copy(back[at:at+inner], part[(o*count+c)*inner:])
+			}
+		}
+		d = dirty(len(a))
+		sliceIncr(d, part, false, outer, length, inner, start, step, count)
+		require.Equal(t, back, d, "slice-incr %d:%d of %d×%d×%d", start, step, outer, length, inner)
+	}
 }

@@ -3,9 +3,10 @@ package graph
 import "fmt"
 
 // KernelSet selects the arithmetic kernels the Executor runs: the products,
-// the elementwise operators and the elementwise functions. Both sets give
-// the same results to rounding (see the package documentation for the
-// bounds); layout operations (concat, slice, repeat, sums) are shared.
+// the elementwise operators and the elementwise functions, and concat and
+// column sums. Both sets give the same results to rounding (see the package
+// documentation for the bounds); the other layout operations (slice,
+// repeat) are shared.
 type KernelSet int
 
 const (
@@ -93,6 +94,12 @@ type kernelTable struct {
 	addVS, subVS, mulVS, divVS func(d, a []float64, s float64)
 	subSV, divSV               func(d []float64, s float64, b []float64)
 
+	addRow, mulRow func(d, a, row []float64)
+	subSVSquare    func(d []float64, s float64, b []float64)
+
+	sumAxis func(d, a []float64, outer, length, inner int)
+	concat  func(d []float64, srcs [][]float64, widths []int, outer int)
+
 	unary func(op opcode, d, a []float64)
 }
 
@@ -104,5 +111,7 @@ var pureKernels = kernelTable{
 	addVV:      addVV, subVV: subVV, mulVV: mulVV, divVV: divVV,
 	addVS: addVS, subVS: subVS, mulVS: mulVS, divVS: divVS,
 	subSV: subSV, divSV: divSV,
+	addRow: addRow, mulRow: mulRow, subSVSquare: subSVSquare,
+	sumAxis: sumAxis, concat: concat,
 	unary: unary,
 }

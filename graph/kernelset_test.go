@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -132,6 +133,18 @@ func TestVectorElementwise(t *testing.T) {
 		}{{"sub-sv", pv.subSV, vk.subSV}, {"div-sv", pv.divSV, vk.divSV}} {
 			check(op.name, func(d []float64) { op.pure(d, s, b) }, func(d []float64) { op.vec(d, s, b) })
 		}
+		check("sub-sv-square", func(d []float64) { pv.subSVSquare(d, s, b) }, func(d []float64) { vk.subSVSquare(d, s, b) })
+		// A row of every width that divides n, down n/width rows: four and
+		// its multiples in the assembly, one and two repeated to four,
+		// others in Go.
+		for w := 1; w <= min(n, 12); w++ {
+			if n%w != 0 {
+				continue
+			}
+			row := values(w)
+			check(fmt.Sprintf("add-row of %d", w), func(d []float64) { pv.addRow(d, a, row) }, func(d []float64) { vk.addRow(d, a, row) })
+			check(fmt.Sprintf("mul-row of %d", w), func(d []float64) { pv.mulRow(d, a, row) }, func(d []float64) { vk.mulRow(d, a, row) })
+		}
 		for _, op := range []opcode{opNeg, opSquare, opCube, opSqrt, opInv, opLn, opLog1p, opExpm1} {
 			check(op.String(), func(d []float64) { pv.unary(op, d, a) }, func(d []float64) { vk.unary(op, d, a) })
 		}
@@ -150,6 +163,45 @@ func TestVectorElementwise(t *testing.T) {
 				assert.Equal(t, bits(got[n-1:]), bits(one), "%v: the last value alone", op)
 			}
 		}
+	}
+}
+
+// The vector column sums add each column's values in the pure-Go kernel's
+// order: the same bits, at widths in and out of the assembly's.
+func TestVectorSumAxis(t *testing.T) {
+	requireVector(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 300 {
+		outer, length, inner := 1+r.IntN(3), randomShape(r), randomShape(r)
+		a := randomValues(r, outer*length*inner)
+		want, got := dirty(outer*inner), dirty(outer*inner)
+		if length > 0 {
+			pureKernels.sumAxis(want, a, outer, length, inner)
+			vectorKernels.sumAxis(got, a, outer, length, inner)
+		}
+		require.Equal(t, bits(want), bits(got), "%d×%d×%d", outer, length, inner)
+	}
+}
+
+// The vector concat copies what the pure-Go one does, for operands of the
+// widths it copies as columns and of others.
+func TestVectorConcat(t *testing.T) {
+	requireVector(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 300 {
+		outer := randomShape(r)
+		widths := make([]int, 1+r.IntN(4))
+		srcs := make([][]float64, len(widths))
+		total := 0
+		for i := range widths {
+			widths[i] = []int{1, 2, 4, 3, 5, 8}[r.IntN(6)]
+			srcs[i] = randomValues(r, outer*widths[i])
+			total += widths[i]
+		}
+		want, got := dirty(outer*total), dirty(outer*total)
+		pureKernels.concat(want, srcs, widths, outer)
+		vectorKernels.concat(got, srcs, widths, outer)
+		require.Equal(t, bits(want), bits(got), "widths %v, %d blocks", widths, outer)
 	}
 }
 

@@ -94,7 +94,7 @@ type Program struct {
 // default kernel set (see SetDefaultKernels). A panic inside build
 // (Gorgonia reports many shape errors by panicking) is returned as an error.
 func Compile(build Builder) (*Program, error) {
-	return compile(build, 0, true) // the engine is read under the lock
+	return compile(build, 0, true, true) // the engine is read under the lock
 }
 
 // CompileWith is Compile for the engine e (with the default kernel set).
@@ -102,12 +102,13 @@ func CompileWith(build Builder, e Engine) (*Program, error) {
 	if !e.Valid() {
 		return nil, fmt.Errorf("%w %v", ErrUnknownEngine, e)
 	}
-	return compile(build, e, false)
+	return compile(build, e, false, true)
 }
 
 // compile builds and compiles under the lock; with useDefault it reads the
-// default engine there, so SetDefaultEngine cannot race with it.
-func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
+// default engine there, so SetDefaultEngine cannot race with it. fuse runs
+// the executor's fusion passes (fuse.go); only tests turn them off.
+func compile(build Builder, e Engine, useDefault, fuse bool) (p *Program, err error) {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	defer func() {
@@ -161,7 +162,7 @@ func compile(build Builder, e Engine, useDefault bool) (p *Program, err error) {
 		p.outData = append(p.outData, make([]float64, size))
 	}
 	if e == Executor {
-		if p.exec, err = newExecutor(inputs, p.inData, outputs, ks); err != nil {
+		if p.exec, err = newExecutor(inputs, p.inData, outputs, ks, fuse); err != nil {
 			return nil, err
 		}
 		return p, nil

@@ -124,7 +124,10 @@ func sum(v []float64) float64 {
 
 // compareKernels times the executor on each kernel set, interleaved and
 // best of three, so that both see the same machine: an epoch per gradient
-// mode, one f + trace and one VJP. It leaves the initial default set.
+// mode, one f + trace and one VJP, all on one goroutine. The kernels are
+// what is compared; with two goroutines on a shared machine the epochs
+// measure the scheduler as much (see speedup_2_goroutines). It leaves the
+// initial default set.
 func compareKernels(data *tensor.Dense) error {
 	initial := graph.DefaultKernels()
 	defer func() { _ = graph.SetDefaultKernels(initial) }()
@@ -149,7 +152,7 @@ func compareKernels(data *tensor.Dense) error {
 			}
 			b := res[ks]
 			for _, mode := range modes {
-				secs, _, err := timeEpoch(data, mode, 0, ode.DefaultStepControl)
+				secs, _, err := timeEpoch(data, mode, 1, ode.DefaultStepControl)
 				if err != nil {
 					return err
 				}

@@ -109,13 +109,21 @@ type Flow struct {
 }
 
 // ParseHidden reads hidden-layer widths written as a comma-separated list,
-// such as "8,8" (the tutorial's) or "64,64,64".
+// such as "8,8" (the tutorial's) or "64,64,64". More than MaxLayers widths,
+// or a width over MaxWidth, is an ErrTooLarge error, so that a program can
+// refuse them before any work.
 func ParseHidden(s string) ([]int, error) {
+	if n := strings.Count(s, ",") + 1; n > MaxLayers {
+		return nil, fmt.Errorf("%w: hidden widths: %d layers, over the limit of %d", ErrTooLarge, n, MaxLayers)
+	}
 	var widths []int
 	for _, f := range strings.Split(s, ",") {
 		w, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || w <= 0 {
 			return nil, fmt.Errorf("%w: hidden widths %q: want positive integers separated by commas", ErrInvalidConfig, s)
+		}
+		if w > MaxWidth {
+			return nil, fmt.Errorf("%w: hidden width %d, over the limit of %d", ErrTooLarge, w, MaxWidth)
 		}
 		widths = append(widths, w)
 	}

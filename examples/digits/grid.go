@@ -4,8 +4,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
-	"os"
+
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
 )
 
 // writeGrid draws 100 samples (left) and 100 real digits (right) as 10×10
@@ -32,13 +34,6 @@ func writeGrid(path string, samples, real []float64) error {
 			}
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	// Written whole or not at all: an interrupted run leaves the old file.
+	return fileio.WriteAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

@@ -35,6 +35,7 @@ import (
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -83,6 +84,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		lr: *lr, outScale: *outScale, seed: *seed, contrast: *contrast, out: *out}
 	var err error
 	if cfg.hidden, err = train.ParseHidden(*hidden); err != nil {
+		return err
+	}
+	// The output is refused before any work: a path that is not a
+	// directory, or a samples.png that cannot be written.
+	if err := cli.RequirePath("out", *out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	if err := cli.CheckFiles(nil, []fileio.Named{cli.Out("out", filepath.Join(*out, "samples.png"))}); err != nil {
 		return err
 	}
 	if cfg.crit, err = train.ParseCriterion(*objective, *sigma); err != nil {

@@ -206,6 +206,8 @@ func TestHostileAPI(t *testing.T) {
 		{"ParseHidden empty", train.ErrInvalidConfig, func() error { _, err := train.ParseHidden(""); return err }},
 		{"ParseHidden negative", train.ErrInvalidConfig, func() error { _, err := train.ParseHidden("8,-1"); return err }},
 		{"ParseHidden overflow", train.ErrInvalidConfig, func() error { _, err := train.ParseHidden("99999999999999999999999"); return err }},
+		{"ParseHidden width over the limit", train.ErrTooLarge, func() error { _, err := train.ParseHidden("8,5000000"); return err }},
+		{"ParseHidden too many layers", train.ErrTooLarge, func() error { _, err := train.ParseHidden(strings.Repeat("8,", 100) + "8"); return err }},
 		// Checkpoints that are not files of ours.
 		{"Load /dev/zero", train.ErrCheckpoint, func() error { _, err := train.Load("/dev/zero"); return err }},
 		{"Load a directory", train.ErrCheckpoint, func() error { _, err := train.Load(dirPath); return err }},

@@ -382,6 +382,9 @@ func (b *FFJORD) solve(x *tensor.Dense, inverse, withLogDet bool) (*tensor.Dense
 // raw batches.
 func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) ([]float64, []float64, error) {
 	D := b.dyn.Dim()
+	if err := checkRows("SolveRows", z, n, D); err != nil {
+		return nil, nil, err
+	}
 	if b.eval.perRow {
 		y, err := b.solvePerRow(b.eval.rows, z, n, ta, tb, withLogDet, false, odefunc.ExactTrace)
 		if err != nil {

@@ -3,14 +3,17 @@ package ffjord
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
 // Tape is what a backward pass needs from a solve of [z, ℓ] (and, when
 // regularised, [E, F]) from ta to tb.
 type Tape struct {
+	owner   *FFJORD // the block that recorded it; Backward refuses others
 	grad    ode.Gradient
 	trace   odefunc.Trace
 	context []float64 // N×C context of a conditional block, or nil
@@ -65,6 +68,9 @@ func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 }
 
 func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64, training bool) (out, ld []float64, tape *Tape, err error) {
+	if err := checkRows("SolveTaped", z, n, b.dyn.Dim()); err != nil {
+		return nil, nil, nil, err
+	}
 	if grad == nil {
 		grad = ode.BacksolveAdjoint{}
 	}
@@ -76,7 +82,7 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 		kind = b.eval
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.perRow}
+	tape = &Tape{owner: b, grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.perRow}
 	if err := b.setContext(context, n); err != nil {
 		return nil, nil, nil, err
 	}
@@ -108,12 +114,28 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	return out, ld, tape, nil
 }
 
+// checkRows returns an error unless z holds n ≥ 1 rows of D values (an
+// ErrShape error) within batch.MaxElements (ErrTooLarge): what names the
+// call. It is checked before anything is allocated for the batch.
+func checkRows(what string, z []float64, n, D int) error {
+	if n <= 0 || n > len(z) || len(z) != n*D {
+		return fmt.Errorf("ffjord: %s: %w: %d values are not %d rows of %d", what, batch.ErrShape, len(z), n, D)
+	}
+	if err := batch.CheckSize("ffjord: "+what+": batch", n, D); err != nil {
+		return err
+	}
+	return nil
+}
+
 // Backward takes the cotangents of a taped solve's outputs at tb, returns
 // ∂L/∂z(ta) and adds ∂L/∂θ to grads (one slice per Model parameter, shaped
 // like it).
 func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
-	if tape == nil {
+	if tape == nil || tape.owner == nil {
 		return nil, errors.New("ffjord: Backward needs the Tape of a SolveTaped")
+	}
+	if tape.owner != b {
+		return nil, fmt.Errorf("%w: Backward: the Tape was recorded by another block", ErrInvalidOptions)
 	}
 	D, n := b.dyn.Dim(), tape.n
 	params := b.dyn.Model().Params()
@@ -136,6 +158,16 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 	for i, p := range params {
 		if len(grads[i]) != p.Shape().TotalSize() {
 			return nil, fmt.Errorf("ffjord: Backward: gradient %d has length %d, want %d", i, len(grads[i]), p.Shape().TotalSize())
+		}
+	}
+	for _, v := range []struct {
+		name string
+		x    []float64
+	}{{"Z", c.Z}, {"LogDet", c.LogDet}, {"Kinetic", c.Kinetic}, {"Frobenius", c.Frobenius}} {
+		for i, x := range v.x {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("ffjord: Backward: %w: cotangent %s[%d] = %v", batch.ErrNonFinite, v.name, i, x)
+			}
 		}
 	}
 	if err := b.dyn.SetContext(tape.context); err != nil {
@@ -364,8 +396,11 @@ func axpy(y []float64, alpha float64, x []float64) {
 // moves with the times, an error of the order of the solver's tolerance.
 // It costs two evaluations of the dynamics.
 func (b *FFJORD) TimeGradients(tape *Tape, c Cotangents, za []float64) (dta, dtb float64, err error) {
-	if tape == nil {
+	if tape == nil || tape.owner == nil {
 		return 0, 0, errors.New("ffjord: TimeGradients needs the Tape of a SolveTaped")
+	}
+	if tape.owner != b {
+		return 0, 0, fmt.Errorf("%w: TimeGradients: the Tape was recorded by another block", ErrInvalidOptions)
 	}
 	D, n := b.dyn.Dim(), tape.n
 	if len(za) != n*D {

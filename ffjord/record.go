@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/bijector"
-	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
@@ -19,8 +18,8 @@ import (
 // This makes an FFJORD a distributions.Differentiable bijector.
 func (b *FFJORD) RecordInverse(y []float64, n int, req bijector.Request) (*bijector.Pass, error) {
 	D := b.dyn.Dim()
-	if n <= 0 || len(y) != n*D {
-		return nil, fmt.Errorf("ffjord: RecordInverse: %w: %d values are not %d rows of %d", batch.ErrShape, len(y), n, D)
+	if err := checkRows("RecordInverse", y, n, D); err != nil {
+		return nil, err
 	}
 	if err := b.syncTime(); err != nil {
 		return nil, err

@@ -31,12 +31,24 @@ const (
 // share memory with y, k or ys.
 //
 // Step returns the number of evaluations of f it made, the failing one
-// included. Its errors are those of Solve, with T = t and H = h: a
+// included. An invalid m is an ErrInvalidSettings error; a nil f or
+// buffers of the wrong number or length an ErrInvalidInput one. Its other
+// errors are those of Solve, with T = t and H = h: a
 // *SolveError wrapping f's error, or ErrNonFinite for a non-finite
 // derivative or new state.
 func (m *Method) Step(ynew []float64, f Func, t, tNew float64, y []float64, k, ys [][]float64, flags StageFlags) (nfe int, err error) {
-	if len(k) != len(m.B) || len(ys) != len(m.B) {
-		panic("ode: Step needs Stages() buffers in k and ys")
+	if err := m.validate(); err != nil {
+		return 0, err
+	}
+	if f == nil || len(k) != len(m.B) || len(ys) != len(m.B) || len(ynew) != len(y) {
+		return 0, errorf(ErrInvalidInput, "ode: Method.Step: nil Func, %d new values for %d, or %d and %d stage buffers for %d stages", len(ynew), len(y), len(k), len(ys), len(m.B))
+	}
+	for i := range k {
+		// ys[0] and an FSAL method's last entry are not written.
+		written := i > 0 && !(m.FSAL && i == len(k)-1)
+		if len(k[i]) != len(y) || (written && len(ys[i]) != len(y)) {
+			return 0, errorf(ErrInvalidInput, "ode: Method.Step: stage buffer %d has %d and %d values, want %d", i, len(k[i]), len(ys[i]), len(y))
+		}
 	}
 	var one single
 	return m.stepOne(&one, ynew, f, t, tNew, y, k, ys, flags)
@@ -199,6 +211,9 @@ func (s *RowStepper) Step(ynew []float64, f RowFunc, t, tNew, y []float64, w int
 		if len(k[i]) != len(y) || len(ys[i]) != len(y) {
 			return 0, errorf(ErrInvalidInput, "ode: RowStepper.Step: stage buffer %d has %d and %d values, want %d", i, len(k[i]), len(ys[i]), len(y))
 		}
+	}
+	if len(rows) == 0 {
+		return 0, nil // no row to step
 	}
 	s.ensure(len(rows), w)
 	eval := func(dy, ts, yf []float64, rows []int) error {

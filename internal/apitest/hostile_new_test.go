@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/distributions/gnode"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/graph"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -864,4 +866,189 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 		}},
 	}
 	runHostile(t, cases)
+}
+
+// perRowBlock is a 2-D (or dim-D) block with per-row step control for both
+// of its solves.
+func perRowBlock(t *testing.T, dim int, s ode.Settings) *ffjord.FFJORD {
+	t.Helper()
+	net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: dim}, rand.NewPCG(31, 32))
+	require.NoError(t, err)
+	s.StepControl = ode.PerRow
+	b, err := ffjord.New(net, ffjord.Options{Solver: s})
+	require.NoError(t, err)
+	return b
+}
+
+func zeroGradsOf(b *ffjord.FFJORD) [][]float64 {
+	var g [][]float64
+	for _, p := range b.Dynamics().Model().Params() {
+		g = append(g, make([]float64, p.Shape().TotalSize()))
+	}
+	return g
+}
+
+// TestHostilePerRowGradients: the taped solves and Backward of per-row
+// step control, with either gradient, refuse bad sizes, foreign tapes and
+// non-finite cotangents with errors instead of panics, out-of-memory
+// crashes or silent NaN gradients.
+func TestHostilePerRowGradients(t *testing.T) {
+	x := []float64{0.1, 0.2, 0.3, 0.4}
+	var cases []hostileCase
+	for _, grad := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
+		b := perRowBlock(t, 2, ode.Settings{})
+		b1, b4 := perRowBlock(t, 1, ode.Settings{}), perRowBlock(t, 4, ode.Settings{})
+		_, _, tape, err := b.SolveTaped(x, 2, 1, 0, grad, true)
+		require.NoError(t, err)
+		_, _, tape1, err := b1.SolveTaped([]float64{0.1, 0.2}, 2, 1, 0, grad, false)
+		require.NoError(t, err)
+		_, _, tape4, err := b4.SolveTaped(x, 1, 1, 0, grad, false)
+		require.NoError(t, err)
+		same := perRowBlock(t, 2, ode.Settings{}) // same shapes, another block
+		g := fmt.Sprintf("%T", grad)
+		solve := func(z []float64, n int) func() error {
+			return func() error { _, _, _, err := b.SolveTaped(z, n, 1, 0, grad, false); return err }
+		}
+		back := func(blk *ffjord.FFJORD, tp *ffjord.Tape, c ffjord.Cotangents) func() error {
+			return func() error { _, err := blk.Backward(tp, c, zeroGradsOf(blk)); return err }
+		}
+		cases = append(cases,
+			hostileCase{g + " SolveTaped n = -1", false, solve(x, -1)},
+			hostileCase{g + " SolveTaped n = 0", false, solve(x, 0)},
+			hostileCase{g + " SolveTaped n = 2⁴⁰ (no allocation)", false, solve(x, 1<<40)},
+			hostileCase{g + " SolveTaped 3 rows of 4 values", false, solve(x, 3)},
+			hostileCase{g + " SolveTaped NaN", false, solve([]float64{math.NaN(), 1, 2, 3}, 2)},
+			hostileCase{g + " tape of a 1-D block to a 4-D one", false, back(b4, tape1, ffjord.Cotangents{})},
+			hostileCase{g + " tape of a 4-D block to a 1-D one", false, back(b1, tape4, ffjord.Cotangents{})},
+			hostileCase{g + " tape of another block of the same shape", false, back(same, tape, ffjord.Cotangents{})},
+			hostileCase{g + " zero Tape", false, back(b, &ffjord.Tape{}, ffjord.Cotangents{})},
+			hostileCase{g + " nil Tape", false, back(b, nil, ffjord.Cotangents{})},
+			hostileCase{g + " NaN cotangent Z", false, back(b, tape, ffjord.Cotangents{Z: []float64{math.NaN(), 1, 1, 1}})},
+			hostileCase{g + " +Inf cotangent LogDet", false, back(b, tape, ffjord.Cotangents{LogDet: []float64{math.Inf(1), 1}})},
+			hostileCase{g + " NaN cotangent Frobenius", false, back(b, tape, ffjord.Cotangents{Frobenius: []float64{0, math.NaN()}})},
+			hostileCase{g + " cotangent Z of 3 values", false, back(b, tape, ffjord.Cotangents{Z: []float64{1, 1, 1}})},
+			hostileCase{g + " cotangent Kinetic of 3 values", false, back(b, tape, ffjord.Cotangents{Kinetic: []float64{1, 1, 1}})},
+			hostileCase{g + " TimeGradients of another block's tape", false, func() error {
+				_, _, err := b1.TimeGradients(tape4, ffjord.Cotangents{}, make([]float64, 4))
+				return err
+			}},
+			hostileCase{g + " SolveRows n = -1", false, func() error { _, _, err := b.SolveRows(x, -1, 0, 1, true); return err }},
+			hostileCase{g + " SolveRows 3 rows of 4 values", false, func() error { _, _, err := b.SolveRows(x, 3, 0, 1, false); return err }},
+		)
+
+		// Backward twice on one tape gives the same gradient, bit for bit.
+		c := ffjord.Cotangents{Z: []float64{1, -1, 0.5, 2}, LogDet: []float64{1, -0.5}, Kinetic: []float64{0.1, 0.2}}
+		g1, g2 := zeroGradsOf(b), zeroGradsOf(b)
+		z1, err := b.Backward(tape, c, g1)
+		require.NoError(t, err)
+		z2, err := b.Backward(tape, c, g2)
+		require.NoError(t, err)
+		require.Equal(t, z1, z2, g)
+		require.Equal(t, g1, g2, g)
+		require.NotZero(t, g1[0][0], g)
+
+		// A row that runs out of steps is named.
+		short := perRowBlock(t, 2, ode.Settings{MaxSteps: 2})
+		_, _, _, err = short.SolveTaped(x, 2, 1, 0, grad, false)
+		require.ErrorIs(t, err, ode.ErrMaxSteps)
+		require.Contains(t, err.Error(), "row ")
+	}
+	runHostile(t, cases)
+}
+
+// TestHostileStepAPIs: Method.Step and RowStepper.Step return errors for
+// bad methods, functions and buffers instead of panicking.
+func TestHostileStepAPIs(t *testing.T) {
+	ok := func(dy []float64, _ float64, _ []float64) error { return nil }
+	bufs := func(s, l int) [][]float64 {
+		b := make([][]float64, s)
+		for i := range b {
+			b[i] = make([]float64, l)
+		}
+		return b
+	}
+	dp := ode.DormandPrince()
+	s := dp.Stages()
+	step := func(m *ode.Method, ynew []float64, f ode.Func, k, ys [][]float64) func() error {
+		return func() error { _, err := m.Step(ynew, f, 0, 1, make([]float64, 2), k, ys, 0); return err }
+	}
+	shortK := bufs(s, 2)
+	shortK[3] = make([]float64, 1)
+	rowStep := func(rows []int) func() error {
+		return func() error {
+			st, err := ode.NewRowStepper(nil)
+			if err != nil {
+				return err
+			}
+			fail := func(dy, t, y []float64, rows []int) error { return fmt.Errorf("boom") }
+			_, err = st.Step(make([]float64, 4), fail, []float64{0, 0}, []float64{1, 1}, make([]float64, 4), 2, rows, bufs(s, 4), bufs(s, 4), 0)
+			return err
+		}
+	}
+	runHostile(t, []hostileCase{
+		{"Step of a nil Method", false, step(nil, make([]float64, 2), ok, bufs(s, 2), bufs(s, 2))},
+		{"Step of a zero Method", false, step(&ode.Method{}, make([]float64, 2), ok, nil, nil)},
+		{"Step with no stage buffers", false, step(dp, make([]float64, 2), ok, nil, nil)},
+		{"Step with a nil Func", false, step(dp, make([]float64, 2), nil, bufs(s, 2), bufs(s, 2))},
+		{"Step into a short ynew", false, step(dp, make([]float64, 1), ok, bufs(s, 2), bufs(s, 2))},
+		{"Step with a short k[3]", false, step(dp, make([]float64, 2), ok, shortK, bufs(s, 2))},
+		{"RowStepper.Step of no rows", true, rowStep(nil)},
+		{"RowStepper.Step of a failing row", false, rowStep([]int{1})},
+		{"RowStepper.Step of row 2 of 2", false, rowStep([]int{2})},
+		{"zero RowStepper", false, func() error {
+			var st ode.RowStepper
+			_, err := st.Step(nil, nil, nil, nil, nil, 0, nil, nil, nil, 0)
+			return err
+		}},
+		{"NewRowStepper of a zero Method", false, func() error { _, err := ode.NewRowStepper(&ode.Method{}); return err }},
+	})
+}
+
+// TestHostileKernelsAndReflow: unknown kernel sets and bad reflow inputs
+// are errors, and a refused kernel set leaves the default as it was.
+func TestHostileKernelsAndReflow(t *testing.T) {
+	before := graph.DefaultKernels()
+	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	data := dense(4, 2, 1, 2, 3, 4, 5, 6, 7, 8)
+	reflow := func(r train.Reflow) func() error {
+		return func() error {
+			tr, err := train.NewTrainer(flow, train.Options{Epochs: 1, BatchSize: 2, Objective: r})
+			if err != nil {
+				return err
+			}
+			return tr.Run(context.Background(), data)
+		}
+	}
+	pairs := func(f *train.Flow, n int) func() error {
+		return func() error { _, _, err := train.ReflowPairs(f, n); return err }
+	}
+	hidden := func(s string) func() error { return func() error { _, err := train.ParseHidden(s); return err } }
+	runHostile(t, []hostileCase{
+		{"SetDefaultKernels(KernelSet(99))", false, func() error { return graph.SetDefaultKernels(graph.KernelSet(99)) }},
+		{"SetDefaultKernels(KernelSet(-1))", false, func() error { return graph.SetDefaultKernels(graph.KernelSet(-1)) }},
+		{"ReflowPairs of a nil flow", false, pairs(nil, 3)},
+		{"ReflowPairs of a zero flow", false, pairs(&train.Flow{}, 3)},
+		{"ReflowPairs n = 0", false, pairs(flow, 0)},
+		{"ReflowPairs n = -1", false, pairs(flow, -1)},
+		{"ReflowPairs n = 2⁵⁰", false, pairs(flow, 1<<50)},
+		{"Reflow without X0", false, reflow(train.Reflow{})},
+		{"Reflow X0 of 3 rows for 4", false, reflow(train.Reflow{X0: dense(3, 2)})},
+		{"Reflow X0 of 5 rows for 4", false, reflow(train.Reflow{X0: dense(5, 2)})},
+		{"Reflow X0 of 3 columns", false, reflow(train.Reflow{X0: dense(4, 3)})},
+		{"Reflow X0 with NaN", false, reflow(train.Reflow{X0: nanAt(4, 2, 3)})},
+		{"Reflow SigmaMin NaN", false, reflow(train.Reflow{SigmaMin: math.NaN(), X0: dense(4, 2)})},
+		{"Reflow SigmaMin -1", false, reflow(train.Reflow{SigmaMin: -1, X0: dense(4, 2)})},
+		{`ParseHidden("")`, false, hidden("")},
+		{`ParseHidden("4,,4")`, false, hidden("4,,4")},
+		{`ParseHidden("0")`, false, hidden("0")},
+		{`ParseHidden("-3")`, false, hidden("-3")},
+		{`ParseHidden("4097")`, false, hidden("4097")},
+		{`ParseHidden("1e3")`, false, hidden("1e3")},
+		{"ParseHidden of 65 layers", false, hidden(strings.Repeat("2,", 64) + "2")},
+	})
+	require.Equal(t, before, graph.DefaultKernels())
+	require.False(t, graph.KernelSet(99).Available())
+	require.Equal(t, "KernelSet(99)", graph.KernelSet(99).String())
+	require.True(t, graph.PureGo.Available())
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 )
 
-// writeGrid draws 100 samples (left) and 100 real digits (right) as 10×10
+// writeGrid draws 100 samples (left) and up to 100 real digits (right) as 10×10
 // grids of 8×8 images, each pixel 4×4, dark ink on white.
 func writeGrid(path string, samples, real []float64) error {
 	const scale, gap = 4, 2
@@ -20,7 +20,7 @@ func writeGrid(path string, samples, real []float64) error {
 		img.Pix[i] = 255
 	}
 	for panel, ys := range [][]float64{samples, real} {
-		for k := range 100 {
+		for k := range min(100, len(ys)/D) { // fewer held-out images leave blank cells
 			ox, oy := panel*(10*cell+4*gap)+(k%10)*cell, (k/10)*cell
 			for d := range D {
 				p := 1 / (1 + math.Exp(-ys[k*D+d]))

@@ -329,7 +329,7 @@ func drawSamples(flow *train.Flow, gauss *gaussian, real []float64, dir string, 
 		return err
 	}
 	path := filepath.Join(dir, "samples.png")
-	if err := writeGrid(path, y, real[:100*D]); err != nil {
+	if err := writeGrid(path, y, real[:min(len(real), 100*D)]); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)

@@ -83,6 +83,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var crits []train.Criterion
 	for _, name := range strings.Split(*objs, ",") {
+		if name == "" {
+			// ParseCriterion reads "" as mle: an empty entry would
+			// silently add a run nobody asked for.
+			return fmt.Errorf("-objectives %q: an empty name; want mle, cfm or otcfm separated by commas", *objs)
+		}
 		crit, err := train.ParseCriterion(name, cfg.sigma)
 		if err != nil {
 			return fmt.Errorf("-objectives: %w", err)

@@ -33,10 +33,10 @@ const (
 
 // bins are the programs, built once.
 var bins struct {
-	once                       sync.Once
-	ffjord, moons, conditional string
-	dir                        string
-	err                        error
+	once                                         sync.Once
+	ffjord, moons, conditional, digits, matching string
+	dir                                          string
+	err                                          error
 }
 
 func build(t *testing.T) (ffjord, moons string) {
@@ -49,7 +49,7 @@ func build(t *testing.T) (ffjord, moons string) {
 		if bins.err != nil {
 			return
 		}
-		for name, out := range map[string]*string{"ffjord": &bins.ffjord, "moons": &bins.moons, "conditional": &bins.conditional} {
+		for name, out := range map[string]*string{"ffjord": &bins.ffjord, "moons": &bins.moons, "conditional": &bins.conditional, "digits": &bins.digits, "matching": &bins.matching} {
 			*out = filepath.Join(bins.dir, name)
 			cmd := exec.Command("go", "build", "-o", *out, "github.com/ffjord-go/ffjord-go/examples/"+name)
 			if msg, err := cmd.CombinedOutput(); err != nil {
@@ -271,7 +271,7 @@ func copyFixture(t *testing.T, src string) string {
 // directory, a copy of the fixture.
 type cliCase struct {
 	name    string
-	bin     string   // "ffjord", "moons" or "conditional"
+	bin     string   // "ffjord", "moons", "conditional", "digits" or "matching"
 	args    []string //
 	want    string   // part of the one-line error; "" for a success
 	stdout  string   // part of standard output, for a success
@@ -289,6 +289,14 @@ func mo(name, want string, args ...string) cliCase {
 
 func co(name, want string, args ...string) cliCase {
 	return cliCase{name: name, bin: "conditional", args: args, want: want}
+}
+
+func di(name, want string, args ...string) cliCase {
+	return cliCase{name: name, bin: "digits", args: args, want: want}
+}
+
+func ma(name, want string, args ...string) cliCase {
+	return cliCase{name: name, bin: "matching", args: args, want: want}
 }
 
 // ok is a case that must succeed with stdout containing out.
@@ -475,6 +483,21 @@ func cliCases() []cliCase {
 		ff("resume other gradient", "-gradient discrete", resume("-epochs", "2", "-gradient", "discrete")...),
 		ff("resume other tolerance", "-rtol 0.0001", resume("-epochs", "2", "-rtol", "1e-4")...),
 		ff("resume other step control", "-step-control row (the checkpoint has default)", resume("-epochs", "2", "-step-control", "row")...),
+		// digits and matching: sizes and names refused up front; a small
+		// held-out set still draws its grid.
+		ok(di("digits with 8 held-out images (fewer than the grid's 100)", "", "-epochs", "1", "-test-n", "8", "-exact-n", "2", "-hidden", "8", "-out", "$D/dout"), "samples.png"),
+		di("digits -out is a file", "-out", "-epochs", "1", "-test-n", "8", "-exact-n", "2", "-out", "$D/d.csv"),
+		di("digits -objective reflow", "reflow", "-epochs", "1", "-objective", "reflow", "-out", "$D/dout"),
+		di("digits -test-n 0", "-test-n 0", "-test-n", "0", "-out", "$D/dout"),
+		di("digits -exact-n over -test-n", "-exact-n 9", "-test-n", "8", "-exact-n", "9", "-out", "$D/dout"),
+		di("digits -sigma-min NaN", "NaN", "-sigma-min", "NaN", "-out", "$D/dout"),
+		ma("matching empty -objectives", "empty name", "-objectives", "", "-sets", "moons"),
+		ma("matching -objectives with an empty entry", "empty name", "-objectives", "mle,,cfm", "-sets", "moons"),
+		ma("matching -objectives reflow", "reflow", "-objectives", "reflow", "-sets", "moons"),
+		ma("matching cfm -sigma-min NaN", "NaN", "-objectives", "cfm", "-sigma-min", "NaN", "-sets", "moons"),
+		ma("matching -test-n 0", "-test-n 0", "-test-n", "0"),
+		ma("matching -sets empty", "-sets", "-sets", ""),
+		ma("matching -hidden 0", "hidden widths", "-hidden", "0"),
 		ff("train unknown step control", `unknown step control "diagonal"`, "train", "-toy", "moons", "-step-control", "diagonal", "-model", "$D/new.json"),
 		ff("resume two conflicts", "-trace hutchinson (the checkpoint has exact)", resume("-epochs", "2", "-time", "ignore", "-trace", "hutchinson")...),
 		ok(ff("resume nothing to do", "", resume("-epochs", "1")...), "nothing to do"),
@@ -639,7 +662,7 @@ func TestHostileCLI(t *testing.T) {
 			for i, a := range c.args {
 				args[i] = strings.ReplaceAll(a, "$D", dir)
 			}
-			bin := map[string]string{"ffjord": ffjord, "moons": moons, "conditional": bins.conditional}[c.bin]
+			bin := map[string]string{"ffjord": ffjord, "moons": moons, "conditional": bins.conditional, "digits": bins.digits, "matching": bins.matching}[c.bin]
 			r := runCLI(t, dir, bin, args...)
 			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
 			success := c.want == ""

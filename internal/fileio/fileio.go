@@ -173,7 +173,12 @@ func CheckWritable(path string) error {
 		return fmt.Errorf("%s: %w: directory %s: %v", path, ErrNotWritable, dir, unwrapPath(err))
 	}
 	tmp.Close()
-	return os.Remove(tmp.Name())
+	// Another process's save of the same path may have removed the probe
+	// as a leftover (it is not locked): the directory took it all the same.
+	if err := os.Remove(tmp.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: %w: %v", path, ErrNotWritable, err)
+	}
+	return nil
 }
 
 // unwrapPath drops the operation and path of a *fs.PathError, which the
@@ -213,7 +218,7 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 	}
 	dir := filepath.Dir(target)
 	removeLeftovers(dir, target)
-	tmp, err := os.CreateTemp(dir, tempPattern(target))
+	tmp, err := lockedTemp(dir, target)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -223,11 +228,6 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	// The lock tells removeLeftovers that this file is being written; it
-	// goes with the file descriptor, so a killed save leaves it unlocked.
-	if err = syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return fmt.Errorf("writing %s: locking %s: %w", path, tmp.Name(), err)
-	}
 	if err = tmp.Chmod(mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -252,6 +252,39 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// lockedTemp creates a temporary file for target in dir and locks it. The
+// lock tells removeLeftovers that the file is being written; it goes with
+// the file descriptor, so a killed save leaves it unlocked. Between the
+// creation and the lock, another process's removeLeftovers may take the
+// new file for a leftover: then the lock fails, or the name no longer
+// leads to the file, and lockedTemp tries a new one.
+func lockedTemp(dir, target string) (*os.File, error) {
+	var last error
+	for range 16 {
+		tmp, err := os.CreateTemp(dir, tempPattern(target))
+		if err != nil {
+			return nil, err
+		}
+		err = syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			held, serr := tmp.Stat()
+			named, lerr := os.Lstat(tmp.Name())
+			if serr == nil && lerr == nil && os.SameFile(held, named) {
+				return tmp, nil
+			}
+			err = fmt.Errorf("%s was removed by another process", tmp.Name())
+		} else if !errors.Is(err, syscall.EWOULDBLOCK) {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			return nil, fmt.Errorf("locking %s: %w", tmp.Name(), err)
+		}
+		// Another process holds or removed it; it removes the file.
+		tmp.Close()
+		last = err
+	}
+	return nil, fmt.Errorf("no temporary file could be kept for %s: %w", target, last)
 }
 
 // writeInPlace writes an existing file that is not a regular one.

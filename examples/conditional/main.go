@@ -126,19 +126,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	for name, value := range map[string]string{"hidden": "16,16", "epochs": "12", "batch": "64", "cosine": "0.05"} {
 		cli.SetDefault(fs, name, value)
 	}
-	var (
-		set     = fs.String("set", "both", "data set: moons, rotated or both")
-		n       = fs.Int("n", 8192, fmt.Sprintf("training pairs per set, 1 to %d", cli.MaxSamples))
-		testN   = fs.Int("test-n", 8192, fmt.Sprintf("fresh pairs for the test NLL, 1 to %d", cli.MaxSamples))
-		out     = fs.String("out", "out/conditional", "output directory")
-		figures = fs.Bool("figures", true, "draw p(x | c) for several c")
-		format  = fs.String("format", "png", "figure format: png, svg or pdf")
-		quiet   = fs.Bool("quiet", false, "no progress bar")
-	)
+	set := fs.String("set", "both", "data set: moons, rotated or both")
+	rf := cli.RegisterRun(fs, "training pairs per set", "fresh pairs for the test NLL", "out/conditional", "draw p(x | c) for several c")
 	if err := cli.Parse(fs, "conditional [-set moons|rotated|both] [flags]", args, stdout); err != nil {
 		return err
 	}
-	for _, err := range []error{fl.Check(), cli.CheckInt("n", *n, 1, cli.MaxSamples), cli.CheckInt("test-n", *testN, 1, cli.MaxSamples), cli.CheckFormat(*format), cli.RequirePath("out", *out)} {
+	for _, err := range []error{fl.Check(), rf.Check()} {
 		if err != nil {
 			return err
 		}
@@ -153,14 +146,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("-set %q: want moons, rotated or both", *set)
 	}
 	// Every model and figure is checked, and locked, before any training.
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := os.MkdirAll(rf.Out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
 	var outputs []fileio.Named
 	for _, s := range chosen {
-		outputs = append(outputs, cli.Out("out", filepath.Join(*out, s.name+".json")))
-		if *figures {
-			outputs = append(outputs, cli.Out("out", filepath.Join(*out, s.name+"_density."+*format)))
+		outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, s.name+".json")))
+		if rf.Figures {
+			outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, s.name+"_density."+rf.Format)))
 		}
 	}
 	if err := cli.CheckFiles(nil, outputs); err != nil {
@@ -174,7 +167,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		configs[i] = cfg
-		lock, err := cli.LockModel("out", filepath.Join(*out, s.name+".json"))
+		lock, err := cli.LockModel("out", filepath.Join(rf.Out, s.name+".json"))
 		if err != nil {
 			return err
 		}
@@ -183,17 +176,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	var first float64
 	for i, s := range chosen {
-		flow, nll, err := trainSet(ctx, s, configs[i], fl, *n, *testN, *out, *quiet, stdout)
+		flow, nll, err := trainSet(ctx, s, configs[i], fl, rf.N, rf.TestN, rf.Out, rf.Quiet, stdout)
 		if err != nil {
 			return err
 		}
 		if i == 0 {
 			first = nll
 		}
-		if !*figures {
+		if !rf.Figures {
 			continue
 		}
-		path := filepath.Join(*out, s.name+"_density."+*format)
+		path := filepath.Join(rf.Out, s.name+"_density."+rf.Format)
 		if err := drawDensities(flow, s, path); err != nil {
 			return err
 		}

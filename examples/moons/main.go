@@ -45,18 +45,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	// The set has no name: cli.Main prefixes errors with the program's.
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	fl := cli.Register(fs, 3) // 3 gives a typical run: see README
-	var (
-		n       = fs.Int("n", 8192, fmt.Sprintf("training points, 1 to %d", cli.MaxSamples))
-		testN   = fs.Int("test-n", 8192, fmt.Sprintf("fresh points for the test NLL, 1 to %d", cli.MaxSamples))
-		out     = fs.String("out", "out/moons", "output directory")
-		figures = fs.Bool("figures", true, "draw the figures")
-		format  = fs.String("format", "png", "figure format: png, svg or pdf")
-		quiet   = fs.Bool("quiet", false, "no progress bar")
-	)
+	rf := cli.RegisterRun(fs, "training points", "fresh points for the test NLL", "out/moons", "draw the figures")
 	if err := cli.Parse(fs, "moons [flags]", args, stdout); err != nil {
 		return err
 	}
-	for _, err := range []error{fl.Check(), cli.CheckInt("n", *n, 1, cli.MaxSamples), cli.CheckInt("test-n", *testN, 1, cli.MaxSamples), cli.CheckFormat(*format), cli.RequirePath("out", *out)} {
+	for _, err := range []error{fl.Check(), rf.Check()} {
 		if err != nil {
 			return err
 		}
@@ -65,17 +58,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := os.MkdirAll(rf.Out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	figure := func(name string) string { return filepath.Join(*out, name+"."+*format) }
-	opts.Checkpoint = filepath.Join(*out, "model.json")
+	figure := func(name string) string { return filepath.Join(rf.Out, name+"."+rf.Format) }
+	opts.Checkpoint = filepath.Join(rf.Out, "model.json")
 	outputs := []fileio.Named{cli.Out("out", opts.Checkpoint)}
-	if *figures {
+	if rf.Figures {
 		for _, name := range figureNames {
 			outputs = append(outputs, cli.Out("out", figure(name)))
 		}
-		outputs = append(outputs, cli.Out("out", filepath.Join(*out, "training.gif")))
+		outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, "training.gif")))
 	}
 	if err := cli.CheckFiles(nil, outputs); err != nil {
 		return err
@@ -86,7 +79,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer lock.Unlock()
 
-	data, err := datasets.Moons(*n, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed, 1))
+	data, err := datasets.Moons(rf.N, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed, 1))
 	if err != nil {
 		return err
 	}
@@ -95,12 +88,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	opts.Progress = stdout
-	if *quiet {
+	if rf.Quiet {
 		opts.Progress = nil
 		opts.OnEpoch = func(s train.EpochStats) error { fmt.Fprintln(stdout, train.FormatEpoch(s)); return nil }
 	}
 	var gif viz.GIFRecorder
-	if *figures {
+	if rf.Figures {
 		if err := drawBefore(flow, data, &opts, &gif, figure("tutorial_before")); err != nil {
 			return err
 		}
@@ -110,7 +103,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "moons: %d points, %d blocks, %s gradients, %s trace, rtol %g atol %g, %d epochs, objective %v\n",
-		*n, cfg.Blocks, settings.Gradient, settings.Trace, fl.RTol, fl.ATol, opts.Epochs, opts.Objective)
+		rf.N, cfg.Blocks, settings.Gradient, settings.Trace, fl.RTol, fl.ATol, opts.Epochs, opts.Objective)
 
 	start := time.Now()
 	if err := trainer.Run(ctx, data); err != nil {
@@ -118,7 +111,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	trainSeconds := time.Since(start).Seconds()
 
-	test, err := datasets.Moons(*testN, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed+1000, 3))
+	test, err := datasets.Moons(rf.TestN, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed+1000, 3))
 	if err != nil {
 		return err
 	}
@@ -126,17 +119,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	nfe, err := flow.SampleNFE(*testN)
+	nfe, err := flow.SampleNFE(rf.TestN)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "train_seconds=%.1f\n", trainSeconds)
 	fmt.Fprintf(stdout, "sample_nfe=%.1f\n", nfe)
 	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
-	if !*figures {
+	if !rf.Figures {
 		return nil
 	}
-	return drawAfter(flow, data, trainer.History(), nll, &gif, figure, filepath.Join(*out, "training.gif"))
+	return drawAfter(flow, data, trainer.History(), nll, &gif, figure, filepath.Join(rf.Out, "training.gif"))
 }
 
 // drawBefore writes the tutorial's figure of the untrained model and makes

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorgonia.org/tensor"
@@ -37,15 +38,7 @@ func TestAffineRecordedGradient(t *testing.T) {
 	ybar, err := p.Backward(Cotangents{X: w, LogDet: v}, grads)
 	require.NoError(t, err)
 	const h = 1e-6
-	fd := func(s []float64, i int) float64 {
-		old := s[i]
-		s[i] = old + h
-		lp := loss()
-		s[i] = old - h
-		lm := loss()
-		s[i] = old
-		return (lp - lm) / (2 * h)
-	}
+	fd := func(s []float64, i int) float64 { return fdtest.Central(s, i, h, loss) }
 	for i := range y {
 		assert.InDelta(t, fd(y, i), ybar[i], 1e-8, "∂L/∂y[%d]", i)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,15 +119,7 @@ func TestConditionalGradients(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, p.ContextGrad, 2*n)
 			const h = 1e-5
-			fd := func(v []float64, i int) float64 {
-				old := v[i]
-				v[i] = old + h
-				lp := loss()
-				v[i] = old - h
-				lm := loss()
-				v[i] = old
-				return (lp - lm) / (2 * h)
-			}
+			fd := func(v []float64, i int) float64 { return fdtest.Central(v, i, h, loss) }
 			worst := 0.0
 			for i := range x {
 				worst = math.Max(worst, math.Abs(fd(x, i)-gx[i]))

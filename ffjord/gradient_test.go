@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,26 +80,10 @@ func (c gradCase) finiteDifferences(t *testing.T, b *FFJORD, h float64) ([]float
 // centralDifferences returns the central differences of loss in every
 // value of x and of the parameters.
 func centralDifferences(x []float64, params []*tensor.Dense, loss func() float64, h float64) ([]float64, [][]float64) {
-	d := func(v []float64, i int) float64 {
-		old := v[i]
-		v[i] = old + h
-		lp := loss()
-		v[i] = old - h
-		lm := loss()
-		v[i] = old
-		return (lp - lm) / (2 * h)
-	}
-	gx := make([]float64, len(x))
-	for i := range x {
-		gx[i] = d(x, i)
-	}
+	gx := fdtest.Gradient(x, h, loss)
 	var gp [][]float64
 	for _, p := range params {
-		g := make([]float64, p.Shape().TotalSize())
-		for i := range g {
-			g[i] = d(p.Float64s(), i)
-		}
-		gp = append(gp, g)
+		gp = append(gp, fdtest.Gradient(p.Float64s(), h, loss))
 	}
 	return gx, gp
 }
@@ -227,25 +212,11 @@ func TestRegularisedGradients(t *testing.T) {
 			require.NoError(t, err)
 		}
 		const h = 1e-5
-		d := func(v []float64, i int) float64 {
-			old := v[i]
-			v[i] = old + h
-			lp, _ := solve(ref)
-			v[i] = old - h
-			lm, _ := solve(ref)
-			v[i] = old
-			return (lp - lm) / (2 * h)
-		}
-		fx := make([]float64, len(c.x))
-		for i := range c.x {
-			fx[i] = d(c.x, i)
-		}
+		loss := func() float64 { l, _ := solve(ref); return l }
+		fx := fdtest.Gradient(c.x, h, loss)
 		assert.Less(t, relErr(gx, fx), 1e-6, "%v ∂L/∂x", mode)
 		for k, p := range params {
-			fp := make([]float64, len(grads[k]))
-			for i := range fp {
-				fp[i] = d(p.Float64s(), i)
-			}
+			fp := fdtest.Gradient(p.Float64s(), h, loss)
 			assert.Less(t, relErr(grads[k], fp), 1e-6, "%v ∂L/∂θ%d", mode, k)
 		}
 		assert.Less(t, tape.Kinetic()[0], 0.0, "integrated from t1 back to t0")

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -49,7 +50,7 @@ func TestContextDynamics(t *testing.T) {
 				return l
 			}
 			const h = 1e-6
-			fd := func(v []float64, i int) float64 { return centralDiff(loss, v, i, h) }
+			fd := func(v []float64, i int) float64 { return fdtest.Central(v, i, h, loss) }
 			// The trace is over z: central differences of f in z.
 			fp, fm := make([]float64, n*D), make([]float64, n*D)
 			for row := range n {

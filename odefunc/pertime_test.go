@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -59,7 +60,7 @@ func TestVJPAtFiniteDifferences(t *testing.T) {
 			}
 			return l
 		}
-		fd := func(x []float64, i int) float64 { return centralDiff(loss, x, i, 1e-6) }
+		fd := func(x []float64, i int) float64 { return fdtest.Central(x, i, 1e-6, loss) }
 		params := net.Params()
 		gp := zeroGrads(params)
 		dz, gz := make([]float64, n*D), make([]float64, n*D)

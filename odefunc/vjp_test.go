@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -45,7 +46,7 @@ func checkVJP(t *testing.T, net *Network, est Trace, reg bool, label string) {
 		}
 		return l
 	}
-	fd := func(x []float64, i int) float64 { return centralDiff(loss, x, i, 1e-6) }
+	fd := func(x []float64, i int) float64 { return fdtest.Central(x, i, 1e-6, loss) }
 
 	params := net.Params()
 	gp := zeroGrads(params)

@@ -8,6 +8,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/stretchr/testify/require"
@@ -38,13 +39,7 @@ func checkGradient(t *testing.T, m distributions.Trainable, x []float64, n int, 
 	for k, p := range m.Params() {
 		v := p.Float64s()
 		for i := range v {
-			old := v[i]
-			v[i] = old + h
-			lp := nll()
-			v[i] = old - h
-			lm := nll()
-			v[i] = old
-			fd := (lp - lm) / (2 * h)
+			fd := fdtest.Central(v, i, h, nll)
 			worst = max(worst, math.Abs(g[k][i]-fd))
 			largest = max(largest, math.Abs(fd))
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,13 +96,7 @@ func checkFlowGradient(t *testing.T, f *Flow, x []float64, n int) {
 	var worstAdj, worstDisc, largest float64
 	for k, p := range f.Params() {
 		for i := range p.Float64s() {
-			old := p.Float64s()[i]
-			p.Float64s()[i] = old + h
-			lp := nll()
-			p.Float64s()[i] = old - h
-			lm := nll()
-			p.Float64s()[i] = old
-			fd := (lp - lm) / (2 * h)
+			fd := fdtest.Central(p.Float64s(), i, h, nll)
 			worstAdj = max(worstAdj, math.Abs(adj[k][i]-fd))
 			worstDisc = max(worstDisc, math.Abs(disc[k][i]-fd))
 			largest = max(largest, math.Abs(fd))
@@ -140,13 +135,7 @@ func TestRegularisedObjectiveGradient(t *testing.T) {
 	var worst float64
 	for k, p := range f.Params() {
 		for i := range p.Float64s() {
-			old := p.Float64s()[i]
-			p.Float64s()[i] = old + h
-			lp := total()
-			p.Float64s()[i] = old - h
-			lm := total()
-			p.Float64s()[i] = old
-			worst = max(worst, math.Abs(g[k][i]-(lp-lm)/(2*h)))
+			worst = max(worst, math.Abs(g[k][i]-fdtest.Central(p.Float64s(), i, h, total)))
 		}
 	}
 	t.Logf("worst |gradient − central difference| %.2g", worst)
@@ -217,14 +206,7 @@ func TestLearnedEndTimeGradient(t *testing.T) {
 	for k := range 2 {
 		bp := f.Blocks[k].Params()
 		i := paramIndex(t, ps, bp[len(bp)-1])
-		s := ps[i].Float64s()
-		old := s[0]
-		s[0] = old + h
-		lp := loss()
-		s[0] = old - h
-		lm := loss()
-		s[0] = old
-		fd := (lp - lm) / (2 * h)
+		fd := fdtest.Central(ps[i].Float64s(), 0, h, loss)
 		assert.InDelta(t, fd, g[i][0], 1e-7*max(1, math.Abs(fd)), "block %d", k)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,14 +61,8 @@ func TestMatchingGradientFiniteDifferences(t *testing.T) {
 			for i, p := range f.Params() {
 				v := p.Float64s()
 				for j := range v {
-					const h = 1e-6
-					old := v[j]
-					v[j] = old + h
-					lp := loss(scratch)
-					v[j] = old - h
-					lm := loss(scratch)
-					v[j] = old
-					assert.InDelta(t, (lp-lm)/(2*h), g[i][j], 1e-6, "θ%d[%d]", i, j)
+					fd := fdtest.Central(v, j, 1e-6, func() float64 { return loss(scratch) })
+					assert.InDelta(t, fd, g[i][j], 1e-6, "θ%d[%d]", i, j)
 				}
 			}
 		})

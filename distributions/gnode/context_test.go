@@ -8,6 +8,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -74,14 +75,7 @@ func TestConditionalNode(t *testing.T) {
 			for k, node := range wrt {
 				v := node.Value().Data().([]float64)
 				for j := range v {
-					const h = 1e-5
-					old := v[j]
-					v[j] = old + h
-					up := costOf()
-					v[j] = old - h
-					down := costOf()
-					v[j] = old
-					fd := (up - down) / (2 * h)
+					fd := fdtest.Central(v, j, 1e-5, costOf)
 					worst = math.Max(worst, math.Abs(fd-gv[k][j])/math.Max(1, math.Abs(fd)))
 				}
 			}

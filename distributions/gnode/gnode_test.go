@@ -9,6 +9,7 @@ import (
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/fdtest"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -210,14 +211,7 @@ func TestFiniteDifferences(t *testing.T) {
 			for k, node := range m.wrt() {
 				v := node.Value().Data().([]float64) // the flow's own tensors for its parameters
 				for j := range v {
-					const h = 1e-5
-					old := v[j]
-					v[j] = old + h
-					up := m.costOf(t)
-					v[j] = old - h
-					down := m.costOf(t)
-					v[j] = old
-					fd := (up - down) / (2 * h)
+					fd := fdtest.Central(v, j, 1e-5, func() float64 { return m.costOf(t) })
 					err := math.Abs(fd-grads[k][j]) / math.Max(1, math.Abs(fd))
 					worst = math.Max(worst, err)
 					if err > tc.tol {

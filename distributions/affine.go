@@ -68,11 +68,13 @@ func (a *Affine) apply(x *tensor.Dense, inverse bool) (*tensor.Dense, []float64,
 	} else {
 		b, s := a.shift.Float64s(), a.logScale.Float64s()
 		sum := 0.0
-		for _, v := range s {
+		e := make([]float64, D) // exp(s), once per column
+		for i, v := range s {
 			sum += v
+			e[i] = math.Exp(v)
 		}
 		for j, v := range data {
-			out[j] = math.Exp(s[j%D])*v + b[j%D]
+			out[j] = e[j%D]*v + b[j%D]
 		}
 		for r := range ld {
 			ld[r] = sum
@@ -84,17 +86,27 @@ func (a *Affine) apply(x *tensor.Dense, inverse bool) (*tensor.Dense, []float64,
 // inverseTo writes x = (y − b) ⊙ exp(−s) and −Σ s per row.
 func (a *Affine) inverseTo(x, ld, y []float64) {
 	D := a.Dim()
-	b, s := a.shift.Float64s(), a.logScale.Float64s()
+	b, e := a.shift.Float64s(), a.invScales()
 	sum := 0.0
-	for _, v := range s {
+	for _, v := range a.logScale.Float64s() {
 		sum += v
 	}
 	for j, v := range y {
-		x[j] = (v - b[j%D]) * math.Exp(-s[j%D])
+		x[j] = (v - b[j%D]) * e[j%D]
 	}
 	for r := range ld {
 		ld[r] = -sum
 	}
+}
+
+// invScales returns exp(−s), once per column rather than per value.
+func (a *Affine) invScales() []float64 {
+	s := a.logScale.Float64s()
+	e := make([]float64, len(s))
+	for i, v := range s {
+		e[i] = math.Exp(-v)
+	}
+	return e
 }
 
 // Forward returns exp(s) ⊙ x + b.
@@ -136,14 +148,13 @@ func (a *Affine) RecordInverse(y []float64, n int, _ Request) (*Pass, error) {
 		if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
 			return nil, fmt.Errorf("%w: Affine cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
 		}
-		s := a.logScale.Float64s()
+		e := a.invScales()
 		ybar := make([]float64, n*D)
 		for j := range ybar {
 			i := j % D
 			if c.X != nil {
-				e := math.Exp(-s[i])
-				ybar[j] = c.X[j] * e
-				grads[0][i] -= c.X[j] * e
+				ybar[j] = c.X[j] * e[i]
+				grads[0][i] -= c.X[j] * e[i]
 				grads[1][i] -= c.X[j] * p.X[j]
 			}
 			if c.LogDet != nil {

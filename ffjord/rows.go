@@ -103,10 +103,6 @@ func batchStats(r ode.Result, n int) ode.Result {
 func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 	w := &b.rowWork
 	D, C, k, m := b.dyn.Dim(), b.dyn.ContextDim(), len(rows), w.width
-	z, dz := w.z[:k*D], w.dz[:k*D]
-	for j := range k {
-		copy(z[j*D:(j+1)*D], y[j*m:j*m+D])
-	}
 	if C > 0 {
 		ctx := w.ctx[:k*C]
 		for j, r := range rows {
@@ -117,11 +113,12 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 		}
 	}
 	if !w.logDet {
-		if err := b.dyn.FRows(dz, t, z); err != nil {
-			return err
-		}
-		copy(dy, dz)
-		return nil
+		// Rows of width D: y and dy are already the dynamics' k×D batch.
+		return b.dyn.FRows(dy[:k*D], t, y[:k*D])
+	}
+	z, dz := w.z[:k*D], w.dz[:k*D]
+	for j := range k {
+		copy(z[j*D:(j+1)*D], y[j*m:j*m+D])
 	}
 	terms := odefunc.Terms{Trace: w.tr[:k]}
 	if b.reg {

@@ -345,14 +345,8 @@ func beUint64(b []byte) uint64 {
 	return v
 }
 
-func finite(vs []float64) bool {
-	for _, v := range vs {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
+// finite reports whether vs holds no NaN or ±Inf.
+func finite(vs []float64) bool { return nonFinite(vs) < 0 }
 
 func (s settingsJSON) decode() (Settings, error) {
 	var out Settings

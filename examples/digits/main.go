@@ -120,6 +120,8 @@ func digits(ctx context.Context, cfg config, stdout io.Writer) error {
 		return fmt.Errorf("-epochs %d: want 1 to 1000000", cfg.epochs)
 	case cfg.batch < 2 || cfg.batch > 4096:
 		return fmt.Errorf("-batch %d: want 2 to 4096", cfg.batch)
+	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0): // train.Options would take 0 for its default 1e-2
+		return fmt.Errorf("-lr %g: want finite and > 0", cfg.lr)
 	case !(cfg.outScale >= 0 && cfg.outScale <= 10):
 		return fmt.Errorf("-out-scale %g: want 0 to 10", cfg.outScale)
 	}

@@ -34,8 +34,10 @@ func ParseBounds(s string) (viz.Bounds, error) {
 		return viz.Bounds{}, nil
 	}
 	v, err := ParseFloats(s, 4)
-	if err != nil || !(v[0] < v[1] && v[2] < v[3]) {
-		return viz.Bounds{}, fmt.Errorf("-bounds %q: want xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax", s)
+	// The widths must be finite too: -1e308,1e308 overflows to +Inf and
+	// makes every grid point NaN.
+	if err != nil || !(v[0] < v[1] && v[2] < v[3]) || math.IsInf(v[1]-v[0], 0) || math.IsInf(v[3]-v[2], 0) {
+		return viz.Bounds{}, fmt.Errorf("-bounds %q: want xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax, each width finite", s)
 	}
 	return viz.Bounds{XMin: v[0], XMax: v[1], YMin: v[2], YMax: v[3]}, nil
 }

@@ -304,9 +304,9 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 				return Loss{}, cost, err
 			}
 		}
-		// One program run: f, then ∂/∂θ of Σ a⊙f with a computed from f. The
-		// cotangent needs f first, so f comes from FRows and the VJP recomputes
-		// it inside its program.
+		// Two program runs: f by FRows, then ∂/∂θ of Σ a⊙f by VJPAt with a
+		// computed from f. The cotangent needs f first, so the VJP's program
+		// computes f again.
 		if err := dyn.FRows(mt.f, mt.t, mt.z); err != nil {
 			return Loss{}, cost, fmt.Errorf("train: block %d: %w", k, err)
 		}

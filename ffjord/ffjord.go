@@ -124,11 +124,11 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	// Recording the step boundaries costs an append per step and lets any
 	// solve be replayed for discrete backprop.
 	s.RecordSteps = true
-	train, err := newSolveKind(s, TrainingStepControl, ode.DefaultRTol, ode.DefaultATol)
+	train, err := newSolveKind(s, TrainingStepControl, ode.DefaultRTol, ode.DefaultATol, b.dyn.Parallel)
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	eval, err := newSolveKind(s, EvaluationStepControl, EvaluationRTol, EvaluationATol)
+	eval, err := newSolveKind(s, EvaluationStepControl, EvaluationRTol, EvaluationATol, b.dyn.Parallel)
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}

@@ -122,6 +122,7 @@ func (b *FFJORD) backwardDiscreteRows(tape *Tape, c Cotangents, grads [][]float6
 	if err != nil {
 		return nil, err
 	}
+	stepper.SetParallel(b.dyn.Parallel)
 	times := func(st int, active []int, t, tNew []float64) []int {
 		active = active[:0]
 		for r := range n {
@@ -249,6 +250,7 @@ func (b *FFJORD) backwardAdjointRows(tape *Tape, g ode.BacksolveAdjoint, c Cotan
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint: %w", err)
 	}
+	rs.SetParallel(b.dyn.Parallel)
 	D, n := b.dyn.Dim(), tape.n
 	w := 2 * D
 	meth := b.method

@@ -33,8 +33,9 @@ type solveKind struct {
 }
 
 // newSolveKind makes the solvers of s, whose zero step control means def
-// and, for an Adaptive controller, whose zero tolerances mean rtol and atol.
-func newSolveKind(s ode.Settings, def ode.StepControl, rtol, atol float64) (solveKind, error) {
+// and, for an Adaptive controller, whose zero tolerances mean rtol and atol;
+// the per-row solver splits its bookkeeping with par.
+func newSolveKind(s ode.Settings, def ode.StepControl, rtol, atol float64, par ode.Parallel) (solveKind, error) {
 	ctl := s.Controller
 	if ctl == nil {
 		ctl = ode.Adaptive{}
@@ -58,6 +59,7 @@ func newSolveKind(s ode.Settings, def ode.StepControl, rtol, atol float64) (solv
 		if k.rows, err = ode.NewRowSolver(s); err != nil {
 			return k, err
 		}
+		k.rows.SetParallel(par)
 		k.perRow = s.StepControl.Or(def) == ode.PerRow
 	}
 	return k, nil
@@ -74,6 +76,34 @@ type rowWork struct {
 	ctx           []float64
 	width         int  // D, or D + extras
 	logDet        bool // the state carries ℓ (and E, F with b.reg)
+
+	// The current call's compact rows, for the copies split by
+	// Dynamics.Parallel.
+	y, dy       []float64
+	D           int
+	reg         bool
+	inFn, outFn func(lo, hi int)
+}
+
+// copyIn copies z of the rows lo…hi−1 of w.y into w.z.
+func (w *rowWork) copyIn(lo, hi int) {
+	D, m := w.D, w.width
+	for j := lo; j < hi; j++ {
+		copy(w.z[j*D:(j+1)*D], w.y[j*m:j*m+D])
+	}
+}
+
+// copyOut writes dz and the terms of the rows lo…hi−1 into w.dy.
+func (w *rowWork) copyOut(lo, hi int) {
+	D, m := w.D, w.width
+	for j := lo; j < hi; j++ {
+		row := w.dy[j*m : (j+1)*m]
+		copy(row, w.dz[j*D:(j+1)*D])
+		row[D] = w.tr[j]
+		if w.reg {
+			row[D+1], row[D+2] = w.kin[j], w.frob[j]
+		}
+	}
 }
 
 func (w *rowWork) ensure(n, D, C int) {
@@ -102,7 +132,7 @@ func batchStats(r ode.Result, n int) ode.Result {
 // the noise.
 func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 	w := &b.rowWork
-	D, C, k, m := b.dyn.Dim(), b.dyn.ContextDim(), len(rows), w.width
+	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
 	if C > 0 {
 		ctx := w.ctx[:k*C]
 		for j, r := range rows {
@@ -116,10 +146,12 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 		// Rows of width D: y and dy are already the dynamics' k×D batch.
 		return b.dyn.FRows(dy[:k*D], t, y[:k*D])
 	}
-	z, dz := w.z[:k*D], w.dz[:k*D]
-	for j := range k {
-		copy(z[j*D:(j+1)*D], y[j*m:j*m+D])
+	if w.inFn == nil {
+		w.inFn, w.outFn = w.copyIn, w.copyOut
 	}
+	w.y, w.dy, w.D, w.reg = y, dy, D, b.reg
+	defer func() { w.y, w.dy = nil, nil }()
+	b.dyn.Parallel(k, w.inFn)
 	terms := odefunc.Terms{Trace: w.tr[:k]}
 	if b.reg {
 		terms.Kinetic, terms.Frobenius = w.kin[:k], w.frob[:k]
@@ -131,17 +163,10 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 			copy(eps[j*D:(j+1)*D], b.eps[r*D:(r+1)*D])
 		}
 	}
-	if err := b.dyn.EvalRows(dz, terms, t, z, b.cur, eps); err != nil {
+	if err := b.dyn.EvalRows(w.dz[:k*D], terms, t, w.z[:k*D], b.cur, eps); err != nil {
 		return err
 	}
-	for j := range k {
-		row := dy[j*m : (j+1)*m]
-		copy(row, dz[j*D:(j+1)*D])
-		row[D] = terms.Trace[j]
-		if b.reg {
-			row[D+1], row[D+2] = terms.Kinetic[j], terms.Frobenius[j]
-		}
-	}
+	b.dyn.Parallel(k, w.outFn)
 	return nil
 }
 

@@ -69,6 +69,17 @@ type request struct {
 	partials           [][][]float64 // per chunk, per parameter: the chunk's ∂L/∂θ
 	slot               *slot
 	worker, numWorkers int
+	body               func(lo, hi int) // a Parallel part, instead of chunks
+	lo, hi             int
+}
+
+// do runs r's part: its chunks, or a part of a Parallel.
+func (r *request) do() error {
+	if r.body != nil {
+		r.body(r.lo, r.hi)
+		return nil
+	}
+	return r.evaluate()
 }
 
 // evaluate runs the chunks c of r with c mod numWorkers = worker.
@@ -228,6 +239,7 @@ const spinTime = time.Millisecond
 type helperPool struct {
 	mu      sync.Mutex // held for one evaluation
 	workers []*helper
+	reqs    []request    // the current evaluation's parts, under mu
 	pending atomic.Int64 // helpers still working on the current evaluation
 }
 
@@ -257,11 +269,23 @@ func newHelperPool(n int) *helperPool {
 // waits for the rest.
 func (p *helperPool) run(r request, slots []*slot) error {
 	r.numWorkers = len(slots)
-	p.pending.Store(int64(len(slots) - 1))
-	for i, s := range slots[1:] {
-		h := p.workers[i]
-		h.req = r
-		h.req.slot, h.req.worker = s, i+1
+	reqs := p.reqs[:0]
+	for i, s := range slots {
+		q := r
+		q.slot, q.worker = s, i
+		reqs = append(reqs, q)
+	}
+	p.reqs = reqs
+	return p.dispatch(reqs)
+}
+
+// dispatch gives reqs[i] (i ≥ 1) to helper i−1, does reqs[0] itself and
+// waits for the rest. The caller holds p.mu.
+func (p *helperPool) dispatch(reqs []request) error {
+	p.pending.Store(int64(len(reqs) - 1))
+	for i := 1; i < len(reqs); i++ {
+		h := p.workers[i-1]
+		h.req = reqs[i]
 		h.gen.Add(1)
 		if h.sleeping.Load() {
 			select {
@@ -270,8 +294,8 @@ func (p *helperPool) run(r request, slots []*slot) error {
 			}
 		}
 	}
-	r.slot, r.worker = slots[0], 0
-	err := r.evaluate()
+	err := reqs[0].do()
+	clear(reqs) // drop references to the caller's slices
 	for spins := 1; p.pending.Load() > 0; spins++ {
 		// The helpers normally run on other Ps, and yielding often would
 		// only add scheduler work to a wait of microseconds; yield now and
@@ -283,12 +307,45 @@ func (p *helperPool) run(r request, slots []*slot) error {
 	if err != nil {
 		return err
 	}
-	for _, h := range p.workers[:len(slots)-1] {
+	for _, h := range p.workers[:len(reqs)-1] {
 		if h.err != nil {
 			return h.err
 		}
 	}
 	return nil
+}
+
+// parallelMin is the fewest indices per part of a Parallel: below it, the
+// hand-over to a helper (about a microsecond) costs more than it saves on
+// per-row bookkeeping of a few nanoseconds an index.
+const parallelMin = 128
+
+// Parallel calls body on contiguous parts [lo, hi) that cover [0, n) once
+// each, on as many goroutines as evaluate d (Workers): the caller's and
+// the helpers that evaluate the dynamics' chunks, when they are free. It
+// returns when every part has returned. The helpers poll for work between
+// evaluations, so per-row work between evaluations (a solver's
+// bookkeeping) runs on the cores the evaluations use without waking more
+// goroutines; its signature is that of ode.Parallel. body must be safe to
+// run on disjoint parts at once; when what it computes for an index
+// depends on that index alone, the results do not depend on the parts.
+// Small n, one worker, or helpers busy with another evaluation run
+// body(0, n) on the caller.
+func (d *Dynamics) Parallel(n int, body func(lo, hi int)) {
+	parts := min(len(d.slots), len(helpers.workers)+1, n/parallelMin)
+	if parts < 2 || !helpers.mu.TryLock() {
+		if n > 0 {
+			body(0, n)
+		}
+		return
+	}
+	defer helpers.mu.Unlock()
+	reqs := helpers.reqs[:0]
+	for i := range parts {
+		reqs = append(reqs, request{body: body, lo: i * n / parts, hi: (i + 1) * n / parts})
+	}
+	helpers.reqs = reqs
+	_ = helpers.dispatch(reqs) // parts return no error
 }
 
 func (h *helper) serve() {
@@ -310,7 +367,7 @@ func (h *helper) serve() {
 			g = h.gen.Load()
 		}
 		last = g
-		h.err = h.req.evaluate()
+		h.err = h.req.do()
 		h.req = request{} // drop references to the caller's slices
 		h.idleSince = time.Now()
 		h.pending.Add(-1)

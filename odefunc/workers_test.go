@@ -2,6 +2,8 @@ package odefunc
 
 import (
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,4 +71,44 @@ func TestEvaluationsDoNotAllocate(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(50, ftrace), "f+trace, %d workers", workers)
 		assert.Zero(t, testing.AllocsPerRun(50, vjp), "VJP, %d workers", workers)
 	}
+}
+
+// TestParallelCoversEachIndexOnce: Parallel calls its body on parts that
+// cover [0, n) once each, on as many goroutines as the Dynamics has
+// workers (helpers permitting), and on the caller alone for one worker or
+// a small n; it allocates nothing.
+func TestParallelCoversEachIndexOnce(t *testing.T) {
+	net, err := NewMLP(MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	dyn, err := New(net)
+	require.NoError(t, err)
+	for _, workers := range []int{1, 2, 3} {
+		require.NoError(t, dyn.SetWorkers(workers))
+		for _, n := range []int{0, 1, parallelMin - 1, 2*parallelMin + 1, 1000} {
+			seen := make([]int, n)
+			parts := make([][2]int, 0, 4)
+			var mu sync.Mutex
+			dyn.Parallel(n, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					seen[i]++
+				}
+				mu.Lock()
+				parts = append(parts, [2]int{lo, hi})
+				mu.Unlock()
+			})
+			for i, c := range seen {
+				require.Equal(t, 1, c, "index %d of %d, %d workers", i, n, workers)
+			}
+			want := min(dyn.Workers(), max(n/parallelMin, 1))
+			if n == 0 {
+				want = 0
+			}
+			assert.Len(t, parts, want, "n = %d, %d workers", n, workers)
+		}
+	}
+	require.NoError(t, dyn.SetWorkers(2))
+	var sum atomic.Int64
+	body := func(lo, hi int) { sum.Add(int64(hi - lo)) }
+	assert.Zero(t, testing.AllocsPerRun(20, func() { dyn.Parallel(1000, body) }))
+	assert.Equal(t, int64(21*1000), sum.Load())
 }

@@ -2,6 +2,7 @@ package ode
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -66,6 +67,29 @@ func TestMinStep(t *testing.T) {
 	} {
 		if got := minStep(tc.t, tc.span); got != tc.want {
 			t.Errorf("minStep(%v, %v) = %v, want %v", tc.t, tc.span, got, tc.want)
+		}
+	}
+}
+
+// TestPowNegIsMathPow: the controller's power gives math.Pow's bits for
+// the exponents of the methods (1/5, 1/4, 1/3) and the fallbacks, over
+// every binade of positive x and its specials.
+func TestPowNegIsMathPow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	xs := []float64{1, math.Inf(1), math.SmallestNonzeroFloat64, math.MaxFloat64, 0x1p-1022, 1 - 0x1p-53, 1 + 0x1p-52}
+	for e := -1074; e <= 1023; e++ {
+		for range 8 {
+			xs = append(xs, math.Ldexp(1+rng.Float64(), e))
+		}
+	}
+	for _, y := range []float64{1.0 / 5, 1.0 / 4, 1.0 / 3, 1.0 / 6, 0.5, 0.7, 1} {
+		bad := 0
+		for _, x := range xs {
+			if got, want := powNeg(x, y), math.Pow(x, -y); math.Float64bits(got) != math.Float64bits(want) {
+				if bad++; bad <= 3 {
+					t.Errorf("powNeg(%v, %v) = %v, math.Pow gives %v", x, y, got, want)
+				}
+			}
 		}
 	}
 }

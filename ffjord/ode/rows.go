@@ -3,6 +3,7 @@ package ode
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 )
 
 // RowFunc writes dy/dt of k rows of width m, each at its own time: row j of
@@ -118,6 +119,9 @@ type RowSolver struct {
 	times         [][]float64 // per row recorded times
 	errNorm       []float64
 	onAccept      func(AcceptedSteps) error
+	bad           atomic.Int64 // the first index into idx whose error norm is NaN
+
+	normFn, acceptFn func(lo, hi int) // the loops as values for a Parallel
 }
 
 // AcceptedSteps are the steps of one attempt of a RowSolver that were
@@ -146,6 +150,17 @@ type AcceptedSteps struct {
 func (s *RowSolver) OnAccept(fn func(AcceptedSteps) error) {
 	s.onAccept = fn
 	s.n = -1 // the stage buffers change
+}
+
+// SetParallel makes s split its per-row work between the calls of the
+// RowFunc (stage states, error norms, step sizes, gathering the rows) with
+// p; nil, the default, does it on the caller's goroutine. The results keep
+// their bits.
+func (s *RowSolver) SetParallel(p Parallel) {
+	if p != nil && s.normFn == nil {
+		s.normFn, s.acceptFn = s.norms, s.accept
+	}
+	s.step.SetParallel(p)
 }
 
 // NewRowSolver returns a RowSolver for s, whose Controller must be Adaptive
@@ -305,7 +320,7 @@ func (s *RowSolver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []
 }
 
 func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
-	n, m := s.n, s.m
+	n := s.n
 	dir := math.Copysign(1, t1-t0)
 	span := math.Abs(t1 - t0)
 	if s.ad.FirstStep > 0 {
@@ -315,8 +330,6 @@ func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 	} else if err := s.initialSteps(res, f, t0, t1); err != nil {
 		return err
 	}
-	meth := s.method
-	stages := meth.Stages()
 	for {
 		// The rows still being solved, and their attempts.
 		s.idx = s.idx[:0]
@@ -360,36 +373,43 @@ func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 				}
 			}
 		}
-		for _, r := range s.idx {
-			e := s.errNorm[r]
-			hs := s.tNew[r] - s.t[r]
-			if e > 1 {
-				s.rejected[r]++
-				s.rej[r] = true
-				s.h[r] = math.Abs(hs) * s.stepFactor(e)
-				continue
-			}
-			s.acc[r]++
-			factor := s.stepFactor(e)
-			if s.rej[r] {
-				factor = math.Min(factor, 1)
-			}
-			s.rej[r] = false
-			copy(s.y[r*m:(r+1)*m], s.ynew[r*m:(r+1)*m])
-			if meth.FSAL {
-				copy(s.k[0][r*m:(r+1)*m], s.k[stages-1][r*m:(r+1)*m])
-				s.haveK0[r] = true
-			} else {
-				s.haveK0[r] = false
-			}
-			s.t[r] = s.tNew[r]
-			if s.recordSteps {
-				s.times[r] = append(s.times[r], s.t[r])
-			}
-			s.h[r] = math.Abs(hs) * factor
-			if s.last[r] {
-				s.done[r] = true
-			}
+		s.step.par.split(len(s.idx), s.accept, s.acceptFn)
+	}
+}
+
+// accept moves the rows idx[lo:hi] on from their attempts: a rejected row
+// gets a smaller step, an accepted one its new state and the next step.
+func (s *RowSolver) accept(lo, hi int) {
+	m, stages, fsal := s.m, s.method.Stages(), s.method.FSAL
+	for _, r := range s.idx[lo:hi] {
+		e := s.errNorm[r]
+		hs := s.tNew[r] - s.t[r]
+		if e > 1 {
+			s.rejected[r]++
+			s.rej[r] = true
+			s.h[r] = math.Abs(hs) * s.stepFactor(e)
+			continue
+		}
+		s.acc[r]++
+		factor := s.stepFactor(e)
+		if s.rej[r] {
+			factor = math.Min(factor, 1)
+		}
+		s.rej[r] = false
+		copy(s.y[r*m:(r+1)*m], s.ynew[r*m:(r+1)*m])
+		if fsal {
+			copy(s.k[0][r*m:(r+1)*m], s.k[stages-1][r*m:(r+1)*m])
+			s.haveK0[r] = true
+		} else {
+			s.haveK0[r] = false
+		}
+		s.t[r] = s.tNew[r]
+		if s.recordSteps {
+			s.times[r] = append(s.times[r], s.t[r])
+		}
+		s.h[r] = math.Abs(hs) * factor
+		if s.last[r] {
+			s.done[r] = true
 		}
 	}
 }
@@ -418,15 +438,30 @@ func (s *RowSolver) attempt(res *Result, f RowFunc) error {
 	eval := func(dy, ts, y []float64, rows []int) error {
 		return s.call(res, f, dy, ts, y, rows, false)
 	}
-	_, bad, err := meth.stepRows(s.ynew, eval, s.t, s.tNew, s.y, m, all, s.k, s.ys, s.step.tc, ReuseFirst|EvalLast)
+	s.step.job.set(s.ynew, s.t, s.tNew, s.y, m, all, s.k, s.ys, s.step.tc)
+	_, bad, err := meth.stepRows(&s.step.job, s.step.par, eval, ReuseFirst|EvalLast)
 	if bad >= 0 {
 		return rowError(bad, err)
 	}
 	if err != nil {
 		return err
 	}
+	s.bad.Store(int64(len(all)))
+	s.step.par.split(len(all), s.norms, s.normFn)
+	if x := int(s.bad.Load()); x < len(all) {
+		r := all[x]
+		return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: s.t[r], H: s.tNew[r] - s.t[r], status: NonFinite})
+	}
+	return nil
+}
+
+// norms sets the error norms of the rows idx[lo:hi] from their attempts,
+// lowering s.bad to the first one that is NaN.
+func (s *RowSolver) norms(lo, hi int) {
+	meth, m := s.method, s.m
 	rtol, atol := s.ad.RTol, s.ad.ATol
-	for _, r := range all {
+	for x := lo; x < hi; x++ {
+		r := s.idx[x]
 		h := s.tNew[r] - s.t[r]
 		var acc float64
 		for c := range m {
@@ -441,20 +476,16 @@ func (s *RowSolver) attempt(res *Result, f RowFunc) error {
 		}
 		e := math.Sqrt(acc / float64(m))
 		if math.IsNaN(e) {
-			return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: s.t[r], H: h, status: NonFinite})
+			lowerTo(&s.bad, x)
+			return
 		}
 		s.errNorm[r] = e
 	}
-	return nil
 }
 
 // stepFactor is Solver.stepFactor for the row solver's controller.
 func (s *RowSolver) stepFactor(errNorm float64) float64 {
-	if errNorm == 0 {
-		return s.ad.MaxFactor
-	}
-	f := s.ad.Safety * math.Pow(errNorm, -s.expo)
-	return math.Min(s.ad.MaxFactor, math.Max(s.ad.MinFactor, f))
+	return s.ad.factor(errNorm, s.expo)
 }
 
 // initialSteps chooses every row's first step as Solver.initialStep does

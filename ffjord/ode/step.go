@@ -1,5 +1,7 @@
 package ode
 
+import "sync/atomic"
+
 // StageFlags modify one Method.Step.
 type StageFlags uint8
 
@@ -59,6 +61,7 @@ func (m *Method) Step(ynew []float64, f Func, t, tNew float64, y []float64, k, y
 type single struct {
 	t, tNew, ts [1]float64
 	rows        [1]int
+	job         rowJob
 }
 
 // stepOne is Step with the caller's one-row views.
@@ -68,7 +71,8 @@ func (m *Method) stepOne(one *single, ynew []float64, f Func, t, tNew float64, y
 	eval := func(dy, ts, yf []float64, _ []int) error {
 		return evalChecked(f, dy, ts[0], yf, t, h)
 	}
-	nfe, _, err := m.stepRows(ynew, eval, one.t[:], one.tNew[:], y, len(y), one.rows[:], k, ys, one.ts[:], flags)
+	one.job.set(ynew, one.t[:], one.tNew[:], y, len(y), one.rows[:], k, ys, one.ts[:])
+	nfe, _, err := m.stepRows(&one.job, nil, eval, flags)
 	return nfe, err
 }
 
@@ -77,21 +81,103 @@ func (m *Method) stepOne(one *single, ynew []float64, f Func, t, tNew float64, y
 // other row of dy.
 type rowEval func(dy, ts, y []float64, rows []int) error
 
-// stepRows is Step for the rows listed in rows of the row-major batch y of
-// width w, row r stepping from t[r] to tNew[r]; t and tNew are indexed by
-// row, and ts is scratch for the stage times of one call (len(rows)). Every
-// stage is one call of eval over the listed rows, and a row's values are
-// computed with the same operations, in the same order, as Step computes a
-// state of its own, so a row's bits do not depend on the other rows. A
-// non-finite new state fails the step; bad is then its row.
-func (m *Method) stepRows(ynew []float64, eval rowEval, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, ts []float64, flags StageFlags) (calls, bad int, err error) {
-	ts = ts[:len(rows)]
+// Parallel runs body on parts [lo, hi) that cover [0, n) once each,
+// possibly at the same time, and returns when every part has returned
+// (odefunc.Parallel is one, on the goroutines that evaluate the dynamics).
+// A RowSolver or RowStepper given one splits its per-row bookkeeping (stage
+// states, error norms, step sizes, gathering) over the rows with it. A
+// row's values are computed by the same operations whatever the parts, so
+// results keep their bits.
+type Parallel func(n int, body func(lo, hi int))
+
+// rowJob holds the arguments of stepRows: the rows listed in rows of the
+// row-major batch y of width w, row r stepping from t[r] to tNew[r] (t and
+// tNew indexed by row) into ynew, with the stage buffers k and ys and the
+// scratch ts for the stage times of one call. Its per-row loops are
+// methods, so that a Parallel can split them without allocating.
+type rowJob struct {
+	ynew, t, tNew, y, ts []float64
+	w                    int
+	rows                 []int
+	k, ys                [][]float64
+
+	// The loop being run: dst = y + h·Σ coef·k at the stage time c.
+	dst, coef []float64
+	c         float64
+	bad       atomic.Int64 // the lowest index into rows with a non-finite new state
+
+	stageFn, newFn func(lo, hi int) // the loops as values, bound once
+}
+
+func (j *rowJob) set(ynew, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, ts []float64) {
+	j.ynew, j.t, j.tNew, j.y, j.w, j.rows, j.k, j.ys, j.ts = ynew, t, tNew, y, w, rows, k, ys, ts[:len(rows)]
+}
+
+// stage sets the stage state j.dst and the stage time of rows[x] for
+// lo ≤ x < hi.
+func (j *rowJob) stage(lo, hi int) {
+	w := j.w
+	for x := lo; x < hi; x++ {
+		r := j.rows[x]
+		h := j.tNew[r] - j.t[r]
+		combine(j.dst, j.y, j.k, j.coef, h, r*w, (r+1)*w)
+		j.ts[x] = j.t[r] + j.c*h
+	}
+}
+
+// newState sets the new state of rows[x] for lo ≤ x < hi and lowers j.bad
+// to the first x whose new state is not finite.
+func (j *rowJob) newState(lo, hi int) {
+	w := j.w
+	for x := lo; x < hi; x++ {
+		r := j.rows[x]
+		combine(j.ynew, j.y, j.k, j.coef, j.tNew[r]-j.t[r], r*w, (r+1)*w)
+		for _, v := range j.ynew[r*w : (r+1)*w] {
+			if !isFinite(v) {
+				lowerTo(&j.bad, x)
+				return
+			}
+		}
+	}
+}
+
+// lowerTo sets a to min(a, x).
+func lowerTo(a *atomic.Int64, x int) {
+	for {
+		old := a.Load()
+		if int64(x) >= old || a.CompareAndSwap(old, int64(x)) {
+			return
+		}
+	}
+}
+
+// split runs body over [0, n): on p when it is set, else at once (fn is
+// body as a value bound once, so that nothing is allocated).
+func (p Parallel) split(n int, body, fn func(lo, hi int)) {
+	if p == nil {
+		body(0, n)
+		return
+	}
+	p(n, fn)
+}
+
+// stepRows is Step for the rows of j (see rowJob). Every stage is one call
+// of eval over the listed rows, and a row's values are computed with the
+// same operations, in the same order, as Step computes a state of its own,
+// so a row's bits do not depend on the other rows; par, if set, splits the
+// per-row loops. A non-finite new state fails the step; bad is then its
+// row.
+func (m *Method) stepRows(j *rowJob, par Parallel, eval rowEval, flags StageFlags) (calls, bad int, err error) {
+	rows, ts, k := j.rows, j.ts, j.k
+	if par != nil && j.stageFn == nil {
+		j.stageFn, j.newFn = j.stage, j.newState
+	}
 	if flags&ReuseFirst == 0 {
-		for j, r := range rows {
-			ts[j] = t[r]
+		for x, r := range rows {
+			ts[x] = j.t[r]
 		}
 		calls++
-		if err := eval(k[0], ts, y, rows); err != nil {
+		if err := eval(k[0], ts, j.y, rows); err != nil {
 			return calls, -1, err
 		}
 	}
@@ -100,33 +186,30 @@ func (m *Method) stepRows(ynew []float64, eval rowEval, t, tNew, y []float64, w 
 		stages-- // evaluated at (tNew, ynew) below
 	}
 	for i := 1; i < stages; i++ {
-		a, yi := m.A[i][:i], ys[i]
-		for j, r := range rows {
-			h := tNew[r] - t[r]
-			combine(yi, y, k, a, h, r*w, (r+1)*w)
-			ts[j] = t[r] + m.C[i]*h
-		}
+		j.dst, j.coef, j.c = j.ys[i], m.A[i][:i], m.C[i]
+		par.split(len(rows), j.stage, j.stageFn)
 		calls++
-		if err := eval(k[i], ts, yi, rows); err != nil {
+		if err := eval(k[i], ts, j.ys[i], rows); err != nil {
 			return calls, -1, err
 		}
 	}
-	b := m.B[:stages]
-	for _, r := range rows {
-		h := tNew[r] - t[r]
-		combine(ynew, y, k, b, h, r*w, (r+1)*w)
+	j.coef = m.B[:stages]
+	j.bad.Store(int64(len(rows)))
+	par.split(len(rows), j.newState, j.newFn)
+	if x := int(j.bad.Load()); x < len(rows) {
+		r, w := rows[x], j.w
 		for c := r * w; c < (r+1)*w; c++ {
-			if !isFinite(ynew[c]) {
-				return calls, r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", c-r*w, ynew[c]), T: t[r], H: h, status: NonFinite}
+			if !isFinite(j.ynew[c]) {
+				return calls, r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", c-r*w, j.ynew[c]), T: j.t[r], H: j.tNew[r] - j.t[r], status: NonFinite}
 			}
 		}
 	}
 	if m.FSAL && flags&EvalLast != 0 {
-		for j, r := range rows {
-			ts[j] = tNew[r]
+		for x, r := range rows {
+			ts[x] = j.tNew[r]
 		}
 		calls++
-		if err := eval(k[len(k)-1], ts, ynew, rows); err != nil {
+		if err := eval(k[len(k)-1], ts, j.ynew, rows); err != nil {
 			return calls, -1, err
 		}
 	}
@@ -169,6 +252,23 @@ func evalChecked(f Func, dy []float64, tf float64, yf []float64, t, h float64) e
 type RowStepper struct {
 	method     *Method
 	tc, yc, dc []float64
+	par        Parallel
+	job        rowJob
+
+	// gather's arguments, for its loops split by par.
+	src, dst    []float64
+	grows       []int
+	gw          int
+	gbad        atomic.Int64
+	inFn, outFn func(lo, hi int)
+}
+
+// SetParallel makes s split its per-row loops with p (nil: none).
+func (s *RowStepper) SetParallel(p Parallel) {
+	if p != nil && s.inFn == nil {
+		s.inFn, s.outFn = s.gatherIn, s.scatterOut
+	}
+	s.par = p
 }
 
 // NewRowStepper returns a RowStepper for m (nil selects DormandPrince);
@@ -227,7 +327,8 @@ func (s *RowStepper) Step(ynew []float64, f RowFunc, t, tNew, y []float64, w int
 		}
 		return nil
 	}
-	calls, bad, err := m.stepRows(ynew, eval, t, tNew, y, w, rows, k, ys, s.tc, flags)
+	s.job.set(ynew, t, tNew, y, w, rows, k, ys, s.tc)
+	calls, bad, err := m.stepRows(&s.job, s.par, eval, flags)
 	if bad >= 0 {
 		err = rowError(bad, err)
 	}
@@ -250,20 +351,46 @@ func (s *RowStepper) ensure(n, w int) {
 func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (int, error) {
 	k := len(rows)
 	yc, dc := s.yc[:k*w], s.dc[:k*w]
-	for j, r := range rows {
-		copy(yc[j*w:(j+1)*w], y[r*w:(r+1)*w])
-	}
+	s.src, s.dst, s.grows, s.gw = y, dy, rows, w
+	s.par.split(k, s.gatherIn, s.inFn)
 	if err := f(dc, ts, yc, rows); err != nil {
 		return rows[0], &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, status: FuncFailed}
 	}
-	for j, r := range rows {
-		row := dc[j*w : (j+1)*w]
-		for i, v := range row {
+	s.gbad.Store(int64(k))
+	s.par.split(k, s.scatterOut, s.outFn)
+	if x := int(s.gbad.Load()); x < k {
+		for i, v := range dc[x*w : (x+1)*w] {
 			if !isFinite(v) {
-				return r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative dy[%d] = %v from f(%v, y)", i, v, ts[j]), status: NonFinite}
+				return rows[x], &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative dy[%d] = %v from f(%v, y)", i, v, ts[x]), status: NonFinite}
 			}
 		}
-		copy(dy[r*w:(r+1)*w], row)
 	}
+	s.src, s.dst = nil, nil
 	return -1, nil
+}
+
+// gatherIn copies rows grows[lo:hi] of src into the compact buffer.
+func (s *RowStepper) gatherIn(lo, hi int) {
+	w, yc, src := s.gw, s.yc, s.src
+	for x := lo; x < hi; x++ {
+		r := s.grows[x]
+		copy(yc[x*w:(x+1)*w], src[r*w:(r+1)*w])
+	}
+}
+
+// scatterOut checks and copies the compact derivatives of grows[lo:hi] into
+// their rows of dst, lowering gbad to the first row that is not finite.
+func (s *RowStepper) scatterOut(lo, hi int) {
+	w, dc, dst := s.gw, s.dc, s.dst
+	for x := lo; x < hi; x++ {
+		row := dc[x*w : (x+1)*w]
+		for _, v := range row {
+			if !isFinite(v) {
+				lowerTo(&s.gbad, x)
+				return
+			}
+		}
+		r := s.grows[x]
+		copy(dst[r*w:(r+1)*w], row)
+	}
 }

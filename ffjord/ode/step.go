@@ -259,6 +259,7 @@ type RowStepper struct {
 	src, dst    []float64
 	grows       []int
 	gw          int
+	inPlace     bool // the rows are 0…k−1, evaluated where they are
 	gbad        atomic.Int64
 	inFn, outFn func(lo, hi int)
 }
@@ -351,8 +352,16 @@ func (s *RowStepper) ensure(n, w int) {
 func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (int, error) {
 	k := len(rows)
 	yc, dc := s.yc[:k*w], s.dc[:k*w]
-	s.src, s.dst, s.grows, s.gw = y, dy, rows, w
-	s.par.split(k, s.gatherIn, s.inFn)
+	inPlace := leading(rows)
+	if inPlace {
+		// Rows 0…k−1: they are compact where they are.
+		yc, dc = y[:k*w], dy[:k*w]
+	}
+	s.src, s.dst, s.grows, s.gw, s.inPlace = y, dy, rows, w, inPlace
+	defer func() { s.src, s.dst, s.grows = nil, nil, nil }()
+	if !inPlace {
+		s.par.split(k, s.gatherIn, s.inFn)
+	}
 	if err := f(dc, ts, yc, rows); err != nil {
 		return rows[0], &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, status: FuncFailed}
 	}
@@ -365,8 +374,20 @@ func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (
 			}
 		}
 	}
-	s.src, s.dst = nil, nil
 	return -1, nil
+}
+
+// leading reports whether rows are 0, 1, …, len(rows)−1.
+func leading(rows []int) bool {
+	if len(rows) == 0 || rows[len(rows)-1] != len(rows)-1 {
+		return false
+	}
+	for j, r := range rows {
+		if r != j {
+			return false
+		}
+	}
+	return true
 }
 
 // gatherIn copies rows grows[lo:hi] of src into the compact buffer.
@@ -378,10 +399,14 @@ func (s *RowStepper) gatherIn(lo, hi int) {
 	}
 }
 
-// scatterOut checks and copies the compact derivatives of grows[lo:hi] into
-// their rows of dst, lowering gbad to the first row that is not finite.
+// scatterOut checks the compact derivatives of grows[lo:hi] and copies
+// them into their rows of dst (unless they are there already), lowering
+// gbad to the first row that is not finite.
 func (s *RowStepper) scatterOut(lo, hi int) {
 	w, dc, dst := s.gw, s.dc, s.dst
+	if s.inPlace {
+		dc = dst
+	}
 	for x := lo; x < hi; x++ {
 		row := dc[x*w : (x+1)*w]
 		for _, v := range row {
@@ -390,7 +415,9 @@ func (s *RowStepper) scatterOut(lo, hi int) {
 				return
 			}
 		}
-		r := s.grows[x]
-		copy(dst[r*w:(r+1)*w], row)
+		if !s.inPlace {
+			r := s.grows[x]
+			copy(dst[r*w:(r+1)*w], row)
+		}
 	}
 }

@@ -33,10 +33,10 @@ const (
 
 // bins are the programs, built once.
 var bins struct {
-	once                                         sync.Once
-	ffjord, moons, conditional, digits, matching string
-	dir                                          string
-	err                                          error
+	once                                                      sync.Once
+	ffjord, moons, conditional, digits, matching, stepcontrol string
+	dir                                                       string
+	err                                                       error
 }
 
 func build(t *testing.T) (ffjord, moons string) {
@@ -49,7 +49,7 @@ func build(t *testing.T) (ffjord, moons string) {
 		if bins.err != nil {
 			return
 		}
-		for name, out := range map[string]*string{"ffjord": &bins.ffjord, "moons": &bins.moons, "conditional": &bins.conditional, "digits": &bins.digits, "matching": &bins.matching} {
+		for name, out := range map[string]*string{"ffjord": &bins.ffjord, "moons": &bins.moons, "conditional": &bins.conditional, "digits": &bins.digits, "matching": &bins.matching, "stepcontrol": &bins.stepcontrol} {
 			*out = filepath.Join(bins.dir, name)
 			cmd := exec.Command("go", "build", "-o", *out, "github.com/ffjord-go/ffjord-go/examples/"+name)
 			if msg, err := cmd.CombinedOutput(); err != nil {
@@ -271,7 +271,7 @@ func copyFixture(t *testing.T, src string) string {
 // directory, a copy of the fixture.
 type cliCase struct {
 	name    string
-	bin     string   // "ffjord", "moons", "conditional", "digits" or "matching"
+	bin     string   // "ffjord", "moons", "conditional", "digits", "matching" or "stepcontrol"
 	args    []string //
 	want    string   // part of the one-line error; "" for a success
 	stdout  string   // part of standard output, for a success
@@ -297,6 +297,10 @@ func di(name, want string, args ...string) cliCase {
 
 func ma(name, want string, args ...string) cliCase {
 	return cliCase{name: name, bin: "matching", args: args, want: want}
+}
+
+func sc(name, want string, args ...string) cliCase {
+	return cliCase{name: name, bin: "stepcontrol", args: args, want: want}
 }
 
 // ok is a case that must succeed with stdout containing out.
@@ -493,6 +497,9 @@ func cliCases() []cliCase {
 		di("digits -exact-n over -test-n", "-exact-n 9", "-test-n", "8", "-exact-n", "9", "-out", "$D/dout"),
 		di("digits -sigma-min NaN", "NaN", "-sigma-min", "NaN", "-out", "$D/dout"),
 		di("digits -lr 0", "-lr 0: want finite and > 0", "-epochs", "1", "-test-n", "8", "-exact-n", "2", "-lr", "0", "-out", "$D/dout"),
+		sc("stepcontrol -n under the 256-point batch", "-n 100", "-model", "$D/m.json", "-n", "100"),
+		sc("stepcontrol -repeat 0", "-repeat 0", "-model", "$D/m.json", "-repeat", "0"),
+		sc("stepcontrol missing model", "no such file", "-model", "$D/none.json"),
 		ma("matching empty -objectives", "empty name", "-objectives", "", "-sets", "moons"),
 		ma("matching -objectives with an empty entry", "empty name", "-objectives", "mle,,cfm", "-sets", "moons"),
 		ma("matching -objectives reflow", "reflow", "-objectives", "reflow", "-sets", "moons"),
@@ -664,7 +671,7 @@ func TestHostileCLI(t *testing.T) {
 			for i, a := range c.args {
 				args[i] = strings.ReplaceAll(a, "$D", dir)
 			}
-			bin := map[string]string{"ffjord": ffjord, "moons": moons, "conditional": bins.conditional, "digits": bins.digits, "matching": bins.matching}[c.bin]
+			bin := map[string]string{"ffjord": ffjord, "moons": moons, "conditional": bins.conditional, "digits": bins.digits, "matching": bins.matching, "stepcontrol": bins.stepcontrol}[c.bin]
 			r := runCLI(t, dir, bin, args...)
 			t.Logf("exit %d: %s", r.code, strings.TrimSpace(r.stderr))
 			success := c.want == ""

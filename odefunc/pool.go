@@ -315,10 +315,12 @@ func (p *helperPool) dispatch(reqs []request) error {
 	return nil
 }
 
-// parallelMin is the fewest indices per part of a Parallel: below it, the
-// hand-over to a helper (about a microsecond) costs more than it saves on
-// per-row bookkeeping of a few nanoseconds an index.
-const parallelMin = 128
+// parallelMin is the fewest indices per part of a Parallel: per-row
+// bookkeeping costs a few nanoseconds an index, and handing a part to a
+// helper about a microsecond when it is polling (tens when it must be
+// woken), so parts are kept to several microseconds of work. Training
+// batches of 256 rows stay on the caller.
+const parallelMin = 512
 
 // Parallel calls body on contiguous parts [lo, hi) that cover [0, n) once
 // each, on as many goroutines as evaluate d (Workers): the caller's and

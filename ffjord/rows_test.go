@@ -37,11 +37,12 @@ func rowPoints(n int, seed uint64) []float64 {
 	return x
 }
 
-// TestPerRowIsTheRowAlone: with per-row step control a row's point and log-det have the same bits in a batch of 300
-// (three chunks of the dynamics), alone, in reverse order, and with one
-// worker or two.
+// TestPerRowIsTheRowAlone: with per-row step control a row's point and
+// log-det have the same bits in a batch of 1100 (nine chunks of the
+// dynamics, and the solver's bookkeeping split over two goroutines), alone,
+// in reverse order, and with one worker (and no split) or two.
 func TestPerRowIsTheRowAlone(t *testing.T) {
-	const n = 300
+	const n = 1100
 	x := rowPoints(n, 7)
 	b := rowBlock(t, ode.Settings{Controller: ode.Adaptive{RTol: 1e-3, ATol: 1e-5}, StepControl: ode.PerRow})
 	z, ld, err := b.InverseWithLogDet(batch.New(n, 2, x))
@@ -62,7 +63,7 @@ func TestPerRowIsTheRowAlone(t *testing.T) {
 		assert.Equal(t, zs[2*r:2*r+2], zr.Float64s()[2*(n-1-r):2*(n-r)], "row %d reversed", r)
 		assert.Equal(t, ld[r], ldr[n-1-r], "row %d reversed", r)
 	}
-	for _, r := range []int{0, 17, 131, 299} {
+	for _, r := range []int{0, 17, 131, 299, 600, 1099} {
 		z1, ld1, err := b.InverseWithLogDet(batch.New(1, 2, x[2*r:2*r+2]))
 		require.NoError(t, err)
 		assert.Equal(t, zs[2*r:2*r+2], z1.Float64s(), "row %d alone", r)
@@ -70,9 +71,10 @@ func TestPerRowIsTheRowAlone(t *testing.T) {
 	}
 
 	// Forward (sampling) too.
+	require.NoError(t, b.Dynamics().SetWorkers(2))
 	back, err := b.Forward(z)
 	require.NoError(t, err)
-	for r := range n {
+	for r := 0; r < n; r += 23 {
 		one, err := b.Forward(batch.New(1, 2, zs[2*r:2*r+2]))
 		require.NoError(t, err)
 		require.Equal(t, back.Float64s()[2*r:2*r+2], one.Float64s(), "row %d", r)

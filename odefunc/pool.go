@@ -248,6 +248,7 @@ type helperPool struct {
 type helper struct {
 	req       request
 	err       error
+	panicked  any // a panic of req, re-raised on the caller
 	gen       atomic.Uint64
 	sleeping  atomic.Bool
 	wake      chan struct{} // buffered; a token wakes a sleeping helper
@@ -294,14 +295,18 @@ func (p *helperPool) dispatch(reqs []request) error {
 			}
 		}
 	}
-	err := reqs[0].do()
+	err := func() error {
+		// Wait for the helpers even when reqs[0] panics, so that p.mu is
+		// never released while a helper still works on a part.
+		defer p.wait()
+		return reqs[0].do()
+	}()
 	clear(reqs) // drop references to the caller's slices
-	for spins := 1; p.pending.Load() > 0; spins++ {
-		// The helpers normally run on other Ps, and yielding often would
-		// only add scheduler work to a wait of microseconds; yield now and
-		// then in case they share this one (GOMAXPROCS lowered).
-		if spins%4096 == 0 {
-			runtime.Gosched()
+	for _, h := range p.workers[:len(reqs)-1] {
+		if h.panicked != nil {
+			v := h.panicked
+			h.panicked = nil
+			panic(v)
 		}
 	}
 	if err != nil {
@@ -313,6 +318,18 @@ func (p *helperPool) dispatch(reqs []request) error {
 		}
 	}
 	return nil
+}
+
+// wait spins until no helper works on the current evaluation.
+func (p *helperPool) wait() {
+	for spins := 1; p.pending.Load() > 0; spins++ {
+		// The helpers normally run on other Ps, and yielding often would
+		// only add scheduler work to a wait of microseconds; yield now and
+		// then in case they share this one (GOMAXPROCS lowered).
+		if spins%4096 == 0 {
+			runtime.Gosched()
+		}
+	}
 }
 
 // parallelMin is the fewest indices per part of a Parallel: per-row
@@ -332,7 +349,8 @@ const parallelMin = 512
 // run on disjoint parts at once; when what it computes for an index
 // depends on that index alone, the results do not depend on the parts.
 // Small n, one worker, or helpers busy with another evaluation run
-// body(0, n) on the caller.
+// body(0, n) on the caller. A panic in a part reaches the caller after
+// every part has returned.
 func (d *Dynamics) Parallel(n int, body func(lo, hi int)) {
 	parts := min(len(d.slots), len(helpers.workers)+1, n/parallelMin)
 	if parts < 2 || !helpers.mu.TryLock() {
@@ -369,7 +387,14 @@ func (h *helper) serve() {
 			g = h.gen.Load()
 		}
 		last = g
-		h.err = h.req.do()
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					h.panicked, h.err = v, nil
+				}
+			}()
+			h.err = h.req.do()
+		}()
 		h.req = request{} // drop references to the caller's slices
 		h.idleSince = time.Now()
 		h.pending.Add(-1)

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,4 +112,40 @@ func TestParallelCoversEachIndexOnce(t *testing.T) {
 	body := func(lo, hi int) { sum.Add(int64(hi - lo)) }
 	assert.Zero(t, testing.AllocsPerRun(20, func() { dyn.Parallel(1000, body) }))
 	assert.Equal(t, int64(21*1000), sum.Load())
+}
+
+// TestParallelPanics: a panic in a part, on the caller's goroutine or a
+// helper's, reaches the caller once every part has returned, and the pool
+// works as before afterwards.
+func TestParallelPanics(t *testing.T) {
+	net, err := NewMLP(MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	dyn, err := New(net)
+	require.NoError(t, err)
+	require.NoError(t, dyn.SetWorkers(2))
+	if dyn.Workers() < 2 {
+		t.Skip("needs a helper goroutine (GOMAXPROCS ≥ 2)")
+	}
+	z := randomBatch(rand.New(rand.NewPCG(3, 4)), 300, 2)
+	want := make([]float64, len(z))
+	require.NoError(t, dyn.F(want, 0.3, z))
+	for _, first := range []bool{true, false} {
+		var done atomic.Int64
+		assert.PanicsWithValue(t, "boom", func() {
+			dyn.Parallel(2048, func(lo, hi int) {
+				if (lo == 0) == first {
+					panic("boom")
+				}
+				time.Sleep(20 * time.Millisecond) // the other part outlives the panic
+				done.Add(1)
+			})
+		})
+		assert.Equal(t, int64(1), done.Load(), "the other part finished first")
+		var sum atomic.Int64
+		dyn.Parallel(2048, func(lo, hi int) { sum.Add(int64(hi - lo)) })
+		assert.Equal(t, int64(2048), sum.Load())
+		got := make([]float64, len(z))
+		require.NoError(t, dyn.F(got, 0.3, z))
+		assert.Equal(t, want, got)
+	}
 }

@@ -3,8 +3,10 @@ package ode
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"testing"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -116,4 +118,34 @@ func TestParallelKeepsTheBits(t *testing.T) {
 	assert.Equal(t, c1, c2)
 	assert.Equal(t, y1, y2)
 	assert.Equal(t, k1, k2)
+}
+
+// TestRowStepperKeepsNothing: after Step returns, a RowStepper holds none
+// of the caller's buffers (they can be collected).
+func TestRowStepperKeepsNothing(t *testing.T) {
+	const n, w = 64, 2
+	st, err := NewRowStepper(DormandPrince())
+	require.NoError(t, err)
+	st.SetParallel(ragged(3))
+	wp := func() weak.Pointer[float64] {
+		y, ynew := make([]float64, n*w), make([]float64, n*w)
+		for i := range y {
+			y[i] = float64(i) / 100
+		}
+		tt, tNew := make([]float64, n), make([]float64, n)
+		for i := range tNew {
+			tNew[i] = 0.1
+		}
+		k, ys := make([][]float64, st.method.Stages()), make([][]float64, st.method.Stages())
+		for i := range k {
+			k[i], ys[i] = make([]float64, n*w), make([]float64, n*w)
+		}
+		_, err := st.Step(ynew, rowFunc, tt, tNew, y, w, []int{1, 3, 5}, k, ys, 0)
+		require.NoError(t, err)
+		return weak.Make(&y[0])
+	}()
+	runtime.GC()
+	runtime.GC()
+	assert.Nil(t, wp.Value(), "the caller's y is still reachable")
+	runtime.KeepAlive(st)
 }

@@ -113,6 +113,11 @@ func (j *rowJob) set(ynew, t, tNew, y []float64, w int, rows []int, k, ys [][]fl
 	j.ynew, j.t, j.tNew, j.y, j.w, j.rows, j.k, j.ys, j.ts = ynew, t, tNew, y, w, rows, k, ys, ts[:len(rows)]
 }
 
+// release drops j's references to the caller's slices.
+func (j *rowJob) release() {
+	j.ynew, j.t, j.tNew, j.y, j.rows, j.k, j.ys, j.dst = nil, nil, nil, nil, nil, nil, nil, nil
+}
+
 // stage sets the stage state j.dst and the stage time of rows[x] for
 // lo ≤ x < hi.
 func (j *rowJob) stage(lo, hi int) {
@@ -330,6 +335,7 @@ func (s *RowStepper) Step(ynew []float64, f RowFunc, t, tNew, y []float64, w int
 	}
 	s.job.set(ynew, t, tNew, y, w, rows, k, ys, s.tc)
 	calls, bad, err := m.stepRows(&s.job, s.par, eval, flags)
+	s.job.release()
 	if bad >= 0 {
 		err = rowError(bad, err)
 	}

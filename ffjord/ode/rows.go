@@ -119,9 +119,11 @@ type RowSolver struct {
 	times         [][]float64 // per row recorded times
 	errNorm       []float64
 	onAccept      func(AcceptedSteps) error
-	bad           atomic.Int64 // the first index into idx whose error norm is NaN
+	bad           atomic.Int64 // the first index into idx whose error norm is NaN, or whose attempt cannot be made
+	t0, t1        float64      // the current solve's span
+	calls         int          // the calls of f of the current attempt's stages
 
-	normFn, acceptFn func(lo, hi int) // the loops as values for a Parallel
+	normFn, acceptFn, planFn, probeFn, firstFn func(lo, hi int) // the loops as values for a Parallel
 }
 
 // AcceptedSteps are the steps of one attempt of a RowSolver that were
@@ -158,7 +160,7 @@ func (s *RowSolver) OnAccept(fn func(AcceptedSteps) error) {
 // their bits.
 func (s *RowSolver) SetParallel(p Parallel) {
 	if p != nil && s.normFn == nil {
-		s.normFn, s.acceptFn = s.norms, s.accept
+		s.normFn, s.acceptFn, s.planFn, s.probeFn, s.firstFn = s.norms, s.accept, s.plan, s.probe, s.first
 	}
 	s.step.SetParallel(p)
 }
@@ -290,6 +292,9 @@ func (s *RowSolver) Solve(dst []float64, f RowFunc, t0, t1 float64, y0 []float64
 	return res, err
 }
 
+// noRow is s.bad while no row has failed.
+const noRow = math.MaxInt64
+
 // rowError names row r in a failure of its step.
 func rowError(r int, err error) error {
 	if se, ok := err.(*SolveError); ok {
@@ -300,11 +305,14 @@ func rowError(r int, err error) error {
 
 // call evaluates f on the given rows of src (n×m) at the times ts
 // (compact, in the order of rows) into the same rows of dst, counting the
-// evaluations. Failures name the failing row, with the time and step of
+// evaluations per row with count (the stages of an attempt are counted
+// with its error norms). Failures name the failing row, with the time and step of
 // its attempt (h = 0 for the initial step's probes).
-func (s *RowSolver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []int, initial bool) error {
-	for _, r := range rows {
-		s.nfe[r]++
+func (s *RowSolver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []int, initial, count bool) error {
+	if count {
+		for _, r := range rows {
+			s.nfe[r]++
+		}
 	}
 	res.NFE++
 	r, err := s.step.gather(f, dst, ts, src, s.m, rows)
@@ -321,8 +329,8 @@ func (s *RowSolver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []
 
 func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 	n := s.n
-	dir := math.Copysign(1, t1-t0)
 	span := math.Abs(t1 - t0)
+	s.t0, s.t1 = t0, t1
 	if s.ad.FirstStep > 0 {
 		for r := range n {
 			s.h[r] = math.Min(s.ad.FirstStep, span)
@@ -334,28 +342,17 @@ func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 		// The rows still being solved, and their attempts.
 		s.idx = s.idx[:0]
 		for r := range n {
-			if s.done[r] {
-				continue
+			if !s.done[r] {
+				s.idx = append(s.idx, r)
 			}
-			if s.acc[r]+s.rejected[r] >= s.maxSteps {
-				return rowError(r, &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.maxSteps), T: s.t[r], H: dir * s.h[r], status: MaxStepsReached})
-			}
-			t, h := s.t[r], s.h[r]
-			tNew, last := t1, true
-			if h < math.Abs(t1-t) {
-				if h < minStep(t, span) {
-					return rowError(r, &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall})
-				}
-				tNew, last = t+dir*h, false
-				if math.Abs(t1-tNew) <= minStep(tNew, span) {
-					tNew, last = t1, true
-				}
-			}
-			s.tNew[r], s.last[r] = tNew, last
-			s.idx = append(s.idx, r)
 		}
 		if len(s.idx) == 0 {
 			return nil
+		}
+		s.bad.Store(noRow)
+		s.step.par.split(len(s.idx), s.plan, s.planFn)
+		if x := s.bad.Load(); x != noRow {
+			return s.planRow(s.idx[x])
 		}
 		if err := s.attempt(res, f); err != nil {
 			return err
@@ -375,6 +372,41 @@ func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 		}
 		s.step.par.split(len(s.idx), s.accept, s.acceptFn)
 	}
+}
+
+// plan sets the attempts of the rows idx[lo:hi], lowering s.bad to the
+// first whose attempt cannot be made.
+func (s *RowSolver) plan(lo, hi int) {
+	for x := lo; x < hi; x++ {
+		if s.planRow(s.idx[x]) != nil {
+			lowerTo(&s.bad, x)
+			return
+		}
+	}
+}
+
+// planRow sets the end of row r's next attempt, or returns why it cannot
+// be made: too many steps, or a step too small.
+func (s *RowSolver) planRow(r int) error {
+	t1 := s.t1
+	dir := math.Copysign(1, t1-s.t0)
+	span := math.Abs(t1 - s.t0)
+	if s.acc[r]+s.rejected[r] >= s.maxSteps {
+		return rowError(r, &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.maxSteps), T: s.t[r], H: dir * s.h[r], status: MaxStepsReached})
+	}
+	t, h := s.t[r], s.h[r]
+	tNew, last := t1, true
+	if h < math.Abs(t1-t) {
+		if h < minStep(t, span) {
+			return rowError(r, &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall})
+		}
+		tNew, last = t+dir*h, false
+		if math.Abs(t1-tNew) <= minStep(tNew, span) {
+			tNew, last = t1, true
+		}
+	}
+	s.tNew[r], s.last[r] = tNew, last
+	return nil
 }
 
 // accept moves the rows idx[lo:hi] on from their attempts: a rejected row
@@ -428,7 +460,7 @@ func (s *RowSolver) attempt(res *Result, f RowFunc) error {
 		}
 	}
 	if len(need) > 0 {
-		if err := s.call(res, f, s.k[0], s.step.tc[:len(need)], s.y, need, false); err != nil {
+		if err := s.call(res, f, s.k[0], s.step.tc[:len(need)], s.y, need, false, true); err != nil {
 			return err
 		}
 		for _, r := range need {
@@ -436,19 +468,23 @@ func (s *RowSolver) attempt(res *Result, f RowFunc) error {
 		}
 	}
 	eval := func(dy, ts, y []float64, rows []int) error {
-		return s.call(res, f, dy, ts, y, rows, false)
+		return s.call(res, f, dy, ts, y, rows, false, false)
 	}
 	s.step.job.set(s.ynew, s.t, s.tNew, s.y, m, all, s.k, s.ys, s.step.tc)
-	_, bad, err := meth.stepRows(&s.step.job, s.step.par, eval, ReuseFirst|EvalLast)
-	if bad >= 0 {
-		return rowError(bad, err)
-	}
+	calls, bad, err := meth.stepRows(&s.step.job, s.step.par, eval, ReuseFirst|EvalLast)
+	s.calls = calls
 	if err != nil {
+		for _, r := range all {
+			s.nfe[r] += calls
+		}
+		if bad >= 0 {
+			return rowError(bad, err)
+		}
 		return err
 	}
-	s.bad.Store(int64(len(all)))
+	s.bad.Store(noRow)
 	s.step.par.split(len(all), s.norms, s.normFn)
-	if x := int(s.bad.Load()); x < len(all) {
+	if x := int(s.bad.Load()); x != noRow {
 		r := all[x]
 		return rowError(r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: s.t[r], H: s.tNew[r] - s.t[r], status: NonFinite})
 	}
@@ -462,6 +498,7 @@ func (s *RowSolver) norms(lo, hi int) {
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for x := lo; x < hi; x++ {
 		r := s.idx[x]
+		s.nfe[r] += s.calls
 		h := s.tNew[r] - s.t[r]
 		var acc float64
 		for c := range m {
@@ -477,7 +514,7 @@ func (s *RowSolver) norms(lo, hi int) {
 		e := math.Sqrt(acc / float64(m))
 		if math.IsNaN(e) {
 			lowerTo(&s.bad, x)
-			return
+			continue
 		}
 		s.errNorm[r] = e
 	}
@@ -492,21 +529,32 @@ func (s *RowSolver) stepFactor(errNorm float64) float64 {
 // for one row, with two calls of f over all rows; it leaves f(t0, y0) in
 // s.k[0].
 func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
-	n, m := s.n, s.m
-	dir := math.Copysign(1, t1-t0)
-	span := math.Abs(t1 - t0)
+	n := s.n
 	s.idx = s.idx[:0]
 	ts := s.step.tc[:n]
 	for r := range n {
 		s.idx = append(s.idx, r)
 		ts[r] = t0
 	}
-	if err := s.call(res, f, s.k[0], ts, s.y, s.idx, true); err != nil {
+	if err := s.call(res, f, s.k[0], ts, s.y, s.idx, true, true); err != nil {
 		return err
 	}
+	s.step.par.split(n, s.probe, s.probeFn)
+	if err := s.call(res, f, s.k[1], ts, s.ynew, s.idx, true, true); err != nil {
+		return err
+	}
+	s.step.par.split(n, s.first, s.firstFn)
+	return nil
+}
+
+// probe sets the rows lo…hi−1 of the initial step's probe: its size (in
+// s.h, for now), its state y0 + h0·f(t0, y0) (in s.ynew) and its time.
+func (s *RowSolver) probe(lo, hi int) {
+	m, t0, t1 := s.m, s.t0, s.t1
+	dir := math.Copysign(1, t1-t0)
+	span := math.Abs(t1 - t0)
 	rtol, atol := s.ad.RTol, s.ad.ATol
-	y1, f1 := s.ynew, s.k[1]
-	for r := range n {
+	for r := lo; r < hi; r++ {
 		y, f0 := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m]
 		var d0, d1 float64
 		for i, yi := range y {
@@ -520,18 +568,23 @@ func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
 			h0 = 0.01 * d0 / d1
 		}
 		h0 = math.Min(h0, span)
-		s.h[r] = h0 // the probe's size, for now
+		s.h[r] = h0
 		for i := range y {
-			y1[r*m+i] = y[i] + dir*h0*f0[i]
+			s.ynew[r*m+i] = y[i] + dir*h0*f0[i]
 		}
-		ts[r] = t0 + dir*h0
+		s.step.tc[r] = t0 + dir*h0
 		s.haveK0[r] = true
 	}
-	if err := s.call(res, f, f1, ts, y1, s.idx, true); err != nil {
-		return err
-	}
-	for r := range n {
-		y, f0, fr := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m], f1[r*m:(r+1)*m]
+}
+
+// first sets the first step of the rows lo…hi−1 from the probe's
+// derivative in s.k[1].
+func (s *RowSolver) first(lo, hi int) {
+	m := s.m
+	span := math.Abs(s.t1 - s.t0)
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	for r := lo; r < hi; r++ {
+		y, f0, fr := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m], s.k[1][r*m:(r+1)*m]
 		h0 := s.h[r]
 		var d1, d2 float64
 		for i, yi := range y {
@@ -544,5 +597,4 @@ func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
 		d2 = math.Sqrt(d2/float64(m)) / h0
 		s.h[r] = hairerStep(d1, d2, h0, span, s.expo)
 	}
-	return nil
 }

@@ -65,54 +65,24 @@ func newSolveKind(s ode.Settings, def ode.StepControl, rtol, atol float64, par o
 	return k, nil
 }
 
-// rowWork holds the buffers of the per-row right-hand side: the rows of a
-// call gathered from the per-row state layout [z_r, ℓ_r, (E_r, F_r)] into
-// the dynamics' N×D batch and back.
+// rowWork holds the buffers of the per-row right-hand side, whose state
+// layout is [z_r, ℓ_r, (E_r, F_r)] per row, the dynamics' packed layout
+// (odefunc.Dynamics.EvalPacked): the context and the noise of a call's
+// rows are gathered here.
 type rowWork struct {
-	rhs           ode.RowFunc // b.evalRows, made once
-	state         []float64   // n×width, the per-row layout
-	z, dz, eps    []float64
-	tr, kin, frob []float64
-	ctx           []float64
-	width         int  // D, or D + extras
-	logDet        bool // the state carries ℓ (and E, F with b.reg)
-
-	// The current call's compact rows, for the copies split by
-	// Dynamics.Parallel.
-	y, dy       []float64
-	D           int
-	reg         bool
-	inFn, outFn func(lo, hi int)
-}
-
-// copyIn copies z of the rows lo…hi−1 of w.y into w.z.
-func (w *rowWork) copyIn(lo, hi int) {
-	D, m := w.D, w.width
-	for j := lo; j < hi; j++ {
-		copy(w.z[j*D:(j+1)*D], w.y[j*m:j*m+D])
-	}
-}
-
-// copyOut writes dz and the terms of the rows lo…hi−1 into w.dy.
-func (w *rowWork) copyOut(lo, hi int) {
-	D, m := w.D, w.width
-	for j := lo; j < hi; j++ {
-		row := w.dy[j*m : (j+1)*m]
-		copy(row, w.dz[j*D:(j+1)*D])
-		row[D] = w.tr[j]
-		if w.reg {
-			row[D+1], row[D+2] = w.kin[j], w.frob[j]
-		}
-	}
+	rhs    ode.RowFunc // b.evalRows, made once
+	state  []float64   // n×width, the per-row layout
+	eps    []float64
+	ctx    []float64
+	width  int  // D, or D + extras
+	logDet bool // the state carries ℓ (and E, F with b.reg)
 }
 
 func (w *rowWork) ensure(n, D, C int) {
-	if cap(w.z) >= n*D && cap(w.ctx) >= n*C {
+	if cap(w.eps) >= n*D && cap(w.ctx) >= n*C {
 		return
 	}
-	w.z, w.dz, w.eps = make([]float64, n*D), make([]float64, n*D), make([]float64, n*D)
-	w.tr, w.kin, w.frob = make([]float64, n), make([]float64, n), make([]float64, n)
-	w.ctx = make([]float64, n*C)
+	w.eps, w.ctx = make([]float64, n*D), make([]float64, n*C)
 }
 
 func isAdaptive(c ode.Controller) bool {
@@ -146,16 +116,6 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 		// Rows of width D: y and dy are already the dynamics' k×D batch.
 		return b.dyn.FRows(dy[:k*D], t, y[:k*D])
 	}
-	if w.inFn == nil {
-		w.inFn, w.outFn = w.copyIn, w.copyOut
-	}
-	w.y, w.dy, w.D, w.reg = y, dy, D, b.reg
-	defer func() { w.y, w.dy = nil, nil }()
-	b.dyn.Parallel(k, w.inFn)
-	terms := odefunc.Terms{Trace: w.tr[:k]}
-	if b.reg {
-		terms.Kinetic, terms.Frobenius = w.kin[:k], w.frob[:k]
-	}
 	var eps []float64
 	if b.cur.Stochastic() {
 		eps = w.eps[:k*D]
@@ -163,11 +123,8 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 			copy(eps[j*D:(j+1)*D], b.eps[r*D:(r+1)*D])
 		}
 	}
-	if err := b.dyn.EvalRows(w.dz[:k*D], terms, t, w.z[:k*D], b.cur, eps); err != nil {
-		return err
-	}
-	b.dyn.Parallel(k, w.outFn)
-	return nil
+	m := w.width
+	return b.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, b.cur, eps, b.reg)
 }
 
 // useRows sets up the per-row right-hand side for n rows: z alone, or

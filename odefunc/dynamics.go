@@ -203,6 +203,44 @@ func (d *Dynamics) EvalRows(dz []float64, out Terms, t []float64, z []float64, e
 	return d.evalTerms(request{ts: t}, dz, out, z, est, eps)
 }
 
+// EvalPacked is EvalRows for rows packed as a per-row ODE solver holds
+// them, each point beside its own terms: row r of y has w values, of which
+// the first D are z_r; EvalPacked writes f(t[r], z_r) into the first D
+// values of row r of dy, its trace term (est, eps as for Eval) after them
+// and, with reg, its kinetic and Frobenius terms after that, and leaves
+// the rest of the row alone. w must hold those (D+1, or D+3 with reg).
+// The values have the bits of EvalRows on the same points; the rows are
+// read and written in place, with no copy of the batch.
+func (d *Dynamics) EvalPacked(dy, t, y []float64, w int, est Trace, eps []float64, reg bool) error {
+	need := d.dim + 1
+	if reg {
+		need += 2
+	}
+	switch {
+	case w < need:
+		return fmt.Errorf("%w: packed rows of %d values cannot hold z (%d) and %d terms", ErrDimension, w, d.dim, need-d.dim)
+	case len(y) == 0 || len(y)%w != 0:
+		return fmt.Errorf("%w: %d values are not rows of %d with N ≥ 1", ErrDimension, len(y), w)
+	case len(dy) != len(y):
+		return fmt.Errorf("%w: destination has length %d, want %d", ErrDimension, len(dy), len(y))
+	}
+	n := len(y) / w
+	if d.cdim > 0 && len(d.context) != n*d.cdim {
+		return fmt.Errorf("%w: the model reads a context of %d features per row; SetContext gave %d values for %d rows", ErrDimension, d.cdim, len(d.context), n)
+	}
+	k := kind{trace: true, stochastic: est.Stochastic(), reg: reg}
+	switch {
+	case !est.Valid():
+		return fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidConfig, est)
+	case k.stochastic && len(eps) != n*d.dim:
+		return fmt.Errorf("%w: noise has length %d, want %d", ErrDimension, len(eps), n*d.dim)
+	}
+	if err := d.checkTimes(t, n); err != nil {
+		return err
+	}
+	return d.eval(request{k: k, n: n, ts: t, z: y, ctx: d.context, eps: eps, dz: dy, stride: w}, nil)
+}
+
 // VJPRows is VJPContext with a time per row, as FRows. The per-row outputs
 // (dz, gz, gc) of a row depend on that row alone; gparams is summed over the
 // rows in chunk order, as for VJPContext.

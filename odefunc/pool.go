@@ -69,6 +69,7 @@ type request struct {
 	partials           [][][]float64 // per chunk, per parameter: the chunk's ∂L/∂θ
 	slot               *slot
 	worker, numWorkers int
+	stride             int // > 0: z and dz are packed rows of this many values (EvalPacked)
 	body               func(lo, hi int) // a Parallel part, instead of chunks
 	lo, hi             int
 }
@@ -100,7 +101,11 @@ func (r *request) evaluate() error {
 		} else {
 			fill(p.Input(0), r.t)
 		}
-		load(p.Input(1), r.z[lo*D:(lo+m)*D])
+		if r.stride > 0 {
+			loadPacked(p.Input(1), r.z, lo, m, D, r.stride)
+		} else {
+			load(p.Input(1), r.z[lo*D:(lo+m)*D])
+		}
 		in := 2
 		if C > 0 {
 			load(p.Input(in), r.ctx[lo*C:(lo+m)*C])
@@ -125,6 +130,10 @@ func (r *request) evaluate() error {
 				return fmt.Errorf("odefunc: evaluating rows %d–%d at their own times: %w", lo, lo+m-1, err)
 			}
 			return fmt.Errorf("odefunc: evaluating at t=%g: %w", r.t, err)
+		}
+		if r.stride > 0 {
+			r.storePacked(p, lo, m, D)
+			continue
 		}
 		copy(r.dz[lo*D:(lo+m)*D], p.Output(0))
 		switch {
@@ -398,6 +407,33 @@ func (h *helper) serve() {
 		h.req = request{} // drop references to the caller's slices
 		h.idleSince = time.Now()
 		h.pending.Add(-1)
+	}
+}
+
+// loadPacked loads z of the packed rows lo…lo+m−1 (stride w) into dst
+// and zeroes the padding rows after them.
+func loadPacked(dst, src []float64, lo, m, D, w int) {
+	for j := range m {
+		copy(dst[j*D:(j+1)*D], src[(lo+j)*w:(lo+j)*w+D])
+	}
+	clear(dst[m*D:])
+}
+
+// storePacked writes f and the terms of the rows lo…lo+m−1 into their
+// packed rows of r.dz.
+func (r *request) storePacked(p *graph.Program, lo, m, D int) {
+	f, tr, w := p.Output(0), p.Output(1), r.stride
+	for j := range m {
+		row := r.dz[(lo+j)*w : (lo+j+1)*w]
+		copy(row[:D], f[j*D:(j+1)*D])
+		row[D] = tr[j]
+	}
+	if r.k.reg {
+		kin, frob := p.Output(2), p.Output(3)
+		for j := range m {
+			row := r.dz[(lo+j)*w : (lo+j+1)*w]
+			row[D+1], row[D+2] = kin[j], frob[j]
+		}
 	}
 }
 

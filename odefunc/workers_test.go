@@ -149,3 +149,61 @@ func TestParallelPanics(t *testing.T) {
 		assert.Equal(t, want, got)
 	}
 }
+
+// TestEvalPackedIsEvalRows: f and the terms of packed rows have the bits
+// of EvalRows on the same points, for the exact and a stochastic trace,
+// with and without the regularisers' terms, on one worker and two; the
+// values of a row past its terms are left alone; bad shapes are errors.
+func TestEvalPackedIsEvalRows(t *testing.T) {
+	net, err := NewMLP(MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(5, 6))
+	const n, D = 300, 2
+	z, ts := randomBatch(r, n, D), randomBatch(r, n, 1)
+	eps := make([]float64, n*D)
+	HutchinsonRademacher.DrawNoise(eps, r)
+	for _, workers := range []int{1, 2} {
+		dyn, err := New(net)
+		require.NoError(t, err)
+		require.NoError(t, dyn.SetWorkers(workers))
+		for _, est := range []Trace{ExactTrace, HutchinsonRademacher} {
+			var e []float64
+			if est.Stochastic() {
+				e = eps
+			}
+			for _, reg := range []bool{false, true} {
+				dz, tm := make([]float64, n*D), Terms{Trace: make([]float64, n)}
+				w := D + 2 // one spare value per row
+				if reg {
+					tm.Kinetic, tm.Frobenius = make([]float64, n), make([]float64, n)
+					w = D + 4
+				}
+				require.NoError(t, dyn.EvalRows(dz, tm, ts, z, est, e))
+				y, dy := make([]float64, n*w), make([]float64, n*w)
+				for i := range n {
+					copy(y[i*w:], z[i*D:(i+1)*D])
+					y[i*w+D] = 7 // not z: must not be read
+					dy[(i+1)*w-1] = -3
+				}
+				require.NoError(t, dyn.EvalPacked(dy, ts, y, w, est, e, reg))
+				for i := range n {
+					row := dy[i*w : (i+1)*w]
+					require.Equal(t, dz[i*D:(i+1)*D], row[:D], "%v reg=%v row %d", est, reg, i)
+					require.Equal(t, tm.Trace[i], row[D])
+					if reg {
+						require.Equal(t, tm.Kinetic[i], row[D+1])
+						require.Equal(t, tm.Frobenius[i], row[D+2])
+					}
+					require.Equal(t, -3.0, row[w-1], "the spare value is left alone")
+				}
+			}
+		}
+		y, dy := make([]float64, 3*n), make([]float64, 3*n)
+		assert.ErrorIs(t, dyn.EvalPacked(dy, ts, y, 2, ExactTrace, nil, false), ErrDimension, "no room for the trace")
+		assert.ErrorIs(t, dyn.EvalPacked(dy, ts, y, 3, ExactTrace, nil, true), ErrDimension, "no room for the regularisers")
+		assert.ErrorIs(t, dyn.EvalPacked(dy[:3], ts, y, 3, ExactTrace, nil, false), ErrDimension)
+		assert.ErrorIs(t, dyn.EvalPacked(dy, ts[:5], y, 3, ExactTrace, nil, false), ErrDimension)
+		assert.ErrorIs(t, dyn.EvalPacked(dy, ts, y, 3, HutchinsonRademacher, eps[:4], false), ErrDimension)
+		assert.ErrorIs(t, dyn.EvalPacked(dy[:0], ts, y[:0], 3, ExactTrace, nil, false), ErrDimension)
+	}
+}

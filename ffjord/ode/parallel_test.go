@@ -37,11 +37,7 @@ func ragged(seed uint64) Parallel {
 // counts they give without one, and name the same failing row.
 func TestParallelKeepsTheBits(t *testing.T) {
 	const n = 101
-	r := rand.New(rand.NewPCG(5, 6))
-	y0 := make([]float64, 2*n)
-	for i := range y0 {
-		y0[i] = 2 * r.NormFloat64()
-	}
+	y0 := rowStarts(rand.New(rand.NewPCG(5, 6)), 2*n)
 	set := Settings{Controller: Adaptive{RTol: 1e-6, ATol: 1e-8}, RecordSteps: true}
 	serial, err := NewRowSolver(set)
 	require.NoError(t, err)

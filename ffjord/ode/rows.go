@@ -305,9 +305,9 @@ func rowError(r int, err error) error {
 
 // call evaluates f on the given rows of src (n×m) at the times ts
 // (compact, in the order of rows) into the same rows of dst, counting the
-// evaluations per row with count (the stages of an attempt are counted
-// with its error norms). Failures name the failing row, with the time and step of
-// its attempt (h = 0 for the initial step's probes).
+// evaluations per row when count is set (an attempt's stages are counted
+// with its error norms). Failures name the failing row, with the time and
+// step of its attempt (h = 0 for the initial step's probes).
 func (s *RowSolver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []int, initial, count bool) error {
 	if count {
 		for _, r := range rows {

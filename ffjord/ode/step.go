@@ -83,11 +83,11 @@ type rowEval func(dy, ts, y []float64, rows []int) error
 
 // Parallel runs body on parts [lo, hi) that cover [0, n) once each,
 // possibly at the same time, and returns when every part has returned
-// (odefunc.Parallel is one, on the goroutines that evaluate the dynamics).
-// A RowSolver or RowStepper given one splits its per-row bookkeeping (stage
-// states, error norms, step sizes, gathering) over the rows with it. A
-// row's values are computed by the same operations whatever the parts, so
-// results keep their bits.
+// (odefunc.Dynamics.Parallel is one, on the goroutines that evaluate the
+// dynamics). A RowSolver or RowStepper given one splits its per-row
+// bookkeeping (stage states, error norms, step sizes, gathering) over the
+// rows with it. A row's values are computed by the same operations
+// whatever the parts, so results keep their bits.
 type Parallel func(n int, body func(lo, hi int))
 
 // rowJob holds the arguments of stepRows: the rows listed in rows of the

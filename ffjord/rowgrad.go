@@ -44,17 +44,10 @@ func (b *FFJORD) vjp(v *rowVJP, tape *Tape, rows []int) error {
 	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
 	var eps, gc []float64
 	if tape.trace.Stochastic() {
-		eps = v.eps[:k*D]
-		for j, r := range rows {
-			copy(eps[j*D:(j+1)*D], tape.eps[r*D:(r+1)*D])
-		}
+		eps = gatherRows(v.eps, tape.eps, rows, D)
 	}
 	if C > 0 {
-		ctx := v.ctx[:k*C]
-		for j, r := range rows {
-			copy(ctx[j*C:(j+1)*C], tape.context[r*C:(r+1)*C])
-		}
-		if err := b.dyn.SetContext(ctx); err != nil {
+		if err := b.dyn.SetContext(gatherRows(v.ctx, tape.context, rows, C)); err != nil {
 			return err
 		}
 		gc = v.gc[:k*C]

@@ -97,6 +97,16 @@ func batchStats(r ode.Result, n int) ode.Result {
 	return r
 }
 
+// gatherRows copies rows[j] of src, rows of w values, into row j of dst
+// and returns the rows written: the per-row noise or context of a call.
+func gatherRows(dst, src []float64, rows []int, w int) []float64 {
+	dst = dst[:len(rows)*w]
+	for j, r := range rows {
+		copy(dst[j*w:(j+1)*w], src[r*w:(r+1)*w])
+	}
+	return dst
+}
+
 // evalRows is the per-row right-hand side: the rows of y (compact, width
 // w.width) at times t, rows their indices in the batch for the context and
 // the noise.
@@ -104,11 +114,7 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 	w := &b.rowWork
 	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
 	if C > 0 {
-		ctx := w.ctx[:k*C]
-		for j, r := range rows {
-			copy(ctx[j*C:(j+1)*C], b.context[r*C:(r+1)*C])
-		}
-		if err := b.dyn.SetContext(ctx); err != nil {
+		if err := b.dyn.SetContext(gatherRows(w.ctx, b.context, rows, C)); err != nil {
 			return err
 		}
 	}
@@ -118,10 +124,7 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 	}
 	var eps []float64
 	if b.cur.Stochastic() {
-		eps = w.eps[:k*D]
-		for j, r := range rows {
-			copy(eps[j*D:(j+1)*D], b.eps[r*D:(r+1)*D])
-		}
+		eps = gatherRows(w.eps, b.eps, rows, D)
 	}
 	m := w.width
 	return b.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, b.cur, eps, b.reg)

@@ -279,29 +279,22 @@ type cliCase struct {
 	check   func(t *testing.T, dir string)
 }
 
-func ff(name, want string, args ...string) cliCase {
-	return cliCase{name: name, bin: "ffjord", args: args, want: want}
+// caseOf returns the constructor of bin's cases: a name, the part of the
+// error it must print ("" for a success) and the arguments.
+func caseOf(bin string) func(name, want string, args ...string) cliCase {
+	return func(name, want string, args ...string) cliCase {
+		return cliCase{name: name, bin: bin, args: args, want: want}
+	}
 }
 
-func mo(name, want string, args ...string) cliCase {
-	return cliCase{name: name, bin: "moons", args: args, want: want}
-}
-
-func co(name, want string, args ...string) cliCase {
-	return cliCase{name: name, bin: "conditional", args: args, want: want}
-}
-
-func di(name, want string, args ...string) cliCase {
-	return cliCase{name: name, bin: "digits", args: args, want: want}
-}
-
-func ma(name, want string, args ...string) cliCase {
-	return cliCase{name: name, bin: "matching", args: args, want: want}
-}
-
-func sc(name, want string, args ...string) cliCase {
-	return cliCase{name: name, bin: "stepcontrol", args: args, want: want}
-}
+var (
+	ff = caseOf("ffjord")
+	mo = caseOf("moons")
+	co = caseOf("conditional")
+	di = caseOf("digits")
+	ma = caseOf("matching")
+	sc = caseOf("stepcontrol")
+)
 
 // ok is a case that must succeed with stdout containing out.
 func ok(c cliCase, out string) cliCase {

@@ -51,20 +51,7 @@ func (s *Solver) initialStep(res *Result, f Func, t0, t1 float64) (float64, erro
 		return 0, err
 	}
 	rtol, atol := s.ad.RTol, s.ad.ATol
-	var d0, d1 float64
-	for i, yi := range y {
-		sc := atol + rtol*math.Abs(yi)
-		d0 += (yi / sc) * (yi / sc)
-		d1 += (f0[i] / sc) * (f0[i] / sc)
-	}
-	n := float64(len(y))
-	d0, d1 = math.Sqrt(d0/n), math.Sqrt(d1/n)
-
-	h0 := 1e-6
-	if d0 >= 1e-5 && d1 >= 1e-5 {
-		h0 = 0.01 * d0 / d1
-	}
-	h0 = math.Min(h0, span) // do not probe f beyond t1
+	h0, d1 := probeStep(y, f0, rtol, atol, span)
 
 	// One explicit Euler step estimates the second derivative.
 	y1, f1 := s.ytmp, s.ynew
@@ -75,15 +62,40 @@ func (s *Solver) initialStep(res *Result, f Func, t0, t1 float64) (float64, erro
 	if err := evalChecked(f, f1, t0+dir*h0, y1, t0, dir*h0); err != nil {
 		return 0, err
 	}
+	d2 := curvature(y, f0, f1, rtol, atol, h0)
+	return hairerStep(d1, d2, h0, span, s.expo), nil
+}
+
+// probeStep returns the size h0 of the initial step's Euler probe from
+// (t0, y) with f0 = f(t0, y), and d1, the norm of f0 (Hairer, Nørsett &
+// Wanner, Solving ODEs I, §II.4): 0.01·‖y‖/‖f0‖, or 1e-6 when either is
+// tiny, at most span.
+func probeStep(y, f0 []float64, rtol, atol, span float64) (h0, d1 float64) {
+	var d0 float64
+	for i, yi := range y {
+		sc := atol + rtol*math.Abs(yi)
+		d0 += (yi / sc) * (yi / sc)
+		d1 += (f0[i] / sc) * (f0[i] / sc)
+	}
+	n := float64(len(y))
+	d0, d1 = math.Sqrt(d0/n), math.Sqrt(d1/n)
+	h0 = 1e-6
+	if d0 >= 1e-5 && d1 >= 1e-5 {
+		h0 = 0.01 * d0 / d1
+	}
+	return math.Min(h0, span), d1 // do not probe f beyond t1
+}
+
+// curvature returns d2 = ‖f1 − f0‖/h0, the estimate of the second
+// derivative from the probe's derivative f1, in the norm of probeStep.
+func curvature(y, f0, f1 []float64, rtol, atol, h0 float64) float64 {
 	var d2 float64
 	for i, yi := range y {
 		sc := atol + rtol*math.Abs(yi)
 		d := (f1[i] - f0[i]) / sc
 		d2 += d * d
 	}
-	d2 = math.Sqrt(d2/n) / h0
-
-	return hairerStep(d1, d2, h0, span, s.expo), nil
+	return math.Sqrt(d2/float64(len(y))) / h0
 }
 
 // hairerStep is the last part of the starting step of Hairer, Nørsett &

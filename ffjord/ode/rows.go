@@ -120,7 +120,8 @@ type RowSolver struct {
 	errNorm       []float64
 	onAccept      func(AcceptedSteps) error
 	bad           atomic.Int64 // the first index into idx whose error norm is NaN, or whose attempt cannot be made
-	t0, t1        float64      // the current solve's span
+	t0, t1        float64      // the current solve's ends
+	dir, span     float64      // the sign of t1 − t0 and |t1 − t0|
 	calls         int          // the calls of f of the current attempt's stages
 
 	normFn, acceptFn, planFn, probeFn, firstFn func(lo, hi int) // the loops as values for a Parallel
@@ -330,7 +331,7 @@ func (s *RowSolver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []
 func (s *RowSolver) solve(res *Result, f RowFunc, t0, t1 float64) error {
 	n := s.n
 	span := math.Abs(t1 - t0)
-	s.t0, s.t1 = t0, t1
+	s.t0, s.t1, s.dir, s.span = t0, t1, math.Copysign(1, t1-t0), span
 	if s.ad.FirstStep > 0 {
 		for r := range n {
 			s.h[r] = math.Min(s.ad.FirstStep, span)
@@ -388,9 +389,7 @@ func (s *RowSolver) plan(lo, hi int) {
 // planRow sets the end of row r's next attempt, or returns why it cannot
 // be made: too many steps, or a step too small.
 func (s *RowSolver) planRow(r int) error {
-	t1 := s.t1
-	dir := math.Copysign(1, t1-s.t0)
-	span := math.Abs(t1 - s.t0)
+	t1, dir, span := s.t1, s.dir, s.span
 	if s.acc[r]+s.rejected[r] >= s.maxSteps {
 		return rowError(r, &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.maxSteps), T: s.t[r], H: dir * s.h[r], status: MaxStepsReached})
 	}
@@ -548,31 +547,19 @@ func (s *RowSolver) initialSteps(res *Result, f RowFunc, t0, t1 float64) error {
 }
 
 // probe sets the rows lo…hi−1 of the initial step's probe: its size (in
-// s.h, for now), its state y0 + h0·f(t0, y0) (in s.ynew) and its time.
+// s.h, for now), its state y0 + h0·f(t0, y0) (in s.ynew) and its time,
+// and keeps the norm of f(t0, y0) in s.errNorm for first.
 func (s *RowSolver) probe(lo, hi int) {
-	m, t0, t1 := s.m, s.t0, s.t1
-	dir := math.Copysign(1, t1-t0)
-	span := math.Abs(t1 - t0)
+	m, t0 := s.m, s.t0
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for r := lo; r < hi; r++ {
 		y, f0 := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m]
-		var d0, d1 float64
-		for i, yi := range y {
-			sc := atol + rtol*math.Abs(yi)
-			d0 += (yi / sc) * (yi / sc)
-			d1 += (f0[i] / sc) * (f0[i] / sc)
-		}
-		d0, d1 = math.Sqrt(d0/float64(m)), math.Sqrt(d1/float64(m))
-		h0 := 1e-6
-		if d0 >= 1e-5 && d1 >= 1e-5 {
-			h0 = 0.01 * d0 / d1
-		}
-		h0 = math.Min(h0, span)
-		s.h[r] = h0
+		h0, d1 := probeStep(y, f0, rtol, atol, s.span)
+		s.h[r], s.errNorm[r] = h0, d1
 		for i := range y {
-			s.ynew[r*m+i] = y[i] + dir*h0*f0[i]
+			s.ynew[r*m+i] = y[i] + s.dir*h0*f0[i]
 		}
-		s.step.tc[r] = t0 + dir*h0
+		s.step.tc[r] = t0 + s.dir*h0
 		s.haveK0[r] = true
 	}
 }
@@ -581,20 +568,10 @@ func (s *RowSolver) probe(lo, hi int) {
 // derivative in s.k[1].
 func (s *RowSolver) first(lo, hi int) {
 	m := s.m
-	span := math.Abs(s.t1 - s.t0)
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for r := lo; r < hi; r++ {
-		y, f0, fr := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m], s.k[1][r*m:(r+1)*m]
-		h0 := s.h[r]
-		var d1, d2 float64
-		for i, yi := range y {
-			sc := atol + rtol*math.Abs(yi)
-			d1 += (f0[i] / sc) * (f0[i] / sc)
-			d := (fr[i] - f0[i]) / sc
-			d2 += d * d
-		}
-		d1 = math.Sqrt(d1 / float64(m))
-		d2 = math.Sqrt(d2/float64(m)) / h0
-		s.h[r] = hairerStep(d1, d2, h0, span, s.expo)
+		y, f0, f1 := s.y[r*m:(r+1)*m], s.k[0][r*m:(r+1)*m], s.k[1][r*m:(r+1)*m]
+		d2 := curvature(y, f0, f1, rtol, atol, s.h[r])
+		s.h[r] = hairerStep(s.errNorm[r], d2, s.h[r], s.span, s.expo)
 	}
 }

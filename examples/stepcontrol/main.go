@@ -39,8 +39,10 @@ func main() {
 		if err := cli.Parse(fs, "stepcontrol -model model.json [-n 8192]", args, stdout); err != nil {
 			return err
 		}
-		// The table has a 256-point batch beside the n-point one.
-		for _, err := range []error{cli.CheckInt("n", *n, 256, cli.MaxSamples), cli.CheckInt("repeat", *repeat, 1, 1000)} {
+		// The table has a 256-point batch beside the n-point one; the
+		// points are one batch of two columns.
+		maxN := int(min(int64(cli.MaxSamples), batch.MaxElements.Load()/2))
+		for _, err := range []error{cli.CheckInt("n", *n, 256, maxN), cli.CheckInt("repeat", *repeat, 1, 1000)} {
 			if err != nil {
 				return err
 			}

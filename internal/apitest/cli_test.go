@@ -492,6 +492,7 @@ func cliCases() []cliCase {
 		di("digits -lr 0", "-lr 0: want finite and > 0", "-epochs", "1", "-test-n", "8", "-exact-n", "2", "-lr", "0", "-out", "$D/dout"),
 		sc("stepcontrol -n under the 256-point batch", "-n 100", "-model", "$D/m.json", "-n", "100"),
 		sc("stepcontrol -repeat 0", "-repeat 0", "-model", "$D/m.json", "-repeat", "0"),
+		sc("stepcontrol -n over one batch's limit", "-n 10000000: want 256 to", "-model", "$D/m.json", "-n", "10000000"),
 		sc("stepcontrol missing model", "no such file", "-model", "$D/none.json"),
 		ma("matching empty -objectives", "empty name", "-objectives", "", "-sets", "moons"),
 		ma("matching -objectives with an empty entry", "empty name", "-objectives", "mle,,cfm", "-sets", "moons"),

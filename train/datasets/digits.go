@@ -25,15 +25,5 @@ func Digits() (*tensor.Dense, []int, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("datasets: digits: %w", err)
 	}
-	n, cols := all.Shape()[0], all.Shape()[1]
-	if cols != 65 {
-		return nil, nil, fmt.Errorf("datasets: digits: %d columns, want 65", cols)
-	}
-	v := all.Float64s()
-	pix, labels := make([]float64, 0, n*64), make([]int, n)
-	for r := range n {
-		pix = append(pix, v[r*65:r*65+64]...)
-		labels[r] = int(v[r*65+64])
-	}
-	return tensor.New(tensor.WithShape(n, 64), tensor.WithBacking(pix)), labels, nil
+	return splitLabels("digits", all, 1797, 64, 10)
 }

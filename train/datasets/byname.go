@@ -59,3 +59,42 @@ func ByName(name string, n int, src rand.Source) (*tensor.Dense, error) {
 	}
 	return gen(n, src)
 }
+
+// realSets maps the names accepted by RealByName to the features of the
+// data sets shipped with this package.
+var realSets = map[string]func() (*tensor.Dense, error){
+	"breast_cancer": func() (*tensor.Dense, error) { x, _, err := BreastCancer(); return x, err },
+	"diabetes":      func() (*tensor.Dense, error) { x, _, err := Diabetes(); return x, err },
+	"digits":        func() (*tensor.Dense, error) { x, _, err := Digits(); return x, err },
+	"iris":          func() (*tensor.Dense, error) { x, _, err := Iris(); return x, err },
+	"wine":          func() (*tensor.Dense, error) { x, _, err := Wine(); return x, err },
+}
+
+// realNames lists the keys of realSets in the order RealNames reports them.
+var realNames = []string{"breast_cancer", "diabetes", "digits", "iris", "wine"}
+
+// RealNames returns the data set names accepted by RealByName, sorted. The
+// caller may modify the returned slice.
+func RealNames() []string {
+	return append([]string(nil), realNames...)
+}
+
+// RealByName returns the features, without labels or target, of the named
+// real data set shipped with this package: "breast_cancer" (BreastCancer),
+// "diabetes" (Diabetes), "digits" (Digits), "iris" (Iris) or "wine"
+// (Wine). Each call parses the embedded file anew and returns a tensor the
+// caller owns.
+//
+// Several of these sets have integer-valued columns (the loaders' doc
+// comments list them; DiscreteColumns finds them), which a density model
+// must dequantise.
+//
+// An unknown name gives an error wrapping ErrUnknownDataset that lists the
+// known names.
+func RealByName(name string) (*tensor.Dense, error) {
+	load, ok := realSets[name]
+	if !ok {
+		return nil, fmt.Errorf("RealByName: %q, want one of %s: %w", name, strings.Join(realNames, ", "), ErrUnknownDataset)
+	}
+	return load()
+}

@@ -71,3 +71,57 @@ func TestByNameErrors(t *testing.T) {
 		t.Errorf("ByName(rings, nil src): err = %v, want ErrInvalidArgument", err)
 	}
 }
+
+func TestRealNames(t *testing.T) {
+	want := []string{"breast_cancer", "diabetes", "digits", "iris", "wine"}
+	got := RealNames()
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("RealNames() = %v, want %v", got, want)
+	}
+	got[0] = "changed"
+	if RealNames()[0] != "breast_cancer" {
+		t.Error("modifying the result of RealNames changed later results")
+	}
+}
+
+func TestRealByNameMatchesLoaders(t *testing.T) {
+	direct := map[string]func() (*tensor.Dense, error){
+		"breast_cancer": func() (*tensor.Dense, error) { x, _, err := BreastCancer(); return x, err },
+		"diabetes":      func() (*tensor.Dense, error) { x, _, err := Diabetes(); return x, err },
+		"digits":        func() (*tensor.Dense, error) { x, _, err := Digits(); return x, err },
+		"iris":          func() (*tensor.Dense, error) { x, _, err := Iris(); return x, err },
+		"wine":          func() (*tensor.Dense, error) { x, _, err := Wine(); return x, err },
+	}
+	for _, name := range RealNames() {
+		got, err := RealByName(name)
+		if err != nil {
+			t.Fatalf("RealByName(%q): %v", name, err)
+		}
+		want, err := direct[name]()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !got.Shape().Eq(want.Shape()) || !sameBits(got.Float64s(), want.Float64s()) {
+			t.Errorf("RealByName(%q) differs from its loader", name)
+		}
+		// A new tensor each call: the caller may change it.
+		got.Float64s()[0] = -1
+		if again, _ := RealByName(name); again.Float64s()[0] == -1 {
+			t.Errorf("RealByName(%q) returns shared memory", name)
+		}
+	}
+}
+
+func TestRealByNameErrors(t *testing.T) {
+	for _, name := range []string{"boston", "Iris", "", "moons"} {
+		_, err := RealByName(name)
+		if !errors.Is(err, ErrUnknownDataset) {
+			t.Fatalf("RealByName(%q): err = %v, want ErrUnknownDataset", name, err)
+		}
+		for _, known := range append(RealNames(), `"`+name+`"`) {
+			if !strings.Contains(err.Error(), known) {
+				t.Errorf("error %q does not mention %s", err, known)
+			}
+		}
+	}
+}

@@ -13,7 +13,8 @@ var (
 	// nil random source.
 	ErrInvalidArgument = errors.New("datasets: invalid argument")
 
-	// ErrUnknownDataset reports a data set name that ByName does not know.
+	// ErrUnknownDataset reports a data set name that ByName or RealByName
+	// does not know.
 	ErrUnknownDataset = errors.New("datasets: unknown data set")
 
 	// ErrEmpty reports CSV input without any data rows, or a tensor with

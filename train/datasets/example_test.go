@@ -56,3 +56,35 @@ func ExampleByName() {
 	// (512, 2)
 	// ByName: "spiral", want one of 2spirals, 8gaussians, checkerboard, circles, moons, pinwheel, rings, swissroll: datasets: unknown data set
 }
+
+func ExampleRealByName() {
+	for _, name := range datasets.RealNames() {
+		x, err := datasets.RealByName(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%-13s %v, %d integer columns\n", name, x.Shape(), len(datasets.DiscreteColumns(x)))
+	}
+
+	_, err := datasets.RealByName("boston")
+	fmt.Println(err)
+	// Output:
+	// breast_cancer (569, 30), 0 integer columns
+	// diabetes      (442, 10), 4 integer columns
+	// digits        (1797, 64), 64 integer columns
+	// iris          (150, 4), 0 integer columns
+	// wine          (178, 13), 2 integer columns
+	// RealByName: "boston", want one of breast_cancer, diabetes, digits, iris, wine: datasets: unknown data set
+}
+
+func ExampleIris() {
+	x, species, err := datasets.Iris()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(x.Shape(), x.Float64s()[:4], species[0])
+	fmt.Println(datasets.DiscreteColumns(x)) // on a 0.1 cm grid, but not integers
+	// Output:
+	// (150, 4) [5.1 3.5 1.4 0.2] 0
+	// []
+}

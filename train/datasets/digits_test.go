@@ -25,4 +25,5 @@ func TestDigits(t *testing.T) {
 	// The first image is sklearn's first 0.
 	assert.Equal(t, 0, labels[0])
 	assert.Equal(t, []float64{0, 0, 5, 13, 9, 1, 0, 0}, x.Float64s()[:8])
+	assertShipped(t, "digits", map[string][]byte{"digits.csv.gz": digitsCSV})
 }

@@ -19,14 +19,10 @@ type transformedJSON struct {
 // MarshalJSON writes a distribution of the library's parts.
 func (d *TransformedDistribution) MarshalJSON() ([]byte, error) { return d.EncodeJSON(Codec{}) }
 
-// EncodeJSON writes the distribution: its base, which must be a *Normal,
-// and its bijector as EncodeBijector does.
+// EncodeJSON writes the distribution: its base as EncodeBase does and its
+// bijector as EncodeBijector does.
 func (d *TransformedDistribution) EncodeJSON(c Codec) ([]byte, error) {
-	base, ok := d.Base.(*Normal)
-	if !ok {
-		return nil, fmt.Errorf("%w: the base %T has no JSON form (only a *Normal has)", ErrInvalidParameter, d.Base)
-	}
-	rawBase, err := json.Marshal(base)
+	rawBase, err := EncodeBase(d.Base)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +44,7 @@ func DecodeTransformed(data []byte, c Codec) (*TransformedDistribution, error) {
 	if tj.Type != "transformed" {
 		return nil, fmt.Errorf("%w: type = %q, want transformed", ErrInvalidParameter, tj.Type)
 	}
-	base, err := DecodeNormal(tj.Base, c.source())
+	base, err := DecodeBase(tj.Base, c.source())
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}

@@ -17,7 +17,7 @@ type chainJSON struct {
 }
 
 // MarshalJSON writes the chain of the library's bijectors (FFJORD blocks
-// with odefunc.Network dynamics, Affines, Chains).
+// with odefunc.Network dynamics, Affines, AffineTriLs, Sigmoids, Chains).
 func (c Chain) MarshalJSON() ([]byte, error) { return c.EncodeJSON(Codec{}) }
 
 // EncodeJSON writes the chain, each bijector as EncodeBijector does.

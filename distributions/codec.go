@@ -15,7 +15,7 @@ import (
 const (
 	MaxChain = 1 << 10 // bijectors in one Chain
 	MaxDepth = 32      // Chains within Chains
-	MaxDim   = 1 << 12 // dimension of a Normal or an Affine, as odefunc.MaxDim
+	MaxDim   = 1 << 12 // dimension of a Normal, an Affine, an AffineTriL or a Sigmoid, as odefunc.MaxDim
 )
 
 // Codec says how to write and read the parts of a composition the library
@@ -45,13 +45,18 @@ func (c Codec) source() rand.Source {
 }
 
 // EncodeBijector writes b as a JSON object keyed by "type": an FFJORD block
-// ("ffjord"), an Affine ("affine") or a Chain ("chain") itself, any other
-// bijector through c.EncodeBijector.
+// ("ffjord"), an Affine ("affine"), an AffineTriL ("affine_tril"), a
+// Sigmoid ("sigmoid") or a Chain ("chain") itself, any other bijector
+// through c.EncodeBijector.
 func EncodeBijector(b Bijector, c Codec) (json.RawMessage, error) {
 	switch b := b.(type) {
 	case *ffjord.FFJORD:
 		return b.EncodeJSON(c.Model)
 	case *Affine:
+		return json.Marshal(b)
+	case *AffineTriL:
+		return json.Marshal(b)
+	case *Sigmoid:
 		return json.Marshal(b)
 	case Chain:
 		return b.EncodeJSON(c)
@@ -81,6 +86,10 @@ func decodeBijector(data []byte, c Codec, depth int) (Bijector, error) {
 		return ffjord.DecodeJSON(data, c.Model, opts)
 	case "affine":
 		return DecodeAffine(data)
+	case "affine_tril":
+		return DecodeAffineTriL(data)
+	case "sigmoid":
+		return DecodeSigmoid(data)
 	case "chain":
 		if depth >= MaxDepth {
 			return nil, fmt.Errorf("%w: chains nested deeper than %d", ErrInvalidParameter, MaxDepth)
@@ -88,7 +97,7 @@ func decodeBijector(data []byte, c Codec, depth int) (Bijector, error) {
 		return decodeChain(data, c, depth+1)
 	}
 	if c.DecodeBijector == nil {
-		return nil, fmt.Errorf("%w: unknown bijector type %q (want ffjord, affine or chain)", ErrInvalidParameter, typ)
+		return nil, fmt.Errorf("%w: unknown bijector type %q (want ffjord, affine, affine_tril, sigmoid or chain)", ErrInvalidParameter, typ)
 	}
 	return c.DecodeBijector(data)
 }

@@ -1,6 +1,8 @@
 // Package distributions provides the probability side of a normalizing flow:
 // a diagonal Gaussian base (fixed or with a learnable mean and scale), the
-// Bijector interface, Affine, Chain, and TransformedDistribution.
+// Bijector interface, Affine, Chain, and TransformedDistribution, with two
+// preprocessing bijectors: AffineTriL (full-covariance affine; FitWhitening
+// fits it to data) and Sigmoid (onto bounded data such as pixels).
 //
 // A TransformedDistribution pushes its base through a bijector T. With
 // z = T⁻¹(x), the change of variables gives

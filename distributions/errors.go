@@ -21,6 +21,10 @@ var (
 	// ErrInvalidParameter is returned for a distribution parameter that
 	// defines no distribution, such as a standard deviation ≤ 0.
 	ErrInvalidParameter = errors.New("distributions: invalid parameter")
+	// ErrDomain is returned for a point outside the domain of a
+	// bijector's map, such as a value outside a Sigmoid's interval given
+	// to its Inverse.
+	ErrDomain = errors.New("distributions: point outside the bijector's domain")
 )
 
 // SetMaxElements sets the largest number of values (rows × columns) of one

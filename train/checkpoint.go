@@ -44,6 +44,9 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	   {"type": "normal", "learnable": true, "mean": [D], "log_scale": [D]}
 //	X: {"type": "chain", "bijectors": [X, …]}      TFP's order: the last is applied first when sampling
 //	   {"type": "affine", "shift": [D], "log_scale": [D]}
+//	   {"type": "affine_tril", "learnable": false, "shift": [D], "scale_tril": [D×D]}
+//	   {"type": "affine_tril", "learnable": true, "shift": [D], "scale_tril_log_diag": [D×D]}
+//	   {"type": "sigmoid", "dim": D, "low": lo, "high": hi, "alpha": α}
 //	   {"type": "ffjord", "t0", "t1", "learn_time": true (optional), "dynamics": F}
 //	   {"type": NAME, "data": …}                    a bijector registered with RegisterBijector
 //	F: {"type": "network", "dim": D, "layers": [L, …]}
@@ -56,7 +59,10 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 // Layers use the row-vector convention h_out = h_in·W + b; a
 // ConcatSquashLinear's output is (h_in·W + b) ⊙ sigmoid(t·Wg + bg) + t·Wb.
 // With learn_time, t1 is the learned end time T = s² (s = √T is the
-// parameter). The solver settings are not part of M: they are "settings".
+// parameter). An affine_tril's matrices are L row-major with zeros above
+// the diagonal; a learnable one holds log L_ii on its diagonal instead of
+// L_ii, its parameter exactly. The solver settings are not part of M: they
+// are "settings".
 //
 // C is present when NewFlow built the flow: its FlowConfig after defaults,
 // {"dim", "blocks", "hidden", "activation", "time", "block_time",

@@ -31,7 +31,7 @@ func NewMultivariateNormalTriL(loc, scaleTriL []float64, src rand.Source) (*Mult
 	if err := checkFiniteValues(loc, "loc"); err != nil {
 		return nil, err
 	}
-	if err := checkTriL(scaleTriL, D, "scale_tril"); err != nil {
+	if err := checkScaleTriL(scaleTriL, D, "scale_tril"); err != nil {
 		return nil, err
 	}
 	packed := make([]float64, D*D)

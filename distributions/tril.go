@@ -16,10 +16,10 @@ import (
 //	log N(z) = −D/2·log 2π − Σ_i s_i − ½‖u‖²,
 //	∂/∂z = −v,  ∂/∂μ = v,  ∂/∂L_ij = v_i u_j (i > j),  ∂/∂s_i = v_i u_i L_ii − 1.
 
-// checkTriL checks a scale given as L itself (row-major D×D): lower
+// checkScaleTriL checks a scale given as L itself (row-major D×D): lower
 // triangular, finite, with a positive diagonal whose log is within
 // maxLogScale. where names it in errors.
-func checkTriL(l []float64, D int, where string) error {
+func checkScaleTriL(l []float64, D int, where string) error {
 	if len(l) != D*D {
 		return fmt.Errorf("%w: %s has %d values, want %d×%d", ErrInvalidParameter, where, len(l), D, D)
 	}

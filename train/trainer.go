@@ -28,6 +28,10 @@ type Options struct {
 	LearningRate float64  // 0 means 1e-2
 	Schedule     Schedule // nil means Constant
 	ClipNorm     float64  // > 0: scale each gradient down to at most this L2 norm
+	// WeightDecay is AdamW's decoupled weight decay λ: each step shrinks
+	// every parameter by θ ← θ − lr·λ·θ before Adam's update (see Adam).
+	// 0, the default, is plain Adam; it must be finite and ≥ 0.
+	WeightDecay float64
 	// Regularization adds RNODE's kinetic energy and Jacobian norm to the
 	// objective; the reported Loss stays the likelihood.
 	Regularization Regularization
@@ -112,6 +116,8 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	case !(opts.Regularization.Kinetic >= 0) || !(opts.Regularization.Jacobian >= 0) ||
 		math.IsInf(opts.Regularization.Kinetic, 0) || math.IsInf(opts.Regularization.Jacobian, 0):
 		return nil, fmt.Errorf("%w: Regularization = %+v, want weights ≥ 0", ErrInvalidConfig, opts.Regularization)
+	case !(opts.WeightDecay >= 0) || math.IsInf(opts.WeightDecay, 0):
+		return nil, fmt.Errorf("%w: WeightDecay = %g, want finite and ≥ 0 (0: none)", ErrInvalidConfig, opts.WeightDecay)
 	}
 	if opts.Objective == nil {
 		opts.Objective = MLE{}
@@ -129,6 +135,9 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	}
 	adam, err := NewAdam(ps, opts.LearningRate)
 	if err != nil {
+		return nil, err
+	}
+	if err := adam.SetWeightDecay(opts.WeightDecay); err != nil {
 		return nil, err
 	}
 	return &Trainer{model: m, flow: f, opts: opts, adam: adam, shuffle: rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15),

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -14,10 +15,16 @@ import (
 // reach them so that checkpoints can resume training exactly. They rely on
 // the field layout of gorgonia v0.9.18's AdamSolver and are checked by a test
 // that a resumed run matches an uninterrupted one bit for bit.
+//
+// With a weight decay λ (SetWeightDecay) it is AdamW (Loshchilov & Hutter,
+// 2019): each step first shrinks every parameter, θ ← θ − η·λ·θ with the
+// current learning rate η, then takes Adam's step, so the decay does not
+// pass through the moments as an L2 penalty in the gradient would.
 type Adam struct {
 	solver *G.AdamSolver
 	params []*valueGrad
 	lr     float64
+	decay  float64 // λ of the decoupled weight decay; 0: plain Adam
 }
 
 // valueGrad pairs a parameter with its gradient for Gorgonia's solvers.
@@ -56,6 +63,19 @@ func (a *Adam) SetLearningRate(lr float64) {
 	a.lr = lr
 }
 
+// WeightDecay returns λ, the decoupled weight decay (0: none).
+func (a *Adam) WeightDecay() float64 { return a.decay }
+
+// SetWeightDecay sets λ, the decoupled weight decay of every parameter from
+// the next step on; it must be finite and ≥ 0, and 0 is plain Adam.
+func (a *Adam) SetWeightDecay(wd float64) error {
+	if !(wd >= 0) || math.IsInf(wd, 0) {
+		return fmt.Errorf("%w: weight decay %g, want finite and ≥ 0", ErrInvalidConfig, wd)
+	}
+	a.decay = wd
+	return nil
+}
+
 // Step applies one Adam update with the gradients g (in Params order).
 func (a *Adam) Step(g Grads) error {
 	if len(g) != len(a.params) {
@@ -68,6 +88,17 @@ func (a *Adam) Step(g Grads) error {
 	}
 	for i, p := range a.params {
 		copy(p.grad.Float64s(), g[i])
+	}
+	if a.decay != 0 {
+		// Adam's update does not read θ, so shrinking first is AdamW's
+		// θ − η·λ·θ − η·m̂/(√v̂ + ε).
+		s := a.lr * a.decay
+		for _, p := range a.params {
+			v := p.value.Float64s()
+			for j := range v {
+				v[j] -= s * v[j]
+			}
+		}
 	}
 	if err := a.solver.Step(a.valueGrads()); err != nil {
 		return fmt.Errorf("train: Adam step: %w", err)

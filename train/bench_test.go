@@ -1,10 +1,12 @@
 package train
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
 )
@@ -55,4 +57,44 @@ func BenchmarkLossAndGradAdjoint(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(nfe)/float64(b.N), "NFE/op")
+}
+
+// BenchmarkValidation64D is one validation of 200 rows (in passes of 256)
+// of an untrained 64-dimensional flow (one block, hidden 128-128, training
+// trace Hutchinson's): exact, as by default, and with ValidationEstimate;
+// and, for scale, one training step on the same 200 rows.
+func BenchmarkValidation64D(b *testing.B) {
+	f, err := NewFlow(FlowConfig{Dim: 64, Hidden: []int{128, 128}, Blocks: 1}, Settings{Trace: odefunc.HutchinsonRademacher}, rand.NewPCG(1, 2))
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, err := datasets.GaussianMixture(200, 64, 2, 2, rand.NewPCG(3, 4))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, estimate := range []bool{false, true} {
+		name := map[bool]string{false: "exact", true: "estimate"}[estimate]
+		b.Run(name, func(b *testing.B) {
+			tr, err := NewTrainer(f, Options{Validation: x, ValidationEstimate: estimate})
+			if err != nil {
+				b.Fatal(err)
+			}
+			nfe := 0
+			for b.Loop() {
+				if _, err := tr.val.nll(context.Background(), f.Dist, &f.mu, f.Blocks, 256); err != nil {
+					b.Fatal(err)
+				}
+				nfe += f.Blocks[0].Stats().NFE
+			}
+			b.ReportMetric(float64(nfe)/float64(b.N), "NFE/op")
+		})
+	}
+	b.Run("train-step", func(b *testing.B) {
+		g := NewGrads(f)
+		for b.Loop() {
+			if _, _, err := Objective(f, x.Float64s(), 200, Regularization{}, g); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

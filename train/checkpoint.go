@@ -33,7 +33,10 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	   "config": C (optional),
 //	   "settings": {"solver": S, "adjoint": S|null, "gradient": "discrete" (optional), "trace": "exact"|…},
 //	   "training": null | {"epoch": E, "lr": …, "adam": {"step": …, "m": [[…], …], "v": [[…], …]},
-//	                       "shuffle": "<hex PCG state>", "history": [EpochStats…]}}}
+//	                       "shuffle": "<hex PCG state>", "noise": ["<hex>", …] (optional),
+//	                       "draws": "<hex>" (optional), "history": [EpochStats…],
+//	                       "best": {"epoch": E, "validation_nll": …, "params": [[…], …],
+//	                                "stale": K} (optional)}}}
 //
 // with S = {"method": "dopri5"|"rk4"|"euler", "rtol", "atol", "first_step",
 // "max_steps", "fixed_step", optionally "step_control": "batch"|"row"}. M is the flow's distribution, each part an
@@ -75,6 +78,15 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 // Adam's moments m and v are in the order of Flow.Params: the base's
 // parameters, then the bijectors' in the chain's order (an FFJORD block's
 // network parameters, then its √T).
+//
+// M is always the last state of training, the one Resume continues from.
+// "best", present when the training had Options.Validation, is the best
+// validated epoch so far: its number, its validation NLL, the parameters
+// the model had then (in Flow.Params order, as Adam's moments) and the
+// number of validations since, none better (the patience counter).
+// Checkpoint.BestFlow builds the model with those parameters. Files
+// without "best" (older ones, or trained without validation) load as
+// before.
 //
 // Load also reads version 1, which held only NewFlow's stack (see
 // checkpoint_v1.go). Load rejects files larger than MaxCheckpointSize and
@@ -143,6 +155,16 @@ type trainingJSON struct {
 	// noise (hex); absent for MLE and in older files.
 	Draws   string       `json:"draws,omitempty"`
 	History []EpochStats `json:"history"`
+	// Best is the best validated state; absent without validation and
+	// in older files.
+	Best *bestJSON `json:"best,omitempty"`
+}
+
+type bestJSON struct {
+	Epoch  int         `json:"epoch"`
+	NLL    float64     `json:"validation_nll"`
+	Params [][]float64 `json:"params"`
+	Stale  int         `json:"stale"`
 }
 
 // Checkpoint is a loaded checkpoint: the model and how to evaluate it, and,
@@ -165,16 +187,21 @@ type TrainingState struct {
 	// form); nil for MLE.
 	Draws   []byte
 	History []EpochStats
+	// Best is the best validated epoch and its parameters; nil when the
+	// training had no Options.Validation.
+	Best *BestState
 }
 
 // SaveFlow writes f to path as a checkpoint without training state.
-func SaveFlow(path string, f *Flow) error { return saveCheckpoint(path, f, nil) }
+func SaveFlow(path string, f *Flow) error { return saveCheckpoint(path, f, nil, nil) }
 
-func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
+// saveCheckpoint writes f with ts; params, if not nil, are written as the
+// model's parameters instead of f's own (which are left as they are).
+func saveCheckpoint(path string, f *Flow, params [][]float64, ts *TrainingState) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
-	content, err := contentOf(f)
+	content, err := contentWith(f, params)
 	f.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("train: saving checkpoint: %w", err)
@@ -183,6 +210,9 @@ func saveCheckpoint(path string, f *Flow, ts *TrainingState) error {
 		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), Draws: hex.EncodeToString(ts.Draws), History: ts.History}
 		for _, n := range ts.Noise {
 			content.Training.Noise = append(content.Training.Noise, hex.EncodeToString(n))
+		}
+		if b := ts.Best; b != nil {
+			content.Training.Best = &bestJSON{Epoch: b.Epoch, NLL: b.NLL, Params: b.Params, Stale: b.Stale}
 		}
 	}
 	raw, err := json.Marshal(content) // compact, as the checksum wants
@@ -339,8 +369,48 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 			}
 			ck.Training.Noise = append(ck.Training.Noise, state)
 		}
+		if b := tj.Best; b != nil {
+			switch {
+			case b.Epoch < 1 || b.Epoch > tj.Epoch || b.Stale < 0 || math.IsNaN(b.NLL) || math.IsInf(b.NLL, 0):
+				return nil, bad("training.best has epoch %d (of %d), stale %d and validation NLL %g", b.Epoch, tj.Epoch, b.Stale, b.NLL)
+			case !fitsParams(b.Params, f.Params()):
+				return nil, bad("training.best.params are not the shapes of the model's %d parameters", len(f.Params()))
+			}
+			for i, p := range b.Params {
+				if !finite(p) {
+					return nil, bad("training.best.params[%d] holds a non-finite value", i)
+				}
+			}
+			ck.Training.Best = &BestState{Epoch: b.Epoch, NLL: b.NLL, Params: b.Params, Stale: b.Stale}
+		}
 	}
 	return ck, nil
+}
+
+// BestFlow returns a new Flow with the checkpoint's model and settings and
+// the parameters of the best validated epoch (Training.Best); ck.Flow,
+// the last state of training, is left as it is. It is an ErrCheckpoint
+// error when the training had no validation.
+func (ck *Checkpoint) BestFlow() (*Flow, error) {
+	if ck == nil || ck.Flow == nil || ck.Training == nil || ck.Training.Best == nil {
+		return nil, fmt.Errorf("%w: no best parameters (was the training validated?)", ErrCheckpoint)
+	}
+	if err := ck.Flow.lock(); err != nil {
+		return nil, err
+	}
+	content, err := contentWith(ck.Flow, ck.Training.Best.Params)
+	ck.Flow.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+	}
+	raw, err := json.Marshal(content)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+	}
+	// Seeded like Load's: from the checksum of what it decodes.
+	sum := sha256.Sum256(raw)
+	f, _, err := decodeV2(raw, rand.NewPCG(beUint64(sum[:8]), beUint64(sum[8:16])))
+	return f, err
 }
 
 func beUint64(b []byte) uint64 {

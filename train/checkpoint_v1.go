@@ -315,11 +315,17 @@ func v1AdamOrder(f *Flow, st AdamState) (AdamState, error) {
 
 // fits reports whether st has one moment of the right size per parameter.
 func fits(st AdamState, ps []*tensor.Dense) bool {
-	if len(st.M) != len(ps) || len(st.V) != len(ps) {
+	return fitsParams(st.M, ps) && fitsParams(st.V, ps)
+}
+
+// fitsParams reports whether v has one slice of the right length per
+// parameter of ps.
+func fitsParams(v [][]float64, ps []*tensor.Dense) bool {
+	if len(v) != len(ps) {
 		return false
 	}
 	for i, p := range ps {
-		if n := p.Shape().TotalSize(); len(st.M[i]) != n || len(st.V[i]) != n {
+		if len(v[i]) != p.Shape().TotalSize() {
 			return false
 		}
 	}

@@ -94,6 +94,30 @@ func (c *configJSON) decode() (FlowConfig, error) {
 	return cfg, nil
 }
 
+// contentWith is contentOf with params (in Flow.Params order, of their
+// shapes) written in place of f's own, which it leaves as they were; nil
+// params is contentOf. The caller holds f's lock.
+func contentWith(f *Flow, params [][]float64) (contentV2, error) {
+	if params == nil {
+		return contentOf(f)
+	}
+	ps := f.Params()
+	if !fitsParams(params, ps) {
+		return contentV2{}, fmt.Errorf("%d parameter slices do not fit the model's %d parameters", len(params), len(ps))
+	}
+	own := make([][]float64, len(ps))
+	for i, p := range ps {
+		own[i] = append([]float64(nil), p.Float64s()...)
+		copy(p.Float64s(), params[i])
+	}
+	defer func() {
+		for i, p := range ps {
+			copy(p.Float64s(), own[i])
+		}
+	}()
+	return contentOf(f)
+}
+
 // contentOf is f's version-2 content without training state.
 func contentOf(f *Flow) (contentV2, error) {
 	model, err := f.Dist.EncodeJSON(codec())

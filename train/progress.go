@@ -52,13 +52,17 @@ func (p *progress) epochDone(s EpochStats) {
 
 // FormatEpoch renders an epoch's statistics as one line:
 // epoch, mean train NLL (or train_cfm=, train_otcfm= for the matching
-// loss), NFE forward and backward per block, seconds.
+// loss), the validation NLL when validated, NFE forward and backward per
+// block, seconds, and "stopped" when patience ended the training.
 func FormatEpoch(s EpochStats) string {
 	var b strings.Builder
 	if s.Objective != "" {
 		fmt.Fprintf(&b, "epoch=%d train_%s=%.4f", s.Epoch, s.Objective, s.Loss)
 	} else {
 		fmt.Fprintf(&b, "epoch=%d train_nll=%.4f", s.Epoch, s.Loss)
+	}
+	if s.ValidationNLL != 0 {
+		fmt.Fprintf(&b, " validation_nll=%.4f", s.ValidationNLL)
 	}
 	b.WriteString(" nfe_fwd=")
 	writeInts(&b, s.ForwardNFE)
@@ -68,6 +72,9 @@ func FormatEpoch(s EpochStats) string {
 		fmt.Fprintf(&b, " kinetic=%.4f jacobian=%.4f", s.Kinetic, s.Jacobian)
 	}
 	fmt.Fprintf(&b, " lr=%.3g seconds=%.2f", s.LearningRate, s.Seconds)
+	if s.Stopped {
+		b.WriteString(" stopped")
+	}
 	return b.String()
 }
 

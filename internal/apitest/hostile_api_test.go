@@ -190,6 +190,14 @@ func TestHostileAPI(t *testing.T) {
 		{"regulariser +Inf", train.ErrInvalidConfig, trainer(train.Options{Regularization: train.Regularization{Jacobian: math.Inf(1)}})},
 		{"regulariser negative", train.ErrInvalidConfig, trainer(train.Options{Regularization: train.Regularization{Kinetic: -1}})},
 		{"negative epochs", train.ErrInvalidConfig, trainer(train.Options{Epochs: -5})},
+		{"WeightDecay NaN", train.ErrInvalidConfig, trainer(train.Options{WeightDecay: math.NaN()})},
+		{"WeightDecay negative", train.ErrInvalidConfig, trainer(train.Options{WeightDecay: -1e-4})},
+		{"Patience negative", train.ErrInvalidConfig, trainer(train.Options{Validation: x, Patience: -1})},
+		{"Patience without Validation", train.ErrInvalidConfig, trainer(train.Options{Patience: 2})},
+		{"Validation of another width", train.ErrInvalidConfig, trainer(train.Options{Validation: pts(2, 4, 0, 0, 0, 0, 0, 0, 0, 0)})},
+		{"Validation with NaN", train.ErrInvalidConfig, trainer(train.Options{Validation: pts(2, 2, 0, math.NaN(), 0, 0)})},
+		{"ValidationContext of an unconditional flow", train.ErrInvalidConfig, trainer(train.Options{Validation: x, ValidationContext: x})},
+		{"BestFlow of a nil checkpoint", train.ErrCheckpoint, func() error { _, err := (*train.Checkpoint)(nil).BestFlow(); return err }},
 		{"checkpoint of a plain distribution", train.ErrInvalidConfig, func() error {
 			_, err := train.NewFlowOf(plain, train.Settings{})
 			return err

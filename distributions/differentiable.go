@@ -1,6 +1,8 @@
 package distributions
 
 import (
+	"math/rand/v2"
+
 	"github.com/ffjord-go/ffjord-go/ffjord/bijector"
 	"gorgonia.org/tensor"
 )
@@ -78,4 +80,12 @@ type DifferentiableBase interface {
 	// and adds Σ_r w_r ∂log p(z_r)/∂θ to grads (one slice per Params
 	// entry). It does not check its arguments.
 	LogProbBackward(zbar, z, w []float64, grads [][]float64)
+}
+
+// Drawer is a distribution that draws points with a caller's generator,
+// so that a trainer's saved random stream fixes them (flow matching draws
+// its base points this way).
+type Drawer interface {
+	// Draw writes len(dst)/D points, row-major, drawn with r.
+	Draw(dst []float64, r *rand.Rand)
 }

@@ -266,3 +266,16 @@ func TestGaussiansBadInput(t *testing.T) {
 	_, err = m.LogProb(tensor.New(tensor.WithShape(1, 2), tensor.WithBacking([]float64{1, 2})))
 	assert.ErrorIs(t, err, ErrShape)
 }
+
+// TestDrawIsSample: Draw with a generator gives the points Sample gives
+// from the same stream.
+func TestDrawIsSample(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	g, _, _ := testMixture(t, r, 3, 2)
+	g2 := g.WithSource(rand.NewPCG(5, 5))
+	s, err := g2.Sample(50)
+	require.NoError(t, err)
+	dst := make([]float64, 100)
+	g.Draw(dst, rand.New(rand.NewPCG(5, 5)))
+	assert.Equal(t, s.Float64s(), dst)
+}

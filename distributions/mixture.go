@@ -198,21 +198,28 @@ func (g *GaussianMixture) Sample(n int) (*tensor.Dense, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.Draw(out, g.rng)
+	return batch.New(n, D, out), nil
+}
+
+// Draw writes len(dst)/D points drawn with r: for each, a component by
+// the mixing weights, then a point of it.
+func (g *GaussianMixture) Draw(dst []float64, r *rand.Rand) {
 	cs, lw := g.components()
+	D := g.Dim()
 	e := make([]float64, D)
-	for r := range n {
-		k, u := 0, g.rng.Float64()
+	for row := 0; row+D <= len(dst); row += D {
+		k, u := 0, r.Float64()
 		for ; k < len(cs)-1; k++ {
 			if u -= math.Exp(lw[k]); u < 0 {
 				break
 			}
 		}
 		for i := range e {
-			e[i] = g.rng.NormFloat64()
+			e[i] = r.NormFloat64()
 		}
-		cs[k].draw(out[r*D:(r+1)*D], e)
+		cs[k].draw(dst[row:row+D], e)
 	}
-	return batch.New(n, D, out), nil
 }
 
 // logSumExp returns log Σ exp(a_k), exactly −Inf when every a_k is.

@@ -131,14 +131,20 @@ func (m *MultivariateNormalTriL) Sample(n int) (*tensor.Dense, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, e := m.gauss(), make([]float64, D)
-	for r := range n {
-		for i := range e {
-			e[i] = m.rng.NormFloat64()
-		}
-		g.draw(out[r*D:(r+1)*D], e)
-	}
+	m.Draw(out, m.rng)
 	return batch.New(n, D, out), nil
+}
+
+// Draw writes len(dst)/D points μ + L·ε drawn with r.
+func (m *MultivariateNormalTriL) Draw(dst []float64, r *rand.Rand) {
+	g, D := m.gauss(), m.Dim()
+	e := make([]float64, D)
+	for row := 0; row+D <= len(dst); row += D {
+		for i := range e {
+			e[i] = r.NormFloat64()
+		}
+		g.draw(dst[row:row+D], e)
+	}
 }
 
 // sampleBuffer checks a request for n samples of dimension D from a

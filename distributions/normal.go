@@ -214,3 +214,13 @@ func (n *Normal) Sample(count int) (*tensor.Dense, error) {
 	}
 	return batch.New(count, D, data), nil
 }
+
+// Draw writes len(dst)/D points drawn with r: mean + std·ε, one
+// r.NormFloat64 per value in order.
+func (n *Normal) Draw(dst []float64, r *rand.Rand) {
+	n.refresh()
+	D := n.Dim()
+	for i := range dst {
+		dst[i] = n.mean[i%D] + n.std[i%D]*r.NormFloat64()
+	}
+}

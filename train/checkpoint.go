@@ -45,6 +45,8 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	M: {"type": "transformed", "base": B, "bijector": X}
 //	B: {"type": "normal", "mean": [D], "std": [D]}
 //	   {"type": "normal", "learnable": true, "mean": [D], "log_scale": [D]}
+//	   {"type": "mvn_tril", "loc": [D], "scale": [D·D]}     L's strictly lower entries, log L_ii on the diagonal
+//	   {"type": "gaussian_mixture", "dim": D, "logits": [K], "locs": [K·D], "scales": [K·D·D]}
 //	X: {"type": "chain", "bijectors": [X, …]}      TFP's order: the last is applied first when sampling
 //	   {"type": "affine", "shift": [D], "log_scale": [D]}
 //	   {"type": "affine_tril", "learnable": false, "shift": [D], "scale_tril": [D×D]}

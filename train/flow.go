@@ -409,13 +409,20 @@ func (f *Flow) SetSampleSource(src rand.Source) error {
 		return err
 	}
 	defer f.mu.Unlock()
-	n, ok := f.Base.(*distributions.Normal)
-	if !ok {
-		return fmt.Errorf("%w: SetSampleSource needs a Normal base, not %T", ErrInvalidConfig, f.Base)
-	}
-	base, err := n.WithSource(src)
-	if err != nil {
-		return err
+	var base distributions.DifferentiableBase
+	switch b := f.Base.(type) {
+	case *distributions.Normal:
+		n, err := b.WithSource(src)
+		if err != nil {
+			return err
+		}
+		base = n
+	case *distributions.MultivariateNormalTriL:
+		base = b.WithSource(src)
+	case *distributions.GaussianMixture:
+		base = b.WithSource(src)
+	default:
+		return fmt.Errorf("%w: SetSampleSource needs a base of the library's (Normal, MultivariateNormalTriL, GaussianMixture), not %T", ErrInvalidConfig, f.Base)
 	}
 	f.Base = base
 	f.Dist.Base = base

@@ -125,7 +125,7 @@ type matcher struct {
 	sigma  float64
 	ot     bool
 	pairs  []float64 // Reflow's x₀, one row per data row; nil otherwise
-	base   *distributions.Normal
+	base   distributions.Drawer
 	blocks []*ffjord.FFJORD
 	index  [][]int // index[k][i]: position in Params of block k's parameter i
 	// per-batch buffers
@@ -152,9 +152,9 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	if !isDist || d.Base == nil || d.Bijector == nil {
 		return nil, fmt.Errorf("%w: flow matching needs a *train.Flow or a TransformedDistribution, not %T", ErrInvalidConfig, m)
 	}
-	base, isNormal := d.Base.(*distributions.Normal)
-	if !isNormal {
-		return nil, fmt.Errorf("%w: flow matching draws x₀ from a Normal base, not %T", ErrInvalidConfig, d.Base)
+	base, draws := d.Base.(distributions.Drawer)
+	if !draws {
+		return nil, fmt.Errorf("%w: flow matching draws x₀ from its base, and a %T cannot (it is not a distributions.Drawer)", ErrInvalidConfig, d.Base)
 	}
 	if !onlyFFJORD(d.Bijector) {
 		return nil, fmt.Errorf("%w: flow matching trains FFJORD blocks only; the bijector %T holds others", ErrInvalidConfig, d.Bijector)
@@ -246,10 +246,7 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 			copy(mt.x0[i*D:(i+1)*D], mt.pairs[j*D:(j+1)*D])
 		}
 	} else {
-		mean, std := mt.base.Mean(), mt.base.Std()
-		for i := range mt.x0 {
-			mt.x0[i] = mean[i%D] + std[i%D]*r.NormFloat64()
-		}
+		mt.base.Draw(mt.x0, r)
 	}
 	if mt.ot {
 		if err := mt.pairOT(x1, n, D); err != nil {

@@ -19,6 +19,11 @@ import (
 // ErrDiverged is returned when the loss of a batch is NaN or infinite.
 var ErrDiverged = errors.New("train: loss is not finite")
 
+// ErrStop, returned (or wrapped) by Options.OnEpoch, ends training as if
+// its epochs were done: Run returns nil, and with Options.Validation the
+// model gets the best validated parameters. A time budget is one use.
+var ErrStop = errors.New("train: stop requested")
+
 // Options configures a Trainer. The zero value, with Seed set as wanted, is
 // the tutorial's: 40 epochs, batches of 256, Adam with learning rate 1e-2.
 // How each solve is differentiated is the model's setting (Settings.Gradient
@@ -38,7 +43,7 @@ type Options struct {
 	Regularization Regularization
 	Seed           uint64                 // seeds the shuffling of the data
 	Progress       io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
-	OnEpoch        func(EpochStats) error // called after each epoch; an error stops training
+	OnEpoch        func(EpochStats) error // called after each epoch; an error stops training (ErrStop: as if the epochs were done)
 	// Objective is what each step minimises: nil means MLE{}, maximum
 	// likelihood through the solver; CFM, OTCFM and Reflow are flow
 	// matching, one evaluation of each point's block per step. Flow
@@ -448,7 +453,11 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			}
 		}
 		if t.opts.OnEpoch != nil {
-			if err := t.opts.OnEpoch(stats); err != nil {
+			err := t.opts.OnEpoch(stats)
+			if errors.Is(err, ErrStop) {
+				break
+			}
+			if err != nil {
 				return fmt.Errorf("train: epoch %d callback: %w", epoch, err)
 			}
 		}

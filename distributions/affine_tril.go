@@ -13,10 +13,10 @@ import (
 // It carries a full covariance: a standard-normal base pushed through it
 // is N(b, L·Lᵀ), and its Inverse x = L⁻¹(y − b), by forward substitution,
 // whitens data of that distribution. Its log-determinant is Σ_i log L_ii,
-// the same for every row (the inverse's is its negative). FitWhitening
+// the same for every row (the inverse's is its negative). train.FitWhitening
 // fits one to data.
 //
-// A fixed AffineTriL (NewAffineTriL, FitWhitening) has no parameters. A
+// A fixed AffineTriL (NewAffineTriL, train.FitWhitening) has no parameters. A
 // learnable one (NewLearnableAffineTriL) has two: the shift and a D×D
 // tensor holding L's strictly-lower entries as they are and log L_ii on
 // its diagonal, so that any value of it is a valid L; its upper triangle

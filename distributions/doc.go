@@ -1,7 +1,7 @@
 // Package distributions provides the probability side of a normalizing flow:
 // a diagonal Gaussian base (fixed or with a learnable mean and scale), the
 // Bijector interface, Affine, Chain, and TransformedDistribution, with two
-// preprocessing bijectors: AffineTriL (full-covariance affine; FitWhitening
+// preprocessing bijectors: AffineTriL (full-covariance affine; train.FitWhitening
 // fits it to data) and Sigmoid (onto bounded data such as pixels).
 //
 // A TransformedDistribution pushes its base through a bijector T. With

@@ -417,7 +417,7 @@ func TestPreprocessingFlowRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	sig, err := distributions.NewSigmoid(2, -3, 3, 0.05)
 	require.NoError(t, err)
-	white, err := distributions.FitWhitening([]float64{0.1, 0.3, -0.4, 0.2, 0.5, -0.6, 1, 0.1}, 4, 2, 1e-3)
+	white, err := FitWhitening(tensor.New(tensor.WithShape(4, 2), tensor.WithBacking([]float64{0.1, 0.3, -0.4, 0.2, 0.5, -0.6, 1, 0.1})), 1e-3)
 	require.NoError(t, err)
 	tril, err := distributions.NewLearnableAffineTriL([]float64{0.2, -0.1}, []float64{1.2, 0, -0.3, 0.8})
 	require.NoError(t, err)

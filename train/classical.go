@@ -19,7 +19,10 @@ import (
 //
 // Every covariance is regularised as Σ + ridge·diag(s²), where s² holds the
 // per-column variances of the whole data set, so that ridge is free of the
-// data's units: 0.01 adds one per cent of each column's variance.
+// data's units: 0.01 adds one per cent of each column's variance. A
+// constant column (variance ≤ 1e-12 of the mean) takes the mean variance
+// of the columns instead (or 1
+// when every column is constant), so that a ridge makes any data fit.
 
 // MixtureFit configures FitMixture. The zero value fits one component with
 // no ridge.
@@ -45,6 +48,20 @@ func FitGaussian(x *tensor.Dense, ridge float64, src rand.Source) (*distribution
 		return nil, err
 	}
 	return g.Component(0, src)
+}
+
+// FitWhitening returns the fixed AffineTriL whose shift is the mean of the
+// rows of x and whose scale L is the Cholesky factor of their covariance,
+// regularised by ridge as FitGaussian's. Its Inverse whitens the data
+// (with ridge 0, to mean 0 and identity covariance), and a standard normal
+// under it is FitGaussian's Gaussian: a full-covariance first block for a
+// flow, whose field then learns the departure from that Gaussian.
+func FitWhitening(x *tensor.Dense, ridge float64) (*distributions.AffineTriL, error) {
+	g, err := FitGaussian(x, ridge, rand.NewPCG(0, 0))
+	if err != nil {
+		return nil, err
+	}
+	return distributions.NewAffineTriL(g.Loc(), g.ScaleTriL())
 }
 
 // FitMixture fits a Gaussian mixture with full covariances to the rows of x
@@ -125,8 +142,11 @@ func newEM(x []float64, n, D int, opts MixtureFit) *em {
 	mean := make([]float64, D)
 	for r := range n {
 		for i := range D {
-			mean[i] += x[r*D+i] / float64(n)
+			mean[i] += x[r*D+i]
 		}
+	}
+	for i := range mean {
+		mean[i] /= float64(n)
 	}
 	for r := range n {
 		for i := range D {
@@ -134,8 +154,18 @@ func newEM(x []float64, n, D int, opts MixtureFit) *em {
 			e.ridge[i] += d * d / float64(n)
 		}
 	}
-	for i := range e.ridge {
-		e.ridge[i] *= opts.Ridge
+	avg := 0.0
+	for _, v := range e.ridge {
+		avg += v / float64(D)
+	}
+	if avg == 0 {
+		avg = 1
+	}
+	for i, v := range e.ridge {
+		if v <= 1e-12*avg { // constant but for rounding
+			v = avg
+		}
+		e.ridge[i] = v * opts.Ridge
 	}
 	return e
 }
@@ -308,8 +338,8 @@ func (e *em) maximise(f *emFit) error {
 			cov.Data[j*D+j] += e.ridge[j]
 		}
 		var chol mat.Cholesky
-		if !chol.Factorize(mat.NewSymDense(D, cov.Data)) {
-			return fmt.Errorf("%w: FitMixture: component %d's covariance is singular (raise Ridge)", ErrInvalidConfig, k)
+		if !chol.Factorize(mat.NewSymDense(D, cov.Data)) || chol.Cond() > mat.ConditionTolerance {
+			return fmt.Errorf("%w: FitMixture: component %d's covariance is singular or nearly so (a constant column, or columns that are combinations of others): raise Ridge", ErrInvalidConfig, k)
 		}
 		var l mat.TriDense
 		chol.LTo(&l)

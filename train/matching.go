@@ -126,6 +126,7 @@ type matcher struct {
 	ot     bool
 	pairs  []float64 // Reflow's x₀, one row per data row; nil otherwise
 	base   distributions.Drawer
+	pre    distributions.Chain // fixed bijectors the data go through first
 	blocks []*ffjord.FFJORD
 	index  [][]int // index[k][i]: position in Params of block k's parameter i
 	// per-batch buffers
@@ -156,10 +157,11 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	if !draws {
 		return nil, fmt.Errorf("%w: flow matching draws x₀ from its base, and a %T cannot (it is not a distributions.Drawer)", ErrInvalidConfig, d.Base)
 	}
-	if !onlyFFJORD(d.Bijector) {
-		return nil, fmt.Errorf("%w: flow matching trains FFJORD blocks only; the bijector %T holds others", ErrInvalidConfig, d.Bijector)
+	pre, blocks := splitFixed(d.Bijector)
+	if !onlyFFJORD(blocks) {
+		return nil, fmt.Errorf("%w: flow matching trains FFJORD blocks, under bijectors without parameters on the data side; the bijector %T holds others", ErrInvalidConfig, d.Bijector)
 	}
-	mt := &matcher{sigma: cp.sigma, ot: cp.ot, base: base, blocks: ffjordBlocks(d.Bijector)}
+	mt := &matcher{sigma: cp.sigma, ot: cp.ot, base: base, blocks: ffjordBlocks(blocks), pre: pre}
 	if _, isReflow := crit.(Reflow); isReflow {
 		if cp.x0 == nil {
 			return nil, fmt.Errorf("%w: Reflow without X0, its base points", ErrInvalidConfig)
@@ -199,6 +201,29 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	return mt, nil
 }
 
+// splitFixed splits b into the leading bijectors of a Chain that are not
+// FFJORD blocks and have no parameters (fixed preprocessing on the data
+// side, such as a Sigmoid or a whitening) and the rest.
+func splitFixed(b distributions.Bijector) (pre distributions.Chain, rest distributions.Bijector) {
+	c, ok := b.(distributions.Chain)
+	if !ok {
+		return nil, b
+	}
+	k := 0
+	for ; k < len(c); k++ {
+		if _, isBlock := c[k].(*ffjord.FFJORD); isBlock {
+			break
+		}
+		if d, ok := c[k].(distributions.Differentiable); !ok || len(d.Params()) > 0 {
+			break
+		}
+	}
+	if k == 0 {
+		return nil, b
+	}
+	return c[:k], c[k:]
+}
+
 // onlyFFJORD reports whether b is FFJORD blocks, possibly in chains.
 func onlyFFJORD(b distributions.Bijector) bool {
 	switch b := b.(type) {
@@ -234,6 +259,13 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 	}
 	for i := range g {
 		clear(g[i])
+	}
+	if len(mt.pre) > 0 {
+		y, err := mt.pre.Inverse(tensor.New(tensor.WithShape(n, D), tensor.WithBacking(x1)))
+		if err != nil {
+			return Loss{}, Cost{}, fmt.Errorf("train: preprocessing: %w", err)
+		}
+		x1 = y.Float64s()
 	}
 	K := len(mt.blocks)
 	cost := Cost{ForwardNFE: make([]int, K), BackwardNFE: make([]int, K)}

@@ -373,7 +373,7 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 		}
 		if b := tj.Best; b != nil {
 			switch {
-			case b.Epoch < 1 || b.Epoch > tj.Epoch || b.Stale < 0 || math.IsNaN(b.NLL) || math.IsInf(b.NLL, 0):
+			case b.Epoch < 0 || b.Epoch > tj.Epoch || b.Stale < 0 || math.IsNaN(b.NLL) || math.IsInf(b.NLL, 0):
 				return nil, bad("training.best has epoch %d (of %d), stale %d and validation NLL %g", b.Epoch, tj.Epoch, b.Stale, b.NLL)
 			case !fitsParams(b.Params, f.Params()):
 				return nil, bad("training.best.params are not the shapes of the model's %d parameters", len(f.Params()))

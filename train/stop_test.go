@@ -52,3 +52,34 @@ func TestErrStopEndsLikeTheLastEpoch(t *testing.T) {
 	require.NoError(t, err)
 	assert.ErrorIs(t, tr.Run(context.Background(), tensor.New(tensor.WithShape(200, 2), tensor.WithBacking(data))), other)
 }
+
+// TestValidateStartKeepsABetterStart: when every epoch makes the
+// validation worse, ValidateStart ends training at the start's parameters
+// (epoch 0), bit for bit; without it the model ends at epoch 1's.
+func TestValidateStartKeepsABetterStart(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	data, val := make([]float64, 400), make([]float64, 200)
+	for i := range data {
+		data[i] = 3 + 0.5*r.NormFloat64()
+	}
+	for i := range val {
+		val[i] = -1 + 0.5*r.NormFloat64()
+	}
+	vt := tensor.New(tensor.WithShape(100, 2), tensor.WithBacking(val))
+	for _, start := range []bool{true, false} {
+		m, err := distributions.NewMultivariateNormalTriL([]float64{0, 0}, []float64{1, 0, 0, 1}, nil)
+		require.NoError(t, err)
+		initial := [][]float64{m.Loc(), m.ScaleTriL()}
+		tr, err := NewTrainer(m, Options{Epochs: 5, BatchSize: 50, LearningRate: 0.1, Seed: 1, Validation: vt, ValidateStart: start})
+		require.NoError(t, err)
+		require.NoError(t, tr.Run(context.Background(), tensor.New(tensor.WithShape(200, 2), tensor.WithBacking(data))))
+		epoch, _ := tr.Best()
+		if start {
+			assert.Equal(t, 0, epoch)
+			assert.Equal(t, initial, [][]float64{m.Loc(), m.ScaleTriL()})
+		} else {
+			assert.Equal(t, 1, epoch)
+			assert.NotEqual(t, initial[0], m.Loc())
+		}
+	}
+}

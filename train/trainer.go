@@ -81,6 +81,11 @@ type Options struct {
 	// left untouched. It needs a *Flow whose blocks draw from rand.PCG
 	// sources (NewFlow's and Load's do).
 	ValidationEstimate bool
+	// ValidateStart also validates the model before its first epoch, as
+	// epoch 0, so that the start competes for the best: a flow started
+	// at a fitted model then ends no worse than that model on the
+	// validation rows.
+	ValidateStart bool
 }
 
 // EpochStats summarise one epoch.
@@ -384,6 +389,13 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	bar := newProgress(t.opts.Progress)
 	batches := (n + bs - 1) / bs
 
+	if t.opts.ValidateStart && t.epoch == 0 && t.best.Params == nil && t.val != nil {
+		nll, err := t.val.nll(ctx, model, lock, t.blocks(), bs)
+		if err != nil {
+			return fmt.Errorf("train: validation of the start: %w", err)
+		}
+		t.best.observe(0, nll, t.adam.params, t.opts.Patience)
+	}
 	for t.epoch < t.opts.Epochs && !t.stopped {
 		epoch := t.epoch + 1
 		lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)

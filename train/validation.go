@@ -16,7 +16,7 @@ import (
 // validation NLL was the lowest so far, and the parameters the model had
 // then.
 type BestState struct {
-	Epoch int     // the epoch, 1-based
+	Epoch int     // the epoch, 1-based; 0 is the start (Options.ValidateStart)
 	NLL   float64 // its validation NLL
 	// Params are the model's parameters after that epoch, in Params order
 	// (for a Flow, Flow.Params).
@@ -42,8 +42,8 @@ func newValidation(m distributions.Trainable, f *Flow, opts Options) (*validatio
 		return nil, fmt.Errorf("%w: ValidateEvery = %d and Patience = %d, want ≥ 0", ErrInvalidConfig, opts.ValidateEvery, opts.Patience)
 	}
 	if opts.Validation == nil {
-		if opts.ValidationContext != nil || opts.ValidateEvery != 0 || opts.Patience != 0 || opts.ValidationEstimate {
-			return nil, fmt.Errorf("%w: ValidationContext, ValidateEvery, Patience and ValidationEstimate need Validation rows", ErrInvalidConfig)
+		if opts.ValidationContext != nil || opts.ValidateEvery != 0 || opts.Patience != 0 || opts.ValidationEstimate || opts.ValidateStart {
+			return nil, fmt.Errorf("%w: ValidationContext, ValidateEvery, Patience, ValidationEstimate and ValidateStart need Validation rows", ErrInvalidConfig)
 		}
 		return nil, nil
 	}

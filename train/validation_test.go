@@ -372,7 +372,7 @@ func TestBadBestInCheckpointsIsRejected(t *testing.T) {
 		edit func(map[string]any)
 		want string
 	}{
-		"epoch 0":          {func(c map[string]any) { best(c)["epoch"] = 0.0 }, "training.best has epoch 0"},
+		"epoch −1":         {func(c map[string]any) { best(c)["epoch"] = -1.0 }, "training.best has epoch -1"},
 		"future epoch":     {func(c map[string]any) { best(c)["epoch"] = 9.0 }, "epoch 9 (of 3)"},
 		"negative stale":   {func(c map[string]any) { best(c)["stale"] = -1.0 }, "stale -1"},
 		"missing params":   {func(c map[string]any) { best(c)["params"] = []any{} }, "training.best.params"},

@@ -281,6 +281,13 @@ func (f *Flags) CheckResume(ck *train.Checkpoint) error {
 		"trace":         s.Trace.String(),
 		"step-control":  s.Solver.StepControl.String(),
 	}
+	if ck.Flow.Nets == nil {
+		// A composed flow (train.NewStart's) keeps no FlowConfig: read
+		// what its blocks show.
+		for k, v := range composedConfig(ck.Flow) {
+			saved[k] = v
+		}
+	}
 	if a, ok := s.Solver.Controller.(ode.Adaptive); ok || s.Solver.Controller == nil {
 		saved["rtol"], saved["atol"] = fmtFloat(orDefault(a.RTol, ode.DefaultRTol)), fmtFloat(orDefault(a.ATol, ode.DefaultATol))
 	} else {
@@ -346,6 +353,36 @@ func (f *Flags) canonical(name string) string {
 		return fmtFloat(f.ATol)
 	}
 	return f.fs.Lookup(name).Value.String()
+}
+
+// composedConfig returns the model flags of a flow that NewFlow did not
+// build, as CheckResume's saved map writes them, from its FFJORD blocks:
+// their number, the first block's hidden widths and activation, and
+// whether they learn T. Its time input is not recorded, so that -time
+// with -resume is refused.
+func composedConfig(f *train.Flow) map[string]string {
+	m := map[string]string{"blocks": strconv.Itoa(len(f.Blocks)), "time": "(not recorded)", "hidden": "(not recorded)", "activation": "(not recorded)"}
+	if len(f.Blocks) == 0 {
+		return m
+	}
+	m["learn-time"] = strconv.FormatBool(f.Blocks[0].LearnsTime())
+	net, ok := f.Blocks[0].Dynamics().Model().(*odefunc.Network)
+	if !ok {
+		return m
+	}
+	var widths []int
+	for _, l := range net.Layers() {
+		switch l := l.(type) {
+		case *odefunc.Linear, *odefunc.ConcatSquashLinear, *odefunc.ContextSquashLinear:
+			widths = append(widths, l.Out())
+		case *odefunc.ActivationLayer:
+			m["activation"] = l.Fn.String()
+		}
+	}
+	if len(widths) > 1 {
+		m["hidden"] = joinInts(widths[:len(widths)-1])
+	}
+	return m
 }
 
 func gradientName(g ode.Gradient) string {

@@ -322,37 +322,6 @@ func TestPreprocessBadInput(t *testing.T) {
 
 func third[T, U any](_ T, _ U, err error) error { return err }
 
-// correlated returns n rows of D = 3 correlated, shifted Gaussian data.
-func correlated(n int) []float64 {
-	r := rand.New(rand.NewPCG(21, 22))
-	x := make([]float64, 3*n)
-	for i := 0; i < len(x); i += 3 {
-		a, b, c := r.NormFloat64(), r.NormFloat64(), r.NormFloat64()
-		x[i], x[i+1], x[i+2] = 10+2*a, -3+a-0.5*b, 0.1*c+0.3*b+a
-	}
-	return x
-}
-
-// gaussianLogProb returns the log-density of N(mu, sigma) in closed form,
-// −½(D log 2π + log det Σ + (x − μ)ᵀΣ⁻¹(x − μ)), by gonum's LU: a route
-// independent of the triangular solves under test. (gonum's distmv.Normal
-// would pull golang.org/x/tools into go.mod for one test.)
-func gaussianLogProb(t *testing.T, mu []float64, sigma mat.Symmetric) func(x []float64) float64 {
-	t.Helper()
-	D := len(mu)
-	var inv mat.Dense
-	require.NoError(t, inv.Inverse(sigma))
-	logDet, sign := mat.LogDet(sigma)
-	require.Equal(t, 1.0, sign)
-	return func(x []float64) float64 {
-		d := mat.NewVecDense(D, nil)
-		for i := range D {
-			d.SetVec(i, x[i]-mu[i])
-		}
-		return -0.5 * (float64(D)*math.Log(2*math.Pi) + logDet + mat.Inner(d, &inv, d))
-	}
-}
-
 // TestPreprocessChainTrains: a flow of Chain{Sigmoid, AffineTriL, Affine}
 // on a learnable Normal, for data in a box, gives through RecordLogProb
 // the gradient of its log-likelihood (checked against central differences

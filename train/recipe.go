@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/odefunc"
 	"gorgonia.org/tensor"
 )
 
@@ -69,11 +70,15 @@ type StartConfig struct {
 	Components  []int     // mixture sizes tried; nil means DefaultComponents
 	Ridges      []float64 // mixture ridges tried (FitMixture's); nil means DefaultRidges
 	Marginals   int       // components of each column's CDF for Marginals; 0 means 16
-	// Blocks and Hidden shape the FFJORD blocks as FlowConfig's do (0 and
-	// nil: one block of NewFlow's default widths).
-	Blocks   int
-	Hidden   []int
-	Settings Settings
+	// Blocks, Hidden, Activation, Time and LearnTime shape the FFJORD
+	// blocks as FlowConfig's do (0 and nil: one block of NewFlow's
+	// default widths).
+	Blocks     int
+	Hidden     []int
+	Activation odefunc.Activation
+	Time       odefunc.TimeInput
+	LearnTime  bool
+	Settings   Settings
 }
 
 // DefaultComponents and DefaultRidges are the grids a mixture is chosen
@@ -166,7 +171,8 @@ func NewStart(fit, val *tensor.Dense, cfg StartConfig, src rand.Source) (*Start,
 	for i := range ones {
 		ones[i] = 1
 	}
-	inner, err := NewFlow(FlowConfig{Dim: D, Blocks: max(cfg.Blocks, 1), Hidden: cfg.Hidden, BaseStd: ones}, cfg.Settings, flowSrc)
+	inner, err := NewFlow(FlowConfig{Dim: D, Blocks: max(cfg.Blocks, 1), Hidden: cfg.Hidden, BaseStd: ones,
+		Activation: cfg.Activation, Time: cfg.Time, LearnTime: cfg.LearnTime}, cfg.Settings, flowSrc)
 	if err != nil {
 		return nil, err
 	}

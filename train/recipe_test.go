@@ -2,7 +2,10 @@ package train
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/ffjord-go/ffjord-go/odefunc"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,4 +76,33 @@ func TestTrainerWeightDecay(t *testing.T) {
 			assert.Contains(t, err.Error(), "WeightDecay")
 		}
 	}
+}
+
+// TestNewStartBlockShape: the block flags of StartConfig reach the FFJORD
+// blocks, and with whitening on a normal base the start is the training
+// rows' full Gaussian whatever the blocks' shape.
+func TestNewStartBlockShape(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	rows := func(n int) *tensor.Dense {
+		v := make([]float64, 2*n)
+		for i := range n {
+			a, b := r.NormFloat64(), r.NormFloat64()
+			v[2*i], v[2*i+1] = 3+2*a, -1+a+0.5*b
+		}
+		return tensor.New(tensor.WithShape(n, 2), tensor.WithBacking(v))
+	}
+	fit, val := rows(200), rows(50)
+	s, err := NewStart(fit, val, StartConfig{Blocks: 2, Hidden: []int{5}, Activation: odefunc.Softplus, Time: odefunc.IgnoreTime, LearnTime: true}, rand.NewPCG(3, 4))
+	require.NoError(t, err)
+	require.Len(t, s.Flow.Blocks, 2)
+	for _, b := range s.Flow.Blocks {
+		assert.True(t, b.LearnsTime())
+	}
+	g, err := FitGaussian(fit, 1e-6, rand.NewPCG(0, 0)) // FitWhitening's ridge
+	require.NoError(t, err)
+	want, err := g.LogProb(val)
+	require.NoError(t, err)
+	got, err := s.Flow.LogProb(val)
+	require.NoError(t, err)
+	assert.InDeltaSlice(t, want, got, 1e-6)
 }

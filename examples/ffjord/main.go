@@ -2,19 +2,56 @@
 // sets and uses saved models.
 //
 //	ffjord train   (-data points.csv [-test test.csv] [-context C] | -toy NAME) [-epochs N] -model model.json
+//	               [-val-frac 0.1] [-test-frac 0.1] [-patience 10] [-preprocess whiten] [-base mixture] [-dequantize auto]
 //	ffjord logprob -model model.json -in points.csv [-context C] [-out logp.csv]
 //	ffjord sample  -model model.json (-n 1000 | -context-in contexts.csv) [-seed S] [-out samples.csv]
 //	ffjord plot    -model model.json [-data points.csv|-toy NAME] -out DIR
 //
-// train prints one line per epoch, then train_seconds=<value> and, when
-// there are test points (-test, or by default -test-n fresh points of -toy
-// drawn with another seed), test_nll=<value>: their mean negative
+// With -toy, train trains the tutorial's model (-blocks, -hidden, …) on
+// -n points and prints one line per epoch, then train_seconds=<value> and,
+// unless -test-n is 0, test_nll=<value> on -test-n fresh points drawn
+// with another seed (or on -test FILE): their mean negative
 // log-likelihood with the exact trace, whatever trace trained the model.
-// It holds a lock beside -model (.NAME.lock) while it runs, so a second
+//
+// With -data FILE.csv, train follows the real-data recipe (train.NewStart):
+//
+//   - dequantisation (-dequantize auto, the default): every column whose
+//     values are all integers gets uniform [0, 1) noise, fixed by -seed,
+//     once, in every split; dequantized_columns= names them (1-based);
+//   - splits: the rows, shuffled by -seed, give -test-frac (default 0.1;
+//     0 with -test FILE, which is then the test set) as test rows and
+//     -val-frac (default 0.1) as validation rows, each at least one row
+//     (and the test set two), leaving more training rows than columns;
+//   - the model: the -preprocess map (whiten, the default; standardize,
+//     marginals or raw) fitted to the training rows, then the FFJORD
+//     blocks with their fields zero, on a -base (mixture, the default,
+//     chosen on the validation rows; or normal), all inside the saved
+//     model, so that log p is in the data's own units;
+//   - training with early stopping: the validation NLL after every epoch
+//     (and of the start, epoch 0), stopping after -patience epochs
+//     (default 10) without improvement, the best weights kept; AdamW's
+//     -weight-decay (default 0).
+//
+// Then, on the test rows, it prints test_nll= (the flow), gaussian_nll=
+// (the full-covariance Gaussian) and gmm_nll= (the Gaussian mixture whose
+// size and ridge the validation rows chose), the baselines fitted to the
+// training and validation rows (train.FitBaselines), each as
+// mean ± standard error over the rows in nats, and test_minus_gmm=, the
+// paired difference flow − mixture ± its standard error: negative when the
+// flow is better. -test-frac 0 without -test gives no test figures. A
+// conditional flow (-context C > 0) trains on every row of -data as the
+// tutorial's model does, without these steps.
+//
+// train holds a lock beside -model (.NAME.lock) while it runs, so a second
 // training on the same file fails at once; SIGINT or SIGTERM stop it after
 // the current batch, keeping the checkpoint of the last completed epoch.
 // With -resume it continues that checkpoint; model and solver flags given
-// with it must agree with the checkpoint's.
+// with it must agree with the checkpoint's. A -data checkpoint holds the
+// whole model, preprocessing and base included (-preprocess and -base are
+// refused), but not its split: the same -data, -seed, -val-frac,
+// -test-frac and -dequantize give the same rows again, and a resume whose
+// validation rows do not reproduce the checkpoint's best validation NLL
+// is refused.
 //
 // With -context C, train fits a conditional flow p(x | c): the last C
 // columns of each row of -data and -test are the context c, the others the

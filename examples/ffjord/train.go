@@ -23,13 +23,14 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		data   = fs.String("data", "", "CSV file of training points (any dimension)")
 		toy    = fs.String("toy", "", "toy data set instead of -data: "+fmt.Sprint(datasets.Names()))
 		n      = fs.Int("n", 8192, fmt.Sprintf("points drawn from -toy, 1 to %d", cli.MaxSamples))
-		test   = fs.String("test", "", "CSV file of test points; default with -toy: -test-n fresh points of the same set")
+		test   = fs.String("test", "", "CSV file of test points; default with -toy: -test-n fresh points of the same set, with -data: -test-frac of its rows")
 		testN  = fs.Int("test-n", 8192, fmt.Sprintf("fresh -toy points for the test NLL (another seed), up to %d; 0: no test", cli.MaxSamples))
 		model  = fs.String("model", "model.json", "where to save the model (locked while training)")
 		resume = fs.Bool("resume", false, "continue the training saved in -model up to -epochs in all")
 	)
 	fl := cli.Register(fs, 1)
 	fl.RegisterContext()
+	rf := cli.RegisterRecipe(fs)
 	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] [-context C] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
 		return err
 	}
@@ -43,6 +44,14 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("train: give -data FILE.csv or -toy NAME")
 	case *toy != "" && fl.Context > 0:
 		return fmt.Errorf("-context %d: the -toy sets have no context columns; give -data FILE.csv whose last %d columns are the context", fl.Context, fl.Context)
+	}
+	if err := checkRecipeUsed(rf, *toy != "", fl.Context); err != nil {
+		return err
+	}
+	if *data != "" && fl.Context == 0 {
+		if err := rf.Check(*test != ""); err != nil {
+			return err
+		}
 	}
 	if !*resume {
 		if err := fl.CheckContextInputUsed(); err != nil {
@@ -84,10 +93,25 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if fl.Context = ck.Flow.ContextDim(); fl.Context > 0 && *toy != "" {
 			return fmt.Errorf("-resume: the model reads %d context columns but the -toy sets have none; give -data FILE.csv", fl.Context)
 		}
+		if err := checkRecipeUsed(rf, *toy != "", fl.Context); err != nil {
+			return err
+		}
+		for _, name := range rf.Given() {
+			if name == "-preprocess" || name == "-base" {
+				return fmt.Errorf("%s with -resume: the checkpoint holds the whole model, its preprocessing and base included; drop %s", name, name)
+			}
+		}
 		if done := ck.Training.Epoch; done >= fl.Epochs {
 			fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", *model, done, fl.Epochs)
 			return nil
 		}
+	}
+	if *data != "" && fl.Context == 0 {
+		d, err := readRecipeData(rf, *data, *test, fl.Seed, stdout)
+		if err != nil {
+			return err
+		}
+		return trainRecipe(ctx, fl, rf, ck, d, *model, stdout)
 	}
 	x, xt, err := trainingData(*data, *toy, *n, *test, *testN, fl.Seed)
 	if err != nil {
@@ -127,6 +151,22 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
+	return nil
+}
+
+// checkRecipeUsed refuses the recipe's flags where they would be
+// ignored: on the -toy route (the tutorial's model on fresh points) and
+// for a conditional flow (-context C > 0), which trains on every row.
+func checkRecipeUsed(rf *cli.RecipeFlags, toy bool, context int) error {
+	given := rf.Given()
+	switch {
+	case len(given) == 0:
+		return nil
+	case toy:
+		return fmt.Errorf("%s: only with -data (held-out splits, preprocessing and base are for CSV data; -toy trains the tutorial's model)", given[0])
+	case context > 0:
+		return fmt.Errorf("%s: only for an unconditional flow; a conditional one (-context %d) trains on every row of -data", given[0], context)
+	}
 	return nil
 }
 

@@ -161,7 +161,8 @@ func hashes(t *testing.T, dir string) map[string][32]byte {
 // fixture is the directory every case starts from: a trained 2-D model
 // with its training state (m.json, 1 epoch of a 1-block flow), a model
 // without one, a conditional model (cm.json, 2 context columns, trained on
-// dc.csv), data and context files good and bad, and links.
+// dc.csv), a model of the real-data recipe (dm.json, trained on d.csv with
+// held-out rows), data and context files good and bad, and links.
 type fixture struct {
 	once sync.Once
 	dir  string
@@ -226,6 +227,13 @@ func fixtureDir(t *testing.T, ffjord string) string {
 			return
 		}
 		os.Remove(filepath.Join(fix.dir, ".cm.json.lock"))
+		cmd = exec.Command(ffjord, "train", "-data", "d.csv", "-epochs", "1", "-batch", "64", "-blocks", "1", "-hidden", "4", "-model", "dm.json")
+		cmd.Dir = fix.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fix.err = fmt.Errorf("training the -data fixture model: %v\n%s", err, out)
+			return
+		}
+		os.Remove(filepath.Join(fix.dir, ".dm.json.lock"))
 		flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(3, 4))
 		if err != nil {
 			fix.err = err
@@ -545,7 +553,62 @@ func cliCases() []cliCase {
 		mo("moons bad bool", "-figures", "-figures=maybe"),
 		ok(mo("moons tiny", "", with(tiny, "-figures=false", "-quiet", "-out", "$D/o")...), "test_nll="),
 	}
+	cases = append(cases, recipeCases()...)
 	return append(cases, conditionalCases()...)
+}
+
+// recipeCases are the cases of ffjord train's real-data flags: the
+// held-out fractions, early stopping, preprocessing, base and
+// dequantisation of -data, and resuming such a training.
+func recipeCases() []cliCase {
+	trainD := func(more ...string) []string {
+		return with([]string{"train", "-data", "$D/d.csv", "-model", "$D/new.json"}, more...)
+	}
+	resumeD := func(more ...string) []string {
+		return with([]string{"train", "-resume", "-data", "$D/d.csv", "-batch", "64", "-model", "$D/dm.json", "-epochs", "2"}, more...)
+	}
+	return []cliCase{
+		ff("val-frac 0", "-val-frac 0: want a fraction in (0, 1)", trainD("-val-frac", "0")...),
+		ff("val-frac 1", "-val-frac 1: want a fraction in (0, 1)", trainD("-val-frac", "1")...),
+		ff("val-frac negative", "-val-frac -0.5", trainD("-val-frac", "-0.5")...),
+		ff("val-frac NaN", "-val-frac NaN", trainD("-val-frac", "NaN")...),
+		ff("val-frac Inf", "-val-frac +Inf", trainD("-val-frac", "Inf")...),
+		ff("val-frac not a number", "-val-frac", trainD("-val-frac", "tenth")...),
+		ff("test-frac 1", "-test-frac 1: want a fraction in [0, 1)", trainD("-test-frac", "1")...),
+		ff("test-frac negative", "-test-frac -1e-300", trainD("-test-frac", "-1e-300")...),
+		ff("test-frac NaN", "-test-frac NaN", trainD("-test-frac", "NaN")...),
+		ff("fractions holding out every row", "hold out all the rows", trainD("-val-frac", "0.7", "-test-frac", "0.3")...),
+		ff("fractions leaving too few training rows", "leaving 2 training rows for 2 columns", trainD("-val-frac", "0.5", "-test-frac", "0.47")...),
+		ff("one test row", "holds out 1 test row", trainD("-test-frac", "0.001")...),
+		ff("test-frac with a test file", "-test-frac 0.2 with -test FILE", trainD("-test", "$D/d.csv", "-test-frac", "0.2")...),
+		ff("patience negative", "-patience -1", trainD("-patience", "-1")...),
+		ff("patience huge", "-patience 9223372036854775807", trainD("-patience", "9223372036854775807")...),
+		ff("preprocess unknown", `-preprocess "pca"`, trainD("-preprocess", "pca")...),
+		ff("preprocess empty", `-preprocess ""`, trainD("-preprocess", "")...),
+		ff("base unknown", `-base "flow": want mixture or normal`, trainD("-base", "flow")...),
+		ff("dequantize unknown", `-dequantize "yes": want auto or none`, trainD("-dequantize", "yes")...),
+		ff("weight-decay negative", "-weight-decay -0.1", trainD("-weight-decay", "-0.1")...),
+		ff("weight-decay NaN", "-weight-decay NaN", trainD("-weight-decay", "NaN")...),
+		ff("recipe flag with a toy set", "-val-frac: only with -data", "train", "-toy", "moons", "-val-frac", "0.2", "-model", "$D/new.json"),
+		ff("recipe flag with context", "-preprocess: only for an unconditional flow", "train", "-data", "$D/dc.csv", "-context", "2", "-preprocess", "raw", "-model", "$D/new.json"),
+		ff("recipe flag resuming a conditional model", "-base: only for an unconditional flow", "train", "-resume", "-data", "$D/dc.csv", "-base", "normal", "-epochs", "2", "-model", "$D/cm.json"),
+		// -resume re-derives the validation rows and refuses others.
+		ff("resume data with another seed", "not the validation rows the checkpoint was trained on", resumeD("-seed", "2")...),
+		ff("resume data with another val-frac", "not the validation rows", resumeD("-val-frac", "0.3")...),
+		ff("resume data with another test-frac", "not the validation rows", resumeD("-test-frac", "0.2")...),
+		ff("resume data with -preprocess", "-preprocess with -resume", resumeD("-preprocess", "whiten")...),
+		ff("resume data with -base", "-base with -resume", resumeD("-base", "mixture")...),
+		ff("resume data with other hidden", "-hidden 8 (the checkpoint has 4)", resumeD("-hidden", "8")...),
+		ff("resume a toy model on data", "trained without validation rows", "train", "-resume", "-data", "$D/d.csv", "-epochs", "2", "-model", "$D/m.json"),
+		{name: "resume data", bin: "ffjord", args: resumeD("-blocks", "1", "-hidden", "4"), stdout: "test_minus_gmm=", mutates: []string{"dm.json"},
+			check: func(t *testing.T, dir string) {
+				if ck, err := train.Load(filepath.Join(dir, "dm.json")); err != nil || ck.Training.Epoch != 2 || ck.Training.Best == nil {
+					t.Errorf("dm.json after resuming: %v", err)
+				}
+			}},
+		ok(ff("train on a CSV by the recipe", "", trainD("-epochs", "1", "-blocks", "1", "-hidden", "4", "-weight-decay", "0.01", "-base", "normal", "-preprocess", "standardize")...), "gmm_nll="),
+		ok(ff("train help lists the recipe", "", "train", "-h"), "-dequantize"),
+	}
 }
 
 // conditionalCases are the cases of the context flags: ffjord's -context,

@@ -38,14 +38,16 @@ type Flags struct {
 	// solve's default).
 	StepControl string
 	// Training: Options.
-	Epochs   int
-	Batch    int
-	LR       float64
-	Cosine   float64
-	Clip     float64
-	Kinetic  float64
-	Jacobian float64
-	Seed     uint64
+	Epochs int
+	Batch  int
+	LR     float64
+	Cosine float64
+	Clip   float64
+	// WeightDecay is AdamW's decoupled decay (Options.WeightDecay).
+	WeightDecay float64
+	Kinetic     float64
+	Jacobian    float64
+	Seed        uint64
 	// Objective and SigmaMin choose Options.Objective.
 	Objective string
 	SigmaMin  float64
@@ -72,6 +74,7 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	fs.Float64Var(&f.LR, "lr", 1e-2, "Adam learning rate, > 0")
 	fs.Float64Var(&f.Cosine, "cosine", 0, "decay the learning rate along a cosine to this fraction of -lr, in (0, 1]; 0: constant")
 	fs.Float64Var(&f.Clip, "clip", 0, "clip each gradient to this L2 norm; 0: no clipping")
+	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "AdamW's decoupled weight decay λ, ≥ 0: each step shrinks every weight by lr·λ·w; 0: plain Adam")
 	fs.Float64Var(&f.Kinetic, "kinetic", 0, "weight of RNODE's kinetic-energy regulariser, ≥ 0")
 	fs.Float64Var(&f.Jacobian, "jacobian", 0, "weight of RNODE's Jacobian-norm regulariser, ≥ 0")
 	fs.Uint64Var(&f.Seed, "seed", seed, "random seed")
@@ -213,6 +216,7 @@ func (f *Flags) Options() (train.Options, error) {
 		CheckInt("batch", f.Batch, 1, MaxSamples),
 		CheckPositive("lr", f.LR),
 		CheckNonNegative("clip", f.Clip),
+		CheckNonNegative("weight-decay", f.WeightDecay),
 		CheckNonNegative("kinetic", f.Kinetic),
 		CheckNonNegative("jacobian", f.Jacobian),
 		CheckNonNegative("sigma-min", f.SigmaMin),
@@ -222,7 +226,7 @@ func (f *Flags) Options() (train.Options, error) {
 		}
 	}
 	opts := train.Options{
-		Epochs: f.Epochs, BatchSize: f.Batch, LearningRate: f.LR, ClipNorm: f.Clip, Seed: f.Seed,
+		Epochs: f.Epochs, BatchSize: f.Batch, LearningRate: f.LR, ClipNorm: f.Clip, WeightDecay: f.WeightDecay, Seed: f.Seed,
 		Regularization: train.Regularization{Kinetic: f.Kinetic, Jacobian: f.Jacobian},
 	}
 	obj, err := train.ParseCriterion(f.Objective, f.SigmaMin)
@@ -276,6 +280,13 @@ func (f *Flags) CheckResume(ck *train.Checkpoint) error {
 		"gradient":      gradientName(s.Gradient),
 		"trace":         s.Trace.String(),
 		"step-control":  s.Solver.StepControl.String(),
+	}
+	if ck.Flow.Nets == nil {
+		// A composed flow (train.NewStart's) keeps no FlowConfig: read
+		// what its blocks show.
+		for k, v := range composedConfig(ck.Flow) {
+			saved[k] = v
+		}
 	}
 	if a, ok := s.Solver.Controller.(ode.Adaptive); ok || s.Solver.Controller == nil {
 		saved["rtol"], saved["atol"] = fmtFloat(orDefault(a.RTol, ode.DefaultRTol)), fmtFloat(orDefault(a.ATol, ode.DefaultATol))
@@ -342,6 +353,36 @@ func (f *Flags) canonical(name string) string {
 		return fmtFloat(f.ATol)
 	}
 	return f.fs.Lookup(name).Value.String()
+}
+
+// composedConfig returns the model flags of a flow that NewFlow did not
+// build, as CheckResume's saved map writes them, from its FFJORD blocks:
+// their number, the first block's hidden widths and activation, and
+// whether they learn T. Its time input is not recorded, so that -time
+// with -resume is refused.
+func composedConfig(f *train.Flow) map[string]string {
+	m := map[string]string{"blocks": strconv.Itoa(len(f.Blocks)), "time": "(not recorded)", "hidden": "(not recorded)", "activation": "(not recorded)"}
+	if len(f.Blocks) == 0 {
+		return m
+	}
+	m["learn-time"] = strconv.FormatBool(f.Blocks[0].LearnsTime())
+	net, ok := f.Blocks[0].Dynamics().Model().(*odefunc.Network)
+	if !ok {
+		return m
+	}
+	var widths []int
+	for _, l := range net.Layers() {
+		switch l := l.(type) {
+		case *odefunc.Linear, *odefunc.ConcatSquashLinear, *odefunc.ContextSquashLinear:
+			widths = append(widths, l.Out())
+		case *odefunc.ActivationLayer:
+			m["activation"] = l.Fn.String()
+		}
+	}
+	if len(widths) > 1 {
+		m["hidden"] = joinInts(widths[:len(widths)-1])
+	}
+	return m
 }
 
 func gradientName(g ode.Gradient) string {

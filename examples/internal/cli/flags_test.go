@@ -169,3 +169,20 @@ func TestContextFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestDequantizedColumns(t *testing.T) {
+	for _, c := range []struct {
+		cols   []int
+		header []string
+		want   string
+	}{
+		{nil, nil, "none"},
+		{[]int{0, 3}, nil, "1,4"},
+		{[]int{1}, []string{"age", "sex"}, "2 (sex)"},
+		{[]int{0, 2}, []string{"a", "b"}, "1,3"}, // a header too short names nothing
+	} {
+		if got := DequantizedColumns(c.cols, c.header); got != c.want {
+			t.Errorf("DequantizedColumns(%v, %v) = %q, want %q", c.cols, c.header, got, c.want)
+		}
+	}
+}

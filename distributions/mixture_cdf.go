@@ -258,12 +258,14 @@ func (t *mixtureTable) eval(i int, x float64, E, tau []float64) (cdfPoint, bool)
 	M := math.Inf(-1)
 	for k := range lw {
 		u := (x - m[k]) * inv[k]
-		M = max(M, lw[k]-0.5*u*u)
+		if a := lw[k] - 0.5*u*u; a > M { // not max, which branches on NaN and ±0
+			M = a
+		}
 	}
 	if !(M > math.Inf(-1)) {
 		return cdfPoint{}, false
 	}
-	eM := math.Exp(M) // ≤ 1
+	eM := fastExp(M) // ≤ 1
 	var sf, rF, rQ, pF, pQ float64
 	for k := range lw {
 		u := (x - m[k]) * inv[k]
@@ -592,7 +594,7 @@ func (b *MixtureCDF) RecordInverse(x []float64, n int, _ Request) (*Pass, error)
 // backward adds the gradients of value j (x, its image z) for the
 // cotangents z̄ and ℓ̄ to grads, when there are any, and returns ∂L/∂x.
 func (t *mixtureTable) backward(grads [][]float64, j int, x, z, zbar, ldbar float64, st *mixtureState) float64 {
-	J := math.Exp(st.ld[j])
+	J := fastExp(st.ld[j])
 	alpha := zbar + ldbar*z // the cotangent of z, the log-det's share included
 	if len(grads) == 0 && ldbar == 0 {
 		return alpha * J
@@ -608,7 +610,7 @@ func (t *mixtureTable) backward(grads [][]float64, j int, x, z, zbar, ldbar floa
 	// G = T/φ(z) with T = Φ(−|z|), and the factors taking a component's
 	// tail e^M·τ_k and its far side w_k − e^M·τ_k to ratios to T.
 	G := sqrt2Pi * tailRatio(math.Abs(z))
-	eM, eMT, invT := math.Exp(M), math.Exp(M-lt), math.Exp(-lt)
+	eM, eMT, invT := fastExp(M), fastExp(M-lt), fastExp(-lt)
 	sx := 0.0 // Σ ρ_k u_k/s_k
 	var ga, gm, gl []float64
 	if len(grads) != 0 {

@@ -3,6 +3,7 @@ package distributions
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"testing"
@@ -552,4 +553,34 @@ func BenchmarkMixtureCDF(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestMixtureCDFSameEverywhere: RecordInverse and Backward give the same
+// bits on one goroutine as on several, and with the components' terms
+// kept for Backward as without (a batch over maxMixtureCache).
+func TestMixtureCDFSameEverywhere(t *testing.T) {
+	const n, D, K = 100, 64, 16 // work over minParallelWork, chunks unequal
+	b := benchMixture(t, D, K)
+	x := benchData(n, D)
+	cot := Cotangents{X: benchData(n, D)[:n*D], LogDet: benchData(n, 1)}
+	run := func() [][]float64 {
+		p, err := b.RecordInverse(x, n, Request{})
+		require.NoError(t, err)
+		grads := [][]float64{make([]float64, D*K), make([]float64, D*K), make([]float64, D*K)}
+		xbar, err := p.Backward(cot, grads)
+		require.NoError(t, err)
+		return append([][]float64{p.X, p.LogDet, xbar}, grads...)
+	}
+	old := runtime.GOMAXPROCS(1)
+	one := run()
+	runtime.GOMAXPROCS(4)
+	many := run()
+	runtime.GOMAXPROCS(old)
+	assert.Equal(t, one, many)
+
+	oldCache := maxMixtureCache
+	maxMixtureCache = 0
+	uncached := run()
+	maxMixtureCache = oldCache
+	assert.Equal(t, one, uncached)
 }

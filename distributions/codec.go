@@ -15,7 +15,7 @@ import (
 const (
 	MaxChain = 1 << 10 // bijectors in one Chain
 	MaxDepth = 32      // Chains within Chains
-	MaxDim   = 1 << 12 // dimension of a Normal, an Affine, an AffineTriL or a Sigmoid, as odefunc.MaxDim
+	MaxDim   = 1 << 12 // dimension of a Normal, an Affine, an AffineTriL, a Sigmoid or a MixtureCDF, as odefunc.MaxDim
 )
 
 // Codec says how to write and read the parts of a composition the library
@@ -46,8 +46,8 @@ func (c Codec) source() rand.Source {
 
 // EncodeBijector writes b as a JSON object keyed by "type": an FFJORD block
 // ("ffjord"), an Affine ("affine"), an AffineTriL ("affine_tril"), a
-// Sigmoid ("sigmoid") or a Chain ("chain") itself, any other bijector
-// through c.EncodeBijector.
+// Sigmoid ("sigmoid"), a MixtureCDF ("mixture_cdf") or a Chain ("chain")
+// itself, any other bijector through c.EncodeBijector.
 func EncodeBijector(b Bijector, c Codec) (json.RawMessage, error) {
 	switch b := b.(type) {
 	case *ffjord.FFJORD:
@@ -57,6 +57,8 @@ func EncodeBijector(b Bijector, c Codec) (json.RawMessage, error) {
 	case *AffineTriL:
 		return json.Marshal(b)
 	case *Sigmoid:
+		return json.Marshal(b)
+	case *MixtureCDF:
 		return json.Marshal(b)
 	case Chain:
 		return b.EncodeJSON(c)
@@ -90,6 +92,8 @@ func decodeBijector(data []byte, c Codec, depth int) (Bijector, error) {
 		return DecodeAffineTriL(data)
 	case "sigmoid":
 		return DecodeSigmoid(data)
+	case "mixture_cdf":
+		return DecodeMixtureCDF(data)
 	case "chain":
 		if depth >= MaxDepth {
 			return nil, fmt.Errorf("%w: chains nested deeper than %d", ErrInvalidParameter, MaxDepth)
@@ -97,7 +101,7 @@ func decodeBijector(data []byte, c Codec, depth int) (Bijector, error) {
 		return decodeChain(data, c, depth+1)
 	}
 	if c.DecodeBijector == nil {
-		return nil, fmt.Errorf("%w: unknown bijector type %q (want ffjord, affine, affine_tril, sigmoid or chain)", ErrInvalidParameter, typ)
+		return nil, fmt.Errorf("%w: unknown bijector type %q (want ffjord, affine, affine_tril, sigmoid, mixture_cdf or chain)", ErrInvalidParameter, typ)
 	}
 	return c.DecodeBijector(data)
 }

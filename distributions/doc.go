@@ -1,8 +1,13 @@
 // Package distributions provides the probability side of a normalizing flow:
 // a diagonal Gaussian base (fixed or with a learnable mean and scale), the
-// Bijector interface, Affine, Chain, and TransformedDistribution, with two
-// preprocessing bijectors: AffineTriL (full-covariance affine; train.FitWhitening
-// fits it to data) and Sigmoid (onto bounded data such as pixels).
+// Bijector interface, Affine, Chain, and TransformedDistribution; the
+// full-covariance bases MultivariateNormalTriL and GaussianMixture (train
+// fits them: FitGaussian, FitMixture, SelectMixture); and three
+// preprocessing bijectors: AffineTriL (full-covariance affine;
+// train.FitWhitening fits it to data), Sigmoid (onto bounded data such as
+// pixels) and MixtureCDF (marginal Gaussianisation, z_i = Φ⁻¹(F_i(x_i))
+// with F_i a 1-D Gaussian mixture's CDF; train.FitMarginals fits it to
+// data).
 //
 // A TransformedDistribution pushes its base through a bijector T. With
 // z = T⁻¹(x), the change of variables gives

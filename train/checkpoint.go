@@ -52,6 +52,8 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	   {"type": "affine_tril", "learnable": false, "shift": [D], "scale_tril": [D×D]}
 //	   {"type": "affine_tril", "learnable": true, "shift": [D], "scale_tril_log_diag": [D×D]}
 //	   {"type": "sigmoid", "dim": D, "low": lo, "high": hi, "alpha": α}
+//	   {"type": "mixture_cdf", "dim": D, "components": K, "learnable": false|true,
+//	    "logits": [D×K], "means": [D×K], "log_scales": [D×K]}
 //	   {"type": "ffjord", "t0", "t1", "learn_time": true (optional), "dynamics": F}
 //	   {"type": NAME, "data": …}                    a bijector registered with RegisterBijector
 //	F: {"type": "network", "dim": D, "layers": [L, …]}
@@ -66,8 +68,10 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 // With learn_time, t1 is the learned end time T = s² (s = √T is the
 // parameter). An affine_tril's matrices are L row-major with zeros above
 // the diagonal; a learnable one holds log L_ii on its diagonal instead of
-// L_ii, its parameter exactly. The solver settings are not part of M: they
-// are "settings".
+// L_ii, its parameter exactly. A mixture_cdf's arrays are row-major
+// (coordinate i, component k at i·K + k) and hold the log-scales ℓ, a
+// learnable one's parameter, for a fixed one too. The solver settings are
+// not part of M: they are "settings".
 //
 // C is present when NewFlow built the flow: its FlowConfig after defaults,
 // {"dim", "blocks", "hidden", "activation", "time", "block_time",

@@ -54,13 +54,13 @@ func RegisterBijector[B distributions.Differentiable](name string, c BijectorCod
 
 // reserved are the type names of the library's own parts.
 var reserved = map[string]bool{
-	"network": true, "ffjord": true, "affine": true, "affine_tril": true, "sigmoid": true, "chain": true, "normal": true, "transformed": true,
+	"network": true, "ffjord": true, "affine": true, "affine_tril": true, "sigmoid": true, "mixture_cdf": true, "chain": true, "normal": true, "transformed": true,
 	"linear": true, "concatsquash": true, "activation": true, "time_concat": true,
 }
 
 var (
 	models    = registry{kind: "dynamics", builtin: "network", register: "RegisterModel"}
-	bijectors = registry{kind: "bijector", builtin: "ffjord, affine, affine_tril, sigmoid or chain", register: "RegisterBijector"}
+	bijectors = registry{kind: "bijector", builtin: "ffjord, affine, affine_tril, sigmoid, mixture_cdf or chain", register: "RegisterBijector"}
 )
 
 // registry holds the codecs of one kind, by name and by Go type.

@@ -23,6 +23,14 @@ import (
 // to fit; it gets K equal components at its value whose variance is Ridge
 // times the mean variance of the other columns (1 if all are constant),
 // so it needs Ridge > 0. src seeds the fits, column after column.
+//
+// Each column's mixture has one more component than opts.Components: the
+// column's own Gaussian (its mean and variance) with weight 1/(n+1), the
+// others' weights scaled by n/(n+1). It is a floor under the density far
+// from the rows seen, so that one value unlike any of them (a pixel that
+// was always blank in training, say) costs what it would under a
+// Gaussian of the column rather than hundreds of nats under the narrow
+// components that fit the rows.
 func FitMarginals(x *tensor.Dense, opts MixtureFit, src rand.Source) (*distributions.MixtureCDF, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w: FitMarginals needs a random source", ErrInvalidConfig)
@@ -38,7 +46,8 @@ func FitMarginals(x *tensor.Dense, opts MixtureFit, src rand.Source) (*distribut
 	if err != nil {
 		return nil, fmt.Errorf("train: FitMarginals: %w", err)
 	}
-	K := max(opts.Components, 1)
+	fitK := max(opts.Components, 1)
+	K := fitK + 1 // and the floor
 	if K > distributions.MaxComponents {
 		return nil, fmt.Errorf("%w: FitMarginals: Components = %d, want 1 to %d", ErrInvalidConfig, opts.Components, distributions.MaxComponents)
 	}
@@ -46,7 +55,7 @@ func FitMarginals(x *tensor.Dense, opts MixtureFit, src rand.Source) (*distribut
 		return nil, fmt.Errorf("%w: FitMarginals: Ridge = %g, want finite and ≥ 0", ErrInvalidConfig, opts.Ridge)
 	}
 
-	variance, constant := columnVariances(data, n, D)
+	mean, variance, constant := columnVariances(data, n, D)
 	ref, positive := 0.0, 0
 	for j, v := range variance {
 		if !constant[j] {
@@ -66,6 +75,7 @@ func FitMarginals(x *tensor.Dense, opts MixtureFit, src rand.Source) (*distribut
 		for r := range n {
 			col[r] = data[r*D+j]
 		}
+		floor := j*K + fitK
 		if constant[j] {
 			if opts.Ridge == 0 {
 				return nil, fmt.Errorf("%w: FitMarginals: column %d is constant (%g): set Ridge > 0 to give it a width", ErrInvalidConfig, j, col[0])
@@ -73,19 +83,29 @@ func FitMarginals(x *tensor.Dense, opts MixtureFit, src rand.Source) (*distribut
 			for k := range K {
 				means[j*K+k], scales[j*K+k] = col[0], math.Sqrt(opts.Ridge*ref)
 			}
-			continue
-		}
-		g, err := FitMixture(batch.New(n, 1, col), opts, src)
-		if err != nil {
-			return nil, fmt.Errorf("train: FitMarginals: column %d: %w", j, err)
-		}
-		copy(logits[j*K:(j+1)*K], g.Logits())
-		for k := range K {
-			c, err := g.Component(k, nil)
+		} else {
+			o := opts
+			o.Components = fitK
+			g, err := FitMixture(batch.New(n, 1, col), o, src)
 			if err != nil {
 				return nil, fmt.Errorf("train: FitMarginals: column %d: %w", j, err)
 			}
-			means[j*K+k], scales[j*K+k] = c.Loc()[0], c.ScaleTriL()[0]
+			w := g.Weights()
+			for k := range fitK {
+				c, err := g.Component(k, nil)
+				if err != nil {
+					return nil, fmt.Errorf("train: FitMarginals: column %d: %w", j, err)
+				}
+				means[j*K+k], scales[j*K+k] = c.Loc()[0], c.ScaleTriL()[0]
+				logits[j*K+k] = math.Log(w[k]) + math.Log(float64(n)/float64(n+1))
+			}
+			means[floor], scales[floor] = mean[j], math.Sqrt(variance[j])
+		}
+		logits[floor] = -math.Log(float64(n + 1))
+		if constant[j] {
+			for k := range fitK {
+				logits[j*K+k] = math.Log(float64(n) / float64(n+1) / float64(fitK))
+			}
 		}
 	}
 	b, err := distributions.NewMixtureCDF(logits, means, scales, D, K)
@@ -95,11 +115,11 @@ func FitMarginals(x *tensor.Dense, opts MixtureFit, src rand.Source) (*distribut
 	return b, nil
 }
 
-// columnVariances returns the maximum-likelihood variance of each column
+// columnVariances returns the mean and maximum-likelihood variance of each column
 // of the n×D row-major x, by two passes, and whether the column is
 // constant (compared exactly: the mean of equal values may be off by an
 // ulp, and their variance not quite 0).
-func columnVariances(x []float64, n, D int) ([]float64, []bool) {
+func columnVariances(x []float64, n, D int) (mean, variance []float64, constant []bool) {
 	mean, v, constant := make([]float64, D), make([]float64, D), make([]bool, D)
 	for j := range D {
 		constant[j] = true
@@ -116,5 +136,5 @@ func columnVariances(x []float64, n, D int) ([]float64, []bool) {
 			v[j] += d * d / float64(n)
 		}
 	}
-	return v, constant
+	return mean, v, constant
 }

@@ -51,10 +51,16 @@ func TestFitMarginalsRecoversBimodal(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, b.Learnable())
 	require.Equal(t, D, b.Dim())
-	require.Equal(t, 2, b.Components())
+	require.Equal(t, 3, b.Components(), "two fitted and the floor")
 	w, m, s := b.Weights(), b.Means(), b.Scales()
 	for j, c := range bimodalColumns {
-		k0, k1 := 2*j, 2*j+1
+		k0, k1 := 3*j, 3*j+1
+		// The floor: the column's own Gaussian, weight 1/(n+1).
+		assert.InDelta(t, 1.0/(n+1), w[3*j+2], 1e-15, "column %d floor weight", j)
+		mean := c.w*c.m0 + (1-c.w)*c.m1
+		sd := math.Sqrt(c.w*(c.s0*c.s0+c.m0*c.m0) + (1-c.w)*(c.s1*c.s1+c.m1*c.m1) - mean*mean)
+		assert.InDelta(t, mean, m[3*j+2], 0.05*sd, "column %d floor mean", j)
+		assert.InDelta(t, sd, s[3*j+2], 0.05*sd, "column %d floor scale", j)
 		if m[k0] > m[k1] {
 			k0, k1 = k1, k0
 		}
@@ -112,12 +118,16 @@ func TestFitMarginalsConstantColumn(t *testing.T) {
 	const ridge = 1e-3
 	b, err := FitMarginals(batch.New(n, 3, x), MixtureFit{Components: 3, Ridge: ridge}, rand.NewPCG(7, 8))
 	require.NoError(t, err)
-	v, _ := columnVariances(x, n, 3)
+	_, v, _ := columnVariances(x, n, 3)
 	width := math.Sqrt(ridge * (v[0] + v[2]) / 2)
-	for k := range 3 {
-		assert.Equal(t, 4.0, b.Means()[3+k])
-		assert.InDelta(t, width, b.Scales()[3+k], 1e-12*width)
-		assert.InDelta(t, 1.0/3, b.Weights()[3+k], 1e-15)
+	for k := range 4 {
+		assert.Equal(t, 4.0, b.Means()[4+k])
+		assert.InDelta(t, width, b.Scales()[4+k], 1e-12*width)
+		want := float64(n) / float64(n+1) / 3
+		if k == 3 {
+			want = 1 / float64(n+1)
+		}
+		assert.InDelta(t, want, b.Weights()[4+k], 1e-15)
 	}
 	z, ld, err := b.InverseWithLogDet(batch.New(n, 3, append([]float64(nil), x...)))
 	require.NoError(t, err)
@@ -134,8 +144,8 @@ func TestFitMarginalsConstantColumn(t *testing.T) {
 	}
 	b, err = FitMarginals(batch.New(n, 2, flat), MixtureFit{Components: 1, Ridge: 0.25}, rand.NewPCG(1, 1))
 	require.NoError(t, err)
-	assert.Equal(t, []float64{0.5, 0.5}, b.Scales())
-	assert.Equal(t, []float64{0, 1}, b.Means())
+	assert.Equal(t, []float64{0.5, 0.5, 0.5, 0.5}, b.Scales())
+	assert.Equal(t, []float64{0, 0, 1, 1}, b.Means())
 }
 
 // TestFitMarginalsBadInput: what FitMarginals refuses, with
@@ -161,3 +171,33 @@ func TestFitMarginalsBadInput(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// TestFitMarginalsFloor: a value far from every fitted row costs no more
+// than the column's own Gaussian at weight 1/(n+1): the marginal density
+// (Normal base under the MixtureCDF) is at least that, and within a nat
+// of it, 12 standard deviations out.
+func TestFitMarginalsFloor(t *testing.T) {
+	const n = 1000
+	r := rand.New(rand.NewPCG(9, 9))
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = float64(r.IntN(2)) + 0.01*r.Float64() // two narrow boxes
+	}
+	b, err := FitMarginals(batch.New(n, 1, x), MixtureFit{Components: 4, Ridge: 0.01}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	_, v, _ := columnVariances(x, n, 1)
+	mean := 0.0
+	for _, xi := range x {
+		mean += xi / n
+	}
+	far := mean + 12*math.Sqrt(v[0])
+	base, err := distributions.NewNormal([]float64{0}, []float64{1}, nil)
+	require.NoError(t, err)
+	d, err := distributions.NewTransformed(base, b)
+	require.NoError(t, err)
+	lp, err := d.LogProb(batch.New(1, 1, []float64{far}))
+	require.NoError(t, err)
+	floor := -math.Log(n+1) - 0.5*math.Log(2*math.Pi*v[0]) - 72
+	assert.GreaterOrEqual(t, lp[0], floor)
+	assert.InDelta(t, floor, lp[0], 1)
+}

@@ -10,8 +10,9 @@ import (
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 )
 
-// writeGrid draws 100 samples (left) and up to 100 real digits (right) as 10×10
-// grids of 8×8 images, each pixel 4×4, dark ink on white.
+// writeGrid draws 100 samples (left) and up to 100 real digits (right),
+// dequantised pixels in [0, 17), as 10×10 grids of 8×8 images, each pixel
+// 4×4, dark ink on white.
 func writeGrid(path string, samples, real []float64) error {
 	const scale, gap = 4, 2
 	cell := 8*scale + gap
@@ -23,8 +24,7 @@ func writeGrid(path string, samples, real []float64) error {
 		for k := range min(100, len(ys)/D) { // fewer held-out images leave blank cells
 			ox, oy := panel*(10*cell+4*gap)+(k%10)*cell, (k/10)*cell
 			for d := range D {
-				p := 1 / (1 + math.Exp(-ys[k*D+d]))
-				ink := math.Min(math.Max((p-alpha)/(1-2*alpha), 0), 1)
+				ink := math.Min(math.Max(ys[k*D+d]/17, 0), 1)
 				g := color.Gray{Y: uint8(255 * (1 - ink))}
 				for a := range scale {
 					for b := range scale {

@@ -1,24 +1,38 @@
-// Command digits trains a 64-dimensional continuous flow on sklearn's 8×8
-// handwritten digits by flow matching and reports its held-out likelihood
-// in bits per dimension beside Gaussians fitted to the same training split.
+// Command digits fits 64-dimensional densities to sklearn's 8×8
+// handwritten digits and reports their held-out likelihood in bits per
+// dimension, all on the same held-out images and in the same units:
 //
 //	go run ./examples/digits -out out/digits
 //
-// Pixels v ∈ {0…16} are dequantised, x = (v + u)/17 with u uniform, mapped
-// to y = logit(α + (1 − 2α)x), α = 0.05, and whitened by the full-covariance
-// Gaussian of the training split, w = L⁻¹(y − μ) with Σ = L·Lᵀ. The flow
-// models w on a standard normal base, so that with a zero field it is that
-// Gaussian, and it learns the departure from it. Every reported density is
-// of the dequantised pixels, the log-determinants of both maps included.
+// Pixels v ∈ {0…16} are dequantised, x = v + u with u uniform on [0, 1),
+// and every model is a density of x whose preprocessing is inside it as
+// bijectors (a Sigmoid(0, 17, α = 0.05) first), so that log p is in the
+// data's own units. The 1797 images are split into 1200 to fit, 300 to
+// validate (every choice below is made on them) and 297 held out.
 //
-// It prints test_bpd= (the flow, Hutchinson's estimate over the held-out
-// images with its standard error over images and probes),
-// test_bpd_exact= (the exact trace on the first -exact-n of them, beside
-// the Hutchinson figure of the same images), gaussian_diag_bpd= and
-// gaussian_full_bpd=, and writes samples.png: 100 samples beside 100 real
-// test digits. With -contrast it then trains the same flow by maximum
-// likelihood through the solver for the same wall time and prints its
-// figures as mle_test_bpd= and mle_test_bpd_exact=.
+//   - gaussian_full_bpd: the full-covariance Gaussian of the logits
+//     (train.FitBaselines), fitted to all 1500 training images;
+//   - gmm_bpd: a Gaussian mixture of the logits whose number of components
+//     and ridge are chosen on the validation images, then refitted to all
+//     1500 training images;
+//   - start_bpd: the flow before training (train.NewStart): a MixtureCDF
+//     that maps each logit through its own fitted 1-D mixture CDF to
+//     N(0, 1) (-preprocess), then one FFJORD block whose field is zero, on
+//     a Gaussian mixture base chosen on the validation images;
+//   - test_bpd: that flow after maximum likelihood (Hutchinson's trace,
+//     adjoint gradients, -copies fresh dequantisations of each image),
+//     with early stopping on the validation images keeping the best
+//     weights, the start included.
+//
+// Every figure is the exact-trace log-density of the held-out images,
+// with its standard error over images; *_minus_gmm is the paired
+// difference from the mixture over the same images. Early stopping
+// (-patience) normally ends the training well inside -budget, so that the
+// figures do not depend on the machine's speed. It writes samples.png
+// (100 samples beside 100 held-out digits) and model.json (the flow, its
+// preprocessing included). With -contrast it also trains the same start by
+// OT-CFM, and by OT-CFM then MLE (half the time each), each for the time
+// MLE took, and prints their figures (otcfm_test_bpd, otcfm_mle_test_bpd).
 package main
 
 import (
@@ -51,56 +65,118 @@ const (
 
 // config is what run reads from its flags.
 type config struct {
-	epochs, batch, testN, exactN, probes int
-	hidden                               []int
-	crit                                 train.Criterion
-	lr, outScale                         float64
-	seed                                 uint64
-	contrast                             bool
-	out                                  string
+	batch, testN, valN, copies, marginals, patience int
+	components                                      []int
+	hidden                                          []int
+	lr, weightDecay                                 float64
+	budget                                          time.Duration
+	seed                                            uint64
+	contrast                                        bool
+	preprocess                                      train.Preprocessing
+	out                                             string
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	var (
-		epochs    = fs.Int("epochs", 1000, "training epochs")
-		batchSize = fs.Int("batch", 256, "batch size")
-		hidden    = fs.String("hidden", "128,128", "hidden widths of the field's MLP")
-		objective = fs.String("objective", "otcfm", "mle, cfm or otcfm")
-		sigma     = fs.Float64("sigma-min", 0.05, "width of flow matching's paths")
-		lr        = fs.Float64("lr", 2e-3, "Adam learning rate (cosine decay to 1%)")
-		outScale  = fs.Float64("out-scale", 0.1, "factor on the initial weights of the field's output layer (0: start at the full Gaussian)")
-		testN     = fs.Int("test-n", 297, "held-out images")
-		exactN    = fs.Int("exact-n", 100, "held-out images also evaluated with the exact trace")
-		probes    = fs.Int("probes", 4, "Hutchinson probes per held-out image")
-		contrast  = fs.Bool("contrast", false, "then train by maximum likelihood through the solver for the same wall time")
-		seed      = fs.Uint64("seed", 1, "random seed")
-		out       = fs.String("out", "out/digits", "output directory")
+		budget      = fs.Duration("budget", 6*time.Minute, "most wall time of the MLE training (early stopping usually ends it first); -contrast's routes each get the time MLE took")
+		maxK        = fs.Int("max-components", 24, "largest mixture tried, of 1, 2, 4, 8, 12, 16, 24")
+		batchSize   = fs.Int("batch", 256, "batch size")
+		hidden      = fs.String("hidden", "128,128", "hidden widths of the field's MLP")
+		lr          = fs.Float64("lr", 1e-3, "Adam learning rate")
+		weightDecay = fs.Float64("weight-decay", 0, "AdamW weight decay")
+		patience    = fs.Int("patience", 4, "epochs without a better validation NLL before stopping")
+		copies      = fs.Int("copies", 8, "dequantisations of each training image (a fresh noise draw per copy)")
+		marginals   = fs.Int("marginals", 16, "components of each pixel's 1-D mixture in MixtureCDF")
+		preprocess  = fs.String("preprocess", "marginals", "how the logits are mapped before the flow: marginals, whiten, standardize or raw")
+		testN       = fs.Int("test-n", 297, "held-out images")
+		valN        = fs.Int("val-n", 300, "validation images, taken from the training images")
+		contrast    = fs.Bool("contrast", false, "also train by OT-CFM, and OT-CFM then MLE, in the same wall time")
+		seed        = fs.Uint64("seed", 1, "random seed")
+		out         = fs.String("out", "out/digits", "output directory")
 	)
 	if err := cli.Parse(fs, "digits [flags]", args, stdout); err != nil {
 		return err
 	}
-	cfg := config{epochs: *epochs, batch: *batchSize, testN: *testN, exactN: *exactN, probes: *probes,
-		lr: *lr, outScale: *outScale, seed: *seed, contrast: *contrast, out: *out}
+	cfg := config{batch: *batchSize, testN: *testN, valN: *valN, copies: *copies, marginals: *marginals, patience: *patience,
+		lr: *lr, weightDecay: *weightDecay, budget: *budget, seed: *seed, contrast: *contrast, out: *out}
 	var err error
 	if cfg.hidden, err = train.ParseHidden(*hidden); err != nil {
 		return err
 	}
-	// The output is refused before any work: a path that is not a
-	// directory, or a samples.png that cannot be written.
+	if cfg.preprocess, err = train.ParsePreprocessing(*preprocess); err != nil {
+		return fmt.Errorf("-preprocess: %w", err)
+	}
+	for _, k := range train.DefaultComponents {
+		if k <= *maxK {
+			cfg.components = append(cfg.components, k)
+		}
+	}
+	if *maxK < 1 || *maxK > 64 {
+		return fmt.Errorf("-max-components %d: want 1 to 64", *maxK)
+	}
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	// The outputs are refused before any work: a path that is not a
+	// directory, or files that cannot be written.
 	if err := cli.RequirePath("out", *out); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	if err := cli.CheckFiles(nil, []fileio.Named{cli.Out("out", filepath.Join(*out, "samples.png"))}); err != nil {
-		return err
-	}
-	if cfg.crit, err = train.ParseCriterion(*objective, *sigma); err != nil {
+	if err := cli.CheckFiles(nil, []fileio.Named{cli.Out("out", filepath.Join(*out, "samples.png")), cli.Out("out", filepath.Join(*out, "model.json"))}); err != nil {
 		return err
 	}
 	return digits(ctx, cfg, stdout)
+}
+
+func (cfg config) check() error {
+	switch {
+	case cfg.testN < 1 || cfg.testN > 1000:
+		return fmt.Errorf("-test-n %d: want 1 to 1000", cfg.testN)
+	case cfg.valN < 1 || cfg.valN > 1000:
+		return fmt.Errorf("-val-n %d: want 1 to 1000", cfg.valN)
+	case cfg.copies < 1 || cfg.copies > 64:
+		return fmt.Errorf("-copies %d: want 1 to 64", cfg.copies)
+	case cfg.marginals < 1 || cfg.marginals > 64:
+		return fmt.Errorf("-marginals %d: want 1 to 64", cfg.marginals)
+	case cfg.patience < 0 || cfg.patience > 1000:
+		return fmt.Errorf("-patience %d: want 0 (none) to 1000", cfg.patience)
+	case cfg.batch < 2 || cfg.batch > 4096:
+		return fmt.Errorf("-batch %d: want 2 to 4096", cfg.batch)
+	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0): // train.Options would take 0 for its default 1e-2
+		return fmt.Errorf("-lr %g: want finite and > 0", cfg.lr)
+	case !(cfg.weightDecay >= 0) || math.IsInf(cfg.weightDecay, 0):
+		return fmt.Errorf("-weight-decay %g: want finite and ≥ 0", cfg.weightDecay)
+	case cfg.budget < time.Second || cfg.budget > 24*time.Hour:
+		return fmt.Errorf("-budget %v: want 1s to 24h", cfg.budget)
+	}
+	return nil
+}
+
+// split is the images of one part: dequantised pixels, in rows.
+type split struct {
+	x []float64
+	n int
+}
+
+func (s split) tensor() *tensor.Dense {
+	return tensor.New(tensor.WithShape(s.n, D), tensor.WithBacking(s.x))
+}
+
+// dequantise returns copies draws of x = v + u for the images perm.
+func dequantise(v []float64, perm []int, copies int, r *rand.Rand) split {
+	x := make([]float64, 0, copies*len(perm)*D)
+	for range copies {
+		for _, src := range perm {
+			for d := range D {
+				x = append(x, v[src*D+d]+r.Float64())
+			}
+		}
+	}
+	return split{x: x, n: copies * len(perm)}
 }
 
 func digits(ctx context.Context, cfg config, stdout io.Writer) error {
@@ -109,255 +185,156 @@ func digits(ctx context.Context, cfg config, stdout io.Writer) error {
 		return err
 	}
 	n := pix.Shape()[0]
-	switch {
-	case cfg.testN < 1 || cfg.testN >= n-D:
-		return fmt.Errorf("-test-n %d: want 1 to %d (the rest must fit a %d-dimensional covariance)", cfg.testN, n-D-1, D)
-	case cfg.exactN < 0 || cfg.exactN > cfg.testN:
-		return fmt.Errorf("-exact-n %d: want 0 to -test-n (%d)", cfg.exactN, cfg.testN)
-	case cfg.probes < 1 || cfg.probes > 1000:
-		return fmt.Errorf("-probes %d: want 1 to 1000", cfg.probes)
-	case cfg.epochs < 1 || cfg.epochs > 1_000_000:
-		return fmt.Errorf("-epochs %d: want 1 to 1000000", cfg.epochs)
-	case cfg.batch < 2 || cfg.batch > 4096:
-		return fmt.Errorf("-batch %d: want 2 to 4096", cfg.batch)
-	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0): // train.Options would take 0 for its default 1e-2
-		return fmt.Errorf("-lr %g: want finite and > 0", cfg.lr)
-	case !(cfg.outScale >= 0 && cfg.outScale <= 10):
-		return fmt.Errorf("-out-scale %g: want 0 to 10", cfg.outScale)
+	nFit := n - cfg.testN - cfg.valN
+	if nFit < 2*D {
+		return fmt.Errorf("-test-n %d and -val-n %d leave %d images to fit, want at least %d", cfg.testN, cfg.valN, nFit, 2*D)
 	}
 	r := rand.New(rand.NewPCG(cfg.seed, 1))
-	y, ld := dequantise(pix.Float64s(), r.Perm(n), r)
-	nTrain := n - cfg.testN
-	gauss, err := fitGaussian(y[:nTrain*D], nTrain, D)
-	if err != nil {
-		return err
-	}
-	w := make([]float64, len(y))
-	gauss.whiten(w, y)
-	trainW := tensor.New(tensor.WithShape(nTrain, D), tensor.WithBacking(w[:nTrain*D]))
-	test := heldOut{w: w[nTrain*D:], logDet: append([]float64(nil), ld[nTrain:]...), full: gauss.logProb(y[nTrain*D:])}
-	for i := range test.logDet {
-		test.full[i] = -(test.full[i] + ld[nTrain+i]) / D / math.Ln2
-		test.logDet[i] -= gauss.logDetL // the whitening's log-determinant
-	}
+	perm := r.Perm(n)
+	v := pix.Float64s()
+	fit := dequantise(v, perm[:nFit], 1, r)
+	val := dequantise(v, perm[nFit:nFit+cfg.valN], 1, r)
+	test := dequantise(v, perm[nFit+cfg.valN:], 1, r)
+	more := dequantise(v, perm[:nFit], cfg.copies-1, r)
+	data := split{x: append(append([]float64(nil), fit.x...), more.x...), n: fit.n + more.n}
+	fmt.Fprintf(stdout, "digits: %d images to fit (%d dequantisations each), %d validation, %d held out, D = %d\n", nFit, cfg.copies, cfg.valN, cfg.testN, D)
 
-	fmt.Fprintf(stdout, "digits: %d training and %d held-out images, D = %d, hidden %v, objective %v, %d epochs\n", nTrain, cfg.testN, D, cfg.hidden, cfg.crit, cfg.epochs)
-	flow, err := newFlow(cfg, rand.NewPCG(cfg.seed, 2))
+	sig, err := distributions.NewSigmoid(D, 0, 17, alpha)
 	if err != nil {
 		return err
 	}
-	opts := train.Options{Epochs: cfg.epochs, BatchSize: cfg.batch, LearningRate: cfg.lr, Schedule: train.Cosine(0.01), Seed: cfg.seed, Objective: cfg.crit,
-		OnEpoch: func(s train.EpochStats) error {
-			if s.Epoch%100 == 0 || s.Epoch == cfg.epochs {
-				fmt.Fprintln(stdout, train.FormatEpoch(s))
-			}
-			return nil
-		}}
-	start := time.Now()
-	if err := fit(ctx, flow, opts, trainW); err != nil {
-		return err
-	}
-	budget := time.Since(start)
-	fmt.Fprintf(stdout, "train_seconds=%.1f\n", budget.Seconds())
-	if err := test.report(stdout, "", flow, cfg); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "gaussian_diag_bpd=%.4f\ngaussian_full_bpd=%.4f\n",
-		bpd(gauss.diagLogProb(y[nTrain*D:]), ld[nTrain:]), bpd(gauss.logProb(y[nTrain*D:]), ld[nTrain:]))
-	nfe, err := flow.SampleNFE(100)
+	started := time.Now()
+	base, err := train.FitBaselines(fit.tensor(), val.tensor(), []distributions.Bijector{sig}, cfg.components, nil, rand.NewPCG(cfg.seed, 3))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sample_nfe=%.1f\n", nfe)
-	if err := drawSamples(flow, gauss, y[nTrain*D:], cfg.out, stdout); err != nil {
+	fmt.Fprintf(stdout, "baselines: mixture of %d components, ridge %g, chosen on the validation split, refitted to all %d training images (%.1f s)\n",
+		base.Choice.Components, base.Choice.Ridge, fit.n+val.n, time.Since(started).Seconds())
+	sc := train.StartConfig{Pre: []distributions.Bijector{sig}, Preprocessing: cfg.preprocess, MixtureBase: true,
+		Components: cfg.components, Marginals: cfg.marginals, Hidden: cfg.hidden, Settings: train.Settings{Trace: odefunc.HutchinsonRademacher}}
+	newStart := func() (*train.Start, error) {
+		return train.NewStart(fit.tensor(), val.tensor(), sc, rand.NewPCG(cfg.seed, 5))
+	}
+	started = time.Now()
+	start, err := newStart()
+	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stdout, "start: %v preprocessing, base of %d components, ridge %g (%.1f s)\n", cfg.preprocess, start.Base.Components, start.Base.Ridge, time.Since(started).Seconds())
+	h, err := train.Compare(start.Flow, base, test.tensor())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "gaussian_full_bpd=%s\ngmm_bpd=%s\n", bits(h.Gaussian), bits(h.Mixture))
+	report(stdout, "start", h)
+	runs := []route{{name: "", mle: 1}}
 	if cfg.contrast {
-		return contrast(ctx, cfg, trainW, test, budget, stdout)
+		runs = append(runs, route{name: "otcfm_", cfm: 1}, route{name: "otcfm_mle_", cfm: 0.5, mle: 0.5})
 	}
-	return nil
-}
-
-// newFlow returns one FFJORD block on a standard normal base, its output
-// layer's initial weights scaled by cfg.outScale.
-func newFlow(cfg config, src rand.Source) (*train.Flow, error) {
-	ones := make([]float64, D)
-	for i := range ones {
-		ones[i] = 1
-	}
-	flow, err := train.NewFlow(train.FlowConfig{Dim: D, Blocks: 1, Hidden: cfg.hidden, BaseStd: ones}, train.Settings{}, src)
-	if err != nil {
-		return nil, err
-	}
-	layers := flow.Nets[0].Layers()
-	for _, p := range layers[len(layers)-1].Params() {
-		for i, v := range p.Float64s() {
-			p.Float64s()[i] = v * cfg.outScale
-		}
-	}
-	return flow, nil
-}
-
-// fit trains flow on the whitened images.
-func fit(ctx context.Context, flow *train.Flow, opts train.Options, data *tensor.Dense) error {
-	tr, err := train.NewTrainer(flow, opts)
-	if err != nil {
-		return err
-	}
-	return tr.Run(ctx, data)
-}
-
-// errBudget stops the contrast's training once it has had its wall time.
-var errBudget = errors.New("digits: wall time spent")
-
-// contrast trains the same flow by maximum likelihood through the solver
-// (Hutchinson's trace, adjoint gradients) until it has trained as long as
-// flow matching did, and reports it.
-func contrast(ctx context.Context, cfg config, trainW *tensor.Dense, test heldOut, budget time.Duration, stdout io.Writer) error {
-	flow, err := newFlow(cfg, rand.NewPCG(cfg.seed, 2))
-	if err != nil {
-		return err
-	}
-	if err := flow.SetSettings(train.Settings{Trace: odefunc.HutchinsonRademacher}); err != nil {
-		return err
-	}
-	start := time.Now()
-	opts := train.Options{Epochs: 1_000_000, BatchSize: cfg.batch, LearningRate: cfg.lr, Seed: cfg.seed,
-		OnEpoch: func(s train.EpochStats) error {
-			if time.Since(start) >= budget {
-				fmt.Fprintf(stdout, "mle_epochs=%d\n%s\n", s.Epoch, train.FormatEpoch(s))
-				return errBudget
-			}
-			return nil
-		}}
-	if err := fit(ctx, flow, opts, trainW); err != nil && !errors.Is(err, errBudget) {
-		return err
-	}
-	fmt.Fprintf(stdout, "mle_train_seconds=%.1f\n", time.Since(start).Seconds())
-	if err := flow.SetSettings(train.Settings{}); err != nil {
-		return err
-	}
-	return test.report(stdout, "mle_", flow, cfg)
-}
-
-// heldOut is the held-out split: whitened images and, per image, the
-// log-determinant of the whole pixel-to-w map and the full Gaussian's bpd.
-type heldOut struct {
-	w, logDet, full []float64
-}
-
-// report prints the Hutchinson estimate of the held-out bpd with its
-// standard error, and the exact trace beside Hutchinson on a subset.
-func (h heldOut) report(stdout io.Writer, prefix string, flow *train.Flow, cfg config) error {
-	n := len(h.logDet)
-	start := time.Now()
-	est, err := hutchinson(flow, h.w, n, cfg.probes)
-	if err != nil {
-		return err
-	}
-	perImage := make([]float64, n)
-	for i := range perImage {
-		perImage[i] = -(est[i] + h.logDet[i]) / D / math.Ln2
-	}
-	m, se := meanSE(perImage)
-	fmt.Fprintf(stdout, "%stest_bpd=%.4f ± %.4f (Hutchinson, %d images × %d probes, %.1f s)\n", prefix, m, se, n, cfg.probes, time.Since(start).Seconds())
-	diff := make([]float64, n)
-	for i := range diff {
-		diff[i] = perImage[i] - h.full[i]
-	}
-	m, se = meanSE(diff)
-	fmt.Fprintf(stdout, "%stest_bpd_minus_gaussian_full=%.4f ± %.4f (paired over the same images)\n", prefix, m, se)
-	if k := cfg.exactN; k > 0 {
-		start = time.Now()
-		lp, err := flow.LogProb(tensor.New(tensor.WithShape(k, D), tensor.WithBacking(append([]float64(nil), h.w[:k*D]...))))
+	var first *train.Flow
+	budget := cfg.budget
+	for _, rt := range runs {
+		s, err := newStart()
 		if err != nil {
 			return err
 		}
-		hm, hse := meanSE(perImage[:k])
-		fmt.Fprintf(stdout, "%stest_bpd_exact=%.4f (exact trace, first %d images, %.1f s; Hutchinson on them %.4f ± %.4f)\n",
-			prefix, bpd(lp, h.logDet[:k]), k, time.Since(start).Seconds(), hm, hse)
-	}
-	return nil
-}
-
-// hutchinson returns each row's mean over probes of Hutchinson's estimate
-// of log p(w), with Rademacher probes.
-func hutchinson(flow *train.Flow, w []float64, n, probes int) ([]float64, error) {
-	saved := flow.Settings()
-	est := flow.Settings()
-	est.Trace = odefunc.HutchinsonRademacher
-	if err := flow.SetSettings(est); err != nil {
-		return nil, err
-	}
-	defer flow.SetSettings(saved) //nolint:errcheck // the settings were valid a moment ago
-	mean := make([]float64, n)
-	for range probes {
-		pass, err := flow.RecordLogProb(w, n, distributions.Request{Estimate: true})
+		took, err := rt.train(ctx, s.Flow, data, val, budget, cfg, stdout)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i, v := range pass.LogProb {
-			mean[i] += v / float64(probes)
+		if first == nil {
+			budget = took // the contrast's routes get the time MLE took
+		}
+		h, err := train.Compare(s.Flow, base, test.tensor())
+		if err != nil {
+			return err
+		}
+		report(stdout, rt.name+"test", h)
+		if first == nil {
+			first = s.Flow
 		}
 	}
-	return mean, nil
+	return write(first, test, cfg.out, stdout)
 }
 
-// meanSE returns the mean of v and its standard error.
-func meanSE(v []float64) (mean, se float64) {
-	for _, x := range v {
-		mean += x / float64(len(v))
-	}
-	if len(v) < 2 {
-		return mean, math.NaN()
-	}
-	ss := 0.0
-	for _, x := range v {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(v)-1) / float64(len(v)))
+// bits converts a score in nats per image to bits per dimension.
+func bits(s train.Score) string {
+	return train.Score{Mean: s.Mean / D / math.Ln2, SE: s.SE / D / math.Ln2}.String()
 }
 
-// drawSamples writes samples.png: 100 model samples beside the first 100
-// held-out images (real, y-space).
-func drawSamples(flow *train.Flow, gauss *gaussian, real []float64, dir string, stdout io.Writer) error {
+// report prints a model's held-out bpd and its paired difference from the
+// mixture's.
+func report(stdout io.Writer, name string, h *train.HeldOut) {
+	d := h.MinusMixture
+	fmt.Fprintf(stdout, "%s_bpd=%s\n%s_minus_gmm=%s (paired over the same images, %.1f standard errors)\n",
+		name, bits(h.Model), name, bits(d), math.Abs(d.Mean)/d.SE)
+}
+
+// route is a training route: the shares of the budget spent on OT-CFM,
+// then on MLE.
+type route struct {
+	name     string
+	cfm, mle float64
+}
+
+// train trains flow by rt within budget, each phase keeping its best
+// validated weights, and returns the time it took.
+func (rt route) train(ctx context.Context, flow *train.Flow, data, val split, budget time.Duration, cfg config, stdout io.Writer) (time.Duration, error) {
+	began := time.Now()
+	phases := []struct {
+		share float64
+		crit  train.Criterion
+	}{{rt.cfm, train.OTCFM{SigmaMin: 0.05}}, {rt.mle, nil}}
+	for _, ph := range phases {
+		if ph.share == 0 {
+			continue
+		}
+		budget := time.Duration(ph.share * float64(budget))
+		started := time.Now()
+		opts := train.Options{Epochs: 1_000_000, BatchSize: cfg.batch, LearningRate: cfg.lr, WeightDecay: cfg.weightDecay,
+			Seed: cfg.seed, Objective: ph.crit, Validation: val.tensor(), ValidationEstimate: true, ValidateStart: true, Patience: cfg.patience,
+			OnEpoch: func(s train.EpochStats) error {
+				if time.Since(started) >= budget {
+					return fmt.Errorf("%w: %w", train.ErrStop, errBudget)
+				}
+				return nil
+			}}
+		tr, err := train.NewTrainer(flow, opts)
+		if err != nil {
+			return 0, err
+		}
+		if err := tr.Run(ctx, data.tensor()); err != nil {
+			return 0, err
+		}
+		epoch, nll := tr.Best()
+		name := "mle"
+		if ph.crit != nil {
+			name = ph.crit.String()
+		}
+		fmt.Fprintf(stdout, "%s%s: %d epochs in %.1f s, best validation NLL %.2f nats at epoch %d\n",
+			rt.name, name, tr.Epoch(), time.Since(started).Seconds(), nll, epoch)
+	}
+	return time.Since(began), nil
+}
+
+// write draws samples.png and saves model.json.
+func write(flow *train.Flow, test split, dir string, stdout io.Writer) error {
 	s, err := flow.Sample(100)
 	if err != nil {
 		return err
 	}
-	y := make([]float64, 100*D)
-	gauss.colour(y, s.Float64s())
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := filepath.Join(dir, "samples.png")
+	if err := writeGrid(path, s.Float64s(), test.x[:min(len(test.x), 100*D)]); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, "samples.png")
-	if err := writeGrid(path, y, real[:min(len(real), 100*D)]); err != nil {
+	fmt.Fprintf(stdout, "wrote %s\n", path)
+	path = filepath.Join(dir, "model.json")
+	if err := train.SaveFlow(path, flow); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)
 	return nil
 }
 
-// dequantise returns y = logit(α + (1 − 2α)(v + u)/17) for the images in
-// the order perm, and each image's Σ log|dy/dv|.
-func dequantise(v []float64, perm []int, r *rand.Rand) (y, logdet []float64) {
-	y, logdet = make([]float64, len(v)), make([]float64, len(perm))
-	for i, src := range perm {
-		for d := range D {
-			p := alpha + (1-2*alpha)*(v[src*D+d]+r.Float64())/17
-			y[i*D+d] = math.Log(p / (1 - p))
-			logdet[i] += math.Log((1-2*alpha)/17) - math.Log(p*(1-p))
-		}
-	}
-	return y, logdet
-}
-
-// bpd converts log-densities and the log-determinants of the map from
-// pixels into bits per pixel dimension.
-func bpd(lp, logdet []float64) float64 {
-	s := 0.0
-	for i := range lp {
-		s -= lp[i] + logdet[i]
-	}
-	return s / float64(len(lp)) / D / math.Ln2
-}
+// errBudget ends a training phase once it has had its wall time.
+var errBudget = errors.New("digits: wall time spent")

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"gorgonia.org/tensor"
 )
@@ -233,22 +234,21 @@ func through(bs []distributions.Bijector, xs ...*tensor.Dense) (*tensor.Dense, *
 // standard deviations (a constant column keeps scale 1).
 func fitStandardize(x *tensor.Dense) (*distributions.AffineTriL, error) {
 	D := x.Shape()[1]
-	g, err := FitGaussian(x, 0, rand.NewPCG(0, 0))
+	data, n, err := batch.Data(x, D)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("train: standardize: %w", err)
 	}
-	l, diag := g.ScaleTriL(), make([]float64, D*D)
-	for i := range D {
-		v := 0.0
-		for j := 0; j <= i; j++ {
-			v += l[i*D+j] * l[i*D+j]
-		}
+	// From the columns' variances, not FitGaussian, whose Cholesky
+	// refuses a constant column.
+	mean, variance, _ := columnVariances(data, n, D)
+	diag := make([]float64, D*D)
+	for i, v := range variance {
 		diag[i*D+i] = math.Sqrt(v)
-		if !(diag[i*D+i] > 0) {
+		if !(diag[i*D+i] > 0) || math.IsInf(diag[i*D+i], 0) {
 			diag[i*D+i] = 1
 		}
 	}
-	return distributions.NewAffineTriL(g.Loc(), diag)
+	return distributions.NewAffineTriL(mean, diag)
 }
 
 // Baselines are the classical models a flow for real data must beat,

@@ -282,7 +282,13 @@ func FitBaselines(fit, val *tensor.Dense, pre []distributions.Bijector, componen
 	}
 	b := &Baselines{Choice: best(scores)}
 	all := tensor.New(tensor.WithShape(f.Shape()[0]+v.Shape()[0], f.Shape()[1]), tensor.WithBacking(append(append([]float64(nil), f.Float64s()...), v.Float64s()...)))
-	g, err := FitGaussian(all, 0, rand.NewPCG(r.Uint64(), r.Uint64()))
+	// The maximum-likelihood Gaussian, or, when its covariance is
+	// singular (a constant column), the one of FitWhitening's ridge.
+	gsrc := rand.NewPCG(r.Uint64(), r.Uint64())
+	g, err := FitGaussian(all, 0, gsrc)
+	if err != nil {
+		g, err = FitGaussian(all, 1e-6, gsrc)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -328,6 +328,9 @@ func Compare(model distributions.Distribution, b *Baselines, test *tensor.Dense)
 	if b == nil || b.Gaussian == nil || b.Mixture == nil {
 		return nil, fmt.Errorf("%w: Compare needs fitted Baselines", ErrInvalidConfig)
 	}
+	if model == nil {
+		return nil, fmt.Errorf("%w: Compare needs a model", ErrInvalidConfig)
+	}
 	h := &HeldOut{}
 	var err error
 	for _, c := range []struct {

@@ -72,3 +72,11 @@ func TestCompareNilModel(t *testing.T) {
 	_, err = Compare(nil, b, x)
 	assert.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// TestFitMarginalsRefusesNegativeComponents: 0 means 1, but a negative
+// number is a mistake that FitMixture refuses, and FitMarginals should
+// too rather than quietly fit one component.
+func TestFitMarginalsRefusesNegativeComponents(t *testing.T) {
+	_, err := FitMarginals(columns(50, 1, 1), MixtureFit{Components: -5}, rand.NewPCG(1, 1))
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+}

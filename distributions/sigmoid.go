@@ -51,6 +51,9 @@ func NewSigmoid(D int, lo, hi, alpha float64) (*Sigmoid, error) {
 		return nil, fmt.Errorf("%w: Sigmoid alpha = %g, want 0 ≤ alpha < 0.5", ErrInvalidParameter, alpha)
 	}
 	c := (1 - 2*alpha) / (hi - lo)
+	if !finite(c) {
+		return nil, fmt.Errorf("%w: Sigmoid interval (%g, %g) is too narrow: (1 − 2α)/(high − low) overflows", ErrInvalidParameter, lo, hi)
+	}
 	return &Sigmoid{
 		d: D, lo: lo, hi: hi, alpha: alpha,
 		scale: c, logScale: math.Log(c),

@@ -20,9 +20,9 @@ import (
 // Every covariance is regularised as Σ + ridge·diag(s²), where s² holds the
 // per-column variances of the whole data set, so that ridge is free of the
 // data's units: 0.01 adds one per cent of each column's variance. A
-// constant column (variance ≤ 1e-12 of the mean) takes the mean variance
-// of the columns instead (or 1
-// when every column is constant), so that a ridge makes any data fit.
+// constant column (standard deviation ≤ 1e-12 of its mean's magnitude)
+// takes the mean variance of the columns instead (or 1 when every column
+// is constant), so that a ridge makes any data fit.
 
 // MixtureFit configures FitMixture. The zero value fits one component with
 // no ridge.
@@ -132,12 +132,13 @@ type em struct {
 	n, D   int
 	opts   MixtureFit
 	ridge  []float64 // Ridge·s² per column
+	sd     []float64 // s per column (1 when s² is 0 or not finite): the units the singularity check is free of
 	resp   []float64 // n×K responsibilities
 	centre []float64 // n×D scratch
 }
 
 func newEM(x []float64, n, D int, opts MixtureFit) *em {
-	e := &em{x: x, n: n, D: D, opts: opts, ridge: make([]float64, D),
+	e := &em{x: x, n: n, D: D, opts: opts, ridge: make([]float64, D), sd: make([]float64, D),
 		resp: make([]float64, n*opts.Components), centre: make([]float64, n*D)}
 	mean := make([]float64, D)
 	for r := range n {
@@ -162,10 +163,14 @@ func newEM(x []float64, n, D int, opts MixtureFit) *em {
 		avg = 1
 	}
 	for i, v := range e.ridge {
-		if v <= 1e-12*avg { // constant but for rounding
+		if v <= 1e-24*mean[i]*mean[i] { // constant but for rounding: s ≤ 1e-12·|mean|, whatever the other columns' units
 			v = avg
 		}
 		e.ridge[i] = v * opts.Ridge
+		e.sd[i] = math.Sqrt(v)
+		if !(e.sd[i] > 0) || math.IsInf(e.sd[i], 0) {
+			e.sd[i] = 1
+		}
 	}
 	return e
 }
@@ -334,8 +339,15 @@ func (e *em) maximise(f *emFit) error {
 		}
 		cov := blas64.Symmetric{N: D, Stride: D, Data: make([]float64, D*D), Uplo: blas.Upper}
 		blas64.Syrk(blas.Trans, 1, blas64.General{Rows: n, Cols: D, Stride: D, Data: e.centre}, 0, cov)
+		// Factorise the covariance of the columns divided by their
+		// standard deviations, so that its condition number, and so the
+		// singularity check, does not depend on the columns' units; then
+		// L = diag(s)·L'.
 		for j := range D {
 			cov.Data[j*D+j] += e.ridge[j]
+			for c := j; c < D; c++ {
+				cov.Data[j*D+c] /= e.sd[j] * e.sd[c]
+			}
 		}
 		var chol mat.Cholesky
 		if !chol.Factorize(mat.NewSymDense(D, cov.Data)) || chol.Cond() > mat.ConditionTolerance {
@@ -343,6 +355,11 @@ func (e *em) maximise(f *emFit) error {
 		}
 		var l mat.TriDense
 		chol.LTo(&l)
+		for i := range D {
+			for j := 0; j <= i; j++ {
+				l.SetTri(i, j, e.sd[i]*l.At(i, j))
+			}
+		}
 		f.chol[k] = &l
 	}
 	return nil

@@ -48,7 +48,7 @@ func FitMarginals(x *tensor.Dense, opts MixtureFit, src rand.Source) (*distribut
 	}
 	fitK := max(opts.Components, 1)
 	K := fitK + 1 // and the floor
-	if K > distributions.MaxComponents {
+	if opts.Components < 0 || K > distributions.MaxComponents {
 		return nil, fmt.Errorf("%w: FitMarginals: Components = %d, want 1 to %d", ErrInvalidConfig, opts.Components, distributions.MaxComponents)
 	}
 	if !(opts.Ridge >= 0) || math.IsInf(opts.Ridge, 0) {

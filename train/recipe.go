@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"gorgonia.org/tensor"
 )
@@ -233,22 +234,21 @@ func through(bs []distributions.Bijector, xs ...*tensor.Dense) (*tensor.Dense, *
 // standard deviations (a constant column keeps scale 1).
 func fitStandardize(x *tensor.Dense) (*distributions.AffineTriL, error) {
 	D := x.Shape()[1]
-	g, err := FitGaussian(x, 0, rand.NewPCG(0, 0))
+	data, n, err := batch.Data(x, D)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("train: standardize: %w", err)
 	}
-	l, diag := g.ScaleTriL(), make([]float64, D*D)
-	for i := range D {
-		v := 0.0
-		for j := 0; j <= i; j++ {
-			v += l[i*D+j] * l[i*D+j]
-		}
+	// From the columns' variances, not FitGaussian, whose Cholesky
+	// refuses a constant column.
+	mean, variance, _ := columnVariances(data, n, D)
+	diag := make([]float64, D*D)
+	for i, v := range variance {
 		diag[i*D+i] = math.Sqrt(v)
-		if !(diag[i*D+i] > 0) {
+		if !(diag[i*D+i] > 0) || math.IsInf(diag[i*D+i], 0) {
 			diag[i*D+i] = 1
 		}
 	}
-	return distributions.NewAffineTriL(g.Loc(), diag)
+	return distributions.NewAffineTriL(mean, diag)
 }
 
 // Baselines are the classical models a flow for real data must beat,
@@ -282,7 +282,13 @@ func FitBaselines(fit, val *tensor.Dense, pre []distributions.Bijector, componen
 	}
 	b := &Baselines{Choice: best(scores)}
 	all := tensor.New(tensor.WithShape(f.Shape()[0]+v.Shape()[0], f.Shape()[1]), tensor.WithBacking(append(append([]float64(nil), f.Float64s()...), v.Float64s()...)))
-	g, err := FitGaussian(all, 0, rand.NewPCG(r.Uint64(), r.Uint64()))
+	// The maximum-likelihood Gaussian, or, when its covariance is
+	// singular (a constant column), the one of FitWhitening's ridge.
+	gsrc := rand.NewPCG(r.Uint64(), r.Uint64())
+	g, err := FitGaussian(all, 0, gsrc)
+	if err != nil {
+		g, err = FitGaussian(all, 1e-6, gsrc)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -321,6 +327,9 @@ type HeldOut struct {
 func Compare(model distributions.Distribution, b *Baselines, test *tensor.Dense) (*HeldOut, error) {
 	if b == nil || b.Gaussian == nil || b.Mixture == nil {
 		return nil, fmt.Errorf("%w: Compare needs fitted Baselines", ErrInvalidConfig)
+	}
+	if model == nil {
+		return nil, fmt.Errorf("%w: Compare needs a model", ErrInvalidConfig)
 	}
 	h := &HeldOut{}
 	var err error

@@ -2,6 +2,7 @@ package train_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ffjord-go/ffjord-go/train"
 	"gorgonia.org/tensor"
@@ -31,6 +32,7 @@ func ExampleFitWhitening() {
 		c01 += v[2*r] * v[2*r+1] / 4
 		c11 += v[2*r+1] * v[2*r+1] / 4
 	}
+	c01 = math.Round(c01*1e3)/1e3 + 0 // rounding leaves ±1e-17: print it as 0.000, never −0.000
 	fmt.Printf("whitened covariance [[%.3f %.3f] [%.3f %.3f]]\n", c00, c01, c01, c11)
 
 	// A constant column has no covariance to whiten: a ridge fixes it.

@@ -271,10 +271,20 @@ func report(stdout io.Writer, name string, h *train.HeldOut) {
 }
 
 // route is a training route: the shares of the budget spent on OT-CFM,
-// then on MLE.
+// then on MLE; name prefixes its figures.
 type route struct {
 	name     string
 	cfm, mle float64
+}
+
+func (rt route) String() string {
+	switch {
+	case rt.cfm == 0:
+		return "mle"
+	case rt.mle == 0:
+		return "otcfm"
+	}
+	return "otcfm then mle"
 }
 
 // train trains flow by rt within budget, each phase keeping its best
@@ -307,12 +317,12 @@ func (rt route) train(ctx context.Context, flow *train.Flow, data, val split, bu
 			return 0, err
 		}
 		epoch, nll := tr.Best()
-		name := "mle"
+		phase := "mle"
 		if ph.crit != nil {
-			name = ph.crit.String()
+			phase = ph.crit.String()
 		}
-		fmt.Fprintf(stdout, "%s%s: %d epochs in %.1f s, best validation NLL %.2f nats at epoch %d\n",
-			rt.name, name, tr.Epoch(), time.Since(started).Seconds(), nll, epoch)
+		fmt.Fprintf(stdout, "route %s, %s: %d epochs in %.1f s, best validation NLL %.2f nats at epoch %d\n",
+			rt, phase, tr.Epoch(), time.Since(started).Seconds(), nll, epoch)
 	}
 	return time.Since(began), nil
 }

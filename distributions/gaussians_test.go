@@ -279,3 +279,30 @@ func TestDrawIsSample(t *testing.T) {
 	g.Draw(dst, rand.New(rand.NewPCG(5, 5)))
 	assert.Equal(t, s.Float64s(), dst)
 }
+
+// TestTempered: each component of the tempered mixture is N(μ, t²Σ) (its
+// log-density against gonum's), with the same weights.
+func TestTempered(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	g, cs, logits := testMixture(t, r, 2, 3)
+	const temp = 0.7
+	h, err := g.Tempered(temp)
+	require.NoError(t, err)
+	x := randomVec(r, 3, 1)
+	lp, err := h.LogProb(tensor.New(tensor.WithShape(1, 3), tensor.WithBacking(x)))
+	require.NoError(t, err)
+	terms := make([]float64, 2)
+	for k, c := range cs {
+		l := c.ScaleTriL()
+		for i := range l {
+			l[i] *= temp
+		}
+		terms[k] = logits[k] - logSumExp(logits) + gonumNormal(t, c.Loc(), l).LogProb(x)
+	}
+	assert.InDelta(t, logSumExp(terms), lp[0], 1e-12)
+	assert.InDeltaSlice(t, g.Weights(), h.Weights(), 1e-15)
+	for _, bad := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		_, err := g.Tempered(bad)
+		assert.ErrorIs(t, err, ErrInvalidParameter, "%g", bad)
+	}
+}

@@ -237,3 +237,33 @@ func logSumExp(a []float64) float64 {
 	}
 	return m + math.Log(s)
 }
+
+// Tempered returns a copy of the mixture whose components' scales are
+// multiplied by t > 0 (covariances by t²), with the same weights and
+// means and no random source: sampling a flow's base at a temperature
+// t < 1, as Glow does, draws more typical points.
+func (g *GaussianMixture) Tempered(t float64) (*GaussianMixture, error) {
+	if !(t > 0) || math.IsInf(t, 0) {
+		return nil, fmt.Errorf("%w: temperature %g, want finite and > 0", ErrInvalidParameter, t)
+	}
+	K, D := g.Components(), g.Dim()
+	scales := append([]float64(nil), g.scales.Float64s()...)
+	lt := math.Log(t)
+	for k := range K {
+		p := scales[k*D*D : (k+1)*D*D]
+		for i := range D {
+			for j := range i {
+				p[i*D+j] *= t
+			}
+			p[i*D+i] += lt
+			if math.Abs(p[i*D+i]) > maxLogScale {
+				return nil, fmt.Errorf("%w: temperature %g takes component %d's log-scale %d to %g, beyond ±%g", ErrInvalidParameter, t, k, i, p[i*D+i], maxLogScale)
+			}
+		}
+	}
+	return &GaussianMixture{
+		logits: tensor.New(tensor.WithShape(1, K), tensor.WithBacking(g.Logits())),
+		locs:   tensor.New(tensor.WithShape(K, D), tensor.WithBacking(append([]float64(nil), g.locs.Float64s()...))),
+		scales: tensor.New(tensor.WithShape(K, D*D), tensor.WithBacking(scales)),
+	}, nil
+}

@@ -3,7 +3,6 @@ package distributions
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
@@ -42,28 +41,6 @@ func (g *GaussianMixture) MarshalJSON() ([]byte, error) {
 		Logits: g.logits.Float64s(), Locs: g.locs.Float64s(), Scales: g.scales.Float64s()})
 }
 
-// checkPacked checks a scale parameter read from JSON: D·D finite values,
-// zeros above the diagonal, log-diagonal within maxLogScale.
-func checkPacked(p []float64, D int, where string) error {
-	if len(p) != D*D {
-		return fmt.Errorf("%w: %s has %d values, want %d×%d", ErrInvalidParameter, where, len(p), D, D)
-	}
-	for i := range D {
-		for j := range D {
-			v := p[i*D+j]
-			switch {
-			case !finite(v):
-				return fmt.Errorf("%w: %s[%d][%d] = %g, want finite", ErrInvalidParameter, where, i, j, v)
-			case j > i && v != 0:
-				return fmt.Errorf("%w: %s[%d][%d] = %g above the diagonal, want 0", ErrInvalidParameter, where, i, j, v)
-			case j == i && math.Abs(v) > maxLogScale:
-				return fmt.Errorf("%w: %s[%d][%d] = %g, a log-scale beyond ±%g", ErrInvalidParameter, where, i, j, v, maxLogScale)
-			}
-		}
-	}
-	return nil
-}
-
 // DecodeMultivariateNormalTriL reads a Gaussian written by MarshalJSON,
 // sampling from src.
 func DecodeMultivariateNormalTriL(data []byte, src rand.Source) (*MultivariateNormalTriL, error) {
@@ -81,7 +58,7 @@ func DecodeMultivariateNormalTriL(data []byte, src rand.Source) (*MultivariateNo
 	if err := checkFiniteValues(mj.Loc, "mvn_tril loc"); err != nil {
 		return nil, err
 	}
-	if err := checkPacked(mj.Scale, D, "mvn_tril scale"); err != nil {
+	if err := checkScale(mj.Scale, D, "mvn_tril scale", true); err != nil {
 		return nil, err
 	}
 	m := &MultivariateNormalTriL{
@@ -117,7 +94,7 @@ func DecodeGaussianMixture(data []byte, src rand.Source) (*GaussianMixture, erro
 		return nil, err
 	}
 	for k := range K {
-		if err := checkPacked(gj.Scales[k*D*D:(k+1)*D*D], D, fmt.Sprintf("gaussian_mixture scales[%d]", k)); err != nil {
+		if err := checkScale(gj.Scales[k*D*D:(k+1)*D*D], D, fmt.Sprintf("gaussian_mixture scales[%d]", k), true); err != nil {
 			return nil, err
 		}
 	}

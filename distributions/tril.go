@@ -19,20 +19,31 @@ import (
 // checkScaleTriL checks a scale given as L itself (row-major D×D): lower
 // triangular, finite, with a positive diagonal whose log is within
 // maxLogScale. where names it in errors.
-func checkScaleTriL(l []float64, D int, where string) error {
+func checkScaleTriL(l []float64, D int, where string) error { return checkScale(l, D, where, false) }
+
+// checkScale checks L (packed false) or its parameter form (packed true:
+// log L_ii on the diagonal): D·D finite values, zeros above the diagonal,
+// log L_ii within maxLogScale.
+func checkScale(l []float64, D int, where string, packed bool) error {
 	if len(l) != D*D {
 		return fmt.Errorf("%w: %s has %d values, want %d×%d", ErrInvalidParameter, where, len(l), D, D)
 	}
 	for i := range D {
 		for j := range D {
 			v := l[i*D+j]
+			logDiag := v
+			if !packed {
+				logDiag = math.Log(v)
+			}
 			switch {
 			case !finite(v):
 				return fmt.Errorf("%w: %s[%d][%d] = %g, want finite", ErrInvalidParameter, where, i, j, v)
 			case j > i && v != 0:
 				return fmt.Errorf("%w: %s[%d][%d] = %g above the diagonal, want 0 (a lower-triangular scale)", ErrInvalidParameter, where, i, j, v)
-			case j == i && (!(v > 0) || math.Abs(math.Log(v)) > maxLogScale):
-				return fmt.Errorf("%w: %s[%d][%d] = %g on the diagonal, want > 0 with |log| ≤ %g", ErrInvalidParameter, where, i, j, v, maxLogScale)
+			case j == i && !packed && !(v > 0):
+				return fmt.Errorf("%w: %s[%d][%d] = %g on the diagonal, want > 0", ErrInvalidParameter, where, i, j, v)
+			case j == i && !(math.Abs(logDiag) <= maxLogScale):
+				return fmt.Errorf("%w: %s[%d][%d] = %g on the diagonal, a log-scale beyond ±%g", ErrInvalidParameter, where, i, j, v, maxLogScale)
 			}
 		}
 	}
@@ -107,30 +118,18 @@ func (g *gaussTriL) load(mu, p []float64) {
 
 // solve writes u = L⁻¹(z − μ) and returns log N(z).
 func (g *gaussTriL) solve(u, z []float64) float64 {
-	D, l := g.D, g.l
+	solveTriL(u, z, g.l, g.mu, g.D)
 	ss := 0.0
-	for i := range D {
-		s := z[i] - g.mu[i]
-		row := l[i*D : i*D+i]
-		for j, lij := range row {
-			s -= lij * u[j]
-		}
-		u[i] = s / l[i*D+i]
-		ss += u[i] * u[i]
+	for _, v := range u {
+		ss += v * v
 	}
 	return g.logNorm - 0.5*ss
 }
 
 // back writes v = L⁻ᵀu into v, by back substitution.
 func (g *gaussTriL) back(v, u []float64) {
-	D, l := g.D, g.l
-	for i := D - 1; i >= 0; i-- {
-		s := u[i]
-		for k := i + 1; k < D; k++ {
-			s -= l[k*D+i] * v[k]
-		}
-		v[i] = s / l[i*D+i]
-	}
+	copy(v, u)
+	solveTriLT(v, g.l, g.D)
 }
 
 // accumulate adds w·∂log N/∂θ at the point whose u and v are given to the
@@ -153,13 +152,4 @@ func (g *gaussTriL) accumulate(gmu, gp, zbar, u, v []float64, w float64) {
 }
 
 // draw writes μ + L·e into dst.
-func (g *gaussTriL) draw(dst, e []float64) {
-	D, l := g.D, g.l
-	for i := range D {
-		s := g.mu[i]
-		for j, lij := range l[i*D : i*D+i+1] {
-			s += lij * e[j]
-		}
-		dst[i] = s
-	}
-}
+func (g *gaussTriL) draw(dst, e []float64) { forwardTriL(dst, e, g.l, g.mu, g.D) }

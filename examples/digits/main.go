@@ -237,10 +237,12 @@ func digits(ctx context.Context, cfg config, stdout io.Writer) error {
 	}
 	var first *train.Flow
 	budget := cfg.budget
-	for _, rt := range runs {
-		s, err := newStart()
-		if err != nil {
-			return err
+	for i, rt := range runs {
+		s := start // the first route trains the start itself, the others a new one
+		if i > 0 {
+			if s, err = newStart(); err != nil {
+				return err
+			}
 		}
 		took, err := rt.train(ctx, s.Flow, data, val, budget, cfg, stdout)
 		if err != nil {

@@ -86,7 +86,7 @@ func plotCmd(args []string, stdout io.Writer) error {
 	}
 	var x *tensor.Dense
 	if *data != "" {
-		x, _, err = datasets.ReadCSVFile(*data)
+		x, _, err = cli.ReadCSV("data", *data)
 	} else {
 		x, err = datasets.ByName(*toy, *n, rand.NewPCG(1, 1))
 	}

@@ -105,11 +105,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "train":
 		return trainCmd(ctx, args[1:], stdout)
 	case "logprob":
-		return logprobCmd(args[1:], stdout)
+		return logprobCmd(ctx, args[1:], stdout)
 	case "sample":
-		return sampleCmd(args[1:], stdout)
+		return sampleCmd(ctx, args[1:], stdout)
 	case "plot":
-		return plotCmd(args[1:], stdout)
+		return plotCmd(ctx, args[1:], stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, "usage:", usage)
 		return nil

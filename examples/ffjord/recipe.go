@@ -187,6 +187,9 @@ func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *tr
 	if d.test == nil {
 		return nil
 	}
+	if err := cli.StopOn(ctx, flow); err != nil {
+		return err
+	}
 	h, err := train.Compare(flow, b, d.test)
 	if err != nil {
 		return err

@@ -143,6 +143,9 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if xt == nil {
 		return nil
 	}
+	if err := cli.StopOn(ctx, flow); err != nil {
+		return err
+	}
 	nll, err := flow.NLL(xt)
 	if ct != nil {
 		nll, err = flow.NLLContext(xt, ct) // −log p(x | c)

@@ -899,3 +899,87 @@ func TestHostileCLISignals(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileCLISignalAfterTraining: a model trained with an absurd
+// learning rate makes every later solve take thousands of steps per row
+// (minutes for the test NLL). SIGINT during that evaluation, after the
+// model is saved, and during logprob of that model, ends the program
+// within seconds, with the signal as its one-line error.
+func TestHostileCLISignalAfterTraining(t *testing.T) {
+	ffjord, _ := build(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.json")
+	points := filepath.Join(dir, "p.csv")
+	var p strings.Builder
+	p.WriteString("x,y\n")
+	for i := range 8192 {
+		fmt.Fprintf(&p, "%g,%g\n", float64(i%64)/32-1, float64(i/64)/64-1)
+	}
+	if err := os.WriteFile(points, []byte(p.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		wait string // the line of standard output after which the evaluation runs
+	}{
+		{"train test NLL", []string{"train", "-toy", "moons", "-lr", "10", "-epochs", "1", "-n", "256", "-test-n", "8192", "-model", model}, "saved "},
+		{"logprob", []string{"logprob", "-model", model, "-in", points, "-out", filepath.Join(dir, "lp.csv")}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := command(context.Background(), dir, ffjord, c.args...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			ready := make(chan bool, 1)
+			go func() {
+				sc := bufio.NewScanner(out)
+				sent := c.wait == ""
+				if sent {
+					ready <- true
+				}
+				for sc.Scan() {
+					if !sent && strings.HasPrefix(sc.Text(), c.wait) {
+						ready <- true
+						sent = true
+					}
+				}
+				if !sent {
+					ready <- false
+				}
+			}()
+			select {
+			case got := <-ready:
+				if !got {
+					t.Fatalf("ended before its evaluation: %s", stderr.String())
+				}
+			case <-time.After(caseTimeout):
+				t.Fatal("no trained model within the time limit")
+			}
+			time.Sleep(time.Second) // well into the evaluation
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			const limit = 5 * time.Second
+			select {
+			case err = <-done:
+			case <-time.After(limit):
+				t.Fatalf("no exit within %v of SIGINT", limit)
+			}
+			r := checkExit(t, cmd, err, result{stderr: stderr.String()}, c.args)
+			if r.code != 1 {
+				t.Fatalf("exit %d after SIGINT, want 1", r.code)
+			}
+			oneLine(t, "ffjord", r.stderr, "stopped by interrupt")
+		})
+	}
+}

@@ -59,6 +59,7 @@ type Dynamics struct {
 	context  []float64 // N×C context of the evaluations, set by SetContext
 	slots    []*slot
 	partials [][][]float64
+	stop     func() error // SetInterrupt's check, or nil
 }
 
 // New returns a Dynamics evaluating m with one worker per CPU
@@ -367,8 +368,22 @@ func (d *Dynamics) rows(z, dz []float64) (int, error) {
 // eval runs r over its chunks; for VJPs, gp receives the parameter
 // gradients summed over the rows.
 func (d *Dynamics) eval(r request, gp [][]float64) error {
+	if d.stop != nil {
+		if err := d.stop(); err != nil {
+			return fmt.Errorf("%w: %w", ErrInterrupted, err)
+		}
+	}
 	return run(r, d.slots, &d.partials, gp)
 }
+
+// SetInterrupt sets a check made before every evaluation: when stop
+// returns an error, the evaluation fails with an error wrapping
+// ErrInterrupted and stop's error, and so does the solve that asked for
+// it, within one evaluation rather than at its end. A context's Err is
+// such a check. nil, the default, removes it. stop is called on the
+// evaluating goroutine; it must be cheap and safe to call while whatever
+// cancels it runs.
+func (d *Dynamics) SetInterrupt(stop func() error) { d.stop = stop }
 
 func fill(dst []float64, v float64) {
 	for i := range dst {

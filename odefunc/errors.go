@@ -16,4 +16,7 @@ var (
 	// ErrTooLarge is returned for a size over its limit (MaxDim, MaxWidth,
 	// MaxLayers), before anything is allocated.
 	ErrTooLarge = batch.ErrTooLarge
+	// ErrInterrupted is returned when the check set by SetInterrupt
+	// stops an evaluation.
+	ErrInterrupted = errors.New("odefunc: interrupted")
 )

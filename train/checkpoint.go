@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"syscall"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
@@ -275,7 +276,9 @@ func solverOf(s ode.Settings) solverJSON {
 // user's own types load through the codecs registered with RegisterModel
 // and RegisterBijector.
 func Load(path string) (*Checkpoint, error) {
-	file, err := os.Open(path)
+	// Non-blocking, so that a named pipe is refused below instead of
+	// blocking the open until a writer comes.
+	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("train: loading checkpoint: %w", err)
 	}

@@ -444,6 +444,23 @@ func (f *Flow) SetWorkers(n int) error {
 	return nil
 }
 
+// SetInterrupt sets a check made before every evaluation of every
+// block's dynamics (odefunc.Dynamics.SetInterrupt): once stop returns an
+// error, the solve under way, and so LogProb, Sample or a training step,
+// fails at its next evaluation with an error wrapping
+// odefunc.ErrInterrupted and stop's error. A context's Err stops a long
+// evaluation when the context is cancelled. nil removes the check.
+func (f *Flow) SetInterrupt(stop func() error) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	for _, b := range f.Blocks {
+		b.Dynamics().SetInterrupt(stop)
+	}
+	return nil
+}
+
 // Params returns every learnable tensor: the base's, then the bijectors'
 // in the chain's order (for NewFlow's stack, the last block's first).
 func (f *Flow) Params() []*tensor.Dense {

@@ -78,7 +78,8 @@
 //
 // Every count is checked against a limit (see examples/internal/cli) and
 // every output against the inputs before any work: an output that is the
-// same file as an input is refused. Files are replaced atomically.
+// same file as an input is refused, and so is a path that is not a regular
+// file (a named pipe, a device). Files are replaced atomically.
 // Errors are one line on standard error and exit status 1; -h prints the
 // flags and exits 0.
 package main
@@ -104,11 +105,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "train":
 		return trainCmd(ctx, args[1:], stdout)
 	case "logprob":
-		return logprobCmd(args[1:], stdout)
+		return logprobCmd(ctx, args[1:], stdout)
 	case "sample":
-		return sampleCmd(args[1:], stdout)
+		return sampleCmd(ctx, args[1:], stdout)
 	case "plot":
-		return plotCmd(args[1:], stdout)
+		return plotCmd(ctx, args[1:], stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintln(stdout, "usage:", usage)
 		return nil

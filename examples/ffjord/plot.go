@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -22,7 +23,7 @@ var figureNames = []string{"tutorial", "density", "paths"}
 
 // plotCmd draws a saved 2-D model: the tutorial's four panels against the
 // data, the exact density and the paths of a few points through the blocks.
-func plotCmd(args []string, stdout io.Writer) error {
+func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	model := fs.String("model", "model.json", "saved model")
 	data := fs.String("data", "", "CSV file of data points to compare with")
@@ -78,6 +79,9 @@ func plotCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := cli.StopOn(ctx, ck.Flow); err != nil {
+		return err
+	}
 	if ck.Flow.Dim() != 2 {
 		return fmt.Errorf("plot: the model is %d-dimensional; the figures are for 2", ck.Flow.Dim())
 	}
@@ -86,7 +90,7 @@ func plotCmd(args []string, stdout io.Writer) error {
 	}
 	var x *tensor.Dense
 	if *data != "" {
-		x, _, err = datasets.ReadCSVFile(*data)
+		x, _, err = cli.ReadCSV("data", *data)
 	} else {
 		x, err = datasets.ByName(*toy, *n, rand.NewPCG(1, 1))
 	}

@@ -35,7 +35,7 @@ type recipeData struct {
 // readRecipeData reads -data and -test, dequantises their integer-valued
 // columns and splits the rows of -data, saying what it did on stdout.
 func readRecipeData(rf *cli.RecipeFlags, data, test string, seed uint64, stdout io.Writer) (*recipeData, error) {
-	x, header, err := datasets.ReadCSVFile(data)
+	x, header, err := cli.ReadCSV("data", data)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func readRecipeData(rf *cli.RecipeFlags, data, test string, seed uint64, stdout 
 	}
 	var xt *tensor.Dense
 	if test != "" {
-		if xt, _, err = datasets.ReadCSVFile(test); err != nil {
+		if xt, _, err = cli.ReadCSV("test", test); err != nil {
 			return nil, err
 		}
 		if err := checkRows("test", xt); err != nil {
@@ -186,6 +186,9 @@ func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *tr
 	fmt.Fprintf(stdout, "best_epoch=%d validation_nll=%.4f stopped_early=%t\n", epoch, nll, trainer.Stopped())
 	if d.test == nil {
 		return nil
+	}
+	if err := cli.StopOn(ctx, flow); err != nil {
+		return err
 	}
 	h, err := train.Compare(flow, b, d.test)
 	if err != nil {

@@ -143,6 +143,9 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if xt == nil {
 		return nil
 	}
+	if err := cli.StopOn(ctx, flow); err != nil {
+		return err
+	}
 	nll, err := flow.NLL(xt)
 	if ct != nil {
 		nll, err = flow.NLLContext(xt, ct) // −log p(x | c)
@@ -175,7 +178,7 @@ func checkRecipeUsed(rf *cli.RecipeFlags, toy bool, context int) error {
 // fails at once.
 func trainingData(data, toy string, n int, test string, testN int, seed uint64) (x, xt *tensor.Dense, err error) {
 	if data != "" {
-		x, _, err = datasets.ReadCSVFile(data)
+		x, _, err = cli.ReadCSV("data", data)
 	} else {
 		x, err = datasets.ByName(toy, n, rand.NewPCG(seed, 1))
 	}
@@ -187,7 +190,7 @@ func trainingData(data, toy string, n int, test string, testN int, seed uint64) 
 	}
 	switch {
 	case test != "":
-		if xt, _, err = datasets.ReadCSVFile(test); err != nil {
+		if xt, _, err = cli.ReadCSV("test", test); err != nil {
 			return nil, nil, err
 		}
 		if err := checkRows("test", xt); err != nil {

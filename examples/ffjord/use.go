@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -12,7 +13,7 @@ import (
 	"gorgonia.org/tensor"
 )
 
-func logprobCmd(args []string, stdout io.Writer) error {
+func logprobCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("logprob", flag.ContinueOnError)
 	model := fs.String("model", "model.json", "saved model")
 	in := fs.String("in", "", "CSV file of points; for a conditional model each row is x, then its context c (the last C columns)")
@@ -34,6 +35,9 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	}
 	ck, err := cli.LoadModel("model", *model)
 	if err != nil {
+		return err
+	}
+	if err := cli.StopOn(ctx, ck.Flow); err != nil {
 		return err
 	}
 	C := ck.Flow.ContextDim()
@@ -65,7 +69,7 @@ func logprobCmd(args []string, stdout io.Writer) error {
 	return datasets.WriteColumnCSVFile(*out, "logp", lp)
 }
 
-func sampleCmd(args []string, stdout io.Writer) error {
+func sampleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sample", flag.ContinueOnError)
 	model := fs.String("model", "model.json", "saved model")
 	n := fs.Int("n", 1000, fmt.Sprintf("number of samples, 1 to %d; with -context-in, the number of its rows, or any count for a file of one row", cli.MaxSamples))
@@ -83,6 +87,9 @@ func sampleCmd(args []string, stdout io.Writer) error {
 	}
 	ck, err := cli.LoadModel("model", *model)
 	if err != nil {
+		return err
+	}
+	if err := cli.StopOn(ctx, ck.Flow); err != nil {
 		return err
 	}
 	C := ck.Flow.ContextDim()

@@ -110,6 +110,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return cli.Stopped(ctx, err, opts.Checkpoint, trainer.Epoch())
 	}
 	trainSeconds := time.Since(start).Seconds()
+	if err := cli.StopOn(ctx, flow); err != nil { // the test NLL and the figures
+		return err
+	}
 
 	test, err := datasets.Moons(rf.TestN, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed+1000, 3))
 	if err != nil {

@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	cli.Main("stepcontrol", func(_ context.Context, args []string, stdout io.Writer) error {
+	cli.Main("stepcontrol", func(ctx context.Context, args []string, stdout io.Writer) error {
 		fs := flag.NewFlagSet("", flag.ContinueOnError)
 		model := fs.String("model", "model.json", "trained model")
 		n := fs.Int("n", 8192, "points, drawn from two moons")
@@ -49,6 +49,9 @@ func main() {
 		}
 		ck, err := cli.LoadModel("model", *model)
 		if err != nil {
+			return err
+		}
+		if err := cli.StopOn(ctx, ck.Flow); err != nil {
 			return err
 		}
 		return run(stdout, ck.Flow, *n, *repeat)

@@ -257,6 +257,13 @@ func fixtureDir(t *testing.T, ffjord string) string {
 		if fix.err == nil {
 			fix.err = os.Mkdir(filepath.Join(fix.dir, "sub"), 0o755)
 		}
+		// A named pipe, which no one writes or reads, and a link to it.
+		if fix.err == nil {
+			fix.err = syscall.Mkfifo(filepath.Join(fix.dir, "fifo"), 0o644)
+		}
+		if fix.err == nil {
+			fix.err = os.Symlink("fifo", filepath.Join(fix.dir, "fifolink"))
+		}
 	})
 	if fix.err != nil {
 		t.Fatal(fix.err)
@@ -418,7 +425,7 @@ func cliCases() []cliCase {
 		ff("unknown command", `unknown command "fly"`, "fly"),
 		// CSV input.
 		ff("csv 100000 columns", "limit of 10000 columns", "train", "-data", "$D/wide.csv", "-model", "$D/new.json"),
-		ff("csv /dev/zero", "limit of 1048576 bytes", "train", "-data", "/dev/zero", "-model", "$D/new.json"),
+		ff("csv /dev/zero", "not a regular file (it is a character device)", "train", "-data", "/dev/zero", "-model", "$D/new.json"),
 		ff("csv typo in first row", "line 1, column 2", "train", "-data", "$D/typo.csv", "-model", "$D/new.json"),
 		ff("csv ragged", "line 2", "train", "-data", "$D/ragged.csv", "-model", "$D/new.json"),
 		ff("csv header only", "no data", "train", "-data", "$D/empty.csv", "-model", "$D/new.json"),
@@ -426,7 +433,7 @@ func cliCases() []cliCase {
 		ff("csv missing", "no such file", "train", "-data", "$D/none.csv", "-model", "$D/new.json"),
 		ff("csv directory", "directory", "train", "-data", "$D/sub", "-model", "$D/new.json"),
 		ff("test csv other dimension", "columns", "train", "-data", "$D/d.csv", "-test", "$D/d3.csv", "-model", "$D/new.json"),
-		ff("logprob /dev/zero", "limit of 1048576 bytes", "logprob", "-model", "$D/m.json", "-in", "/dev/zero"),
+		ff("logprob /dev/zero", "not a regular file (it is a character device)", "logprob", "-model", "$D/m.json", "-in", "/dev/zero"),
 		ff("logprob other dimension", "3 columns", "logprob", "-model", "$D/m.json", "-in", "$D/d3.csv"),
 		ff("logprob no in", "give -in", "logprob", "-model", "$D/m.json"),
 		ok(ff("logprob -Inf", "", "logprob", "-model", "$D/m.json", "-in", "$D/far.csv"), "-Inf"),
@@ -557,6 +564,7 @@ func cliCases() []cliCase {
 		ok(mo("moons tiny", "", with(tiny, "-figures=false", "-quiet", "-out", "$D/o")...), "test_nll="),
 	}
 	cases = append(cases, recipeCases()...)
+	cases = append(cases, fileTypeCases()...)
 	return append(cases, conditionalCases()...)
 }
 
@@ -611,6 +619,36 @@ func recipeCases() []cliCase {
 			}},
 		ok(ff("train on a CSV by the recipe", "", trainD("-epochs", "1", "-blocks", "1", "-hidden", "4", "-weight-decay", "0.01", "-base", "normal", "-preprocess", "standardize")...), "gmm_nll="),
 		ok(ff("train help lists the recipe", "", "train", "-h"), "-dequantize"),
+	}
+}
+
+// fileTypeCases give a named pipe, which blocks an open until its other
+// end is opened, and a device as every file flag: each must be refused at
+// once, unopened, whatever the subcommand, also through a link.
+func fileTypeCases() []cliCase {
+	const notRegular = "not a regular file (it is a named pipe)"
+	return []cliCase{
+		ff("train -data a FIFO", "/fifo is "+notRegular, "train", "-data", "$D/fifo", "-model", "$D/new.json"),
+		ff("train -data a link to a FIFO", "/fifolink is "+notRegular, "train", "-data", "$D/fifolink", "-model", "$D/new.json"),
+		ff("train recipe -test a FIFO", "/fifo is "+notRegular, "train", "-data", "$D/d.csv", "-test", "$D/fifo", "-model", "$D/new.json"),
+		ff("train toy -test a FIFO", "/fifo is "+notRegular, "train", "-toy", "moons", "-test", "$D/fifo", "-model", "$D/new.json"),
+		ff("train conditional -data a FIFO", "/fifo is "+notRegular, "train", "-data", "$D/fifo", "-context", "2", "-model", "$D/new.json"),
+		ff("train -model a FIFO", "/fifo: cannot be written: "+notRegular, "train", "-toy", "moons", "-model", "$D/fifo"),
+		ff("train -model a link to a FIFO", "cannot be written: "+notRegular, "train", "-toy", "moons", "-model", "$D/fifolink"),
+		ff("train -resume -model a FIFO", "/fifo: cannot be written: "+notRegular, "train", "-resume", "-toy", "moons", "-model", "$D/fifo"),
+		ff("train -model a device", "not a regular file (it is a character device)", "train", "-toy", "moons", "-model", "/dev/null"),
+		ff("logprob -in a FIFO", "/fifo is "+notRegular, "logprob", "-model", "$D/m.json", "-in", "$D/fifo"),
+		ff("logprob -in a link to a FIFO", "/fifolink is "+notRegular, "logprob", "-model", "$D/m.json", "-in", "$D/fifolink"),
+		ff("logprob -model a FIFO", "/fifo is "+notRegular, "logprob", "-model", "$D/fifo", "-in", "$D/d.csv"),
+		ff("logprob -out a FIFO", "/fifo: cannot be written: "+notRegular, "logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "$D/fifo"),
+		ff("logprob -out a device", "not a regular file (it is a character device)", "logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "/dev/null"),
+		ff("sample -model a FIFO", "/fifo is "+notRegular, "sample", "-model", "$D/fifo"),
+		ff("sample -out a FIFO", "/fifo: cannot be written: "+notRegular, "sample", "-model", "$D/m.json", "-n", "3", "-out", "$D/fifo"),
+		ff("sample -out a link to a FIFO", "cannot be written: "+notRegular, "sample", "-model", "$D/m.json", "-n", "3", "-out", "$D/fifolink"),
+		ff("sample -context-in a FIFO", "/fifo is "+notRegular, "sample", "-model", "$D/cm.json", "-context-in", "$D/fifo"),
+		ff("plot -data a FIFO", "/fifo is "+notRegular, "plot", "-model", "$D/m.json", "-data", "$D/fifo", "-out", "$D/figs"),
+		ff("plot -model a FIFO", "/fifo is "+notRegular, "plot", "-model", "$D/fifo", "-out", "$D/figs"),
+		sc("stepcontrol -model a FIFO", "/fifo is "+notRegular, "-model", "$D/fifo"),
 	}
 }
 
@@ -674,7 +712,7 @@ func conditionalCases() []cliCase {
 		ff("sample n other than the context rows", "-n 5 but -context-in has 3 rows", sampleC("-context-in", "$D/ctx.csv", "-n", "5")...),
 		ff("sample one context n 1e9", "-n 1000000000", sampleC("-context-in", "$D/ctx1.csv", "-n", "1000000000")...),
 		ff("sample unconditional with contexts", "the model is unconditional", "sample", "-model", "$D/m.json", "-context-in", "$D/ctx.csv"),
-		ff("sample contexts /dev/zero", "limit of 1048576 bytes", sampleC("-context-in", "/dev/zero")...),
+		ff("sample contexts /dev/zero", "not a regular file (it is a character device)", sampleC("-context-in", "/dev/zero")...),
 		ff("sample contexts missing", "no such file", sampleC("-context-in", "$D/none.csv")...),
 		ff("sample contexts header only", "no data", sampleC("-context-in", "$D/empty.csv")...),
 		ff("sample contexts NaN", "non-finite", sampleC("-context-in", "$D/nan.csv")...),
@@ -858,6 +896,90 @@ func TestHostileCLISignals(t *testing.T) {
 			if !strings.Contains(r.stderr, fmt.Sprintf("holds the %d completed epochs", ck.Training.Epoch)) {
 				t.Errorf("message %q does not say the checkpoint's %d epochs", r.stderr, ck.Training.Epoch)
 			}
+		})
+	}
+}
+
+// TestHostileCLISignalAfterTraining: a model trained with an absurd
+// learning rate makes every later solve take thousands of steps per row
+// (minutes for the test NLL). SIGINT during that evaluation, after the
+// model is saved, and during logprob of that model, ends the program
+// within seconds, with the signal as its one-line error.
+func TestHostileCLISignalAfterTraining(t *testing.T) {
+	ffjord, _ := build(t)
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.json")
+	points := filepath.Join(dir, "p.csv")
+	var p strings.Builder
+	p.WriteString("x,y\n")
+	for i := range 8192 {
+		fmt.Fprintf(&p, "%g,%g\n", float64(i%64)/32-1, float64(i/64)/64-1)
+	}
+	if err := os.WriteFile(points, []byte(p.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		wait string // the line of standard output after which the evaluation runs
+	}{
+		{"train test NLL", []string{"train", "-toy", "moons", "-lr", "10", "-epochs", "1", "-n", "256", "-test-n", "8192", "-model", model}, "saved "},
+		{"logprob", []string{"logprob", "-model", model, "-in", points, "-out", filepath.Join(dir, "lp.csv")}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := command(context.Background(), dir, ffjord, c.args...)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			ready := make(chan bool, 1)
+			go func() {
+				sc := bufio.NewScanner(out)
+				sent := c.wait == ""
+				if sent {
+					ready <- true
+				}
+				for sc.Scan() {
+					if !sent && strings.HasPrefix(sc.Text(), c.wait) {
+						ready <- true
+						sent = true
+					}
+				}
+				if !sent {
+					ready <- false
+				}
+			}()
+			select {
+			case got := <-ready:
+				if !got {
+					t.Fatalf("ended before its evaluation: %s", stderr.String())
+				}
+			case <-time.After(caseTimeout):
+				t.Fatal("no trained model within the time limit")
+			}
+			time.Sleep(time.Second) // well into the evaluation
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			const limit = 5 * time.Second
+			select {
+			case err = <-done:
+			case <-time.After(limit):
+				t.Fatalf("no exit within %v of SIGINT", limit)
+			}
+			r := checkExit(t, cmd, err, result{stderr: stderr.String()}, c.args)
+			if r.code != 1 {
+				t.Fatalf("exit %d after SIGINT, want 1", r.code)
+			}
+			oneLine(t, "ffjord", r.stderr, "stopped by interrupt")
 		})
 	}
 }

@@ -142,7 +142,9 @@ func CheckDistinct(inputs, outputs []Named) error {
 
 // CheckWritable returns an error wrapping ErrNotWritable unless WriteAtomic
 // could write path now: its directory exists and takes new files, and path
-// is not a directory. It creates and removes one temporary file.
+// is a regular file or does not exist yet (anything else, a named pipe or
+// a device, also wraps ErrNotRegular). It opens nothing at path; it creates
+// and removes one temporary file beside it.
 func CheckWritable(path string) error {
 	target, err := Resolve(path)
 	if err != nil {
@@ -153,11 +155,8 @@ func CheckWritable(path string) error {
 			return fmt.Errorf("%s: %w: it is a directory", path, ErrNotWritable)
 		}
 		if !fi.Mode().IsRegular() {
-			f, err := os.OpenFile(target, os.O_WRONLY, 0)
-			if err != nil {
-				return fmt.Errorf("%s: %w: %v", path, ErrNotWritable, unwrapPath(err))
-			}
-			return f.Close()
+			// Opened, a named pipe would block until it has a reader.
+			return fmt.Errorf("%s: %w: %w (it is %s)", path, ErrNotWritable, ErrNotRegular, kindOf(fi.Mode()))
 		}
 	}
 	dir := filepath.Dir(target)
@@ -197,9 +196,10 @@ func tempPattern(target string) string { return "." + filepath.Base(target) + ".
 // file in the same directory, which is synced and renamed over path only if
 // write and the sync succeed. A path that is a symbolic link has its target
 // replaced, not the link. A new file gets mode 0644, an existing one keeps
-// its mode. An existing path that is not a regular file (a pipe, a device
-// such as /dev/stdout) is written in place, since it cannot be replaced.
-// Leftover temporary files of earlier saves of path that were killed are
+// its mode. An existing path that is neither a regular file nor a link to
+// one (a named pipe, a device such as /dev/stdout) is refused with an error
+// wrapping ErrNotRegular, unopened: a pipe would block the write until it
+// had a reader. Leftover temporary files of earlier saves of path that were killed are
 // removed first.
 func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 	target, err := Resolve(path)
@@ -212,7 +212,7 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 		case fi.IsDir():
 			return fmt.Errorf("writing %s: it is a directory", path)
 		case !fi.Mode().IsRegular():
-			return writeInPlace(target, write)
+			return fmt.Errorf("writing %s: %w", path, notRegular(target, fi.Mode()))
 		}
 		mode = fi.Mode().Perm()
 	}
@@ -285,26 +285,6 @@ func lockedTemp(dir, target string) (*os.File, error) {
 		last = err
 	}
 	return nil, fmt.Errorf("no temporary file could be kept for %s: %w", target, last)
-}
-
-// writeInPlace writes an existing file that is not a regular one.
-func writeInPlace(target string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(target, os.O_WRONLY, 0)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", target, err)
-	}
-	bw := bufio.NewWriter(f)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", target, err)
-	}
-	return nil
 }
 
 // removeLeftovers removes the temporary files of earlier saves of target
@@ -409,7 +389,7 @@ func CheckRegular(path string, maxBytes int64) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", path)
+		return notRegular(path, fi.Mode())
 	}
 	if fi.Size() > maxBytes {
 		return fmt.Errorf("%s has %d bytes, more than the limit of %d", path, fi.Size(), maxBytes)

@@ -96,7 +96,7 @@ func ModelContext(given bool, context, C int) error {
 // the rows against MaxSamples and the width against dim + C, naming the
 // file, the widths and where the context goes.
 func ReadPoints(flag, path string, dim, C int) (x, c *tensor.Dense, err error) {
-	t, _, err := datasets.ReadCSVFile(path)
+	t, _, err := ReadCSV(flag, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -115,7 +115,7 @@ func ReadPoints(flag, path string, dim, C int) (x, c *tensor.Dense, err error) {
 // ReadContext reads the CSV file of -flag as contexts for a model of C
 // context columns, at most MaxSamples rows.
 func ReadContext(flag, path string, C int) (*tensor.Dense, error) {
-	c, _, err := datasets.ReadCSVFile(path)
+	c, _, err := ReadCSV(flag, path)
 	if err != nil {
 		return nil, err
 	}

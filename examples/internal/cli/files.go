@@ -5,6 +5,8 @@ import (
 
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"gorgonia.org/tensor"
 )
 
 // In and Out name a file by the flag that gives it, for messages.
@@ -19,10 +21,21 @@ func RequirePath(flag, path string) error {
 	return nil
 }
 
-// CheckFiles refuses, before any work, outputs that are the same file as
-// an input or as each other and outputs that cannot be written. Empty
-// paths (standard output, no file) are skipped.
+// CheckFiles refuses, before any work, inputs and outputs that are not
+// regular files (a named pipe would block its open for good, a device
+// would be read or written without end), outputs that are the same file as
+// an input or as each other, and outputs that cannot be written. Empty
+// paths (standard output, no file) are skipped, and so are inputs that do
+// not exist: reading them says so.
 func CheckFiles(inputs, outputs []fileio.Named) error {
+	for _, in := range inputs {
+		if in.Path == "" {
+			continue
+		}
+		if err := fileio.CheckInput(in.Path); err != nil {
+			return fmt.Errorf("%s: %w", in.Name, err)
+		}
+	}
 	if err := fileio.CheckDistinct(inputs, outputs); err != nil {
 		return err
 	}
@@ -57,4 +70,20 @@ func LockModel(flag, path string) (*fileio.Lock, error) {
 		return nil, fmt.Errorf("-%s: %w; is another training running?", flag, err)
 	}
 	return l, nil
+}
+
+// ReadCSV reads the CSV file of -flag as datasets.ReadCSVFile does,
+// refusing anything but a regular file without blocking on it (see
+// fileio.OpenRegular).
+func ReadCSV(flag, path string) (*tensor.Dense, []string, error) {
+	f, err := fileio.OpenRegular(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-%s: %w", flag, err)
+	}
+	defer f.Close()
+	x, header, err := datasets.ReadCSV(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return x, header, nil
 }

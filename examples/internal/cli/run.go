@@ -15,10 +15,11 @@ import (
 // Main runs the program run with the command line's arguments and a
 // context that SIGINT or SIGTERM cancels, then exits: status 0 on success
 // or for -h (flag.ErrHelp), 1 with "name: error" on one line of standard
-// error otherwise.
+// error otherwise; an evaluation stopped by the signal (StopOn) is
+// reported as "name: stopped by SIGNAL".
 func Main(name string, run func(ctx context.Context, args []string, stdout io.Writer) error) {
 	ctx, stop := SignalContext()
-	err := run(ctx, os.Args[1:], os.Stdout)
+	err := interrupted(ctx, run(ctx, os.Args[1:], os.Stdout))
 	stop()
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"time"
 
@@ -27,12 +28,16 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		testN  = fs.Int("test-n", 8192, fmt.Sprintf("fresh -toy points for the test NLL (another seed), up to %d; 0: no test", cli.MaxSamples))
 		model  = fs.String("model", "model.json", "where to save the model (locked while training)")
 		resume = fs.Bool("resume", false, "continue the training saved in -model, with its recorded training flags, up to -epochs in all (the checkpoint's unless given)")
+		over   = fs.Bool("overwrite", false, "replace an existing -model with a new training; without it, train refuses to replace a model (continue it with -resume)")
 	)
 	fl := cli.Register(fs, 1)
 	fl.RegisterContext()
 	rf := cli.RegisterRecipe(fs)
 	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] [-context C] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
 		return err
+	}
+	if *resume && *over {
+		return errors.New("train: give -resume (continue -model) or -overwrite (replace it), not both")
 	}
 	if err := fl.Check(); err != nil {
 		return err
@@ -72,6 +77,16 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer lock.Unlock()
+	if !*resume && !*over {
+		// Checked under the lock: hours of training are not replaced
+		// by a typo.
+		switch _, err := os.Stat(*model); {
+		case err == nil:
+			return fmt.Errorf("-model %s exists: continue its training with -resume, or replace it with -overwrite", *model)
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("-model: %w", err)
+		}
+	}
 
 	var ck *train.Checkpoint
 	if *resume {

@@ -605,6 +605,20 @@ func cliCases() []cliCase {
 					t.Errorf("m_old.json after resuming: %v", err)
 				}
 			}},
+		// An existing model is replaced only on request (issue 27's first
+		// policy decision).
+		ff("train onto an existing model", "/m.json exists: continue its training with -resume, or replace it with -overwrite", with(trainToy("-model", "$D/m.json"), tiny...)...),
+		ff("train onto an existing model through a link", "exists: continue its training with -resume, or replace it with -overwrite", with(trainToy("-model", "$D/mlink.json"), tiny...)...),
+		ff("train onto an existing data model", "exists", "train", "-data", "$D/d.csv", "-epochs", "1", "-blocks", "1", "-hidden", "4", "-model", "$D/dm.json"),
+		ff("train onto an existing non-model file", "exists", with(trainToy("-model", "$D/notjson.json"), tiny...)...),
+		ff("train resume and overwrite", "give -resume (continue -model) or -overwrite (replace it), not both", resume("-epochs", "2", "-overwrite")...),
+		{name: "train overwrite an existing model", bin: "ffjord", args: with(trainToy("-model", "$D/m.json", "-overwrite", "-lr", "0.004"), tiny...),
+			stdout: "saved", mutates: []string{"m.json", "mhard.json"},
+			check: func(t *testing.T, dir string) {
+				if ck, err := train.Load(filepath.Join(dir, "m.json")); err != nil || ck.Training.Record["lr"] != "0.004" {
+					t.Errorf("m.json after -overwrite: %v", err)
+				}
+			}},
 		// digits and matching: sizes and names refused up front; a small
 		// held-out set still draws its grid.
 		ok(di("digits with 8 held-out images (fewer than the grid's 100)", "", "-test-n", "8", "-val-n", "100", "-budget", "2s", "-hidden", "8", "-copies", "1", "-marginals", "2", "-max-components", "2", "-out", "$D/dout"), "samples.png"),

@@ -37,7 +37,8 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 //	                       "shuffle": "<hex PCG state>", "noise": ["<hex>", …] (optional),
 //	                       "draws": "<hex>" (optional), "history": [EpochStats…],
 //	                       "best": {"epoch": E, "validation_nll": …, "params": [[…], …],
-//	                                "stale": K} (optional)}}}
+//	                                "stale": K} (optional),
+//	                       "record": {"name": "value", …} (optional)}}}
 //
 // with S = {"method": "dopri5"|"rk4"|"euler", "rtol", "atol", "first_step",
 // "max_steps", "fixed_step", optionally "step_control": "batch"|"row"}. M is the flow's distribution, each part an
@@ -95,6 +96,10 @@ var ErrCheckpoint = errors.New("train: bad checkpoint")
 // without "best" (older ones, or trained without validation) load as
 // before.
 //
+// "record" is Options.Record, a program's own account of how it trained
+// (the ffjord command's training flags), saved so that a resumed training
+// can take the same settings. Files without it load with a nil Record.
+//
 // Load also reads version 1, which held only NewFlow's stack (see
 // checkpoint_v1.go). Load rejects files larger than MaxCheckpointSize and
 // sizes beyond odefunc.MaxDim, odefunc.MaxWidth, odefunc.MaxLayers,
@@ -108,6 +113,9 @@ const (
 // MaxCheckpointSize is the largest checkpoint file Load reads: 256 MiB, some
 // 20 million weights written out in decimal.
 const MaxCheckpointSize = 256 << 20
+
+// MaxRecord is the most entries a checkpoint's training record may hold.
+const MaxRecord = 256
 
 // checkpointFile is the outer object of a checkpoint file.
 type checkpointFile struct {
@@ -165,6 +173,8 @@ type trainingJSON struct {
 	// Best is the best validated state; absent without validation and
 	// in older files.
 	Best *bestJSON `json:"best,omitempty"`
+	// Record is Options.Record; absent when empty and in older files.
+	Record map[string]string `json:"record,omitempty"`
 }
 
 type bestJSON struct {
@@ -197,6 +207,9 @@ type TrainingState struct {
 	// Best is the best validated epoch and its parameters; nil when the
 	// training had no Options.Validation.
 	Best *BestState
+	// Record is the training's Options.Record: nil in files from before
+	// it was saved, or when the program recorded nothing.
+	Record map[string]string
 }
 
 // SaveFlow writes f to path as a checkpoint without training state.
@@ -214,7 +227,7 @@ func saveCheckpoint(path string, f *Flow, params [][]float64, ts *TrainingState)
 		return fmt.Errorf("train: saving checkpoint: %w", err)
 	}
 	if ts != nil {
-		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), Draws: hex.EncodeToString(ts.Draws), History: ts.History}
+		content.Training = &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), Draws: hex.EncodeToString(ts.Draws), History: ts.History, Record: ts.Record}
 		for _, n := range ts.Noise {
 			content.Training.Noise = append(content.Training.Noise, hex.EncodeToString(n))
 		}
@@ -362,7 +375,10 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 		if adam.Step != 0 && !fits(adam, f.Params()) {
 			return nil, bad("training.adam has moments of other sizes than the model's %d parameters", len(f.Params()))
 		}
-		ck.Training = &TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History}
+		if len(tj.Record) > MaxRecord {
+			return nil, bad("training.record has %d entries, more than the limit of %d", len(tj.Record), MaxRecord)
+		}
+		ck.Training = &TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History, Record: tj.Record}
 		if tj.Draws != "" {
 			if ck.Training.Draws, err = hex.DecodeString(tj.Draws); err != nil || len(ck.Training.Draws) > 256 {
 				return nil, bad("training.draws is not a generator state")

@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -442,4 +443,44 @@ func TestPreprocessingFlowRoundTrip(t *testing.T) {
 	assert.IsType(t, &distributions.Sigmoid{}, back[0])
 	assert.False(t, back[1].(*distributions.AffineTriL).Learnable())
 	assert.True(t, back[2].(*distributions.AffineTriL).Learnable())
+}
+
+// TestRecordIsSaved: Options.Record comes back in TrainingState.Record;
+// a file without it (an older one) loads with a nil Record, and a record
+// of another shape or size is refused.
+func TestRecordIsSaved(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ck.json")
+	record := map[string]string{"lr": "0.003", "batch": "48"}
+	tr, err := NewTrainer(tinyFlow(t), Options{Epochs: 1, BatchSize: 48, Seed: 3, Checkpoint: path, Record: record})
+	require.NoError(t, err)
+	record["lr"] = "changed after NewTrainer"
+	require.NoError(t, tr.Run(context.Background(), tinyData(t)))
+	ck, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"lr": "0.003", "batch": "48"}, ck.Training.Record)
+
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	old := filepath.Join(t.TempDir(), "old.json")
+	require.NoError(t, os.WriteFile(old, resealed(t, raw, func(c map[string]any) {
+		delete(c["training"].(map[string]any), "record")
+	}), 0o644))
+	ck, err = Load(old)
+	require.NoError(t, err)
+	assert.Nil(t, ck.Training.Record)
+
+	many := map[string]any{}
+	for i := range MaxRecord + 1 {
+		many[fmt.Sprint(i)] = "x"
+	}
+	for name, value := range map[string]any{"number": map[string]any{"lr": 0.1}, "list": []any{"lr"}, "too many": many} {
+		bad := filepath.Join(t.TempDir(), "bad.json")
+		require.NoError(t, os.WriteFile(bad, resealed(t, raw, func(c map[string]any) {
+			c["training"].(map[string]any)["record"] = value
+		}), 0o644))
+		_, err := Load(bad)
+		assert.ErrorIs(t, err, ErrCheckpoint, name)
+	}
+	_, err = NewTrainer(tinyFlow(t), Options{Record: map[string]string(nil)})
+	require.NoError(t, err)
 }

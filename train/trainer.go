@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -86,6 +87,14 @@ type Options struct {
 	// at a fitted model then ends no worse than that model on the
 	// validation rows.
 	ValidateStart bool
+
+	// Record is saved with every checkpoint (TrainingState.Record) and
+	// read by nobody in this package: a program's account of how it
+	// trained, such as its flags, so that resuming can continue with the
+	// same settings instead of its defaults. Its keys are written in
+	// sorted order, so equal records give equal files. At most
+	// MaxRecord entries.
+	Record map[string]string
 }
 
 // EpochStats summarise one epoch.
@@ -176,7 +185,10 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 		return nil, fmt.Errorf("%w: Regularization = %+v, want weights ≥ 0", ErrInvalidConfig, opts.Regularization)
 	case !(opts.WeightDecay >= 0) || math.IsInf(opts.WeightDecay, 0):
 		return nil, fmt.Errorf("%w: WeightDecay = %g, want finite and ≥ 0 (0: none)", ErrInvalidConfig, opts.WeightDecay)
+	case len(opts.Record) > MaxRecord:
+		return nil, fmt.Errorf("%w: Record has %d entries, want at most %d", ErrInvalidConfig, len(opts.Record), MaxRecord)
 	}
+	opts.Record = maps.Clone(opts.Record)
 	if opts.Objective == nil {
 		opts.Objective = MLE{}
 	}
@@ -210,7 +222,10 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 // epoch count, Adam moments and shuffling stream, and with validation the
 // best epoch, its parameters and the patience counter (opts must then
 // have the Validation rows). opts.Epochs is the total number of epochs,
-// counting those already done.
+// counting those already done. The other options are the caller's, as
+// given: to continue a training exactly, give those it was started with;
+// a program can find them in ck.Training.Record if it recorded them
+// (Options.Record).
 func Resume(ck *Checkpoint, opts Options) (*Trainer, error) {
 	if ck == nil || ck.Training == nil {
 		return nil, fmt.Errorf("%w: the checkpoint holds no training state", ErrCheckpoint)
@@ -318,6 +333,7 @@ func (t *Trainer) Save(path string) error {
 	}
 	ts := &TrainingState{
 		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: state, Noise: noise, Draws: draws, History: t.history,
+		Record: t.opts.Record,
 	}
 	if t.best.Params != nil {
 		ts.Best = &t.best

@@ -45,11 +45,17 @@
 // train holds a lock beside -model (.NAME.lock) while it runs, so a second
 // training on the same file fails at once; SIGINT or SIGTERM stop it after
 // the current batch, keeping the checkpoint of the last completed epoch.
-// With -resume it continues that checkpoint; model and solver flags given
-// with it must agree with the checkpoint's. A -data checkpoint holds the
-// whole model, preprocessing and base included (-preprocess and -base are
-// refused), but not its split: the same -data, -seed, -val-frac,
-// -test-frac and -dequantize give the same rows again, and a resume whose
+// train refuses to replace an existing -model: -resume continues it,
+// -overwrite replaces it. With -resume it continues that checkpoint as it
+// was trained: model and solver flags given with it must agree with the
+// checkpoint's, and so must the training flags it records (-batch, -lr,
+// -cosine, -clip, -weight-decay, -kinetic, -jacobian, -seed, -objective,
+// -sigma-min; -toy and -n; -val-frac, -test-frac, -patience and
+// -dequantize), which, when not given, take the recorded values. -epochs
+// is recorded too and may be raised, to train further. A -data checkpoint
+// holds the whole model, preprocessing and base included (-preprocess and
+// -base are refused), but not its rows: the same -data with the recorded
+// -seed and fractions gives the same rows again, and a resume whose
 // validation rows do not reproduce the checkpoint's best validation NLL
 // is refused.
 //

@@ -116,11 +116,12 @@ func intersect(a, b []int) []int {
 // trainRecipe trains train.NewStart's flow on -data (or continues ck) with
 // early stopping on the validation rows, then scores it beside the
 // baselines on the test rows.
-func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *train.Checkpoint, d *recipeData, model string, stdout io.Writer) error {
+func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *train.Checkpoint, d *recipeData, model string, record map[string]string, stdout io.Writer) error {
 	opts, err := fl.Options()
 	if err != nil {
 		return err
 	}
+	opts.Record = record
 	if opts.Checkpoint, err = fileio.Resolve(model); err != nil {
 		return fmt.Errorf("-model: %w", err)
 	}

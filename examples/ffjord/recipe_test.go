@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -202,9 +205,11 @@ func TestResumeData(t *testing.T) {
 	common := []string{"train", "-data", data, "-blocks", "1", "-hidden", "4", "-model", model}
 	require.NoError(t, run(bg, append(common, "-epochs", "1"), &bytes.Buffer{}))
 	for args, want := range map[string]string{
-		"-seed 2":         "not the validation rows the checkpoint was trained on",
-		"-val-frac 0.2":   "not the validation rows",
-		"-test-frac 0.05": "not the validation rows",
+		"-seed 2":         "-seed 2 (the checkpoint has 1)",
+		"-val-frac 0.2":   "-val-frac 0.2 (the checkpoint has 0.1)",
+		"-test-frac 0.05": "-test-frac 0.05 (the checkpoint has 0.1)",
+		"-patience 3":     "-patience 3 (the checkpoint has 10)",
+		"-test " + data:   "-test " + data + " with -resume: the checkpoint's training held out -test-frac 0.1",
 		"-preprocess raw": "-preprocess with -resume",
 		"-base normal":    "-base with -resume",
 		"-hidden 5":       "-hidden 5 (the checkpoint has 4)",
@@ -216,8 +221,46 @@ func TestResumeData(t *testing.T) {
 			assert.Contains(t, err.Error(), want, args)
 		}
 	}
+	// A checkpoint from before the record: the rows of another seed or
+	// split are still refused, by their validation NLL.
+	old := filepath.Join(dir, "old.json")
+	require.NoError(t, os.WriteFile(old, withoutRecord(t, model), 0o644))
+	for args, want := range map[string]string{
+		"-seed 2":         "not the validation rows the checkpoint was trained on",
+		"-val-frac 0.2":   "not the validation rows",
+		"-test-frac 0.05": "not the validation rows",
+	} {
+		err := run(bg, append(append(common, "-resume", "-epochs", "2", "-model", old), strings.Fields(args)...), &bytes.Buffer{})
+		if assert.Error(t, err, args) {
+			assert.Contains(t, err.Error(), want, args)
+		}
+	}
 	var out bytes.Buffer
 	require.NoError(t, run(bg, append(common, "-resume", "-epochs", "2", "-hidden", "4", "-blocks", "1"), &out))
 	assert.Contains(t, out.String(), "epoch=2 ")
 	assert.Contains(t, out.String(), "test_nll=")
+}
+
+// withoutRecord returns the checkpoint at path as a file from before
+// training records were saved: without "record", resealed.
+func withoutRecord(t *testing.T, path string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var file map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(raw, &file))
+	var content map[string]any
+	require.NoError(t, json.Unmarshal(file["content"], &content))
+	training := content["training"].(map[string]any)
+	require.Contains(t, training, "record")
+	delete(training, "record")
+	c, err := json.Marshal(content)
+	require.NoError(t, err)
+	sum := sha256.Sum256(c)
+	file["content"] = c
+	file["sha256"], err = json.Marshal(hex.EncodeToString(sum[:]))
+	require.NoError(t, err)
+	out, err := json.Marshal(file)
+	require.NoError(t, err)
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"time"
 
@@ -26,13 +27,17 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		test   = fs.String("test", "", "CSV file of test points; default with -toy: -test-n fresh points of the same set, with -data: -test-frac of its rows")
 		testN  = fs.Int("test-n", 8192, fmt.Sprintf("fresh -toy points for the test NLL (another seed), up to %d; 0: no test", cli.MaxSamples))
 		model  = fs.String("model", "model.json", "where to save the model (locked while training)")
-		resume = fs.Bool("resume", false, "continue the training saved in -model up to -epochs in all")
+		resume = fs.Bool("resume", false, "continue the training saved in -model, with its recorded training flags, up to -epochs in all (the checkpoint's unless given)")
+		over   = fs.Bool("overwrite", false, "replace an existing -model with a new training; without it, train refuses to replace a model (continue it with -resume)")
 	)
 	fl := cli.Register(fs, 1)
 	fl.RegisterContext()
 	rf := cli.RegisterRecipe(fs)
 	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] [-context C] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
 		return err
+	}
+	if *resume && *over {
+		return errors.New("train: give -resume (continue -model) or -overwrite (replace it), not both")
 	}
 	if err := fl.Check(); err != nil {
 		return err
@@ -53,19 +58,11 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if err := checkToy(*toy, *n, *testN); err != nil {
+		return err
+	}
 	if !*resume {
 		if err := fl.CheckContextInputUsed(); err != nil {
-			return err
-		}
-	}
-	if *toy != "" {
-		if !slices.Contains(datasets.Names(), *toy) {
-			return fmt.Errorf("-toy %q: want one of %v", *toy, datasets.Names())
-		}
-		if err := cli.CheckInt("n", *n, 1, cli.MaxSamples); err != nil {
-			return err
-		}
-		if err := cli.CheckInt("test-n", *testN, 0, cli.MaxSamples); err != nil {
 			return err
 		}
 	}
@@ -80,17 +77,28 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer lock.Unlock()
+	if !*resume && !*over {
+		// Checked under the lock: hours of training are not replaced
+		// by a typo.
+		switch _, err := os.Stat(*model); {
+		case err == nil:
+			return fmt.Errorf("-model %s exists: continue its training with -resume, or replace it with -overwrite", *model)
+		case !errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("-model: %w", err)
+		}
+	}
 
 	var ck *train.Checkpoint
 	if *resume {
 		if ck, err = cli.LoadModel("model", *model); err != nil {
 			return err
 		}
-		if err := fl.CheckResume(ck); err != nil {
+		// The checkpoint knows its context, as it knows its blocks.
+		C := ck.Flow.ContextDim()
+		if err := fl.CheckResume(ck, recordedFlags(*toy != "", *data != "" && C == 0)...); err != nil {
 			return err
 		}
-		// The checkpoint knows its context, as it knows its blocks.
-		if fl.Context = ck.Flow.ContextDim(); fl.Context > 0 && *toy != "" {
+		if fl.Context = C; fl.Context > 0 && *toy != "" {
 			return fmt.Errorf("-resume: the model reads %d context columns but the -toy sets have none; give -data FILE.csv", fl.Context)
 		}
 		if err := checkRecipeUsed(rf, *toy != "", fl.Context); err != nil {
@@ -100,6 +108,21 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			if name == "-preprocess" || name == "-base" {
 				return fmt.Errorf("%s with -resume: the checkpoint holds the whole model, its preprocessing and base included; drop %s", name, name)
 			}
+		}
+		// The recorded flags are checked as the given ones were.
+		if err := fl.Check(); err != nil {
+			return fmt.Errorf("-resume: the checkpoint's record: %w", err)
+		}
+		if *data != "" && fl.Context == 0 {
+			if *test != "" && rf.TestFrac != 0 {
+				return fmt.Errorf("-test %s with -resume: the checkpoint's training held out -test-frac %g of -data as its test rows; drop -test", *test, rf.TestFrac)
+			}
+			if err := rf.Check(*test != ""); err != nil {
+				return fmt.Errorf("-resume: the checkpoint's record: %w", err)
+			}
+		}
+		if err := checkToy(*toy, *n, *testN); err != nil {
+			return fmt.Errorf("-resume: the checkpoint's record: %w", err)
 		}
 		if done := ck.Training.Epoch; done >= fl.Epochs {
 			fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", *model, done, fl.Epochs)
@@ -111,7 +134,7 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return trainRecipe(ctx, fl, rf, ck, d, *model, stdout)
+		return trainRecipe(ctx, fl, rf, ck, d, *model, fl.Record(recordedFlags(false, true)...), stdout)
 	}
 	x, xt, err := trainingData(*data, *toy, *n, *test, *testN, fl.Seed)
 	if err != nil {
@@ -127,7 +150,7 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], *model, stdout)
+	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], *model, fl.Record(recordedFlags(*toy != "", false)...), stdout)
 	if err != nil {
 		return err
 	}
@@ -155,6 +178,34 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "test_nll=%.4f\n", nll)
 	return nil
+}
+
+// recordedFlags are the flags besides cli.Flags' training flags that
+// shape a training and are recorded in its checkpoint: the -toy set and
+// its size, or the held-out split and early stopping of the -data
+// recipe. A resume compares those it is given and takes the others.
+func recordedFlags(toy, recipe bool) []string {
+	switch {
+	case toy:
+		return []string{"toy", "n"}
+	case recipe:
+		return []string{"val-frac", "test-frac", "patience", "dequantize"}
+	}
+	return nil
+}
+
+// checkToy checks the -toy flags, when a -toy set is given.
+func checkToy(toy string, n, testN int) error {
+	if toy == "" {
+		return nil
+	}
+	if !slices.Contains(datasets.Names(), toy) {
+		return fmt.Errorf("-toy %q: want one of %v", toy, datasets.Names())
+	}
+	if err := cli.CheckInt("n", n, 1, cli.MaxSamples); err != nil {
+		return err
+	}
+	return cli.CheckInt("test-n", testN, 0, cli.MaxSamples)
 }
 
 // checkRecipeUsed refuses the recipe's flags where they would be
@@ -212,11 +263,12 @@ func checkRows(flag string, x *tensor.Dense) error { return cli.CheckRows(flag, 
 
 // newTrainer returns the flow to train and its trainer: a fresh one of the
 // flags, or the one saved in ck.
-func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, progress io.Writer) (*train.Flow, *train.Trainer, error) {
+func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, record map[string]string, progress io.Writer) (*train.Flow, *train.Trainer, error) {
 	opts, err := fl.Options()
 	if err != nil {
 		return nil, nil, err
 	}
+	opts.Record = record
 	// Saves go to the file a symbolic link names, leaving the link.
 	if opts.Checkpoint, err = fileio.Resolve(model); err != nil {
 		return nil, nil, fmt.Errorf("-model: %w", err)

@@ -14,7 +14,10 @@
 // animation of training (one frame per epoch).
 //
 // The model, solver and training flags are those of ffjord train; every
-// flag and output path is checked before training starts. SIGINT or SIGTERM
+// flag and output path is checked before training starts. Unlike ffjord
+// train, moons has no -resume and replaces the files of its -out
+// directory, model.json included, on every run: its output is a fresh
+// run by design, and reruns of the same command give the same files. SIGINT or SIGTERM
 // stop training after the current batch, keeping the last epoch's model.
 package main
 

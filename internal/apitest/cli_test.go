@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -162,7 +164,9 @@ func hashes(t *testing.T, dir string) map[string][32]byte {
 // with its training state (m.json, 1 epoch of a 1-block flow), a model
 // without one, a conditional model (cm.json, 2 context columns, trained on
 // dc.csv), a model of the real-data recipe (dm.json, trained on d.csv with
-// held-out rows), data and context files good and bad, and links.
+// held-out rows), one trained with other training flags (lr3.json),
+// copies without a training record or with hostile ones, data and context
+// files good and bad, and links.
 type fixture struct {
 	once sync.Once
 	dir  string
@@ -234,6 +238,34 @@ func fixtureDir(t *testing.T, ffjord string) string {
 			return
 		}
 		os.Remove(filepath.Join(fix.dir, ".dm.json.lock"))
+		cmd = exec.Command(ffjord, "train", "-toy", "moons", "-n", "96", "-test-n", "0", "-epochs", "1", "-batch", "32", "-blocks", "1", "-hidden", "4",
+			"-lr", "0.003", "-clip", "4", "-seed", "9", "-model", "lr3.json")
+		cmd.Dir = fix.dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fix.err = fmt.Errorf("training the -lr 0.003 fixture model: %v\n%s", err, out)
+			return
+		}
+		os.Remove(filepath.Join(fix.dir, ".lr3.json.lock"))
+		// Checkpoints from before the training record (m_old.json,
+		// dm_old.json), and hand-made records a resume must refuse.
+		for name, edit := range map[string]struct {
+			from   string
+			record any
+		}{
+			"m_old.json":        {"m.json", nil},
+			"dm_old.json":       {"dm.json", nil},
+			"rec_lr_text.json":  {"m.json", map[string]any{"lr": "fast"}},
+			"rec_batch_0.json":  {"m.json", map[string]any{"batch": "0"}},
+			"rec_lr_nan.json":   {"m.json", map[string]any{"lr": "NaN"}},
+			"rec_n_huge.json":   {"m.json", map[string]any{"n": "1000000000"}},
+			"rec_blocks.json":   {"m.json", map[string]any{"blocks": "7", "lr": "0.01"}},
+			"rec_dm_frac.json":  {"dm.json", map[string]any{"val-frac": "1.5"}},
+			"rec_not_text.json": {"m.json", map[string]any{"lr": 0.01}},
+		} {
+			if fix.err == nil {
+				fix.err = reseal(filepath.Join(fix.dir, edit.from), filepath.Join(fix.dir, name), edit.record)
+			}
+		}
 		flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(3, 4))
 		if err != nil {
 			fix.err = err
@@ -269,6 +301,42 @@ func fixtureDir(t *testing.T, ffjord string) string {
 		t.Fatal(fix.err)
 	}
 	return fix.dir
+}
+
+// reseal writes to dst the checkpoint src with its training record
+// replaced by record (removed when nil) and a checksum that matches.
+func reseal(src, dst string, record any) error {
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	var file map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &file); err != nil {
+		return err
+	}
+	var content map[string]any
+	if err := json.Unmarshal(file["content"], &content); err != nil {
+		return err
+	}
+	training := content["training"].(map[string]any)
+	delete(training, "record")
+	if record != nil {
+		training["record"] = record
+	}
+	c, err := json.Marshal(content)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(c)
+	file["content"] = c
+	if file["sha256"], err = json.Marshal(hex.EncodeToString(sum[:])); err != nil {
+		return err
+	}
+	out, err := json.Marshal(file)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, out, 0o644)
 }
 
 // copyFixture copies the fixture into a fresh directory, links as links.
@@ -496,6 +564,68 @@ func cliCases() []cliCase {
 		ff("resume other gradient", "-gradient discrete", resume("-epochs", "2", "-gradient", "discrete")...),
 		ff("resume other tolerance", "-rtol 0.0001", resume("-epochs", "2", "-rtol", "1e-4")...),
 		ff("resume other step control", "-step-control row (the checkpoint has default)", resume("-epochs", "2", "-step-control", "row")...),
+		// -resume continues with the recorded training flags and refuses
+		// others (issue 27, item 4).
+		ff("resume other lr", "-lr 0.001 (the checkpoint has 0.01)", resume("-epochs", "2", "-lr", "0.001")...),
+		ff("resume other batch", "-batch 32 (the checkpoint has 64)", resume("-epochs", "2", "-batch", "32")...),
+		ff("resume other cosine", "-cosine 0.5 (the checkpoint has 0)", resume("-epochs", "2", "-cosine", "0.5")...),
+		ff("resume other clip", "-clip 1 (the checkpoint has 0)", resume("-epochs", "2", "-clip", "1")...),
+		ff("resume other seed", "-seed 2 (the checkpoint has 1)", resume("-epochs", "2", "-seed", "2")...),
+		ff("resume other kinetic", "-kinetic 0.1 (the checkpoint has 0)", resume("-epochs", "2", "-kinetic", "0.1")...),
+		ff("resume other jacobian", "-jacobian 0.1 (the checkpoint has 0)", resume("-epochs", "2", "-jacobian", "0.1")...),
+		ff("resume other weight-decay", "-weight-decay 0.01 (the checkpoint has 0)", resume("-epochs", "2", "-weight-decay", "0.01")...),
+		ff("resume other objective", "-objective cfm (the checkpoint has mle)", resume("-epochs", "2", "-objective", "cfm")...),
+		ff("resume other sigma-min", "-sigma-min 0.2 (the checkpoint has 0.1)", resume("-epochs", "2", "-sigma-min", "0.2")...),
+		ff("resume other toy n", "-n 128 (the checkpoint has 64)", resume("-epochs", "2", "-n", "128")...),
+		ff("resume other toy set", "-toy rings (the checkpoint has moons)", resume("-epochs", "2", "-toy", "rings")...),
+		ff("resume other lr and blocks", "-blocks 2 (the checkpoint has 1), -lr 0.1 (the checkpoint has 0.01)", resume("-epochs", "2", "-blocks", "2", "-lr", "0.1")...),
+		ff("resume record lr not a number", `-resume: the checkpoint records -lr "fast"`, resume("-epochs", "2", "-model", "$D/rec_lr_text.json")...),
+		ff("resume record batch 0", "the checkpoint's record: -batch 0", "train", "-resume", "-toy", "moons", "-epochs", "2", "-model", "$D/rec_batch_0.json"),
+		ff("resume record lr NaN", "the checkpoint's record: -lr NaN", resume("-epochs", "2", "-model", "$D/rec_lr_nan.json")...),
+		ff("resume record n huge", "the checkpoint's record: -n 1000000000", "train", "-resume", "-toy", "moons", "-epochs", "2", "-model", "$D/rec_n_huge.json"),
+		ff("resume record not text", "bad checkpoint", resume("-epochs", "2", "-model", "$D/rec_not_text.json")...),
+		{name: "resume takes the recorded lr", bin: "ffjord", args: []string{"train", "-resume", "-toy", "moons", "-epochs", "2", "-model", "$D/lr3.json"},
+			stdout: "saved", mutates: []string{"lr3.json"},
+			check: func(t *testing.T, dir string) {
+				ck, err := train.Load(filepath.Join(dir, "lr3.json"))
+				if err != nil || ck.Training.Epoch != 2 {
+					t.Fatalf("lr3.json after resuming: %v", err)
+				}
+				if h := ck.Training.History[1]; h.LearningRate != 0.003 {
+					t.Errorf("epoch 2 trained at lr %g, want the recorded 0.003", h.LearningRate)
+				}
+				if r := ck.Training.Record; r["batch"] != "32" || r["n"] != "96" || r["clip"] != "4" || r["seed"] != "9" {
+					t.Errorf("record after resuming: %v", r)
+				}
+			}},
+		{name: "resume ignores a recorded model flag", bin: "ffjord", args: resume("-epochs", "2", "-model", "$D/rec_blocks.json"),
+			stdout: "saved", mutates: []string{"rec_blocks.json"},
+			check: func(t *testing.T, dir string) {
+				if ck, err := train.Load(filepath.Join(dir, "rec_blocks.json")); err != nil || len(ck.Flow.Blocks) != 1 {
+					t.Errorf("rec_blocks.json after resuming: %v", err)
+				}
+			}},
+		{name: "resume an old checkpoint takes the flags", bin: "ffjord", args: resume("-epochs", "2", "-lr", "0.002", "-model", "$D/m_old.json"),
+			stdout: "saved", mutates: []string{"m_old.json"},
+			check: func(t *testing.T, dir string) {
+				if ck, err := train.Load(filepath.Join(dir, "m_old.json")); err != nil || ck.Training.History[1].LearningRate != 0.002 {
+					t.Errorf("m_old.json after resuming: %v", err)
+				}
+			}},
+		// An existing model is replaced only on request (issue 27's first
+		// policy decision).
+		ff("train onto an existing model", "/m.json exists: continue its training with -resume, or replace it with -overwrite", with(trainToy("-model", "$D/m.json"), tiny...)...),
+		ff("train onto an existing model through a link", "exists: continue its training with -resume, or replace it with -overwrite", with(trainToy("-model", "$D/mlink.json"), tiny...)...),
+		ff("train onto an existing data model", "exists", "train", "-data", "$D/d.csv", "-epochs", "1", "-blocks", "1", "-hidden", "4", "-model", "$D/dm.json"),
+		ff("train onto an existing non-model file", "exists", with(trainToy("-model", "$D/notjson.json"), tiny...)...),
+		ff("train resume and overwrite", "give -resume (continue -model) or -overwrite (replace it), not both", resume("-epochs", "2", "-overwrite")...),
+		{name: "train overwrite an existing model", bin: "ffjord", args: with(trainToy("-model", "$D/m.json", "-overwrite", "-lr", "0.004"), tiny...),
+			stdout: "saved", mutates: []string{"m.json", "mhard.json"},
+			check: func(t *testing.T, dir string) {
+				if ck, err := train.Load(filepath.Join(dir, "m.json")); err != nil || ck.Training.Record["lr"] != "0.004" {
+					t.Errorf("m.json after -overwrite: %v", err)
+				}
+			}},
 		// digits and matching: sizes and names refused up front; a small
 		// held-out set still draws its grid.
 		ok(di("digits with 8 held-out images (fewer than the grid's 100)", "", "-test-n", "8", "-val-n", "100", "-budget", "2s", "-hidden", "8", "-copies", "1", "-marginals", "2", "-max-components", "2", "-out", "$D/dout"), "samples.png"),
@@ -604,9 +734,18 @@ func recipeCases() []cliCase {
 		ff("recipe flag with context", "-preprocess: only for an unconditional flow", "train", "-data", "$D/dc.csv", "-context", "2", "-preprocess", "raw", "-model", "$D/new.json"),
 		ff("recipe flag resuming a conditional model", "-base: only for an unconditional flow", "train", "-resume", "-data", "$D/dc.csv", "-base", "normal", "-epochs", "2", "-model", "$D/cm.json"),
 		// -resume re-derives the validation rows and refuses others.
-		ff("resume data with another seed", "not the validation rows the checkpoint was trained on", resumeD("-seed", "2")...),
-		ff("resume data with another val-frac", "not the validation rows", resumeD("-val-frac", "0.3")...),
-		ff("resume data with another test-frac", "not the validation rows", resumeD("-test-frac", "0.2")...),
+		ff("resume data with another seed", "-seed 2 (the checkpoint has 1)", resumeD("-seed", "2")...),
+		ff("resume data with another val-frac", "-val-frac 0.3 (the checkpoint has 0.1)", resumeD("-val-frac", "0.3")...),
+		ff("resume data with another test-frac", "-test-frac 0.2 (the checkpoint has 0.1)", resumeD("-test-frac", "0.2")...),
+		ff("resume data with another patience", "-patience 2 (the checkpoint has 10)", resumeD("-patience", "2")...),
+		ff("resume data with another dequantize", "-dequantize none (the checkpoint has auto)", resumeD("-dequantize", "none")...),
+		ff("resume data with a test file", "-test-frac 0.1 of -data as its test rows; drop -test", resumeD("-test", "$D/d.csv")...),
+		ff("resume data record val-frac 1.5", "the checkpoint's record: -val-frac 1.5", resumeD("-model", "$D/rec_dm_frac.json")...),
+		// A checkpoint from before the record: the rows are checked by
+		// their validation NLL.
+		ff("resume old data with another seed", "not the validation rows the checkpoint was trained on", resumeD("-seed", "2", "-model", "$D/dm_old.json")...),
+		ff("resume old data with another val-frac", "not the validation rows", resumeD("-val-frac", "0.3", "-model", "$D/dm_old.json")...),
+		ff("resume old data with another test-frac", "not the validation rows", resumeD("-test-frac", "0.2", "-model", "$D/dm_old.json")...),
 		ff("resume data with -preprocess", "-preprocess with -resume", resumeD("-preprocess", "whiten")...),
 		ff("resume data with -base", "-base with -resume", resumeD("-base", "mixture")...),
 		ff("resume data with other hidden", "-hidden 8 (the checkpoint has 4)", resumeD("-hidden", "8")...),
@@ -815,8 +954,15 @@ func containsBase(names []string, p string) bool {
 // its first epoch is saved, with a channel that yields its exit.
 func startTraining(t *testing.T, dir, ffjord, model string) (*exec.Cmd, *strings.Builder, chan error) {
 	t.Helper()
-	cmd := command(context.Background(), dir, ffjord, "train", "-toy", "moons", "-n", "128", "-test-n", "0", "-batch", "32",
+	return startWith(t, dir, ffjord, "train", "-toy", "moons", "-n", "128", "-test-n", "0", "-batch", "32",
 		"-blocks", "1", "-hidden", "4", "-epochs", "100000", "-model", model)
+}
+
+// startWith starts ffjord with args in dir and returns once it has
+// printed its first epoch, as startTraining.
+func startWith(t *testing.T, dir, ffjord string, args ...string) (*exec.Cmd, *strings.Builder, chan error) {
+	t.Helper()
+	cmd := command(context.Background(), dir, ffjord, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -982,4 +1128,95 @@ func TestHostileCLISignalAfterTraining(t *testing.T) {
 			oneLine(t, "ffjord", r.stderr, "stopped by interrupt")
 		})
 	}
+}
+
+// TestResumeEqualsStraight: a training interrupted and resumed as the
+// interrupt message advises saves the same checkpoint, byte for byte, as
+// one run straight through, with training flags other than the defaults
+// (issue 27, item 4). Once stopped by SIGINT and resumed with the same
+// command line plus -resume, and with -resume alone; once run to -epochs 3
+// and resumed with -resume and the total -epochs (the other flags taken
+// from the checkpoint; without -cosine, whose rates depend on the total).
+func TestResumeEqualsStraight(t *testing.T) {
+	ffjord, _ := build(t)
+	const epochs = "8"
+	flags := []string{"train", "-toy", "moons", "-n", "256", "-test-n", "0", "-blocks", "1", "-hidden", "4",
+		"-lr", "0.003", "-batch", "32", "-clip", "2", "-kinetic", "0.01", "-jacobian", "0.02", "-weight-decay", "0.001", "-seed", "5"}
+	straight := func(t *testing.T, dir, model string, more ...string) []byte {
+		r := runCLI(t, dir, ffjord, with(flags, with(more, "-epochs", epochs, "-model", model)...)...)
+		if r.code != 0 {
+			t.Fatalf("straight run: %s", r.stderr)
+		}
+		raw, err := os.ReadFile(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	same := func(t *testing.T, want []byte, model string) {
+		got, err := os.ReadFile(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			ck, _ := train.Load(model)
+			t.Fatalf("the resumed checkpoint differs from the straight one (%d bytes against %d); resumed record %v", len(got), len(want), ck.Training.Record)
+		}
+	}
+	t.Run("SIGINT", func(t *testing.T) {
+		dir := t.TempDir()
+		cosine := []string{"-cosine", "0.2"}
+		want := straight(t, dir, filepath.Join(dir, "straight.json"), cosine...)
+		model := filepath.Join(dir, "m.json")
+		args := with(flags, with(cosine, "-epochs", epochs, "-model", model)...)
+		cmd, stderr, done := startWith(t, dir, ffjord, args...)
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(caseTimeout):
+			cmd.Process.Kill()
+			t.Fatal("no exit after SIGINT")
+		}
+		r := checkExit(t, cmd, err, result{stderr: stderr.String()}, []string{"SIGINT"})
+		oneLine(t, "ffjord", r.stderr, "continue with -resume")
+		ck, err := train.Load(model)
+		if err != nil || ck.Training.Epoch < 1 || ck.Training.Epoch >= 8 {
+			t.Fatalf("after SIGINT: %v (want a checkpoint of 1 to 7 epochs)", err)
+		}
+		t.Logf("interrupted after %d epochs", ck.Training.Epoch)
+		// The same command plus -resume, then, from a copy of the
+		// interrupted checkpoint, -resume with nothing else: every
+		// training flag, -epochs too, comes from the checkpoint.
+		bare := filepath.Join(dir, "bare.json")
+		raw, err := os.ReadFile(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(bare, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if r := runCLI(t, dir, ffjord, with(args, "-resume")...); r.code != 0 {
+			t.Fatalf("resume: %s", r.stderr)
+		}
+		same(t, want, model)
+		if r := runCLI(t, dir, ffjord, "train", "-resume", "-toy", "moons", "-test-n", "0", "-model", bare); r.code != 0 {
+			t.Fatalf("resume: %s", r.stderr)
+		}
+		same(t, want, bare)
+	})
+	t.Run("epochs", func(t *testing.T) {
+		dir := t.TempDir()
+		want := straight(t, dir, filepath.Join(dir, "straight.json"))
+		model := filepath.Join(dir, "m.json")
+		if r := runCLI(t, dir, ffjord, with(flags, "-epochs", "3", "-model", model)...); r.code != 0 {
+			t.Fatalf("first 3 epochs: %s", r.stderr)
+		}
+		if r := runCLI(t, dir, ffjord, "train", "-resume", "-toy", "moons", "-test-n", "0", "-epochs", epochs, "-model", model); r.code != 0 {
+			t.Fatalf("resume: %s", r.stderr)
+		}
+		same(t, want, model)
+	})
 }

@@ -261,10 +261,40 @@ func (f *Flags) Check() error {
 // resumed training takes from its checkpoint.
 var modelFlags = []string{"blocks", "hidden", "time", "activation", "learn-time", "context", "context-input", "gradient", "trace", "rtol", "atol", "step-control"}
 
-// CheckResume returns an error naming every model or solver flag given on
-// the command line whose value differs from the checkpoint's: a resumed
-// training continues the saved model as it was.
-func (f *Flags) CheckResume(ck *train.Checkpoint) error {
+// trainingFlags are the flags of how a model is trained. A program records
+// them in its checkpoints (Record, train.Options.Record), and a resumed
+// training takes them from there (CheckResume).
+var trainingFlags = []string{"epochs", "batch", "lr", "cosine", "clip", "weight-decay", "kinetic", "jacobian", "seed", "objective", "sigma-min"}
+
+// extensible are the recorded flags that a resume may change: -epochs
+// is how a finished training is continued further.
+var extensible = []string{"epochs"}
+
+// Record returns the training flags and the named others, each as its
+// flag writes its value (what flag.Value.Set reads back), for
+// train.Options.Record. others name the program's own flags that shape
+// the training, such as those that choose its data.
+func (f *Flags) Record(others ...string) map[string]string {
+	m := map[string]string{}
+	for _, name := range append(slices.Clone(trainingFlags), others...) {
+		if fl := f.fs.Lookup(name); fl != nil {
+			m[name] = fl.Value.String()
+		}
+	}
+	return m
+}
+
+// CheckResume returns an error naming every flag given on the command line
+// whose value differs from the checkpoint's: a resumed training continues
+// the saved model and its training as they were. The model and solver
+// flags are compared with the model; the training flags and the named
+// others with the checkpoint's record (Record), and those not given take
+// the recorded values, so that a resume continues at the saved learning
+// rate, batch size and so on rather than the flags' defaults. -epochs may
+// differ, to train further. A checkpoint without a record (from before
+// it was saved) leaves the training flags as given, as before. The
+// caller checks the flags again afterwards: a record is data.
+func (f *Flags) CheckResume(ck *train.Checkpoint, others ...string) error {
 	if ck == nil || ck.Training == nil {
 		return errors.New("-resume: the checkpoint holds no training state (saved without a trainer)")
 	}
@@ -293,17 +323,36 @@ func (f *Flags) CheckResume(ck *train.Checkpoint) error {
 	} else {
 		saved["rtol"], saved["atol"] = "(not adaptive)", "(not adaptive)"
 	}
+	recorded := append(slices.Clone(trainingFlags), others...)
+	given := map[string]bool{}
 	var conflicts []string
 	f.fs.Visit(func(fl *flag.Flag) {
-		if !slices.Contains(modelFlags, fl.Name) {
-			return
-		}
-		if given := f.canonical(fl.Name); given != saved[fl.Name] {
-			conflicts = append(conflicts, fmt.Sprintf("-%s %s (the checkpoint has %s)", fl.Name, fl.Value, saved[fl.Name]))
+		given[fl.Name] = true
+		switch v, ok := ck.Training.Record[fl.Name]; {
+		case slices.Contains(modelFlags, fl.Name):
+			if got := f.canonical(fl.Name); got != saved[fl.Name] {
+				conflicts = append(conflicts, fmt.Sprintf("-%s %s (the checkpoint has %s)", fl.Name, fl.Value, saved[fl.Name]))
+			}
+		case ok && slices.Contains(recorded, fl.Name) && !slices.Contains(extensible, fl.Name):
+			if got := fl.Value.String(); got != v {
+				conflicts = append(conflicts, fmt.Sprintf("-%s %s (the checkpoint has %s)", fl.Name, got, v))
+			}
 		}
 	})
 	if len(conflicts) > 0 {
-		return fmt.Errorf("-resume continues the saved model as it is; drop the conflicting flags: %s", strings.Join(conflicts, ", "))
+		return fmt.Errorf("-resume continues the saved model and training as they were; drop the conflicting flags: %s", strings.Join(conflicts, ", "))
+	}
+	for _, name := range recorded {
+		v, ok := ck.Training.Record[name]
+		fl := f.fs.Lookup(name)
+		if !ok || given[name] || fl == nil {
+			continue
+		}
+		// Value.Set, not FlagSet.Set: the flag takes the value without
+		// counting as given on the command line.
+		if err := fl.Value.Set(v); err != nil {
+			return fmt.Errorf("-resume: the checkpoint records -%s %q: %v", name, v, err)
+		}
 	}
 	return nil
 }

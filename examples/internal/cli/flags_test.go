@@ -186,3 +186,49 @@ func TestDequantizedColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckResumeTakesTheRecord: training flags not given take the
+// checkpoint's recorded values without counting as given, given ones
+// must agree (but -epochs may differ), and a record round-trips Record.
+func TestCheckResumeTakesTheRecord(t *testing.T) {
+	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 4, Hidden: []int{8, 8}}, train.Settings{}, rand.NewPCG(1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := func(args string) *Flags {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		f := Register(fs, 1)
+		if err := Parse(fs, "t", strings.Fields(args), &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	first := parse("-lr 3e-3 -batch 32 -cosine 0.2 -clip 2 -kinetic 0.01 -jacobian 0.02 -seed 5 -epochs 8")
+	record := first.Record()
+	ck := &train.Checkpoint{Flow: flow, Training: &train.TrainingState{Record: record}}
+
+	f := parse("-epochs 10 -batch 32")
+	if err := f.CheckResume(ck); err != nil {
+		t.Fatal(err)
+	}
+	if f.LR != 3e-3 || f.Batch != 32 || f.Cosine != 0.2 || f.Clip != 2 || f.Kinetic != 0.01 || f.Jacobian != 0.02 || f.Seed != 5 || f.Epochs != 10 {
+		t.Errorf("after CheckResume: %+v", f)
+	}
+	if !reflect.DeepEqual(f.Record(), map[string]string{"epochs": "10", "batch": "32", "lr": "0.003", "cosine": "0.2", "clip": "2",
+		"weight-decay": "0", "kinetic": "0.01", "jacobian": "0.02", "seed": "5", "objective": "mle", "sigma-min": "0.1"}) {
+		t.Errorf("Record = %v", f.Record())
+	}
+	if Given(f.fs, "lr") {
+		t.Error("a recorded -lr counts as given")
+	}
+	f = parse("-lr 0.01 -seed 5")
+	err = f.CheckResume(ck)
+	if err == nil || !strings.Contains(err.Error(), "-lr 0.01 (the checkpoint has 0.003)") || strings.Contains(err.Error(), "-seed") {
+		t.Errorf("a differing -lr: %v", err)
+	}
+	// Without a record, the flags stay as given.
+	f = parse("")
+	if err := f.CheckResume(&train.Checkpoint{Flow: flow, Training: &train.TrainingState{}}); err != nil || f.LR != 1e-2 || f.Epochs != 40 {
+		t.Errorf("no record: %v, lr %g, epochs %d", err, f.LR, f.Epochs)
+	}
+}

@@ -88,6 +88,10 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 	if params, err = paramNodes(g, ps, shapes, opts.Params, name); err != nil {
 		return nil, nil, err
 	}
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.Name()
+	}
 	op := &logProbOp{
 		id:     nextID.Add(1),
 		name:   name,
@@ -95,7 +99,7 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		dim:    D,
 		cdim:   C,
 		shapes: shapes,
-		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: true}, n: n, dim: D, cdim: C, shapes: shapes},
+		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: true}, n: n, dim: D, cdim: C, shapes: shapes, names: names},
 	}
 	logp, err = G.ApplyOpWithName(op, name+".logp", append(inputs, params...)...)
 	if err != nil {

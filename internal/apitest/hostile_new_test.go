@@ -1098,3 +1098,46 @@ func TestHostileConcurrentSaves(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, left)
 }
+
+// TestHostileGnodeNaNParams gives a node parameter values with a NaN (and
+// an Inf): the run fails naming the parameter node and the index, and the
+// flow's own parameters are left as they were, so it still evaluates and
+// saves.
+func TestHostileGnodeNaNParams(t *testing.T) {
+	for _, bad := range []float64{math.NaN(), math.Inf(-1)} {
+		f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+		require.NoError(t, err)
+		before := make([][]float64, 0)
+		for _, p := range f.Params() {
+			before = append(before, append([]float64(nil), p.Float64s()...))
+		}
+		g := G.NewGraph()
+		x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"), G.WithValue(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)))
+		var ps []*G.Node
+		for i, p := range f.Dist.Params() {
+			v := p.Clone().(*tensor.Dense)
+			if i == 2 {
+				v.Float64s()[1] = bad
+			}
+			ps = append(ps, G.NewTensor(g, tensor.Float64, p.Dims(), G.WithShape(p.Shape().Clone()...), G.WithName(fmt.Sprintf("theta%d", i)), G.WithValue(v)))
+		}
+		logp, _, err := gnode.LogProb(g, f.Dist, x, gnode.Options{Params: ps})
+		require.NoError(t, err)
+		vm := G.NewTapeMachine(g.ExactSubgraphRoots(logp))
+		err = vm.RunAll()
+		vm.Close()
+		if e, ok := err.(interface{ Err() error }); ok { // the TapeMachine's wrapper
+			err = e.Err()
+		}
+		require.ErrorIs(t, err, gnode.ErrInput)
+		for _, part := range []string{`"theta2"`, "index 1", fmt.Sprint(bad)} {
+			require.Contains(t, err.Error(), part)
+		}
+		for i, p := range f.Params() {
+			require.Equal(t, before[i], p.Float64s(), "parameter %d changed", i)
+		}
+		_, err = f.LogProb(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6))
+		require.NoError(t, err)
+		require.NoError(t, train.SaveFlow(filepath.Join(t.TempDir(), "f.json"), f))
+	}
+}

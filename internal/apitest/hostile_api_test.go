@@ -308,6 +308,17 @@ func TestHostileAPI(t *testing.T) {
 		{"ffjord: bad adjoint controller", ode.ErrInvalidSettings, func() error {
 			return block.SetGradient(ode.BacksolveAdjoint{Controller: ode.Constant{Step: math.Inf(1)}})
 		}},
+		{"SetSettings nil *BacksolveAdjoint", ffjord.ErrInvalidOptions, func() error {
+			return flow.SetSettings(train.Settings{Gradient: (*ode.BacksolveAdjoint)(nil)})
+		}},
+		{"SetSettings *BacksolveAdjoint", ffjord.ErrInvalidOptions, func() error {
+			return flow.SetSettings(train.Settings{Gradient: &ode.BacksolveAdjoint{}})
+		}},
+		{"NewFlow nil *Discrete", ffjord.ErrInvalidOptions, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2}, train.Settings{Gradient: (*ode.Discrete)(nil)}, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"ffjord: nil *Discrete", ffjord.ErrInvalidOptions, func() error { return block.SetGradient((*ode.Discrete)(nil)) }},
 		{"ffjord: garbage noise state", ffjord.ErrInvalidOptions, func() error {
 			b, err := ffjord.New(net, ffjord.Options{Trace: odefunc.HutchinsonGaussian, Source: rand.NewPCG(1, 1)})
 			require.NoError(t, err)
@@ -351,6 +362,10 @@ func TestHostileAPI(t *testing.T) {
 			return err
 		}},
 		{"datasets: nil random source", datasets.ErrInvalidArgument, func() error { _, err := datasets.Moons(10, 0.1, true, nil); return err }},
+		{"datasets: WriteCSV(nil, …)", datasets.ErrInvalidArgument, func() error { return datasets.WriteCSV(nil, x, nil) }},
+		{"datasets: WriteColumnCSV(nil, …)", datasets.ErrInvalidArgument, func() error {
+			return datasets.WriteColumnCSV(nil, "logp", []float64{1})
+		}},
 		{"datasets: ReadCSV(nil)", datasets.ErrInvalidArgument, func() error { _, _, err := datasets.ReadCSV(nil); return err }},
 		// viz
 		{"viz: grid 10^5 × 10^5", viz.ErrInvalidInput, func() error {

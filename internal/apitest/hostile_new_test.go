@@ -1141,3 +1141,31 @@ func TestHostileGnodeNaNParams(t *testing.T) {
 		require.NoError(t, train.SaveFlow(filepath.Join(t.TempDir(), "f.json"), f))
 	}
 }
+
+// TestHostileGnodeMachineError runs a machine whose flow node fails (a
+// NaN row): graph.MachineError leaves one line, without the machine's
+// register dump, naming the node and keeping the op's error for errors.Is.
+func TestHostileGnodeMachineError(t *testing.T) {
+	f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+	require.NoError(t, err)
+	g := G.NewGraph()
+	x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"), G.WithValue(pts(3, 2, 0.1, math.NaN(), 0.3, 0.4, 0.5, 0.6)))
+	logp, _, err := gnode.LogProb(g, f.Dist, x, gnode.Options{Name: "density"})
+	require.NoError(t, err)
+	vm := G.NewTapeMachine(g.ExactSubgraphRoots(logp))
+	defer vm.Close()
+	raw := vm.RunAll()
+	require.Error(t, raw)
+	require.Contains(t, raw.Error(), "CPU0", "Gorgonia's message no longer holds the dump this test strips")
+	err = graph.MachineError(raw)
+	msg := err.Error()
+	for _, dump := range []string{"PC ", "CPU0", "Failed to execute", "\n", "\t"} {
+		require.NotContains(t, msg, dump)
+	}
+	t.Log(msg)
+	require.Contains(t, msg, "density.logp")
+	require.ErrorIs(t, err, distributions.ErrNonFinite)
+	require.NoError(t, graph.MachineError(nil))
+	plain := fmt.Errorf("plain")
+	require.Equal(t, plain, graph.MachineError(plain))
+}

@@ -54,6 +54,9 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		name = "flow"
 	}
 	D := d.Dim()
+	if D < 1 {
+		return nil, nil, fmt.Errorf("%w: the distribution %T has dimension %d: it is nil or a zero value", ErrInput, d, D)
+	}
 	if x.Graph() != g {
 		return nil, nil, fmt.Errorf("%w: x is not a node of the graph", ErrInput)
 	}

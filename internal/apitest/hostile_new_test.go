@@ -1169,3 +1169,21 @@ func TestHostileGnodeMachineError(t *testing.T) {
 	plain := fmt.Errorf("plain")
 	require.Equal(t, plain, graph.MachineError(plain))
 }
+
+// TestHostileGnodeZeroFlow builds a node of a nil or zero distribution:
+// the error says so, rather than asking for an N×0 input.
+func TestHostileGnodeZeroFlow(t *testing.T) {
+	for name, d := range map[string]distributions.Trainable{
+		"nil Flow":                     (*train.Flow)(nil),
+		"zero Flow":                    &train.Flow{},
+		"nil TransformedDistribution":  (*distributions.TransformedDistribution)(nil),
+		"zero TransformedDistribution": &distributions.TransformedDistribution{},
+	} {
+		g := G.NewGraph()
+		x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"))
+		_, _, err := gnode.LogProb(g, d, x, gnode.Options{})
+		require.ErrorIs(t, err, gnode.ErrInput, name)
+		require.Contains(t, err.Error(), "nil or a zero value", name)
+		require.NotContains(t, err.Error(), "N×0", name)
+	}
+}

@@ -415,3 +415,40 @@ func write(t *testing.T, dir, name, content string) string {
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
 }
+
+// TestHostileAPIErrorMessages checks what hostile calls' errors say: each
+// must contain want and none of notWant.
+func TestHostileAPIErrorMessages(t *testing.T) {
+	decay := func(dy []float64, _ float64, y []float64) error { dy[0] = -y[0]; return nil }
+	cases := []struct {
+		name    string
+		call    func() error
+		want    string
+		notWant []string
+	}{
+		{"ode: a step count of 150 digits", func() error {
+			_, err := ode.Solve(make([]float64, 1), decay, 0, 1, []float64{1}, ode.Settings{Method: ode.Euler(), Controller: ode.Constant{Step: 1e-150}})
+			return err
+		}, "Constant.Step needs 1e+150 steps", []string{"0000000000"}},
+		{"ode: a step count of 7 digits", func() error {
+			_, err := ode.Solve(make([]float64, 1), decay, 0, 1, []float64{1}, ode.Settings{Method: ode.Euler(), Controller: ode.Constant{Step: 1e-6}, MaxSteps: 1000})
+			return err
+		}, "Constant.Step needs 1000000 steps", nil},
+	}
+	for _, c := range cases {
+		err := errOf(t, c.name, c.call)
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, c.want) {
+			t.Errorf("%s: error %q does not contain %q", c.name, msg, c.want)
+		}
+		for _, bad := range c.notWant {
+			if strings.Contains(msg, bad) {
+				t.Errorf("%s: error %q contains %q", c.name, msg, bad)
+			}
+		}
+	}
+}

@@ -2,7 +2,10 @@ package apitest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -420,12 +423,28 @@ func write(t *testing.T, dir, name, content string) string {
 // must contain want and none of notWant.
 func TestHostileAPIErrorMessages(t *testing.T) {
 	decay := func(dy []float64, _ float64, y []float64) error { dy[0] = -y[0]; return nil }
+	dir := t.TempDir()
+	sealed := func(version int, content string) func() error {
+		return func() error {
+			sum := sha256.Sum256([]byte(content))
+			file := fmt.Sprintf(`{"format":%q,"version":%d,"sha256":%q,"content":%s}`, train.CheckpointFormat, version, hex.EncodeToString(sum[:]), content)
+			_, err := train.Load(write(t, dir, "sealed.json", file))
+			return err
+		}
+	}
 	cases := []struct {
 		name    string
 		call    func() error
 		want    string
 		notWant []string
 	}{
+		{"checkpoint content null", sealed(2, "null"), "content is missing", []string{"trace"}},
+		{"checkpoint v1 content null", sealed(1, "null"), "content is missing", []string{"trace"}},
+		{"checkpoint content absent", func() error {
+			_, err := train.Load(write(t, dir, "absent.json", fmt.Sprintf(`{"format":%q,"version":2,"sha256":""}`, train.CheckpointFormat)))
+			return err
+		}, "content is missing", nil},
+		{"checkpoint content {}", sealed(2, "{}"), "is missing", []string{`estimator ""`}},
 		{"ode: a step count of 150 digits", func() error {
 			_, err := ode.Solve(make([]float64, 1), decay, 0, 1, []float64{1}, ode.Settings{Method: ode.Euler(), Controller: ode.Constant{Step: 1e-150}})
 			return err

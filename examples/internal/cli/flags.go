@@ -175,6 +175,11 @@ func (f *Flags) Settings() (train.Settings, error) {
 	if err != nil {
 		return train.Settings{}, fmt.Errorf("-trace: %w", err)
 	}
+	if f.StepControl == "" && f.given("step-control") {
+		// ParseStepControl reads "" as the default: leaving the flag out
+		// says that, an empty value is more likely a lost variable.
+		return train.Settings{}, errors.New(`-step-control "": want batch or row (leave the flag out for each solve's default)`)
+	}
 	sc, err := ode.ParseStepControl(f.StepControl)
 	if err != nil {
 		return train.Settings{}, fmt.Errorf("-step-control: %w", err)
@@ -230,7 +235,7 @@ func (f *Flags) Options() (train.Options, error) {
 		Regularization: train.Regularization{Kinetic: f.Kinetic, Jacobian: f.Jacobian},
 	}
 	obj, err := train.ParseCriterion(f.Objective, f.SigmaMin)
-	if err != nil {
+	if err != nil || f.Objective == "" { // ParseCriterion reads "" as mle
 		return train.Options{}, fmt.Errorf("-objective %q: want mle, cfm or otcfm", f.Objective)
 	}
 	opts.Objective = obj

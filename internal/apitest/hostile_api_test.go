@@ -369,6 +369,21 @@ func TestHostileAPI(t *testing.T) {
 		{"datasets: WriteColumnCSV(nil, …)", datasets.ErrInvalidArgument, func() error {
 			return datasets.WriteColumnCSV(nil, "logp", []float64{1})
 		}},
+		{"datasets: ReadCSV 1_0", datasets.ErrMalformed, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("1_0,2\n")); return err }},
+		{"datasets: ReadCSV 0x1p-2", datasets.ErrMalformed, func() error {
+			_, _, err := datasets.ReadCSV(strings.NewReader("1,2\n0x1p-2,3\n"))
+			return err
+		}},
+		{"datasets: ReadCSV 0x1p9999", datasets.ErrMalformed, func() error {
+			_, _, err := datasets.ReadCSV(strings.NewReader("1,2\n0x1p9999,3\n"))
+			return err
+		}},
+		{"datasets: ReadCSV 0b101", datasets.ErrMalformed, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("1,2\n0b101,3\n")); return err }},
+		{"datasets: ReadCSV 1e", datasets.ErrMalformed, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("1,2\n1e,3\n")); return err }},
+		{"datasets: ReadCSV -Infinity", datasets.ErrNonFinite, func() error {
+			_, _, err := datasets.ReadCSV(strings.NewReader("1,2\n-Infinity,3\n"))
+			return err
+		}},
 		{"datasets: ReadCSV(nil)", datasets.ErrInvalidArgument, func() error { _, _, err := datasets.ReadCSV(nil); return err }},
 		// viz
 		{"viz: grid 10^5 × 10^5", viz.ErrInvalidInput, func() error {

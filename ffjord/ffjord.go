@@ -145,10 +145,16 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 }
 
 // SetGradient sets how the backward pass of RecordInverse differentiates
-// the solve; nil means ode.BacksolveAdjoint{}.
+// the solve; nil means ode.BacksolveAdjoint{}. It takes the values
+// ode.BacksolveAdjoint and ode.Discrete; a pointer to either, which the
+// backward pass would not know, is an ErrInvalidOptions error.
 func (b *FFJORD) SetGradient(g ode.Gradient) error {
-	if g == nil {
+	switch g.(type) {
+	case nil:
 		g = ode.BacksolveAdjoint{}
+	case ode.BacksolveAdjoint, ode.Discrete:
+	default:
+		return fmt.Errorf("%w: gradient of type %T, want an ode.BacksolveAdjoint or ode.Discrete value", ErrInvalidOptions, g)
 	}
 	if err := g.Validate(); err != nil {
 		return fmt.Errorf("ffjord: gradient: %w", err)

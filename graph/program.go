@@ -241,7 +241,7 @@ func (p *Program) Run() (err error) {
 		copy(l.own.Float64s(), l.src.Float64s())
 	}
 	if err := p.vm.RunAll(); err != nil {
-		return fmt.Errorf("%w: %w", ErrRun, err)
+		return fmt.Errorf("%w: %w", ErrRun, MachineError(err))
 	}
 	for i, n := range p.outputs {
 		switch v := n.Value().(type) {

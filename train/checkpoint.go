@@ -330,6 +330,9 @@ func decodeCheckpoint(data []byte) (*Checkpoint, error) {
 	if file.Version != 1 && file.Version != CheckpointVersion {
 		return nil, bad("version %d is not supported (this library reads versions 1 and %d)", file.Version, CheckpointVersion)
 	}
+	if c := bytes.TrimSpace(file.Content); len(c) == 0 || string(c) == "null" {
+		return nil, bad("content is missing (absent or null)")
+	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, file.Content); err != nil {
 		return nil, bad("content: %v", err)
@@ -454,6 +457,9 @@ func (s settingsJSON) decode() (Settings, error) {
 	var err error
 	if out.Solver, err = s.Solver.decode("settings.solver"); err != nil {
 		return out, err
+	}
+	if s.Trace == "" {
+		return out, bad("settings.trace is missing")
 	}
 	if out.Trace, err = odefunc.ParseTrace(s.Trace); err != nil {
 		return out, bad("settings.trace: %v", err)

@@ -101,7 +101,7 @@ func contentWith(f *Flow, params [][]float64) (contentV2, error) {
 	if params == nil {
 		return contentOf(f)
 	}
-	ps := f.Params()
+	ps := f.params()
 	if !fitsParams(params, ps) {
 		return contentV2{}, fmt.Errorf("%d parameter slices do not fit the model's %d parameters", len(params), len(ps))
 	}

@@ -339,21 +339,31 @@ func ffjordBlocks(b distributions.Bijector) []*ffjord.FFJORD {
 var errNotMade = fmt.Errorf("%w: the Flow is nil or a zero value; make one with NewFlow, NewFlowOf or Load", ErrInvalidConfig)
 
 // lock takes the flow's lock, or says that there is no flow to lock.
+// The fields are checked under the lock, since SetSampleSource replaces
+// the base.
 func (f *Flow) lock() error {
-	if f == nil || f.Dist == nil || f.Base == nil {
+	if f == nil {
 		return errNotMade
 	}
 	f.mu.Lock()
+	if f.Dist == nil || f.Base == nil {
+		f.mu.Unlock()
+		return errNotMade
+	}
 	return nil
 }
 
 // Dim returns the dimension of the points (0 for a zero Flow).
 func (f *Flow) Dim() int {
-	if f == nil || f.Dist == nil || f.Dist.Base == nil {
+	if f.lock() != nil {
 		return 0
 	}
-	return f.Dist.Dim()
+	defer f.mu.Unlock()
+	return f.dim()
 }
+
+// dim is Dim for a caller that holds the lock.
+func (f *Flow) dim() int { return f.Dist.Dim() }
 
 // EndTimes returns each FFJORD block's end time t1.
 func (f *Flow) EndTimes() []float64 {
@@ -464,11 +474,15 @@ func (f *Flow) SetInterrupt(stop func() error) error {
 // Params returns every learnable tensor: the base's, then the bijectors'
 // in the chain's order (for NewFlow's stack, the last block's first).
 func (f *Flow) Params() []*tensor.Dense {
-	if f == nil || f.Dist == nil {
+	if f.lock() != nil {
 		return nil
 	}
-	return f.Dist.Params()
+	defer f.mu.Unlock()
+	return f.params()
 }
+
+// params is Params for a caller that holds the lock.
+func (f *Flow) params() []*tensor.Dense { return f.Dist.Params() }
 
 // RecordLogProb evaluates log p on the n rows of x and records the pass for
 // its gradient; see distributions.TransformedDistribution.RecordLogProb. The
@@ -494,7 +508,11 @@ func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
 
 // ContextDim returns C, the context features of a conditional flow, or 0.
 func (f *Flow) ContextDim() int {
-	if f == nil || f.Dist == nil || f.Dist.Bijector == nil {
+	if f.lock() != nil {
+		return 0
+	}
+	defer f.mu.Unlock()
+	if f.Dist.Bijector == nil {
 		return 0
 	}
 	return f.Dist.ContextDim()
@@ -607,7 +625,7 @@ func (f *Flow) Trajectory(z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
 	if steps < 1 {
 		return nil, fmt.Errorf("%w: %d steps per block, want ≥ 1", ErrInvalidConfig, steps)
 	}
-	D := f.Dim()
+	D := f.dim()
 	data, n, err := batch.Data(z, D)
 	if err != nil {
 		return nil, fmt.Errorf("train: Trajectory: %w", err)

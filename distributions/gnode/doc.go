@@ -26,7 +26,9 @@
 // sampled, evaluated or saved by the library. Options.Params takes nodes of
 // the caller's instead (to share them between several LogProb nodes of one
 // graph, or to compute them); their values are copied into the flow's
-// tensors before each evaluation.
+// tensors before each evaluation, unless one is NaN or infinite: then the
+// run fails with ErrInput naming the node and the index, and the flow's
+// tensors are left as they were.
 //
 // # Passes and caching
 //

@@ -2,6 +2,7 @@ package gnode
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -19,6 +20,7 @@ type evaluator struct {
 	req          distributions.Request
 	n, dim, cdim int
 	shapes       []tensor.Shape
+	names        []string // of the parameter nodes, for errors
 
 	// The recorded pass, and the rows, contexts and parameters it was
 	// recorded on.
@@ -103,6 +105,9 @@ func (e *evaluator) load(theta []G.Value) error {
 	if len(e.theta) != len(ps) {
 		e.theta = make([][]float64, len(ps))
 	}
+	// Every value is checked before any is copied: a non-finite one would
+	// stay in the distribution and fail every later evaluation and save.
+	srcs := make([][]float64, len(ps))
 	for i, p := range ps {
 		if !p.Shape().Eq(e.shapes[i]) {
 			return fmt.Errorf("%w: the distribution's parameter %d changed shape to %v from %v", ErrInput, i, p.Shape(), e.shapes[i])
@@ -111,12 +116,28 @@ func (e *evaluator) load(theta []G.Value) error {
 		if err != nil {
 			return fmt.Errorf("parameter %d: %w", i, err)
 		}
-		if dst := p.Float64s(); &dst[0] != &src[0] {
+		for j, v := range src {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("%w: parameter node %q (parameter %d) holds %v at index %d; the distribution's parameters are left as they were", ErrInput, e.name(i), i, v, j)
+			}
+		}
+		srcs[i] = src
+	}
+	for i, p := range ps {
+		if dst, src := p.Float64s(), srcs[i]; &dst[0] != &src[0] {
 			copy(dst, src)
 		}
-		e.theta[i] = append(e.theta[i][:0], src...)
+		e.theta[i] = append(e.theta[i][:0], srcs[i]...)
 	}
 	return nil
+}
+
+// name returns the name of parameter node i.
+func (e *evaluator) name(i int) string {
+	if i < len(e.names) {
+		return e.names[i]
+	}
+	return fmt.Sprintf("θ%d", i)
 }
 
 // gradients returns ∂L/∂x, ∂L/∂c (of a conditional flow) and ∂L/∂θ (in

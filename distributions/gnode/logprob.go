@@ -54,6 +54,9 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		name = "flow"
 	}
 	D := d.Dim()
+	if D < 1 {
+		return nil, nil, fmt.Errorf("%w: the distribution %T has dimension %d: it is nil or a zero value", ErrInput, d, D)
+	}
 	if x.Graph() != g {
 		return nil, nil, fmt.Errorf("%w: x is not a node of the graph", ErrInput)
 	}
@@ -88,6 +91,10 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 	if params, err = paramNodes(g, ps, shapes, opts.Params, name); err != nil {
 		return nil, nil, err
 	}
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.Name()
+	}
 	op := &logProbOp{
 		id:     nextID.Add(1),
 		name:   name,
@@ -95,7 +102,7 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		dim:    D,
 		cdim:   C,
 		shapes: shapes,
-		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: true}, n: n, dim: D, cdim: C, shapes: shapes},
+		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: true}, n: n, dim: D, cdim: C, shapes: shapes, names: names},
 	}
 	logp, err = G.ApplyOpWithName(op, name+".logp", append(inputs, params...)...)
 	if err != nil {

@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		maxK        = fs.Int("max-components", 24, "largest mixture tried, of 1, 2, 4, 8, 12, 16, 24")
 		batchSize   = fs.Int("batch", 256, "batch size")
 		hidden      = fs.String("hidden", "128,128", "hidden widths of the field's MLP")
-		lr          = fs.Float64("lr", 1e-3, "Adam learning rate")
+		lr          = fs.Float64("lr", 1e-3, fmt.Sprintf("Adam learning rate, > 0 and ≤ %d", cli.MaxLR))
 		weightDecay = fs.Float64("weight-decay", 0, "AdamW weight decay")
 		patience    = fs.Int("patience", 4, "epochs without a better validation NLL before stopping")
 		copies      = fs.Int("copies", 8, "dequantisations of each training image (a fresh noise draw per copy)")
@@ -148,8 +148,8 @@ func (cfg config) check() error {
 		return fmt.Errorf("-patience %d: want 0 (none) to 1000", cfg.patience)
 	case cfg.batch < 2 || cfg.batch > 4096:
 		return fmt.Errorf("-batch %d: want 2 to 4096", cfg.batch)
-	case !(cfg.lr > 0) || math.IsInf(cfg.lr, 0): // train.Options would take 0 for its default 1e-2
-		return fmt.Errorf("-lr %g: want finite and > 0", cfg.lr)
+	case cli.CheckLR("lr", cfg.lr) != nil: // train.Options would take 0 for its default 1e-2
+		return cli.CheckLR("lr", cfg.lr)
 	case !(cfg.weightDecay >= 0) || math.IsInf(cfg.weightDecay, 0):
 		return fmt.Errorf("-weight-decay %g: want finite and ≥ 0", cfg.weightDecay)
 	case !(cfg.temperature > 0 && cfg.temperature <= 10):

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/graph"
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -176,7 +177,7 @@ func trainGraph(ctx context.Context, flow *train.Flow, enc encoder, x, u []float
 			}
 			m.load(x, u, perm[lo:lo+opts.BatchSize])
 			if err := vm.RunAll(); err != nil {
-				return err
+				return fmt.Errorf("epoch %d: %w", epoch, graph.MachineError(err))
 			}
 			loss += m.nll.Value().Data().(float64)
 			batches++
@@ -206,7 +207,7 @@ func graphNLL(flow *train.Flow, enc encoder, x, u []float64) (float64, error) {
 	vm := G.NewTapeMachine(m.g)
 	defer vm.Close()
 	if err := vm.RunAll(); err != nil {
-		return 0, err
+		return 0, graph.MachineError(err)
 	}
 	return m.nll.Value().Data().(float64), nil
 }

@@ -59,7 +59,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.Parse(fs, "matching [flags]", args, stdout); err != nil {
 		return err
 	}
-	cfg := config{widths: []string{*narrow, *wide}, sets: strings.Split(*sets, ","),
+	setNames, err := cli.SplitNames("sets", *sets)
+	if err != nil {
+		return err
+	}
+	objNames, err := cli.SplitNames("objectives", *objs)
+	if err != nil {
+		return err
+	}
+	cfg := config{widths: []string{*narrow, *wide}, sets: setNames,
 		mleEpochs: *mleEpochs, fmEpochs: *fmEpochs, evalEvery: *evalEvery, n: 8192, testN: *testN,
 		lr: *lr, sigma: *sigma, gap: *gap, seed: *seed}
 	for _, err := range []error{cli.CheckInt("mle-epochs", cfg.mleEpochs, 1, 100_000), cli.CheckInt("fm-epochs", cfg.fmEpochs, 1, 100_000),
@@ -82,7 +90,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	var crits []train.Criterion
-	for _, name := range strings.Split(*objs, ",") {
+	for _, name := range objNames {
 		if name == "" {
 			// ParseCriterion reads "" as mle: an empty entry would
 			// silently add a run nobody asked for.
@@ -122,7 +130,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 				set, r.width, r.crit, r.epochs, r.steps, r.nll, r.seconds, reach, target, r.nfe)
 		}
 	}
-	_, err := io.WriteString(stdout, table.String())
+	_, err = io.WriteString(stdout, table.String())
 	return err
 }
 

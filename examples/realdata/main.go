@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
@@ -82,13 +81,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if !(cfg.budget > 0) {
 		return fmt.Errorf("-budget %v: want a positive duration", cfg.budget)
 	}
-	for _, s := range strings.Split(*sets, ",") {
+	setNames, err := cli.SplitNames("sets", *sets)
+	if err != nil {
+		return err
+	}
+	preNames, err := cli.SplitNames("preprocess", *pres)
+	if err != nil {
+		return err
+	}
+	for _, s := range setNames {
 		if _, err := datasets.RealByName(s); err != nil {
 			return fmt.Errorf("-sets: %w", err)
 		}
 		cfg.sets = append(cfg.sets, s)
 	}
-	for _, s := range strings.Split(*pres, ",") {
+	for _, s := range preNames {
 		p, err := train.ParsePreprocessing(s)
 		if err != nil {
 			return fmt.Errorf("-preprocess: %w", err)

@@ -30,11 +30,13 @@ func TestIrisRow(t *testing.T) {
 
 func TestBadFlags(t *testing.T) {
 	for args, want := range map[string]string{
-		"-sets unicorns":  "unicorns",
-		"-preprocess pca": "pca",
-		"-budget 0s":      "-budget 0s",
-		"-patience -1":    "-patience -1",
-		"-epochs 0":       "-epochs 0",
+		"-sets unicorns":                "unicorns",
+		"-preprocess pca":               "pca",
+		"-budget 0s":                    "-budget 0s",
+		"-patience -1":                  "-patience -1",
+		"-epochs 0":                     "-epochs 0",
+		"-sets iris,wine,iris":          `"iris" is given twice`,
+		"-preprocess whiten,raw,whiten": `"whiten" is given twice`,
 	} {
 		err := run(context.Background(), strings.Fields(args), &bytes.Buffer{})
 		if assert.Error(t, err, args) {

@@ -3,6 +3,7 @@ package ode
 import (
 	"errors"
 	"math"
+	"strconv"
 )
 
 // Func writes dy/dt at (t, y) into dy, overwriting every element. It must
@@ -250,6 +251,15 @@ func (s *Solver) solveAdaptive(res *Result, f Func, t0, t1 float64) error {
 	}
 }
 
+// stepCount writes a number of steps in full while float64 counts exactly
+// (below 2⁵³), and to three digits past that: a tiny step asks for 10¹⁵⁰.
+func stepCount(n float64) string {
+	if n < 1<<53 {
+		return strconv.FormatFloat(n, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(n, 'g', 3, 64)
+}
+
 // solveFixed takes Constant steps from t0, the last one shortened to land
 // on t1.
 func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
@@ -258,7 +268,7 @@ func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
 	// Remainders below 1e-12 steps are rounding, not a step of their own.
 	n := math.Max(1, math.Ceil(math.Abs(t1-t0)/h*(1-1e-12)))
 	if !(n <= float64(s.maxSteps)) {
-		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: Constant.Step needs %.0f", s.maxSteps, n), T: t0, H: dir * h, status: MaxStepsReached}
+		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: Constant.Step needs %s steps", s.maxSteps, stepCount(n)), T: t0, H: dir * h, status: MaxStepsReached}
 	}
 	steps := int(n)
 	t := t0

@@ -2,7 +2,10 @@ package apitest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -308,6 +311,17 @@ func TestHostileAPI(t *testing.T) {
 		{"ffjord: bad adjoint controller", ode.ErrInvalidSettings, func() error {
 			return block.SetGradient(ode.BacksolveAdjoint{Controller: ode.Constant{Step: math.Inf(1)}})
 		}},
+		{"SetSettings nil *BacksolveAdjoint", ffjord.ErrInvalidOptions, func() error {
+			return flow.SetSettings(train.Settings{Gradient: (*ode.BacksolveAdjoint)(nil)})
+		}},
+		{"SetSettings *BacksolveAdjoint", ffjord.ErrInvalidOptions, func() error {
+			return flow.SetSettings(train.Settings{Gradient: &ode.BacksolveAdjoint{}})
+		}},
+		{"NewFlow nil *Discrete", ffjord.ErrInvalidOptions, func() error {
+			_, err := train.NewFlow(train.FlowConfig{Dim: 2}, train.Settings{Gradient: (*ode.Discrete)(nil)}, rand.NewPCG(1, 1))
+			return err
+		}},
+		{"ffjord: nil *Discrete", ffjord.ErrInvalidOptions, func() error { return block.SetGradient((*ode.Discrete)(nil)) }},
 		{"ffjord: garbage noise state", ffjord.ErrInvalidOptions, func() error {
 			b, err := ffjord.New(net, ffjord.Options{Trace: odefunc.HutchinsonGaussian, Source: rand.NewPCG(1, 1)})
 			require.NoError(t, err)
@@ -351,6 +365,25 @@ func TestHostileAPI(t *testing.T) {
 			return err
 		}},
 		{"datasets: nil random source", datasets.ErrInvalidArgument, func() error { _, err := datasets.Moons(10, 0.1, true, nil); return err }},
+		{"datasets: WriteCSV(nil, …)", datasets.ErrInvalidArgument, func() error { return datasets.WriteCSV(nil, x, nil) }},
+		{"datasets: WriteColumnCSV(nil, …)", datasets.ErrInvalidArgument, func() error {
+			return datasets.WriteColumnCSV(nil, "logp", []float64{1})
+		}},
+		{"datasets: ReadCSV 1_0", datasets.ErrMalformed, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("1_0,2\n")); return err }},
+		{"datasets: ReadCSV 0x1p-2", datasets.ErrMalformed, func() error {
+			_, _, err := datasets.ReadCSV(strings.NewReader("1,2\n0x1p-2,3\n"))
+			return err
+		}},
+		{"datasets: ReadCSV 0x1p9999", datasets.ErrMalformed, func() error {
+			_, _, err := datasets.ReadCSV(strings.NewReader("1,2\n0x1p9999,3\n"))
+			return err
+		}},
+		{"datasets: ReadCSV 0b101", datasets.ErrMalformed, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("1,2\n0b101,3\n")); return err }},
+		{"datasets: ReadCSV 1e", datasets.ErrMalformed, func() error { _, _, err := datasets.ReadCSV(strings.NewReader("1,2\n1e,3\n")); return err }},
+		{"datasets: ReadCSV -Infinity", datasets.ErrNonFinite, func() error {
+			_, _, err := datasets.ReadCSV(strings.NewReader("1,2\n-Infinity,3\n"))
+			return err
+		}},
 		{"datasets: ReadCSV(nil)", datasets.ErrInvalidArgument, func() error { _, _, err := datasets.ReadCSV(nil); return err }},
 		// viz
 		{"viz: grid 10^5 × 10^5", viz.ErrInvalidInput, func() error {
@@ -399,4 +432,57 @@ func write(t *testing.T, dir, name, content string) string {
 	p := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
+}
+
+// TestHostileAPIErrorMessages checks what hostile calls' errors say: each
+// must contain want and none of notWant.
+func TestHostileAPIErrorMessages(t *testing.T) {
+	decay := func(dy []float64, _ float64, y []float64) error { dy[0] = -y[0]; return nil }
+	dir := t.TempDir()
+	sealed := func(version int, content string) func() error {
+		return func() error {
+			sum := sha256.Sum256([]byte(content))
+			file := fmt.Sprintf(`{"format":%q,"version":%d,"sha256":%q,"content":%s}`, train.CheckpointFormat, version, hex.EncodeToString(sum[:]), content)
+			_, err := train.Load(write(t, dir, "sealed.json", file))
+			return err
+		}
+	}
+	cases := []struct {
+		name    string
+		call    func() error
+		want    string
+		notWant []string
+	}{
+		{"checkpoint content null", sealed(2, "null"), "content is missing", []string{"trace"}},
+		{"checkpoint v1 content null", sealed(1, "null"), "content is missing", []string{"trace"}},
+		{"checkpoint content absent", func() error {
+			_, err := train.Load(write(t, dir, "absent.json", fmt.Sprintf(`{"format":%q,"version":2,"sha256":""}`, train.CheckpointFormat)))
+			return err
+		}, "content is missing", nil},
+		{"checkpoint content {}", sealed(2, "{}"), "is missing", []string{`estimator ""`}},
+		{"ode: a step count of 150 digits", func() error {
+			_, err := ode.Solve(make([]float64, 1), decay, 0, 1, []float64{1}, ode.Settings{Method: ode.Euler(), Controller: ode.Constant{Step: 1e-150}})
+			return err
+		}, "Constant.Step needs 1e+150 steps", []string{"0000000000"}},
+		{"ode: a step count of 7 digits", func() error {
+			_, err := ode.Solve(make([]float64, 1), decay, 0, 1, []float64{1}, ode.Settings{Method: ode.Euler(), Controller: ode.Constant{Step: 1e-6}, MaxSteps: 1000})
+			return err
+		}, "Constant.Step needs 1000000 steps", nil},
+	}
+	for _, c := range cases {
+		err := errOf(t, c.name, c.call)
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, c.want) {
+			t.Errorf("%s: error %q does not contain %q", c.name, msg, c.want)
+		}
+		for _, bad := range c.notWant {
+			if strings.Contains(msg, bad) {
+				t.Errorf("%s: error %q contains %q", c.name, msg, bad)
+			}
+		}
+	}
 }

@@ -1098,3 +1098,92 @@ func TestHostileConcurrentSaves(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, left)
 }
+
+// TestHostileGnodeNaNParams gives a node parameter values with a NaN (and
+// an Inf): the run fails naming the parameter node and the index, and the
+// flow's own parameters are left as they were, so it still evaluates and
+// saves.
+func TestHostileGnodeNaNParams(t *testing.T) {
+	for _, bad := range []float64{math.NaN(), math.Inf(-1)} {
+		f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+		require.NoError(t, err)
+		before := make([][]float64, 0)
+		for _, p := range f.Params() {
+			before = append(before, append([]float64(nil), p.Float64s()...))
+		}
+		g := G.NewGraph()
+		x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"), G.WithValue(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)))
+		var ps []*G.Node
+		for i, p := range f.Dist.Params() {
+			v := p.Clone().(*tensor.Dense)
+			if i == 2 {
+				v.Float64s()[1] = bad
+			}
+			ps = append(ps, G.NewTensor(g, tensor.Float64, p.Dims(), G.WithShape(p.Shape().Clone()...), G.WithName(fmt.Sprintf("theta%d", i)), G.WithValue(v)))
+		}
+		logp, _, err := gnode.LogProb(g, f.Dist, x, gnode.Options{Params: ps})
+		require.NoError(t, err)
+		vm := G.NewTapeMachine(g.ExactSubgraphRoots(logp))
+		err = vm.RunAll()
+		vm.Close()
+		if e, ok := err.(interface{ Err() error }); ok { // the TapeMachine's wrapper
+			err = e.Err()
+		}
+		require.ErrorIs(t, err, gnode.ErrInput)
+		for _, part := range []string{`"theta2"`, "index 1", fmt.Sprint(bad)} {
+			require.Contains(t, err.Error(), part)
+		}
+		for i, p := range f.Params() {
+			require.Equal(t, before[i], p.Float64s(), "parameter %d changed", i)
+		}
+		_, err = f.LogProb(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6))
+		require.NoError(t, err)
+		require.NoError(t, train.SaveFlow(filepath.Join(t.TempDir(), "f.json"), f))
+	}
+}
+
+// TestHostileGnodeMachineError runs a machine whose flow node fails (a
+// NaN row): graph.MachineError leaves one line, without the machine's
+// register dump, naming the node and keeping the op's error for errors.Is.
+func TestHostileGnodeMachineError(t *testing.T) {
+	f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+	require.NoError(t, err)
+	g := G.NewGraph()
+	x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"), G.WithValue(pts(3, 2, 0.1, math.NaN(), 0.3, 0.4, 0.5, 0.6)))
+	logp, _, err := gnode.LogProb(g, f.Dist, x, gnode.Options{Name: "density"})
+	require.NoError(t, err)
+	vm := G.NewTapeMachine(g.ExactSubgraphRoots(logp))
+	defer vm.Close()
+	raw := vm.RunAll()
+	require.Error(t, raw)
+	require.Contains(t, raw.Error(), "CPU0", "Gorgonia's message no longer holds the dump this test strips")
+	err = graph.MachineError(raw)
+	msg := err.Error()
+	for _, dump := range []string{"PC ", "CPU0", "Failed to execute", "\n", "\t"} {
+		require.NotContains(t, msg, dump)
+	}
+	t.Log(msg)
+	require.Contains(t, msg, "density.logp")
+	require.ErrorIs(t, err, distributions.ErrNonFinite)
+	require.NoError(t, graph.MachineError(nil))
+	plain := fmt.Errorf("plain")
+	require.Equal(t, plain, graph.MachineError(plain))
+}
+
+// TestHostileGnodeZeroFlow builds a node of a nil or zero distribution:
+// the error says so, rather than asking for an N×0 input.
+func TestHostileGnodeZeroFlow(t *testing.T) {
+	for name, d := range map[string]distributions.Trainable{
+		"nil Flow":                     (*train.Flow)(nil),
+		"zero Flow":                    &train.Flow{},
+		"nil TransformedDistribution":  (*distributions.TransformedDistribution)(nil),
+		"zero TransformedDistribution": &distributions.TransformedDistribution{},
+	} {
+		g := G.NewGraph()
+		x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"))
+		_, _, err := gnode.LogProb(g, d, x, gnode.Options{})
+		require.ErrorIs(t, err, gnode.ErrInput, name)
+		require.Contains(t, err.Error(), "nil or a zero value", name)
+		require.NotContains(t, err.Error(), "N×0", name)
+	}
+}

@@ -88,7 +88,8 @@ func TestReadCSVHeaderDetection(t *testing.T) {
 		{",x\n5,6\n", []string{"", "x"}, []float64{5, 6}, 2},
 		{"\"a,b\",c,d\n1,2,3\n", []string{"a,b", "c", "d"}, []float64{1, 2, 3}, 3},
 		{"\n\nv\n-1e3\n\n2.5\n", []string{"v"}, []float64{-1000, 2.5}, 1},
-		{"0x1p-2,1e1\r\n", nil, []float64{0.25, 10}, 2},
+		{"0.25,1e1\r\n", nil, []float64{0.25, 10}, 2},
+		{".5,5.,+1E-1\n", nil, []float64{0.5, 5, 0.1}, 3},
 		{"\ufeff1,2\n", nil, []float64{1, 2}, 2},
 		{"\ufeffx\n7\n", []string{"x"}, []float64{7}, 1},
 	}

@@ -45,8 +45,9 @@ type CSVReader struct {
 // The first row is a header when none of its fields is a number, data when
 // all are; a first row that mixes numbers and other fields is an error
 // naming its line and column (a typo in the first data row must not turn it
-// silently into a header). Every data field must parse with
-// strconv.ParseFloat.
+// silently into a header). Every data field must be a number in plain
+// decimal or scientific notation (1, -0.5, 2.5e-3); Go's own syntax, such
+// as 1_0 or 0x1p-2, which strconv.ParseFloat would take, is not a number.
 //
 // ReadCSV returns an error wrapping ErrEmpty when there are no data rows.
 // Problems in the content are returned as a *ParseError giving the line and
@@ -175,7 +176,7 @@ func (c CSVReader) Read(r io.Reader) (*tensor.Dense, []string, error) {
 		}
 
 		for j, f := range rec {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			v, err := parseNumber(f)
 			fl, _ := cr.FieldPos(j)
 			if err != nil && !isRangeError(err) {
 				return nil, nil, &ParseError{Line: fl, Column: j + 1, Err: fmt.Errorf(
@@ -234,10 +235,73 @@ func headerRow(rec []string, line int) (bool, error) {
 	}
 }
 
-// isNumber reports whether the field f parses as a float64.
+// isNumber reports whether the field f is a number to parseNumber.
 func isNumber(f string) bool {
-	_, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+	_, err := parseNumber(f)
 	return err == nil || isRangeError(err)
+}
+
+// errNotPlain is parseNumber's error for Go's own number syntax.
+var errNotPlain = errors.New("not in plain decimal or scientific notation")
+
+// parseNumber parses the field f, white space around it removed, as
+// strconv.ParseFloat does, but only in plain decimal or scientific
+// notation (1, -0.5, .5, 2.5e-3) or as NaN or ±Inf, which the caller
+// reports as non-finite: Go's underscores (1_0) and hexadecimal floats
+// (0x1p-2) are not numbers to a spreadsheet or to numpy.
+func parseNumber(f string) (float64, error) {
+	t := strings.TrimSpace(f)
+	v, err := strconv.ParseFloat(t, 64)
+	switch {
+	case err != nil && !isRangeError(err):
+		return v, err
+	case !plainDecimal(t) && !nonFiniteWord(t):
+		return 0, errNotPlain
+	}
+	return v, err
+}
+
+// plainDecimal reports whether s is [+-]digits[.digits][(e|E)[+-]digits],
+// with a digit on at least one side of the point.
+func plainDecimal(s string) bool {
+	i := 0
+	sign := func() {
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	sign()
+	n := digits()
+	if i < len(s) && s[i] == '.' {
+		i++
+		n += digits()
+	}
+	if n == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		sign()
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// nonFiniteWord reports whether s is NaN, Inf or Infinity, with any sign
+// and case, as strconv reads them.
+func nonFiniteWord(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	return strings.EqualFold(s, "nan") || strings.EqualFold(s, "inf") || strings.EqualFold(s, "infinity")
 }
 
 // isRangeError reports whether err is strconv's out-of-range error, which

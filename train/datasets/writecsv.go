@@ -20,14 +20,17 @@ import (
 // bit for bit. ReadCSV also recovers header, except that it trims white
 // space around each name.
 //
-// WriteCSV returns an error wrapping ErrInvalidArgument if x is nil, not
-// two-dimensional or not float64, if header is non-nil with a length other
+// WriteCSV returns an error wrapping ErrInvalidArgument if w or x is nil,
+// if x is not two-dimensional or not float64, if header is non-nil with a length other
 // than the number of columns, or if ReadCSV would not read the header back:
 // when a name is a number, or the only name is empty. It returns an error wrapping
 // ErrEmpty if x has no elements and ErrNonFinite if x holds a NaN or ±Inf,
 // which ReadCSV would reject; nothing is written in these cases. Errors
 // from w are returned wrapped.
 func WriteCSV(w io.Writer, x *tensor.Dense, header []string) error {
+	if w == nil {
+		return fmt.Errorf("WriteCSV: nil writer: %w", ErrInvalidArgument)
+	}
 	if x == nil {
 		return fmt.Errorf("WriteCSV: x is nil: %w", ErrInvalidArgument)
 	}
@@ -140,9 +143,12 @@ func WriteCSVFile(path string, x *tensor.Dense, header []string) error {
 // WriteCSV it writes ±Inf, as "+Inf" and "-Inf": a log-density is −Inf at a
 // point outside the model's support, a valid answer. NaN is an error
 // wrapping ErrNonFinite, and a name ReadCSV would not read as a header
-// (a number, or empty) one wrapping ErrInvalidArgument; nothing is written
-// in these cases.
+// (a number, or empty) or a nil w one wrapping ErrInvalidArgument; nothing
+// is written in these cases.
 func WriteColumnCSV(w io.Writer, name string, values []float64) error {
+	if w == nil {
+		return fmt.Errorf("WriteCSV: nil writer: %w", ErrInvalidArgument)
+	}
 	if err := checkHeader([]string{name}); err != nil {
 		return err
 	}

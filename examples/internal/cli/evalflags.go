@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
@@ -34,6 +35,9 @@ func (f *EvalFlags) Apply(flow *train.Flow) error {
 	}
 	if err := CheckRange("atol", f.ATol, MinATol, 1); err != nil {
 		return err
+	}
+	if f.StepControl == "" { // ParseStepControl would read it as the default
+		return errors.New(`-step-control "": want row or batch`)
 	}
 	sc, err := ode.ParseStepControl(f.StepControl)
 	if err != nil {

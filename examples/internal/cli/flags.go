@@ -71,7 +71,7 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	fs.StringVar(&f.StepControl, "step-control", "", "batch: every solve is one ODE over the batch with one error norm (TFP's); row: every point gets its own steps and error control. Unless given, training solves by batch (the tutorial's) and evaluations by row")
 	fs.IntVar(&f.Epochs, "epochs", 40, fmt.Sprintf("total training epochs (the tutorial's 40), 1 to %d", MaxEpochs))
 	fs.IntVar(&f.Batch, "batch", 256, fmt.Sprintf("batch size, 1 to %d", MaxSamples))
-	fs.Float64Var(&f.LR, "lr", 1e-2, "Adam learning rate, > 0")
+	fs.Float64Var(&f.LR, "lr", 1e-2, fmt.Sprintf("Adam learning rate, > 0 and ≤ %d", MaxLR))
 	fs.Float64Var(&f.Cosine, "cosine", 0, "decay the learning rate along a cosine to this fraction of -lr, in (0, 1]; 0: constant")
 	fs.Float64Var(&f.Clip, "clip", 0, "clip each gradient to this L2 norm; 0: no clipping")
 	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "AdamW's decoupled weight decay λ, ≥ 0: each step shrinks every weight by lr·λ·w; 0: plain Adam")
@@ -175,6 +175,11 @@ func (f *Flags) Settings() (train.Settings, error) {
 	if err != nil {
 		return train.Settings{}, fmt.Errorf("-trace: %w", err)
 	}
+	if f.StepControl == "" && f.given("step-control") {
+		// ParseStepControl reads "" as the default: leaving the flag out
+		// says that, an empty value is more likely a lost variable.
+		return train.Settings{}, errors.New(`-step-control "": want batch or row (leave the flag out for each solve's default)`)
+	}
 	sc, err := ode.ParseStepControl(f.StepControl)
 	if err != nil {
 		return train.Settings{}, fmt.Errorf("-step-control: %w", err)
@@ -214,7 +219,7 @@ func (f *Flags) Options() (train.Options, error) {
 	for _, err := range []error{
 		CheckInt("epochs", f.Epochs, 1, MaxEpochs),
 		CheckInt("batch", f.Batch, 1, MaxSamples),
-		CheckPositive("lr", f.LR),
+		CheckLR("lr", f.LR),
 		CheckNonNegative("clip", f.Clip),
 		CheckNonNegative("weight-decay", f.WeightDecay),
 		CheckNonNegative("kinetic", f.Kinetic),
@@ -230,7 +235,7 @@ func (f *Flags) Options() (train.Options, error) {
 		Regularization: train.Regularization{Kinetic: f.Kinetic, Jacobian: f.Jacobian},
 	}
 	obj, err := train.ParseCriterion(f.Objective, f.SigmaMin)
-	if err != nil {
+	if err != nil || f.Objective == "" { // ParseCriterion reads "" as mle
 		return train.Options{}, fmt.Errorf("-objective %q: want mle, cfm or otcfm", f.Objective)
 	}
 	opts.Objective = obj

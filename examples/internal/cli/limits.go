@@ -20,6 +20,10 @@ const (
 	MaxModelBytes = 1 << 30    // a checkpoint file
 	MinRTol       = 1e-12
 	MinATol       = 1e-14
+	// MaxLR bounds -lr: Adam moves each weight by about lr per step, so a
+	// rate past 10 wrecks the model in its first step (-lr 1e9 ran for
+	// minutes of non-finite solves before failing).
+	MaxLR = 10
 )
 
 // CheckInt returns an error naming flag unless lo ≤ v ≤ hi.
@@ -50,6 +54,14 @@ func CheckNonNegative(flag string, v float64) error {
 func CheckRange(flag string, v, lo, hi float64) error {
 	if !(v >= lo && v <= hi) {
 		return fmt.Errorf("-%s %g: want %g to %g", flag, v, lo, hi)
+	}
+	return nil
+}
+
+// CheckLR returns an error naming flag unless 0 < v ≤ MaxLR.
+func CheckLR(flag string, v float64) error {
+	if !(v > 0 && v <= MaxLR) {
+		return fmt.Errorf("-%s %g: want a learning rate > 0 and ≤ %d", flag, v, MaxLR)
 	}
 	return nil
 }

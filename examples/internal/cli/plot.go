@@ -83,6 +83,9 @@ func ParseOnly(s string, names []string) (map[string]bool, error) {
 		if !slices.Contains(names, f) {
 			return nil, fmt.Errorf("-only %q: want names from %v separated by commas", s, names)
 		}
+		if want[f] {
+			return nil, fmt.Errorf("-only %q: %q is given twice", s, f)
+		}
 		want[f] = true
 	}
 	return want, nil

@@ -631,7 +631,7 @@ func cliCases() []cliCase {
 			}},
 		// digits and matching: sizes and names refused up front; a small
 		// held-out set still draws its grid.
-		ok(di("digits with 8 held-out images (fewer than the grid's 100)", "", "-test-n", "8", "-val-n", "100", "-budget", "2s", "-hidden", "8", "-copies", "1", "-marginals", "2", "-max-components", "2", "-out", "$D/dout"), "samples.png"),
+		ok(di("digits with 8 held-out images (fewer than the grid's 100)", "", "-test-n", "8", "-val-n", "100", "-budget", "1s", "-hidden", "8", "-copies", "1", "-marginals", "1", "-max-components", "1", "-patience", "1", "-out", "$D/dout"), "samples.png"),
 		di("digits -out is a file", "-out", "-budget", "1s", "-test-n", "8", "-out", "$D/d.csv"),
 		di("digits -preprocess bogus", "-preprocess", "-preprocess", "bogus", "-out", "$D/dout"),
 		di("digits -test-n 0", "-test-n 0", "-test-n", "0", "-out", "$D/dout"),

@@ -25,6 +25,13 @@ const (
 	EvaluationATol        = 1e-7
 )
 
+// PerRow reports whether the block's evaluations (Forward, Inverse, their
+// log-determinants, SolveRows) control steps per row, as they do unless
+// the settings ask for whole-batch control or fixed steps. Each row then
+// gets the same bits whatever the other rows of the call, so a caller may
+// split a batch into calls of its own without changing a result.
+func (b *FFJORD) PerRow() bool { return b.eval.perRow }
+
 // solveKind is the solvers of one kind of solve, evaluation or training.
 type solveKind struct {
 	solver *ode.Solver    // whole-batch

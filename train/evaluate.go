@@ -11,12 +11,12 @@ func (f *Flow) SampleNFE(n int) (float64, error) {
 		return 0, err
 	}
 	defer f.mu.Unlock()
-	if _, err := f.Dist.Sample(n); err != nil {
+	if _, _, err := f.sample(n, nil, false); err != nil {
 		return 0, err
 	}
 	nfe := 0.0
-	for _, b := range f.Blocks {
-		if st := b.Stats(); st.Rows > 0 {
+	for _, st := range f.stats {
+		if st.Rows > 0 {
 			nfe += float64(st.RowNFE) / float64(st.Rows)
 		}
 	}

@@ -106,6 +106,7 @@ type Flow struct {
 	Dist *distributions.TransformedDistribution
 
 	settings Settings
+	stats    []ode.Result // of each block in the last evaluation (Stats)
 }
 
 // ParseHidden reads hidden-layer widths written as a comma-separated list,
@@ -497,13 +498,14 @@ func (f *Flow) RecordLogProb(x []float64, n int, req distributions.Request) (*di
 }
 
 // LogProb returns log p(x) for each row of the N×D batch x, with the exact
-// trace.
+// trace. Rows are solved ChunkRows at a time when the blocks evaluate per
+// row (the default), with the bits of one solve.
 func (f *Flow) LogProb(x *tensor.Dense) ([]float64, error) {
 	if err := f.lock(); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.LogProb(x)
+	return f.logProb(x, nil, false)
 }
 
 // ContextDim returns C, the context features of a conditional flow, or 0.
@@ -525,7 +527,7 @@ func (f *Flow) LogProbContext(x, c *tensor.Dense) ([]float64, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.LogProbContext(x, c)
+	return f.logProb(x, c, true)
 }
 
 // NLLContext returns the mean of −log p(x | c) over the rows of x and c,
@@ -544,7 +546,11 @@ func (f *Flow) SampleContext(c *tensor.Dense) (*tensor.Dense, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.SampleContext(c)
+	if c == nil {
+		return f.Dist.SampleContext(c) // its error says why
+	}
+	x, _, err := f.sample(0, c, false)
+	return x, err
 }
 
 // meanNeg returns −mean(v).
@@ -566,13 +572,16 @@ func (f *Flow) NLL(x *tensor.Dense) (float64, error) {
 	return meanNeg(lp), nil
 }
 
-// Sample returns n points drawn from the model.
+// Sample returns n points drawn from the model: the base points in one
+// draw, then mapped ChunkRows at a time when the blocks evaluate per row
+// (the default), with the bits of one solve.
 func (f *Flow) Sample(n int) (*tensor.Dense, error) {
 	if err := f.lock(); err != nil {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.Sample(n)
+	x, _, err := f.sample(n, nil, false)
+	return x, err
 }
 
 // SampleWithLogProb returns n points drawn from the model and their
@@ -582,7 +591,7 @@ func (f *Flow) SampleWithLogProb(n int) (*tensor.Dense, []float64, error) {
 		return nil, nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.SampleWithLogProb(n)
+	return f.sample(n, nil, true)
 }
 
 // SampleBase returns n points drawn from the base distribution.

@@ -74,6 +74,15 @@
 // logprob writes one column, logp; a point outside the model's support has
 // log-density -Inf, written as such.
 //
+// logprob and sample solve and write train.ChunkRows points at a time when
+// the model evaluates per row (the default; train.Flow.Splittable), so
+// their memory does not grow with the points and the output is that of
+// one batch, bit for bit; with whole-batch step control (logprob
+// -step-control batch, or a model saved with it) the points are one
+// solve, as its numbers depend on the batch. Standard output gets each
+// chunk as it comes, so a failure leaves the rows before it; a file is
+// replaced only when every row is written.
+//
 // plot writes tutorial, density and paths figures, or those named by
 // -only; -bounds, -size, -grid, -max and -bare shape the density heat map,
 // so that

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
 )
@@ -51,22 +52,39 @@ func logprobCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := ev.Apply(ck.Flow); err != nil {
 		return fmt.Errorf("logprob: %w", err)
 	}
-	var lp []float64
-	if C > 0 {
-		lp, err = ck.Flow.LogProbContext(x, c) // log p(x | c)
-	} else {
-		lp, err = ck.Flow.LogProb(x)
-	}
-	if err != nil {
-		return err
-	}
+	D := ck.Flow.Dim()
+	header := []string{"logp"}
 	if *withInput {
-		return writeWithInput(*out, stdout, x, lp)
+		header = header[:0]
+		for j := range D {
+			header = append(header, fmt.Sprintf("x%d", j))
+		}
+		header = append(header, "logp")
 	}
-	if *out == "" {
-		return datasets.WriteColumnCSV(stdout, "logp", lp)
+	xv, n := x.Float64s(), x.Shape()[0]
+	var cv []float64
+	if C > 0 {
+		cv = c.Float64s()
 	}
-	return datasets.WriteColumnCSVFile(*out, "logp", lp)
+	var vals []float64 // a chunk of -with-input's rows
+	return writeChunks(*out, stdout, header, !*withInput, n, chunkRows(ck.Flow, n), func(lo, hi int) ([]float64, error) {
+		xc := rows(xv, D, lo, hi)
+		var lp []float64
+		var err error
+		if C > 0 {
+			lp, err = ck.Flow.LogProbContext(xc, rows(cv, C, lo, hi)) // log p(x | c)
+		} else {
+			lp, err = ck.Flow.LogProb(xc)
+		}
+		if err != nil || !*withInput {
+			return lp, err
+		}
+		vals = vals[:0]
+		for r := range hi - lo {
+			vals = append(append(vals, xv[(lo+r)*D:(lo+r+1)*D]...), lp[r])
+		}
+		return vals, nil
+	})
 }
 
 func sampleCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -116,40 +134,85 @@ func sampleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := ck.Flow.SetSampleSource(rand.NewPCG(*seed, 3)); err != nil {
 		return err
 	}
-	var x *tensor.Dense
-	if C > 0 {
-		x, err = ck.Flow.SampleContext(c) // x_r from p(x | c_r)
-	} else {
-		x, err = ck.Flow.Sample(*n)
-	}
-	if err != nil {
-		return err
-	}
 	header := make([]string, dim)
 	for i := range header {
 		header[i] = fmt.Sprintf("x%d", i+1)
 	}
-	if *out == "" {
-		return datasets.WriteCSV(stdout, x, header)
+	var cv []float64
+	if C > 0 {
+		cv = c.Float64s()
 	}
-	return datasets.WriteCSVFile(*out, x, header)
+	return writeChunks(*out, stdout, header, false, *n, chunkRows(ck.Flow, *n), func(lo, hi int) ([]float64, error) {
+		var x *tensor.Dense
+		var err error
+		if C > 0 {
+			x, err = ck.Flow.SampleContext(rows(cv, C, lo, hi)) // x_r from p(x | c_r)
+		} else {
+			x, err = ck.Flow.Sample(hi - lo)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return x.Float64s(), nil
+	})
 }
 
-// writeWithInput writes the columns of x (named x0, x1, …) and logp.
-func writeWithInput(path string, stdout io.Writer, x *tensor.Dense, lp []float64) error {
-	n, d := x.Shape()[0], x.Shape()[1]
-	vals, header := make([]float64, 0, n*(d+1)), make([]string, 0, d+1)
-	for j := range d {
-		header = append(header, fmt.Sprintf("x%d", j))
+// chunkRows is the rows logprob and sample pass to the model at once: a
+// batch of n rows is split into chunks of train.ChunkRows when the split
+// keeps every bit (train.Flow.Splittable), so that memory does not grow
+// with n; otherwise (whole-batch step control) it is one batch, as the
+// numbers depend on it.
+func chunkRows(flow *train.Flow, n int) int {
+	if flow.Splittable() {
+		return train.ChunkRows
 	}
-	header = append(header, "logp")
-	xs := x.Float64s()
-	for r := range n {
-		vals = append(append(vals, xs[r*d:(r+1)*d]...), lp[r])
+	return n
+}
+
+// rows returns rows lo to hi of the row-major v, of d columns, as a tensor
+// that shares v's storage.
+func rows(v []float64, d, lo, hi int) *tensor.Dense {
+	return tensor.New(tensor.WithShape(hi-lo, d), tensor.WithBacking(v[lo*d:hi*d]))
+}
+
+// writeChunks writes the CSV file path (standard output if path is empty)
+// of header and n rows, computed chunk by chunk by next(lo, hi) (rows lo to
+// hi − 1, row-major), so that neither the results nor the text are held
+// whole. ±Inf is written when inf is set, refused otherwise. A file is
+// replaced atomically once every chunk is written; standard output gets
+// each chunk as it comes, so a failing chunk leaves the rows before it.
+// The error of next is returned as is, naming the rows of its chunk.
+func writeChunks(path string, stdout io.Writer, header []string, inf bool, n, chunk int, next func(lo, hi int) ([]float64, error)) error {
+	var failed error
+	write := func(w io.Writer) error {
+		cw, err := datasets.NewCSVWriter(w, header)
+		if err != nil {
+			return err
+		}
+		cw.AllowInf = inf
+		for lo := 0; lo < n; lo += chunk {
+			hi := min(lo+chunk, n)
+			vals, err := next(lo, hi)
+			if err != nil {
+				if hi-lo < n {
+					err = fmt.Errorf("rows %d to %d of %d (rows are counted from %d below): %w", lo, hi-1, n, lo, err)
+				}
+				failed = err
+				return err
+			}
+			if err := cw.Write(vals); err != nil {
+				return err
+			}
+		}
+		return cw.Flush()
 	}
-	t := tensor.New(tensor.WithShape(n, d+1), tensor.WithBacking(vals))
 	if path == "" {
-		return datasets.WriteCSV(stdout, t, header)
+		return write(stdout)
 	}
-	return datasets.WriteCSVFile(path, t, header)
+	if err := fileio.WriteAtomic(path, write); failed != nil {
+		return failed
+	} else if err != nil {
+		return err
+	}
+	return nil
 }

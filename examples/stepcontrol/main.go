@@ -152,8 +152,7 @@ func logProb(flow *train.Flow, x *tensor.Dense, c ode.StepControl, tl tol) ([]fl
 	lp, err := flow.LogProb(x)
 	secs := time.Since(start).Seconds()
 	var sum ode.Result
-	for _, b := range flow.Blocks {
-		st := b.Stats()
+	for _, st := range flow.Stats() { // summed over the chunks of a per-row solve
 		sum.NFE += st.NFE
 		sum.RowNFE += st.RowNFE
 		sum.Rows = st.Rows

@@ -70,23 +70,83 @@ func WriteCSV(w io.Writer, x *tensor.Dense, header []string) error {
 // taken from the row-major vals, in the shortest form that parses back to
 // the same float64.
 func writeRecords(w io.Writer, header []string, rows, cols int, vals []float64) error {
-	cw := csv.NewWriter(w)
+	cw := &CSVWriter{cw: csv.NewWriter(w), rec: make([]string, cols)}
 	if header != nil {
-		if err := cw.Write(header); err != nil {
+		if err := cw.cw.Write(header); err != nil {
 			return fmt.Errorf("WriteCSV: %w", err)
 		}
 	}
-	rec := make([]string, cols)
-	for i := 0; i < rows; i++ {
-		for j := range rec {
-			rec[j] = strconv.FormatFloat(vals[i*cols+j], 'g', -1, 64)
-		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("WriteCSV: %w", err)
+	cw.write(vals[:rows*cols])
+	return cw.Flush()
+}
+
+// CSVWriter writes a table of float64 a chunk of rows at a time, as
+// WriteCSV (or WriteColumnCSV, with AllowInf) writes it whole, so that a
+// long table streams to its writer without a buffer of its size.
+type CSVWriter struct {
+	// AllowInf writes ±Inf as "+Inf" and "-Inf", as WriteColumnCSV does;
+	// otherwise they are errors wrapping ErrNonFinite, as in WriteCSV.
+	AllowInf bool
+
+	cw   *csv.Writer
+	rec  []string
+	rows int // rows written so far
+}
+
+// NewCSVWriter writes header, whose length is the table's width and which
+// must be one that ReadCSV reads back as a header (see WriteCSV), and
+// returns the writer of the rows.
+func NewCSVWriter(w io.Writer, header []string) (*CSVWriter, error) {
+	if len(header) == 0 {
+		return nil, fmt.Errorf("WriteCSV: a streamed table needs a header: %w", ErrInvalidArgument)
+	}
+	if err := checkHeader(header); err != nil {
+		return nil, err
+	}
+	cw := &CSVWriter{cw: csv.NewWriter(w), rec: make([]string, len(header))}
+	if err := cw.cw.Write(header); err != nil {
+		return nil, fmt.Errorf("WriteCSV: %w", err)
+	}
+	return cw, nil
+}
+
+// Write writes the rows of vals, row-major with the header's width. NaN,
+// and ±Inf unless AllowInf, is an error wrapping ErrNonFinite naming its
+// row counted from the table's first; nothing of vals is written then.
+// Output is buffered until Flush.
+func (c *CSVWriter) Write(vals []float64) error {
+	cols := len(c.rec)
+	if len(vals)%cols != 0 {
+		return fmt.Errorf("WriteCSV: %d values are not rows of %d: %w", len(vals), cols, ErrInvalidArgument)
+	}
+	for i, v := range vals {
+		if math.IsNaN(v) || (!c.AllowInf && math.IsInf(v, 0)) {
+			return fmt.Errorf("WriteCSV: x[%d, %d] = %v: %w", c.rows+i/cols, i%cols, v, ErrNonFinite)
 		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	c.write(vals)
+	if err := c.cw.Error(); err != nil {
+		return fmt.Errorf("WriteCSV: %w", err)
+	}
+	return nil
+}
+
+func (c *CSVWriter) write(vals []float64) {
+	cols := len(c.rec)
+	for i := 0; i < len(vals); i += cols {
+		for j := range c.rec {
+			c.rec[j] = strconv.FormatFloat(vals[i+j], 'g', -1, 64)
+		}
+		c.cw.Write(c.rec) // its error is kept for Flush
+	}
+	c.rows += len(vals) / cols
+}
+
+// Flush writes any buffered rows to the underlying writer and returns the
+// first error of any write.
+func (c *CSVWriter) Flush() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
 		return fmt.Errorf("WriteCSV: %w", err)
 	}
 	return nil

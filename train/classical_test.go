@@ -191,3 +191,38 @@ func TestMatchingFromMixtureBase(t *testing.T) {
 	h := tr.History()
 	assert.Less(t, h[len(h)-1].Loss, 0.1*h[0].Loss)
 }
+
+// TestNewStartIsItsBaseUnderItsPreprocessing: with its fields zero, the
+// start's log-density is the base's at the preprocessed point plus the
+// preprocessing's log-determinant, to the solver's tolerance, for each
+// preprocessing; and the baselines' Gaussian is FitGaussian's.
+func TestNewStartIsItsBaseUnderItsPreprocessing(t *testing.T) {
+	truth := knownMixture(t, rand.NewPCG(31, 32))
+	fit, err := truth.Sample(400)
+	require.NoError(t, err)
+	val, err := truth.Sample(100)
+	require.NoError(t, err)
+	test, err := truth.Sample(20)
+	require.NoError(t, err)
+	for _, p := range []Preprocessing{Whiten, Standardize, Marginals, Raw} {
+		s, err := NewStart(fit, val, StartConfig{Preprocessing: p, MixtureBase: true, Hidden: []int{8}, Components: []int{1, 3}, Ridges: []float64{0.01}}, rand.NewPCG(1, 2))
+		require.NoError(t, err, "%v", p)
+		assert.Equal(t, 3, s.Base.Components, "%v: the validation rows pick the truth's size", p)
+		chain := s.Flow.Dist.Bijector.(distributions.Chain)
+		pre := chain[:len(chain)-1] // all but the FFJORD block
+		z, ld, err := pre.InverseWithLogDet(test)
+		if p == Raw {
+			require.Len(t, pre, 0)
+			z, ld = test, make([]float64, 20)
+		} else {
+			require.NoError(t, err)
+		}
+		want, err := s.Flow.Dist.Base.LogProb(z)
+		require.NoError(t, err)
+		got, err := s.Flow.LogProb(test)
+		require.NoError(t, err)
+		for i := range got {
+			assert.InDelta(t, want[i]+ld[i], got[i], 1e-9, "%v row %d", p, i)
+		}
+	}
+}

@@ -224,7 +224,7 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 			t.Errorf("%s: got %v, want an error wrapping %q", c.name, err, c.want)
 		}
 	}
-	t.Logf("%d bad inputs, each with its typed error", len(cases))
+	countCases(t, "api_test.go", len(cases))
 }
 
 // apiCase is one hostile call of the public API: it must return an error
@@ -625,7 +625,7 @@ func TestHostileAPI(t *testing.T) {
 			t.Errorf("%s: the error is not one line: %q", c.name, err)
 		}
 	}
-	t.Logf("%d hostile API calls, each a typed error", len(cases))
+	countCases(t, "api_test.go", len(cases))
 }
 
 // plainBijector is a Bijector without a recorded pass.
@@ -689,6 +689,7 @@ func TestHostileAPIErrorMessages(t *testing.T) {
 			}
 		}
 	}
+	countCases(t, "api_test.go", len(cases))
 }
 
 // hostileCase is one hostile call of a new API: it must return an error
@@ -717,7 +718,7 @@ func runHostile(t *testing.T, cases []hostileCase) {
 			t.Errorf("%s: still running after 60 s", c.name)
 		}
 	}
-	t.Logf("%d hostile cases", len(cases))
+	countCases(t, callerFile(), len(cases))
 }
 
 func dense(n, d int, vals ...float64) *tensor.Dense { return pts(n, d, vals...) }

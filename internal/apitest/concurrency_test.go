@@ -18,6 +18,7 @@ import (
 // second: the saver's removal of leftover temporary files must not take
 // the checker's probe or another save's fresh temporary file.
 func TestHostileConcurrentSaves(t *testing.T) {
+	defer countCases(t, "concurrency_test.go", 1)
 	path := filepath.Join(t.TempDir(), "m.json")
 	const rounds = 2000
 	var wg sync.WaitGroup

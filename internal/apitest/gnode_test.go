@@ -147,6 +147,7 @@ func TestHostileGnode(t *testing.T) {
 // flow's own parameters are left as they were, so it still evaluates and
 // saves.
 func TestHostileGnodeNaNParams(t *testing.T) {
+	defer countCases(t, "gnode_test.go", 1)
 	for _, bad := range []float64{math.NaN(), math.Inf(-1)} {
 		f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
 		require.NoError(t, err)
@@ -189,6 +190,7 @@ func TestHostileGnodeNaNParams(t *testing.T) {
 // NaN row): graph.MachineError leaves one line, without the machine's
 // register dump, naming the node and keeping the op's error for errors.Is.
 func TestHostileGnodeMachineError(t *testing.T) {
+	defer countCases(t, "gnode_test.go", 1)
 	f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
 	require.NoError(t, err)
 	g := G.NewGraph()
@@ -216,6 +218,7 @@ func TestHostileGnodeMachineError(t *testing.T) {
 // TestHostileGnodeZeroFlow builds a node of a nil or zero distribution:
 // the error says so, rather than asking for an N×0 input.
 func TestHostileGnodeZeroFlow(t *testing.T) {
+	defer countCases(t, "gnode_test.go", 1)
 	for name, d := range map[string]distributions.Trainable{
 		"nil Flow":                     (*train.Flow)(nil),
 		"zero Flow":                    &train.Flow{},

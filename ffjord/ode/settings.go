@@ -1,5 +1,7 @@
 package ode
 
+import "reflect"
+
 // Settings configures a Solver: a Method, a Controller and a step budget,
 // chosen independently. The zero value selects adaptive Dormand–Prince steps
 // with the Default constants.
@@ -41,6 +43,9 @@ func (s Settings) resolved() (Settings, error) {
 	}
 	if s.Controller == nil {
 		s.Controller = Adaptive{}
+	}
+	if v := reflect.ValueOf(s.Controller); v.Kind() == reflect.Pointer && v.IsNil() {
+		return s, errorf(ErrInvalidSettings, "ode: invalid Settings: Controller is a nil %T", s.Controller)
 	}
 	if a, ok := s.Controller.(Adaptive); ok {
 		ra, err := a.resolved()

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -64,14 +66,6 @@ func build(t *testing.T) (ffjord, moons string) {
 		t.Fatal(bins.err)
 	}
 	return bins.ffjord, bins.moons
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if bins.dir != "" {
-		os.RemoveAll(bins.dir)
-	}
-	os.Exit(code)
 }
 
 // result is how a program ended.
@@ -950,7 +944,7 @@ func TestHostileCLI(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d hostile CLI cases", len(cases))
+	countCases(t, "cli_test.go", len(cases))
 }
 
 func containsBase(names []string, p string) bool {
@@ -1017,6 +1011,7 @@ func startWith(t *testing.T, dir, ffjord string, args ...string) (*exec.Cmd, *st
 // and a loadable checkpoint; a second training on the same model, even
 // through a symbolic link, is refused while the first runs.
 func TestHostileCLISignals(t *testing.T) {
+	defer countCases(t, "cli_test.go", 1)
 	ffjord, _ := build(t)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -1064,6 +1059,7 @@ func TestHostileCLISignals(t *testing.T) {
 // model is saved, and during logprob of that model, ends the program
 // within seconds, with the signal as its one-line error.
 func TestHostileCLISignalAfterTraining(t *testing.T) {
+	defer countCases(t, "cli_test.go", 1)
 	ffjord, _ := build(t)
 	dir := t.TempDir()
 	model := filepath.Join(dir, "m.json")
@@ -1150,6 +1146,7 @@ func TestHostileCLISignalAfterTraining(t *testing.T) {
 // and resumed with -resume and the total -epochs (the other flags taken
 // from the checkpoint; without -cosine, whose rates depend on the total).
 func TestResumeEqualsStraight(t *testing.T) {
+	defer countCases(t, "cli_test.go", 1)
 	ffjord, _ := build(t)
 	const epochs = "8"
 	flags := []string{"train", "-toy", "moons", "-n", "256", "-test-n", "0", "-blocks", "1", "-hidden", "4",
@@ -1231,4 +1228,257 @@ func TestResumeEqualsStraight(t *testing.T) {
 		}
 		same(t, want, model)
 	})
+}
+
+// numericValues are the values every numeric flag is given.
+var numericValues = []string{"-1", "0", "NaN", "+Inf", "-Inf", "1e308", "x", "", "1e400", "9223372036854775808"}
+
+// numericFlag is one numeric flag of a program: kind is 'f' (float64),
+// 'i' (int) or 'u' (uint64); rule is what its range error says after the
+// value; accepts are the values of numericValues it takes, which are not
+// run (they would train).
+type numericFlag struct {
+	bin     string
+	base    []string
+	flag    string
+	kind    byte
+	rule    string
+	accepts []string
+}
+
+// numericFlags lists every numeric flag of every program.
+func numericFlags() []numericFlag {
+	train := []string{"train", "-toy", "moons", "-model", "$D/new.json"}
+	trainD := []string{"train", "-data", "$D/d.csv", "-model", "$D/new.json"}
+	logprob := []string{"logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "$D/new.csv"}
+	sample := []string{"sample", "-model", "$D/m.json", "-out", "$D/new.csv"}
+	plot := []string{"plot", "-model", "$D/m.json", "-out", "$D/newfigs"}
+	const (
+		atol   = "want 1e-14 to 1"
+		rtol   = "want 1e-12 to 1"
+		n      = "want 1 to 10000000"
+		off    = "want a finite number ≥ 0 (0: off)"
+		cosine = "want a fraction in (0, 1], or 0 for a constant rate"
+		lr     = "want a learning rate > 0 and ≤ 10"
+	)
+	// Values the penalty and clipping flags take: off, and any finite
+	// weight (1e308 is refused only once training fails).
+	weights := []string{"0", "1e308", "9223372036854775808"}
+	seeds := []string{"0", "9223372036854775808"}
+	var flags []numericFlag
+	for _, p := range []struct {
+		bin   string
+		base  []string
+		testN string
+	}{
+		{"ffjord", train, "want 0 to 10000000"},
+		{"moons", []string{"-quiet", "-figures=false", "-out", "$D/newout"}, n},
+		{"conditional", []string{"-quiet", "-figures=false", "-out", "$D/newout"}, n},
+	} {
+		testNAccepts := []string(nil)
+		if p.bin == "ffjord" {
+			testNAccepts = []string{"0"}
+		}
+		flags = append(flags,
+			numericFlag{p.bin, p.base, "atol", 'f', atol, nil},
+			numericFlag{p.bin, p.base, "rtol", 'f', rtol, nil},
+			numericFlag{p.bin, p.base, "batch", 'i', n, nil},
+			numericFlag{p.bin, p.base, "n", 'i', n, nil},
+			numericFlag{p.bin, p.base, "test-n", 'i', p.testN, testNAccepts},
+			numericFlag{p.bin, p.base, "blocks", 'i', "want 1 to 256", nil},
+			numericFlag{p.bin, p.base, "epochs", 'i', "want 1 to 1000000", nil},
+			numericFlag{p.bin, p.base, "lr", 'f', lr, nil},
+			numericFlag{p.bin, p.base, "cosine", 'f', cosine, []string{"0"}},
+			numericFlag{p.bin, p.base, "clip", 'f', off, weights},
+			numericFlag{p.bin, p.base, "jacobian", 'f', off, weights},
+			numericFlag{p.bin, p.base, "kinetic", 'f', off, weights},
+			numericFlag{p.bin, p.base, "weight-decay", 'f', off, weights},
+			numericFlag{p.bin, p.base, "sigma-min", 'f', off, weights},
+			numericFlag{p.bin, p.base, "seed", 'u', "", seeds},
+		)
+	}
+	digits := []string{"-out", "$D/newout"}
+	matching := []string{"-sets", "moons"}
+	stepcontrol := []string{"-model", "$D/m.json"}
+	return append(flags,
+		numericFlag{"ffjord", train, "context", 'i', "want 0 to 4096", []string{"0"}},
+		numericFlag{"ffjord", trainD, "val-frac", 'f', "want a fraction in (0, 1)", nil},
+		numericFlag{"ffjord", trainD, "test-frac", 'f', "want a fraction in [0, 1)", []string{"0"}},
+		numericFlag{"ffjord", trainD, "patience", 'i', "want 0 to 1000000", []string{"0"}},
+		numericFlag{"ffjord", logprob, "atol", 'f', atol, nil},
+		numericFlag{"ffjord", logprob, "rtol", 'f', rtol, nil},
+		numericFlag{"ffjord", logprob, "context", 'i', "want 0 to 4096", []string{"0"}},
+		numericFlag{"ffjord", sample, "n", 'i', n, nil},
+		numericFlag{"ffjord", sample, "seed", 'u', "", seeds},
+		numericFlag{"ffjord", plot, "n", 'i', n, nil},
+		numericFlag{"ffjord", plot, "grid", 'i', "want 2 to 2000", nil},
+		numericFlag{"digits", digits, "batch", 'i', "want 2 to 4096", nil},
+		numericFlag{"digits", digits, "copies", 'i', "want 1 to 64", nil},
+		numericFlag{"digits", digits, "marginals", 'i', "want 1 to 64", nil},
+		numericFlag{"digits", digits, "max-components", 'i', "want 1 to 64", nil},
+		numericFlag{"digits", digits, "test-n", 'i', "want 1 to 1000", nil},
+		numericFlag{"digits", digits, "val-n", 'i', "want 1 to 1000", nil},
+		numericFlag{"digits", digits, "patience", 'i', "want 0 (none) to 1000", []string{"0"}},
+		numericFlag{"digits", digits, "lr", 'f', lr, nil},
+		numericFlag{"digits", digits, "temperature", 'f', "want above 0, at most 10", nil},
+		numericFlag{"digits", digits, "weight-decay", 'f', "want finite and ≥ 0", weights},
+		numericFlag{"digits", digits, "seed", 'u', "", seeds},
+		numericFlag{"matching", matching, "eval-every", 'i', "want 1 to 100000", nil},
+		numericFlag{"matching", matching, "fm-epochs", 'i', "want 1 to 100000", nil},
+		numericFlag{"matching", matching, "mle-epochs", 'i', "want 1 to 100000", nil},
+		numericFlag{"matching", matching, "test-n", 'i', n, nil},
+		numericFlag{"matching", matching, "gap", 'f', "want 0 < lr < 1 and a finite gap ≥ 0", []string{"0", "1e308", "9223372036854775808"}},
+		numericFlag{"matching", matching, "seed", 'u', "", seeds},
+		numericFlag{"stepcontrol", stepcontrol, "n", 'i', "want 256 to 8388608", nil},
+		numericFlag{"stepcontrol", stepcontrol, "repeat", 'i', "want 1 to 1000", nil},
+	)
+}
+
+// numericCases gives every numeric flag each of numericValues it refuses:
+// a value Go's flag package cannot parse is named as such, and one out of
+// range by the flag, the value as the program read it, and the range.
+func numericCases() []cliCase {
+	var cases []cliCase
+	for _, f := range numericFlags() {
+		for _, v := range numericValues {
+			if slices.Contains(f.accepts, v) {
+				continue
+			}
+			var shown string
+			var err error
+			switch f.kind {
+			case 'f':
+				var x float64
+				x, err = strconv.ParseFloat(v, 64)
+				shown = fmt.Sprintf("%g", x)
+			case 'i':
+				var x int64
+				x, err = strconv.ParseInt(v, 10, 64)
+				shown = strconv.FormatInt(x, 10)
+			case 'u':
+				_, err = strconv.ParseUint(v, 10, 64)
+			}
+			want := fmt.Sprintf("invalid value %q for flag -%s", v, f.flag)
+			if err == nil {
+				want = fmt.Sprintf("-%s %s: %s", f.flag, shown, f.rule)
+				if f.bin == "matching" && f.flag == "lr" {
+					want = fmt.Sprintf("-lr %s, -gap", shown)
+				}
+			}
+			name := fmt.Sprintf("%s %s -%s %q", f.bin, f.base[0], f.flag, v)
+			cases = append(cases, cliCase{name: name, bin: f.bin, args: with(f.base, "-"+f.flag, v), want: want})
+		}
+	}
+	return cases
+}
+
+// fileFlagCases give every file flag a missing file, a file in a missing
+// directory, a directory and the empty string, where each is an error.
+func fileFlagCases() []cliCase {
+	const (
+		missing   = "$D/none.csv"
+		inMissing = "$D/none/x.csv"
+		dir       = "$D/sub"
+		isDir     = "$D/sub is not a regular file (it is a directory)"
+		notFound  = ": no such file or directory"
+	)
+	type flagUse struct {
+		bin  string
+		base []string
+		flag string
+		// wants for missing, inMissing, dir and "" ("-" where it is no
+		// error: the empty string then means "none" or standard output)
+		wants [4]string
+	}
+	open := func(flag string) [4]string {
+		return [4]string{flag + ": open " + missing + notFound, flag + ": open " + inMissing + notFound, flag + ": " + isDir, ""}
+	}
+	stat := func(flag string) [4]string {
+		return [4]string{flag + ": stat " + missing + notFound, flag + ": stat " + inMissing + notFound, flag + ": " + isDir, flag + " is empty; give a file name"}
+	}
+	out := [4]string{"-", "-out: " + inMissing + ": cannot be written: directory $D/none" + notFound, "-out: $D/sub: cannot be written: it is a directory", "-"}
+	uses := []flagUse{
+		{"ffjord", []string{"train", "-model", "$D/new.json"}, "data", open("-data")},
+		{"ffjord", []string{"train", "-toy", "moons", "-model", "$D/new.json"}, "test", open("-test")},
+		{"ffjord", []string{"train", "-toy", "moons"}, "model", [4]string{"-", "-model: " + inMissing + ": cannot be written: directory $D/none" + notFound, "-model: $D/sub: cannot be written: it is a directory", "-model is empty; give a file name"}},
+		{"ffjord", []string{"logprob", "-in", "$D/d.csv"}, "model", stat("-model")},
+		{"ffjord", []string{"logprob", "-model", "$D/m.json"}, "in", open("-in")},
+		{"ffjord", []string{"logprob", "-model", "$D/m.json", "-in", "$D/d.csv"}, "out", out},
+		{"ffjord", []string{"sample"}, "model", stat("-model")},
+		{"ffjord", []string{"sample", "-model", "$D/m.json"}, "out", out},
+		{"ffjord", []string{"sample", "-model", "$D/cm.json", "-out", "$D/new.csv"}, "context-in", open("-context-in")},
+		{"ffjord", []string{"plot", "-out", "$D/newfigs"}, "model", stat("-model")},
+		{"ffjord", []string{"plot", "-model", "$D/m.json", "-out", "$D/newfigs"}, "data", open("-data")},
+		{"stepcontrol", nil, "model", stat("-model")},
+		{"moons", []string{"-quiet", "-figures=false"}, "out", [4]string{"-", "-", "-", "-out is empty; give a file name"}},
+		{"conditional", []string{"-quiet", "-figures=false"}, "out", [4]string{"-", "-", "-", "-out is empty; give a file name"}},
+		{"digits", nil, "out", [4]string{"-", "-", "-", "-out is empty; give a file name"}},
+	}
+	uses[0].wants[3] = "train: give -data FILE.csv or -toy NAME"
+	uses[1].wants[3] = "-"
+	uses[4].wants[3] = "logprob: give -in FILE.csv"
+	uses[10].wants[3] = "-"
+	var cases []cliCase
+	for _, u := range uses {
+		for i, v := range []string{missing, inMissing, dir, ""} {
+			want := u.wants[i]
+			if want == "-" {
+				continue
+			}
+			if want == "" {
+				want = u.flag
+			}
+			sub := "program"
+			if len(u.base) > 0 && !strings.HasPrefix(u.base[0], "-") {
+				sub = u.base[0]
+			}
+			name := fmt.Sprintf("%s %s -%s %q", u.bin, sub, u.flag, v)
+			cases = append(cases, cliCase{name: name, bin: u.bin, args: with(u.base, "-"+u.flag, v), want: want})
+		}
+	}
+	return cases
+}
+
+// TestHostileCLIFlags runs numericCases and fileFlagCases, each refused
+// before any work, in
+// one copy of the fixture: no case may write or change a file there.
+func TestHostileCLIFlags(t *testing.T) {
+	build(t)
+	dir := copyFixture(t, fixtureDir(t, bins.ffjord))
+	before := hashes(t, dir)
+	cases := append(numericCases(), fileFlagCases()...)
+	t.Run("cases", func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				args := make([]string, len(c.args))
+				for i, a := range c.args {
+					args[i] = strings.ReplaceAll(a, "$D", dir)
+				}
+				r := runCLI(t, dir, binOf(c.bin), args...)
+				if r.code != 1 {
+					t.Fatalf("exit %d, want 1 with %q\nstdout: %s", r.code, c.want, tail(r.stdout))
+				}
+				oneLine(t, c.bin, r.stderr, strings.ReplaceAll(c.want, "$D", dir))
+			})
+		}
+	})
+	after := hashes(t, dir)
+	for p, h := range after {
+		// A training's lock file stays after the run, by design.
+		if old, ok := before[p]; (!ok && !strings.HasSuffix(p, ".lock")) || (ok && old != h) {
+			t.Errorf("a refused case wrote %s", p)
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			t.Errorf("a refused case removed %s", p)
+		}
+	}
+	countCases(t, "cli_test.go", len(cases))
+}
+
+// binOf is the built program named bin.
+func binOf(bin string) string {
+	return map[string]string{"ffjord": bins.ffjord, "moons": bins.moons, "conditional": bins.conditional, "digits": bins.digits, "matching": bins.matching, "stepcontrol": bins.stepcontrol}[bin]
 }

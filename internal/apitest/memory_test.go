@@ -20,6 +20,7 @@ import (
 // points: 234 MB for these samples and 313 MB for these log-densities,
 // and sample -n 3000000 of a larger model ran out of memory under the cap.
 func TestCLIMemoryIsBounded(t *testing.T) {
+	defer countCases(t, "memory_test.go", 1)
 	ffjord, _ := build(t)
 	dir := fixtureDir(t, ffjord)
 	tmp := t.TempDir()

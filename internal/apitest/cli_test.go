@@ -684,6 +684,7 @@ func cliCases() []cliCase {
 		sc("stepcontrol -n under the 256-point batch", "-n 100", "-model", "$D/m.json", "-n", "100"),
 		sc("stepcontrol -repeat 0", "-repeat 0", "-model", "$D/m.json", "-repeat", "0"),
 		sc("stepcontrol -n over one batch's limit", "-n 10000000: want 256 to", "-model", "$D/m.json", "-n", "10000000"),
+		sc("stepcontrol -n past the points a whole-batch solve fits in memory", "-n 1048577: want 256 to 1048576", "-model", "$D/m.json", "-n", "1048577"),
 		sc("stepcontrol missing model", "no such file", "-model", "$D/none.json"),
 		ma("matching empty -objectives", "empty name", "-objectives", "", "-sets", "moons"),
 		ma("matching -objectives with an empty entry", "empty name", "-objectives", "mle,,cfm", "-sets", "moons"),

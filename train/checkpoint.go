@@ -212,7 +212,9 @@ type TrainingState struct {
 	Record map[string]string
 }
 
-// SaveFlow writes f to path as a checkpoint without training state.
+// SaveFlow writes f to path as a checkpoint without training state. The
+// file is replaced atomically, and a symbolic link at path is replaced,
+// not written through: the file it led to is left as it was.
 func SaveFlow(path string, f *Flow) error { return saveCheckpoint(path, f, nil, nil) }
 
 // saveCheckpoint writes f with ts; params, if not nil, are written as the

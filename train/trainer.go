@@ -52,7 +52,9 @@ type Options struct {
 	Objective Criterion
 	// Checkpoint, if set, is the path the model and training state are
 	// saved to after every epoch (atomically; a failed epoch never
-	// overwrites it).
+	// overwrites it). A symbolic link at the path is replaced by the
+	// first save, not written through: the file it led to, which Resume
+	// may have read through it, is left as it was.
 	Checkpoint string
 
 	// Validation, if set, holds held-out rows (N×D) whose mean −log p is

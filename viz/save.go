@@ -49,7 +49,8 @@ func (f *Figure) Encode(w io.Writer, format string) error {
 // Save writes the figure to path in the format its extension names, one of
 // Encode's (in any case); a path without an extension gets PNG. The file is
 // replaced atomically: a failed write leaves the old one, never part of a
-// picture, and a symbolic link has its target replaced.
+// picture. A symbolic link at path is replaced, not written through: the
+// file it led to is left as it was.
 func (f *Figure) Save(path string) error {
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 	if err := CheckFormat(format); err != nil {

@@ -122,7 +122,7 @@ func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *tr
 		return err
 	}
 	opts.Record = record
-	if opts.Checkpoint, err = fileio.Resolve(model); err != nil {
+	if opts.Checkpoint, err = fileio.Destination(model); err != nil {
 		return fmt.Errorf("-model: %w", err)
 	}
 	opts.Progress = stdout

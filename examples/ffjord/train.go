@@ -269,8 +269,9 @@ func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, reco
 		return nil, nil, err
 	}
 	opts.Record = record
-	// Saves go to the file a symbolic link names, leaving the link.
-	if opts.Checkpoint, err = fileio.Resolve(model); err != nil {
+	// Saves replace a symbolic link at -model, leaving the file it led to
+	// (which -resume read through it) as it was.
+	if opts.Checkpoint, err = fileio.Destination(model); err != nil {
 		return nil, nil, fmt.Errorf("-model: %w", err)
 	}
 	opts.Progress = progress

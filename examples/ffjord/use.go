@@ -117,15 +117,15 @@ func sampleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	case C == 0 && *contextIn != "":
 		return fmt.Errorf("-context-in: the model is unconditional (it reads no context); drop -context-in")
 	}
-	var c *tensor.Dense
+	var contexts func(lo, hi int) *tensor.Dense
 	if C > 0 {
-		if c, err = cli.ReadContext("context-in", *contextIn, C); err != nil {
+		c, err := cli.ReadContext("context-in", *contextIn, C)
+		if err != nil {
 			return err
 		}
-		if c, err = cli.SampleContexts(c, *n, cli.Given(fs, "n")); err != nil {
+		if *n, contexts, err = cli.SampleContexts(c, *n, cli.Given(fs, "n")); err != nil {
 			return err
 		}
-		*n = c.Shape()[0]
 	}
 	dim := ck.Flow.Dim()
 	if *n > datasets.DefaultMaxCSVValues/dim {
@@ -138,15 +138,11 @@ func sampleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	for i := range header {
 		header[i] = fmt.Sprintf("x%d", i+1)
 	}
-	var cv []float64
-	if C > 0 {
-		cv = c.Float64s()
-	}
 	return writeChunks(*out, stdout, header, false, *n, chunkRows(ck.Flow, *n), func(lo, hi int) ([]float64, error) {
 		var x *tensor.Dense
 		var err error
 		if C > 0 {
-			x, err = ck.Flow.SampleContext(rows(cv, C, lo, hi)) // x_r from p(x | c_r)
+			x, err = ck.Flow.SampleContext(contexts(lo, hi)) // x_r from p(x | c_r)
 		} else {
 			x, err = ck.Flow.Sample(hi - lo)
 		}

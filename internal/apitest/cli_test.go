@@ -270,7 +270,7 @@ func fixtureDir(t *testing.T, ffjord string) string {
 		}
 		raw, _ := os.ReadFile(filepath.Join(fix.dir, "m.json"))
 		write("density.png", string(raw)) // a model named like plot's output
-		for _, link := range [][2]string{{"m.json", "mlink.json"}, {"d.csv", "dlink.csv"}, {"trained.json", "newlink.json"}} {
+		for _, link := range [][2]string{{"m.json", "mlink.json"}, {"d.csv", "dlink.csv"}} {
 			if fix.err == nil {
 				fix.err = os.Symlink(link[0], filepath.Join(fix.dir, link[1]))
 			}
@@ -348,11 +348,12 @@ func copyFixture(t *testing.T, src string) string {
 // directory, a copy of the fixture.
 type cliCase struct {
 	name    string
-	bin     string   // "ffjord", "moons", "conditional", "digits", "matching" or "stepcontrol"
-	args    []string //
-	want    string   // part of the one-line error; "" for a success
-	stdout  string   // part of standard output, for a success
-	mutates []string // fixture files the case may change
+	bin     string                         // "ffjord", "moons", "conditional", "digits", "matching" or "stepcontrol"
+	args    []string                       //
+	want    string                         // part of the one-line error; "" for a success
+	stdout  string                         // part of standard output, for a success
+	mutates []string                       // fixture files the case may change
+	setup   func(t *testing.T, dir string) // before the run, after the fixture's hashes
 	check   func(t *testing.T, dir string)
 }
 
@@ -395,6 +396,46 @@ func cliCases() []cliCase {
 	}
 	plot := func(more ...string) []string {
 		return with([]string{"plot", "-model", "$D/m.json", "-out", "$D/figs"}, more...)
+	}
+	// overLink is an output case whose path, name in dir, is a symbolic
+	// link planted by setup (to target, another file, or to nothing): after
+	// the run the link is a regular file holding the output, and the
+	// harness checks that every fixture file, the target included, is
+	// byte for byte unchanged.
+	overLink := func(c cliCase, name, target string, output func(t *testing.T, p string)) cliCase {
+		c.setup = func(t *testing.T, dir string) {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(target, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.check = func(t *testing.T, dir string) {
+			p := filepath.Join(dir, name)
+			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 {
+				t.Fatalf("%s is not a regular file holding the output: %v", name, err)
+			}
+			if output != nil {
+				output(t, p)
+			}
+			if _, err := os.Lstat(filepath.Join(filepath.Dir(p), target)); target == "none" && !os.IsNotExist(err) {
+				t.Errorf("the dangling link's target was created: %v", err)
+			}
+		}
+		return c
+	}
+	loads := func(epoch int) func(t *testing.T, p string) {
+		return func(t *testing.T, p string) {
+			ck, err := train.Load(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if epoch > 0 && (ck.Training == nil || ck.Training.Epoch != epoch) {
+				t.Errorf("%s does not hold epoch %d", p, epoch)
+			}
+		}
 	}
 	noLeftover := func(t *testing.T, dir string) {
 		if names, _ := filepath.Glob(filepath.Join(dir, ".s.csv.tmp*")); len(names) != 0 {
@@ -525,15 +566,13 @@ func cliCases() []cliCase {
 		ok(ff("sample to stdout", "", "sample", "-model", "$D/m.json", "-n", "3"), "x1,x2"),
 		{name: "sample removes a killed save's leftover", bin: "ffjord", args: []string{"sample", "-model", "$D/m.json", "-n", "5", "-out", "$D/s.csv"},
 			check: noLeftover},
-		{name: "sample through a dangling link", bin: "ffjord", args: []string{"sample", "-model", "$D/m.json", "-n", "5", "-out", "$D/slink.csv"},
-			check: func(t *testing.T, dir string) {
-				if fi, err := os.Lstat(filepath.Join(dir, "slink.csv")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-					t.Errorf("the link was replaced: %v", err)
-				}
-				if _, err := os.Stat(filepath.Join(dir, "target.csv")); err != nil {
-					t.Errorf("the link's target was not written: %v", err)
-				}
-			}},
+		// An output's symbolic link is replaced, never written through.
+		overLink(ff("sample -out over a dangling link", "", "sample", "-model", "$D/m.json", "-n", "5", "-out", "$D/slink.csv"), "slink.csv", "none", nil),
+		overLink(ff("sample -out over a link to another file", "", "sample", "-model", "$D/m.json", "-n", "5", "-out", "$D/slink.csv"), "slink.csv", "d.csv", nil),
+		overLink(ff("logprob -out over a link to another file", "", "logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "$D/llink.csv"), "llink.csv", "flow.json", nil),
+		overLink(ff("sample -context-in -out over a link", "", "sample", "-model", "$D/cm.json", "-context-in", "$D/ctx.csv", "-out", "$D/slink.csv"), "slink.csv", "dc.csv", nil),
+		overLink(ff("plot over a link to another file", "", plot("-only", "density", "-grid", "10", "-size", "50,50", "-format", "svg")...), "figs/density.svg", "../d.csv", nil),
+		overLink(mo("moons model over a link to another file", "", with(tiny, "-figures=false", "-quiet", "-out", "$D/o")...), "o/model.json", "../m.json", loads(0)),
 		// Plot sizes.
 		ff("plot grid 3037000500", "-grid 3037000500", plot("-grid", "3037000500")...),
 		ff("plot grid 100000", "-grid 100000", plot("-grid", "100000")...),
@@ -639,6 +678,7 @@ func cliCases() []cliCase {
 		sc("stepcontrol -n under the 256-point batch", "-n 100", "-model", "$D/m.json", "-n", "100"),
 		sc("stepcontrol -repeat 0", "-repeat 0", "-model", "$D/m.json", "-repeat", "0"),
 		sc("stepcontrol -n over one batch's limit", "-n 10000000: want 256 to", "-model", "$D/m.json", "-n", "10000000"),
+		sc("stepcontrol -n past the points a whole-batch solve fits in memory", "-n 1048577: want 256 to 1048576", "-model", "$D/m.json", "-n", "1048577"),
 		sc("stepcontrol missing model", "no such file", "-model", "$D/none.json"),
 		ma("matching empty -objectives", "empty name", "-objectives", "", "-sets", "moons"),
 		ma("matching -objectives with an empty entry", "empty name", "-objectives", "mle,,cfm", "-sets", "moons"),
@@ -665,25 +705,11 @@ func cliCases() []cliCase {
 		// Training that works.
 		ok(ff("train tiny", "", with([]string{"train", "-toy", "moons", "-model", "$D/new.json"}, tiny...)...), "test_nll="),
 		ok(ff("train on a CSV with a test CSV", "", "train", "-data", "$D/d.csv", "-test", "$D/d.csv", "-epochs", "1", "-blocks", "1", "-hidden", "4", "-model", "$D/new.json"), "test_nll="),
-		{name: "train through a dangling link", bin: "ffjord", args: with([]string{"train", "-toy", "moons", "-model", "$D/newlink.json"}, tiny...), stdout: "saved",
-			check: func(t *testing.T, dir string) {
-				if fi, err := os.Lstat(filepath.Join(dir, "newlink.json")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-					t.Errorf("the link was replaced: %v", err)
-				}
-				if _, err := train.Load(filepath.Join(dir, "trained.json")); err != nil {
-					t.Errorf("the link's target: %v", err)
-				}
-			}},
-		{name: "resume through a link", bin: "ffjord", args: resume("-epochs", "2", "-model", "$D/mlink.json"),
-			stdout: "saved", mutates: []string{"m.json"},
-			check: func(t *testing.T, dir string) {
-				if fi, err := os.Lstat(filepath.Join(dir, "mlink.json")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-					t.Errorf("the link was replaced: %v", err)
-				}
-				if ck, err := train.Load(filepath.Join(dir, "m.json")); err != nil || ck.Training.Epoch != 2 {
-					t.Errorf("m.json after resuming through the link: %v", err)
-				}
-			}},
+		// -model's link is replaced by the saves; -resume reads through
+		// it, and the link's target stays as it was.
+		overLink(ok(ff("train over a dangling link", "", with([]string{"train", "-toy", "moons", "-model", "$D/tlink.json"}, tiny...)...), "saved"), "tlink.json", "none", loads(0)),
+		overLink(ok(ff("train -overwrite over a link to another model", "", with([]string{"train", "-toy", "moons", "-overwrite", "-model", "$D/tlink.json"}, tiny...)...), "saved"), "tlink.json", "flow.json", loads(0)),
+		overLink(ok(ff("resume through a link, saving over it", "", resume("-epochs", "2", "-model", "$D/tlink.json")...), "saved"), "tlink.json", "m.json", loads(2)),
 		// moons.
 		mo("moons epochs 0", "-epochs 0", "-epochs", "0"),
 		mo("moons n 0", "-n 0", "-n", "0"),
@@ -779,7 +805,7 @@ func fileTypeCases() []cliCase {
 		ff("train toy -test a FIFO", "/fifo is "+notRegular, "train", "-toy", "moons", "-test", "$D/fifo", "-model", "$D/new.json"),
 		ff("train conditional -data a FIFO", "/fifo is "+notRegular, "train", "-data", "$D/fifo", "-context", "2", "-model", "$D/new.json"),
 		ff("train -model a FIFO", "/fifo: cannot be written: "+notRegular, "train", "-toy", "moons", "-model", "$D/fifo"),
-		ff("train -model a link to a FIFO", "cannot be written: "+notRegular, "train", "-toy", "moons", "-model", "$D/fifolink"),
+		ff("train -model a link to a FIFO", "/fifolink exists: continue its training with -resume", "train", "-toy", "moons", "-model", "$D/fifolink"),
 		ff("train -resume -model a FIFO", "/fifo: cannot be written: "+notRegular, "train", "-resume", "-toy", "moons", "-model", "$D/fifo"),
 		ff("train -model a device", "not a regular file (it is a character device)", "train", "-toy", "moons", "-model", "/dev/null"),
 		ff("logprob -in a FIFO", "/fifo is "+notRegular, "logprob", "-model", "$D/m.json", "-in", "$D/fifo"),
@@ -789,7 +815,15 @@ func fileTypeCases() []cliCase {
 		ff("logprob -out a device", "not a regular file (it is a character device)", "logprob", "-model", "$D/m.json", "-in", "$D/d.csv", "-out", "/dev/null"),
 		ff("sample -model a FIFO", "/fifo is "+notRegular, "sample", "-model", "$D/fifo"),
 		ff("sample -out a FIFO", "/fifo: cannot be written: "+notRegular, "sample", "-model", "$D/m.json", "-n", "3", "-out", "$D/fifo"),
-		ff("sample -out a link to a FIFO", "cannot be written: "+notRegular, "sample", "-model", "$D/m.json", "-n", "3", "-out", "$D/fifolink"),
+		{name: "sample -out over a link to a FIFO", bin: "ffjord", args: []string{"sample", "-model", "$D/m.json", "-n", "3", "-out", "$D/fifolink"},
+			check: func(t *testing.T, dir string) {
+				if fi, err := os.Lstat(filepath.Join(dir, "fifolink")); err != nil || !fi.Mode().IsRegular() {
+					t.Errorf("the link was not replaced: %v", err)
+				}
+				if fi, err := os.Lstat(filepath.Join(dir, "fifo")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+					t.Errorf("the pipe was replaced: %v", err)
+				}
+			}},
 		ff("sample -context-in a FIFO", "/fifo is "+notRegular, "sample", "-model", "$D/cm.json", "-context-in", "$D/fifo"),
 		ff("plot -data a FIFO", "/fifo is "+notRegular, "plot", "-model", "$D/m.json", "-data", "$D/fifo", "-out", "$D/figs"),
 		ff("plot -model a FIFO", "/fifo is "+notRegular, "plot", "-model", "$D/fifo", "-out", "$D/figs"),
@@ -904,12 +938,10 @@ func TestHostileCLI(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if c.name == "sample through a dangling link" {
-				if err := os.Symlink("target.csv", filepath.Join(dir, "slink.csv")); err != nil {
-					t.Fatal(err)
-				}
-			}
 			before := hashes(t, dir)
+			if c.setup != nil {
+				c.setup(t, dir)
+			}
 			args := make([]string, len(c.args))
 			for i, a := range c.args {
 				args[i] = strings.ReplaceAll(a, "$D", dir)

@@ -8,6 +8,11 @@
 // named ".NAME.tmp*"; each is locked (flock) while it is written, so the next
 // save of the same path can tell a leftover of a killed save from a save in
 // progress and remove it.
+//
+// An output is replaced by rename, never written through a symbolic link
+// planted at its path: the link itself is replaced by the new file and the
+// file it pointed to is left untouched, as git and sed -i do. Links among
+// the directories of the path are followed.
 package fileio
 
 import (
@@ -67,6 +72,28 @@ func Resolve(path string) (string, error) {
 		p = filepath.Clean(target)
 	}
 	return "", fmt.Errorf("%s: too many symbolic links", path)
+}
+
+// Destination returns the file a write of path replaces: path made
+// absolute with the symbolic links of its directories followed, but not a
+// link at path itself, which a write replaces rather than writes through.
+func Destination(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("empty path")
+	}
+	p, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	dir, base := filepath.Split(p)
+	if base == "" { // the root
+		return p, nil
+	}
+	rdir, err := evalExisting(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(rdir, base), nil
 }
 
 // evalExisting resolves the links of the longest existing prefix of dir
@@ -142,15 +169,16 @@ func CheckDistinct(inputs, outputs []Named) error {
 
 // CheckWritable returns an error wrapping ErrNotWritable unless WriteAtomic
 // could write path now: its directory exists and takes new files, and path
-// is a regular file or does not exist yet (anything else, a named pipe or
-// a device, also wraps ErrNotRegular). It opens nothing at path; it creates
+// is a regular file, a symbolic link (which a write replaces) or does not
+// exist yet (anything else, a named pipe or a device, also wraps
+// ErrNotRegular). It opens nothing at path; it creates
 // and removes one temporary file beside it.
 func CheckWritable(path string) error {
-	target, err := Resolve(path)
+	target, err := Destination(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w: %v", path, ErrNotWritable, err)
 	}
-	if fi, err := os.Stat(target); err == nil {
+	if fi, err := os.Lstat(target); err == nil && fi.Mode()&fs.ModeSymlink == 0 {
 		if fi.IsDir() {
 			return fmt.Errorf("%s: %w: it is a directory", path, ErrNotWritable)
 		}
@@ -194,20 +222,21 @@ func tempPattern(target string) string { return "." + filepath.Base(target) + ".
 
 // WriteAtomic writes path with write, atomically: write fills a temporary
 // file in the same directory, which is synced and renamed over path only if
-// write and the sync succeed. A path that is a symbolic link has its target
-// replaced, not the link. A new file gets mode 0644, an existing one keeps
-// its mode. An existing path that is neither a regular file nor a link to
-// one (a named pipe, a device such as /dev/stdout) is refused with an error
-// wrapping ErrNotRegular, unopened: a pipe would block the write until it
-// had a reader. Leftover temporary files of earlier saves of path that were killed are
-// removed first.
+// write and the sync succeed. A path that is a symbolic link has the link
+// replaced, never written through: the file it pointed to is left as it
+// was. A new file, or one replacing a link, gets mode 0644; an existing
+// regular file keeps its mode. An existing path that is neither a regular
+// file nor a link (a named pipe, a device such as /dev/stdout) is refused
+// with an error wrapping ErrNotRegular, unopened: a pipe would block the
+// write until it had a reader. Leftover temporary files of earlier saves of
+// path that were killed are removed first.
 func WriteAtomic(path string, write func(io.Writer) error) (err error) {
-	target, err := Resolve(path)
+	target, err := Destination(path)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	mode := fs.FileMode(0o644)
-	if fi, err := os.Stat(target); err == nil {
+	if fi, err := os.Lstat(target); err == nil && fi.Mode()&fs.ModeSymlink == 0 {
 		switch {
 		case fi.IsDir():
 			return fmt.Errorf("writing %s: it is a directory", path)
@@ -333,51 +362,75 @@ func escapeGlob(pattern string) string {
 // Unlock or the end of the process, whichever comes first; a killed process
 // releases it too.
 type Lock struct {
-	f    *os.File
-	path string
+	files []*os.File
 }
 
-// LockPath returns the lock file Lock uses for path: ".NAME.lock" beside
-// the file path resolves to.
+// LockPath returns the lock file of the file a write of path replaces
+// (see Destination): ".NAME.lock" beside it.
 func LockPath(path string) (string, error) {
-	target, err := Resolve(path)
+	target, err := Destination(path)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".lock"), nil
+	return lockFile(target), nil
+}
+
+func lockFile(target string) string {
+	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".lock")
 }
 
 // TryLock takes the lock of path without waiting. If another process holds
-// it, the error wraps ErrLocked. The lock file is left in place when the
-// lock is released: removing it would let two processes lock two different
-// files of the same name.
+// it, the error wraps ErrLocked. When path is a symbolic link, the file it
+// leads to is locked too: a process may read that file through the link
+// (to resume from it) while it writes path, which replaces the link, and a
+// process working on the target under its own name must not run beside it.
+// The lock files are left in place when the lock is released: removing one
+// would let two processes lock two different files of the same name.
 func TryLock(path string) (*Lock, error) {
-	lp, err := LockPath(path)
+	dest, err := Destination(path)
 	if err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
+	targets := []string{dest}
+	if read, err := Resolve(path); err != nil {
 		return nil, fmt.Errorf("locking %s: %w", path, err)
+	} else if read != dest {
+		targets = append(targets, read)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s is %w (lock file %s)", path, ErrLocked, lp)
+	l := &Lock{}
+	for _, target := range targets {
+		lp := lockFile(target)
+		f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			l.Unlock()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("locking %s: %w", path, err)
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			l.Unlock()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, fmt.Errorf("%s is %w (lock file %s)", path, ErrLocked, lp)
+			}
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		l.files = append(l.files, f)
 	}
-	return &Lock{f: f, path: lp}, nil
+	return l, nil
 }
 
 // Unlock releases the lock.
 func (l *Lock) Unlock() error {
-	if l == nil || l.f == nil {
+	if l == nil {
 		return nil
 	}
-	err := l.f.Close() // closing the descriptor releases the flock
-	l.f = nil
-	return err
+	var first error
+	for _, f := range l.files {
+		if err := f.Close(); err != nil && first == nil { // closing the descriptor releases the flock
+			first = err
+		}
+	}
+	l.files = nil
+	return first
 }
 
 // CheckRegular returns an error unless path is a regular file of at most

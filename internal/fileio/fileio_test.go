@@ -42,7 +42,8 @@ func TestWriteAtomic(t *testing.T) {
 	if names, _ := filepath.Glob(filepath.Join(dir, ".a.csv.tmp*")); len(names) != 0 {
 		t.Fatalf("left %v", names)
 	}
-	// Through a symbolic link, the target is replaced and the link stays.
+	// A symbolic link is replaced by a regular file; its target stays
+	// byte for byte.
 	link := filepath.Join(dir, "link.csv")
 	if err := os.Symlink("a.csv", link); err != nil {
 		t.Fatal(err)
@@ -50,13 +51,16 @@ func TestWriteAtomic(t *testing.T) {
 	if err := WriteAtomic(link, write("two")); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Fatalf("the link was replaced: %v", err)
+	if fi, err := os.Lstat(link); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("the link was not replaced by a regular file: %v", err)
 	}
-	if got := read(t, p); got != "two" {
-		t.Fatalf("target holds %q", got)
+	if got := read(t, link); got != "two" {
+		t.Fatalf("the link's place holds %q", got)
 	}
-	// A dangling link creates its target.
+	if got := read(t, p); got != "one" {
+		t.Fatalf("the link's target was written through: %q", got)
+	}
+	// A dangling link is replaced too; its target is not created.
 	dangling := filepath.Join(dir, "dangling")
 	if err := os.Symlink("new.csv", dangling); err != nil {
 		t.Fatal(err)
@@ -64,8 +68,26 @@ func TestWriteAtomic(t *testing.T) {
 	if err := WriteAtomic(dangling, write("three")); err != nil {
 		t.Fatal(err)
 	}
-	if got := read(t, filepath.Join(dir, "new.csv")); got != "three" {
-		t.Fatalf("new.csv holds %q", got)
+	if got := read(t, dangling); got != "three" {
+		t.Fatalf("dangling holds %q", got)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "new.csv")); !os.IsNotExist(err) {
+		t.Fatalf("the dangling link's target was created: %v", err)
+	}
+	// Links among the directories are followed: the file is written in
+	// the directory a link leads to.
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("sub", filepath.Join(dir, "subl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteAtomic(filepath.Join(dir, "subl", "f.csv"), write("four")); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, filepath.Join(sub, "f.csv")); got != "four" {
+		t.Fatalf("sub/f.csv holds %q", got)
 	}
 	// A directory is refused.
 	if err := WriteAtomic(dir, write("x")); err == nil {
@@ -165,6 +187,43 @@ func TestTryLock(t *testing.T) {
 		t.Fatalf("after Unlock: %v", err)
 	}
 	l2.Unlock()
+}
+
+// TestTryLockLink: a symbolic link's lock holds both the link's own path,
+// which a save replaces, and the file it leads to, which a resume reads.
+func TestTryLockLink(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "m.json")
+	link := filepath.Join(dir, "link.json")
+	if err := os.Symlink("m.json", link); err != nil {
+		t.Fatal(err)
+	}
+	l, err := TryLock(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{p, link} {
+		if _, err := TryLock(q); !errors.Is(err, ErrLocked) {
+			t.Errorf("%s while the link is locked: %v, want ErrLocked", q, err)
+		}
+	}
+	l.Unlock()
+	lp, err := TryLock(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TryLock(link); !errors.Is(err, ErrLocked) {
+		t.Errorf("the link while its target is locked: %v, want ErrLocked", err)
+	}
+	lp.Unlock()
+	// A failed lock of the target releases the link's own.
+	if l, err = TryLock(link); err != nil {
+		t.Fatalf("after Unlock: %v", err)
+	}
+	l.Unlock()
+	if want, _ := LockPath(link); filepath.Base(want) != ".link.json.lock" {
+		t.Errorf("LockPath(link) = %s, want the link's own lock", want)
+	}
 }
 
 func TestCheckWritable(t *testing.T) {

@@ -10,8 +10,9 @@ import (
 )
 
 // TestNamedPipeRefused: a named pipe, opened, blocks until its other end
-// is opened; as an input, an output or a link to either it is refused
-// without being opened (the test would hang otherwise).
+// is opened; as an input, or a link to one, and as an output it is refused
+// without being opened (the test would hang otherwise). A link to it at an
+// output's path is replaced, the pipe left as it was.
 func TestNamedPipeRefused(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
@@ -30,15 +31,24 @@ func TestNamedPipeRefused(t *testing.T) {
 			f.Close()
 			t.Errorf("OpenRegular(%s): %v", p, err)
 		}
-		if err := CheckWritable(p); !errors.Is(err, ErrNotWritable) || !errors.Is(err, ErrNotRegular) {
-			t.Errorf("CheckWritable(%s): %v", p, err)
-		}
-		if err := WriteAtomic(p, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err }); !errors.Is(err, ErrNotRegular) {
-			t.Errorf("WriteAtomic(%s): %v", p, err)
-		}
 		if err := CheckRegular(p, 1<<20); !errors.Is(err, ErrNotRegular) {
 			t.Errorf("CheckRegular(%s): %v", p, err)
 		}
+	}
+	if err := CheckWritable(fifo); !errors.Is(err, ErrNotWritable) || !errors.Is(err, ErrNotRegular) {
+		t.Errorf("CheckWritable(%s): %v", fifo, err)
+	}
+	if err := WriteAtomic(fifo, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err }); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("WriteAtomic(%s): %v", fifo, err)
+	}
+	if err := CheckWritable(link); err != nil {
+		t.Errorf("CheckWritable(%s): %v", link, err)
+	}
+	if err := WriteAtomic(link, func(w io.Writer) error { _, err := w.Write([]byte("x")); return err }); err != nil {
+		t.Errorf("WriteAtomic(%s): %v", link, err)
+	}
+	if fi, err := os.Lstat(link); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("the link to the pipe was not replaced: %v", err)
 	}
 	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the pipe was replaced: %v", err)

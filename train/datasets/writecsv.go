@@ -193,7 +193,8 @@ func checkHeader(header []string) error {
 // WriteCSVFile writes x and header to the file at path as WriteCSV does,
 // atomically: a temporary file beside path is written, synced and renamed
 // over it, so that path holds its old contents or all of the new, never
-// part; a symbolic link has its target replaced.
+// part. A symbolic link at path is replaced, not written through: the
+// file it led to is left as it was.
 func WriteCSVFile(path string, x *tensor.Dense, header []string) error {
 	return fileio.WriteAtomic(path, func(w io.Writer) error { return WriteCSV(w, x, header) })
 }

@@ -128,27 +128,33 @@ func ReadContext(flag, path string, C int) (*tensor.Dense, error) {
 	return c, nil
 }
 
-// SampleContexts returns the contexts to draw samples for from the rows
-// of c (read from -context-in) and -n (nGiven: set on the command line):
-// one sample per row, so -n, when given, must be the number of rows,
-// except for a file of one row, which is repeated n times.
-func SampleContexts(c *tensor.Dense, n int, nGiven bool) (*tensor.Dense, error) {
+// SampleContexts returns the number of samples to draw from the rows of
+// c (read from -context-in) and -n (nGiven: set on the command line), and
+// the contexts of samples lo to hi − 1: one sample per row, so -n, when
+// given, must be the number of rows, except for a file of one row, which
+// is repeated n times. The repeated row is built a chunk at a time, so
+// that its memory is that of the rows asked for, not of n.
+func SampleContexts(c *tensor.Dense, n int, nGiven bool) (int, func(lo, hi int) *tensor.Dense, error) {
 	rows, C := c.Shape()[0], c.Shape()[1]
+	v := c.Float64s()
 	switch {
 	case !nGiven || n == rows:
-		return c, nil
+		return rows, func(lo, hi int) *tensor.Dense {
+			return tensor.New(tensor.WithShape(hi-lo, C), tensor.WithBacking(v[lo*C:hi*C]))
+		}, nil
 	case rows != 1:
-		return nil, fmt.Errorf("-n %d but -context-in has %d rows: one sample is drawn per row (drop -n), or give one row for -n samples of it", n, rows)
+		return 0, nil, fmt.Errorf("-n %d but -context-in has %d rows: one sample is drawn per row (drop -n), or give one row for -n samples of it", n, rows)
 	}
 	if n > datasets.DefaultMaxCSVValues/C {
-		return nil, fmt.Errorf("-n %d contexts of %d columns: more than the limit of %d values", n, C, datasets.DefaultMaxCSVValues)
+		return 0, nil, fmt.Errorf("-n %d contexts of %d columns: more than the limit of %d values", n, C, datasets.DefaultMaxCSVValues)
 	}
-	row := c.Float64s()
-	v := make([]float64, 0, n*C)
-	for range n {
-		v = append(v, row...)
-	}
-	return tensor.New(tensor.WithShape(n, C), tensor.WithBacking(v)), nil
+	return n, func(lo, hi int) *tensor.Dense {
+		out := make([]float64, 0, (hi-lo)*C)
+		for range hi - lo {
+			out = append(out, v...)
+		}
+		return tensor.New(tensor.WithShape(hi-lo, C), tensor.WithBacking(out))
+	}, nil
 }
 
 // CheckRows refuses a table of more points than one call may take.

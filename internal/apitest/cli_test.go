@@ -1361,7 +1361,7 @@ func numericFlags() []numericFlag {
 		numericFlag{"matching", matching, "test-n", 'i', n, nil},
 		numericFlag{"matching", matching, "gap", 'f', "want 0 < lr < 1 and a finite gap ≥ 0", []string{"0", "1e308", "9223372036854775808"}},
 		numericFlag{"matching", matching, "seed", 'u', "", seeds},
-		numericFlag{"stepcontrol", stepcontrol, "n", 'i', "want 256 to 8388608", nil},
+		numericFlag{"stepcontrol", stepcontrol, "n", 'i', "want 256 to 1048576", nil},
 		numericFlag{"stepcontrol", stepcontrol, "repeat", 'i', "want 1 to 1000", nil},
 	)
 }

@@ -136,8 +136,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 func (cfg config) check() error {
 	switch {
-	case cfg.testN < 1 || cfg.testN > 1000:
-		return fmt.Errorf("-test-n %d: want 1 to 1000", cfg.testN)
+	case cfg.testN < 2 || cfg.testN > 1000: // two for a standard error
+		return fmt.Errorf("-test-n %d: want 2 to 1000", cfg.testN)
 	case cfg.valN < 1 || cfg.valN > 1000:
 		return fmt.Errorf("-val-n %d: want 1 to 1000", cfg.valN)
 	case cfg.copies < 1 || cfg.copies > 64:
@@ -150,8 +150,8 @@ func (cfg config) check() error {
 		return fmt.Errorf("-batch %d: want 2 to 4096", cfg.batch)
 	case cli.CheckLR("lr", cfg.lr) != nil: // train.Options would take 0 for its default 1e-2
 		return cli.CheckLR("lr", cfg.lr)
-	case !(cfg.weightDecay >= 0) || math.IsInf(cfg.weightDecay, 0):
-		return fmt.Errorf("-weight-decay %g: want finite and ≥ 0", cfg.weightDecay)
+	case cli.CheckWeightDecay(cfg.weightDecay, cfg.lr) != nil:
+		return cli.CheckWeightDecay(cfg.weightDecay, cfg.lr)
 	case !(cfg.temperature > 0 && cfg.temperature <= 10):
 		return fmt.Errorf("-temperature %g: want above 0, at most 10", cfg.temperature)
 	case cfg.budget < time.Second || cfg.budget > 24*time.Hour:

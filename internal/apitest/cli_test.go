@@ -1292,6 +1292,9 @@ func numericFlags() []numericFlag {
 		off    = "want a finite number ≥ 0 (0: off)"
 		cosine = "want a fraction in (0, 1], or 0 for a constant rate"
 		lr     = "want a learning rate > 0 and ≤ 10"
+		// RNODE weights and σ: 1e308 passed once, only to fail training.
+		penalty = "want 0 (off) to 1000"
+		decay   = "want ≥ 0 with -lr × -weight-decay < 1"
 	)
 	// Values the penalty and clipping flags take: off, and any finite
 	// weight (1e308 is refused only once training fails).
@@ -1322,10 +1325,10 @@ func numericFlags() []numericFlag {
 			numericFlag{p.bin, p.base, "lr", 'f', lr, nil},
 			numericFlag{p.bin, p.base, "cosine", 'f', cosine, []string{"0"}},
 			numericFlag{p.bin, p.base, "clip", 'f', off, weights},
-			numericFlag{p.bin, p.base, "jacobian", 'f', off, weights},
-			numericFlag{p.bin, p.base, "kinetic", 'f', off, weights},
-			numericFlag{p.bin, p.base, "weight-decay", 'f', off, weights},
-			numericFlag{p.bin, p.base, "sigma-min", 'f', off, weights},
+			numericFlag{p.bin, p.base, "jacobian", 'f', penalty, []string{"0"}},
+			numericFlag{p.bin, p.base, "kinetic", 'f', penalty, []string{"0"}},
+			numericFlag{p.bin, p.base, "weight-decay", 'f', decay, []string{"0"}},
+			numericFlag{p.bin, p.base, "sigma-min", 'f', penalty, []string{"0"}},
 			numericFlag{p.bin, p.base, "seed", 'u', "", seeds},
 		)
 	}
@@ -1348,12 +1351,12 @@ func numericFlags() []numericFlag {
 		numericFlag{"digits", digits, "copies", 'i', "want 1 to 64", nil},
 		numericFlag{"digits", digits, "marginals", 'i', "want 1 to 64", nil},
 		numericFlag{"digits", digits, "max-components", 'i', "want 1 to 64", nil},
-		numericFlag{"digits", digits, "test-n", 'i', "want 1 to 1000", nil},
+		numericFlag{"digits", digits, "test-n", 'i', "want 2 to 1000", nil},
 		numericFlag{"digits", digits, "val-n", 'i', "want 1 to 1000", nil},
 		numericFlag{"digits", digits, "patience", 'i', "want 0 (none) to 1000", []string{"0"}},
 		numericFlag{"digits", digits, "lr", 'f', lr, nil},
 		numericFlag{"digits", digits, "temperature", 'f', "want above 0, at most 10", nil},
-		numericFlag{"digits", digits, "weight-decay", 'f', "want finite and ≥ 0", weights},
+		numericFlag{"digits", digits, "weight-decay", 'f', decay, []string{"0"}},
 		numericFlag{"digits", digits, "seed", 'u', "", seeds},
 		numericFlag{"matching", matching, "eval-every", 'i', "want 1 to 100000", nil},
 		numericFlag{"matching", matching, "fm-epochs", 'i', "want 1 to 100000", nil},

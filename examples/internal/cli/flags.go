@@ -74,12 +74,12 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	fs.Float64Var(&f.LR, "lr", 1e-2, fmt.Sprintf("Adam learning rate, > 0 and ≤ %d", MaxLR))
 	fs.Float64Var(&f.Cosine, "cosine", 0, "decay the learning rate along a cosine to this fraction of -lr, in (0, 1]; 0: constant")
 	fs.Float64Var(&f.Clip, "clip", 0, "clip each gradient to this L2 norm; 0: no clipping")
-	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "AdamW's decoupled weight decay λ, ≥ 0: each step shrinks every weight by lr·λ·w; 0: plain Adam")
-	fs.Float64Var(&f.Kinetic, "kinetic", 0, "weight of RNODE's kinetic-energy regulariser, ≥ 0")
-	fs.Float64Var(&f.Jacobian, "jacobian", 0, "weight of RNODE's Jacobian-norm regulariser, ≥ 0")
+	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "AdamW's decoupled weight decay λ, ≥ 0 with lr·λ < 1: each step shrinks every weight by lr·λ·w; 0: plain Adam")
+	fs.Float64Var(&f.Kinetic, "kinetic", 0, "weight of RNODE's kinetic-energy regulariser, 0 (off) to 1000")
+	fs.Float64Var(&f.Jacobian, "jacobian", 0, "weight of RNODE's Jacobian-norm regulariser, 0 (off) to 1000")
 	fs.Uint64Var(&f.Seed, "seed", seed, "random seed")
 	fs.StringVar(&f.Objective, "objective", "mle", "training objective: mle (likelihood through the solver), cfm or otcfm (flow matching, no solve per step)")
-	fs.Float64Var(&f.SigmaMin, "sigma-min", 0.1, "width σ of flow matching's Gaussian paths, ≥ 0")
+	fs.Float64Var(&f.SigmaMin, "sigma-min", 0.1, "width σ of flow matching's Gaussian paths, 0 to 1000")
 	return f
 }
 
@@ -221,10 +221,10 @@ func (f *Flags) Options() (train.Options, error) {
 		CheckInt("batch", f.Batch, 1, MaxSamples),
 		CheckLR("lr", f.LR),
 		CheckNonNegative("clip", f.Clip),
-		CheckNonNegative("weight-decay", f.WeightDecay),
-		CheckNonNegative("kinetic", f.Kinetic),
-		CheckNonNegative("jacobian", f.Jacobian),
-		CheckNonNegative("sigma-min", f.SigmaMin),
+		CheckWeightDecay(f.WeightDecay, f.LR),
+		CheckPenalty("kinetic", f.Kinetic),
+		CheckPenalty("jacobian", f.Jacobian),
+		CheckPenalty("sigma-min", f.SigmaMin),
 	} {
 		if err != nil {
 			return train.Options{}, err

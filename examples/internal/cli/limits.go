@@ -24,6 +24,10 @@ const (
 	// rate past 10 wrecks the model in its first step (-lr 1e9 ran for
 	// minutes of non-finite solves before failing).
 	MaxLR = 10
+	// MaxPenalty bounds the RNODE weights and flow matching's σ: RNODE
+	// uses about 0.01, and weights of 1e308 passed the checks only to
+	// fail training with a step-size error.
+	MaxPenalty = 1000
 )
 
 // CheckInt returns an error naming flag unless lo ≤ v ≤ hi.
@@ -62,6 +66,23 @@ func CheckRange(flag string, v, lo, hi float64) error {
 func CheckLR(flag string, v float64) error {
 	if !(v > 0 && v <= MaxLR) {
 		return fmt.Errorf("-%s %g: want a learning rate > 0 and ≤ %d", flag, v, MaxLR)
+	}
+	return nil
+}
+
+// CheckPenalty returns an error naming flag unless 0 ≤ v ≤ MaxPenalty.
+func CheckPenalty(flag string, v float64) error {
+	if !(v >= 0 && v <= MaxPenalty) {
+		return fmt.Errorf("-%s %g: want 0 (off) to %d", flag, v, MaxPenalty)
+	}
+	return nil
+}
+
+// CheckWeightDecay returns an error unless the decay v ≥ 0 shrinks each
+// weight by a fraction lr·v < 1 per step (a larger one flips its sign).
+func CheckWeightDecay(v, lr float64) error {
+	if !(v >= 0 && v*lr < 1) {
+		return fmt.Errorf("-weight-decay %g: want ≥ 0 with -lr × -weight-decay < 1 (each step shrinks every weight by that fraction)", v)
 	}
 	return nil
 }

@@ -69,3 +69,68 @@ func TestCLIMemoryIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIMemoryAtFlagMaximum: sample -n at its maximum (10⁷ points) and
+// logprob of as many rows, under the suite's 4 GiB cap, finish; sample
+// stays under 128 MiB (chunks), logprob under 1 GiB (it holds its input
+// table, bounded by the CSV limits, and solves in chunks). About a minute
+// each on an idle two-core machine; skipped with -short.
+func TestCLIMemoryAtFlagMaximum(t *testing.T) {
+	if testing.Short() {
+		t.Skip("minutes of solving")
+	}
+	defer countCases(t, "memory_test.go", 2)
+	ffjord, _ := build(t)
+	dir := fixtureDir(t, ffjord)
+	tmp := t.TempDir()
+	const n = 10_000_000 // cli.MaxSamples
+	in := filepath.Join(tmp, "in.csv")
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "x,y")
+	r := rand.New(rand.NewPCG(10, 10))
+	for range n {
+		fmt.Fprintf(w, "%.4f,%.4f\n", r.NormFloat64(), r.NormFloat64())
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		args     []string
+		limitKiB int64
+	}{
+		{"sample", []string{"sample", "-model", "m.json", "-n", fmt.Sprint(n), "-out", filepath.Join(tmp, "s.csv")}, 128 << 10},
+		{"logprob", []string{"logprob", "-model", "m.json", "-in", in, "-out", filepath.Join(tmp, "lp.csv")}, 1 << 20},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		cmd := command(ctx, dir, ffjord, c.args...)
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s of %d points: %v\n%s", c.name, n, err, tail(string(out)))
+		}
+		if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss; rss > c.limitKiB {
+			t.Errorf("%s of %d points: peak resident memory %d KiB, over %d KiB", c.name, n, rss, c.limitKiB)
+		}
+		g, err := os.Open(c.args[len(c.args)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := 0
+		sc := bufio.NewScanner(g)
+		for sc.Scan() {
+			lines++
+		}
+		g.Close()
+		if lines != n+1 {
+			t.Errorf("%s: %d lines, want a header and %d rows", c.name, lines, n)
+		}
+	}
+}

@@ -37,3 +37,7 @@ func SetMaxElements(n int64) (old int64, err error) {
 	}
 	return batch.MaxElements.Swap(n), nil
 }
+
+// MaxElements returns the largest number of values of one batch that the
+// library evaluates or allocates (see SetMaxElements).
+func MaxElements() int64 { return batch.MaxElements.Load() }

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/graph"
 	"github.com/ffjord-go/ffjord-go/odefunc"

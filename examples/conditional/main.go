@@ -38,8 +38,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/ffjord-go/ffjord-go/viz"
@@ -149,7 +148,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(rf.Out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	var outputs []fileio.Named
+	var outputs []cli.Named
 	for _, s := range chosen {
 		outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, s.name+".json")))
 		if rf.Figures {

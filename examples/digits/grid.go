@@ -7,7 +7,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 )
 
 // writeGrid draws 100 samples (left) and up to 100 real digits (right),
@@ -35,5 +35,5 @@ func writeGrid(path string, samples, real []float64) error {
 		}
 	}
 	// Written whole or not at all: an interrupted run leaves the old file.
-	return fileio.WriteAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
+	return cli.WriteAtomic(path, func(w io.Writer) error { return png.Encode(w, img) })
 }

@@ -49,8 +49,7 @@ import (
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -128,7 +127,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	if err := cli.CheckFiles(nil, []fileio.Named{cli.Out("out", filepath.Join(*out, "samples.png")), cli.Out("out", filepath.Join(*out, "model.json"))}); err != nil {
+	if err := cli.CheckFiles(nil, []cli.Named{cli.Out("out", filepath.Join(*out, "samples.png")), cli.Out("out", filepath.Join(*out, "model.json"))}); err != nil {
 		return err
 	}
 	return digits(ctx, cfg, stdout)

@@ -91,7 +91,7 @@
 //
 // makes a 200×200-pixel thumbnail of the learned density.
 //
-// Every count is checked against a limit (see examples/internal/cli) and
+// Every count is checked against a limit (see examples/cli) and
 // every output against the inputs before any work: an output that is the
 // same file as an input is refused, and so is a path that is not a regular
 // file (a named pipe, a device). Files are replaced atomically.
@@ -105,7 +105,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 )
 
 const usage = `ffjord train|logprob|sample|plot [flags]; "ffjord COMMAND -h" lists a command's flags`

@@ -9,8 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/ffjord-go/ffjord-go/viz"
@@ -62,7 +61,7 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	paths := map[string]string{}
-	var outputs []fileio.Named
+	var outputs []cli.Named
 	for _, name := range figureNames {
 		if want[name] {
 			paths[name] = filepath.Join(*out, name+"."+*format)
@@ -72,7 +71,7 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	if err := cli.CheckFiles([]fileio.Named{cli.In("model", *model), cli.In("data", *data)}, outputs); err != nil {
+	if err := cli.CheckFiles([]cli.Named{cli.In("model", *model), cli.In("data", *data)}, outputs); err != nil {
 		return err
 	}
 	ck, err := cli.LoadModel("model", *model)

@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
@@ -122,7 +121,7 @@ func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *tr
 		return err
 	}
 	opts.Record = record
-	if opts.Checkpoint, err = fileio.Destination(model); err != nil {
+	if opts.Checkpoint, err = cli.Destination(model); err != nil {
 		return fmt.Errorf("-model: %w", err)
 	}
 	opts.Progress = stdout

@@ -11,8 +11,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
@@ -69,7 +68,7 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.RequirePath("model", *model); err != nil {
 		return err
 	}
-	if err := cli.CheckFiles([]fileio.Named{cli.In("data", *data), cli.In("test", *test)}, []fileio.Named{cli.Out("model", *model)}); err != nil {
+	if err := cli.CheckFiles([]cli.Named{cli.In("data", *data), cli.In("test", *test)}, []cli.Named{cli.Out("model", *model)}); err != nil {
 		return err
 	}
 	lock, err := cli.LockModel("model", *model)
@@ -271,7 +270,7 @@ func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, reco
 	opts.Record = record
 	// Saves replace a symbolic link at -model, leaving the file it led to
 	// (which -resume read through it) as it was.
-	if opts.Checkpoint, err = fileio.Destination(model); err != nil {
+	if opts.Checkpoint, err = cli.Destination(model); err != nil {
 		return nil, nil, fmt.Errorf("-model: %w", err)
 	}
 	opts.Progress = progress

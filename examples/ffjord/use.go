@@ -7,8 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
@@ -31,7 +30,7 @@ func logprobCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.CheckInt("context", *context, 0, cli.MaxContext); err != nil {
 		return err
 	}
-	if err := cli.CheckFiles([]fileio.Named{cli.In("model", *model), cli.In("in", *in)}, []fileio.Named{cli.Out("out", *out)}); err != nil {
+	if err := cli.CheckFiles([]cli.Named{cli.In("model", *model), cli.In("in", *in)}, []cli.Named{cli.Out("out", *out)}); err != nil {
 		return err
 	}
 	ck, err := cli.LoadModel("model", *model)
@@ -100,7 +99,7 @@ func sampleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.CheckInt("n", *n, 1, cli.MaxSamples); err != nil {
 		return err
 	}
-	if err := cli.CheckFiles([]fileio.Named{cli.In("model", *model), cli.In("context-in", *contextIn)}, []fileio.Named{cli.Out("out", *out)}); err != nil {
+	if err := cli.CheckFiles([]cli.Named{cli.In("model", *model), cli.In("context-in", *contextIn)}, []cli.Named{cli.Out("out", *out)}); err != nil {
 		return err
 	}
 	ck, err := cli.LoadModel("model", *model)
@@ -205,7 +204,7 @@ func writeChunks(path string, stdout io.Writer, header []string, inf bool, n, ch
 	if path == "" {
 		return write(stdout)
 	}
-	if err := fileio.WriteAtomic(path, write); failed != nil {
+	if err := cli.WriteAtomic(path, write); failed != nil {
 		return failed
 	} else if err != nil {
 		return err

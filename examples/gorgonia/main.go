@@ -36,9 +36,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/graph"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	G "gorgonia.org/gorgonia"
@@ -79,7 +78,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	if err := cli.CheckFiles(nil, []fileio.Named{cli.Out("out", paths["gorgonia"]), cli.Out("out", paths["library"])}); err != nil {
+	if err := cli.CheckFiles(nil, []cli.Named{cli.Out("out", paths["gorgonia"]), cli.Out("out", paths["library"])}); err != nil {
 		return err
 	}
 

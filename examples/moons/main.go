@@ -31,8 +31,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/ffjord-go/ffjord-go/viz"
@@ -66,7 +65,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	figure := func(name string) string { return filepath.Join(rf.Out, name+"."+rf.Format) }
 	opts.Checkpoint = filepath.Join(rf.Out, "model.json")
-	outputs := []fileio.Named{cli.Out("out", opts.Checkpoint)}
+	outputs := []cli.Named{cli.Out("out", opts.Checkpoint)}
 	if rf.Figures {
 		for _, name := range figureNames {
 			outputs = append(outputs, cli.Out("out", figure(name)))

@@ -30,7 +30,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 )

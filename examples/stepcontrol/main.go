@@ -21,10 +21,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ffjord-go/ffjord-go/examples/internal/cli"
+	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
-	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
@@ -49,7 +49,7 @@ func main() {
 		}
 		// The table has a 256-point batch beside the n-point one; the
 		// points are one batch of two columns.
-		maxN := int(min(maxPoints, batch.MaxElements.Load()/2))
+		maxN := int(min(maxPoints, distributions.MaxElements()/2))
 		for _, err := range []error{cli.CheckInt("n", *n, 256, maxN), cli.CheckInt("repeat", *repeat, 1, 1000)} {
 			if err != nil {
 				return err
@@ -91,7 +91,7 @@ func run(w io.Writer, flow *train.Flow, n, repeat int) error {
 	}
 	var rows []*row
 	for _, size := range []int{256, n} {
-		xs := batch.New(size, 2, x.Float64s()[:2*size])
+		xs := tensor.New(tensor.WithShape(size, 2), tensor.WithBacking(x.Float64s()[:2*size]))
 		for _, tl := range []tol{{1e-3, 1e-5}, {1e-5, 1e-7}, {1e-6, 1e-8}, {1e-7, 1e-9}} {
 			for _, c := range []ode.StepControl{ode.WholeBatch, ode.PerRow} {
 				r := &row{c: c, tl: tl, xs: xs, size: size, secs: math.Inf(1)}

@@ -6,4 +6,8 @@
 //
 // Every error is one line naming the flag or file and, for a limit, the
 // limit. Parse maps -h to flag.ErrHelp, which Main turns into exit status 0.
+//
+// It is public so that an example program copied out of the repository
+// still builds: the programs import no internal package, only this one
+// and the library's.
 package cli

@@ -5,11 +5,11 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sort"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/internal/fdtest"
+	"github.com/ffjord-go/ffjord-go/internal/stattest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -347,7 +347,7 @@ func TestMixtureCDFGaussianises(t *testing.T) {
 		for r := range n {
 			col[r] = z.Float64s()[3*r+i]
 		}
-		ks := ksNormal(col)
+		ks := stattest.KSToNormal(col)
 		t.Logf("coordinate %d: KS distance %.4f (critical %.4f)", i, ks, 1.63/math.Sqrt(n))
 		assert.Less(t, ks, 1.63/math.Sqrt(n), "coordinate %d", i)
 		// And the untransformed data are far from normal, so the check can
@@ -356,20 +356,8 @@ func TestMixtureCDFGaussianises(t *testing.T) {
 		for r := range n {
 			raw[r] = (x[3*r+i] - mean) / sd
 		}
-		assert.Greater(t, ksNormal(raw), 0.03, "coordinate %d untransformed", i)
+		assert.Greater(t, stattest.KSToNormal(raw), 0.03, "coordinate %d untransformed", i)
 	}
-}
-
-// ksNormal returns sup |F_n − Φ| of the sample v (sorted in place).
-func ksNormal(v []float64) float64 {
-	sort.Float64s(v)
-	n := float64(len(v))
-	d := 0.0
-	for i, x := range v {
-		p := 0.5 * math.Erfc(-x/math.Sqrt2)
-		d = max(d, math.Abs(float64(i+1)/n-p), math.Abs(p-float64(i)/n))
-	}
-	return d
 }
 
 func stdMean(x []float64, i int) float64 {

@@ -3,11 +3,11 @@ package train
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/ffjord-go/ffjord-go/internal/stattest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -79,7 +79,7 @@ func TestFitMarginalsRecoversBimodal(t *testing.T) {
 		for r := range n {
 			col[r] = z.Float64s()[r*D+j]
 		}
-		ks := ksToNormal(col)
+		ks := stattest.KSToNormal(col)
 		t.Logf("column %d: KS distance of the Gaussianised data %.4f", j, ks)
 		assert.Less(t, ks, 0.015, "column %d", j)
 	}
@@ -87,18 +87,6 @@ func TestFitMarginalsRecoversBimodal(t *testing.T) {
 	l := b.LearnableCopy()
 	require.Len(t, l.Params(), 3)
 	assert.Equal(t, b.LogScales(), l.LogScales())
-}
-
-// ksToNormal returns sup |F_n − Φ| of the sample v (sorted in place).
-func ksToNormal(v []float64) float64 {
-	sort.Float64s(v)
-	n := float64(len(v))
-	d := 0.0
-	for i, x := range v {
-		p := 0.5 * math.Erfc(-x/math.Sqrt2)
-		d = max(d, math.Abs(float64(i+1)/n-p), math.Abs(p-float64(i)/n))
-	}
-	return d
 }
 
 // TestFitMarginalsConstantColumn: a constant column is refused without a

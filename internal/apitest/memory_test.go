@@ -25,23 +25,7 @@ func TestCLIMemoryIsBounded(t *testing.T) {
 	dir := fixtureDir(t, ffjord)
 	tmp := t.TempDir()
 	const n = 500_000
-	in := filepath.Join(tmp, "in.csv")
-	f, err := os.Create(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriter(f)
-	r := rand.New(rand.NewPCG(9, 9))
-	fmt.Fprintln(w, "x,y")
-	for range n {
-		fmt.Fprintf(w, "%g,%g\n", r.NormFloat64(), r.NormFloat64())
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	in := writePoints(t, filepath.Join(tmp, "in.csv"), n, "%g,%g\n", 9)
 	for _, c := range []struct {
 		name string
 		args []string
@@ -84,23 +68,7 @@ func TestCLIMemoryAtFlagMaximum(t *testing.T) {
 	dir := fixtureDir(t, ffjord)
 	tmp := t.TempDir()
 	const n = 10_000_000 // cli.MaxSamples
-	in := filepath.Join(tmp, "in.csv")
-	f, err := os.Create(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprintln(w, "x,y")
-	r := rand.New(rand.NewPCG(10, 10))
-	for range n {
-		fmt.Fprintf(w, "%.4f,%.4f\n", r.NormFloat64(), r.NormFloat64())
-	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	in := writePoints(t, filepath.Join(tmp, "in.csv"), n, "%.4f,%.4f\n", 10)
 	for _, c := range []struct {
 		name     string
 		args     []string
@@ -133,4 +101,27 @@ func TestCLIMemoryAtFlagMaximum(t *testing.T) {
 			t.Errorf("%s: %d lines, want a header and %d rows", c.name, lines, n)
 		}
 	}
+}
+
+// writePoints writes a CSV of n standard-normal points in 2-D, seeded,
+// each row in format, to path and returns path.
+func writePoints(t *testing.T, path string, n int, format string, seed uint64) string {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "x,y")
+	r := rand.New(rand.NewPCG(seed, seed))
+	for range n {
+		fmt.Fprintf(w, format, r.NormFloat64(), r.NormFloat64())
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

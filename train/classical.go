@@ -224,6 +224,12 @@ func (e *em) run(r *rand.Rand) (*emFit, error) {
 // Lloyd iterations.
 func (e *em) kmeans(r *rand.Rand) {
 	K, n, D, x := e.opts.Components, e.n, e.D, e.x
+	if K == 1 { // one cluster: every row in it, nothing to seed
+		for i := range e.resp {
+			e.resp[i] = 1
+		}
+		return
+	}
 	centres := make([]float64, K*D)
 	d2 := make([]float64, n)
 	dist := func(row, c int) float64 {

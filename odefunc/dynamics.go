@@ -85,13 +85,13 @@ func New(m Model) (*Dynamics, error) {
 func (d *Dynamics) Workers() int { return len(d.slots) }
 
 // SetWorkers sets the number of goroutines that evaluate a batch: at least
-// 1, and at most one more than the helper goroutines started with the
-// program (GOMAXPROCS − 1). Results do not depend on it.
+// 1, and at most GOMAXPROCS as it was when the first Dynamics was made.
+// Results do not depend on it.
 func (d *Dynamics) SetWorkers(n int) error {
 	if n < 1 {
 		return fmt.Errorf("%w: %d workers, want ≥ 1", ErrInvalidConfig, n)
 	}
-	n = min(n, len(helpers.workers)+1)
+	n = min(n, maxHelpers()+1)
 	for len(d.slots) < n {
 		d.slots = append(d.slots, &slot{model: d.model, programs: map[programKey]*graph.Program{}})
 	}

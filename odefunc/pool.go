@@ -187,9 +187,10 @@ func run(r request, slots []*slot, partials *[][][]float64, gp [][]float64) erro
 		r.partials = *partials
 	}
 	var err error
-	if active := min(len(slots), chunks, len(helpers.workers)+1); active > 1 && helpers.mu.TryLock() {
-		err = helpers.run(r, slots[:active])
-		helpers.mu.Unlock()
+	if active := min(len(slots), chunks, maxHelpers()+1); active > 1 && helpers().mu.TryLock() {
+		p := helpers()
+		err = p.run(r, slots[:active])
+		p.mu.Unlock()
 	} else {
 		// One worker, or the helpers are busy with another Dynamics: the
 		// same chunks, on this goroutine alone.
@@ -234,10 +235,15 @@ func ensurePartials(p [][][]float64, chunks int, gp [][]float64) [][][]float64 {
 	return p
 }
 
-// helpers are the goroutines, one fewer than GOMAXPROCS at start-up, that
-// evaluate chunks beside the caller's goroutine. They are shared by every
-// Dynamics, one evaluation at a time.
-var helpers = newHelperPool(runtime.GOMAXPROCS(0) - 1)
+// maxHelpers is the number of helper goroutines: one fewer than GOMAXPROCS
+// when a Dynamics first asks for it.
+var maxHelpers = sync.OnceValue(func() int { return max(runtime.GOMAXPROCS(0)-1, 0) })
+
+// helpers returns the goroutines that evaluate chunks beside the caller's
+// goroutine, shared by every Dynamics, one evaluation at a time. They start
+// on the first evaluation that can use them, not when the package is
+// imported: a program that never evaluates on two workers runs none.
+var helpers = sync.OnceValue(func() *helperPool { return newHelperPool(maxHelpers()) })
 
 // spinTime is how long an idle helper polls for work before it sleeps.
 // Evaluations come back to back during a solve, and waking a sleeping
@@ -362,20 +368,21 @@ const parallelMin = 128
 // body(0, n) on the caller. A panic in a part reaches the caller after
 // every part has returned.
 func (d *Dynamics) Parallel(n int, body func(lo, hi int)) {
-	parts := min(len(d.slots), len(helpers.workers)+1, n/parallelMin)
-	if parts < 2 || !helpers.mu.TryLock() {
+	parts := min(len(d.slots), maxHelpers()+1, n/parallelMin)
+	if parts < 2 || !helpers().mu.TryLock() {
 		if n > 0 {
 			body(0, n)
 		}
 		return
 	}
-	defer helpers.mu.Unlock()
-	reqs := helpers.reqs[:0]
+	p := helpers()
+	defer p.mu.Unlock()
+	reqs := p.reqs[:0]
 	for i := range parts {
 		reqs = append(reqs, request{body: body, lo: i * n / parts, hi: (i + 1) * n / parts})
 	}
-	helpers.reqs = reqs
-	_ = helpers.dispatch(reqs) // parts return no error
+	p.reqs = reqs
+	_ = p.dispatch(reqs) // parts return no error
 }
 
 func (h *helper) serve() {

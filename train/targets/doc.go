@@ -17,6 +17,10 @@
 //   - Funnel, Neal's funnel v ~ N(0, 3²), x ~ N(0, eᵛ);
 //   - EightModeRing, eight equal Gaussians evenly spaced on a circle.
 //
+// LogisticRegression is a Bayesian posterior in P dimensions, and
+// BreastCancerLogistic the 31-parameter example on the Wisconsin
+// data.
+//
 // A Target's methods read only the point they are given and the target's
 // fixed state, so every target here is safe for concurrent use.
 package targets

@@ -79,3 +79,21 @@ func ExampleGonum() {
 	// log q of a point of the wrong length: NaN
 	// errors: distributions: GonumAdapter.LogProb: batch has the wrong shape: a point of 3 values in 2 dimensions
 }
+
+// A conditional flow p(x | c) with its context fixed is one distribution
+// to gonum: the same log-density as LogProbContextRows, and points drawn
+// given that context.
+func ExampleGonumConditional() {
+	net, _ := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2, Hidden: []int{8}, Context: 1}, rand.NewPCG(1, 1))
+	block, _ := ffjord.New(net, ffjord.Options{})
+	chain, _ := distributions.NewChain(block)
+	base, _ := distributions.NewNormal([]float64{0, 0}, []float64{1, 1}, nil)
+	flow, _ := distributions.NewTransformed(base, chain)
+
+	q, _ := distributions.GonumConditional(flow, []float64{0.5}, rand.NewPCG(2, 3))
+	x := q.Rand(nil)
+	want, _ := distributions.LogProbContextRows(flow, [][]float64{x}, [][]float64{{0.5}})
+	fmt.Println(len(x), q.LogProb(x) == want[0], q.Err())
+	// Output:
+	// 2 true <nil>
+}

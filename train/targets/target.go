@@ -23,6 +23,9 @@ type Target interface {
 // calls.
 func LogDensityRows(t Target, dst, x []float64) error {
 	D := t.Dim()
+	if D < 1 {
+		return errInvalid("LogDensityRows: a target in %d dimensions", D)
+	}
 	if len(x)%D != 0 || len(dst) != len(x)/D {
 		return errInvalid("LogDensityRows: %d values are not %d rows of %d", len(x), len(dst), D)
 	}

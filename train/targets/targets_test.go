@@ -96,3 +96,29 @@ func TestModeMasses(t *testing.T) {
 	}
 	assert.True(t, math.IsNaN(targets.EightModeRing{Sigma: -1}.LogDensity([]float64{0, 0})))
 }
+
+var (
+	_ targets.Target = targets.TwoLobeRing{}
+	_ targets.Target = targets.Banana{}
+	_ targets.Target = targets.Funnel{}
+	_ targets.Target = targets.EightModeRing{}
+	_ targets.Target = (*targets.LogisticRegression)(nil)
+)
+
+// TestLogDensityRows: the batched form is the one-point form row by row,
+// and shapes that do not fit are errors.
+func TestLogDensityRows(t *testing.T) {
+	x := []float64{0, 1, 2, -1, 0.5, 0.5}
+	dst := make([]float64, 3)
+	require.NoError(t, targets.LogDensityRows(targets.TwoLobeRing{}, dst, x))
+	for r := range dst {
+		assert.Equal(t, targets.TwoLobeRing{}.LogDensity(x[2*r:2*r+2]), dst[r])
+	}
+	assert.ErrorIs(t, targets.LogDensityRows(targets.Banana{}, dst, x[:5]), targets.ErrInvalidArgument)
+	assert.ErrorIs(t, targets.LogDensityRows(targets.Banana{}, dst[:2], x), targets.ErrInvalidArgument)
+	assert.ErrorIs(t, targets.LogDensityRows(noDim{}, dst, x), targets.ErrInvalidArgument)
+}
+
+type noDim struct{ targets.Banana }
+
+func (noDim) Dim() int { return 0 }

@@ -20,9 +20,8 @@
 // LogisticRegression is a Bayesian posterior in P dimensions, and
 // BreastCancerLogistic the 31-parameter example on the Wisconsin
 // data, whose reference posterior (means and standard deviations from a
-// long run of Hamiltonian Monte Carlo, package mcmc) is in
-// testdata/breast_cancer_posterior.csv; testdata/README.md says how it was
-// made and checked.
+// long run of Hamiltonian Monte Carlo, package mcmc) BreastCancerReference
+// returns; reference/README.md says how it was made and checked.
 //
 // Importance turns log q and log π̃ at draws of q into the ELBO, log Ẑ by
 // importance sampling with its standard error, and ESS/N: the measures in

@@ -22,7 +22,7 @@ import (
 var reference = flag.Bool("reference", false, "rerun the breast-cancer posterior's HMC reference and rewrite "+referenceFile)
 
 const (
-	referenceFile    = "testdata/breast_cancer_posterior.csv"
+	referenceFile    = "reference/breast_cancer_posterior.csv"
 	referenceChains  = 8
 	referenceWarmup  = 2000
 	referenceSamples = 10000
@@ -38,7 +38,7 @@ const (
 // and 10 000 kept draws, seeds (c, 25) for chain c; it fails unless every
 // coefficient has R̂ < 1.01 and bulk ESS > 1000, and writes the means,
 // standard deviations, their Monte Carlo standard errors and the
-// diagnostics to testdata. An independent check follows: importance
+// diagnostics to reference/. An independent check follows: importance
 // sampling from N(mean, 1.2²Σ̂), Σ̂ the draws' covariance, whose
 // self-normalised means must agree with the chains' within 5 combined
 // standard errors. Without the flag it checks the stored file.
@@ -132,7 +132,8 @@ func pooled(chains [][]float64) (mean, sd float64) {
 
 // checkReference reads the stored reference: 31 coefficients in order,
 // each converged (R̂ < 1.01, bulk ESS > 1000) with a Monte Carlo standard
-// error of its mean under 5 % of its standard deviation.
+// error of its mean under 5 % of its standard deviation; and
+// BreastCancerReference gives the same numbers.
 func checkReference(t *testing.T) {
 	f, err := os.Open(referenceFile)
 	require.NoError(t, err)
@@ -140,6 +141,9 @@ func checkReference(t *testing.T) {
 	recs, err := csv.NewReader(f).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, recs, 32)
+	ref, err := targets.BreastCancerReference()
+	require.NoError(t, err)
+	require.Len(t, ref.Mean, 31)
 	for j, rec := range recs[1:] {
 		require.Len(t, rec, 8)
 		v := make([]float64, 8)
@@ -151,7 +155,18 @@ func checkReference(t *testing.T) {
 		assert.Less(t, v[5], 1.01, "β%d R̂", j)
 		assert.Greater(t, v[6], 1000.0, "β%d bulk ESS", j)
 		assert.Less(t, v[3], 0.05*v[2], "β%d: MCSE under 5 %% of the sd", j)
+		assert.Equal(t, []float64{v[1], v[2], v[3], v[4]}, []float64{ref.Mean[j], ref.SD[j], ref.MeanMCSE[j], ref.SDMCSE[j]})
 	}
+	d, err := ref.Deviations(ref.Mean)
+	require.NoError(t, err)
+	assert.Equal(t, make([]float64, 31), d)
+	m := append([]float64(nil), ref.Mean...)
+	m[3] += 0.05 * ref.SD[3]
+	d, err = ref.Deviations(m)
+	require.NoError(t, err)
+	assert.InDelta(t, 0.05, d[3], 1e-12)
+	_, err = ref.Deviations(m[:3])
+	assert.ErrorIs(t, err, targets.ErrInvalidArgument)
 }
 
 // crossCheck compares the chains' means with self-normalised importance

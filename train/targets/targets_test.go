@@ -122,3 +122,28 @@ func TestLogDensityRows(t *testing.T) {
 type noDim struct{ targets.Banana }
 
 func (noDim) Dim() int { return 0 }
+
+// TestTempered: β scales the log-density and its gradient; on a Gaussian,
+// π̃^β is the Gaussian of variance 1/β, so the grid's log Z is known:
+// log Z_β = (1 − β)·log 2π − log β for the standard Gaussian's π^β.
+func TestTempered(t *testing.T) {
+	tg := targets.Tempered{Target: targets.TwoLobeRing{}, Beta: 0.3}
+	x := []float64{1.2, -0.4}
+	g := make([]float64, 2)
+	want := make([]float64, 2)
+	v := tg.LogDensityGrad(g, x)
+	w := targets.TwoLobeRing{}.LogDensityGrad(want, x)
+	assert.InDelta(t, 0.3*w, v, 1e-15)
+	assert.InDelta(t, 0.3*want[0], g[0], 1e-15)
+	assert.InDelta(t, 0.3*want[1], g[1], 1e-15)
+	assert.Equal(t, v, tg.LogDensity(x))
+	assert.Equal(t, 2, tg.Dim())
+
+	const beta = 0.5
+	grid := targets.Grid{Lo: [2]float64{-12, -12}, Hi: [2]float64{12, 12}, N: [2]int{96, 96}}
+	vals, err := grid.Eval(targets.Tempered{Target: targets.Banana{}, Beta: beta})
+	require.NoError(t, err)
+	z, err := grid.LogZ(vals)
+	require.NoError(t, err)
+	assert.InDelta(t, (1-beta)*math.Log(2*math.Pi)-math.Log(beta), z, 1e-10)
+}

@@ -24,8 +24,8 @@
 // returns; reference/README.md says how it was made and checked.
 //
 // Importance turns log q and log π̃ at draws of q into the ELBO, log Ẑ by
-// importance sampling with its standard error, and ESS/N: the measures in
-// any dimension.
+// importance sampling with its standard error, ESS/N and the Pareto k̂ of
+// the weights' tail: the measures in any dimension.
 //
 // A Target's methods read only the point they are given and the target's
 // fixed state, so every target here is safe for concurrent use.

@@ -23,6 +23,10 @@ type ImportanceEstimate struct {
 	// ESSFraction is ESS/N: 1 when q = π, near 1/N when one weight
 	// dominates.
 	ESS, ESSFraction float64
+	// ParetoK is the Pareto-smoothed importance sampling diagnostic k̂ of
+	// the weights' tail: below 0.7 the estimates above can be trusted,
+	// above they cannot, however large ESS looks. NaN for N < 25.
+	ParetoK float64
 }
 
 // Importance returns the estimates from logq, log q(x_i), and logp,
@@ -78,5 +82,6 @@ func Importance(logq, logp []float64) (ImportanceEstimate, error) {
 	e.KL = e.LogZ - e.ELBO
 	e.ESS = s1 * s1 / s2
 	e.ESSFraction = e.ESS / N
+	e.ParetoK = paretoK(lw)
 	return e, nil
 }

@@ -59,6 +59,7 @@ func TestImportanceGaussian(t *testing.T) {
 	assert.InDelta(t, elbo, e.ELBO, 4*e.ELBOSE)
 	assert.InDelta(t, s*math.Sqrt(2-s*s), e.ESSFraction, 0.01)
 	assert.InDelta(t, -elbo, e.KL, 0.01)
+	assert.Less(t, e.ParetoK, 0.0, "π narrower than q: bounded weights")
 
 	var zs, se []float64
 	for range 50 {
@@ -100,4 +101,28 @@ func TestImportanceExtremes(t *testing.T) {
 		_, err := targets.Importance(c[0], c[1])
 		assert.ErrorIs(t, err, targets.ErrInvalidArgument, "%v", c)
 	}
+}
+
+// TestImportanceParetoK: for q = N(0, 1) and π = N(0, σ²) with σ > 1 the
+// weights e^{x²(1 − 1/σ²)/2} have moments of order below σ²/(σ² − 1)
+// only, a tail of shape k = 1 − 1/σ²: 0.75 for σ = 2, past the 0.7 at
+// which the estimates stop being reliable. With fewer than 25 draws k̂ is
+// NaN.
+func TestImportanceParetoK(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	const s, n = 2.0, 20000
+	logq := make([]float64, n)
+	logp := make([]float64, n)
+	for i := range logq {
+		x := r.NormFloat64()
+		logq[i] = -0.5 * x * x
+		logp[i] = -0.5*x*x/(s*s) - math.Log(s)
+	}
+	e, err := targets.Importance(logq, logp)
+	require.NoError(t, err)
+	t.Logf("σ = 2: k̂ = %.3f (k = 0.75), ESS/N %.2f", e.ParetoK, e.ESSFraction)
+	assert.InDelta(t, 0.75, e.ParetoK, 0.2)
+	short, err := targets.Importance(logq[:20], logp[:20])
+	require.NoError(t, err)
+	assert.True(t, math.IsNaN(short.ParetoK))
 }

@@ -36,7 +36,8 @@ import (
 //
 // Each call evaluates one point: for a flow, one ODE solve per LogProb and
 // one per Rand. The adapter reuses its input buffers, so a call allocates
-// only what the distribution itself does.
+// only what the distribution itself does; a base distribution (Normal,
+// MultivariateNormalTriL, GaussianMixture) with a source allocates nothing.
 //
 // A GonumAdapter is not safe for concurrent use: it owns buffers, a
 // generator and the recorded error. Use one per goroutine, each over its
@@ -46,13 +47,15 @@ type GonumAdapter struct {
 	d    Distribution        // unconditional, or nil
 	cd   ContextDistribution // conditional, or nil
 	dim  int
-	rng  *rand.Rand    // nil: the distribution's own source
-	x    *tensor.Dense // 1×D input of LogProb
-	xv   []float64     // its backing
-	z    *tensor.Dense // 1×D base point of Rand
-	zv   []float64     // its backing
-	c    *tensor.Dense // 1×C fixed context, or nil
-	draw Drawer        // draws z with rng, or nil
+	rng  *rand.Rand         // nil: the distribution's own source
+	x    *tensor.Dense      // 1×D input of LogProb
+	xv   []float64          // its backing
+	z    *tensor.Dense      // 1×D base point of Rand
+	zv   []float64          // its backing
+	c    *tensor.Dense      // 1×C fixed context, or nil
+	base DifferentiableBase // d itself when it is a base: LogProbTo, no allocation
+	lp   [1]float64
+	draw Drawer // draws z with rng, or nil
 	fwd  func(z *tensor.Dense) (*tensor.Dense, error)
 	err  error
 }
@@ -71,6 +74,7 @@ func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
 		return nil, err
 	}
 	g.d = d
+	g.base, _ = d.(DifferentiableBase)
 	switch d := d.(type) {
 	case *TransformedDistribution:
 		if base, ok := d.Base.(Drawer); ok && d.Bijector != nil {
@@ -153,6 +157,16 @@ func (g *GonumAdapter) LogProb(x []float64) float64 {
 		g.record(fmt.Errorf("distributions: GonumAdapter.LogProb: %w: a point of %d values in %d dimensions", ErrShape, len(x), g.dim))
 		return math.NaN()
 	}
+	if g.base != nil {
+		// The base's LogProb is this after its checks; without the
+		// batch it allocates nothing.
+		if err := batch.CheckFinite(x, g.dim); err != nil {
+			g.record(fmt.Errorf("distributions: GonumAdapter.LogProb: %w", err))
+			return math.NaN()
+		}
+		g.base.LogProbTo(g.lp[:], x)
+		return g.lp[0]
+	}
 	copy(g.xv, x)
 	var lp []float64
 	var err error
@@ -185,6 +199,10 @@ func (g *GonumAdapter) Rand(dst []float64) []float64 {
 	if len(dst) != g.dim {
 		g.record(fmt.Errorf("distributions: GonumAdapter.Rand: %w: a destination of %d values in %d dimensions", ErrShape, len(dst), g.dim))
 		fillNaN(dst)
+		return dst
+	}
+	if g.rng != nil && g.draw != nil && g.fwd == nil {
+		g.draw.Draw(dst, g.rng)
 		return dst
 	}
 	x, err := g.sample()

@@ -246,3 +246,16 @@ func BenchmarkGonumLogProbFlow(b *testing.B) {
 		g.LogProb(x)
 	}
 }
+
+// TestGonumBaseAllocatesNothing: a base distribution's adapter evaluates
+// and draws one point without allocating.
+func TestGonumBaseAllocatesNothing(t *testing.T) {
+	d, err := distributions.NewNormal([]float64{1, 2}, []float64{1, 3}, nil)
+	require.NoError(t, err)
+	g, err := distributions.Gonum(d, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	x := []float64{0.5, 0.5}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { g.LogProb(x) }))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { g.Rand(x) }))
+	require.NoError(t, g.Err())
+}

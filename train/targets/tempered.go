@@ -1,0 +1,26 @@
+package targets
+
+// Tempered is the target raised to the power Beta, log π̃_β = β·log π̃:
+// the annealed target with which a reverse-KL fit starts flat (β small,
+// the modes merged) and sharpens towards β = 1, a remedy for reverse KL's
+// habit of settling on one mode. For β < 1 the tempered density must
+// still be integrable (it is for the targets here with Gaussian tails).
+type Tempered struct {
+	Target Target
+	Beta   float64
+}
+
+// Dim returns the target's D.
+func (t Tempered) Dim() int { return t.Target.Dim() }
+
+// LogDensity returns β·log π̃(x).
+func (t Tempered) LogDensity(x []float64) float64 { return t.Beta * t.Target.LogDensity(x) }
+
+// LogDensityGrad writes β·∇log π̃(x) into grad and returns β·log π̃(x).
+func (t Tempered) LogDensityGrad(grad, x []float64) float64 {
+	v := t.Target.LogDensityGrad(grad, x)
+	for i := range grad {
+		grad[i] *= t.Beta
+	}
+	return t.Beta * v
+}

@@ -146,9 +146,6 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	if !(cp.sigma >= 0) || math.IsInf(cp.sigma, 0) {
 		return nil, fmt.Errorf("%w: %v with SigmaMin = %g, want finite and ≥ 0", ErrInvalidConfig, crit, cp.sigma)
 	}
-	if f, isFlow := m.(*Flow); isFlow {
-		m = f.Dist
-	}
 	d, isDist := m.(*distributions.TransformedDistribution)
 	if !isDist || d.Base == nil || d.Bijector == nil {
 		return nil, fmt.Errorf("%w: flow matching needs a *train.Flow or a TransformedDistribution, not %T", ErrInvalidConfig, m)

@@ -41,11 +41,11 @@ import (
 // (reorder).
 
 type v1Model struct {
-	Dim       int         `json:"dim"`
-	T0        float64     `json:"t0"`
-	T1        float64     `json:"t1"`
-	TimeInput string      `json:"time_input"`
-	LearnTime bool        `json:"learn_time,omitempty"` // each block then has its own t1
+	Dim       int       `json:"dim"`
+	T0        float64   `json:"t0"`
+	T1        float64   `json:"t1"`
+	TimeInput string    `json:"time_input"`
+	LearnTime bool      `json:"learn_time,omitempty"` // each block then has its own t1
 	Base      v1Base    `json:"base"`
 	Blocks    []v1Block `json:"blocks"`
 }
@@ -56,10 +56,10 @@ type v1Base struct {
 }
 
 type v1Block struct {
-	Type       string      `json:"type"`
-	Activation string      `json:"activation"`
-	Time       string      `json:"time,omitempty"` // empty: the model's time_input
-	T1         *float64    `json:"t1,omitempty"`   // the learned end time, with learn_time
+	Type       string    `json:"type"`
+	Activation string    `json:"activation"`
+	Time       string    `json:"time,omitempty"` // empty: the model's time_input
+	T1         *float64  `json:"t1,omitempty"`   // the learned end time, with learn_time
 	Layers     []v1Layer `json:"layers"`
 }
 
@@ -279,7 +279,7 @@ func v1Affine(where, hint string, src v1Layer, w, b []float64, in, out int) erro
 
 // contentV1 is the content of a version-1 file.
 type contentV1 struct {
-	Model    v1Model     `json:"model"`
+	Model    v1Model       `json:"model"`
 	Settings settingsJSON  `json:"settings"`
 	Training *trainingJSON `json:"training"`
 }

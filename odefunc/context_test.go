@@ -98,4 +98,3 @@ func TestContextDynamics(t *testing.T) {
 		})
 	}
 }
-

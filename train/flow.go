@@ -372,7 +372,7 @@ func ffjordBlocks(b distributions.Bijector) []*ffjord.FFJORD {
 }
 
 // errNotMade reports a Flow that NewFlow, NewFlowOf or Load did not make.
-var errNotMade = fmt.Errorf("%w: the Flow is nil or a zero value; make one with NewFlow, NewFlowOf or Load", ErrInvalidConfig)
+var errNotMade = fmt.Errorf("%w: the Flow is nil or a zero value; make one with NewFlow, NewFlowOf or checkpoint.Load", ErrInvalidConfig)
 
 // lock takes the flow's lock, or says that there is no flow to lock.
 // The fields are checked under the lock, since SetSampleSource replaces

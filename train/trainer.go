@@ -232,8 +232,8 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	return t, nil
 }
 
-// errNoTrainer reports a Trainer that NewTrainer or Resume did not make.
-var errNoTrainer = fmt.Errorf("%w: the Trainer is nil or a zero value; make one with NewTrainer or Resume", ErrInvalidConfig)
+// errNoTrainer reports a Trainer that NewTrainer did not make.
+var errNoTrainer = fmt.Errorf("%w: the Trainer is nil or a zero value; make one with NewTrainer", ErrInvalidConfig)
 
 func (t *Trainer) made() bool { return t != nil && t.model != nil && t.adam != nil }
 

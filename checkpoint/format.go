@@ -7,6 +7,7 @@ import (
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
 )
@@ -142,7 +143,7 @@ func (tj *trainingJSON) decode(f *train.Flow, order []int) (*train.TrainingState
 		switch {
 		case b.Epoch < 0 || b.Epoch > tj.Epoch || b.Stale < 0 || math.IsNaN(b.NLL) || math.IsInf(b.NLL, 0):
 			return nil, bad("training.best has epoch %d (of %d), stale %d and validation NLL %g", b.Epoch, tj.Epoch, b.Stale, b.NLL)
-		case !fitsParams(b.Params, ps):
+		case !batch.Fits(b.Params, ps):
 			return nil, bad("training.best.params are not the shapes of the model's %d parameters", len(ps))
 		}
 		for i, p := range b.Params {

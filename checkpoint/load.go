@@ -14,7 +14,6 @@ import (
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
 	"github.com/ffjord-go/ffjord-go/train"
-	"gorgonia.org/tensor"
 )
 
 // Checkpoint is a loaded checkpoint: the model and how to evaluate it, and,
@@ -214,18 +213,4 @@ func Resume(ck *Checkpoint, opts train.Options) (*train.Trainer, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-// fitsParams reports whether v has one slice of the right length per
-// parameter of ps.
-func fitsParams(v [][]float64, ps []*tensor.Dense) bool {
-	if len(v) != len(ps) {
-		return false
-	}
-	for i, p := range ps {
-		if len(v[i]) != p.Shape().TotalSize() {
-			return false
-		}
-	}
-	return true
 }

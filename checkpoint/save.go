@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train"
 )
@@ -70,7 +71,7 @@ func contentOf(f *train.Flow, params [][]float64, cd *coder) (contentV2, error) 
 	err := f.Use(func(d *distributions.TransformedDistribution) error {
 		ps := d.Params()
 		if params != nil {
-			if !fitsParams(params, ps) {
+			if !batch.Fits(params, ps) {
 				return fmt.Errorf("%d parameter slices do not fit the model's %d parameters", len(params), len(ps))
 			}
 			own := make([][]float64, len(ps))

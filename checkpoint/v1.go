@@ -7,6 +7,7 @@ import (
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -365,5 +366,5 @@ func reorder(st train.AdamState, order []int, n int) (train.AdamState, error) {
 
 // fits reports whether st has one moment of the right size per parameter.
 func fits(st train.AdamState, ps []*tensor.Dense) bool {
-	return fitsParams(st.M, ps) && fitsParams(st.V, ps)
+	return batch.Fits(st.M, ps) && batch.Fits(st.V, ps)
 }

@@ -101,11 +101,15 @@ func NewMultivariateNormalTriLFromParams(loc, scaleParam []float64, src rand.Sou
 	if err := checkScale(scaleParam, D, "scale", true); err != nil {
 		return nil, err
 	}
+	scaleParam = append([]float64(nil), scaleParam...)
 	m := &MultivariateNormalTriL{
 		loc:   tensor.New(tensor.WithShape(1, D), tensor.WithBacking(append([]float64(nil), loc...))),
-		scale: tensor.New(tensor.WithShape(D, D), tensor.WithBacking(append([]float64(nil), scaleParam...))),
+		scale: tensor.New(tensor.WithShape(D, D), tensor.WithBacking(scaleParam)),
 	}
-	return m.WithSource(src), nil
+	if src != nil {
+		m.rng = rand.New(src)
+	}
+	return m, nil
 }
 
 // Locs returns a copy of the components' means, K×D row-major.

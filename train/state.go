@@ -4,8 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
-
-	"gorgonia.org/tensor"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 )
 
 // MaxRecord is the most entries Options.Record may hold.
@@ -97,7 +96,7 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 	if ts == nil {
 		return fmt.Errorf("%w: no training state to restore", ErrInvalidConfig)
 	}
-	if ts.Params != nil && !fitsParams(ts.Params, t.model.Params()) {
+	if ts.Params != nil && !batch.Fits(ts.Params, t.model.Params()) {
 		return fmt.Errorf("%w: the state's last parameters do not fit the model", ErrInvalidConfig)
 	}
 	if err := t.adam.Restore(ts.Adam); err != nil {
@@ -119,7 +118,7 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 		if t.val == nil {
 			return fmt.Errorf("%w: the state was trained with validation; restore it with Options.Validation", ErrInvalidConfig)
 		}
-		if !fitsParams(ts.Best.Params, t.model.Params()) {
+		if !batch.Fits(ts.Best.Params, t.model.Params()) {
 			return fmt.Errorf("%w: the best parameters do not fit the model", ErrInvalidConfig)
 		}
 		t.best = *ts.Best.clone()
@@ -144,18 +143,4 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 	t.epoch = ts.Epoch
 	t.history = append([]EpochStats(nil), ts.History...)
 	return nil
-}
-
-// fitsParams reports whether v has one slice of the right length per
-// parameter of ps.
-func fitsParams(v [][]float64, ps []*tensor.Dense) bool {
-	if len(v) != len(ps) {
-		return false
-	}
-	for i, p := range ps {
-		if len(v[i]) != p.Shape().TotalSize() {
-			return false
-		}
-	}
-	return true
 }

@@ -462,7 +462,7 @@ func TestRecordIsSaved(t *testing.T) {
 	assert.Nil(t, ck.Training.Record)
 
 	many := map[string]any{}
-	for i := range MaxRecord + 1 {
+	for i := range train.MaxRecord + 1 {
 		many[fmt.Sprint(i)] = "x"
 	}
 	for name, value := range map[string]any{"number": map[string]any{"lr": 0.1}, "list": []any{"lr"}, "too many": many} {

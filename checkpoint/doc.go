@@ -44,6 +44,8 @@
 //	   {"type": "concatsquash", "in", "out", "W", "b", "Wg": [out], "bg": [out], "Wb": [out]}
 //	   {"type": "activation", "fn": "tanh"|"softplus", "width"}
 //	   {"type": "time_concat", "copies", "width"}
+//	   {"type": "context_concat", "width", "context"}
+//	   {"type": "context_squash", "in", "out", "context", "W", "b", "Wg": [context rows of out], "bg": [out], "Wb": [context rows of out]}
 //
 // Layers use the row-vector convention h_out = h_in·W + b; a
 // ConcatSquashLinear's output is (h_in·W + b) ⊙ sigmoid(t·Wg + bg) + t·Wb.

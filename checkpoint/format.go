@@ -83,10 +83,6 @@ type bestJSON struct {
 	Stale  int         `json:"stale"`
 }
 
-// MaxRecord is the most entries a checkpoint's training record may hold,
-// as train.MaxRecord.
-const MaxRecord = train.MaxRecord
-
 func trainingOf(ts *train.TrainingState) *trainingJSON {
 	tj := &trainingJSON{Epoch: ts.Epoch, LR: ts.LR, Adam: ts.Adam, Shuffle: hex.EncodeToString(ts.Shuffle), Draws: hex.EncodeToString(ts.Draws), History: ts.History, Record: ts.Record}
 	for _, n := range ts.Noise {
@@ -119,8 +115,8 @@ func (tj *trainingJSON) decode(f *train.Flow, order []int) (*train.TrainingState
 	if adam.Step != 0 && !fits(adam, ps) {
 		return nil, bad("training.adam has moments of other sizes than the model's %d parameters", len(ps))
 	}
-	if len(tj.Record) > MaxRecord {
-		return nil, bad("training.record has %d entries, more than the limit of %d", len(tj.Record), MaxRecord)
+	if len(tj.Record) > train.MaxRecord {
+		return nil, bad("training.record has %d entries, more than the limit of %d", len(tj.Record), train.MaxRecord)
 	}
 	ts := &train.TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History, Record: tj.Record}
 	if tj.Draws != "" {

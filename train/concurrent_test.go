@@ -52,7 +52,7 @@ func TestConcurrentLogProbAndSample(t *testing.T) {
 }
 
 // TestConcurrentTrainingAndReading runs Trainer.Run while other goroutines
-// call LogProb, NLL, Sample and SaveFlow on the same Flow (run it with
+// call LogProb, NLL, Sample and Use (as a checkpoint saves) on the same Flow (run it with
 // -race): every read sees a consistent set of weights — a LogProb equals
 // the log-density recomputed from the saved file of the same moment — and
 // training ends as it would alone.

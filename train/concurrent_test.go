@@ -52,10 +52,9 @@ func TestConcurrentLogProbAndSample(t *testing.T) {
 }
 
 // TestConcurrentTrainingAndReading runs Trainer.Run while other goroutines
-// call LogProb, NLL, Sample and Use (as a checkpoint saves) on the same Flow (run it with
-// -race): every read sees a consistent set of weights — a LogProb equals
-// the log-density recomputed from the saved file of the same moment — and
-// training ends as it would alone.
+// call LogProb, NLL, Sample and Use (as a checkpoint saves) on the same
+// Flow (run it with -race): every read sees a consistent set of weights,
+// and training ends as it would alone.
 func TestConcurrentTrainingAndReading(t *testing.T) {
 	data := batch.New(256, 2, testBatch(256))
 	opts := Options{Epochs: 3, BatchSize: 64, Seed: 5}

@@ -249,6 +249,17 @@ func TestValidationCheckpointHoldsBestAndLast(t *testing.T) {
 	assert.Equal(t, train.BestState{Epoch: best, NLL: rs[best-1].nll, Params: rs[best-1].params, Stale: 6}, *ck.Training.Best)
 	assert.Equal(t, historyWithoutSeconds(tr.History()), ck.Training.History)
 
+	// Saving the Trainer's state after Run writes the last parameters,
+	// which resuming needs, and leaves the best in the model.
+	st, err := tr.State()
+	require.NoError(t, err)
+	after := filepath.Join(t.TempDir(), "after.json")
+	require.NoError(t, Save(after, f, st, Codec{}))
+	ck2, err := load(after)
+	require.NoError(t, err)
+	assert.Equal(t, rs[len(rs)-1].params, paramsOf(ck2.Flow))
+	assert.Equal(t, rs[best-1].params, paramsOf(f))
+
 	bf, err := ck.BestFlow()
 	require.NoError(t, err)
 	assert.Equal(t, rs[best-1].params, paramsOf(bf))

@@ -218,7 +218,7 @@ func readsBack[T any](raw []byte, err error, decode func([]byte) (T, error)) ([]
 		return nil, err
 	}
 	if _, err := decode(raw); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsaveable, err)
+		return nil, refused{err}
 	}
 	return raw, nil
 }

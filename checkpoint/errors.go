@@ -19,6 +19,12 @@ var (
 	ErrUnsaveable = errors.New("checkpoint: the model cannot be saved as it is")
 )
 
+// refused is the error of a part that Load would refuse; Save reports it
+// as ErrUnsaveable, with where the part sits.
+type refused struct{ err error }
+
+func (r refused) Error() string { return r.err.Error() }
+
 func bad(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCheckpoint, fmt.Sprintf(format, args...))
 }

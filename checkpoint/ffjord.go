@@ -33,7 +33,7 @@ func (c *coder) encodeBlock(b *ffjord.FFJORD) ([]byte, error) {
 	}
 	t0, t1 := b.Times()
 	if err := checkTimes(t0, t1, b.LearnsTime()); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnsaveable, err)
+		return nil, refused{err}
 	}
 	return json.Marshal(blockJSON{Type: "ffjord", T0: t0, T1: t1, LearnTime: b.LearnsTime(), Dynamics: dyn})
 }

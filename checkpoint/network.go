@@ -108,7 +108,7 @@ func encodeLayer(l odefunc.Layer) ([]byte, error) {
 	}
 	for _, p := range l.Params() {
 		if !finite(p.Float64s()) {
-			return nil, fmt.Errorf("%w: a %T holds a non-finite weight", ErrUnsaveable, l)
+			return nil, refused{fmt.Errorf("a %T holds a non-finite weight", l)}
 		}
 	}
 	return json.Marshal(v)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -33,6 +34,9 @@ func Save(path string, f *train.Flow, ts *train.TrainingState, c Codec) error {
 		params = ts.Params
 	}
 	content, err := contentOf(f, params, &coder{models: models, bijectors: bijectors})
+	if errors.As(err, new(refused)) {
+		return fmt.Errorf("%w: %v", ErrUnsaveable, err)
+	}
 	if err != nil {
 		return fmt.Errorf("checkpoint: saving: %w", err)
 	}
@@ -87,7 +91,7 @@ func contentOf(f *train.Flow, params [][]float64, cd *coder) (contentV2, error) 
 		}
 		for i, p := range ps {
 			if !finite(p.Float64s()) {
-				return fmt.Errorf("%w: parameter %d holds a non-finite value", ErrUnsaveable, i)
+				return refused{fmt.Errorf("parameter %d holds a non-finite value", i)}
 			}
 		}
 		model, err := cd.encodeTransformed(d)

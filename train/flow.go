@@ -342,11 +342,11 @@ func NewFlowOf(d *distributions.TransformedDistribution, s Settings) (*Flow, err
 	if d == nil || d.Base == nil || d.Bijector == nil {
 		return nil, fmt.Errorf("%w: NewFlowOf needs a distribution with a base and a bijector", ErrInvalidConfig)
 	}
-	if _, ok := d.Bijector.(distributions.Differentiable); !ok {
-		return nil, fmt.Errorf("%w: the bijector %T is not Differentiable", ErrInvalidConfig, d.Bijector)
-	}
 	if _, ok := d.Base.(distributions.DifferentiableBase); !ok {
 		return nil, fmt.Errorf("%w: the base %T gives no gradient", ErrInvalidConfig, d.Base)
+	}
+	if _, ok := d.Bijector.(distributions.Differentiable); !ok {
+		return nil, fmt.Errorf("%w: the bijector %T is not Differentiable", ErrInvalidConfig, d.Bijector)
 	}
 	f := &Flow{config: FlowConfig{Dim: d.Dim()}, dist: d, blocks: ffjordBlocks(d.Bijector)}
 	if err := f.applySettings(s); err != nil {
@@ -371,7 +371,8 @@ func ffjordBlocks(b distributions.Bijector) []*ffjord.FFJORD {
 	return nil
 }
 
-// errNotMade reports a Flow that NewFlow, NewFlowOf or Load did not make.
+// errNotMade reports a Flow that NewFlow, NewFlowOf or checkpoint.Load
+// did not make.
 var errNotMade = fmt.Errorf("%w: the Flow is nil or a zero value; make one with NewFlow, NewFlowOf or checkpoint.Load", ErrInvalidConfig)
 
 // lock takes the flow's lock, or says that there is no flow to lock.

@@ -1,7 +1,6 @@
 package distributions
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -197,49 +196,6 @@ func TestGaussiansSampleMoments(t *testing.T) {
 	}
 	for k, p := range g.Weights() {
 		assert.InDelta(t, p, counts[k]/N, 5*math.Sqrt(p*(1-p)/N), "component %d", k)
-	}
-}
-
-// TestGaussiansJSON: both read back bit for bit, inside a transformed
-// distribution too, and malformed forms are refused.
-func TestGaussiansJSON(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 12))
-	g, cs, _ := testMixture(t, r, 2, 3)
-	for _, b := range []Distribution{g, cs[0]} {
-		raw, err := EncodeBase(b)
-		require.NoError(t, err)
-		back, err := DecodeBase(raw, rand.NewPCG(1, 1))
-		require.NoError(t, err)
-		x := tensor.New(tensor.WithShape(4, 3), tensor.WithBacking(randomVec(r, 12, 2)))
-		want, err := b.LogProb(x)
-		require.NoError(t, err)
-		got, err := back.LogProb(x)
-		require.NoError(t, err)
-		for i := range want {
-			assert.Equal(t, math.Float64bits(want[i]), math.Float64bits(got[i]))
-		}
-		d, err := NewTransformed(b, Chain{})
-		require.NoError(t, err)
-		raw, err = json.Marshal(d)
-		require.NoError(t, err)
-		d2, err := DecodeTransformed(raw, Codec{})
-		require.NoError(t, err)
-		got, err = d2.LogProb(x)
-		require.NoError(t, err)
-		assert.Equal(t, want, got)
-	}
-	for name, bad := range map[string]string{
-		"upper":        `{"type":"mvn_tril","loc":[0,0],"scale":[0,1,0,0]}`,
-		"short scale":  `{"type":"mvn_tril","loc":[0,0],"scale":[0,0,0]}`,
-		"huge logdiag": `{"type":"mvn_tril","loc":[0],"scale":[800]}`,
-		"no loc":       `{"type":"mvn_tril","loc":[],"scale":[]}`,
-		"mix lengths":  `{"type":"gaussian_mixture","dim":1,"logits":[0,0],"locs":[0],"scales":[0,0]}`,
-		"mix dim":      `{"type":"gaussian_mixture","dim":100000,"logits":[0],"locs":[0],"scales":[0]}`,
-		"mix no comps": `{"type":"gaussian_mixture","dim":1,"logits":[],"locs":[],"scales":[]}`,
-		"unknown":      `{"type":"student"}`,
-	} {
-		_, err := DecodeBase([]byte(bad), nil)
-		assert.ErrorIs(t, err, ErrInvalidParameter, name)
 	}
 }
 

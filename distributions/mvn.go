@@ -36,14 +36,7 @@ func NewMultivariateNormalTriL(loc, scaleTriL []float64, src rand.Source) (*Mult
 	}
 	packed := make([]float64, D*D)
 	packTriL(packed, scaleTriL, D)
-	m := &MultivariateNormalTriL{
-		loc:   tensor.New(tensor.WithShape(1, D), tensor.WithBacking(append([]float64(nil), loc...))),
-		scale: tensor.New(tensor.WithShape(D, D), tensor.WithBacking(packed)),
-	}
-	if src != nil {
-		m.rng = rand.New(src)
-	}
-	return m, nil
+	return NewMultivariateNormalTriLFromParams(loc, packed, src)
 }
 
 // WithSource returns a copy that samples from src and shares the

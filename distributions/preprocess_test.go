@@ -1,10 +1,8 @@
 package distributions
 
 import (
-	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
@@ -188,82 +186,6 @@ func TestPreprocessRecordedGradient(t *testing.T) {
 		assert.ErrorIs(t, err, ErrShape, name)
 		_, err = p.Backward(Cotangents{}, append(grads, nil))
 		assert.ErrorIs(t, err, ErrInvalidParameter, name)
-	}
-}
-
-// TestPreprocessJSONRoundTrip: each bijector reads back bit for bit
-// through EncodeBijector and DecodeBijector, and writes the same bytes.
-func TestPreprocessJSONRoundTrip(t *testing.T) {
-	for name, c := range preprocessors(t) {
-		raw, err := EncodeBijector(c.b, Codec{})
-		require.NoError(t, err, name)
-		back, err := DecodeBijector(raw, Codec{})
-		require.NoError(t, err, name)
-		assert.IsType(t, c.b, back, name)
-		again, err := EncodeBijector(back, Codec{})
-		require.NoError(t, err, name)
-		assert.Equal(t, string(raw), string(again), name)
-		bd := back.(Differentiable)
-		require.Equal(t, len(c.b.Params()), len(bd.Params()), name)
-		for k, par := range c.b.Params() {
-			want := append([]float64(nil), par.Float64s()...)
-			if k == 1 { // the ignored upper triangle is written as zeros
-				for i := range 3 {
-					for j := i + 1; j < 3; j++ {
-						want[i*3+j] = 0
-					}
-				}
-			}
-			assert.Equal(t, want, bd.Params()[k].Float64s(), "%s: parameter %d", name, k)
-		}
-		n := len(c.y) / 3
-		x1, ld1, err := c.b.InverseWithLogDet(batchOf(t, n, 3, c.y))
-		require.NoError(t, err)
-		x2, ld2, err := back.InverseWithLogDet(batchOf(t, n, 3, c.y))
-		require.NoError(t, err)
-		assert.Equal(t, x1.Float64s(), x2.Float64s(), name)
-		assert.Equal(t, ld1, ld2, name)
-		if a, ok := c.b.(*AffineTriL); ok {
-			assert.Equal(t, a.Shift(), back.(*AffineTriL).Shift(), name)
-			assert.Equal(t, a.ScaleTriL(), back.(*AffineTriL).ScaleTriL(), name)
-		}
-	}
-	sig, err := NewSigmoid(64, 0, 17, 0.05)
-	require.NoError(t, err)
-	raw, err := json.Marshal(sig)
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"type":"sigmoid","dim":64,"low":0,"high":17,"alpha":0.05}`, string(raw))
-}
-
-// TestPreprocessDecodeRefusals: malformed JSON forms are refused with
-// ErrInvalidParameter and a message naming the problem; a dimension over
-// MaxDim is refused before the D×D matrix is read.
-func TestPreprocessDecodeRefusals(t *testing.T) {
-	big := strings.Repeat("0,", MaxDim) + "0" // MaxDim+1 values
-	for name, c := range map[string]struct{ json, says string }{
-		"D over MaxDim":          {`{"type":"affine_tril","learnable":false,"shift":[` + big + `],"scale_tril":[1]}`, "limit"},
-		"no shift":               {`{"type":"affine_tril","learnable":false,"shift":[],"scale_tril":[]}`, "1 to"},
-		"upper entry":            {`{"type":"affine_tril","learnable":false,"shift":[0,0],"scale_tril":[1,0.5,0,1]}`, "above the diagonal"},
-		"upper entry, learnable": {`{"type":"affine_tril","learnable":true,"shift":[0,0],"scale_tril_log_diag":[0,0.5,0,0]}`, "above the diagonal"},
-		"zero diagonal":          {`{"type":"affine_tril","learnable":false,"shift":[0,0],"scale_tril":[1,0,0,0]}`, "diagonal"},
-		"negative diagonal":      {`{"type":"affine_tril","learnable":false,"shift":[0,0],"scale_tril":[1,0,0,-2]}`, "diagonal"},
-		"log diagonal too large": {`{"type":"affine_tril","learnable":true,"shift":[0],"scale_tril_log_diag":[800]}`, "700"},
-		"wrong length":           {`{"type":"affine_tril","learnable":false,"shift":[0,0],"scale_tril":[1,0,1]}`, "2×2"},
-		"wrong matrix field":     {`{"type":"affine_tril","learnable":true,"shift":[0],"scale_tril":[1]}`, "scale_tril_log_diag"},
-		"both matrix fields":     {`{"type":"affine_tril","learnable":false,"shift":[0],"scale_tril":[1],"scale_tril_log_diag":[0]}`, "scale_tril only"},
-		"unknown field":          {`{"type":"affine_tril","learnable":false,"shift":[0],"scale_tril":[1],"x":1}`, "unknown field"},
-		"alpha 0.5":              {`{"type":"sigmoid","dim":2,"low":0,"high":1,"alpha":0.5}`, "alpha"},
-		"alpha negative":         {`{"type":"sigmoid","dim":2,"low":0,"high":1,"alpha":-0.1}`, "alpha"},
-		"low = high":             {`{"type":"sigmoid","dim":2,"low":1,"high":1,"alpha":0}`, "interval"},
-		"low > high":             {`{"type":"sigmoid","dim":2,"low":2,"high":1,"alpha":0}`, "interval"},
-		"width overflows":        {`{"type":"sigmoid","dim":2,"low":-1e308,"high":1e308,"alpha":0}`, "interval"},
-		"dim over MaxDim":        {`{"type":"sigmoid","dim":1099511627776,"low":0,"high":1,"alpha":0}`, "coordinates"},
-		"dim 0":                  {`{"type":"sigmoid","dim":0,"low":0,"high":1,"alpha":0}`, "coordinates"},
-		"missing alpha":          {`{"type":"sigmoid","dim":2,"low":0,"high":1}`, "alpha"},
-	} {
-		_, err := DecodeBijector([]byte(c.json), Codec{})
-		require.ErrorIs(t, err, ErrInvalidParameter, name)
-		assert.Contains(t, err.Error(), c.says, name)
 	}
 }
 

@@ -98,27 +98,3 @@ func TestContextDynamics(t *testing.T) {
 		})
 	}
 }
-
-// TestContextNetworkJSON: a conditional network written by MarshalJSON and
-// read by DecodeNetwork evaluates to the same bits, for both context inputs.
-func TestContextNetworkJSON(t *testing.T) {
-	for _, ci := range []ContextInput{ContextConcatInput, ContextSquashInput} {
-		net, err := NewMLP(MLPConfig{Dim: 2, Hidden: []int{5}, Context: 3, ContextInput: ci}, rand.NewPCG(7, 8))
-		require.NoError(t, err)
-		raw, err := net.MarshalJSON()
-		require.NoError(t, err)
-		back, err := DecodeNetwork(raw)
-		require.NoError(t, err)
-		require.Equal(t, 3, back.ContextDim())
-		z, c := []float64{0.1, -0.4, 1, 2}, []float64{0.5, -1, 2, 0, 1, -0.3}
-		out := func(m *Network) []float64 {
-			d, err := New(m)
-			require.NoError(t, err)
-			require.NoError(t, d.SetContext(c))
-			f := make([]float64, 4)
-			require.NoError(t, d.F(f, 0.3, z))
-			return f
-		}
-		assert.Equal(t, out(net), out(back), "%v", ci)
-	}
-}

@@ -33,7 +33,7 @@ func BenchmarkLogProb256(b *testing.B) {
 		if _, err := f.LogProb(xt); err != nil {
 			b.Fatal(err)
 		}
-		for _, blk := range f.Blocks {
+		for _, blk := range f.blocks {
 			nfe += blk.Stats().NFE
 		}
 	}
@@ -81,10 +81,10 @@ func BenchmarkValidation64D(b *testing.B) {
 			}
 			nfe := 0
 			for b.Loop() {
-				if _, err := tr.val.nll(context.Background(), f.Dist, &f.mu, f.Blocks, 256); err != nil {
+				if _, err := tr.val.nll(context.Background(), tr.use, tr.blocks, 256); err != nil {
 					b.Fatal(err)
 				}
-				nfe += f.Blocks[0].Stats().NFE
+				nfe += f.blocks[0].Stats().NFE
 			}
 			b.ReportMetric(float64(nfe)/float64(b.N), "NFE/op")
 		})

@@ -25,7 +25,7 @@ const ChunkRows = 1 << 14
 // batch may be solved in chunks without changing a bit. The other
 // bijectors are maps of single rows (distributions.Bijector).
 func (f *Flow) rowWise() bool {
-	for _, b := range f.Blocks {
+	for _, b := range f.blocks {
 		if !b.PerRow() {
 			return false
 		}
@@ -49,14 +49,14 @@ func (f *Flow) Splittable() bool {
 	if !f.rowWise() {
 		return false
 	}
-	switch f.Base.(type) {
+	switch f.dist.Base.(type) {
 	case *distributions.Normal, *distributions.MultivariateNormalTriL, *distributions.GaussianMixture:
 		return true
 	}
 	return false
 }
 
-// Stats returns the solver work of each FFJORD block (in f.Blocks' order)
+// Stats returns the solver work of each FFJORD block (in f.blocks' order)
 // in the last of the evaluations listed at ChunkRows, summed over its
 // chunks: NFE counts the batched calls of every chunk, Rows and RowNFE
 // the rows and their evaluations, Accepted and Rejected the steps. Times,
@@ -77,7 +77,7 @@ func (f *Flow) Stats() []ode.Result {
 // first.
 func (f *Flow) inChunks(n int, chunked bool, fn func(lo, hi int) error) error {
 	f.stats = f.stats[:0]
-	for range f.Blocks {
+	for range f.blocks {
 		f.stats = append(f.stats, ode.Result{})
 	}
 	size := n
@@ -87,7 +87,7 @@ func (f *Flow) inChunks(n int, chunked bool, fn func(lo, hi int) error) error {
 	for lo := 0; lo < n; lo += size {
 		hi := min(lo+size, n)
 		err := fn(lo, hi)
-		for k, b := range f.Blocks {
+		for k, b := range f.blocks {
 			st, sum := b.Stats(), &f.stats[k]
 			st.NFE += sum.NFE
 			st.Accepted += sum.Accepted
@@ -130,12 +130,12 @@ func shapeOf(y *tensor.Dense) tensor.Shape {
 // logProb is LogProb, or LogProbContext when ctx, in chunks where the
 // rows are independent.
 func (f *Flow) logProb(x, c *tensor.Dense, ctx bool) ([]float64, error) {
-	D, C := f.Dist.Dim(), f.Dist.ContextDim()
+	D, C := f.dist.Dim(), f.dist.ContextDim()
 	call := func(x, c *tensor.Dense) ([]float64, error) {
 		if ctx {
-			return f.Dist.LogProbContext(x, c)
+			return f.dist.LogProbContext(x, c)
 		}
-		return f.Dist.LogProb(x)
+		return f.dist.LogProb(x)
 	}
 	whole := func() ([]float64, error) {
 		var lp []float64
@@ -185,14 +185,14 @@ func (f *Flow) logProb(x, c *tensor.Dense, ctx bool) ([]float64, error) {
 func (f *Flow) sample(n int, c *tensor.Dense, withLogProb bool) (*tensor.Dense, []float64, error) {
 	var cv []float64
 	if c != nil {
-		C := f.Dist.ContextDim()
+		C := f.dist.ContextDim()
 		if C == 0 {
-			x, err := f.Dist.SampleContext(c) // its error says why
+			x, err := f.dist.SampleContext(c) // its error says why
 			return x, nil, err
 		}
 		var err error
 		if cv, n, err = batch.Data(c, C); err != nil {
-			x, err := f.Dist.SampleContext(c)
+			x, err := f.dist.SampleContext(c)
 			return x, nil, err
 		}
 	}
@@ -202,11 +202,11 @@ func (f *Flow) sample(n int, c *tensor.Dense, withLogProb bool) (*tensor.Dense, 
 		err := f.inChunks(1, false, func(int, int) (err error) {
 			switch {
 			case c != nil:
-				x, err = f.Dist.SampleContext(c)
+				x, err = f.dist.SampleContext(c)
 			case withLogProb:
-				x, lp, err = f.Dist.SampleWithLogProb(n)
+				x, lp, err = f.dist.SampleWithLogProb(n)
 			default:
-				x, err = f.Dist.Sample(n)
+				x, err = f.dist.Sample(n)
 			}
 			return err
 		})
@@ -219,17 +219,17 @@ func (f *Flow) sample(n int, c *tensor.Dense, withLogProb bool) (*tensor.Dense, 
 	case withLogProb:
 		what = "SampleWithLogProb"
 	}
-	z, err := f.Dist.Base.Sample(n)
+	z, err := f.dist.Base.Sample(n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("distributions: %s: %w", what, err)
 	}
 	var lp []float64
 	if withLogProb {
-		if lp, err = f.Dist.Base.LogProb(z); err != nil {
+		if lp, err = f.dist.Base.LogProb(z); err != nil {
 			return nil, nil, fmt.Errorf("distributions: %s: %w", what, err)
 		}
 	}
-	D, C := f.Dist.Dim(), f.Dist.ContextDim()
+	D, C := f.dist.Dim(), f.dist.ContextDim()
 	zs, err := rowsOf(z, n, D)
 	if err != nil {
 		return nil, nil, err
@@ -241,15 +241,15 @@ func (f *Flow) sample(n int, c *tensor.Dense, withLogProb bool) (*tensor.Dense, 
 		var err error
 		switch {
 		case c != nil:
-			cb, ok := f.Dist.Bijector.(distributions.ConditionalBijector)
+			cb, ok := f.dist.Bijector.(distributions.ConditionalBijector)
 			if !ok {
-				return fmt.Errorf("distributions: SampleContext: %w: the bijector %T takes no context", distributions.ErrInvalidParameter, f.Dist.Bijector)
+				return fmt.Errorf("distributions: SampleContext: %w: the bijector %T takes no context", distributions.ErrInvalidParameter, f.dist.Bijector)
 			}
 			x, err = cb.ForwardContext(zc, batch.New(hi-lo, C, cv[lo*C:hi*C]))
 		case withLogProb:
-			x, fldj, err = f.Dist.Bijector.ForwardWithLogDet(zc)
+			x, fldj, err = f.dist.Bijector.ForwardWithLogDet(zc)
 		default:
-			x, err = f.Dist.Bijector.Forward(zc)
+			x, err = f.dist.Bijector.Forward(zc)
 		}
 		if err != nil {
 			if c == nil {

@@ -59,10 +59,10 @@ func TestChunksKeepTheBits(t *testing.T) {
 	require.True(t, f.Splittable())
 	x := batch.New(n, 2, points(n, 2, 3))
 
-	want, err := f.Dist.LogProb(x)
+	want, err := f.dist.LogProb(x)
 	require.NoError(t, err)
 	rowNFE := 0
-	for _, b := range f.Blocks {
+	for _, b := range f.blocks {
 		rowNFE += b.Stats().RowNFE
 	}
 	got, err := f.LogProb(x)
@@ -78,12 +78,12 @@ func TestChunksKeepTheBits(t *testing.T) {
 
 	// Sampling: a second flow of the same seed draws the same base points.
 	g := chunkFlow(t, FlowConfig{}, Settings{}, 1)
-	ws, err := g.Dist.Sample(n)
+	ws, err := g.dist.Sample(n)
 	require.NoError(t, err)
 	gs, err := f.Sample(n)
 	require.NoError(t, err)
 	sameBits(t, ws.Float64s(), gs.Float64s(), "Sample")
-	wx, wl, err := g.Dist.SampleWithLogProb(n)
+	wx, wl, err := g.dist.SampleWithLogProb(n)
 	require.NoError(t, err)
 	gx, gl, err := f.SampleWithLogProb(n)
 	require.NoError(t, err)
@@ -107,12 +107,12 @@ func TestChunksKeepTheBitsWithContext(t *testing.T) {
 	f := chunkFlow(t, cfg, Settings{}, 2)
 	g := chunkFlow(t, cfg, Settings{}, 2)
 	x, c := batch.New(n, 2, points(n, 2, 4)), batch.New(n, 1, points(n, 1, 5))
-	want, err := f.Dist.LogProbContext(x, c)
+	want, err := f.dist.LogProbContext(x, c)
 	require.NoError(t, err)
 	got, err := f.LogProbContext(x, c)
 	require.NoError(t, err)
 	sameBits(t, want, got, "LogProbContext")
-	ws, err := g.Dist.SampleContext(c)
+	ws, err := g.dist.SampleContext(c)
 	require.NoError(t, err)
 	gs, err := f.SampleContext(c)
 	require.NoError(t, err)
@@ -127,9 +127,9 @@ func TestWholeBatchIsOneSolve(t *testing.T) {
 	f := chunkFlow(t, FlowConfig{}, Settings{Solver: ode.Settings{StepControl: ode.WholeBatch}}, 3)
 	assert.False(t, f.Splittable())
 	x := batch.New(n, 2, points(n, 2, 6))
-	want, err := f.Dist.LogProb(x)
+	want, err := f.dist.LogProb(x)
 	require.NoError(t, err)
-	calls := f.Blocks[0].Stats().NFE
+	calls := f.blocks[0].Stats().NFE
 	got, err := f.LogProb(x)
 	require.NoError(t, err)
 	sameBits(t, want, got, "LogProb")

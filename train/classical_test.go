@@ -181,7 +181,7 @@ func TestMatchingFromMixtureBase(t *testing.T) {
 	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{16, 16}}, Settings{}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	base := knownMixture(t, nil)
-	d, err := distributions.NewTransformed(base, f.Dist.Bijector)
+	d, err := distributions.NewTransformed(base, f.dist.Bijector)
 	require.NoError(t, err)
 	flow, err := NewFlowOf(d, Settings{})
 	require.NoError(t, err)
@@ -208,7 +208,7 @@ func TestNewStartIsItsBaseUnderItsPreprocessing(t *testing.T) {
 		s, err := NewStart(fit, val, StartConfig{Preprocessing: p, MixtureBase: true, Hidden: []int{8}, Components: []int{1, 3}, Ridges: []float64{0.01}}, rand.NewPCG(1, 2))
 		require.NoError(t, err, "%v", p)
 		assert.Equal(t, 3, s.Base.Components, "%v: the validation rows pick the truth's size", p)
-		chain := s.Flow.Dist.Bijector.(distributions.Chain)
+		chain := s.Flow.dist.Bijector.(distributions.Chain)
 		pre := chain[:len(chain)-1] // all but the FFJORD block
 		z, ld, err := pre.InverseWithLogDet(test)
 		if p == Raw {
@@ -217,7 +217,7 @@ func TestNewStartIsItsBaseUnderItsPreprocessing(t *testing.T) {
 		} else {
 			require.NoError(t, err)
 		}
-		want, err := s.Flow.Dist.Base.LogProb(z)
+		want, err := s.Flow.dist.Base.LogProb(z)
 		require.NoError(t, err)
 		got, err := s.Flow.LogProb(test)
 		require.NoError(t, err)

@@ -1,7 +1,8 @@
 // Package train fits trainable distributions to data: the Flow (the
 // tutorial's stack from NewFlow, or any composition from NewFlowOf, safe
 // for concurrent use), the training objectives, Gorgonia's Adam, the
-// training loop and checkpoints.
+// training loop and its state (Trainer.State and Restore; package
+// checkpoint saves them, train saves nothing).
 //
 // The default objective of a batch x_1…x_N is the mean negative
 // log-likelihood, conditional on contexts c_r for a conditional flow,

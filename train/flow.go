@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,34 +80,69 @@ type Settings struct {
 // Flow is a trainable distribution — a TransformedDistribution of a
 // differentiable base through differentiable bijectors, FFJORD blocks among
 // them — made safe for concurrent use: its methods take turns, each already
-// spreading its batch over every core, and a Trainer takes the same turns,
-// so readers always see a consistent set of weights.
+// spreading its batch over every core, and a Trainer takes the same turns
+// (Use), so readers always see a consistent set of weights.
 //
 // NewFlow builds the tutorial's stack from a FlowConfig; NewFlowOf wraps any
-// composition. The exported parts (Base, Nets, Blocks, Dist) are not safe
-// for concurrent use; use them from one goroutine at a time, and not while
-// the Flow's methods or a Trainer run.
+// composition.
 type Flow struct {
 	mu sync.Mutex // held by every method that evaluates or changes the flow
 
-	// Config is the configuration NewFlow built the flow from; for a flow
-	// from NewFlowOf only Dim is set.
-	Config FlowConfig
-	// Base is the base distribution.
-	Base distributions.DifferentiableBase
-	// Nets are the blocks' dynamics when NewFlow built them (Blocks[k]
-	// integrates Nets[k]); nil for a flow from NewFlowOf.
-	Nets []*odefunc.Network
-	// Blocks are the FFJORD blocks of the flow in the order Forward
+	// config is the configuration NewFlow built the flow from, valid when
+	// nets is not nil; for a flow from NewFlowOf only Dim is set.
+	config FlowConfig
+	// nets are the blocks' dynamics when NewFlow built them (blocks[k]
+	// integrates nets[k]); nil for a flow from NewFlowOf.
+	nets []*odefunc.Network
+	// blocks are the FFJORD blocks of the flow in the order Forward
 	// applies them: block 0 first when sampling, last when computing
 	// densities.
-	Blocks []*ffjord.FFJORD
-	// Dist is the model's distribution: LogProb, Sample and the recorded
-	// passes of training.
-	Dist *distributions.TransformedDistribution
+	blocks []*ffjord.FFJORD
+	// dist is the model's distribution, whose base SetSampleSource may
+	// replace.
+	dist *distributions.TransformedDistribution
 
 	settings Settings
 	stats    []ode.Result // of each block in the last evaluation (Stats)
+}
+
+// Shared is a model that other goroutines may use while it trains: Use
+// calls fn with the model's distribution, to evaluate or change, holding
+// the model's lock so that no other use runs meanwhile. A *Flow is one; a
+// Trainer and Objective take their turns through Use.
+type Shared interface {
+	Use(fn func(d *distributions.TransformedDistribution) error) error
+}
+
+// Use calls fn with the flow's distribution, holding the flow's lock, and
+// returns fn's error: a way to read or change the parts of the flow (its
+// base, its bijectors, their parameters) while no other method runs.
+// fn must not keep d or its parts past its return, nor call the Flow's
+// methods (they would wait for the lock fn holds). Package checkpoint
+// saves a flow this way.
+func (f *Flow) Use(fn func(d *distributions.TransformedDistribution) error) error {
+	if err := f.lock(); err != nil {
+		return err
+	}
+	defer f.mu.Unlock()
+	return fn(f.dist)
+}
+
+// Config returns the configuration NewFlow built the flow from, defaults
+// filled in, and true; for a flow from NewFlowOf, a FlowConfig with only
+// Dim set and false.
+func (f *Flow) Config() (FlowConfig, bool) {
+	if f.lock() != nil {
+		return FlowConfig{}, false
+	}
+	defer f.mu.Unlock()
+	cfg := f.config
+	cfg.Hidden, cfg.BlockTime = slices.Clone(cfg.Hidden), slices.Clone(cfg.BlockTime)
+	cfg.BaseMean, cfg.BaseStd = slices.Clone(cfg.BaseMean), slices.Clone(cfg.BaseStd)
+	if f.nets == nil {
+		return FlowConfig{Dim: cfg.Dim}, false
+	}
+	return cfg, true
 }
 
 // ParseHidden reads hidden-layer widths written as a comma-separated list,
@@ -170,7 +206,7 @@ func (cfg FlowConfig) resolved() (FlowConfig, error) {
 	if len(cfg.Hidden) > MaxLayers {
 		return cfg, fmt.Errorf("%w: %d hidden layers, over the limit of %d", ErrTooLarge, len(cfg.Hidden), MaxLayers)
 	}
-	cfg.Hidden = append([]int(nil), cfg.Hidden...)
+	cfg.Hidden = slices.Clone(cfg.Hidden) // [] stays a list, as a checkpoint's "hidden" must be
 	for i, h := range cfg.Hidden {
 		if h <= 0 {
 			return cfg, fmt.Errorf("%w: Hidden[%d] = %d, want ≥ 1", ErrInvalidConfig, i, h)
@@ -294,7 +330,7 @@ func assemble(cfg FlowConfig, nets []*odefunc.Network, endTimes []float64, s Set
 	if err != nil {
 		return nil, err
 	}
-	f.Config, f.Nets = cfg, nets
+	f.config, f.nets = cfg, nets
 	return f, nil
 }
 
@@ -306,14 +342,13 @@ func NewFlowOf(d *distributions.TransformedDistribution, s Settings) (*Flow, err
 	if d == nil || d.Base == nil || d.Bijector == nil {
 		return nil, fmt.Errorf("%w: NewFlowOf needs a distribution with a base and a bijector", ErrInvalidConfig)
 	}
-	base, ok := d.Base.(distributions.DifferentiableBase)
-	if !ok {
+	if _, ok := d.Base.(distributions.DifferentiableBase); !ok {
 		return nil, fmt.Errorf("%w: the base %T gives no gradient", ErrInvalidConfig, d.Base)
 	}
 	if _, ok := d.Bijector.(distributions.Differentiable); !ok {
 		return nil, fmt.Errorf("%w: the bijector %T is not Differentiable", ErrInvalidConfig, d.Bijector)
 	}
-	f := &Flow{Config: FlowConfig{Dim: d.Dim()}, Base: base, Dist: d, Blocks: ffjordBlocks(d.Bijector)}
+	f := &Flow{config: FlowConfig{Dim: d.Dim()}, dist: d, blocks: ffjordBlocks(d.Bijector)}
 	if err := f.applySettings(s); err != nil {
 		return nil, err
 	}
@@ -336,8 +371,9 @@ func ffjordBlocks(b distributions.Bijector) []*ffjord.FFJORD {
 	return nil
 }
 
-// errNotMade reports a Flow that NewFlow, NewFlowOf or Load did not make.
-var errNotMade = fmt.Errorf("%w: the Flow is nil or a zero value; make one with NewFlow, NewFlowOf or Load", ErrInvalidConfig)
+// errNotMade reports a Flow that NewFlow, NewFlowOf or checkpoint.Load
+// did not make.
+var errNotMade = fmt.Errorf("%w: the Flow is nil or a zero value; make one with NewFlow, NewFlowOf or checkpoint.Load", ErrInvalidConfig)
 
 // lock takes the flow's lock, or says that there is no flow to lock.
 // The fields are checked under the lock, since SetSampleSource replaces
@@ -347,7 +383,7 @@ func (f *Flow) lock() error {
 		return errNotMade
 	}
 	f.mu.Lock()
-	if f.Dist == nil || f.Base == nil {
+	if f.dist == nil || f.dist.Base == nil {
 		f.mu.Unlock()
 		return errNotMade
 	}
@@ -364,7 +400,7 @@ func (f *Flow) Dim() int {
 }
 
 // dim is Dim for a caller that holds the lock.
-func (f *Flow) dim() int { return f.Dist.Dim() }
+func (f *Flow) dim() int { return f.dist.Dim() }
 
 // EndTimes returns each FFJORD block's end time t1.
 func (f *Flow) EndTimes() []float64 {
@@ -372,8 +408,8 @@ func (f *Flow) EndTimes() []float64 {
 		return nil
 	}
 	defer f.mu.Unlock()
-	ts := make([]float64, len(f.Blocks))
-	for k, b := range f.Blocks {
+	ts := make([]float64, len(f.blocks))
+	for k, b := range f.blocks {
 		_, ts[k] = b.Times()
 	}
 	return ts
@@ -399,7 +435,7 @@ func (f *Flow) SetSettings(s Settings) error {
 }
 
 func (f *Flow) applySettings(s Settings) error {
-	for k, b := range f.Blocks {
+	for k, b := range f.blocks {
 		if err := b.SetSolver(s.Solver); err != nil {
 			return fmt.Errorf("train: block %d: %w", k, err)
 		}
@@ -415,28 +451,21 @@ func (f *Flow) applySettings(s Settings) error {
 }
 
 // SetSampleSource makes Sample draw its base points from src from now on.
+// The base must be a distributions.Reseeder (the library's are).
 func (f *Flow) SetSampleSource(src rand.Source) error {
 	if err := f.lock(); err != nil {
 		return err
 	}
 	defer f.mu.Unlock()
-	var base distributions.DifferentiableBase
-	switch b := f.Base.(type) {
-	case *distributions.Normal:
-		n, err := b.WithSource(src)
-		if err != nil {
-			return err
-		}
-		base = n
-	case *distributions.MultivariateNormalTriL:
-		base = b.WithSource(src)
-	case *distributions.GaussianMixture:
-		base = b.WithSource(src)
-	default:
-		return fmt.Errorf("%w: SetSampleSource needs a base of the library's (Normal, MultivariateNormalTriL, GaussianMixture), not %T", ErrInvalidConfig, f.Base)
+	r, ok := f.dist.Base.(distributions.Reseeder)
+	if !ok {
+		return fmt.Errorf("%w: SetSampleSource needs a base that is a distributions.Reseeder (Normal, MultivariateNormalTriL, GaussianMixture), not %T", ErrInvalidConfig, f.dist.Base)
 	}
-	f.Base = base
-	f.Dist.Base = base
+	base, err := r.Reseeded(src)
+	if err != nil {
+		return err
+	}
+	f.dist.Base = base
 	return nil
 }
 
@@ -447,7 +476,7 @@ func (f *Flow) SetWorkers(n int) error {
 		return err
 	}
 	defer f.mu.Unlock()
-	for _, b := range f.Blocks {
+	for _, b := range f.blocks {
 		if err := b.Dynamics().SetWorkers(n); err != nil {
 			return err
 		}
@@ -466,7 +495,7 @@ func (f *Flow) SetInterrupt(stop func() error) error {
 		return err
 	}
 	defer f.mu.Unlock()
-	for _, b := range f.Blocks {
+	for _, b := range f.blocks {
 		b.Dynamics().SetInterrupt(stop)
 	}
 	return nil
@@ -483,7 +512,7 @@ func (f *Flow) Params() []*tensor.Dense {
 }
 
 // params is Params for a caller that holds the lock.
-func (f *Flow) params() []*tensor.Dense { return f.Dist.Params() }
+func (f *Flow) params() []*tensor.Dense { return f.dist.Params() }
 
 // RecordLogProb evaluates log p on the n rows of x and records the pass for
 // its gradient; see distributions.TransformedDistribution.RecordLogProb. The
@@ -494,7 +523,7 @@ func (f *Flow) RecordLogProb(x []float64, n int, req distributions.Request) (*di
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.RecordLogProb(x, n, req)
+	return f.dist.RecordLogProb(x, n, req)
 }
 
 // LogProb returns log p(x) for each row of the N×D batch x, with the exact
@@ -514,10 +543,10 @@ func (f *Flow) ContextDim() int {
 		return 0
 	}
 	defer f.mu.Unlock()
-	if f.Dist.Bijector == nil {
+	if f.dist.Bijector == nil {
 		return 0
 	}
-	return f.Dist.ContextDim()
+	return f.dist.ContextDim()
 }
 
 // LogProbContext returns log p(x | c) for each row of x (N×D) given the
@@ -547,7 +576,7 @@ func (f *Flow) SampleContext(c *tensor.Dense) (*tensor.Dense, error) {
 	}
 	defer f.mu.Unlock()
 	if c == nil {
-		return f.Dist.SampleContext(c) // its error says why
+		return f.dist.SampleContext(c) // its error says why
 	}
 	x, _, err := f.sample(0, c, false)
 	return x, err
@@ -600,7 +629,7 @@ func (f *Flow) SampleBase(n int) (*tensor.Dense, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Base.Sample(n)
+	return f.dist.Base.Sample(n)
 }
 
 // Forward maps base-side points z (N×D) through every block to the data
@@ -610,7 +639,7 @@ func (f *Flow) Forward(z *tensor.Dense) (*tensor.Dense, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.Bijector.Forward(z)
+	return f.dist.Bijector.Forward(z)
 }
 
 // Inverse maps data-side points x (N×D) back to the base side.
@@ -619,7 +648,7 @@ func (f *Flow) Inverse(x *tensor.Dense) (*tensor.Dense, error) {
 		return nil, err
 	}
 	defer f.mu.Unlock()
-	return f.Dist.Bijector.Inverse(x)
+	return f.dist.Bijector.Inverse(x)
 }
 
 // Trajectory follows the base-side points z (N×D) through the blocks in
@@ -639,12 +668,12 @@ func (f *Flow) Trajectory(z *tensor.Dense, steps int) ([]*tensor.Dense, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train: Trajectory: %w", err)
 	}
-	if positions := int64(len(f.Blocks))*int64(steps) + 1; positions > batch.MaxElements.Load()/int64(n*D) {
-		return nil, fmt.Errorf("%w: Trajectory of %d points through %d blocks in %d steps each holds more than %d values", ErrTooLarge, n, len(f.Blocks), steps, batch.MaxElements.Load())
+	if positions := int64(len(f.blocks))*int64(steps) + 1; positions > batch.MaxElements.Load()/int64(n*D) {
+		return nil, fmt.Errorf("%w: Trajectory of %d points through %d blocks in %d steps each holds more than %d values", ErrTooLarge, n, len(f.blocks), steps, batch.MaxElements.Load())
 	}
 	cur := append([]float64(nil), data...)
 	out := []*tensor.Dense{batch.New(n, D, cur)}
-	for k, b := range f.Blocks {
+	for k, b := range f.blocks {
 		t0, t1 := b.Times()
 		for s := range steps {
 			ta := t0 + (t1-t0)*float64(s)/float64(steps)

@@ -3,10 +3,11 @@ package train_test
 import (
 	"context"
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/distributions"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ffjord-go/ffjord-go/distributions"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -246,8 +247,8 @@ func benchmarkLogProbD(b *testing.B, d int, tr odefunc.Trace) {
 		if _, err := f.LogProb(x); err != nil {
 			b.Fatal(err)
 		}
-		for _, blk := range f.Blocks {
-			nfe += blk.Stats().NFE
+		for _, st := range f.Stats() {
+			nfe += st.NFE
 		}
 	}
 	b.ReportMetric(float64(nfe)/float64(b.N), "NFE/op")

@@ -52,7 +52,8 @@ type Loss struct {
 // row-major batch x — the mean negative log-likelihood plus the weighted
 // regularisers — and stores the gradient of its Total in g (which it zeroes
 // first). It is one recorded pass of m's log-density (with m's training
-// estimator) and its backward pass; a *Flow takes its lock for both.
+// estimator) and its backward pass, both in one turn of a Shared model (a
+// *Flow).
 func Objective(m distributions.Trainable, x []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
 	return ObjectiveContext(m, x, nil, n, reg, g)
 }
@@ -64,13 +65,19 @@ func ObjectiveContext(m distributions.Trainable, x, c []float64, n int, reg Regu
 	if m == nil {
 		return Loss{}, Cost{}, fmt.Errorf("%w: nil model", ErrInvalidConfig)
 	}
-	if f, ok := m.(*Flow); ok {
-		if err := f.lock(); err != nil {
-			return Loss{}, Cost{}, err
-		}
-		defer f.mu.Unlock()
-		m = f.Dist
+	if sh, ok := m.(Shared); ok {
+		var loss Loss
+		var cost Cost
+		err := sh.Use(func(d *distributions.TransformedDistribution) (err error) {
+			loss, cost, err = objectiveContext(d, x, c, n, reg, g)
+			return err
+		})
+		return loss, cost, err
 	}
+	return objectiveContext(m, x, c, n, reg, g)
+}
+
+func objectiveContext(m distributions.Trainable, x, c []float64, n int, reg Regularization, g Grads) (Loss, Cost, error) {
 	if cd, ok := m.(interface{ ContextDim() int }); c != nil && (!ok || cd.ContextDim() == 0) {
 		return Loss{}, Cost{}, fmt.Errorf("%w: a context of %d values for a model that reads none", ErrInvalidConfig, len(c))
 	}

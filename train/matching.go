@@ -6,8 +6,8 @@ import (
 	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
-	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
+	"github.com/ffjord-go/ffjord-go/odefunc"
 	"gorgonia.org/tensor"
 )
 
@@ -51,9 +51,11 @@ type MLE struct{}
 // the data at the last block's t1. A flow of K blocks is trained as one
 // field on K consecutive intervals of s: block k (in sampling order) covers
 // s ∈ [k/K, (k+1)/K], its own time t0 + (t1 − t0)(sK − k), so its f is
-// v/(K·(t1 − t0)). The base must be a Normal (x₀ is drawn from it with the
-// Trainer's saved stream; its parameters are not trained), the bijector
-// FFJORD blocks only, with fixed end times.
+// v/(K·(t1 − t0)). The model is Composed; its base must be a
+// distributions.Drawer (x₀ is drawn from it with the Trainer's saved
+// stream; its parameters are not trained), its bijector FieldBlocks (FFJORD
+// blocks) with fixed end times, under parameter-free bijectors on the data
+// side.
 type CFM struct {
 	SigmaMin float64 // σ ≥ 0 of the Gaussian path; 0 means straight lines
 }
@@ -118,6 +120,26 @@ func ParseCriterion(name string, sigma float64) (Criterion, error) {
 	return nil, fmt.Errorf("%w: objective %q: want mle, cfm or otcfm", ErrInvalidConfig, name)
 }
 
+// FieldBlock is a block that flow matching can train: a bijector that
+// integrates a vector field f(t, z) from t0 to t1 and exposes it, so that
+// the field is regressed directly (an *ffjord.FFJORD is one).
+type FieldBlock interface {
+	distributions.Bijector
+	Times() (t0, t1 float64)
+	LearnsTime() bool
+	// Dynamics evaluates the field (FRows) and its parameters' gradient
+	// (VJPAt), with the context of a conditional field (SetContext).
+	Dynamics() *odefunc.Dynamics
+}
+
+// Composed is a distribution of a base and a bijector, as a
+// distributions.TransformedDistribution is: flow matching draws x₀ from
+// the base and trains the bijector's FieldBlocks.
+type Composed interface {
+	distributions.Trainable
+	Parts() (base distributions.Distribution, bijector distributions.Bijector)
+}
+
 // matcher computes the flow-matching loss and its gradient for a model:
 // the blocks, where their parameters sit in the model's Params, and
 // buffers reused from batch to batch.
@@ -127,7 +149,7 @@ type matcher struct {
 	pairs  []float64 // Reflow's x₀, one row per data row; nil otherwise
 	base   distributions.Drawer
 	pre    distributions.Chain // fixed bijectors the data go through first
-	blocks []*ffjord.FFJORD
+	blocks []FieldBlock
 	index  [][]int // index[k][i]: position in Params of block k's parameter i
 	// per-batch buffers
 	x0, s, cost      []float64
@@ -146,22 +168,25 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	if !(cp.sigma >= 0) || math.IsInf(cp.sigma, 0) {
 		return nil, fmt.Errorf("%w: %v with SigmaMin = %g, want finite and ≥ 0", ErrInvalidConfig, crit, cp.sigma)
 	}
-	if f, isFlow := m.(*Flow); isFlow {
-		m = f.Dist
+	d, composed := m.(Composed)
+	var b distributions.Distribution
+	var bij distributions.Bijector
+	if composed {
+		b, bij = d.Parts()
 	}
-	d, isDist := m.(*distributions.TransformedDistribution)
-	if !isDist || d.Base == nil || d.Bijector == nil {
-		return nil, fmt.Errorf("%w: flow matching needs a *train.Flow or a TransformedDistribution, not %T", ErrInvalidConfig, m)
+	if b == nil || bij == nil {
+		return nil, fmt.Errorf("%w: flow matching needs a *train.Flow or a Composed distribution (a base and a bijector, as a TransformedDistribution), not %T", ErrInvalidConfig, m)
 	}
-	base, draws := d.Base.(distributions.Drawer)
+	base, draws := b.(distributions.Drawer)
 	if !draws {
-		return nil, fmt.Errorf("%w: flow matching draws x₀ from its base, and a %T cannot (it is not a distributions.Drawer)", ErrInvalidConfig, d.Base)
+		return nil, fmt.Errorf("%w: flow matching draws x₀ from its base, and a %T cannot (it is not a distributions.Drawer)", ErrInvalidConfig, b)
 	}
-	pre, blocks := splitFixed(d.Bijector)
-	if !onlyFFJORD(blocks) {
-		return nil, fmt.Errorf("%w: flow matching trains FFJORD blocks, under bijectors without parameters on the data side; the bijector %T holds others", ErrInvalidConfig, d.Bijector)
+	pre, rest := splitFixed(bij)
+	blocks, ok := fieldBlocks(rest)
+	if !ok {
+		return nil, fmt.Errorf("%w: flow matching trains FieldBlocks (FFJORD blocks), under bijectors without parameters on the data side; the bijector %T holds others", ErrInvalidConfig, bij)
 	}
-	mt := &matcher{sigma: cp.sigma, ot: cp.ot, base: base, blocks: ffjordBlocks(blocks), pre: pre}
+	mt := &matcher{sigma: cp.sigma, ot: cp.ot, base: base, blocks: blocks, pre: pre}
 	if _, isReflow := crit.(Reflow); isReflow {
 		if cp.x0 == nil {
 			return nil, fmt.Errorf("%w: Reflow without X0, its base points", ErrInvalidConfig)
@@ -211,7 +236,7 @@ func splitFixed(b distributions.Bijector) (pre distributions.Chain, rest distrib
 	}
 	k := 0
 	for ; k < len(c); k++ {
-		if _, isBlock := c[k].(*ffjord.FFJORD); isBlock {
+		if _, isBlock := c[k].(FieldBlock); isBlock {
 			break
 		}
 		if d, ok := c[k].(distributions.Differentiable); !ok || len(d.Params()) > 0 {
@@ -224,20 +249,24 @@ func splitFixed(b distributions.Bijector) (pre distributions.Chain, rest distrib
 	return c[:k], c[k:]
 }
 
-// onlyFFJORD reports whether b is FFJORD blocks, possibly in chains.
-func onlyFFJORD(b distributions.Bijector) bool {
+// fieldBlocks lists the FieldBlocks of b in the order Forward applies
+// them, and reports whether b is made of them alone (possibly in chains).
+func fieldBlocks(b distributions.Bijector) ([]FieldBlock, bool) {
 	switch b := b.(type) {
-	case *ffjord.FFJORD:
-		return true
+	case FieldBlock:
+		return []FieldBlock{b}, true
 	case distributions.Chain:
-		for _, e := range b {
-			if !onlyFFJORD(e) {
-				return false
+		var out []FieldBlock
+		for k := len(b) - 1; k >= 0; k-- {
+			bs, ok := fieldBlocks(b[k])
+			if !ok {
+				return nil, false
 			}
+			out = append(out, bs...)
 		}
-		return len(b) > 0
+		return out, len(b) > 0
 	}
-	return false
+	return nil, false
 }
 
 // checkRows reports data of n rows that Reflow's pairs do not match.

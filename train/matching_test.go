@@ -32,7 +32,7 @@ func TestMatchingGradientFiniteDifferences(t *testing.T) {
 		t.Run(tc.crit.String(), func(t *testing.T) {
 			f, err := NewFlow(FlowConfig{Dim: 2, Blocks: tc.blocks, Hidden: []int{5}, Context: tc.context, T1: 0.7}, Settings{}, rand.NewPCG(1, 2))
 			require.NoError(t, err)
-			mt, err := newMatcher(f, tc.crit)
+			mt, err := newMatcher(f.dist, tc.crit)
 			require.NoError(t, err)
 			r := rand.New(rand.NewPCG(3, 4))
 			const n, D = 13, 2

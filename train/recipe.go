@@ -177,16 +177,16 @@ func NewStart(fit, val *tensor.Dense, cfg StartConfig, src rand.Source) (*Start,
 	if err != nil {
 		return nil, err
 	}
-	for _, net := range inner.Nets {
+	for _, net := range inner.nets {
 		layers := net.Layers()
 		for _, p := range layers[len(layers)-1].Params() {
 			clear(p.Float64s()) // a zero field: the flow starts as its base
 		}
 	}
 	if base == nil {
-		base = inner.Base
+		base = inner.dist.Base.(distributions.DifferentiableBase)
 	}
-	chain, err := distributions.NewChain(append(pre, inner.Dist.Bijector)...)
+	chain, err := distributions.NewChain(append(pre, inner.dist.Bijector)...)
 	if err != nil {
 		return nil, err
 	}

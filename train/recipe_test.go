@@ -94,8 +94,8 @@ func TestNewStartBlockShape(t *testing.T) {
 	fit, val := rows(200), rows(50)
 	s, err := NewStart(fit, val, StartConfig{Blocks: 2, Hidden: []int{5}, Activation: odefunc.Softplus, Time: odefunc.IgnoreTime, LearnTime: true}, rand.NewPCG(3, 4))
 	require.NoError(t, err)
-	require.Len(t, s.Flow.Blocks, 2)
-	for _, b := range s.Flow.Blocks {
+	require.Len(t, s.Flow.blocks, 2)
+	for _, b := range s.Flow.blocks {
 		assert.True(t, b.LearnsTime())
 	}
 	g, err := FitGaussian(fit, 1e-6, rand.NewPCG(0, 0)) // FitWhitening's ridge

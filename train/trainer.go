@@ -8,7 +8,6 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
@@ -50,12 +49,12 @@ type Options struct {
 	// matching, one evaluation of each point's block per step. Flow
 	// matching takes no Regularization.
 	Objective Criterion
-	// Checkpoint, if set, is the path the model and training state are
-	// saved to after every epoch (atomically; a failed epoch never
-	// overwrites it). A symbolic link at the path is replaced by the
-	// first save, not written through: the file it led to, which Resume
-	// may have read through it, is left as it was.
-	Checkpoint string
+	// Save, if set, is called after every epoch with the Trainer's state
+	// (State), before OnEpoch: a program saves it with the model
+	// (checkpoint.Saver writes both to a file), since training saves
+	// nothing itself. A failed epoch is never saved; an error from Save
+	// stops training.
+	Save func(*TrainingState) error
 
 	// Validation, if set, holds held-out rows (N×D) whose mean −log p is
 	// computed after every ValidateEvery epochs and after the last one,
@@ -81,8 +80,8 @@ type Options struct {
 	// and a training step on them 0.23 s (BenchmarkValidation64D, two
 	// cores). Each validation draws the same noise, fixed by Seed, so
 	// that epochs compare fairly, and the training's own noise stream is
-	// left untouched. It needs a *Flow whose blocks draw from rand.PCG
-	// sources (NewFlow's and Load's do).
+	// left untouched. It needs a model with FFJORD blocks that draw from
+	// rand.PCG sources (NewFlow's and a loaded checkpoint's do).
 	ValidationEstimate bool
 	// ValidateStart also validates the model before its first epoch, as
 	// epoch 0, so that the start competes for the best: a flow started
@@ -121,17 +120,23 @@ type EpochStats struct {
 
 // Trainer fits a trainable distribution with Adam on minibatches of a data
 // set: a *Flow, or any distributions.Trainable such as a
-// TransformedDistribution of differentiable parts. With a *Flow each step
-// (log-density, gradient, Adam's update) holds the Flow's lock, so its
-// methods may run from other goroutines during training.
+// TransformedDistribution of differentiable parts. With a Shared model (a
+// *Flow) each step (log-density, gradient, Adam's update) takes the
+// model's turn (Shared.Use), so its methods may run from other goroutines
+// during training.
 //
 // With Options.Validation the Trainer also keeps the parameters of the
 // best validated epoch (Best), stops early after Options.Patience
 // validations without improvement (Stopped), and gives the model the best
 // parameters when Run finishes.
 type Trainer struct {
-	model   distributions.Trainable
-	flow    *Flow // model, when it is a Flow: for its lock and checkpoints
+	model distributions.Trainable
+	// shared is model when it is Shared (a *Flow): every step takes its
+	// turn through it.
+	shared Shared
+	// blocks are the model's FFJORD blocks, in sampling order: their
+	// noise is part of the training state.
+	blocks  []*ffjord.FFJORD
 	opts    Options
 	adam    *Adam
 	shuffle *rand.PCG
@@ -148,7 +153,7 @@ type Trainer struct {
 	best    BestState
 	stopped bool
 	// last holds the last epoch's parameters once Run has put the best
-	// ones in the model: Save writes them, for resuming.
+	// ones in the model: State gives them, for resuming.
 	last [][]float64
 }
 
@@ -157,9 +162,15 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil model", ErrInvalidConfig)
 	}
-	f, _ := m.(*Flow)
-	if f == nil && opts.Checkpoint != "" {
-		return nil, fmt.Errorf("%w: Checkpoint needs a *train.Flow (wrap the model with NewFlowOf)", ErrInvalidConfig)
+	t := &Trainer{model: m}
+	t.shared, _ = m.(Shared)
+	if err := t.use(func(d distributions.Trainable) error {
+		if td, ok := d.(*distributions.TransformedDistribution); ok {
+			t.blocks = ffjordBlocks(td.Bijector)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if opts.Epochs == 0 {
 		opts.Epochs = 40
@@ -194,14 +205,14 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	if opts.Objective == nil {
 		opts.Objective = MLE{}
 	}
-	match, err := newMatcher(m, opts.Objective)
-	if err != nil {
+	var match *matcher
+	if err := t.use(func(d distributions.Trainable) (err error) { match, err = newMatcher(d, opts.Objective); return err }); err != nil {
 		return nil, err
 	}
 	if match != nil && opts.Regularization.active() {
 		return nil, fmt.Errorf("%w: %v takes no Regularization (it solves no ODE to integrate it along)", ErrInvalidConfig, opts.Objective)
 	}
-	val, err := newValidation(m, f, opts)
+	val, err := newValidation(m, t.use, t.blocks, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -216,60 +227,13 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	if err := adam.SetWeightDecay(opts.WeightDecay); err != nil {
 		return nil, err
 	}
-	return &Trainer{model: m, flow: f, opts: opts, adam: adam, shuffle: rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15),
-		match: match, draws: rand.NewPCG(opts.Seed^0x2545f4914f6cdd1d, opts.Seed+1), val: val}, nil
-}
-
-// Resume returns a Trainer that continues the training saved in ck: the same
-// epoch count, Adam moments and shuffling stream, and with validation the
-// best epoch, its parameters and the patience counter (opts must then
-// have the Validation rows). opts.Epochs is the total number of epochs,
-// counting those already done. The other options are the caller's, as
-// given: to continue a training exactly, give those it was started with;
-// a program can find them in ck.Training.Record if it recorded them
-// (Options.Record).
-func Resume(ck *Checkpoint, opts Options) (*Trainer, error) {
-	if ck == nil || ck.Training == nil {
-		return nil, fmt.Errorf("%w: the checkpoint holds no training state", ErrCheckpoint)
-	}
-	t, err := NewTrainer(ck.Flow, opts)
-	if err != nil {
-		return nil, err
-	}
-	ts := ck.Training
-	if err := t.adam.Restore(ts.Adam); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
-	}
-	if err := t.shuffle.UnmarshalBinary(ts.Shuffle); err != nil {
-		return nil, fmt.Errorf("%w: shuffling state: %v", ErrCheckpoint, err)
-	}
-	if ts.Draws != nil {
-		if err := t.draws.UnmarshalBinary(ts.Draws); err != nil {
-			return nil, fmt.Errorf("%w: flow-matching draws: %v", ErrCheckpoint, err)
-		}
-	}
-	for k, state := range ts.Noise {
-		if err := ck.Flow.Blocks[k].SetNoiseState(state); err != nil {
-			return nil, fmt.Errorf("%w: block %d: %v", ErrCheckpoint, k, err)
-		}
-	}
-	if ts.Best != nil {
-		if t.val == nil {
-			return nil, fmt.Errorf("%w: the checkpoint was trained with validation; resume it with Options.Validation", ErrInvalidConfig)
-		}
-		if !fitsParams(ts.Best.Params, ck.Flow.Params()) {
-			return nil, fmt.Errorf("%w: the best parameters do not fit the model", ErrCheckpoint)
-		}
-		t.best = *ts.Best.clone()
-		t.stopped = opts.Patience > 0 && t.best.Stale >= opts.Patience
-	}
-	t.epoch = ts.Epoch
-	t.history = append([]EpochStats(nil), ts.History...)
+	t.opts, t.adam, t.shuffle, t.match, t.draws, t.val = opts, adam, rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15),
+		match, rand.NewPCG(opts.Seed^0x2545f4914f6cdd1d, opts.Seed+1), val
 	return t, nil
 }
 
-// errNoTrainer reports a Trainer that NewTrainer or Resume did not make.
-var errNoTrainer = fmt.Errorf("%w: the Trainer is nil or a zero value; make one with NewTrainer or Resume", ErrInvalidConfig)
+// errNoTrainer reports a Trainer that NewTrainer did not make.
+var errNoTrainer = fmt.Errorf("%w: the Trainer is nil or a zero value; make one with NewTrainer", ErrInvalidConfig)
 
 func (t *Trainer) made() bool { return t != nil && t.model != nil && t.adam != nil }
 
@@ -302,55 +266,14 @@ func (t *Trainer) History() []EpochStats {
 	return append([]EpochStats(nil), t.history...)
 }
 
-// Save writes the model and the training state to path; the model must be
-// a *Flow.
-func (t *Trainer) Save(path string) error {
-	if !t.made() {
-		return errNoTrainer
-	}
-	if t.flow == nil {
-		return fmt.Errorf("%w: only a *train.Flow can be saved (wrap the model with NewFlowOf)", ErrInvalidConfig)
-	}
-	state, err := t.shuffle.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	adam, err := t.adam.State()
-	if err != nil {
-		return err
-	}
-	var draws []byte
-	if t.match != nil {
-		if draws, err = t.draws.MarshalBinary(); err != nil {
-			return err
-		}
-	}
-	var noise [][]byte
-	for k, b := range t.flow.Blocks {
-		n, err := b.NoiseState()
-		if err != nil {
-			return fmt.Errorf("train: block %d: %w", k, err)
-		}
-		noise = append(noise, n)
-	}
-	ts := &TrainingState{
-		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: state, Noise: noise, Draws: draws, History: t.history,
-		Record: t.opts.Record,
-	}
-	if t.best.Params != nil {
-		ts.Best = &t.best
-	}
-	return saveCheckpoint(path, t.flow, t.last, ts)
-}
-
 // Run trains on data (N×D) until the configured number of epochs is done,
 // Options.Patience stops it early, the context is cancelled, or a batch
 // fails. Each epoch reshuffles the data and takes one Adam step per batch.
 //
 // With Options.Validation, when the epochs are done or training stops
 // early, Run sets the model's parameters to those of the best validated
-// epoch; the checkpoint and Save still hold the last ones, which Resume
-// continues from. On an error or a cancelled context the model keeps its
+// epoch; State still gives the last ones (TrainingState.Params), which
+// Restore continues from. On an error or a cancelled context the model keeps its
 // last parameters, so that the state in memory is the one training
 // reached.
 func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
@@ -399,16 +322,12 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	shuffler := rand.New(t.shuffle)
 	buf, cbuf := make([]float64, bs*D), make([]float64, bs*C)
 	grads := NewGrads(t.model)
-	model, lock := t.model, sync.Locker(noLock{})
-	if t.flow != nil {
-		model, lock = t.flow.Dist, &t.flow.mu
-	}
 	drawer := rand.New(t.draws)
 	bar := newProgress(t.opts.Progress)
 	batches := (n + bs - 1) / bs
 
 	if t.opts.ValidateStart && t.epoch == 0 && t.best.Params == nil && t.val != nil {
-		nll, err := t.val.nll(ctx, model, lock, t.blocks(), bs)
+		nll, err := t.val.nll(ctx, t.use, t.blocks, bs)
 		if err != nil {
 			return fmt.Errorf("train: validation of the start: %w", err)
 		}
@@ -444,7 +363,7 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			if C == 0 {
 				cb = nil
 			}
-			loss, cost, err := t.step(model, lock, xb, cb, perm[lo:hi], drawer, grads)
+			loss, cost, err := t.step(xb, cb, perm[lo:hi], drawer, grads)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
@@ -465,7 +384,7 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			bar.batch(epoch, t.opts.Epochs, b+1, batches, shown, cost, time.Since(start))
 		}
 		if t.val.due(epoch, t.opts.Epochs) {
-			nll, err := t.val.nll(ctx, model, lock, t.blocks(), bs)
+			nll, err := t.val.nll(ctx, t.use, t.blocks, bs)
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, validation: %w", epoch, err)
 			}
@@ -477,9 +396,13 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 		t.epoch = epoch
 		t.history = append(t.history, stats)
 		bar.epochDone(stats)
-		if t.opts.Checkpoint != "" {
-			if err := t.Save(t.opts.Checkpoint); err != nil {
-				return fmt.Errorf("train: epoch %d: %w", epoch, err)
+		if t.opts.Save != nil {
+			st, err := t.State()
+			if err == nil {
+				err = t.opts.Save(st)
+			}
+			if err != nil {
+				return fmt.Errorf("train: epoch %d: saving: %w", epoch, err)
 			}
 		}
 		if t.opts.OnEpoch != nil {
@@ -492,39 +415,46 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			}
 		}
 	}
-	t.restoreBest(lock)
-	return nil
+	return t.restoreBest()
 }
 
-// blocks returns the FFJORD blocks of a Flow model, nil for another.
-func (t *Trainer) blocks() []*ffjord.FFJORD {
-	if t.flow == nil {
-		return nil
+// use calls fn with the model to evaluate, in the model's turn when it is
+// Shared.
+func (t *Trainer) use(fn func(m distributions.Trainable) error) error {
+	if t.shared != nil {
+		return t.shared.Use(func(d *distributions.TransformedDistribution) error { return fn(d) })
 	}
-	return t.flow.Blocks
+	return fn(t.model)
 }
 
 // restoreBest puts the best validated parameters in the model, keeping
-// the last ones for Save; once done, it does nothing.
-func (t *Trainer) restoreBest(lock sync.Locker) {
+// the last ones for State; once done, it does nothing.
+func (t *Trainer) restoreBest() error {
 	if t.best.Params == nil || t.last != nil {
-		return
+		return nil
 	}
-	lock.Lock()
-	defer lock.Unlock()
-	t.last = make([][]float64, len(t.adam.params))
-	for i, p := range t.adam.params {
-		t.last[i] = append([]float64(nil), p.value.Float64s()...)
-		copy(p.value.Float64s(), t.best.Params[i])
-	}
+	return t.use(func(distributions.Trainable) error {
+		t.last = make([][]float64, len(t.adam.params))
+		for i, p := range t.adam.params {
+			t.last[i] = append([]float64(nil), p.value.Float64s()...)
+			copy(p.value.Float64s(), t.best.Params[i])
+		}
+		return nil
+	})
 }
 
-// step evaluates the objective on one batch and takes Adam's step, holding
-// lock throughout.
-func (t *Trainer) step(model distributions.Trainable, lock sync.Locker, x, c []float64, rows []int, draws *rand.Rand, grads Grads) (Loss, Cost, error) {
+// step evaluates the objective on one batch and takes Adam's step, in the
+// model's turn throughout.
+func (t *Trainer) step(x, c []float64, rows []int, draws *rand.Rand, grads Grads) (loss Loss, cost Cost, err error) {
+	err = t.use(func(model distributions.Trainable) error {
+		loss, cost, err = t.stepOf(model, x, c, rows, draws, grads)
+		return err
+	})
+	return loss, cost, err
+}
+
+func (t *Trainer) stepOf(model distributions.Trainable, x, c []float64, rows []int, draws *rand.Rand, grads Grads) (Loss, Cost, error) {
 	n := len(rows)
-	lock.Lock()
-	defer lock.Unlock()
 	var loss Loss
 	var cost Cost
 	var err error
@@ -577,13 +507,6 @@ func contextDimOf(m distributions.Trainable) int {
 	}
 	return 0
 }
-
-// noLock is the lock of a model that is not a Flow: the caller keeps it
-// from other goroutines.
-type noLock struct{}
-
-func (noLock) Lock()   {}
-func (noLock) Unlock() {}
 
 // clipNorm scales g so that its global L2 norm is at most c.
 func clipNorm(g Grads, c float64) {

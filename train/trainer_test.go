@@ -1,20 +1,13 @@
 package train
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
-	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/stretchr/testify/assert"
@@ -135,8 +128,9 @@ func TestResumeMatchesUninterruptedTraining(t *testing.T) {
 }
 
 // resumeAfterFirstEpoch trains one flow from newFlow for opts.Epochs on
-// tinyData, and another that stops after epoch 1, is saved, loaded and
-// resumed to the same count; it returns both flows and trainers.
+// tinyData, and another that stops after epoch 1, whose state (State, as
+// Options.Save gets it) a new Trainer restores and continues to the same
+// count; it returns both flows and trainers.
 func resumeAfterFirstEpoch(t *testing.T, newFlow func() *Flow, opts Options) (whole, resumed *Flow, all, rest *Trainer) {
 	t.Helper()
 	data := tinyData(t)
@@ -146,7 +140,8 @@ func resumeAfterFirstEpoch(t *testing.T, newFlow func() *Flow, opts Options) (wh
 	require.NoError(t, all.Run(context.Background(), data))
 
 	first := opts
-	first.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
+	var saved *TrainingState
+	first.Save = func(st *TrainingState) error { saved = st; return nil }
 	stopAfter := errors.New("stop")
 	first.OnEpoch = func(s EpochStats) error {
 		if s.Epoch == 1 {
@@ -154,137 +149,18 @@ func resumeAfterFirstEpoch(t *testing.T, newFlow func() *Flow, opts Options) (wh
 		}
 		return nil
 	}
-	tr1, err := NewTrainer(newFlow(), first)
+	resumed = newFlow()
+	tr1, err := NewTrainer(resumed, first)
 	require.NoError(t, err)
 	require.ErrorIs(t, tr1.Run(context.Background(), data), stopAfter)
 
-	ck, err := Load(first.Checkpoint)
+	require.NotNil(t, saved)
+	require.Equal(t, 1, saved.Epoch)
+	rest, err = NewTrainer(resumed, opts)
 	require.NoError(t, err)
-	require.NotNil(t, ck.Training)
-	require.Equal(t, 1, ck.Training.Epoch)
-	rest, err = Resume(ck, opts)
-	require.NoError(t, err)
+	require.NoError(t, rest.Restore(saved))
 	require.NoError(t, rest.Run(context.Background(), data))
-	return whole, ck.Flow, all, rest
-}
-
-func TestCheckpointRoundTrip(t *testing.T) {
-	f := tinyFlow(t)
-	path := filepath.Join(t.TempDir(), "m.json")
-	require.NoError(t, SaveFlow(path, f))
-	ck, err := Load(path)
-	require.NoError(t, err)
-	assert.Nil(t, ck.Training)
-	assert.Equal(t, paramsOf(f), paramsOf(ck.Flow))
-	x := batch.New(3, 2, []float64{0.1, 0.2, 1, -0.5, -1, 0.3})
-	want, err := f.LogProb(x)
-	require.NoError(t, err)
-	got, err := ck.Flow.LogProb(x)
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
-
-	// Settings are separate from weights: evaluate with another estimator.
-	s := ck.Flow.Settings()
-	s.Trace = odefunc.HutchinsonRademacher
-	require.NoError(t, ck.Flow.SetSettings(s))
-	_, err = ck.Flow.LogProb(x)
-	require.NoError(t, err)
-}
-
-// resealed rewrites a checkpoint's content with edit and a valid checksum,
-// to test validation past the checksum.
-func resealed(t *testing.T, raw []byte, edit func(map[string]any)) []byte {
-	var file checkpointFile
-	require.NoError(t, json.Unmarshal(raw, &file))
-	var content map[string]any
-	require.NoError(t, json.Unmarshal(file.Content, &content))
-	edit(content)
-	c, err := json.Marshal(content)
-	require.NoError(t, err)
-	sum := sha256.Sum256(c)
-	file.Content, file.SHA256 = c, hex.EncodeToString(sum[:])
-	out, err := json.Marshal(file)
-	require.NoError(t, err)
-	return out
-}
-
-// TestBadVersion1CheckpointsAreRejected edits a version-1 file.
-func TestBadVersion1CheckpointsAreRejected(t *testing.T) {
-	raw := v1File(t, tinyFlow(t))
-	model := func(c map[string]any) map[string]any { return c["model"].(map[string]any) }
-	layer0 := func(c map[string]any) map[string]any {
-		return model(c)["blocks"].([]any)[0].(map[string]any)["layers"].([]any)[0].(map[string]any)
-	}
-	flipped := append([]byte(nil), raw...)
-	i := bytes.Index(flipped, []byte(`"W"`)) + 10
-	flipped[i] ^= 0x01
-
-	cases := map[string]struct {
-		data []byte
-		want string
-	}{
-		"truncated":      {raw[:len(raw)/2], "not valid JSON"},
-		"bit flip":       {flipped, ""},
-		"empty":          {nil, "not valid JSON"},
-		"wrong format":   {bytes.Replace(raw, []byte(CheckpointFormat), []byte("other"), 1), "format"},
-		"future version": {bytes.Replace(raw, []byte(`"version": 1`), []byte(`"version": 9`), 1), "version 9"},
-		"ragged W": {resealed(t, raw, func(c map[string]any) {
-			w := layer0(c)["W"].([]any)
-			w[1] = w[1].([]any)[:3]
-		}), "row 1 has 3 values"},
-		"short bias": {resealed(t, raw, func(c map[string]any) {
-			layers := model(c)["blocks"].([]any)[1].(map[string]any)["layers"].([]any)
-			layers[len(layers)-1].(map[string]any)["b"] = []any{1.0}
-		}), "blocks[1].layers[1].b has 1 values, want 2"},
-		"wrong dim":      {resealed(t, raw, func(c map[string]any) { model(c)["dim"] = 3.0 }), "base has 2 means"},
-		"zero std":       {resealed(t, raw, func(c map[string]any) { model(c)["base"].(map[string]any)["std"] = []any{0.8, 0.0} }), "std[1] = 0"},
-		"no blocks":      {resealed(t, raw, func(c map[string]any) { model(c)["blocks"] = []any{} }), "blocks is empty"},
-		"bad activation": {resealed(t, raw, func(c map[string]any) { model(c)["blocks"].([]any)[0].(map[string]any)["activation"] = "relu" }), "relu"},
-		"bad trace":      {resealed(t, raw, func(c map[string]any) { c["settings"].(map[string]any)["trace"] = "magic" }), "magic"},
-		"negative rtol":  {resealed(t, raw, func(c map[string]any) { c["settings"].(map[string]any)["solver"].(map[string]any)["rtol"] = -1.0 }), "RTol"},
-		"unknown field":  {resealed(t, raw, func(c map[string]any) { c["extra"] = 1.0 }), "extra"},
-		"equal times":    {resealed(t, raw, func(c map[string]any) { model(c)["t1"] = 0.0 }), "t0 = 0 and t1 = 0"},
-		"bad time input": {resealed(t, raw, func(c map[string]any) { model(c)["time_input"] = "none" }), "time_input"},
-	}
-	for name, c := range cases {
-		_, err := decodeCheckpoint(c.data)
-		require.Error(t, err, name)
-		assert.ErrorIs(t, err, ErrCheckpoint, name)
-		if c.want != "" {
-			assert.Contains(t, err.Error(), c.want, name)
-		} else {
-			assert.Regexp(t, "checksum|JSON", err.Error(), name)
-		}
-	}
-}
-
-func TestFailedTrainingKeepsTheLastGoodCheckpoint(t *testing.T) {
-	f := tinyFlow(t)
-	path := filepath.Join(t.TempDir(), "m.json")
-	tr, err := NewTrainer(f, Options{Epochs: 1, BatchSize: 32, Seed: 1, Checkpoint: path})
-	require.NoError(t, err)
-	require.NoError(t, tr.Run(context.Background(), tinyData(t)))
-	good, err := os.ReadFile(path)
-	require.NoError(t, err)
-
-	// Blow the dynamics up: the solver cannot keep up within its budget.
-	for _, p := range f.Params() {
-		for i := range p.Float64s() {
-			p.Float64s()[i] *= 200
-		}
-	}
-	require.NoError(t, f.SetSettings(Settings{Solver: f.Settings().Solver}))
-	s := f.Settings()
-	s.Solver.MaxSteps = 50
-	require.NoError(t, f.SetSettings(s))
-	tr2, err := NewTrainer(f, Options{Epochs: 2, BatchSize: 32, Seed: 1, Checkpoint: path})
-	require.NoError(t, err)
-	err = tr2.Run(context.Background(), tinyData(t))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "epoch 1, batch 1")
-	after, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, good, after)
+	return whole, resumed, all, rest
 }
 
 func TestRunIsCancellable(t *testing.T) {
@@ -318,34 +194,34 @@ func TestBadOptions(t *testing.T) {
 }
 
 // TestSameSeedSameBits: the same seeds give bit-identical data, initial
-// weights, losses and checkpoint files, with one worker or two.
+// weights, losses, parameters and training states, with one worker or two.
 func TestSameSeedSameBits(t *testing.T) {
-	dir := t.TempDir()
-	run := func(workers int, name string) ([]byte, []EpochStats) {
+	run := func(workers int) ([][]float64, *TrainingState, []EpochStats) {
 		data, err := datasets.Moons(200, 0.06, true, rand.NewPCG(21, 22))
 		require.NoError(t, err)
 		f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2}, Settings{}, rand.NewPCG(23, 24))
 		require.NoError(t, err)
 		require.NoError(t, f.SetWorkers(workers))
-		path := filepath.Join(dir, name)
-		tr, err := NewTrainer(f, Options{Epochs: 2, BatchSize: 100, Seed: 25, Checkpoint: path})
+		tr, err := NewTrainer(f, Options{Epochs: 2, BatchSize: 100, Seed: 25})
 		require.NoError(t, err)
 		require.NoError(t, tr.Run(context.Background(), data))
-		raw, err := os.ReadFile(path)
+		st, err := tr.State()
 		require.NoError(t, err)
-		return raw, tr.History()
+		st.History = historyWithoutSeconds(st.History)
+		return paramsOf(f), st, tr.History()
 	}
-	a, ha := run(1, "one.json")
-	b, hb := run(2, "two.json")
+	pa, a, ha := run(1)
+	pb, b, hb := run(2)
 	for i := range ha {
 		assert.Equal(t, math.Float64bits(ha[i].Loss), math.Float64bits(hb[i].Loss), "epoch %d loss", i+1)
 	}
-	assert.True(t, bytes.Equal(a, b), "checkpoints differ")
+	assert.Equal(t, pa, pb, "parameters differ")
+	assert.Equal(t, a, b, "training states differ")
 }
 
 // TestNonFiniteTrainingIsAnError: a schedule giving NaN or a negative rate,
 // an infinite clipping norm and weights driven to ±Inf are errors naming
-// the epoch and batch, and the last good checkpoint stays loadable.
+// the epoch and batch, and the last state saved is the last good epoch's.
 func TestNonFiniteTrainingIsAnError(t *testing.T) {
 	data := tinyData(t)
 	for name, c := range map[string]struct {
@@ -359,16 +235,16 @@ func TestNonFiniteTrainingIsAnError(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := tinyFlow(t)
-			c.opts.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
+			var saved *TrainingState
+			c.opts.Save = func(st *TrainingState) error { saved = st; return nil }
 			tr, err := NewTrainer(f, c.opts)
 			require.NoError(t, err)
 			err = tr.Run(context.Background(), data)
 			require.ErrorIs(t, err, c.want)
 			assert.Contains(t, err.Error(), c.where)
 			if tr.Epoch() > 0 {
-				ck, err := Load(c.opts.Checkpoint)
-				require.NoError(t, err, "the last good checkpoint")
-				assert.Equal(t, tr.Epoch(), ck.Training.Epoch)
+				require.NotNil(t, saved, "the last good epoch was saved")
+				assert.Equal(t, tr.Epoch(), saved.Epoch)
 			}
 		})
 	}

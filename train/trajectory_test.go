@@ -44,7 +44,7 @@ func TestTrajectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	within("end of path", states[len(states)-1].Float64s(), x.Float64s())
-	y0, err := flow.Blocks[0].Forward(z)
+	y0, err := flow.blocks[0].Forward(z)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
@@ -37,7 +36,7 @@ type validation struct {
 
 // newValidation checks opts' validation fields against m and copies the
 // rows; it returns nil when opts has no Validation.
-func newValidation(m distributions.Trainable, f *Flow, opts Options) (*validation, error) {
+func newValidation(m distributions.Trainable, use func(func(distributions.Trainable) error) error, blocks []*ffjord.FFJORD, opts Options) (*validation, error) {
 	if opts.ValidateEvery < 0 || opts.Patience < 0 {
 		return nil, fmt.Errorf("%w: ValidateEvery = %d and Patience = %d, want ≥ 0", ErrInvalidConfig, opts.ValidateEvery, opts.Patience)
 	}
@@ -68,16 +67,11 @@ func newValidation(m distributions.Trainable, f *Flow, opts Options) (*validatio
 		v.c = append([]float64(nil), c...)
 	}
 	if v.estimate {
-		if f == nil {
-			return nil, fmt.Errorf("%w: ValidationEstimate needs a *train.Flow, whose noise it can fix (wrap the model with NewFlowOf)", ErrInvalidConfig)
+		if len(blocks) == 0 {
+			return nil, fmt.Errorf("%w: ValidationEstimate needs a model with FFJORD blocks, whose noise it can fix", ErrInvalidConfig)
 		}
 		// Fail now rather than after the first epoch.
-		if err := f.lock(); err != nil {
-			return nil, err
-		}
-		err := v.withFixedNoise(f.Blocks, func() error { return nil })
-		f.mu.Unlock()
-		if err != nil {
+		if err := use(func(distributions.Trainable) error { return v.withFixedNoise(blocks, func() error { return nil }) }); err != nil {
 			return nil, err
 		}
 	}
@@ -90,11 +84,17 @@ func (v *validation) due(epoch, epochs int) bool {
 }
 
 // nll returns the mean −log p over the validation rows, from passes of at
-// most bs rows of model, holding lock throughout. Estimates draw the same
+// most bs rows of the model, in one turn of use. Estimates draw the same
 // noise at every validation and leave the training's noise as it was.
-func (v *validation) nll(ctx context.Context, model distributions.Trainable, lock sync.Locker, blocks []*ffjord.FFJORD, bs int) (float64, error) {
-	lock.Lock()
-	defer lock.Unlock()
+func (v *validation) nll(ctx context.Context, use func(func(distributions.Trainable) error) error, blocks []*ffjord.FFJORD, bs int) (nll float64, err error) {
+	err = use(func(model distributions.Trainable) error {
+		nll, err = v.nllOf(ctx, model, blocks, bs)
+		return err
+	})
+	return nll, err
+}
+
+func (v *validation) nllOf(ctx context.Context, model distributions.Trainable, blocks []*ffjord.FFJORD, bs int) (float64, error) {
 	var sum float64
 	eval := func() error {
 		D, C := model.Dim(), len(v.c)/v.n

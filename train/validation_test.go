@@ -5,8 +5,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
@@ -99,13 +97,11 @@ func TestEarlyStoppingKeepsTheBestWeights(t *testing.T) {
 		assert.Equal(t, r.nll, tr.History()[i].ValidationNLL)
 	}
 
-	// Save after Run writes the last parameters, which resuming needs;
+	// State after Run gives the last parameters, which resuming needs;
 	// the model keeps the best.
-	path := filepath.Join(t.TempDir(), "after.json")
-	require.NoError(t, tr.Save(path))
-	ck, err := Load(path)
+	st, err := tr.State()
 	require.NoError(t, err)
-	assert.Equal(t, rs[len(rs)-1].params, paramsOf(ck.Flow))
+	assert.Equal(t, rs[len(rs)-1].params, st.Params)
 	assert.Equal(t, rs[best-1].params, paramsOf(f))
 }
 
@@ -235,12 +231,12 @@ func TestValidationLeavesTrainingAlone(t *testing.T) {
 		}
 		assert.Equal(t, paramsOf(plain), tv.last, "estimate %t: last parameters", estimate)
 
-		a, err := tv.val.nll(context.Background(), f.Dist, &f.mu, f.Blocks, 16)
+		a, err := tv.val.nll(context.Background(), tv.use, tv.blocks, 16)
 		require.NoError(t, err)
 		// Move the training's noise on: the validation must not see it.
 		_, err = f.RecordLogProb(tinyData(t).Float64s(), 96, distributions.Request{Estimate: true})
 		require.NoError(t, err)
-		b, err := tv.val.nll(context.Background(), f.Dist, &f.mu, f.Blocks, 16)
+		b, err := tv.val.nll(context.Background(), tv.use, tv.blocks, 16)
 		require.NoError(t, err)
 		assert.Equal(t, a, b, "estimate %t: the same weights, the same validation NLL", estimate)
 	}
@@ -287,7 +283,7 @@ func TestBadValidationOptions(t *testing.T) {
 		"context rows":              {cond, Options{Validation: ok, ValidationContext: gaussianPairs(3)}, "3 rows for 4"},
 		"context width":             {cond, Options{Validation: ok, ValidationContext: gaussianRows(4, 0, 1, 1)}, "ValidationContext"},
 		"NaN context":               {cond, Options{Validation: ok, ValidationContext: nan}, "ValidationContext"},
-		"estimate of a non-Flow":    {f.Dist, Options{Validation: ok, ValidationEstimate: true}, "needs a *train.Flow"},
+		"estimate without blocks":   {gaussianModel(t), Options{Validation: ok, ValidationEstimate: true}, "needs a model with FFJORD blocks"},
 		"NaN decay":                 {f, Options{Validation: ok, WeightDecay: math.NaN()}, "WeightDecay"},
 	}
 	for name, c := range cases {
@@ -297,55 +293,6 @@ func TestBadValidationOptions(t *testing.T) {
 	}
 }
 
-// TestValidationCheckpointHoldsBestAndLast: the checkpoint's model is the
-// last state, its training state the best epoch, NLL, parameters and
-// patience counter; BestFlow is a separate Flow with the best parameters.
-func TestValidationCheckpointHoldsBestAndLast(t *testing.T) {
-	opts, data := driftOptions()
-	opts.Patience = 6
-	opts.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
-	f := affineFlow(t)
-	var rs []epochRecord
-	recordEpochs(f, &opts, &rs)
-	tr, err := NewTrainer(f, opts)
-	require.NoError(t, err)
-	require.NoError(t, tr.Run(context.Background(), data))
-	require.True(t, tr.Stopped())
-	best, _ := tr.Best()
-
-	ck, err := Load(opts.Checkpoint)
-	require.NoError(t, err)
-	assert.Equal(t, rs[len(rs)-1].params, paramsOf(ck.Flow), "the model is the last state")
-	require.NotNil(t, ck.Training.Best)
-	assert.Equal(t, BestState{Epoch: best, NLL: rs[best-1].nll, Params: rs[best-1].params, Stale: 6}, *ck.Training.Best)
-	assert.Equal(t, historyWithoutSeconds(tr.History()), ck.Training.History)
-
-	bf, err := ck.BestFlow()
-	require.NoError(t, err)
-	assert.Equal(t, rs[best-1].params, paramsOf(bf))
-	assert.Equal(t, rs[len(rs)-1].params, paramsOf(ck.Flow), "BestFlow leaves the checkpoint's flow alone")
-	val := opts.Validation
-	want, err := f.NLL(val)
-	require.NoError(t, err)
-	got, err := bf.NLL(val)
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
-
-	// Without validation there is no best.
-	g := affineFlow(t)
-	plain := filepath.Join(t.TempDir(), "plain.json")
-	tp, err := NewTrainer(g, Options{Epochs: 2, Seed: 1, Checkpoint: plain})
-	require.NoError(t, err)
-	require.NoError(t, tp.Run(context.Background(), data))
-	ck, err = Load(plain)
-	require.NoError(t, err)
-	assert.Nil(t, ck.Training.Best)
-	_, err = ck.BestFlow()
-	assert.ErrorIs(t, err, ErrCheckpoint)
-	_, err = Resume(ck, Options{Epochs: 3, Seed: 1})
-	require.NoError(t, err)
-}
-
 // historyWithoutSeconds clears the wall times, which checkpoints leave out.
 func historyWithoutSeconds(h []EpochStats) []EpochStats {
 	out := append([]EpochStats(nil), h...)
@@ -353,36 +300,6 @@ func historyWithoutSeconds(h []EpochStats) []EpochStats {
 		out[i].Seconds = 0
 	}
 	return out
-}
-
-// TestBadBestInCheckpointsIsRejected edits a checkpoint's best state.
-func TestBadBestInCheckpointsIsRejected(t *testing.T) {
-	opts, data := driftOptions()
-	opts.Epochs = 3
-	opts.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
-	tr, err := NewTrainer(affineFlow(t), opts)
-	require.NoError(t, err)
-	require.NoError(t, tr.Run(context.Background(), data))
-	raw, err := os.ReadFile(opts.Checkpoint)
-	require.NoError(t, err)
-	best := func(c map[string]any) map[string]any {
-		return c["training"].(map[string]any)["best"].(map[string]any)
-	}
-	for name, c := range map[string]struct {
-		edit func(map[string]any)
-		want string
-	}{
-		"epoch −1":         {func(c map[string]any) { best(c)["epoch"] = -1.0 }, "training.best has epoch -1"},
-		"future epoch":     {func(c map[string]any) { best(c)["epoch"] = 9.0 }, "epoch 9 (of 3)"},
-		"negative stale":   {func(c map[string]any) { best(c)["stale"] = -1.0 }, "stale -1"},
-		"missing params":   {func(c map[string]any) { best(c)["params"] = []any{} }, "training.best.params"},
-		"short parameter":  {func(c map[string]any) { best(c)["params"].([]any)[0] = []any{} }, "training.best.params"},
-		"unknown best key": {func(c map[string]any) { best(c)["extra"] = 1.0 }, "extra"},
-	} {
-		_, err := decodeCheckpoint(resealed(t, raw, c.edit))
-		require.ErrorIs(t, err, ErrCheckpoint, name)
-		assert.Contains(t, err.Error(), c.want, name)
-	}
 }
 
 // TestResumeWithValidationMatchesUninterrupted: a run with validation and
@@ -439,11 +356,13 @@ func TestResumeWithValidationMatchesUninterrupted(t *testing.T) {
 }
 
 // interruptAndResume trains a flow from newFlow with opts on data, stops
-// it after epoch stop, loads its checkpoint and resumes it to the end.
+// it after epoch stop, and continues it to the end with a new Trainer
+// restoring the state Options.Save got.
 func interruptAndResume(t *testing.T, newFlow func(*testing.T) *Flow, opts Options, data *tensor.Dense, stop int) (*Flow, *Trainer) {
 	t.Helper()
 	first := opts
-	first.Checkpoint = filepath.Join(t.TempDir(), "ck.json")
+	var saved *TrainingState
+	first.Save = func(st *TrainingState) error { saved = st; return nil }
 	interrupt := errors.New("interrupt")
 	first.OnEpoch = func(s EpochStats) error {
 		if s.Epoch == stop {
@@ -451,16 +370,16 @@ func interruptAndResume(t *testing.T, newFlow func(*testing.T) *Flow, opts Optio
 		}
 		return nil
 	}
-	tr, err := NewTrainer(newFlow(t), first)
+	f := newFlow(t)
+	tr, err := NewTrainer(f, first)
 	require.NoError(t, err)
 	require.ErrorIs(t, tr.Run(context.Background(), data), interrupt)
-	ck, err := Load(first.Checkpoint)
+	require.Equal(t, stop, saved.Epoch)
+	rest, err := NewTrainer(f, opts)
 	require.NoError(t, err)
-	require.Equal(t, stop, ck.Training.Epoch)
-	rest, err := Resume(ck, opts)
-	require.NoError(t, err)
+	require.NoError(t, rest.Restore(saved))
 	require.NoError(t, rest.Run(context.Background(), data))
-	return ck.Flow, rest
+	return f, rest
 }
 
 // TestValidateEvery: validations happen every ValidateEvery epochs and
@@ -514,4 +433,15 @@ func TestCancelledRunKeepsTheLastWeights(t *testing.T) {
 	require.Less(t, best, 30)
 	assert.Equal(t, rs[29].params, paramsOf(f))
 	assert.False(t, tr.Stopped())
+}
+
+// gaussianModel is a trainable model without FFJORD blocks: a one-component
+// mixture in two dimensions.
+func gaussianModel(t *testing.T) distributions.Trainable {
+	t.Helper()
+	m, err := distributions.NewMultivariateNormalTriL([]float64{0, 0}, []float64{1, 0, 0, 1}, nil)
+	require.NoError(t, err)
+	g, err := distributions.NewGaussianMixture([]float64{0}, []*distributions.MultivariateNormalTriL{m}, nil)
+	require.NoError(t, err)
+	return g
 }

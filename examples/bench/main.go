@@ -333,9 +333,9 @@ func throughput() error {
 			lp := time.Since(start).Seconds()
 			if round == 0 {
 				calls, rowNFE := 0, 0
-				for _, b := range flow.Blocks {
-					calls += b.Stats().NFE
-					rowNFE += b.Stats().RowNFE
+				for _, st := range flow.Stats() {
+					calls += st.NFE
+					rowNFE += st.RowNFE
 				}
 				emit("logprob_nfe_per_row_"+c.String(), float64(rowNFE)/8192, "evaluations")
 				emit("logprob_calls_"+c.String(), float64(calls), "calls")

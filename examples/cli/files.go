@@ -2,9 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
-	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"
 )
@@ -52,14 +52,14 @@ func CheckFiles(inputs, outputs []fileio.Named) error {
 
 // LoadModel loads the checkpoint at path, refusing first anything that is
 // not a regular file of at most MaxModelBytes (a device, a directory).
-func LoadModel(flag, path string) (*train.Checkpoint, error) {
+func LoadModel(flag, path string) (*checkpoint.Checkpoint, error) {
 	if err := RequirePath(flag, path); err != nil {
 		return nil, err
 	}
 	if err := fileio.CheckRegular(path, MaxModelBytes); err != nil {
 		return nil, fmt.Errorf("-%s: %w", flag, err)
 	}
-	return train.Load(path)
+	return checkpoint.Load(path, checkpoint.Codec{})
 }
 
 // LockModel takes the advisory lock of the model path for the rest of the

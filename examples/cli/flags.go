@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
+	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -299,11 +302,12 @@ func (f *Flags) Record(others ...string) map[string]string {
 // differ, to train further. A checkpoint without a record (from before
 // it was saved) leaves the training flags as given, as before. The
 // caller checks the flags again afterwards: a record is data.
-func (f *Flags) CheckResume(ck *train.Checkpoint, others ...string) error {
+func (f *Flags) CheckResume(ck *checkpoint.Checkpoint, others ...string) error {
 	if ck == nil || ck.Training == nil {
 		return errors.New("-resume: the checkpoint holds no training state (saved without a trainer)")
 	}
-	cfg, s := ck.Flow.Config, ck.Flow.Settings()
+	cfg, stack := ck.Flow.Config()
+	s := ck.Flow.Settings()
 	saved := map[string]string{
 		"blocks":        strconv.Itoa(cfg.Blocks),
 		"hidden":        joinInts(cfg.Hidden),
@@ -316,7 +320,7 @@ func (f *Flags) CheckResume(ck *train.Checkpoint, others ...string) error {
 		"trace":         s.Trace.String(),
 		"step-control":  s.Solver.StepControl.String(),
 	}
-	if ck.Flow.Nets == nil {
+	if !stack {
 		// A composed flow (train.NewStart's) keeps no FlowConfig: read
 		// what its blocks show.
 		for k, v := range composedConfig(ck.Flow) {
@@ -415,12 +419,17 @@ func (f *Flags) canonical(name string) string {
 // whether they learn T. Its time input is not recorded, so that -time
 // with -resume is refused.
 func composedConfig(f *train.Flow) map[string]string {
-	m := map[string]string{"blocks": strconv.Itoa(len(f.Blocks)), "time": "(not recorded)", "hidden": "(not recorded)", "activation": "(not recorded)"}
-	if len(f.Blocks) == 0 {
+	m := map[string]string{"blocks": strconv.Itoa(len(f.EndTimes())), "time": "(not recorded)", "hidden": "(not recorded)", "activation": "(not recorded)"}
+	var first *ffjord.FFJORD
+	_ = f.Use(func(d *distributions.TransformedDistribution) error {
+		first = firstBlock(d.Bijector)
+		return nil
+	})
+	if first == nil {
 		return m
 	}
-	m["learn-time"] = strconv.FormatBool(f.Blocks[0].LearnsTime())
-	net, ok := f.Blocks[0].Dynamics().Model().(*odefunc.Network)
+	m["learn-time"] = strconv.FormatBool(first.LearnsTime())
+	net, ok := first.Dynamics().Model().(*odefunc.Network)
 	if !ok {
 		return m
 	}
@@ -461,4 +470,20 @@ func orDefault(v, def float64) float64 {
 		return def
 	}
 	return v
+}
+
+// firstBlock returns the FFJORD block of b applied first when sampling
+// (the last of a chain), nil when b holds none.
+func firstBlock(b distributions.Bijector) *ffjord.FFJORD {
+	switch b := b.(type) {
+	case *ffjord.FFJORD:
+		return b
+	case distributions.Chain:
+		for k := len(b) - 1; k >= 0; k-- {
+			if f := firstBlock(b[k]); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
 }

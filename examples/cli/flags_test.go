@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -80,7 +81,7 @@ func TestCheckResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck := &train.Checkpoint{Flow: flow, Training: &train.TrainingState{Epoch: 1}}
+	ck := &checkpoint.Checkpoint{Flow: flow, Training: &train.TrainingState{Epoch: 1}}
 	for args, want := range map[string]string{
 		"":                               "",
 		"-blocks 1 -hidden 4 -rtol 1e-3": "",
@@ -105,7 +106,7 @@ func TestCheckResume(t *testing.T) {
 		}
 	}
 	f := Register(flag.NewFlagSet("x", flag.ContinueOnError), 1)
-	if err := f.CheckResume(&train.Checkpoint{Flow: flow}); err == nil {
+	if err := f.CheckResume(&checkpoint.Checkpoint{Flow: flow}); err == nil {
 		t.Error("a checkpoint without training state was accepted")
 	}
 }
@@ -149,7 +150,7 @@ func TestContextFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck := &train.Checkpoint{Flow: flow, Training: &train.TrainingState{Epoch: 1}}
+	ck := &checkpoint.Checkpoint{Flow: flow, Training: &train.TrainingState{Epoch: 1}}
 	for args, want := range map[string]string{
 		"":                                 "",
 		"-context 2 -context-input concat": "",
@@ -205,7 +206,7 @@ func TestCheckResumeTakesTheRecord(t *testing.T) {
 	}
 	first := parse("-lr 3e-3 -batch 32 -cosine 0.2 -clip 2 -kinetic 0.01 -jacobian 0.02 -seed 5 -epochs 8")
 	record := first.Record()
-	ck := &train.Checkpoint{Flow: flow, Training: &train.TrainingState{Record: record}}
+	ck := &checkpoint.Checkpoint{Flow: flow, Training: &train.TrainingState{Record: record}}
 
 	f := parse("-epochs 10 -batch 32")
 	if err := f.CheckResume(ck); err != nil {
@@ -228,7 +229,7 @@ func TestCheckResumeTakesTheRecord(t *testing.T) {
 	}
 	// Without a record, the flags stay as given.
 	f = parse("")
-	if err := f.CheckResume(&train.Checkpoint{Flow: flow, Training: &train.TrainingState{}}); err != nil || f.LR != 1e-2 || f.Epochs != 40 {
+	if err := f.CheckResume(&checkpoint.Checkpoint{Flow: flow, Training: &train.TrainingState{}}); err != nil || f.LR != 1e-2 || f.Epochs != 40 {
 		t.Errorf("no record: %v, lr %g, epochs %d", err, f.LR, f.Epochs)
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -206,7 +207,7 @@ func trainSet(ctx context.Context, s dataSet, cfg train.FlowConfig, fl *cli.Flag
 	if err != nil {
 		return nil, 0, err
 	}
-	opts.Checkpoint = filepath.Join(out, s.name+".json")
+	model := filepath.Join(out, s.name+".json")
 	opts.Progress = stdout
 	if quiet {
 		opts.Progress = nil
@@ -224,6 +225,7 @@ func trainSet(ctx context.Context, s dataSet, cfg train.FlowConfig, fl *cli.Flag
 	if err != nil {
 		return nil, 0, err
 	}
+	opts.Save = checkpoint.Saver(model, flow, checkpoint.Codec{})
 	trainer, err := train.NewTrainer(flow, opts)
 	if err != nil {
 		return nil, 0, err
@@ -232,7 +234,7 @@ func trainSet(ctx context.Context, s dataSet, cfg train.FlowConfig, fl *cli.Flag
 		s.name, n, cfg.Context, cfg.ContextInput, cfg.Blocks, fl.Hidden, opts.Epochs)
 	start := time.Now()
 	if err := trainer.RunContext(ctx, x, c); err != nil {
-		return nil, 0, cli.Stopped(ctx, err, opts.Checkpoint, trainer.Epoch())
+		return nil, 0, cli.Stopped(ctx, err, model, trainer.Epoch())
 	}
 	seconds := time.Since(start).Seconds()
 	nll, err := flow.NLLContext(xt, ct) // exact trace, whatever trained it

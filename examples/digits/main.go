@@ -41,6 +41,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -334,16 +335,19 @@ func (rt route) train(ctx context.Context, flow *train.Flow, data, val split, bu
 
 // write draws samples.png and saves model.json.
 func write(flow *train.Flow, test split, cfg config, stdout io.Writer) error {
-	base, ok := flow.Dist.Base.(*distributions.GaussianMixture)
-	if !ok {
-		return fmt.Errorf("digits: the base is a %T, not a mixture", flow.Dist.Base)
-	}
-	tempered, err := base.Tempered(cfg.temperature)
-	if err != nil {
-		return fmt.Errorf("-temperature: %w", err)
-	}
-	d, err := distributions.NewTransformed(tempered.WithSource(rand.NewPCG(cfg.seed, 8)), flow.Dist.Bijector)
-	if err != nil {
+	var d *distributions.TransformedDistribution
+	if err := flow.Use(func(fd *distributions.TransformedDistribution) error {
+		base, ok := fd.Base.(*distributions.GaussianMixture)
+		if !ok {
+			return fmt.Errorf("digits: the base is a %T, not a mixture", fd.Base)
+		}
+		tempered, err := base.Tempered(cfg.temperature)
+		if err != nil {
+			return fmt.Errorf("-temperature: %w", err)
+		}
+		d, err = distributions.NewTransformed(tempered.WithSource(rand.NewPCG(cfg.seed, 8)), fd.Bijector)
+		return err
+	}); err != nil {
 		return err
 	}
 	s, err := d.Sample(100)
@@ -357,7 +361,7 @@ func write(flow *train.Flow, test split, cfg config, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)
 	path = filepath.Join(dir, "model.json")
-	if err := train.SaveFlow(path, flow); err != nil {
+	if err := checkpoint.Save(path, flow, nil, checkpoint.Codec{}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"image"
 	"image/color"
 	"image/png"
@@ -154,7 +155,7 @@ func TestPlotEveryToySet(t *testing.T) {
 	model := filepath.Join(dir, "m.json")
 	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1}, train.Settings{}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
-	require.NoError(t, train.SaveFlow(model, flow))
+	require.NoError(t, checkpoint.Save(model, flow, nil, checkpoint.Codec{}))
 	bands := make([]color.Color, 9)
 	for i := range bands {
 		bands[i] = viz.ViridisAt((float64(i) + 0.5) / 9)

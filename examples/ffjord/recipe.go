@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math/rand/v2"
 	"time"
@@ -115,13 +116,14 @@ func intersect(a, b []int) []int {
 // trainRecipe trains train.NewStart's flow on -data (or continues ck) with
 // early stopping on the validation rows, then scores it beside the
 // baselines on the test rows.
-func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *train.Checkpoint, d *recipeData, model string, record map[string]string, stdout io.Writer) error {
+func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *checkpoint.Checkpoint, d *recipeData, model string, record map[string]string, stdout io.Writer) error {
 	opts, err := fl.Options()
 	if err != nil {
 		return err
 	}
 	opts.Record = record
-	if opts.Checkpoint, err = cli.Destination(model); err != nil {
+	dest, err := cli.Destination(model)
+	if err != nil {
 		return fmt.Errorf("-model: %w", err)
 	}
 	opts.Progress = stdout
@@ -144,7 +146,8 @@ func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *tr
 			return err
 		}
 		flow = ck.Flow
-		if trainer, err = train.Resume(ck, opts); err != nil {
+		opts.Save = checkpoint.Saver(dest, flow, checkpoint.Codec{})
+		if trainer, err = checkpoint.Resume(ck, opts); err != nil {
 			return err
 		}
 	} else {
@@ -172,6 +175,7 @@ func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *tr
 		}
 		fmt.Fprintf(stdout, "start preprocess=%s base=%s\n", pre, base)
 		flow = s.Flow
+		opts.Save = checkpoint.Saver(dest, flow, checkpoint.Codec{})
 		if trainer, err = train.NewTrainer(flow, opts); err != nil {
 			return err
 		}
@@ -209,7 +213,7 @@ func trainRecipe(ctx context.Context, fl *cli.Flags, rf *cli.RecipeFlags, ck *tr
 // checkpoint's best validation NLL, recomputed on these rows with its
 // best weights as the Trainer computed it, must come out the same. Rows
 // of another -seed, -val-frac, -test-frac, -dequantize or -data do not.
-func checkSameValidation(ck *train.Checkpoint, split datasets.Split, batch int) error {
+func checkSameValidation(ck *checkpoint.Checkpoint, split datasets.Split, batch int) error {
 	best := ck.Training.Best
 	if best == nil {
 		return fmt.Errorf("-resume: the checkpoint was trained without validation rows (on -toy, with -context, or by an older ffjord); train it anew without -resume")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -87,7 +88,7 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 
-	var ck *train.Checkpoint
+	var ck *checkpoint.Checkpoint
 	if *resume {
 		if ck, err = cli.LoadModel("model", *model); err != nil {
 			return err
@@ -262,7 +263,7 @@ func checkRows(flag string, x *tensor.Dense) error { return cli.CheckRows(flag, 
 
 // newTrainer returns the flow to train and its trainer: a fresh one of the
 // flags, or the one saved in ck.
-func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, record map[string]string, progress io.Writer) (*train.Flow, *train.Trainer, error) {
+func newTrainer(fl *cli.Flags, ck *checkpoint.Checkpoint, dim int, model string, record map[string]string, progress io.Writer) (*train.Flow, *train.Trainer, error) {
 	opts, err := fl.Options()
 	if err != nil {
 		return nil, nil, err
@@ -270,7 +271,8 @@ func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, reco
 	opts.Record = record
 	// Saves replace a symbolic link at -model, leaving the file it led to
 	// (which -resume read through it) as it was.
-	if opts.Checkpoint, err = cli.Destination(model); err != nil {
+	dest, err := cli.Destination(model)
+	if err != nil {
 		return nil, nil, fmt.Errorf("-model: %w", err)
 	}
 	opts.Progress = progress
@@ -281,7 +283,8 @@ func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, reco
 			}
 			return nil, nil, fmt.Errorf("train: the data have %d columns but the saved model is %d-dimensional", dim, ck.Flow.Dim())
 		}
-		t, err := train.Resume(ck, opts)
+		opts.Save = checkpoint.Saver(dest, ck.Flow, checkpoint.Codec{})
+		t, err := checkpoint.Resume(ck, opts)
 		return ck.Flow, t, err
 	}
 	cfg, err := fl.FlowConfig(dim)
@@ -296,6 +299,7 @@ func newTrainer(fl *cli.Flags, ck *train.Checkpoint, dim int, model string, reco
 	if err != nil {
 		return nil, nil, err
 	}
+	opts.Save = checkpoint.Saver(dest, flow, checkpoint.Codec{})
 	t, err := train.NewTrainer(flow, opts)
 	return flow, t, err
 }

@@ -29,6 +29,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -139,10 +140,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := train.SaveFlow(paths["gorgonia"], flow); err != nil {
+	if err := checkpoint.Save(paths["gorgonia"], flow, nil, checkpoint.Codec{}); err != nil {
 		return err
 	}
-	if err := train.SaveFlow(paths["library"], lib); err != nil {
+	if err := checkpoint.Save(paths["library"], lib, nil, checkpoint.Codec{}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "gorgonia_seconds=%.1f library_seconds=%.1f\n", gorgoniaSeconds, librarySeconds)

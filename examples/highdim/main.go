@@ -174,8 +174,8 @@ func measureDim(d, points, hidden int, budget time.Duration, workers int) (row, 
 			el := time.Since(start)
 			spent += el
 			nfe := 0
-			for _, b := range flow.Blocks {
-				nfe += b.Stats().NFE
+			for _, st := range flow.Stats() {
+				nfe += st.NFE
 			}
 			sec, n := &r.exactSec, &r.exactNFE
 			if tr != odefunc.ExactTrace {

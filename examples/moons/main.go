@@ -25,6 +25,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -64,8 +65,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("-out: %w", err)
 	}
 	figure := func(name string) string { return filepath.Join(rf.Out, name+"."+rf.Format) }
-	opts.Checkpoint = filepath.Join(rf.Out, "model.json")
-	outputs := []cli.Named{cli.Out("out", opts.Checkpoint)}
+	model := filepath.Join(rf.Out, "model.json")
+	outputs := []cli.Named{cli.Out("out", model)}
 	if rf.Figures {
 		for _, name := range figureNames {
 			outputs = append(outputs, cli.Out("out", figure(name)))
@@ -75,7 +76,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.CheckFiles(nil, outputs); err != nil {
 		return err
 	}
-	lock, err := cli.LockModel("out", opts.Checkpoint)
+	lock, err := cli.LockModel("out", model)
 	if err != nil {
 		return err
 	}
@@ -89,6 +90,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	opts.Save = checkpoint.Saver(model, flow, checkpoint.Codec{})
 	opts.Progress = stdout
 	if rf.Quiet {
 		opts.Progress = nil
@@ -109,7 +111,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 	start := time.Now()
 	if err := trainer.Run(ctx, data); err != nil {
-		return cli.Stopped(ctx, err, opts.Checkpoint, trainer.Epoch())
+		return cli.Stopped(ctx, err, model, trainer.Epoch())
 	}
 	trainSeconds := time.Since(start).Seconds()
 	if err := cli.StopOn(ctx, flow); err != nil { // the test NLL and the figures

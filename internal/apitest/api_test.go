@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
+
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
@@ -57,7 +59,7 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1}, train.Settings{}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	good := filepath.Join(dir, "good.json")
-	require.NoError(t, train.SaveFlow(good, flow))
+	require.NoError(t, checkpoint.Save(good, flow, nil, checkpoint.Codec{}))
 	raw, err := os.ReadFile(good)
 	require.NoError(t, err)
 	net, err := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(3, 4))
@@ -193,13 +195,16 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 			require.NoError(t, err)
 			return tr.Run(context.Background(), moons)
 		}},
-		{"train: missing checkpoint", os.ErrNotExist, func() error { _, err := train.Load(filepath.Join(dir, "none.json")); return err }},
-		{"train: truncated checkpoint", train.ErrCheckpoint, func() error { _, err := train.Load(write("trunc.json", string(raw[:len(raw)/3]))); return err }},
-		{"train: future checkpoint version", train.ErrCheckpoint, func() error {
-			_, err := train.Load(write("v9.json", strings.Replace(string(raw), `"version": 2`, `"version": 9`, 1)))
+		{"train: missing checkpoint", os.ErrNotExist, func() error { _, err := loadCheckpoint(filepath.Join(dir, "none.json")); return err }},
+		{"train: truncated checkpoint", checkpoint.ErrCheckpoint, func() error { _, err := loadCheckpoint(write("trunc.json", string(raw[:len(raw)/3]))); return err }},
+		{"train: future checkpoint version", checkpoint.ErrCheckpoint, func() error {
+			_, err := loadCheckpoint(write("v9.json", strings.Replace(string(raw), `"version": 2`, `"version": 9`, 1)))
 			return err
 		}},
-		{"train: resume without training state", train.ErrCheckpoint, func() error { _, err := train.Resume(&train.Checkpoint{Flow: flow}, train.Options{}); return err }},
+		{"train: resume without training state", checkpoint.ErrCheckpoint, func() error {
+			_, err := checkpoint.Resume(&checkpoint.Checkpoint{Flow: flow}, train.Options{})
+			return err
+		}},
 		// datasets
 		{"datasets: negative noise", datasets.ErrInvalidArgument, func() error { _, err := datasets.Moons(10, -1, true, rand.NewPCG(1, 1)); return err }},
 		{"datasets: zero points", datasets.ErrInvalidArgument, func() error { _, err := datasets.Rings(0, rand.NewPCG(1, 1)); return err }},
@@ -312,17 +317,19 @@ func TestHostileAPI(t *testing.T) {
 		{"nil Flow LogProb", train.ErrInvalidConfig, func() error { _, err := nilFlow.LogProb(x); return err }},
 		{"nil Flow Sample", train.ErrInvalidConfig, func() error { _, err := nilFlow.Sample(3); return err }},
 		{"nil Flow NLL", train.ErrInvalidConfig, func() error { _, err := nilFlow.NLL(x); return err }},
-		{"SaveFlow(nil)", train.ErrInvalidConfig, func() error { return train.SaveFlow(filepath.Join(dir, "nil.json"), nil) }},
-		{"SaveFlow(zero)", train.ErrInvalidConfig, func() error { return train.SaveFlow(filepath.Join(dir, "zero.json"), &zero) }},
+		{"Save(nil)", train.ErrInvalidConfig, func() error { return checkpoint.Save(filepath.Join(dir, "nil.json"), nil, nil, checkpoint.Codec{}) }},
+		{"Save(zero)", train.ErrInvalidConfig, func() error { return checkpoint.Save(filepath.Join(dir, "zero.json"), &zero, nil, checkpoint.Codec{}) }},
 		{"zero Trainer Run", train.ErrInvalidConfig, func() error { return zeroTrainer.Run(context.Background(), x) }},
-		{"zero Trainer Save", train.ErrInvalidConfig, func() error { return zeroTrainer.Save(filepath.Join(dir, "t.json")) }},
+		{"zero Trainer State", train.ErrInvalidConfig, func() error { _, err := zeroTrainer.State(); return err }},
+		{"zero Trainer Restore", train.ErrInvalidConfig, func() error { return zeroTrainer.Restore(&train.TrainingState{}) }},
 		{"nil Trainer Run", train.ErrInvalidConfig, func() error { return nilTrainer.Run(context.Background(), x) }},
-		{"nil Trainer Save", train.ErrInvalidConfig, func() error { return nilTrainer.Save(filepath.Join(dir, "t.json")) }},
+		{"nil Trainer State", train.ErrInvalidConfig, func() error { _, err := nilTrainer.State(); return err }},
+		{"nil Trainer Restore", train.ErrInvalidConfig, func() error { return nilTrainer.Restore(&train.TrainingState{}) }},
 		{"NewTrainer(nil Flow)", train.ErrInvalidConfig, func() error { _, err := train.NewTrainer(nilFlow, train.Options{}); return err }},
 		{"NewTrainer(zero Flow)", train.ErrInvalidConfig, func() error { _, err := train.NewTrainer(&zero, train.Options{}); return err }},
 		{"NewTrainer(untrainable)", train.ErrInvalidConfig, func() error { _, err := train.NewTrainer(plain, train.Options{}); return err }},
-		{"Resume(nil)", train.ErrCheckpoint, func() error { _, err := train.Resume(nil, train.Options{}); return err }},
-		{"Resume without a flow", train.ErrCheckpoint, func() error { _, err := train.Resume(&train.Checkpoint{}, train.Options{}); return err }},
+		{"Resume(nil)", checkpoint.ErrCheckpoint, func() error { _, err := checkpoint.Resume(nil, train.Options{}); return err }},
+		{"Resume without a flow", checkpoint.ErrCheckpoint, func() error { _, err := checkpoint.Resume(&checkpoint.Checkpoint{}, train.Options{}); return err }},
 		{"Objective(nil)", train.ErrInvalidConfig, func() error {
 			_, _, err := train.Objective(nil, x.Float64s(), 4, train.Regularization{}, nil)
 			return err
@@ -406,7 +413,7 @@ func TestHostileAPI(t *testing.T) {
 		{"Validation of another width", train.ErrInvalidConfig, trainer(train.Options{Validation: pts(2, 4, 0, 0, 0, 0, 0, 0, 0, 0)})},
 		{"Validation with NaN", train.ErrInvalidConfig, trainer(train.Options{Validation: pts(2, 2, 0, math.NaN(), 0, 0)})},
 		{"ValidationContext of an unconditional flow", train.ErrInvalidConfig, trainer(train.Options{Validation: x, ValidationContext: x})},
-		{"BestFlow of a nil checkpoint", train.ErrCheckpoint, func() error { _, err := (*train.Checkpoint)(nil).BestFlow(); return err }},
+		{"BestFlow of a nil checkpoint", checkpoint.ErrCheckpoint, func() error { _, err := (*checkpoint.Checkpoint)(nil).BestFlow(); return err }},
 		{"checkpoint of a plain distribution", train.ErrInvalidConfig, func() error {
 			_, err := train.NewFlowOf(plain, train.Settings{})
 			return err
@@ -426,13 +433,13 @@ func TestHostileAPI(t *testing.T) {
 		{"ParseHidden width over the limit", train.ErrTooLarge, func() error { _, err := train.ParseHidden("8,5000000"); return err }},
 		{"ParseHidden too many layers", train.ErrTooLarge, func() error { _, err := train.ParseHidden(strings.Repeat("8,", 100) + "8"); return err }},
 		// Checkpoints that are not files of ours.
-		{"Load /dev/zero", train.ErrCheckpoint, func() error { _, err := train.Load("/dev/zero"); return err }},
-		{"Load a directory", train.ErrCheckpoint, func() error { _, err := train.Load(dirPath); return err }},
-		{"Load empty file", train.ErrCheckpoint, func() error { _, err := train.Load(write(t, dir, "empty.json", "")); return err }},
-		{"Load JSON null", train.ErrCheckpoint, func() error { _, err := train.Load(write(t, dir, "null.json", "null")); return err }},
-		{"Load JSON array", train.ErrCheckpoint, func() error { _, err := train.Load(write(t, dir, "arr.json", "[1,2,3]")); return err }},
-		{"Load deep nesting", train.ErrCheckpoint, func() error {
-			_, err := train.Load(write(t, dir, "deep.json", strings.Repeat("[", 100000)))
+		{"Load /dev/zero", checkpoint.ErrCheckpoint, func() error { _, err := loadCheckpoint("/dev/zero"); return err }},
+		{"Load a directory", checkpoint.ErrCheckpoint, func() error { _, err := loadCheckpoint(dirPath); return err }},
+		{"Load empty file", checkpoint.ErrCheckpoint, func() error { _, err := loadCheckpoint(write(t, dir, "empty.json", "")); return err }},
+		{"Load JSON null", checkpoint.ErrCheckpoint, func() error { _, err := loadCheckpoint(write(t, dir, "null.json", "null")); return err }},
+		{"Load JSON array", checkpoint.ErrCheckpoint, func() error { _, err := loadCheckpoint(write(t, dir, "arr.json", "[1,2,3]")); return err }},
+		{"Load deep nesting", checkpoint.ErrCheckpoint, func() error {
+			_, err := loadCheckpoint(write(t, dir, "deep.json", strings.Repeat("[", 100000)))
 			return err
 		}},
 		// distributions
@@ -648,8 +655,8 @@ func TestHostileAPIErrorMessages(t *testing.T) {
 	sealed := func(version int, content string) func() error {
 		return func() error {
 			sum := sha256.Sum256([]byte(content))
-			file := fmt.Sprintf(`{"format":%q,"version":%d,"sha256":%q,"content":%s}`, train.CheckpointFormat, version, hex.EncodeToString(sum[:]), content)
-			_, err := train.Load(write(t, dir, "sealed.json", file))
+			file := fmt.Sprintf(`{"format":%q,"version":%d,"sha256":%q,"content":%s}`, checkpoint.Format, version, hex.EncodeToString(sum[:]), content)
+			_, err := loadCheckpoint(write(t, dir, "sealed.json", file))
 			return err
 		}
 	}
@@ -662,7 +669,7 @@ func TestHostileAPIErrorMessages(t *testing.T) {
 		{"checkpoint content null", sealed(2, "null"), "content is missing", []string{"trace"}},
 		{"checkpoint v1 content null", sealed(1, "null"), "content is missing", []string{"trace"}},
 		{"checkpoint content absent", func() error {
-			_, err := train.Load(write(t, dir, "absent.json", fmt.Sprintf(`{"format":%q,"version":2,"sha256":""}`, train.CheckpointFormat)))
+			_, err := loadCheckpoint(write(t, dir, "absent.json", fmt.Sprintf(`{"format":%q,"version":2,"sha256":""}`, checkpoint.Format)))
 			return err
 		}, "content is missing", nil},
 		{"checkpoint content {}", sealed(2, "{}"), "is missing", []string{`estimator ""`}},
@@ -738,8 +745,8 @@ func TestHostileConditional(t *testing.T) {
 	require.NoError(t, err)
 	uflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
 	require.NoError(t, err)
-	cd, ud := cflow.Dist, uflow.Dist
-	cblock, ublock := cflow.Blocks[0], uflow.Blocks[0]
+	cd, ud := distOf(t, cflow), distOf(t, uflow)
+	cblock, ublock := cd.Bijector.(distributions.Chain)[0].(*ffjord.FFJORD), ud.Bijector.(distributions.Chain)[0].(*ffjord.FFJORD)
 	x, c := dense(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6), dense(3, 2, 1, 0, 0, 1, 1, 0)
 	xv, cv := x.Float64s(), c.Float64s()
 	xr := [][]float64{{0, 1}, {1, 0}}
@@ -1006,9 +1013,21 @@ func TestHostileOdefunc(t *testing.T) {
 	mlp := func(cfg odefunc.MLPConfig) func() error {
 		return func() error { _, err := odefunc.NewMLP(cfg, rand.NewPCG(1, 1)); return err }
 	}
+	// A layer is read as the one layer of a checkpoint's network, the
+	// only way a file reaches the layer decoder.
+	layerDir := t.TempDir()
 	layer := func(js string) func() error {
-		return func() error { _, err := odefunc.DecodeLayer([]byte(js)); return err }
+		return func() error {
+			content := `{"model":{"type":"transformed","base":{"type":"normal","mean":[0,0],"std":[1,1]},` +
+				`"bijector":{"type":"ffjord","t0":0,"t1":1,"dynamics":{"type":"network","dim":2,"layers":[` + js + `]}}},` +
+				`"settings":{"solver":{"method":"dopri5","rtol":0,"atol":0,"first_step":0,"max_steps":0,"fixed_step":0},"adjoint":null,"trace":"exact"},"training":null}`
+			sum := sha256.Sum256([]byte(content))
+			file := fmt.Sprintf(`{"format":%q,"version":2,"sha256":%q,"content":%s}`, checkpoint.Format, hex.EncodeToString(sum[:]), content)
+			_, err := checkpoint.Load(write(t, layerDir, "layer.json", file), checkpoint.Codec{})
+			return err
+		}
 	}
+	require.NoError(t, layer(`{"type":"linear","in":2,"out":2,"W":[[1,0],[0,1]],"b":[0,0]}`)(), "a good layer loads")
 	cases := []hostileCase{
 		{"NewContextSquashLinear in 0", false, func() error { _, err := odefunc.NewContextSquashLinear(0, 4, 2, rand.NewPCG(1, 1)); return err }},
 		{"NewContextSquashLinear out 0", false, func() error { _, err := odefunc.NewContextSquashLinear(2, 0, 2, rand.NewPCG(1, 1)); return err }},
@@ -1754,4 +1773,12 @@ var constructorAccepts = []string{
 	"NewFlow with solver Adaptive RTol 1e308",
 	"NewSolver Adaptive FirstStep -1",
 	"NewFlow with solver Adaptive FirstStep -1",
+}
+
+// distOf returns f's distribution, for hostile calls on its parts.
+func distOf(t *testing.T, f *train.Flow) *distributions.TransformedDistribution {
+	t.Helper()
+	var d *distributions.TransformedDistribution
+	require.NoError(t, f.Use(func(fd *distributions.TransformedDistribution) error { d = fd; return nil }))
+	return d
 }

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
+
 	"github.com/ffjord-go/ffjord-go/train"
 )
 
@@ -265,7 +267,7 @@ func fixtureDir(t *testing.T, ffjord string) string {
 			fix.err = err
 			return
 		}
-		if fix.err = train.SaveFlow(filepath.Join(fix.dir, "flow.json"), flow); fix.err != nil {
+		if fix.err = checkpoint.Save(filepath.Join(fix.dir, "flow.json"), flow, nil, checkpoint.Codec{}); fix.err != nil {
 			return
 		}
 		raw, _ := os.ReadFile(filepath.Join(fix.dir, "m.json"))
@@ -428,7 +430,7 @@ func cliCases() []cliCase {
 	}
 	loads := func(epoch int) func(t *testing.T, p string) {
 		return func(t *testing.T, p string) {
-			ck, err := train.Load(p)
+			ck, err := loadCheckpoint(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -623,7 +625,7 @@ func cliCases() []cliCase {
 		{name: "resume takes the recorded lr", bin: "ffjord", args: []string{"train", "-resume", "-toy", "moons", "-epochs", "2", "-model", "$D/lr3.json"},
 			stdout: "saved", mutates: []string{"lr3.json"},
 			check: func(t *testing.T, dir string) {
-				ck, err := train.Load(filepath.Join(dir, "lr3.json"))
+				ck, err := loadCheckpoint(filepath.Join(dir, "lr3.json"))
 				if err != nil || ck.Training.Epoch != 2 {
 					t.Fatalf("lr3.json after resuming: %v", err)
 				}
@@ -637,14 +639,14 @@ func cliCases() []cliCase {
 		{name: "resume ignores a recorded model flag", bin: "ffjord", args: resume("-epochs", "2", "-model", "$D/rec_blocks.json"),
 			stdout: "saved", mutates: []string{"rec_blocks.json"},
 			check: func(t *testing.T, dir string) {
-				if ck, err := train.Load(filepath.Join(dir, "rec_blocks.json")); err != nil || len(ck.Flow.Blocks) != 1 {
+				if ck, err := loadCheckpoint(filepath.Join(dir, "rec_blocks.json")); err != nil || len(ck.Flow.EndTimes()) != 1 {
 					t.Errorf("rec_blocks.json after resuming: %v", err)
 				}
 			}},
 		{name: "resume an old checkpoint takes the flags", bin: "ffjord", args: resume("-epochs", "2", "-lr", "0.002", "-model", "$D/m_old.json"),
 			stdout: "saved", mutates: []string{"m_old.json"},
 			check: func(t *testing.T, dir string) {
-				if ck, err := train.Load(filepath.Join(dir, "m_old.json")); err != nil || ck.Training.History[1].LearningRate != 0.002 {
+				if ck, err := loadCheckpoint(filepath.Join(dir, "m_old.json")); err != nil || ck.Training.History[1].LearningRate != 0.002 {
 					t.Errorf("m_old.json after resuming: %v", err)
 				}
 			}},
@@ -658,7 +660,7 @@ func cliCases() []cliCase {
 		{name: "train overwrite an existing model", bin: "ffjord", args: with(trainToy("-model", "$D/m.json", "-overwrite", "-lr", "0.004"), tiny...),
 			stdout: "saved", mutates: []string{"m.json", "mhard.json"},
 			check: func(t *testing.T, dir string) {
-				if ck, err := train.Load(filepath.Join(dir, "m.json")); err != nil || ck.Training.Record["lr"] != "0.004" {
+				if ck, err := loadCheckpoint(filepath.Join(dir, "m.json")); err != nil || ck.Training.Record["lr"] != "0.004" {
 					t.Errorf("m.json after -overwrite: %v", err)
 				}
 			}},
@@ -784,7 +786,7 @@ func recipeCases() []cliCase {
 		ff("resume a toy model on data", "trained without validation rows", "train", "-resume", "-data", "$D/d.csv", "-epochs", "2", "-model", "$D/m.json"),
 		{name: "resume data", bin: "ffjord", args: resumeD("-blocks", "1", "-hidden", "4"), stdout: "test_minus_gmm=", mutates: []string{"dm.json"},
 			check: func(t *testing.T, dir string) {
-				if ck, err := train.Load(filepath.Join(dir, "dm.json")); err != nil || ck.Training.Epoch != 2 || ck.Training.Best == nil {
+				if ck, err := loadCheckpoint(filepath.Join(dir, "dm.json")); err != nil || ck.Training.Epoch != 2 || ck.Training.Best == nil {
 					t.Errorf("dm.json after resuming: %v", err)
 				}
 			}},
@@ -870,7 +872,7 @@ func conditionalCases() []cliCase {
 		ff("resume unconditional with context", "-context 2 (the checkpoint has 0)", "train", "-resume", "-data", "$D/dc.csv", "-context", "2", "-epochs", "2", "-model", "$D/m.json"),
 		{name: "resume conditional", bin: "ffjord", args: resumeC(), stdout: "saved", mutates: []string{"cm.json"},
 			check: func(t *testing.T, dir string) {
-				if ck, err := train.Load(filepath.Join(dir, "cm.json")); err != nil || ck.Training.Epoch != 2 || ck.Flow.ContextDim() != 2 {
+				if ck, err := loadCheckpoint(filepath.Join(dir, "cm.json")); err != nil || ck.Training.Epoch != 2 || ck.Flow.ContextDim() != 2 {
 					t.Errorf("cm.json after resuming: %v", err)
 				}
 			}},
@@ -1074,7 +1076,7 @@ func TestHostileCLISignals(t *testing.T) {
 				t.Fatalf("exit %d after %v, want 1", r.code, sig)
 			}
 			oneLine(t, "ffjord", r.stderr, "stopped by")
-			ck, err := train.Load(model)
+			ck, err := loadCheckpoint(model)
 			if err != nil || ck.Training == nil || ck.Training.Epoch < 1 {
 				t.Fatalf("checkpoint after %v: %v", sig, err)
 			}
@@ -1200,7 +1202,7 @@ func TestResumeEqualsStraight(t *testing.T) {
 			t.Fatal(err)
 		}
 		if string(got) != string(want) {
-			ck, _ := train.Load(model)
+			ck, _ := loadCheckpoint(model)
 			t.Fatalf("the resumed checkpoint differs from the straight one (%d bytes against %d); resumed record %v", len(got), len(want), ck.Training.Record)
 		}
 	}
@@ -1223,7 +1225,7 @@ func TestResumeEqualsStraight(t *testing.T) {
 		}
 		r := checkExit(t, cmd, err, result{stderr: stderr.String()}, []string{"SIGINT"})
 		oneLine(t, "ffjord", r.stderr, "continue with -resume")
-		ck, err := train.Load(model)
+		ck, err := loadCheckpoint(model)
 		if err != nil || ck.Training.Epoch < 1 || ck.Training.Epoch >= 8 {
 			t.Fatalf("after SIGINT: %v (want a checkpoint of 1 to 7 epochs)", err)
 		}

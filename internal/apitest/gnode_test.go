@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
+
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/distributions/gnode"
 	"github.com/ffjord-go/ffjord-go/graph"
@@ -21,7 +23,7 @@ func TestHostileGnode(t *testing.T) {
 	require.NoError(t, err)
 	uflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
 	require.NoError(t, err)
-	cd, ud := cflow.Dist, uflow.Dist
+	cd, ud := distOf(t, cflow), distOf(t, uflow)
 	mat := func(g *G.ExprGraph, dt tensor.Dtype, r, c int, name string) *G.Node {
 		return G.NewMatrix(g, dt, G.WithShape(r, c), G.WithName(name))
 	}
@@ -158,14 +160,14 @@ func TestHostileGnodeNaNParams(t *testing.T) {
 		g := G.NewGraph()
 		x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"), G.WithValue(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)))
 		var ps []*G.Node
-		for i, p := range f.Dist.Params() {
+		for i, p := range distOf(t, f).Params() {
 			v := p.Clone().(*tensor.Dense)
 			if i == 2 {
 				v.Float64s()[1] = bad
 			}
 			ps = append(ps, G.NewTensor(g, tensor.Float64, p.Dims(), G.WithShape(p.Shape().Clone()...), G.WithName(fmt.Sprintf("theta%d", i)), G.WithValue(v)))
 		}
-		logp, _, err := gnode.LogProb(g, f.Dist, x, gnode.Options{Params: ps})
+		logp, _, err := gnode.LogProb(g, distOf(t, f), x, gnode.Options{Params: ps})
 		require.NoError(t, err)
 		vm := G.NewTapeMachine(g.ExactSubgraphRoots(logp))
 		err = vm.RunAll()
@@ -182,7 +184,7 @@ func TestHostileGnodeNaNParams(t *testing.T) {
 		}
 		_, err = f.LogProb(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6))
 		require.NoError(t, err)
-		require.NoError(t, train.SaveFlow(filepath.Join(t.TempDir(), "f.json"), f))
+		require.NoError(t, checkpoint.Save(filepath.Join(t.TempDir(), "f.json"), f, nil, checkpoint.Codec{}))
 	}
 }
 
@@ -195,7 +197,7 @@ func TestHostileGnodeMachineError(t *testing.T) {
 	require.NoError(t, err)
 	g := G.NewGraph()
 	x := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("x"), G.WithValue(pts(3, 2, 0.1, math.NaN(), 0.3, 0.4, 0.5, 0.6)))
-	logp, _, err := gnode.LogProb(g, f.Dist, x, gnode.Options{Name: "density"})
+	logp, _, err := gnode.LogProb(g, distOf(t, f), x, gnode.Options{Name: "density"})
 	require.NoError(t, err)
 	vm := G.NewTapeMachine(g.ExactSubgraphRoots(logp))
 	defer vm.Close()

@@ -98,3 +98,18 @@ func CheckFinite(data []float64, dim int) error {
 func New(n, d int, data []float64) *tensor.Dense {
 	return tensor.New(tensor.WithShape(n, d), tensor.WithBacking(data))
 }
+
+// Fits reports whether v holds one slice per tensor of ps, each of that
+// tensor's size: values (saved parameters, moments) that can be copied
+// into ps.
+func Fits(v [][]float64, ps []*tensor.Dense) bool {
+	if len(v) != len(ps) {
+		return false
+	}
+	for i, p := range ps {
+		if len(v[i]) != p.Shape().TotalSize() {
+			return false
+		}
+	}
+	return true
+}

@@ -1,6 +1,6 @@
 // Package strictjson reads the JSON of saved models strictly: an unknown
-// field, trailing data or a key given twice is an error, so that a file
-// means one thing only.
+// field, trailing data, a key given twice or a null among an array's
+// elements is an error, so that a file means one thing only.
 package strictjson
 
 import (
@@ -40,16 +40,18 @@ func Type(data []byte) (string, error) {
 	return t.Type, nil
 }
 
-// maxDepth bounds the nesting UniqueKeys follows, as encoding/json does.
+// maxDepth bounds the nesting Check follows, as encoding/json does.
 const maxDepth = 10000
 
-// UniqueKeys reports the first object in data that gives a key twice
-// (encoding/json would silently keep the last).
-func UniqueKeys(data []byte) error {
+// Check reports the first object in data that gives a key twice
+// (encoding/json would silently keep the last) and the first array with a
+// null element (encoding/json reads a null in a []float64 as 0 and in a
+// []string as "", so the file would mean what it does not say).
+func Check(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	depth := 0
-	var walk func() error
-	walk = func() error {
+	var walk func(inArray bool) error
+	walk = func(inArray bool) error {
 		if depth++; depth > maxDepth {
 			return fmt.Errorf("nested deeper than %d", maxDepth)
 		}
@@ -59,6 +61,10 @@ func UniqueKeys(data []byte) error {
 			return err
 		}
 		switch tok {
+		case nil:
+			if inArray {
+				return errors.New("an array holds a null")
+			}
 		case json.Delim('{'):
 			seen := map[string]bool{}
 			for dec.More() {
@@ -71,7 +77,7 @@ func UniqueKeys(data []byte) error {
 					return fmt.Errorf("key %q given twice in one object", key)
 				}
 				seen[key] = true
-				if err := walk(); err != nil {
+				if err := walk(false); err != nil {
 					return err
 				}
 			}
@@ -79,7 +85,7 @@ func UniqueKeys(data []byte) error {
 			return err
 		case json.Delim('['):
 			for dec.More() {
-				if err := walk(); err != nil {
+				if err := walk(true); err != nil {
 					return err
 				}
 			}
@@ -88,5 +94,5 @@ func UniqueKeys(data []byte) error {
 		}
 		return nil
 	}
-	return walk()
+	return walk(false)
 }

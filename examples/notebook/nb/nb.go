@@ -109,7 +109,7 @@ func (f *Flow) NumParams() int {
 // String describes the model in one line.
 func (f *Flow) String() string {
 	return fmt.Sprintf("%d FFJORD blocks, MLP 2→8→8→2 (tanh) each, %d parameters, base N(0, 0.8² I), %d epochs trained",
-		len(f.f.Blocks), f.NumParams(), len(f.history))
+		len(f.f.EndTimes()), f.NumParams(), len(f.history))
 }
 
 // Train fits the flow to d by maximum likelihood for epochs epochs of

@@ -1,6 +1,7 @@
-// Command gen writes the version-1 checkpoints under train/testdata/v1 and
-// the log-densities they must reproduce. It was run at the commit named on
-// the command line, before format version 2 existed:
+// Command gen writes the version-1 checkpoints under checkpoint/testdata/v1
+// (train/testdata/v1 when it ran) and the log-densities they must
+// reproduce. It was run at the commit named on the command line, before
+// format version 2 existed, and builds only there:
 //
 //	go run ./train/testdata/v1/gen <dir> <name>
 //

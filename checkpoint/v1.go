@@ -1,12 +1,16 @@
-package train
+package checkpoint
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
 
+	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/ffjord"
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
 	"github.com/ffjord-go/ffjord-go/odefunc"
+	"github.com/ffjord-go/ffjord-go/train"
 	"gorgonia.org/tensor"
 )
 
@@ -34,32 +38,33 @@ import (
 // wrote the file, which changed without a new version: before the
 // differentiable-route refactor (commit 7e70255) it was block 0's network,
 // block 1's, …, then every block's √T; since, the chain's order, the last
-// block first, each √T after its network. v1AdamOrder tells them apart.
+// block first, each √T after its network. The sizes tell them apart
+// (reorder).
 
-type modelJSON struct {
-	Dim       int         `json:"dim"`
-	T0        float64     `json:"t0"`
-	T1        float64     `json:"t1"`
-	TimeInput string      `json:"time_input"`
-	LearnTime bool        `json:"learn_time,omitempty"` // each block then has its own t1
-	Base      baseJSON    `json:"base"`
-	Blocks    []blockJSON `json:"blocks"`
+type v1Model struct {
+	Dim       int       `json:"dim"`
+	T0        float64   `json:"t0"`
+	T1        float64   `json:"t1"`
+	TimeInput string    `json:"time_input"`
+	LearnTime bool      `json:"learn_time,omitempty"` // each block then has its own t1
+	Base      v1Base    `json:"base"`
+	Blocks    []v1Block `json:"blocks"`
 }
 
-type baseJSON struct {
+type v1Base struct {
 	Mean []float64 `json:"mean"`
 	Std  []float64 `json:"std"`
 }
 
-type blockJSON struct {
-	Type       string      `json:"type"`
-	Activation string      `json:"activation"`
-	Time       string      `json:"time,omitempty"` // empty: the model's time_input
-	T1         *float64    `json:"t1,omitempty"`   // the learned end time, with learn_time
-	Layers     []layerJSON `json:"layers"`
+type v1Block struct {
+	Type       string    `json:"type"`
+	Activation string    `json:"activation"`
+	Time       string    `json:"time,omitempty"` // empty: the model's time_input
+	T1         *float64  `json:"t1,omitempty"`   // the learned end time, with learn_time
+	Layers     []v1Layer `json:"layers"`
 }
 
-type layerJSON struct {
+type v1Layer struct {
 	W [][]float64 `json:"W"`
 	B []float64   `json:"b"`
 	// The ConcatSquashLinear extras; nil for the other layers, so that
@@ -82,7 +87,7 @@ func timeInputName(ti odefunc.TimeInput) string {
 }
 
 // decode checks the model section and builds its networks.
-func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, []float64, error) {
+func (m v1Model) decode() (train.FlowConfig, []*odefunc.Network, []float64, error) {
 	cfg, nets, err := m.decodeNets()
 	if err != nil || !m.LearnTime {
 		return cfg, nets, nil, err
@@ -102,8 +107,8 @@ func (m modelJSON) decode() (FlowConfig, []*odefunc.Network, []float64, error) {
 }
 
 // decodeNets checks the model section and builds its networks.
-func (m modelJSON) decodeNets() (FlowConfig, []*odefunc.Network, error) {
-	cfg := FlowConfig{Dim: m.Dim, T0: m.T0, T1: m.T1, BaseMean: m.Base.Mean, BaseStd: m.Base.Std}
+func (m v1Model) decodeNets() (train.FlowConfig, []*odefunc.Network, error) {
+	cfg := train.FlowConfig{Dim: m.Dim, T0: m.T0, T1: m.T1, BaseMean: m.Base.Mean, BaseStd: m.Base.Std}
 	switch {
 	case m.Dim <= 0 || m.Dim > odefunc.MaxDim:
 		return cfg, nil, bad("model.dim = %d, want 1 to %d", m.Dim, odefunc.MaxDim)
@@ -182,7 +187,7 @@ func (m modelJSON) decodeNets() (FlowConfig, []*odefunc.Network, error) {
 			switch l := l.(type) {
 			case *odefunc.Linear:
 				src := blk.Layers[li]
-				if err := decodeAffine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
+				if err := v1Affine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
 					return cfg, nil, err
 				}
 				if src.Wg != nil || src.Bg != nil || src.Wb != nil {
@@ -190,7 +195,7 @@ func (m modelJSON) decodeNets() (FlowConfig, []*odefunc.Network, error) {
 				}
 			case *odefunc.ConcatSquashLinear:
 				src := blk.Layers[li]
-				if err := decodeAffine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
+				if err := v1Affine(lw, hint, src, l.W.Float64s(), l.B.Float64s(), l.In(), l.Out()); err != nil {
 					return cfg, nil, err
 				}
 				for _, v := range []struct {
@@ -220,7 +225,7 @@ func (m modelJSON) decodeNets() (FlowConfig, []*odefunc.Network, error) {
 // their widths needs, before NewMLP allocates it: W's rows follow from
 // the time input and the previous layer, its columns and b from the layer's
 // width, and the last layer has dim outputs.
-func checkV1Shapes(where string, layers []layerJSON, dim int, ti odefunc.TimeInput) error {
+func checkV1Shapes(where string, layers []v1Layer, dim int, ti odefunc.TimeInput) error {
 	in := dim + ti.Copies(dim)
 	for i, l := range layers {
 		lw := fmt.Sprintf("%s.layers[%d]", where, i)
@@ -248,9 +253,9 @@ func checkV1Shapes(where string, layers []layerJSON, dim int, ti odefunc.TimeInp
 	return nil
 }
 
-// decodeAffine checks a layer's W (in×out) and b (out) and copies them into
+// v1Affine checks a layer's W (in×out) and b (out) and copies them into
 // w and b. hint is added to a wrong number of rows.
-func decodeAffine(where, hint string, src layerJSON, w, b []float64, in, out int) error {
+func v1Affine(where, hint string, src v1Layer, w, b []float64, in, out int) error {
 	if len(src.W) != in {
 		return bad("%s.W has %d rows, want %d%s", where, len(src.W), in, hint)
 	}
@@ -273,82 +278,93 @@ func decodeAffine(where, hint string, src layerJSON, w, b []float64, in, out int
 	return nil
 }
 
-// v1AdamOrder returns st with its moments in the order of f.Params. A
-// version-1 file holds them in that order (written since commit 7e70255)
-// or in the older one of blockOrder; the parameters' sizes tell which,
-// except when they fit both (blocks of one shape and no learned times):
-// then they are taken as they are, as the code of version 1's last writer
-// read them.
-func v1AdamOrder(f *Flow, st AdamState) (AdamState, error) {
-	ps := f.Params()
-	if st.Step == 0 || fits(st, ps) {
-		return st, nil
+// contentV1 is the content of a version-1 file.
+type contentV1 struct {
+	Model    v1Model       `json:"model"`
+	Settings settingsJSON  `json:"settings"`
+	Training *trainingJSON `json:"training"`
+}
+
+// decodeV1 builds the Flow of a version-1 content, as NewFlow builds the
+// stack, with the random streams split off src in NewFlow's order: the
+// base's, then block 0's, block 1's, …. order says where the older order
+// of Adam's moments puts each (see reorder).
+func decodeV1(content []byte, src rand.Source) (*train.Flow, *trainingJSON, []int, error) {
+	var c contentV1
+	if err := strictjson.Unmarshal(content, &c); err != nil {
+		return nil, nil, nil, bad("content: %v", err)
 	}
-	var old []int // old[i] is the index in ps of the older order's parameter i
-	at := map[any]int{}
-	for i, p := range ps {
+	cfg, nets, endTimes, err := c.Model.decode()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := c.Settings.decode()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := rand.New(src)
+	base, err := distributions.NewNormal(cfg.BaseMean, cfg.BaseStd, rand.NewPCG(r.Uint64(), r.Uint64()))
+	if err != nil {
+		return nil, nil, nil, bad("%v", err)
+	}
+	blocks := make([]*ffjord.FFJORD, len(nets))
+	chain := make(distributions.Chain, len(nets))
+	for k, net := range nets {
+		blocks[k], err = ffjord.New(net, ffjord.Options{T0: cfg.T0, T1: cfg.T1, LearnTime: cfg.LearnTime, Source: rand.NewPCG(r.Uint64(), r.Uint64())})
+		if err == nil && endTimes != nil {
+			err = blocks[k].SetTimes(cfg.T0, endTimes[k])
+		}
+		if err != nil {
+			return nil, nil, nil, bad("block %d: %v", k, err)
+		}
+		chain[len(nets)-1-k] = blocks[k] // Chain applies its last element first
+	}
+	d, err := distributions.NewTransformed(base, chain)
+	if err != nil {
+		return nil, nil, nil, bad("%v", err)
+	}
+	f, err := train.NewFlowOfConfig(cfg, d, s)
+	if err != nil {
+		return nil, nil, nil, bad("%v", err)
+	}
+	// The older order: every network's parameters, block 0's first, then
+	// every learned √T.
+	at := map[*tensor.Dense]int{}
+	for i, p := range d.Params() {
 		at[p] = i
 	}
-	for _, n := range f.Nets {
+	var order []int
+	for _, n := range nets {
 		for _, p := range n.Params() {
-			old = append(old, at[p])
+			order = append(order, at[p])
 		}
 	}
-	for _, b := range f.Blocks {
+	for _, b := range blocks {
 		if b.LearnsTime() {
 			bp := b.Params()
-			old = append(old, at[bp[len(bp)-1]])
+			order = append(order, at[bp[len(bp)-1]])
 		}
 	}
-	if len(old) != len(ps) || len(st.M) != len(ps) || len(st.V) != len(ps) {
-		return st, bad("training.adam has %d/%d moments for %d parameters", len(st.M), len(st.V), len(ps))
+	return f, c.Training, order, nil
+}
+
+// reorder returns st, whose moments do not fit the parameters as they
+// are, with moment i moved to order[i]: the older order of version 1.
+// When the moments fit both orders (blocks of one shape and no learned
+// times) they are taken as they are, as the code of version 1's last
+// writer read them.
+func reorder(st train.AdamState, order []int, n int) (train.AdamState, error) {
+	if len(order) != n || len(st.M) != n || len(st.V) != n {
+		return st, bad("training.adam has %d/%d moments for %d parameters", len(st.M), len(st.V), n)
 	}
-	out := AdamState{Step: st.Step, M: make([][]float64, len(ps)), V: make([][]float64, len(ps))}
-	for i, j := range old {
+	out := train.AdamState{Step: st.Step, M: make([][]float64, n), V: make([][]float64, n)}
+	for i, j := range order {
 		out.M[j], out.V[j] = st.M[i], st.V[i]
-	}
-	if !fits(out, ps) {
-		return st, bad("training.adam: the moments' sizes fit the parameters in neither order of version 1")
 	}
 	return out, nil
 }
 
 // fits reports whether st has one moment of the right size per parameter.
-func fits(st AdamState, ps []*tensor.Dense) bool {
-	return fitsParams(st.M, ps) && fitsParams(st.V, ps)
-}
-
-// fitsParams reports whether v has one slice of the right length per
-// parameter of ps.
-func fitsParams(v [][]float64, ps []*tensor.Dense) bool {
-	if len(v) != len(ps) {
-		return false
-	}
-	for i, p := range ps {
-		if len(v[i]) != p.Shape().TotalSize() {
-			return false
-		}
-	}
-	return true
-}
-
-// decodeV1 builds the Flow of a version-1 content.
-func decodeV1(content []byte, src rand.Source) (*Flow, *trainingJSON, error) {
-	var c contentV1
-	if err := strictjson.Unmarshal(content, &c); err != nil {
-		return nil, nil, bad("content: %v", err)
-	}
-	cfg, nets, endTimes, err := c.Model.decode()
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := c.Settings.decode()
-	if err != nil {
-		return nil, nil, err
-	}
-	f, err := assemble(cfg, nets, endTimes, s, src)
-	if err != nil {
-		return nil, nil, bad("%v", err)
-	}
-	return f, c.Training, nil
+func fits(st train.AdamState, ps []*tensor.Dense) bool {
+	return batch.Fits(st.M, ps) && batch.Fits(st.V, ps)
 }

@@ -1,21 +1,23 @@
-package train
+package checkpoint
 
 import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/ffjord-go/ffjord-go/train"
 )
 
 // FuzzLoadCheckpoint: no input makes the loader panic; whatever it accepts
 // is a usable model.
 func FuzzLoadCheckpoint(f *testing.F) {
-	flow, err := NewFlow(FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{3}}, Settings{}, rand.NewPCG(1, 1))
+	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{3}}, train.Settings{}, rand.NewPCG(1, 1))
 	if err != nil {
 		f.Fatal(err)
 	}
 	dir := f.TempDir()
 	path := dir + "/m.json"
-	if err := SaveFlow(path, flow); err != nil {
+	if err := saveFlow(path, flow); err != nil {
 		f.Fatal(err)
 	}
 	raw, err := os.ReadFile(path)
@@ -30,7 +32,7 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if ck.Flow == nil || ck.Flow.Dist == nil {
+		if ck.Flow == nil || ck.Flow.Dim() == 0 {
 			t.Fatal("accepted a checkpoint without a model")
 		}
 	})

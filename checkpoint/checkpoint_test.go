@@ -1,4 +1,4 @@
-package train
+package checkpoint
 
 import (
 	"bytes"
@@ -7,15 +7,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/ffjord-go/ffjord-go/ffjord/ode"
+	"github.com/ffjord-go/ffjord-go/train"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
@@ -31,7 +32,7 @@ import (
 // a chain of an Affine (applied first), a concatsquash FFJORD block with a
 // learned end time and a softplus network, and a [t, z] FFJORD block, every
 // parameter moved off its initial value.
-func composedFlow(t *testing.T) *Flow {
+func composedFlow(t *testing.T) *train.Flow {
 	t.Helper()
 	src := rand.NewPCG(71, 72)
 	must := func(l odefunc.Layer, err error) odefunc.Layer {
@@ -61,7 +62,7 @@ func composedFlow(t *testing.T) *Flow {
 	require.NoError(t, err)
 	d, err := distributions.NewTransformed(base, chain)
 	require.NoError(t, err)
-	f, err := NewFlowOf(d, Settings{})
+	f, err := train.NewFlowOf(d, train.Settings{})
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(73, 74))
 	for _, p := range f.Params() {
@@ -82,7 +83,7 @@ func bitsOf(vs []float64) []uint64 {
 
 // sameFlow checks that g has f's parameters, log-densities and samples
 // (from the same source), bit for bit.
-func sameFlow(t *testing.T, f, g *Flow) {
+func sameFlow(t *testing.T, f, g *train.Flow) {
 	t.Helper()
 	pf, pg := paramsOf(f), paramsOf(g)
 	require.Equal(t, len(pf), len(pg), "number of parameters")
@@ -104,11 +105,11 @@ func sameFlow(t *testing.T, f, g *Flow) {
 	assert.Equal(t, bitsOf(sf.Float64s()), bitsOf(sg.Float64s()), "Sample")
 }
 
-func saveLoad(t *testing.T, f *Flow) *Checkpoint {
+func saveLoad(t *testing.T, f *train.Flow) *Checkpoint {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "m.json")
-	require.NoError(t, SaveFlow(path, f))
-	ck, err := Load(path)
+	require.NoError(t, saveFlow(path, f))
+	ck, err := load(path)
 	require.NoError(t, err)
 	return ck
 }
@@ -117,30 +118,33 @@ func TestComposedFlowRoundTrip(t *testing.T) {
 	f := composedFlow(t)
 	ck := saveLoad(t, f)
 	sameFlow(t, f, ck.Flow)
-	assert.Equal(t, FlowConfig{Dim: 2}, ck.Flow.Config)
-	assert.Nil(t, ck.Flow.Nets)
-	assert.Len(t, ck.Flow.Blocks, 2)
-	base := ck.Flow.Base.(*distributions.Normal)
+	cfg, stack := ck.Flow.Config()
+	assert.Equal(t, train.FlowConfig{Dim: 2}, cfg)
+	assert.False(t, stack)
+	assert.Len(t, blocksOf(t, ck.Flow), 2)
+	base := distOf(t, ck.Flow).Base.(*distributions.Normal)
 	assert.True(t, base.Learnable())
 }
 
 func TestComposedFlowResumes(t *testing.T) {
-	opts := Options{Epochs: 2, BatchSize: 48, LearningRate: 1e-2, Seed: 3}
-	whole, resumed, _, _ := resumeAfterFirstEpoch(t, func() *Flow { return composedFlow(t) }, opts)
+	opts := train.Options{Epochs: 2, BatchSize: 48, LearningRate: 1e-2, Seed: 3}
+	whole, resumed, _, _ := resumeAfterFirstEpoch(t, func() *train.Flow { return composedFlow(t) }, opts)
 	sameFlow(t, whole, resumed)
 }
 
 func TestNewFlowKeepsConfigAndNets(t *testing.T) {
-	learned, err := NewFlow(FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{3, 5}, Activation: odefunc.Softplus, T1: 0.8, LearnTime: true, Time: odefunc.ConcatSquash}, Settings{}, rand.NewPCG(9, 10))
+	learned, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{3, 5}, Activation: odefunc.Softplus, T1: 0.8, LearnTime: true, Time: odefunc.ConcatSquash}, train.Settings{}, rand.NewPCG(9, 10))
 	require.NoError(t, err)
-	learned.Blocks[0].Params()[len(learned.Blocks[0].Params())-1].Float64s()[0] = 0.95
-	for name, f := range map[string]*Flow{"tiny": tinyFlow(t), "mixed": mixedFlow(t, Settings{}), "learned": learned} {
+	lb := blocksOf(t, learned)[0].Params()
+	lb[len(lb)-1].Float64s()[0] = 0.95
+	for name, f := range map[string]*train.Flow{"tiny": tinyFlow(t), "mixed": mixedFlow(t, train.Settings{}), "learned": learned} {
 		ck := saveLoad(t, f)
-		assert.Equal(t, f.Config, ck.Flow.Config, name)
-		require.Len(t, ck.Flow.Nets, len(f.Nets), name)
-		for k := range f.Nets {
-			assert.Same(t, ck.Flow.Blocks[k].Dynamics().Model(), ck.Flow.Nets[k], "%s: Nets[%d] is Blocks[%d]'s dynamics", name, k, k)
-			assert.Equal(t, len(f.Nets[k].Layers()), len(ck.Flow.Nets[k].Layers()), name)
+		assert.Equal(t, configOfFlow(t, f), configOfFlow(t, ck.Flow), name)
+		want, got := blocksOf(t, f), blocksOf(t, ck.Flow)
+		require.Len(t, got, len(want), name)
+		for k := range want {
+			wn, gn := want[k].Dynamics().Model().(*odefunc.Network), got[k].Dynamics().Model().(*odefunc.Network)
+			assert.Equal(t, len(wn.Layers()), len(gn.Layers()), name)
 		}
 		sameFlow(t, f, ck.Flow)
 	}
@@ -171,32 +175,29 @@ type unregisteredDynamics struct{ linearDynamics }
 // userAffine is a user's own bijector.
 type userAffine struct{ *distributions.Affine }
 
-var registerOnce sync.Once
-
-func registerTestCodecs(t *testing.T) {
-	registerOnce.Do(func() {
-		require.NoError(t, RegisterModel("test-linear", ModelCodec[*linearDynamics]{
-			Encode: func(m *linearDynamics) (json.RawMessage, error) { return json.Marshal(m.A.Float64s()) },
-			Decode: func(data json.RawMessage) (*linearDynamics, error) {
+// testCodec saves and loads linearDynamics and userAffine.
+func testCodec() Codec {
+	return Codec{
+		Models: []ModelCodec{Model("test-linear",
+			func(m *linearDynamics) (json.RawMessage, error) { return json.Marshal(m.A.Float64s()) },
+			func(data json.RawMessage) (*linearDynamics, error) {
 				var a []float64
 				if err := json.Unmarshal(data, &a); err != nil || len(a) != 4 {
 					return nil, fmt.Errorf("want 4 values: %v", err)
 				}
 				return &linearDynamics{A: tensor.New(tensor.WithShape(2, 2), tensor.WithBacking(a))}, nil
-			},
-		}))
-		require.NoError(t, RegisterBijector("test-affine", BijectorCodec[*userAffine]{
-			Encode: func(b *userAffine) (json.RawMessage, error) { return json.Marshal(b.Affine) },
-			Decode: func(data json.RawMessage) (*userAffine, error) {
-				a, err := distributions.DecodeAffine(data)
+			})},
+		Bijectors: []BijectorCodec{Bijector("test-affine",
+			func(b *userAffine) (json.RawMessage, error) { return encodeAffine(b.Affine) },
+			func(data json.RawMessage) (*userAffine, error) {
+				a, err := decodeAffine(data)
 				return &userAffine{a}, err
-			},
-		}))
-	})
+			})},
+	}
 }
 
 // userFlow has a user's dynamics and a user's bijector.
-func userFlow(t *testing.T, m odefunc.Model) *Flow {
+func userFlow(t *testing.T, m odefunc.Model) *train.Flow {
 	t.Helper()
 	b, err := ffjord.New(m, ffjord.Options{})
 	require.NoError(t, err)
@@ -208,75 +209,65 @@ func userFlow(t *testing.T, m odefunc.Model) *Flow {
 	require.NoError(t, err)
 	d, err := distributions.NewTransformed(base, chain)
 	require.NoError(t, err)
-	f, err := NewFlowOf(d, Settings{})
+	f, err := train.NewFlowOf(d, train.Settings{})
 	require.NoError(t, err)
 	return f
 }
 
 func TestUserCodecsRoundTrip(t *testing.T) {
-	registerTestCodecs(t)
 	A := tensor.New(tensor.WithShape(2, 2), tensor.WithBacking([]float64{-0.3, 0.2, 0.1, -0.4}))
 	f := userFlow(t, &linearDynamics{A: A})
-	ck := saveLoad(t, f)
+	path := filepath.Join(t.TempDir(), "m.json")
+	require.NoError(t, Save(path, f, nil, testCodec()))
+	ck, err := Load(path, testCodec())
+	require.NoError(t, err)
 	sameFlow(t, f, ck.Flow)
-	chain := ck.Flow.Dist.Bijector.(distributions.Chain)
+	chain := distOf(t, ck.Flow).Bijector.(distributions.Chain)
 	assert.IsType(t, &linearDynamics{}, chain[0].(*ffjord.FFJORD).Dynamics().Model())
 	assert.IsType(t, &userAffine{}, chain[1])
+
+	// Without the codec the load fails and says what to give.
+	_, err = load(path)
+	assert.ErrorIs(t, err, ErrCheckpoint)
+	assert.Contains(t, err.Error(), `unknown dynamics type "test-linear"`)
+	assert.Contains(t, err.Error(), "checkpoint.Codec.Models")
 
 	// Without a codec the save fails, names the type and says what to do,
 	// and leaves no file.
 	g := userFlow(t, &unregisteredDynamics{linearDynamics{A: A.Clone().(*tensor.Dense)}})
-	path := filepath.Join(t.TempDir(), "u.json")
-	err := SaveFlow(path, g)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "*train.unregisteredDynamics")
-	assert.Contains(t, err.Error(), "train.RegisterModel")
+	path = filepath.Join(t.TempDir(), "u.json")
+	err = Save(path, g, nil, testCodec())
+	require.ErrorIs(t, err, ErrCodec)
+	assert.Contains(t, err.Error(), "*checkpoint.unregisteredDynamics")
+	assert.Contains(t, err.Error(), "checkpoint.Codec.Models")
 	_, statErr := os.Stat(path)
 	assert.True(t, os.IsNotExist(statErr))
 }
 
-func TestRegisterRejects(t *testing.T) {
-	registerTestCodecs(t)
+// TestCodecRejects: a Codec that cannot be used is refused by Save and
+// Load alike, before anything is read or written.
+func TestCodecRejects(t *testing.T) {
 	enc := func(*linearDynamics) (json.RawMessage, error) { return nil, nil }
 	dec := func(json.RawMessage) (*linearDynamics, error) { return nil, nil }
 	type other struct{ linearDynamics }
-	for name, err := range map[string]error{
-		"empty name":   RegisterModel("", ModelCodec[*linearDynamics]{enc, dec}),
-		"library name": RegisterModel("network", ModelCodec[*linearDynamics]{enc, dec}),
-		"nil funcs":    RegisterModel("x", ModelCodec[*linearDynamics]{}),
-		"same type":    RegisterModel("test-linear-2", ModelCodec[*linearDynamics]{enc, dec}),
-		"same name": RegisterModel("test-linear", ModelCodec[*other]{
-			func(*other) (json.RawMessage, error) { return nil, nil }, func(json.RawMessage) (*other, error) { return nil, nil }}),
-		"interface": RegisterModel("any-model", ModelCodec[odefunc.Model]{
-			func(odefunc.Model) (json.RawMessage, error) { return nil, nil }, func(json.RawMessage) (odefunc.Model, error) { return nil, nil }}),
+	good := Model("test-linear", enc, dec)
+	path := filepath.Join(t.TempDir(), "m.json")
+	require.NoError(t, saveFlow(path, tinyFlow(t)))
+	for name, c := range map[string]Codec{
+		"empty name":   {Models: []ModelCodec{Model("", enc, dec)}},
+		"library name": {Models: []ModelCodec{Model("network", enc, dec)}},
+		"nil funcs":    {Models: []ModelCodec{Model[*linearDynamics]("x", nil, nil)}},
+		"zero value":   {Models: []ModelCodec{{}}},
+		"same type":    {Models: []ModelCodec{good, Model("test-linear-2", enc, dec)}},
+		"same name": {Models: []ModelCodec{good, Model("test-linear",
+			func(*other) (json.RawMessage, error) { return nil, nil }, func(json.RawMessage) (*other, error) { return nil, nil })}},
+		"interface": {Models: []ModelCodec{Model("any-model",
+			func(odefunc.Model) (json.RawMessage, error) { return nil, nil }, func(json.RawMessage) (odefunc.Model, error) { return nil, nil })}},
 	} {
-		assert.ErrorIs(t, err, ErrInvalidConfig, name)
+		assert.ErrorIs(t, Save(filepath.Join(t.TempDir(), "x.json"), tinyFlow(t), nil, c), ErrCodec, name)
+		_, err := Load(path, c)
+		assert.ErrorIs(t, err, ErrCodec, name)
 	}
-}
-
-// raceDynamics is registered by many goroutines at once: exactly one wins.
-type raceDynamics struct{ linearDynamics }
-
-func TestRegisterIsSafeForConcurrentUse(t *testing.T) {
-	var wg sync.WaitGroup
-	errs := make([]error, 16)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = RegisterModel(fmt.Sprintf("race-%d", i), ModelCodec[*raceDynamics]{
-				func(*raceDynamics) (json.RawMessage, error) { return nil, nil },
-				func(json.RawMessage) (*raceDynamics, error) { return nil, nil }})
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-		}
-	}
-	assert.Equal(t, 1, ok)
 }
 
 // resealedRaw rewrites a checkpoint's content bytes with edit and a valid
@@ -284,7 +275,7 @@ func TestRegisterIsSafeForConcurrentUse(t *testing.T) {
 // range).
 func resealedRaw(t *testing.T, raw []byte, edit func([]byte) []byte) []byte {
 	t.Helper()
-	var file checkpointFile
+	var file fileJSON
 	require.NoError(t, json.Unmarshal(raw, &file))
 	var c bytes.Buffer
 	require.NoError(t, json.Compact(&c, file.Content))
@@ -296,11 +287,11 @@ func resealedRaw(t *testing.T, raw []byte, edit func([]byte) []byte) []byte {
 
 func TestBadVersion2CheckpointsAreRejected(t *testing.T) {
 	composed := filepath.Join(t.TempDir(), "c.json")
-	require.NoError(t, SaveFlow(composed, composedFlow(t)))
+	require.NoError(t, saveFlow(composed, composedFlow(t)))
 	raw, err := os.ReadFile(composed)
 	require.NoError(t, err)
 	stack := filepath.Join(t.TempDir(), "s.json")
-	require.NoError(t, SaveFlow(stack, tinyFlow(t)))
+	require.NoError(t, saveFlow(stack, tinyFlow(t)))
 	rawStack, err := os.ReadFile(stack)
 	require.NoError(t, err)
 
@@ -331,11 +322,11 @@ func TestBadVersion2CheckpointsAreRejected(t *testing.T) {
 		"ragged W": {resealed(t, raw, func(c map[string]any) {
 			w := layer(c, 1, 0)["W"].([]any)
 			w[1] = w[1].([]any)[:3]
-		}), "bijectors[1]: dynamics: layers[0]: odefunc: invalid configuration: W row 1 has 3 values, want out = 5"},
+		}), "bijectors[1]: dynamics: layers[0]: W row 1 has 3 values, want out = 5"},
 		"W rows and in disagree": {resealed(t, raw, func(c map[string]any) { layer(c, 0, 1)["in"] = 4.0 }), "W has 3 rows, want in = 4"},
 		"huge declared width":    {resealed(t, raw, func(c map[string]any) { layer(c, 0, 1)["out"] = float64(1 << 30) }), "out = 1073741824, want 1 to 65536"},
 		"huge activation":        {resealed(t, raw, func(c map[string]any) { layer(c, 0, 2)["width"] = float64(1 << 20) }), "width = 1048576, want 1 to 65536"},
-		"widths do not chain":    {resealed(t, raw, func(c map[string]any) { layer(c, 0, 0)["copies"] = 2.0 }), "layers[1]: odefunc: invalid configuration: takes 3 features but receives 4"},
+		"widths do not chain":    {resealed(t, raw, func(c map[string]any) { layer(c, 0, 0)["copies"] = 2.0 }), "layers[1]: takes 3 features but receives 4"},
 		"huge dim":               {resealed(t, raw, func(c map[string]any) { bij(c, 0)["dynamics"].(map[string]any)["dim"] = float64(1 << 20) }), "dim = 1048576, want 1 to 4096"},
 		"short Wg":               {resealed(t, raw, func(c map[string]any) { l := layer(c, 1, 2); l["Wg"] = l["Wg"].([]any)[:1] }), "Wg has 1 values, want out = 2"},
 		"unknown layer":          {resealed(t, raw, func(c map[string]any) { layer(c, 0, 2)["type"] = "relu" }), `unknown layer type "relu"`},
@@ -389,9 +380,9 @@ func TestLoadRejectsHugeFiles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "huge.json")
 	f, err := os.Create(path)
 	require.NoError(t, err)
-	require.NoError(t, f.Truncate(MaxCheckpointSize+1)) // sparse: costs no disk
+	require.NoError(t, f.Truncate(MaxSize+1)) // sparse: costs no disk
 	require.NoError(t, f.Close())
-	_, err = Load(path)
+	_, err = load(path)
 	assert.ErrorIs(t, err, ErrCheckpoint)
 	assert.Contains(t, err.Error(), "more than the limit of 268435456")
 }
@@ -401,7 +392,7 @@ func TestLoadRejectsHugeFiles(t *testing.T) {
 func TestStepControlIsSaved(t *testing.T) {
 	for _, c := range []ode.StepControl{ode.DefaultStepControl, ode.WholeBatch, ode.PerRow} {
 		f := tinyFlow(t)
-		require.NoError(t, f.SetSettings(Settings{Solver: ode.Settings{StepControl: c}}))
+		require.NoError(t, f.SetSettings(train.Settings{Solver: ode.Settings{StepControl: c}}))
 		ck := saveLoad(t, f)
 		assert.Equal(t, c, ck.Flow.Settings().Solver.StepControl, c.String())
 	}
@@ -418,7 +409,7 @@ func TestPreprocessingFlowRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	sig, err := distributions.NewSigmoid(2, -3, 3, 0.05)
 	require.NoError(t, err)
-	white, err := FitWhitening(tensor.New(tensor.WithShape(4, 2), tensor.WithBacking([]float64{0.1, 0.3, -0.4, 0.2, 0.5, -0.6, 1, 0.1})), 1e-3)
+	white, err := train.FitWhitening(tensor.New(tensor.WithShape(4, 2), tensor.WithBacking([]float64{0.1, 0.3, -0.4, 0.2, 0.5, -0.6, 1, 0.1})), 1e-3)
 	require.NoError(t, err)
 	tril, err := distributions.NewLearnableAffineTriL([]float64{0.2, -0.1}, []float64{1.2, 0, -0.3, 0.8})
 	require.NoError(t, err)
@@ -428,7 +419,7 @@ func TestPreprocessingFlowRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	d, err := distributions.NewTransformed(base, chain)
 	require.NoError(t, err)
-	f, err := NewFlowOf(d, Settings{})
+	f, err := train.NewFlowOf(d, train.Settings{})
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(83, 84))
 	for _, p := range f.Params() {
@@ -439,7 +430,7 @@ func TestPreprocessingFlowRoundTrip(t *testing.T) {
 	tril.Params()[1].Float64s()[1] = 0 // the ignored upper triangle, written as 0
 	ck := saveLoad(t, f)
 	sameFlow(t, f, ck.Flow)
-	back := ck.Flow.Dist.Bijector.(distributions.Chain)
+	back := distOf(t, ck.Flow).Bijector.(distributions.Chain)
 	assert.IsType(t, &distributions.Sigmoid{}, back[0])
 	assert.False(t, back[1].(*distributions.AffineTriL).Learnable())
 	assert.True(t, back[2].(*distributions.AffineTriL).Learnable())
@@ -451,11 +442,12 @@ func TestPreprocessingFlowRoundTrip(t *testing.T) {
 func TestRecordIsSaved(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ck.json")
 	record := map[string]string{"lr": "0.003", "batch": "48"}
-	tr, err := NewTrainer(tinyFlow(t), Options{Epochs: 1, BatchSize: 48, Seed: 3, Checkpoint: path, Record: record})
+	f := tinyFlow(t)
+	tr, err := train.NewTrainer(f, train.Options{Epochs: 1, BatchSize: 48, Seed: 3, Save: Saver(path, f, Codec{}), Record: record})
 	require.NoError(t, err)
 	record["lr"] = "changed after NewTrainer"
 	require.NoError(t, tr.Run(context.Background(), tinyData(t)))
-	ck, err := Load(path)
+	ck, err := load(path)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"lr": "0.003", "batch": "48"}, ck.Training.Record)
 
@@ -465,12 +457,12 @@ func TestRecordIsSaved(t *testing.T) {
 	require.NoError(t, os.WriteFile(old, resealed(t, raw, func(c map[string]any) {
 		delete(c["training"].(map[string]any), "record")
 	}), 0o644))
-	ck, err = Load(old)
+	ck, err = load(old)
 	require.NoError(t, err)
 	assert.Nil(t, ck.Training.Record)
 
 	many := map[string]any{}
-	for i := range MaxRecord + 1 {
+	for i := range train.MaxRecord + 1 {
 		many[fmt.Sprint(i)] = "x"
 	}
 	for name, value := range map[string]any{"number": map[string]any{"lr": 0.1}, "list": []any{"lr"}, "too many": many} {
@@ -478,9 +470,9 @@ func TestRecordIsSaved(t *testing.T) {
 		require.NoError(t, os.WriteFile(bad, resealed(t, raw, func(c map[string]any) {
 			c["training"].(map[string]any)["record"] = value
 		}), 0o644))
-		_, err := Load(bad)
+		_, err := load(bad)
 		assert.ErrorIs(t, err, ErrCheckpoint, name)
 	}
-	_, err = NewTrainer(tinyFlow(t), Options{Record: map[string]string(nil)})
+	_, err = train.NewTrainer(tinyFlow(t), train.Options{Record: map[string]string(nil)})
 	require.NoError(t, err)
 }

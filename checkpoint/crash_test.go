@@ -1,4 +1,4 @@
-package train
+package checkpoint
 
 import (
 	"math/rand/v2"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,13 +26,13 @@ func TestMain(m *testing.M) {
 
 // saveLoop saves models with ever-changing weights to path until killed.
 func saveLoop(path string) {
-	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 4, Hidden: []int{64, 64}}, Settings{}, rand.NewPCG(1, 1))
+	f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 4, Hidden: []int{64, 64}}, train.Settings{}, rand.NewPCG(1, 1))
 	if err != nil {
 		panic(err)
 	}
 	for i := 0; ; i++ {
 		f.Params()[0].Float64s()[0] = float64(i)
-		if err := SaveFlow(path, f); err != nil {
+		if err := saveFlow(path, f); err != nil {
 			panic(err)
 		}
 	}
@@ -48,10 +49,10 @@ func TestKillDuringSave(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "model.json")
 	// The old model, there before the first kill.
-	f, err := NewFlow(FlowConfig{Dim: 2, Blocks: 4, Hidden: []int{64, 64}}, Settings{}, rand.NewPCG(1, 1))
+	f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 4, Hidden: []int{64, 64}}, train.Settings{}, rand.NewPCG(1, 1))
 	require.NoError(t, err)
 	f.Params()[0].Float64s()[0] = -1
-	require.NoError(t, SaveFlow(path, f))
+	require.NoError(t, saveFlow(path, f))
 	r := rand.New(rand.NewPCG(3, 4))
 	const kills = 20
 	last := -1.0
@@ -63,7 +64,7 @@ func TestKillDuringSave(t *testing.T) {
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		_ = cmd.Wait()
 
-		ck, err := Load(path)
+		ck, err := load(path)
 		require.NoError(t, err, "after kill %d the model must load", i)
 		w := ck.Flow.Params()[0].Float64s()[0]
 		require.Equal(t, w, float64(int(w)), "kill %d: weight %g is not one a save wrote", i, w)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -130,7 +131,8 @@ type leaf struct {
 // compile time.
 type executor struct {
 	k      *kernelTable
-	slots  [][]float64 // node values; several nodes may share one slot
+	slots  [][]float64     // node values; several nodes may share one slot
+	times  []time.Duration // per instruction, while profiling
 	code   []instr
 	leaves []leaf
 	outs   []int // slot of each output
@@ -668,9 +670,17 @@ func (e *executor) run(out [][]float64) (err error) {
 			return err
 		}
 	}
+	prof := profiling.Load()
+	if prof && len(e.times) != len(e.code) {
+		e.times = make([]time.Duration, len(e.code))
+	}
+	var start time.Time
 	for i := range e.code {
 		in := &e.code[i]
 		d := s[in.dst]
+		if prof {
+			start = time.Now()
+		}
 		switch in.op {
 		case opMatMul:
 			k.matMul(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
@@ -724,6 +734,12 @@ func (e *executor) run(out [][]float64) (err error) {
 		default:
 			k.unary(in.op, d, s[in.a])
 		}
+		if prof {
+			e.times[i] = time.Since(start)
+		}
+	}
+	if prof {
+		e.record(e.times)
 	}
 	for i, slot := range e.outs {
 		copy(out[i], s[slot])

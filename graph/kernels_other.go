@@ -7,3 +7,5 @@ package graph
 const vectorAvailable = false
 
 var vectorKernels = pureKernels
+
+func fmaLoopVector(n int) float64 { return fmaLoopGo(n) }

@@ -35,13 +35,26 @@ func main() {
 	cli.Main("bench", func(_ context.Context, args []string, stdout io.Writer) error {
 		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
 		batches := fs.Int("batches", 32, fmt.Sprintf("batches of 256 per timed epoch (the tutorial's 32), 1 to %d", cli.MaxSamples/256))
-		if err := cli.Parse(fs, "bench [-batches N]", args, stdout); err != nil {
+		only := fs.String("only", "", "run one section only: tutorial or digits (default both)")
+		if err := cli.Parse(fs, "bench [-batches N] [-only tutorial|digits]", args, stdout); err != nil {
 			return err
 		}
 		if err := cli.CheckInt("batches", *batches, 1, cli.MaxSamples/256); err != nil {
 			return err
 		}
-		return run(*batches)
+		switch *only {
+		case "":
+		case "tutorial":
+			return run(*batches)
+		case "digits":
+			return digitsScale()
+		default:
+			return fmt.Errorf("-only %q: want tutorial or digits", *only)
+		}
+		if err := run(*batches); err != nil {
+			return err
+		}
+		return digitsScale()
 	})
 }
 

@@ -21,6 +21,16 @@ func matMul(c, a, b, bt []float64, m, n, k int) {
 	matMulBT(c, a, bt, m, n, k)
 }
 
+// transpose sets t (cols×rows) to x (rows×cols)ᵀ.
+func transpose(t, x []float64, rows, cols int) {
+	t, x = t[:rows*cols], x[:rows*cols]
+	for i := range rows {
+		for j, v := range x[i*cols : (i+1)*cols] {
+			t[j*rows+i] = v
+		}
+	}
+}
+
 // matMulBT sets c (m×n) to a (m×k) · bᵀ with b stored n×k: each entry is a
 // dot product of two contiguous rows. Four entries are summed at once so
 // that the additions, each waiting on the previous one, overlap.

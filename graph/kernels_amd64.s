@@ -574,3 +574,62 @@ cc1:
 ccdone:
 	VZEROUPPER
 	RET
+
+// func transposeAVX2(t, x *float64, rows, cols int)
+//
+// t (cols×rows) = x (rows×cols)ᵀ for rows and cols multiples of 4, in
+// 4×4 blocks transposed in registers: a copy, so the values keep their
+// bits.
+TEXT ·transposeAVX2(SB), NOSPLIT, $0-32
+	MOVQ t+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ cols+24(FP), R9
+	MOVQ R9, R10
+	SHLQ $3, R10            // x's row stride, bytes
+	MOVQ R8, R11
+	SHLQ $3, R11            // t's row stride, bytes
+	LEAQ (R10)(R10*2), R12  // three rows of x
+	LEAQ (R11)(R11*2), R13  // three rows of t
+	XORQ AX, AX             // row of x
+
+trows:
+	CMPQ  AX, R8
+	JGE   tdone
+	MOVQ  AX, BX
+	IMULQ R10, BX
+	LEAQ  (SI)(BX*1), CX    // x[AX][0]
+	LEAQ  (DI)(AX*8), DX    // t[0][AX]
+	XORQ  BX, BX            // column of x
+
+tcols:
+	CMPQ       BX, R9
+	JGE        tnext
+	VMOVUPD    (CX), Y0
+	VMOVUPD    (CX)(R10*1), Y1
+	VMOVUPD    (CX)(R10*2), Y2
+	VMOVUPD    (CX)(R12*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y5
+	VUNPCKLPD  Y3, Y2, Y6
+	VUNPCKHPD  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VPERM2F128 $0x31, Y7, Y5, Y3
+	VMOVUPD    Y0, (DX)
+	VMOVUPD    Y1, (DX)(R11*1)
+	VMOVUPD    Y2, (DX)(R11*2)
+	VMOVUPD    Y3, (DX)(R13*1)
+	ADDQ       $32, CX
+	LEAQ       (DX)(R11*4), DX
+	ADDQ       $4, BX
+	JMP        tcols
+
+tnext:
+	ADDQ $4, AX
+	JMP  trows
+
+tdone:
+	VZEROUPPER
+	RET

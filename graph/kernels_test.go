@@ -203,3 +203,22 @@ func TestLayoutKernelsAgainstIndexing(t *testing.T) {
 		require.Equal(t, back, d, "slice-incr %d:%d of %d×%d×%d", start, step, outer, length, inner)
 	}
 }
+
+// TestTransposeVec: the vector transpose moves every value to its place,
+// for sides that are and are not multiples of four.
+func TestTransposeVec(t *testing.T) {
+	for _, sz := range [][2]int{{4, 4}, {8, 4}, {4, 12}, {128, 64}, {3, 5}, {1, 8}, {6, 4}} {
+		rows, cols := sz[0], sz[1]
+		x := make([]float64, rows*cols)
+		for i := range x {
+			x[i] = float64(i) + 0.5
+		}
+		got := dirty(rows * cols)
+		transposeVec(got, x, rows, cols)
+		for i := range rows {
+			for j := range cols {
+				require.Equal(t, x[i*cols+j], got[j*rows+i], "%d×%d at %d,%d", rows, cols, i, j)
+			}
+		}
+	}
+}

@@ -385,6 +385,16 @@ func concat(d []float64, srcs [][]float64, widths []int, outer int) {
 // repeat is numpy's repeat along an axis of length length: each of the
 // length slabs of inner values is written reps times in a row.
 func repeat(d, a []float64, outer, length, inner, reps int) {
+	if inner == 1 { // a column repeated across: one fill per value
+		d = d[:outer*length*reps]
+		for i, v := range a[:outer*length] {
+			row := d[i*reps : (i+1)*reps]
+			for j := range row {
+				row[j] = v
+			}
+		}
+		return
+	}
 	off := 0
 	for o := range outer {
 		for l := range length {
@@ -405,6 +415,10 @@ func slice(d, a []float64, outer, length, inner, start, step, count int) {
 		d = d[:outer*count]
 		for o := range outer {
 			row := a[o*length : (o+1)*length]
+			if step == 1 { // a run of columns: one copy a row
+				copy(d[o*count:(o+1)*count], row[start:start+count])
+				continue
+			}
 			for c := range count {
 				d[o*count+c] = row[start+c*step]
 			}

@@ -108,6 +108,9 @@ func TestLayoutKernels(t *testing.T) {
 	d = dirty(8)
 	repeat(d, []float64{1, 2, 3, 4}, 1, 2, 2, 2)
 	assert.Equal(t, []float64{1, 2, 1, 2, 3, 4, 3, 4}, d, "repeat slabs")
+	d = dirty(6)
+	repeat(d, []float64{1, 2, 3}, 1, 3, 1, 2)
+	assert.Equal(t, []float64{1, 1, 2, 2, 3, 3}, d, "repeat values")
 
 	x := []float64{ // 2×4
 		0, 1, 2, 3,
@@ -119,6 +122,9 @@ func TestLayoutKernels(t *testing.T) {
 	d = dirty(4)
 	slice(d, x, 2, 4, 1, 1, 2, 2)
 	assert.Equal(t, []float64{1, 3, 5, 7}, d, "T[:, 1:4:2]")
+	d = dirty(4)
+	slice(d, x, 2, 4, 1, 1, 1, 2)
+	assert.Equal(t, []float64{1, 2, 5, 6}, d, "T[:, 1:3]")
 	d = dirty(4)
 	slice(d, x, 1, 2, 4, 1, 1, 1)
 	assert.Equal(t, []float64{4, 5, 6, 7}, d, "T[1]")

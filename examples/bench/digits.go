@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -85,6 +86,9 @@ func digitsScale() error {
 	emit("digits_nfe_forward", sum(stats.ForwardNFE), "per step")
 	emit("digits_nfe_backward", sum(stats.BackwardNFE), "per step")
 	if err := digitsKernels(flows[1], trainers, batch, peak1); err != nil {
+		return err
+	}
+	if err := digitsMatching(batch); err != nil {
 		return err
 	}
 	return traceCosts()
@@ -233,4 +237,62 @@ func traceCosts() error {
 func spread(v []float64) (lo, med, hi float64) {
 	s := slices.Sorted(slices.Values(v))
 	return s[0], s[len(s)/2], s[len(s)-1]
+}
+
+// digitsMatching times a flow-matching step of the digits-scale model on
+// one goroutine, CFM and OT-CFM (one evaluation of the field and one VJP,
+// OT-CFM adding the batch's exact assignment), with their allocations,
+// and the assignment alone on the same kind of batch: the whitened digits
+// against as many standard normal points.
+func digitsMatching(batch *tensor.Dense) error {
+	var cfm float64
+	for _, obj := range []train.Criterion{train.CFM{SigmaMin: 0.1}, train.OTCFM{SigmaMin: 0.1}} {
+		flow, err := digitsFlow(1)
+		if err != nil {
+			return err
+		}
+		best, allocs := math.Inf(1), 0.0
+		for range 3 {
+			us, a, err := timeSteps(flow, batch, obj, 3, 20)
+			if err != nil {
+				return err
+			}
+			best, allocs = math.Min(best, us), a
+		}
+		emit("digits_step_"+obj.String(), best, "us (best of 3 runs of 20)")
+		emit("digits_step_allocs_"+obj.String(), allocs, "allocs")
+		if obj == (train.CFM{SigmaMin: 0.1}) {
+			cfm = best
+		}
+	}
+	const n, D = 256, 64
+	x := batch.Float64s()
+	r := rand.New(rand.NewPCG(10, 10))
+	cost := make([]float64, n*n)
+	for j := range n {
+		y := make([]float64, D)
+		for d := range y {
+			y[d] = r.NormFloat64()
+		}
+		for i := range n {
+			s := 0.0
+			for d, v := range y {
+				e := x[i*D+d] - v
+				s += e * e
+			}
+			cost[i*n+j] = s
+		}
+	}
+	dst := make([]int, n)
+	best := math.Inf(1)
+	for range 20 {
+		start := time.Now()
+		if _, err := train.Assign(dst, cost, n); err != nil {
+			return err
+		}
+		best = math.Min(best, float64(time.Since(start).Microseconds()))
+	}
+	emit("digits_assign_256", best, "us (best of 20)")
+	emit("ratio_digits_assign_vs_cfm_step", best/cfm, "x")
+	return nil
 }

@@ -50,9 +50,10 @@ const (
 	opSumAxis
 	// Fused kernels, made by the passes in fuse.go; no Gorgonia op lowers to
 	// them directly.
-	opAddRow      // tensor + a row repeated down its rows
-	opMulRow      // tensor ⊙ a row repeated down its rows
-	opSubSVSquare // scalar − tensor²
+	opAddRow       // tensor + a row repeated down its rows
+	opMulRow       // tensor ⊙ a row repeated down its rows
+	opSubSVSquare  // scalar − tensor²
+	opMatMulAddRow // A × B + a row repeated down its rows (a layer's bias)
 )
 
 var opcodeNames = [...]string{
@@ -62,7 +63,7 @@ var opcodeNames = [...]string{
 	"neg", "square", "cube", "sqrt", "inv", "exp", "ln", "log1p", "expm1",
 	"tanh", "sigmoid", "softplus",
 	"concat", "repeat", "slice", "slice-incr", "sum-all", "sum-axis",
-	"add-row", "mul-row", "sub-sv-square",
+	"add-row", "mul-row", "sub-sv-square", "matmul-add-row",
 }
 
 func (op opcode) String() string {
@@ -88,6 +89,7 @@ type instr struct {
 	op      opcode
 	dst     int
 	a, b    int
+	row     int         // matmul-add-row: the row added
 	srcs    []int       // concat operands
 	widths  []int       // concat: values each operand contributes per outer block
 	bufs    [][]float64 // concat: scratch for the operands' buffers, so runs do not allocate
@@ -109,6 +111,8 @@ func (in *instr) operands() []*int {
 			ps[i] = &in.srcs[i]
 		}
 		return ps
+	case opMatMulAddRow:
+		return []*int{&in.a, &in.b, &in.row}
 	case opMatMul, opMatMulBT, opMatMulAT, opMatMulATBT,
 		opAdd, opSub, opMul, opDiv,
 		opAddVS, opSubVS, opSubSV, opMulVS, opDivVS, opDivSV,
@@ -690,6 +694,8 @@ func (e *executor) run(out [][]float64) (err error) {
 			k.matMulAT(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
 		case opMatMulATBT:
 			k.matMulATBT(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
+		case opMatMulAddRow:
+			k.matMulAddRow(d, s[in.a], s[in.b], s[in.row], in.scratch, in.m, in.n, in.k)
 		case opAdd:
 			k.addVV(d, s[in.a], s[in.b])
 		case opSub:

@@ -14,7 +14,7 @@ var vectorAvailable = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 // of reading past a buffer.
 
 //go:noescape
-func gemmAVX2(c, a, b *float64, m, n, k, ars, acs int)
+func gemmAVX2(c, a, b *float64, m, n, k, ars, acs int, row *float64)
 
 //go:noescape
 func addVVAVX2(d, a, b *float64, n int)
@@ -71,61 +71,76 @@ func expAVX2(d, a *float64, n int)
 func tanhAVX2(d, a *float64, n int)
 
 var vectorKernels = kernelTable{
-	matMul:      matMulVec,
-	matMulBT:    matMulBTVec,
-	matMulAT:    matMulATVec,
-	matMulATBT:  matMulATBTVec,
-	addVV:       func(d, a, b []float64) { vv(addVVAVX2, d, a, b) },
-	subVV:       func(d, a, b []float64) { vv(subVVAVX2, d, a, b) },
-	mulVV:       func(d, a, b []float64) { vv(mulVVAVX2, d, a, b) },
-	divVV:       func(d, a, b []float64) { vv(divVVAVX2, d, a, b) },
-	addVS:       func(d, a []float64, s float64) { vs(addVSAVX2, d, a, s) },
-	subVS:       func(d, a []float64, s float64) { vs(subVSAVX2, d, a, s) },
-	mulVS:       func(d, a []float64, s float64) { vs(mulVSAVX2, d, a, s) },
-	divVS:       func(d, a []float64, s float64) { vs(divVSAVX2, d, a, s) },
-	subSV:       func(d []float64, s float64, b []float64) { vs(subSVAVX2, d, b, s) },
-	divSV:       func(d []float64, s float64, b []float64) { vs(divSVAVX2, d, b, s) },
-	addRow:      func(d, a, row []float64) { rowOp(false, d, a, row) },
-	mulRow:      func(d, a, row []float64) { rowOp(true, d, a, row) },
-	subSVSquare: func(d []float64, s float64, b []float64) { vs(subSVSquareAVX2, d, b, s) },
-	sumAxis:     sumAxisVec,
-	concat:      concatVec,
-	unary:       unaryVec,
+	matMul:       matMulVec,
+	matMulBT:     matMulBTVec,
+	matMulAT:     matMulATVec,
+	matMulATBT:   matMulATBTVec,
+	matMulAddRow: matMulAddRowVec,
+	addVV:        func(d, a, b []float64) { vv(addVVAVX2, d, a, b) },
+	subVV:        func(d, a, b []float64) { vv(subVVAVX2, d, a, b) },
+	mulVV:        func(d, a, b []float64) { vv(mulVVAVX2, d, a, b) },
+	divVV:        func(d, a, b []float64) { vv(divVVAVX2, d, a, b) },
+	addVS:        func(d, a []float64, s float64) { vs(addVSAVX2, d, a, s) },
+	subVS:        func(d, a []float64, s float64) { vs(subVSAVX2, d, a, s) },
+	mulVS:        func(d, a []float64, s float64) { vs(mulVSAVX2, d, a, s) },
+	divVS:        func(d, a []float64, s float64) { vs(divVSAVX2, d, a, s) },
+	subSV:        func(d []float64, s float64, b []float64) { vs(subSVAVX2, d, b, s) },
+	divSV:        func(d []float64, s float64, b []float64) { vs(divSVAVX2, d, b, s) },
+	addRow:       func(d, a, row []float64) { rowOp(false, d, a, row) },
+	mulRow:       func(d, a, row []float64) { rowOp(true, d, a, row) },
+	subSVSquare:  func(d []float64, s float64, b []float64) { vs(subSVSquareAVX2, d, b, s) },
+	sumAxis:      sumAxisVec,
+	concat:       concatVec,
+	unary:        unaryVec,
 }
 
 // gemm sets c (m×n) to A·b, b k×n, with A(i, p) = a[i*ars + p*acs]; last
-// is the index of A's last value.
-func gemm(c, a, b []float64, m, n, k, ars, acs, last int) {
+// is the index of A's last value. A row (n values, or nil) is added to
+// every row of the product.
+func gemm(c, a, b, row []float64, m, n, k, ars, acs, last int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	c = c[:m*n]
 	if k == 0 {
 		clear(c)
+		if row != nil {
+			rowOp(false, c, c, row[:n])
+		}
 		return
 	}
 	_, _ = a[last], b[k*n-1]
-	gemmAVX2(&c[0], &a[0], &b[0], m, n, k, ars, acs)
+	var r *float64
+	if row != nil {
+		r = &row[:n][0]
+	}
+	gemmAVX2(&c[0], &a[0], &b[0], m, n, k, ars, acs, r)
 }
 
 // matMulVec is matMul without the transpose: the kernel runs along B's rows.
 func matMulVec(c, a, b, _ []float64, m, n, k int) {
-	gemm(c, a, b, m, n, k, k, 1, m*k-1)
+	gemm(c, a, b, nil, m, n, k, k, 1, m*k-1)
+}
+
+// matMulAddRowVec is matMulVec with the row added in the product's
+// registers.
+func matMulAddRowVec(c, a, b, row, _ []float64, m, n, k int) {
+	gemm(c, a, b, row, m, n, k, k, 1, m*k-1)
 }
 
 // matMulBTVec transposes b (n×k, the layers' weights: small) into scratch.
 func matMulBTVec(c, a, b, scratch []float64, m, n, k int) {
 	transposeVec(scratch, b, n, k)
-	gemm(c, a, scratch, m, n, k, k, 1, m*k-1)
+	gemm(c, a, scratch, nil, m, n, k, k, 1, m*k-1)
 }
 
 func matMulATVec(c, a, b, _ []float64, m, n, k int) {
-	gemm(c, a, b, m, n, k, 1, m, k*m-1)
+	gemm(c, a, b, nil, m, n, k, 1, m, k*m-1)
 }
 
 func matMulATBTVec(c, a, b, scratch []float64, m, n, k int) {
 	transposeVec(scratch, b, n, k)
-	gemm(c, a, scratch, m, n, k, 1, m, k*m-1)
+	gemm(c, a, scratch, nil, m, n, k, 1, m, k*m-1)
 }
 
 // transposeVec is transpose with the assembly's 4×4 blocks where both

@@ -22,7 +22,7 @@ type KernelTime struct {
 	// kernel's own speed, where Time includes the spells it waited.
 	Best time.Duration
 	// FLOPs are the arithmetic operations counted from the shape: 2mnk
-	// for a product, one per value written for an elementwise operator or
+	// for a product (and mn for a bias added in it), one per value written for an elementwise operator or
 	// function (whatever the function costs), none for the layout kernels
 	// (concat, repeat, slice, sums).
 	FLOPs float64
@@ -71,6 +71,8 @@ func (e *executor) record(times []time.Duration) {
 		switch in.op {
 		case opMatMul, opMatMulBT, opMatMulAT, opMatMulATBT:
 			shape, flops = fmt.Sprintf("%d×%d×%d", in.m, in.n, in.k), 2*float64(in.m*in.n*in.k)
+		case opMatMulAddRow:
+			shape, flops = fmt.Sprintf("%d×%d×%d", in.m, in.n, in.k), float64(2*in.m*in.n*in.k+in.m*in.n)
 		default:
 			n := len(e.slots[in.dst])
 			shape = fmt.Sprint(n)

@@ -5,11 +5,13 @@
 // pure-Go ones, log-prob and sampling throughput with the tutorial's
 // whole-batch evaluation (rtol 1e-3) and the default per-row one (rtol 1e-5),
 // a training epoch with per-row steps, and the speed-up from a second
-// goroutine. Absolute
-// times depend on the machine; compare the ratios, which are measured in the
-// same run.
+// goroutine; then the digits-scale section (digits.go): the 64-D training
+// step, each kernel's rate against the machine's measured FMA peak, flow
+// matching's steps and the exact trace's cost. Absolute times depend on the
+// machine; compare the ratios, which are measured in the same run.
 //
-//	go run ./examples/bench
+//	go run ./examples/bench                # both
+//	go run ./examples/bench -only digits   # the digits-scale section alone
 package main
 
 import (

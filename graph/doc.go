@@ -45,9 +45,11 @@
 // The Executor lowers each Gorgonia node to a kernel, then rewrites
 // patterns of kernels at compile time (fuse.go): equal instructions run
 // once; a bias row or scalar that Gorgonia repeats to the tensor's shape is
-// read in place (h·W + b is a product and one add-row pass, with no
-// repeated copy of b); tanh's slope 1 − y² is one pass; x + y ⊙ (−z) is
-// x − y ⊙ z. Each rewrite does the same IEEE operations on every value, so
-// a fused program gives the unfused one's bits on either kernel set;
+// read in place, with no repeated copy of it; h·W + b is one kernel that
+// adds b before it stores the product (matmul-add-row; on the Vector set,
+// in the product's registers); tanh's slope 1 − y² is one pass;
+// x + y ⊙ (−z) is x − y ⊙ z. Each rewrite does the same IEEE operations on
+// every value, so a fused program gives the unfused one's bits on either
+// kernel set;
 // kernels matching no pattern run as lowered.
 package graph

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -49,9 +50,10 @@ const (
 	opSumAxis
 	// Fused kernels, made by the passes in fuse.go; no Gorgonia op lowers to
 	// them directly.
-	opAddRow      // tensor + a row repeated down its rows
-	opMulRow      // tensor ⊙ a row repeated down its rows
-	opSubSVSquare // scalar − tensor²
+	opAddRow       // tensor + a row repeated down its rows
+	opMulRow       // tensor ⊙ a row repeated down its rows
+	opSubSVSquare  // scalar − tensor²
+	opMatMulAddRow // A × B + a row repeated down its rows (a layer's bias)
 )
 
 var opcodeNames = [...]string{
@@ -61,7 +63,7 @@ var opcodeNames = [...]string{
 	"neg", "square", "cube", "sqrt", "inv", "exp", "ln", "log1p", "expm1",
 	"tanh", "sigmoid", "softplus",
 	"concat", "repeat", "slice", "slice-incr", "sum-all", "sum-axis",
-	"add-row", "mul-row", "sub-sv-square",
+	"add-row", "mul-row", "sub-sv-square", "matmul-add-row",
 }
 
 func (op opcode) String() string {
@@ -87,6 +89,7 @@ type instr struct {
 	op      opcode
 	dst     int
 	a, b    int
+	row     int         // matmul-add-row: the row added
 	srcs    []int       // concat operands
 	widths  []int       // concat: values each operand contributes per outer block
 	bufs    [][]float64 // concat: scratch for the operands' buffers, so runs do not allocate
@@ -108,6 +111,8 @@ func (in *instr) operands() []*int {
 			ps[i] = &in.srcs[i]
 		}
 		return ps
+	case opMatMulAddRow:
+		return []*int{&in.a, &in.b, &in.row}
 	case opMatMul, opMatMulBT, opMatMulAT, opMatMulATBT,
 		opAdd, opSub, opMul, opDiv,
 		opAddVS, opSubVS, opSubSV, opMulVS, opDivVS, opDivSV,
@@ -130,7 +135,8 @@ type leaf struct {
 // compile time.
 type executor struct {
 	k      *kernelTable
-	slots  [][]float64 // node values; several nodes may share one slot
+	slots  [][]float64     // node values; several nodes may share one slot
+	times  []time.Duration // per instruction, while profiling
 	code   []instr
 	leaves []leaf
 	outs   []int // slot of each output
@@ -668,9 +674,17 @@ func (e *executor) run(out [][]float64) (err error) {
 			return err
 		}
 	}
+	prof := profiling.Load()
+	if prof && len(e.times) != len(e.code) {
+		e.times = make([]time.Duration, len(e.code))
+	}
+	var start time.Time
 	for i := range e.code {
 		in := &e.code[i]
 		d := s[in.dst]
+		if prof {
+			start = time.Now()
+		}
 		switch in.op {
 		case opMatMul:
 			k.matMul(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
@@ -680,6 +694,8 @@ func (e *executor) run(out [][]float64) (err error) {
 			k.matMulAT(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
 		case opMatMulATBT:
 			k.matMulATBT(d, s[in.a], s[in.b], in.scratch, in.m, in.n, in.k)
+		case opMatMulAddRow:
+			k.matMulAddRow(d, s[in.a], s[in.b], s[in.row], in.scratch, in.m, in.n, in.k)
 		case opAdd:
 			k.addVV(d, s[in.a], s[in.b])
 		case opSub:
@@ -724,6 +740,12 @@ func (e *executor) run(out [][]float64) (err error) {
 		default:
 			k.unary(in.op, d, s[in.a])
 		}
+		if prof {
+			e.times[i] = time.Since(start)
+		}
+	}
+	if prof {
+		e.record(e.times)
 	}
 	for i, slot := range e.outs {
 		copy(out[i], s[slot])

@@ -21,6 +21,8 @@ import "fmt"
 //   - x + y ⊙ (−z), which the gradient of s − x² leaves, is x − y ⊙ z:
 //     y·(−z) = −(y·z) and x + (−m) = x − m exactly, and the negation's
 //     pass goes.
+//   - A product followed by adding a row (h·W + b, a layer) is one kernel
+//     that adds the row before it stores the product (matmul-add-row).
 //
 // Instructions whose results nothing reads any more are then dropped.
 
@@ -32,6 +34,7 @@ func (c *compiler) optimise() {
 	c.fuseBroadcasts()
 	c.fuseSquares()
 	c.fuseNegations()
+	c.fuseBias()
 	c.removeDead()
 }
 
@@ -247,6 +250,26 @@ func (c *compiler) fuseNegations() {
 			in.op, in.a, in.b = opSub, other, side
 			break
 		}
+	}
+}
+
+// fuseBias turns a product A·B that only an add-row reads into one
+// matmul-add-row at the add-row's place; the product's own instruction is
+// then dead.
+func (c *compiler) fuseBias() {
+	prod, readers := c.producers(), c.readers()
+	for i := range c.e.code {
+		in := &c.e.code[i]
+		if in.op != opAddRow || readers[in.a] != 1 {
+			continue
+		}
+		j := prod[in.a]
+		if j < 0 || c.e.code[j].op != opMatMul || c.info[in.b].size != c.e.code[j].n {
+			continue
+		}
+		mm := c.e.code[j]
+		row := in.b
+		*in = instr{op: opMatMulAddRow, dst: in.dst, a: mm.a, b: mm.b, row: row, scratch: mm.scratch, m: mm.m, n: mm.n, k: mm.k}
 	}
 }
 

@@ -46,8 +46,24 @@ func TestFusionPatterns(t *testing.T) {
 				xw := G.Must(G.Mul(x, fusionLeaf(g, r, "w", 3, 4)))
 				return []*G.Node{G.Must(G.Tanh(G.Must(G.BroadcastAdd(xw, fusionLeaf(g, r, "b", 1, 4), nil, []byte{0}))))}
 			},
-			want:    []opcode{opMatMul, opAddRow, opTanh},
+			want:    []opcode{opMatMulAddRow, opTanh},
 			without: []opcode{opRepeat, opAdd},
+		},
+		{
+			name: "bias row, fifteen wide", // every column block of the vector product: 8, 4, 2, 1
+			build: func(g *G.ExprGraph, r *rand.Rand, x *G.Node) []*G.Node {
+				xw := G.Must(G.Mul(x, fusionLeaf(g, r, "w", 3, 15)))
+				return []*G.Node{G.Must(G.BroadcastAdd(xw, fusionLeaf(g, r, "b", 1, 15), nil, []byte{0}))}
+			},
+			want: []opcode{opMatMulAddRow},
+		},
+		{
+			name: "a product read elsewhere keeps its bias apart", // x·W is an output
+			build: func(g *G.ExprGraph, r *rand.Rand, x *G.Node) []*G.Node {
+				xw := G.Must(G.Mul(x, fusionLeaf(g, r, "w", 3, 4)))
+				return []*G.Node{xw, G.Must(G.BroadcastAdd(xw, fusionLeaf(g, r, "b", 1, 4), nil, []byte{0}))}
+			},
+			want: []opcode{opMatMul, opAddRow},
 		},
 		{
 			name: "bias row on the left, two wide, product",
@@ -212,7 +228,7 @@ func TestFusionKeepsBuffersApart(t *testing.T) {
 			continue
 		}
 		fused, plain := fusedAndPlain(t, build, ks)
-		assert.True(t, slices.Contains(opsOf(fused), opAddRow) && slices.Contains(opsOf(fused), opSubSVSquare))
+		assert.True(t, slices.Contains(opsOf(fused), opMatMulAddRow) && slices.Contains(opsOf(fused), opSubSVSquare))
 		requireSameBits(t, fused, plain, randomValues(rand.New(rand.NewPCG(7, 8)), 36), ks)
 	}
 }

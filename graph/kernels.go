@@ -21,6 +21,16 @@ func matMul(c, a, b, bt []float64, m, n, k int) {
 	matMulBT(c, a, bt, m, n, k)
 }
 
+// transpose sets t (cols×rows) to x (rows×cols)ᵀ.
+func transpose(t, x []float64, rows, cols int) {
+	t, x = t[:rows*cols], x[:rows*cols]
+	for i := range rows {
+		for j, v := range x[i*cols : (i+1)*cols] {
+			t[j*rows+i] = v
+		}
+	}
+}
+
 // matMulBT sets c (m×n) to a (m×k) · bᵀ with b stored n×k: each entry is a
 // dot product of two contiguous rows. Four entries are summed at once so
 // that the additions, each waiting on the previous one, overlap.
@@ -375,6 +385,16 @@ func concat(d []float64, srcs [][]float64, widths []int, outer int) {
 // repeat is numpy's repeat along an axis of length length: each of the
 // length slabs of inner values is written reps times in a row.
 func repeat(d, a []float64, outer, length, inner, reps int) {
+	if inner == 1 { // a column repeated across: one fill per value
+		d = d[:outer*length*reps]
+		for i, v := range a[:outer*length] {
+			row := d[i*reps : (i+1)*reps]
+			for j := range row {
+				row[j] = v
+			}
+		}
+		return
+	}
 	off := 0
 	for o := range outer {
 		for l := range length {
@@ -395,6 +415,10 @@ func slice(d, a []float64, outer, length, inner, start, step, count int) {
 		d = d[:outer*count]
 		for o := range outer {
 			row := a[o*length : (o+1)*length]
+			if step == 1 { // a run of columns: one copy a row
+				copy(d[o*count:(o+1)*count], row[start:start+count])
+				continue
+			}
 			for c := range count {
 				d[o*count+c] = row[start+c*step]
 			}

@@ -139,17 +139,21 @@ rowdone:; \
 // handles what these leave to it. No AVX-512: this code is tested only on
 // CPUs without it.
 
-// func gemmAVX2(c, a, b *float64, m, n, k, ars, acs int)
+// func gemmAVX2(c, a, b *float64, m, n, k, ars, acs int, row *float64)
 //
 // c (m×n, row-major) = A·b with b k×n row-major and A(i, p) at
 // a[i*ars + p*acs], so that one kernel serves A·B (ars = k, acs = 1) and
 // Aᵀ·B (ars = 1, acs = m). Each c[i][j] is the chain
 // fma(A(i,k−1), b[k−1][j], … fma(A(i,0), b[0][j], 0)), whichever block
 // computes it, so a row's values do not depend on the rows around it.
+// With row not nil, row[j] is then added to c[i][j] (a layer's bias) in
+// registers before the store: the same addition add-row makes, one pass
+// over c fewer.
 // Rows go four at a time (their chains interleave to hide the FMA latency),
 // columns eight, then four, then two, then one at a time. k must be at
 // least 1.
-TEXT ·gemmAVX2(SB), NOSPLIT, $0-64
+TEXT ·gemmAVX2(SB), NOSPLIT, $0-72
+	MOVQ row+64(FP), R10   // bias row, or nil
 	MOVQ c+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DX
@@ -202,6 +206,20 @@ loop8x4:
 	ADDQ         R9, CX
 	DECQ         R13
 	JNZ          loop8x4
+	TESTQ        R10, R10
+	JZ           store8x4
+	VMOVUPD      (R10)(BX*1), Y8
+	VMOVUPD      32(R10)(BX*1), Y9
+	VADDPD       Y8, Y0, Y0
+	VADDPD       Y9, Y1, Y1
+	VADDPD       Y8, Y2, Y2
+	VADDPD       Y9, Y3, Y3
+	VADDPD       Y8, Y4, Y4
+	VADDPD       Y9, Y5, Y5
+	VADDPD       Y8, Y6, Y6
+	VADDPD       Y9, Y7, Y7
+
+store8x4:
 	LEAQ    (DI)(BX*1), AX
 	VMOVUPD Y0, (AX)
 	VMOVUPD Y1, 32(AX)
@@ -241,6 +259,15 @@ loop4x4:
 	ADDQ         R9, CX
 	DECQ         R13
 	JNZ          loop4x4
+	TESTQ        R10, R10
+	JZ           store4x4
+	VMOVUPD      (R10)(BX*1), Y8
+	VADDPD       Y8, Y0, Y0
+	VADDPD       Y8, Y2, Y2
+	VADDPD       Y8, Y4, Y4
+	VADDPD       Y8, Y6, Y6
+
+store4x4:
 	LEAQ    (DI)(BX*1), AX
 	VMOVUPD Y0, (AX)
 	VMOVUPD Y2, (AX)(R9*1)
@@ -275,6 +302,15 @@ loop2x4:
 	ADDQ        R9, CX
 	DECQ        R13
 	JNZ         loop2x4
+	TESTQ       R10, R10
+	JZ          store2x4
+	VMOVUPD     (R10)(BX*1), X8
+	VADDPD      X8, X0, X0
+	VADDPD      X8, X2, X2
+	VADDPD      X8, X4, X4
+	VADDPD      X8, X6, X6
+
+store2x4:
 	LEAQ    (DI)(BX*1), AX
 	VMOVUPD X0, (AX)
 	VMOVUPD X2, (AX)(R9*1)
@@ -304,6 +340,15 @@ loop1x4:
 	ADDQ        R9, CX
 	DECQ        R13
 	JNZ         loop1x4
+	TESTQ       R10, R10
+	JZ          store1x4
+	VMOVSD      (R10)(BX*1), X8
+	VADDSD      X8, X0, X0
+	VADDSD      X8, X1, X1
+	VADDSD      X8, X2, X2
+	VADDSD      X8, X3, X3
+
+store1x4:
 	LEAQ   (DI)(BX*1), AX
 	VMOVSD X0, (AX)
 	VMOVSD X1, (AX)(R9*1)
@@ -342,6 +387,12 @@ loop8x1:
 	ADDQ         R9, CX
 	DECQ         R13
 	JNZ          loop8x1
+	TESTQ        R10, R10
+	JZ           store8x1
+	VADDPD       (R10)(BX*1), Y0, Y0
+	VADDPD       32(R10)(BX*1), Y1, Y1
+
+store8x1:
 	VMOVUPD Y0, (DI)(BX*1)
 	VMOVUPD Y1, 32(DI)(BX*1)
 	ADDQ    $64, BX
@@ -363,6 +414,11 @@ loop4x1:
 	ADDQ         R9, CX
 	DECQ         R13
 	JNZ          loop4x1
+	TESTQ        R10, R10
+	JZ           store4x1
+	VADDPD       (R10)(BX*1), Y0, Y0
+
+store4x1:
 	VMOVUPD Y0, (DI)(BX*1)
 	ADDQ    $32, BX
 
@@ -382,6 +438,11 @@ loop2x1:
 	ADDQ        R9, CX
 	DECQ        R13
 	JNZ         loop2x1
+	TESTQ       R10, R10
+	JZ          store2x1
+	VADDPD      (R10)(BX*1), X0, X0
+
+store2x1:
 	VMOVUPD X0, (DI)(BX*1)
 	ADDQ    $16, BX
 
@@ -400,6 +461,11 @@ loop1x1:
 	ADDQ        R9, CX
 	DECQ        R13
 	JNZ         loop1x1
+	TESTQ       R10, R10
+	JZ          store1x1
+	VADDSD      (R10)(BX*1), X0, X0
+
+store1x1:
 	VMOVSD X0, (DI)(BX*1)
 	ADDQ   $8, BX
 	JMP    cols1x1
@@ -572,5 +638,64 @@ cc1:
 	JNZ    cc1
 
 ccdone:
+	VZEROUPPER
+	RET
+
+// func transposeAVX2(t, x *float64, rows, cols int)
+//
+// t (cols×rows) = x (rows×cols)ᵀ for rows and cols multiples of 4, in
+// 4×4 blocks transposed in registers: a copy, so the values keep their
+// bits.
+TEXT ·transposeAVX2(SB), NOSPLIT, $0-32
+	MOVQ t+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ cols+24(FP), R9
+	MOVQ R9, R10
+	SHLQ $3, R10            // x's row stride, bytes
+	MOVQ R8, R11
+	SHLQ $3, R11            // t's row stride, bytes
+	LEAQ (R10)(R10*2), R12  // three rows of x
+	LEAQ (R11)(R11*2), R13  // three rows of t
+	XORQ AX, AX             // row of x
+
+trows:
+	CMPQ  AX, R8
+	JGE   tdone
+	MOVQ  AX, BX
+	IMULQ R10, BX
+	LEAQ  (SI)(BX*1), CX    // x[AX][0]
+	LEAQ  (DI)(AX*8), DX    // t[0][AX]
+	XORQ  BX, BX            // column of x
+
+tcols:
+	CMPQ       BX, R9
+	JGE        tnext
+	VMOVUPD    (CX), Y0
+	VMOVUPD    (CX)(R10*1), Y1
+	VMOVUPD    (CX)(R10*2), Y2
+	VMOVUPD    (CX)(R12*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y5
+	VUNPCKLPD  Y3, Y2, Y6
+	VUNPCKHPD  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VPERM2F128 $0x31, Y7, Y5, Y3
+	VMOVUPD    Y0, (DX)
+	VMOVUPD    Y1, (DX)(R11*1)
+	VMOVUPD    Y2, (DX)(R11*2)
+	VMOVUPD    Y3, (DX)(R13*1)
+	ADDQ       $32, CX
+	LEAQ       (DX)(R11*4), DX
+	ADDQ       $4, BX
+	JMP        tcols
+
+tnext:
+	ADDQ $4, AX
+	JMP  trows
+
+tdone:
 	VZEROUPPER
 	RET

@@ -7,3 +7,7 @@ package graph
 const vectorAvailable = false
 
 var vectorKernels = pureKernels
+
+func fmaLoopVector(n int) float64 { return fmaLoopGo(n) }
+
+func transposeVec(t, x []float64, rows, cols int) { transpose(t, x, rows, cols) }

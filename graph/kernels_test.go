@@ -108,6 +108,9 @@ func TestLayoutKernels(t *testing.T) {
 	d = dirty(8)
 	repeat(d, []float64{1, 2, 3, 4}, 1, 2, 2, 2)
 	assert.Equal(t, []float64{1, 2, 1, 2, 3, 4, 3, 4}, d, "repeat slabs")
+	d = dirty(6)
+	repeat(d, []float64{1, 2, 3}, 1, 3, 1, 2)
+	assert.Equal(t, []float64{1, 1, 2, 2, 3, 3}, d, "repeat values")
 
 	x := []float64{ // 2×4
 		0, 1, 2, 3,
@@ -119,6 +122,9 @@ func TestLayoutKernels(t *testing.T) {
 	d = dirty(4)
 	slice(d, x, 2, 4, 1, 1, 2, 2)
 	assert.Equal(t, []float64{1, 3, 5, 7}, d, "T[:, 1:4:2]")
+	d = dirty(4)
+	slice(d, x, 2, 4, 1, 1, 1, 2)
+	assert.Equal(t, []float64{1, 2, 5, 6}, d, "T[:, 1:3]")
 	d = dirty(4)
 	slice(d, x, 1, 2, 4, 1, 1, 1)
 	assert.Equal(t, []float64{4, 5, 6, 7}, d, "T[1]")
@@ -201,5 +207,24 @@ func TestLayoutKernelsAgainstIndexing(t *testing.T) {
 		d = dirty(len(a))
 		sliceIncr(d, part, false, outer, length, inner, start, step, count)
 		require.Equal(t, back, d, "slice-incr %d:%d of %d×%d×%d", start, step, outer, length, inner)
+	}
+}
+
+// TestTransposeVec: the vector transpose moves every value to its place,
+// for sides that are and are not multiples of four.
+func TestTransposeVec(t *testing.T) {
+	for _, sz := range [][2]int{{4, 4}, {8, 4}, {4, 12}, {128, 64}, {3, 5}, {1, 8}, {6, 4}} {
+		rows, cols := sz[0], sz[1]
+		x := make([]float64, rows*cols)
+		for i := range x {
+			x[i] = float64(i) + 0.5
+		}
+		got := dirty(rows * cols)
+		transposeVec(got, x, rows, cols)
+		for i := range rows {
+			for j := range cols {
+				require.Equal(t, x[i*cols+j], got[j*rows+i], "%d×%d at %d,%d", rows, cols, i, j)
+			}
+		}
 	}
 }

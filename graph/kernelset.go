@@ -89,6 +89,8 @@ func DefaultKernels() KernelSet {
 // an operand.
 type kernelTable struct {
 	matMul, matMulBT, matMulAT, matMulATBT func(c, a, b, scratch []float64, m, n, k int)
+	// matMulAddRow is matMul, then addRow of row to the result.
+	matMulAddRow func(c, a, b, row, scratch []float64, m, n, k int)
 
 	addVV, subVV, mulVV, divVV func(d, a, b []float64)
 	addVS, subVS, mulVS, divVS func(d, a []float64, s float64)
@@ -108,7 +110,11 @@ var pureKernels = kernelTable{
 	matMulBT:   func(c, a, b, _ []float64, m, n, k int) { matMulBT(c, a, b, m, n, k) },
 	matMulAT:   func(c, a, b, _ []float64, m, n, k int) { matMulAT(c, a, b, m, n, k) },
 	matMulATBT: func(c, a, b, _ []float64, m, n, k int) { matMulATBT(c, a, b, m, n, k) },
-	addVV:      addVV, subVV: subVV, mulVV: mulVV, divVV: divVV,
+	matMulAddRow: func(c, a, b, row, scratch []float64, m, n, k int) {
+		matMul(c, a, b, scratch, m, n, k)
+		addRow(c, c, row)
+	},
+	addVV: addVV, subVV: subVV, mulVV: mulVV, divVV: divVV,
 	addVS: addVS, subVS: subVS, mulVS: mulVS, divVS: divVS,
 	subSV: subSV, divSV: divSV,
 	addRow: addRow, mulRow: mulRow, subSVSquare: subSVSquare,

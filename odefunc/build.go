@@ -136,21 +136,33 @@ func buildTerms(m Model, t, z, ctx *G.Node, params []*G.Node, eps *G.Node, reg b
 		return f, []*G.Node{trace}, nil
 	}
 
-	var dirs []*G.Node
-	if eps != nil {
-		dirs = []*G.Node{eps}
-	} else {
-		for i := range D {
+	var f *G.Node
+	var jvps []*G.Node
+	var err error
+	unit := false
+	if nw, ok := m.(*Network); ok && eps == nil {
+		if f, jvps, unit, err = nw.buildUnit(t, z, ctx, params); err != nil {
+			return nil, nil, err
+		}
+	}
+	dirs := []*G.Node{eps}
+	if eps == nil {
+		dirs = make([]*G.Node, D) // the unit directions, e_i in every row
+		for i := range dirs {
+			if unit {
+				continue
+			}
 			e := make([]float64, rows*D)
 			for r := range rows {
 				e[r*D+i] = 1
 			}
-			dirs = append(dirs, constant(z.Graph(), fmt.Sprintf("e%d", i), rows, D, e))
+			dirs[i] = constant(z.Graph(), fmt.Sprintf("e%d", i), rows, D, e)
 		}
 	}
-	f, jvps, err := buildModel(m, t, z, ctx, params, dirs)
-	if err != nil {
-		return nil, nil, err
+	if !unit {
+		if f, jvps, err = buildModel(m, t, z, ctx, params, dirs); err != nil {
+			return nil, nil, err
+		}
 	}
 	if len(jvps) != len(dirs) {
 		return nil, nil, fmt.Errorf("%w: model returned %d Jacobian–vector products for %d directions", ErrDimension, len(jvps), len(dirs))

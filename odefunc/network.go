@@ -236,8 +236,14 @@ func (n *Network) BuildContext(t, z, c *G.Node, params []*G.Node, directions []*
 	if (c == nil) != (n.context == 0) {
 		return nil, nil, fmt.Errorf("%w: a network of context dimension %d built with context %v", ErrInvalidConfig, n.context, c != nil)
 	}
-	h, tangents := z, directions
-	for i, l := range n.layers {
+	return n.buildLayers(0, len(n.layers), t, z, c, params, directions)
+}
+
+// buildLayers applies layers from…to−1 to h, params starting with the
+// first of layer from's.
+func (n *Network) buildLayers(from, to int, t, h, c *G.Node, params []*G.Node, tangents []*G.Node) (*G.Node, []*G.Node, error) {
+	for i := from; i < to; i++ {
+		l := n.layers[i]
 		k := len(l.Params())
 		if len(params) < k {
 			return nil, nil, fmt.Errorf("odefunc: layer %d needs %d parameters, %d left", i, k, len(params))
@@ -254,6 +260,66 @@ func (n *Network) BuildContext(t, z, c *G.Node, params []*G.Node, directions []*
 		params = params[k:]
 	}
 	return h, tangents, nil
+}
+
+// buildUnit builds f with the tangents of the unit directions e_1…e_D of
+// z, for the exact trace, when the network opens with concatenations and
+// a Linear layer (ok is false for any other). The tangent of e_i after
+// that layer is e_i's input row times W: row off+i of W, where off is z's
+// first column in the layer's input. It is read off W as 0 + W[off+i]
+// down the rows instead of computed by D products, which were 40 % of the
+// exact trace's products at D = 64 (MLP 128-128). The values are the
+// product's bits for finite weights: the product's chain of FMAs from +0
+// adds only zeros besides 1·W[off+i], and +0 + w is what it leaves (+0
+// for w = −0, as here). In VJPs the gradient of the row is the sum of its
+// cotangent's rows in order, as the product's Aᵀ·B chain adds them.
+func (n *Network) buildUnit(t, z, c *G.Node, params []*G.Node) (f *G.Node, jvps []*G.Node, ok bool, err error) {
+	off, k, np := 0, 0, 0
+scan:
+	for ; k < len(n.layers); k++ {
+		switch l := n.layers[k].(type) {
+		case *TimeConcat:
+			off += l.Copies
+		case *ContextConcat:
+		default:
+			break scan
+		}
+	}
+	if k == len(n.layers) || (c == nil) != (n.context == 0) {
+		return nil, nil, false, nil
+	}
+	lin, isLinear := n.layers[k].(*Linear)
+	if !isLinear {
+		return nil, nil, false, nil
+	}
+	for _, l := range n.layers[:k+1] {
+		np += len(l.Params())
+	}
+	if len(params) < np {
+		return nil, nil, false, fmt.Errorf("odefunc: the first %d layers need %d parameters, %d given", k+1, np, len(params))
+	}
+	h, _, err := n.buildLayers(0, k+1, t, z, c, params[:np], nil)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	w := params[np-2] // the Linear's W, then its B
+	rows, out := z.Shape()[0], lin.Out()
+	zeros := constant(z.Graph(), fmt.Sprintf("zeros%dx%d", rows, out), rows, out, make([]float64, rows*out))
+	jvps = make([]*G.Node, n.dim)
+	for i := range jvps {
+		row, err := G.Slice(w, G.S(off+i))
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if row, err = G.Reshape(row, tensor.Shape{1, out}); err != nil {
+			return nil, nil, false, err
+		}
+		if jvps[i], err = G.BroadcastAdd(zeros, row, nil, []byte{0}); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	f, jvps, err = n.buildLayers(k+1, len(n.layers), t, h, c, params[np:], jvps)
+	return f, jvps, true, err
 }
 
 // layerComplete returns an error unless l is a non-nil pointer (for the

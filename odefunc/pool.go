@@ -335,13 +335,34 @@ func (p *helperPool) dispatch(reqs []request) error {
 	return nil
 }
 
-// wait spins until no helper works on the current evaluation.
+// waitSpin is how long wait polls before it naps between polls. A helper
+// normally finishes within microseconds of the caller (the parts are
+// equal); one that lags by more has usually lost its core to another
+// process, and a caller that kept spinning would hold the other core
+// from it and from the process that took it: on a shared two-core machine
+// two workers then took up to twice the time of one.
+const waitSpin = 200 * time.Microsecond
+
+// waitNap is a nap of wait's, past waitSpin.
+const waitNap = 50 * time.Microsecond
+
+// wait spins until no helper works on the current evaluation, then naps.
 func (p *helperPool) wait() {
+	var start time.Time
 	for spins := 1; p.pending.Load() > 0; spins++ {
 		// The helpers normally run on other Ps, and yielding often would
 		// only add scheduler work to a wait of microseconds; yield now and
 		// then in case they share this one (GOMAXPROCS lowered).
-		if spins%4096 == 0 {
+		if spins%4096 != 0 {
+			continue
+		}
+		switch {
+		case start.IsZero():
+			start = time.Now()
+			runtime.Gosched()
+		case time.Since(start) > waitSpin:
+			time.Sleep(waitNap)
+		default:
 			runtime.Gosched()
 		}
 	}

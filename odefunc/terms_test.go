@@ -74,3 +74,64 @@ func TestRegularisationTerms(t *testing.T) {
 	se := math.Sqrt(sq / (m - 1) / m)
 	assert.InDelta(t, terms.Frobenius[0], mean, 4*se)
 }
+
+// opaque hides a Network's type, so that its exact trace takes the
+// general route: D Jacobian–vector products through every layer.
+type opaque struct{ *Network }
+
+// TestExactTraceUnitRows: the exact trace reads the unit directions'
+// tangents after the first Linear layer off its W; f, the trace, the
+// regularisers and every VJP output keep the bits of the general route,
+// for the time inputs that concatenate, with and without a context.
+func TestExactTraceUnitRows(t *testing.T) {
+	for _, cfg := range []MLPConfig{
+		{Dim: 2},
+		{Dim: 5, Hidden: []int{16, 12}, Time: ConcatTimeSingle},
+		{Dim: 3, Hidden: []int{8}, Time: IgnoreTime, Activation: Softplus},
+		{Dim: 4, Hidden: []int{8, 8}, Context: 2},
+	} {
+		net, err := NewMLP(cfg, rand.NewPCG(1, uint64(cfg.Dim)))
+		require.NoError(t, err)
+		fast, err := New(net)
+		require.NoError(t, err)
+		general, err := New(opaque{net})
+		require.NoError(t, err)
+		r := rand.New(rand.NewPCG(2, 3))
+		const n = 37
+		D := cfg.Dim
+		z, a := randomBatch(r, n, D), randomBatch(r, n, D)
+		if cfg.Context > 0 {
+			c := randomBatch(r, n, cfg.Context)
+			require.NoError(t, fast.SetContext(c))
+			require.NoError(t, general.SetContext(c))
+		}
+		type out struct{ dz, tr, kin, frob, gz []float64 }
+		eval := func(d *Dynamics) (o out, gp [][]float64) {
+			o = out{make([]float64, n*D), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n*D)}
+			require.NoError(t, d.Eval(o.dz, Terms{Trace: o.tr, Kinetic: o.kin, Frobenius: o.frob}, 0.3, z, ExactTrace, nil))
+			for _, p := range net.Params() {
+				gp = append(gp, make([]float64, p.Shape().TotalSize()))
+			}
+			c := Terms{Trace: o.tr, Kinetic: o.kin, Frobenius: o.frob} // any cotangents will do
+			dz := make([]float64, n*D)
+			require.NoError(t, d.VJPTerms(dz, o.gz, gp, 0.3, z, a, c, ExactTrace, nil))
+			return o, gp
+		}
+		fo, fg := eval(fast)
+		go_, gg := eval(general)
+		for _, pair := range [][2][]float64{{fo.dz, go_.dz}, {fo.tr, go_.tr}, {fo.kin, go_.kin}, {fo.frob, go_.frob}, {fo.gz, go_.gz}} {
+			require.Equal(t, bitsOf(pair[1]), bitsOf(pair[0]), "%+v", cfg)
+		}
+		for i := range fg {
+			require.Equal(t, bitsOf(gg[i]), bitsOf(fg[i]), "%+v parameter %d", cfg, i)
+		}
+	}
+}
+
+func bitsOf(v []float64) []uint64 {
+	b := make([]uint64, len(v))
+	for i, x := range v {
+		b[i] = math.Float64bits(x)
+	}
+	return b
+}

@@ -144,3 +144,91 @@ func BenchmarkAssignOT256(b *testing.B) {
 		})
 	}
 }
+
+// plainAssign is Assign without the start-up: every row added by a search
+// from the columns' least costs, the algorithm before Jonker and
+// Volgenant's initialisation was added; its minimum is the reference.
+func plainAssign(dst []int, cost []float64, n int) float64 {
+	var a assignment
+	a.init(dst, n)
+	for j := range n {
+		a.row4col[j] = -1
+		a.v[j] = math.Inf(1)
+		for i := range n {
+			a.v[j] = min(a.v[j], cost[i*n+j])
+		}
+	}
+	free := make([]int, n)
+	for i := range n {
+		dst[i], a.u[i], free[i] = -1, 0, i
+	}
+	a.augment(free, cost, n)
+	total := 0.0
+	for i, j := range dst {
+		total += cost[i*n+j]
+	}
+	return total
+}
+
+// TestAssignStartUp compares Assign with the searches alone on larger
+// matrices than brute force reaches: uniform, squared distances in 2 and
+// 64 dimensions (OT-CFM's), and small integers (many ties). The minima
+// must agree to rounding and dst must be a permutation.
+func TestAssignStartUp(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for trial := range 40 {
+		n := []int{2, 3, 17, 64, 100, 256}[trial%6]
+		cost := make([]float64, n*n)
+		switch trial % 4 {
+		case 0:
+			for i := range cost {
+				cost[i] = r.Float64()
+			}
+		case 1, 2:
+			D := map[int]int{1: 2, 2: 64}[trial%4]
+			x, y := make([]float64, n*D), make([]float64, n*D)
+			for i := range x {
+				x[i], y[i] = r.NormFloat64(), r.NormFloat64()+0.5
+			}
+			for i := range n {
+				for j := range n {
+					for d := range D {
+						e := x[i*D+d] - y[j*D+d]
+						cost[i*n+j] += e * e
+					}
+				}
+			}
+		case 3:
+			for i := range cost {
+				cost[i] = float64(r.IntN(3))
+			}
+		}
+		dst, ref := make([]int, n), make([]int, n)
+		got, err := Assign(dst, cost, n)
+		require.NoError(t, err)
+		want := plainAssign(ref, cost, n)
+		assert.InDelta(t, want, got, 1e-9*(1+math.Abs(want)), "trial %d, n %d", trial, n)
+		seen := make([]bool, n)
+		for _, j := range dst {
+			require.False(t, seen[j], "trial %d: not a permutation: %v", trial, dst)
+			seen[j] = true
+		}
+	}
+}
+
+// TestAssignAllocs: once warm, Assign allocates nothing.
+func TestAssignAllocs(t *testing.T) {
+	const n = 64
+	r := rand.New(rand.NewPCG(11, 12))
+	cost := make([]float64, n*n)
+	for i := range cost {
+		cost[i] = r.Float64()
+	}
+	dst := make([]int, n)
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := Assign(dst, cost, n); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+}

@@ -5,11 +5,13 @@
 // pure-Go ones, log-prob and sampling throughput with the tutorial's
 // whole-batch evaluation (rtol 1e-3) and the default per-row one (rtol 1e-5),
 // a training epoch with per-row steps, and the speed-up from a second
-// goroutine. Absolute
-// times depend on the machine; compare the ratios, which are measured in the
-// same run.
+// goroutine; then the digits-scale section (digits.go): the 64-D training
+// step, each kernel's rate against the machine's measured FMA peak, flow
+// matching's steps and the exact trace's cost. Absolute times depend on the
+// machine; compare the ratios, which are measured in the same run.
 //
-//	go run ./examples/bench
+//	go run ./examples/bench                # both
+//	go run ./examples/bench -only digits   # the digits-scale section alone
 package main
 
 import (
@@ -35,13 +37,26 @@ func main() {
 	cli.Main("bench", func(_ context.Context, args []string, stdout io.Writer) error {
 		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
 		batches := fs.Int("batches", 32, fmt.Sprintf("batches of 256 per timed epoch (the tutorial's 32), 1 to %d", cli.MaxSamples/256))
-		if err := cli.Parse(fs, "bench [-batches N]", args, stdout); err != nil {
+		only := fs.String("only", "", "run one section only: tutorial or digits (default both)")
+		if err := cli.Parse(fs, "bench [-batches N] [-only tutorial|digits]", args, stdout); err != nil {
 			return err
 		}
 		if err := cli.CheckInt("batches", *batches, 1, cli.MaxSamples/256); err != nil {
 			return err
 		}
-		return run(*batches)
+		switch *only {
+		case "":
+		case "tutorial":
+			return run(*batches)
+		case "digits":
+			return digitsScale()
+		default:
+			return fmt.Errorf("-only %q: want tutorial or digits", *only)
+		}
+		if err := run(*batches); err != nil {
+			return err
+		}
+		return digitsScale()
 	})
 }
 

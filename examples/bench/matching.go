@@ -35,11 +35,16 @@ func stepCosts(batch *tensor.Dense) error {
 // compiled, buffers grown), then times steps more and counts their
 // allocations.
 func stepCost(batch *tensor.Dense, obj train.Criterion) (us, allocs float64, err error) {
-	const warm, steps = 5, 40
 	flow, err := newFlow()
 	if err != nil {
 		return 0, 0, err
 	}
+	return timeSteps(flow, batch, obj, 5, 40)
+}
+
+// timeSteps trains flow for warm steps on the one batch, then times steps
+// more and counts their allocations.
+func timeSteps(flow *train.Flow, batch *tensor.Dense, obj train.Criterion, warm, steps int) (us, allocs float64, err error) {
 	var start time.Time
 	var before runtime.MemStats
 	opts := train.Options{Epochs: warm + steps, Seed: 3, Objective: obj, OnEpoch: func(s train.EpochStats) error {
@@ -59,5 +64,5 @@ func stepCost(batch *tensor.Dense, obj train.Criterion) (us, allocs float64, err
 	elapsed := time.Since(start)
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
-	return float64(elapsed.Microseconds()) / steps, float64(after.Mallocs-before.Mallocs) / steps, nil
+	return float64(elapsed.Microseconds()) / float64(steps), float64(after.Mallocs-before.Mallocs) / float64(steps), nil
 }

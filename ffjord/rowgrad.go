@@ -239,7 +239,9 @@ func (b *FFJORD) backwardDiscreteRows(tape *Tape, c Cotangents, grads [][]float6
 // "seminorm" of Kidger, Chen and Lyons (2021), which leaves the
 // parameters' integral out of the norm.
 func (b *FFJORD) backwardAdjointRows(tape *Tape, g ode.BacksolveAdjoint, c Cotangents, grads [][]float64) ([]float64, error) {
-	rs, err := ode.NewRowSolver(g.Settings(b.settings))
+	set := g.Settings(b.settings)
+	set.StepControl = ode.PerRow
+	rs, err := ode.NewSolver(set)
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint: %w", err)
 	}
@@ -308,7 +310,7 @@ func (b *FFJORD) backwardAdjointRows(tape *Tape, g ode.BacksolveAdjoint, c Cotan
 		copy(y[r*w:r*w+D], tape.end[r*D:(r+1)*D])
 		copy(y[r*w+D:(r+1)*w], c.Z[r*D:(r+1)*D])
 	}
-	stats, err := rs.Solve(y, f, tape.tb, tape.ta, y, n)
+	stats, err := rs.SolveRows(y, f, tape.tb, tape.ta, y, n)
 	stats.NFE += quadNFE
 	b.adjointStats = stats
 	if cerr := b.dyn.SetContext(tape.context); err == nil {

@@ -35,7 +35,7 @@ func (b *FFJORD) PerRow() bool { return b.eval.perRow }
 // solveKind is the solvers of one kind of solve, evaluation or training.
 type solveKind struct {
 	solver *ode.Solver    // whole-batch
-	rows   *ode.RowSolver // per-row, nil unless the controller is Adaptive
+	rows   *ode.Solver // per-row, nil unless the controller is Adaptive
 	perRow bool           // the kind's step control is per row (and rows is set)
 }
 
@@ -63,7 +63,9 @@ func newSolveKind(s ode.Settings, def ode.StepControl, rtol, atol float64, par o
 		return k, err
 	}
 	if adaptive {
-		if k.rows, err = ode.NewRowSolver(s); err != nil {
+		rs := s
+		rs.StepControl = ode.PerRow
+		if k.rows, err = ode.NewSolver(rs); err != nil {
 			return k, err
 		}
 		k.rows.SetParallel(par)
@@ -156,7 +158,7 @@ func (b *FFJORD) useRows(n int, withLogDet, reg bool, tr odefunc.Trace) int {
 // control: z alone, or with withLogDet [z, ℓ] (and with reg [E, F]) from
 // ℓ(ta) = 0 with the trace tr and the noise in b.eps. It returns the whole
 // batch's layout: n×D, then ℓ, E and F of every row.
-func (b *FFJORD) solvePerRow(rows *ode.RowSolver, z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
+func (b *FFJORD) solvePerRow(rows *ode.Solver, z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
 	D, C := b.dyn.Dim(), b.dyn.ContextDim()
 	m := b.useRows(n, withLogDet, reg, tr)
 	w := &b.rowWork
@@ -168,7 +170,7 @@ func (b *FFJORD) solvePerRow(rows *ode.RowSolver, z []float64, n int, ta, tb flo
 	for r := range n {
 		copy(st[r*m:r*m+D], z[r*D:(r+1)*D])
 	}
-	stats, err := rows.Solve(st, w.rhs, ta, tb, st, n)
+	stats, err := rows.SolveRows(st, w.rhs, ta, tb, st, n)
 	b.stats = stats
 	if C > 0 {
 		// The dynamics held gathered rows; give it the batch's context back.

@@ -21,9 +21,9 @@ const (
 //
 //	Y_i = y + h·Σ_{j<i} a_ij·k_j,  k_i = f(t + c_i·h, Y_i),  ynew = y + h·Σ_i b_i·k_i.
 //
-// It is the one stage routine of the package (RowStepper runs it on rows
-// with their own step sizes): Solver uses it for every step, and callers use
-// it to replay recorded steps, for example to backpropagate through them.
+// It is the one stage routine of the package (Solver and RowStepper run it
+// on rows with their own step sizes), and callers use it to replay
+// recorded steps, for example to backpropagate through them.
 //
 // k holds m.Stages() buffers of len(y) that receive the k_i. ys holds
 // m.Stages() buffers of len(y) that receive the Y_i for 0 < i < s; Y_0 is y
@@ -84,7 +84,7 @@ type rowEval func(dy, ts, y []float64, rows []int) error
 // Parallel runs body on parts [lo, hi) that cover [0, n) once each,
 // possibly at the same time, and returns when every part has returned
 // (odefunc.Dynamics.Parallel is one, on the goroutines that evaluate the
-// dynamics). A RowSolver or RowStepper given one splits its per-row
+// dynamics). A Solver or RowStepper given one splits its per-row
 // bookkeeping (stage states, error norms, step sizes, gathering) over the
 // rows with it. A row's values are computed by the same operations
 // whatever the parts, so results keep their bits.
@@ -249,9 +249,9 @@ func evalChecked(f Func, dy []float64, tf float64, yf []float64, t, h float64) e
 
 // RowStepper takes Runge–Kutta steps of several rows of one batch at once,
 // each row with its own times, by the stage routine of Method.Step and
-// RowSolver: every stage is one call of a RowFunc over the rows being
-// stepped. It is how a caller replays the steps RowSolver recorded for
-// each row (RowSolver.RowTimes), for example to backpropagate through
+// Solver: every stage is one call of a RowFunc over the rows being
+// stepped. It is how a caller replays the steps Solver.SolveRows recorded
+// for each row (Solver.RowTimes), for example to backpropagate through
 // them. It owns scratch buffers, so it must not be used by several
 // goroutines at once.
 type RowStepper struct {

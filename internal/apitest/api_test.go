@@ -1188,11 +1188,11 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 		}
 		return nil
 	}
-	rs, err := ode.NewRowSolver(ode.Settings{})
+	rs, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow})
 	require.NoError(t, err)
 	y0 := []float64{1, 2, 3, 4}
 	solve := func(dst []float64, f ode.RowFunc, t0, t1 float64, y []float64, n int) func() error {
-		return func() error { _, err := rs.Solve(dst, f, t0, t1, y, n); return err }
+		return func() error { _, err := rs.SolveRows(dst, f, t0, t1, y, n); return err }
 	}
 	uflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
 	require.NoError(t, err)
@@ -1227,31 +1227,31 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 		return func() error { _, err := train.Assign(dst, cost, n); return err }
 	}
 	cases := []hostileCase{
-		{"NewRowSolver Constant", false, func() error {
-			_, err := ode.NewRowSolver(ode.Settings{Controller: ode.Constant{Step: 0.1}})
+		{"per-row Solver Constant", true, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Controller: ode.Constant{Step: 0.1}})
 			return err
 		}},
-		{"NewRowSolver negative RTol", false, func() error {
-			_, err := ode.NewRowSolver(ode.Settings{Controller: ode.Adaptive{RTol: -1}})
+		{"per-row NewSolver negative RTol", false, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Controller: ode.Adaptive{RTol: -1}})
 			return err
 		}},
-		{"NewRowSolver RK4", false, func() error { _, err := ode.NewRowSolver(ode.Settings{Method: ode.RK4()}); return err }},
-		{"NewRowSolver bad StepControl", false, func() error {
-			_, err := ode.NewRowSolver(ode.Settings{StepControl: ode.StepControl(99)})
+		{"per-row NewSolver RK4", false, func() error { _, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Method: ode.RK4()}); return err }},
+		{"per-row NewSolver bad StepControl", false, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.StepControl(99)})
 			return err
 		}},
-		{"zero RowSolver", false, func() error {
-			var zero ode.RowSolver
-			_, err := zero.Solve(make([]float64, 4), decay, 0, 1, y0, 2)
+		{"zero Solver", false, func() error {
+			var zero ode.Solver
+			_, err := zero.SolveRows(make([]float64, 4), decay, 0, 1, y0, 2)
 			return err
 		}},
 		{"OnAccept fails", false, func() error {
-			rs, err := ode.NewRowSolver(ode.Settings{})
+			rs, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow})
 			if err != nil {
 				return nil
 			}
 			rs.OnAccept(func(ode.AcceptedSteps) error { return fmt.Errorf("stop") })
-			_, err = rs.Solve(make([]float64, 4), decay, 0, 1, y0, 2)
+			_, err = rs.SolveRows(make([]float64, 4), decay, 0, 1, y0, 2)
 			return err
 		}},
 		{"zero RowStepper", false, func() error {
@@ -1715,7 +1715,13 @@ func TestHostileConstructors(t *testing.T) {
 		s := settings[name]
 		cases = append(cases,
 			apiCase{"NewSolver " + name, ode.ErrInvalidSettings, func() error { _, err := ode.NewSolver(s); return err }},
-			apiCase{"NewRowSolver " + name, ode.ErrInvalidSettings, func() error { _, err := ode.NewRowSolver(s); return err }},
+			apiCase{"per-row NewSolver " + name, ode.ErrInvalidSettings, func() error {
+				if s.StepControl == ode.DefaultStepControl {
+					s.StepControl = ode.PerRow
+				}
+				_, err := ode.NewSolver(s)
+				return err
+			}},
 			apiCase{"NewFlow with solver " + name, ode.ErrInvalidSettings, func() error {
 				_, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{Solver: s}, rand.NewPCG(1, 2))
 				return err
@@ -1743,15 +1749,8 @@ func TestHostileConstructors(t *testing.T) {
 }
 
 // constructorAccepts are bad arguments that build: found by this suite,
-// to be refused (NewRowSolver already refuses the tolerances) or
-// documented; remove each from here once it is.
+// to be refused or documented; remove each from here once it is.
 var constructorAccepts = []string{
 	"NewFlow Hidden {}",
 	"NewFlow with context, Hidden {}",
-	"NewSolver Adaptive ATol 1e308",
-	"NewFlow with solver Adaptive ATol 1e308",
-	"NewSolver Adaptive RTol 1e308",
-	"NewFlow with solver Adaptive RTol 1e308",
-	"NewSolver Adaptive FirstStep -1",
-	"NewFlow with solver Adaptive FirstStep -1",
 }

@@ -34,9 +34,9 @@ func (b *FFJORD) PerRow() bool { return b.eval.perRow }
 
 // solveKind is the solvers of one kind of solve, evaluation or training.
 type solveKind struct {
-	solver *ode.Solver    // whole-batch
+	solver *ode.Solver // whole-batch
 	rows   *ode.Solver // per-row, nil unless the controller is Adaptive
-	perRow bool           // the kind's step control is per row (and rows is set)
+	perRow bool        // the kind's step control is per row (and rows is set)
 }
 
 // newSolveKind makes the solvers of s, whose zero step control means def

@@ -1235,7 +1235,10 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 			_, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Controller: ode.Adaptive{RTol: -1}})
 			return err
 		}},
-		{"per-row NewSolver RK4", false, func() error { _, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Method: ode.RK4()}); return err }},
+		{"per-row NewSolver RK4", false, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Method: ode.RK4()})
+			return err
+		}},
 		{"per-row NewSolver bad StepControl", false, func() error {
 			_, err := ode.NewSolver(ode.Settings{StepControl: ode.StepControl(99)})
 			return err

@@ -21,12 +21,11 @@ type Tape struct {
 	n       int
 	reg     bool
 	ta, tb  float64
-	start   []float64   // the state at ta
-	end     []float64   // the state at tb
+	start   []float64   // the state at ta, n rows [z_r, ℓ_r, (E_r, F_r)]
+	end     []float64   // the state at tb, likewise
 	eps     []float64   // Hutchinson noise of the solve
-	grid    []float64   // accepted step boundaries, for Discrete
 	perRow  bool        // solved with per-row step control
-	rowGrid [][]float64 // each row's accepted step boundaries, for Discrete per row
+	rowGrid [][]float64 // each row's accepted step boundaries, for Discrete
 }
 
 // ContextGrad returns ∂L/∂context (N×C) once Backward has run, for a
@@ -46,8 +45,27 @@ func (t *Tape) extra(i int) []float64 {
 	if !t.reg {
 		return nil
 	}
-	nd := len(t.end) - 3*t.n
-	return t.end[nd+i*t.n : nd+(i+1)*t.n]
+	return column(t.end, t.n, len(t.end)/t.n-3+i)
+}
+
+// column returns column e of the n rows of st.
+func column(st []float64, n, e int) []float64 {
+	m := len(st) / n
+	out := make([]float64, n)
+	for r := range n {
+		out[r] = st[r*m+e]
+	}
+	return out
+}
+
+// points returns the first D columns of the n rows of st, the points.
+func points(st []float64, n, D int) []float64 {
+	m := len(st) / n
+	out := make([]float64, n*D)
+	for r := range n {
+		copy(out[r*D:(r+1)*D], st[r*m:r*m+D])
+	}
+	return out
 }
 
 // Cotangents are the derivatives of a loss with respect to the outputs of a
@@ -82,36 +100,38 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 		kind = b.eval
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{owner: b, grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.perRow}
+	tape = &Tape{owner: b, grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.PerRow()}
 	if err := b.setContext(context, n); err != nil {
 		return nil, nil, nil, err
 	}
 	if b.dyn.ContextDim() > 0 {
 		tape.context = append([]float64(nil), context...)
 	}
-	tape.start = make([]float64, n*(D+extras(regularize)))
-	copy(tape.start, z[:n*D])
+	m := D + extras(regularize)
+	tape.start = make([]float64, n*m)
+	for r := range n {
+		copy(tape.start[r*m:r*m+D], z[r*D:(r+1)*D])
+	}
 	y, err := b.solveLogDet(kind, z, n, ta, tb, regularize, tr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tape.end = y
+	tape.end = append([]float64(nil), y...)
 	if tr.Stochastic() {
 		tape.eps = append([]float64(nil), b.eps...)
 	}
 	if _, ok := grad.(ode.Discrete); ok {
-		if tape.perRow {
-			tape.rowGrid = make([][]float64, n)
-			for r := range n {
-				tape.rowGrid[r] = append([]float64(nil), kind.rows.RowTimes(r)...)
+		// A step group's rows share one grid.
+		tape.rowGrid = make([][]float64, n)
+		for r := range n {
+			if r > 0 && !tape.perRow {
+				tape.rowGrid[r] = tape.rowGrid[0]
+				continue
 			}
-		} else {
-			tape.grid = append([]float64(nil), b.stats.Times...)
+			tape.rowGrid[r] = append([]float64(nil), kind.RowTimes(r)...)
 		}
 	}
-	out = append([]float64(nil), y[:n*D]...)
-	ld = append([]float64(nil), y[n*D:n*D+n]...)
-	return out, ld, tape, nil
+	return points(y, n, D), column(y, n, D), tape, nil
 }
 
 // checkRows returns an error unless z holds n ≥ 1 rows of D values (an
@@ -188,9 +208,6 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 	}
 	switch g := tape.grad.(type) {
 	case ode.Discrete:
-		if tape.perRow {
-			return b.backwardDiscreteRows(tape, c, grads)
-		}
 		return b.backwardDiscrete(tape, c, grads)
 	case ode.BacksolveAdjoint:
 		if ctl := g.Settings(b.settings).Controller; tape.perRow && (ctl == nil || isAdaptive(ctl)) {
@@ -224,7 +241,7 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangent
 	}
 	nc := len(tape.gc)
 	w := make([]float64, 2*nd+total+nc) // [z, a, g, g_c]
-	copy(w, tape.end[:nd])
+	copy(w, points(tape.end, n, D))
 	copy(w[nd:], c.Z)
 	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
 	gp := make([][]float64, len(grads)) // views into dw, set per call
@@ -262,121 +279,6 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangent
 	return w[nd : 2*nd : 2*nd], nil
 }
 
-// backwardDiscrete replays the taped steps with ode.Method.Step, the forward
-// solver's own stage routine, keeping every stage state Y_i, then runs
-// reverse mode through them:
-//
-//	k_i = g(t + c_i h, Y_i),  Y_i = y + h Σ_j a_ij k_j,  y' = y + h Σ_i b_i k_i,
-//
-// so k̄_i = h b_i ȳ' + Σ_{j>i} h a_ji Ȳ_j, Ȳ_i = k̄_iᵀ ∂g/∂Y_i, ȳ = ȳ' + Σ_i Ȳ_i,
-// with g = [f, tr] and the same noise as the forward solve.
-func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
-	D, n := b.dyn.Dim(), tape.n
-	nd, size := n*D, n*(D+extras(tape.reg))
-	// terms views the per-row parts of a state-sized buffer.
-	terms := func(v []float64) odefunc.Terms {
-		tm := odefunc.Terms{Trace: v[nd : nd+n]}
-		if tape.reg {
-			tm.Kinetic, tm.Frobenius = v[nd+n:nd+2*n], v[nd+2*n:]
-		}
-		return tm
-	}
-	m := b.method
-	s := m.Stages()
-	needed := neededStages(m)
-	steps := len(tape.grid) - 1
-	if steps < 1 {
-		return nil, errors.New("ffjord: Backward: the tape recorded no steps")
-	}
-	stages := make([][][]float64, steps) // stages[step][i] = Y_i
-	k := make([][]float64, s)
-	for i := range k {
-		k[i] = make([]float64, size)
-	}
-	rhs := func(dy []float64, t float64, y []float64) error {
-		return b.dyn.Eval(dy[:nd], terms(dy), t, y[:nd], tape.trace, tape.eps)
-	}
-	scratch := make([]float64, size) // unneeded stages that Step still writes
-	nfe := 0
-	y := append([]float64(nil), tape.start...)
-	ynew := make([]float64, size)
-	for st := range steps {
-		ys := make([][]float64, s)
-		for i := range s {
-			switch {
-			case i == 0:
-				ys[0] = append([]float64(nil), y...) // Y_0 = y; Step does not write it
-			case needed[i]:
-				ys[i] = make([]float64, size)
-			default:
-				ys[i] = scratch
-			}
-		}
-		stages[st] = ys
-		// k_0 is evaluated afresh, as the first stage of a grid solve:
-		// the same value as the forward solve's FSAL stage.
-		calls, err := m.Step(ynew, rhs, tape.grid[st], tape.grid[st+1], y, k, ys, 0)
-		nfe += calls
-		if err != nil {
-			return nil, fmt.Errorf("ffjord: Backward: replaying step %d: %w", st, err)
-		}
-		y, ynew = ynew, y
-	}
-
-	// Reverse sweep; ȳ = [∂L/∂z, ∂L/∂ℓ, (∂L/∂E, ∂L/∂F)].
-	ybar := make([]float64, size)
-	copy(ybar, c.Z)
-	copy(ybar[nd:], c.LogDet)
-	if tape.reg {
-		copy(ybar[nd+n:], c.Kinetic)
-		copy(ybar[nd+2*n:], c.Frobenius)
-	}
-	kbar := k // the stage buffers now hold cotangents
-	f := make([]float64, nd)
-	gz := make([]float64, nd)
-	gp := make([][]float64, len(grads))
-	for i, g := range grads {
-		gp[i] = make([]float64, len(g))
-	}
-	var gcStage []float64 // one stage's ∂L/∂context, added to tape.gc
-	if tape.gc != nil {
-		gcStage = make([]float64, len(tape.gc))
-	}
-	for st := steps - 1; st >= 0; st-- {
-		t, h := tape.grid[st], tape.grid[st+1]-tape.grid[st]
-		for i := range s {
-			clear(kbar[i])
-			if needed[i] {
-				axpy(kbar[i], h*m.B[i], ybar)
-			}
-		}
-		for i := s - 1; i >= 0; i-- {
-			if !needed[i] {
-				continue
-			}
-			yi := stages[st][i]
-			if err := b.dyn.VJPContext(f, gz, gcStage, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], terms(kbar[i]), tape.trace, tape.eps); err != nil {
-				return nil, err
-			}
-			if gcStage != nil {
-				axpy(tape.gc, 1, gcStage)
-			}
-			nfe++
-			axpy(ybar[:nd], 1, gz) // Ȳ_i has no ℓ, E, F parts: g does not read them
-			for j, a := range m.A[i] {
-				if a != 0 {
-					axpy(kbar[j][:nd], h*a, gz)
-				}
-			}
-			for p, g := range grads {
-				axpy(g, 1, gp[p])
-			}
-		}
-	}
-	b.adjointStats = ode.Result{NFE: nfe, Accepted: steps}
-	return ybar[:nd:nd], nil
-}
-
 // axpy adds alpha·x to y.
 func axpy(y []float64, alpha float64, x []float64) {
 	for i, v := range x {
@@ -409,10 +311,10 @@ func (b *FFJORD) TimeGradients(tape *Tape, c Cotangents, za []float64) (dta, dtb
 	if err := b.dyn.SetContext(tape.context); err != nil {
 		return 0, 0, err
 	}
-	if dtb, err = b.cotangentDotRHS(tape, tape.tb, tape.end[:n*D], c.Z, c); err != nil {
+	if dtb, err = b.cotangentDotRHS(tape, tape.tb, points(tape.end, n, D), c.Z, c); err != nil {
 		return 0, 0, err
 	}
-	dta, err = b.cotangentDotRHS(tape, tape.ta, tape.start[:n*D], za, c)
+	dta, err = b.cotangentDotRHS(tape, tape.ta, points(tape.start, n, D), za, c)
 	return -dta, dtb, err
 }
 

@@ -91,13 +91,18 @@ func neededStages(m *ode.Method) []bool {
 	return needed
 }
 
-// backwardDiscreteRows is backwardDiscrete for a per-row solve: it replays
-// each row's recorded steps with ode.RowStepper (the forward solver's stage
-// routine), every row with its own step sizes, then runs reverse mode
-// through them, the rows that have a step at a given index together.
-func (b *FFJORD) backwardDiscreteRows(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
+// backwardDiscrete replays the taped steps with ode.RowStepper, the
+// forward solver's own stage routine, every row on the steps of its step
+// group, keeping every stage state Y_i, then runs reverse mode through
+// them, the rows that have a step at a given index together:
+//
+//	k_i = g(t + c_i h, Y_i),  Y_i = y + h Σ_j a_ij k_j,  y' = y + h Σ_i b_i k_i,
+//
+// so k̄_i = h b_i ȳ' + Σ_{j>i} h a_ji Ȳ_j, Ȳ_i = k̄_iᵀ ∂g/∂Y_i, ȳ = ȳ' + Σ_i Ȳ_i,
+// with g = [f, tr] and the same noise as the forward solve.
+func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
 	D, n := b.dyn.Dim(), tape.n
-	m := b.useRows(n, true, tape.reg, tape.trace)
+	m, _ := b.useRows(n, true, tape.reg, tape.trace)
 	b.eps = append(b.eps[:0], tape.eps...)
 	b.context = tape.context
 	meth := b.method
@@ -127,10 +132,7 @@ func (b *FFJORD) backwardDiscreteRows(tape *Tape, c Cotangents, grads [][]float6
 		return active
 	}
 	size := n * m
-	y, ynew := make([]float64, size), make([]float64, size)
-	for r := range n {
-		copy(y[r*m:r*m+D], tape.start[r*D:(r+1)*D])
-	}
+	y, ynew := append([]float64(nil), tape.start...), make([]float64, size)
 	k := make([][]float64, s)
 	for i := range k {
 		k[i] = make([]float64, size)
@@ -219,9 +221,12 @@ func (b *FFJORD) backwardDiscreteRows(tape *Tape, c Cotangents, grads [][]float6
 			v.addGrads(tape, grads, active)
 		}
 	}
-	b.adjointStats = ode.Result{NFE: nfe, Rows: n}
-	for r := range n {
-		b.adjointStats.Accepted += steps[r]
+	b.adjointStats = ode.Result{NFE: nfe, Rows: n, Accepted: maxSteps}
+	if tape.perRow {
+		b.adjointStats.Accepted = 0
+		for r := range n {
+			b.adjointStats.Accepted += steps[r]
+		}
 	}
 	za := make([]float64, n*D)
 	for r := range n {
@@ -231,10 +236,10 @@ func (b *FFJORD) backwardDiscreteRows(tape *Tape, c Cotangents, grads [][]float6
 }
 
 // backwardAdjointRows is backwardAdjoint for a per-row solve: every row's
-// [z, a] is solved back from tb to ta with its own steps (ode.RowSolver,
+// [z, a] is solved back from tb to ta with its own steps (ode.Solver.SolveRows,
 // the error norm over the row's z and a), and the parameter and context
 // gradients, which every row adds to, are integrated along each row's
-// accepted steps with the method's b weights (RowSolver.OnAccept) instead
+// accepted steps with the method's b weights (Solver.OnAccept) instead
 // of being part of the solved state: the error control of the
 // "seminorm" of Kidger, Chen and Lyons (2021), which leaves the
 // parameters' integral out of the norm.
@@ -306,8 +311,9 @@ func (b *FFJORD) backwardAdjointRows(tape *Tape, g ode.BacksolveAdjoint, c Cotan
 		return nil
 	})
 	y := make([]float64, n*w)
+	me := len(tape.end) / n
 	for r := range n {
-		copy(y[r*w:r*w+D], tape.end[r*D:(r+1)*D])
+		copy(y[r*w:r*w+D], tape.end[r*me:r*me+D])
 		copy(y[r*w+D:(r+1)*w], c.Z[r*D:(r+1)*D])
 	}
 	stats, err := rs.SolveRows(y, f, tape.tb, tape.ta, y, n)

@@ -7,84 +7,77 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
-// The defaults of the two kinds of solve, for the settings a user leaves at
-// zero (Options.Solver.StepControl ode.DefaultStepControl, Adaptive RTol or
-// ATol 0). Evaluations (Forward, Inverse, the log-dets, and so LogProb, NLL
-// and sampling) control steps per row at rtol 1e-5, atol 1e-7: measured on
-// a trained tutorial model, every one of 8192 points then had its log p
-// within 1e-3 nats of a tight solve of that point (README, "Per-row step
-// control"), and a point's value does not depend on the other points of the
-// call. The recorded passes of training keep the tutorial's whole-batch
-// norm at rtol 1e-3, atol 1e-5: per-row control cost more per epoch there
-// and did not lower the test NLL. Tolerances or a step control set
-// explicitly apply to both kinds.
-const (
-	EvaluationStepControl = ode.PerRow
-	TrainingStepControl   = ode.WholeBatch
-	EvaluationRTol        = 1e-5
-	EvaluationATol        = 1e-7
-)
+// A Preset is the step control and tolerances that one kind of solve uses
+// where Options.Solver leaves them at zero (StepControl
+// ode.DefaultStepControl, an Adaptive controller's RTol or ATol 0).
+// Tolerances or a step control set explicitly apply to both kinds.
+type Preset struct {
+	StepControl ode.StepControl
+	RTol, ATol  float64
+}
+
+// EvaluationPreset is the preset of evaluations (Forward, Inverse, the
+// log-dets, and so LogProb, NLL and sampling): steps controlled per row at
+// rtol 1e-5, atol 1e-7. Measured on a trained tutorial model, every one of
+// 8192 points then had its log p within 1e-3 nats of a tight solve of that
+// point (README, "Per-row step control"), and a point's value does not
+// depend on the other points of the call.
+func EvaluationPreset() Preset { return Preset{StepControl: ode.PerRow, RTol: 1e-5, ATol: 1e-7} }
+
+// TrainingPreset is the preset of the recorded passes of training
+// (bijector.Request.Training): the tutorial's whole-batch error norm at
+// rtol 1e-3, atol 1e-5 (ode.DefaultRTol, ode.DefaultATol). Per-row control
+// cost more per epoch there and did not lower the test NLL.
+func TrainingPreset() Preset {
+	return Preset{StepControl: ode.WholeBatch, RTol: ode.DefaultRTol, ATol: ode.DefaultATol}
+}
+
+// Settings returns s with the fields it leaves at zero taken from p.
+func (p Preset) Settings(s ode.Settings) ode.Settings {
+	s.StepControl = s.StepControl.Or(p.StepControl)
+	if a, ok := s.Controller.(ode.Adaptive); ok || s.Controller == nil {
+		if a.RTol == 0 {
+			a.RTol = p.RTol
+		}
+		if a.ATol == 0 {
+			a.ATol = p.ATol
+		}
+		s.Controller = a
+	}
+	return s
+}
 
 // PerRow reports whether the block's evaluations (Forward, Inverse, their
 // log-determinants, SolveRows) control steps per row, as they do unless
 // the settings ask for whole-batch control or fixed steps. Each row then
 // gets the same bits whatever the other rows of the call, so a caller may
 // split a batch into calls of its own without changing a result.
-func (b *FFJORD) PerRow() bool { return b.eval.perRow }
+func (b *FFJORD) PerRow() bool { return b.eval.PerRow() }
 
-// solveKind is the solvers of one kind of solve, evaluation or training.
-type solveKind struct {
-	solver *ode.Solver // whole-batch
-	rows   *ode.Solver // per-row, nil unless the controller is Adaptive
-	perRow bool        // the kind's step control is per row (and rows is set)
+// newSolveKind makes the solver of one kind of solve: s completed by p,
+// splitting its per-row bookkeeping with par.
+func newSolveKind(s ode.Settings, p Preset, par ode.Parallel) (*ode.Solver, error) {
+	sv, err := ode.NewSolver(p.Settings(s))
+	if err != nil {
+		return nil, err
+	}
+	sv.SetParallel(par)
+	return sv, nil
 }
 
-// newSolveKind makes the solvers of s, whose zero step control means def
-// and, for an Adaptive controller, whose zero tolerances mean rtol and atol;
-// the per-row solver splits its bookkeeping with par.
-func newSolveKind(s ode.Settings, def ode.StepControl, rtol, atol float64, par ode.Parallel) (solveKind, error) {
-	ctl := s.Controller
-	if ctl == nil {
-		ctl = ode.Adaptive{}
-	}
-	a, adaptive := ctl.(ode.Adaptive)
-	if adaptive {
-		if a.RTol == 0 {
-			a.RTol = rtol
-		}
-		if a.ATol == 0 {
-			a.ATol = atol
-		}
-		s.Controller = a
-	}
-	var k solveKind
-	var err error
-	if k.solver, err = ode.NewSolver(s); err != nil {
-		return k, err
-	}
-	if adaptive {
-		rs := s
-		rs.StepControl = ode.PerRow
-		if k.rows, err = ode.NewSolver(rs); err != nil {
-			return k, err
-		}
-		k.rows.SetParallel(par)
-		k.perRow = s.StepControl.Or(def) == ode.PerRow
-	}
-	return k, nil
-}
-
-// rowWork holds the buffers of the per-row right-hand side, whose state
-// layout is [z_r, ℓ_r, (E_r, F_r)] per row, the dynamics' packed layout
+// rowWork holds the buffers of the right-hand side of the solves, whose
+// state is n rows [z_r, ℓ_r, (E_r, F_r)], the dynamics' packed layout
 // (odefunc.Dynamics.EvalPacked): the context and the noise of a call's
 // rows are gathered here.
 type rowWork struct {
-	rhs    ode.RowFunc // b.evalRows, made once
-	state  []float64   // n×width, the per-row layout
-	eps    []float64
-	ctx    []float64
-	width  int  // D, or D + extras
-	logDet bool // the state carries ℓ (and E, F with b.reg)
+	rhs     ode.RowFunc // b.evalRows, made once
+	state   []float64   // n×width
+	eps     []float64
+	ctx     []float64
+	width   int  // D, or D + extras
+	logDet  bool // the state carries ℓ (and E, F with b.reg)
+	ctxFull bool // the dynamics holds b.context itself
+	fields  [3][]int
 }
 
 func (w *rowWork) ensure(n, D, C int) {
@@ -99,16 +92,13 @@ func isAdaptive(c ode.Controller) bool {
 	return ok
 }
 
-// batchStats fills in the per-row counts of a whole-batch solve of n rows:
-// every row takes part in every evaluation.
-func batchStats(r ode.Result, n int) ode.Result {
-	r.Rows, r.RowNFE = n, r.NFE*n
-	return r
-}
-
 // gatherRows copies rows[j] of src, rows of w values, into row j of dst
 // and returns the rows written: the per-row noise or context of a call.
+// Rows 0…k−1 are returned in place.
 func gatherRows(dst, src []float64, rows []int, w int) []float64 {
+	if leading(rows) {
+		return src[:len(rows)*w]
+	}
 	dst = dst[:len(rows)*w]
 	for j, r := range rows {
 		copy(dst[j*w:(j+1)*w], src[r*w:(r+1)*w])
@@ -116,16 +106,33 @@ func gatherRows(dst, src []float64, rows []int, w int) []float64 {
 	return dst
 }
 
-// evalRows is the per-row right-hand side: the rows of y (compact, width
-// w.width) at times t, rows their indices in the batch for the context and
-// the noise.
+// leading reports whether rows are 0, 1, …, len(rows)−1.
+func leading(rows []int) bool {
+	if len(rows) == 0 || rows[len(rows)-1] != len(rows)-1 {
+		return false
+	}
+	for j, r := range rows {
+		if r != j {
+			return false
+		}
+	}
+	return true
+}
+
+// evalRows is the right-hand side of the solves: the rows of y (compact,
+// width w.width) at times t, rows their indices in the batch for the
+// context and the noise.
 func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 	w := &b.rowWork
 	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
 	if C > 0 {
-		if err := b.dyn.SetContext(gatherRows(w.ctx, b.context, rows, C)); err != nil {
-			return err
+		full := k*C == len(b.context) && leading(rows)
+		if !full || !w.ctxFull {
+			if err := b.dyn.SetContext(gatherRows(w.ctx, b.context, rows, C)); err != nil {
+				return err
+			}
 		}
+		w.ctxFull = full
 	}
 	if !w.logDet {
 		// Rows of width D: y and dy are already the dynamics' k×D batch.
@@ -139,47 +146,74 @@ func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
 	return b.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, b.cur, eps, b.reg)
 }
 
-// useRows sets up the per-row right-hand side for n rows: z alone, or
-// with withLogDet [z, ℓ] (and with reg [E, F]) with the trace tr. It
-// returns the width of a row.
-func (b *FFJORD) useRows(n int, withLogDet, reg bool, tr odefunc.Trace) int {
+// useRows sets up the right-hand side for n rows: z alone, or with
+// withLogDet [z, ℓ] (and with reg [E, F]) with the trace tr. It returns
+// the width of a row and its fields.
+func (b *FFJORD) useRows(n int, withLogDet, reg bool, tr odefunc.Trace) (int, []int) {
 	D := b.dyn.Dim()
 	b.n, b.reg, b.cur = n, reg && withLogDet, tr
 	w := &b.rowWork
 	w.ensure(n, D, b.dyn.ContextDim())
-	w.logDet, w.width = withLogDet, D
+	w.logDet, w.width, w.ctxFull = withLogDet, D, false
+	if w.fields[0] == nil {
+		w.fields = [3][]int{{D}, {D, 1}, {D, 1, 1, 1}}
+	}
+	fields := w.fields[0]
 	if withLogDet {
 		w.width = D + extras(b.reg)
+		fields = w.fields[1]
+		if b.reg {
+			fields = w.fields[2]
+		}
 	}
-	return w.width
+	return w.width, fields
 }
 
-// solvePerRow solves the n rows of z from ta to tb with per-row step
-// control: z alone, or with withLogDet [z, ℓ] (and with reg [E, F]) from
-// ℓ(ta) = 0 with the trace tr and the noise in b.eps. It returns the whole
-// batch's layout: n×D, then ℓ, E and F of every row.
-func (b *FFJORD) solvePerRow(rows *ode.Solver, z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
+// solveState solves the n rows of z from ta to tb with sv: z alone, or
+// with withLogDet [z, ℓ] (and with reg [E, F]) from ℓ(ta) = 0 with the
+// trace tr and the noise in b.eps. It returns the end state, n rows
+// [z_r, ℓ_r, (E_r, F_r)], in the block's buffer.
+func (b *FFJORD) solveState(sv *ode.Solver, z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
 	D, C := b.dyn.Dim(), b.dyn.ContextDim()
-	m := b.useRows(n, withLogDet, reg, tr)
+	m, fields := b.useRows(n, withLogDet, reg, tr)
 	w := &b.rowWork
 	if cap(w.state) < n*m {
 		w.state = make([]float64, n*m)
 	}
 	st := w.state[:n*m]
-	clear(st)
-	for r := range n {
-		copy(st[r*m:r*m+D], z[r*D:(r+1)*D])
+	if m == D {
+		copy(st, z[:n*D])
+	} else {
+		clear(st)
+		for r := range n {
+			copy(st[r*m:r*m+D], z[r*D:(r+1)*D])
+		}
 	}
-	stats, err := rows.SolveRows(st, w.rhs, ta, tb, st, n)
+	sv.SetFields(fields)
+	stats, err := sv.SolveRows(st, w.rhs, ta, tb, st, n)
 	b.stats = stats
-	if C > 0 {
+	if C > 0 && !w.ctxFull {
 		// The dynamics held gathered rows; give it the batch's context back.
 		if cerr := b.dyn.SetContext(b.context); err == nil {
 			err = cerr
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g per row: %w", ta, tb, err)
+		how := ""
+		if sv.PerRow() {
+			how = " per row"
+		}
+		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g%s: %w", ta, tb, how, err)
+	}
+	return st, nil
+}
+
+// unpack returns the batch layout of the n rows of width m of st: n×D,
+// then ℓ, E and F of every row.
+func unpack(st []float64, n, D int) []float64 {
+	m := len(st) / n
+	if m == D {
+		return append([]float64(nil), st...)
 	}
 	out := make([]float64, n*m)
 	for r := range n {
@@ -188,5 +222,5 @@ func (b *FFJORD) solvePerRow(rows *ode.Solver, z []float64, n int, ta, tb float6
 			out[n*D+(e-D)*n+r] = st[r*m+e]
 		}
 	}
-	return out, nil
+	return out
 }

@@ -122,13 +122,13 @@ func TestPerRowMeetsTheTolerancePerPoint(t *testing.T) {
 // whole-batch solver, which is the same for every row.
 func TestStepControlDefaults(t *testing.T) {
 	b := rowBlock(t, ode.Settings{})
-	assert.True(t, b.eval.perRow)
-	assert.False(t, b.train.perRow)
+	assert.True(t, b.eval.PerRow())
+	assert.False(t, b.train.PerRow())
 	x := rowPoints(5, 9)
 	_, _, tape, err := b.SolveTaped(x, 5, 1, 0, ode.Discrete{}, false)
 	require.NoError(t, err)
 	assert.False(t, tape.perRow)
-	tight := rowBlock(t, ode.Settings{Controller: ode.Adaptive{RTol: EvaluationRTol, ATol: EvaluationATol}, StepControl: ode.PerRow})
+	tight := rowBlock(t, ode.Settings{Controller: ode.Adaptive{RTol: EvaluationPreset().RTol, ATol: EvaluationPreset().ATol}, StepControl: ode.PerRow})
 	want, err := tight.Inverse(batch.New(5, 2, x))
 	require.NoError(t, err)
 	got, err := b.Inverse(batch.New(5, 2, x))
@@ -142,11 +142,11 @@ func TestStepControlDefaults(t *testing.T) {
 	assert.Equal(t, wantZ, gotZ, "training: whole batch at the tutorial's tolerances")
 
 	b = rowBlock(t, ode.Settings{StepControl: ode.PerRow})
-	assert.True(t, b.eval.perRow)
-	assert.True(t, b.train.perRow)
+	assert.True(t, b.eval.PerRow())
+	assert.True(t, b.train.PerRow())
 	b = rowBlock(t, ode.Settings{StepControl: ode.WholeBatch})
-	assert.False(t, b.eval.perRow)
+	assert.False(t, b.eval.PerRow())
 	b = rowBlock(t, ode.Settings{Method: ode.RK4(), Controller: ode.Constant{Step: 0.1}, StepControl: ode.PerRow})
-	assert.False(t, b.eval.perRow)
-	assert.False(t, b.train.perRow)
+	assert.False(t, b.eval.PerRow())
+	assert.False(t, b.train.PerRow())
 }

@@ -1277,20 +1277,20 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 			_, err := st.Step(make([]float64, 4), decay, []float64{0, 0}, []float64{1, 1}, y0, 2, []int{0}, [][]float64{make([]float64, 2)}, [][]float64{make([]float64, 4)}, 0)
 			return err
 		}},
-		{"RowSolver n = 0", false, solve(make([]float64, 4), decay, 0, 1, y0, 0)},
-		{"RowSolver n negative", false, solve(make([]float64, 4), decay, 0, 1, y0, -2)},
-		{"RowSolver n does not divide", false, solve(make([]float64, 4), decay, 0, 1, y0, 3)},
-		{"RowSolver n larger than the state", false, solve(make([]float64, 4), decay, 0, 1, y0, 8)},
-		{"RowSolver short dst", false, solve(make([]float64, 2), decay, 0, 1, y0, 2)},
-		{"RowSolver nil dst", false, solve(nil, decay, 0, 1, y0, 2)},
-		{"RowSolver nil f", false, solve(make([]float64, 4), nil, 0, 1, y0, 2)},
-		{"RowSolver NaN y0", false, solve(make([]float64, 4), decay, 0, 1, []float64{1, math.NaN(), 3, 4}, 2)},
-		{"RowSolver t0 = t1", false, solve(make([]float64, 4), decay, 1, 1, y0, 2)},
-		{"RowSolver NaN t1", false, solve(make([]float64, 4), decay, 0, math.NaN(), y0, 2)},
-		{"RowSolver Inf t1", false, solve(make([]float64, 4), decay, 0, math.Inf(1), y0, 2)},
-		{"RowSolver empty state", false, solve(nil, decay, 0, 1, nil, 1)},
-		{"RowSolver f fails", false, solve(make([]float64, 4), func(_, _, _ []float64, _ []int) error { return fmt.Errorf("boom") }, 0, 1, y0, 2)},
-		{"RowSolver f writes NaN", false, solve(make([]float64, 4), func(dy, _, _ []float64, _ []int) error {
+		{"per-row SolveRows n = 0", false, solve(make([]float64, 4), decay, 0, 1, y0, 0)},
+		{"per-row SolveRows n negative", false, solve(make([]float64, 4), decay, 0, 1, y0, -2)},
+		{"per-row SolveRows n does not divide", false, solve(make([]float64, 4), decay, 0, 1, y0, 3)},
+		{"per-row SolveRows n larger than the state", false, solve(make([]float64, 4), decay, 0, 1, y0, 8)},
+		{"per-row SolveRows short dst", false, solve(make([]float64, 2), decay, 0, 1, y0, 2)},
+		{"per-row SolveRows nil dst", false, solve(nil, decay, 0, 1, y0, 2)},
+		{"per-row SolveRows nil f", false, solve(make([]float64, 4), nil, 0, 1, y0, 2)},
+		{"per-row SolveRows NaN y0", false, solve(make([]float64, 4), decay, 0, 1, []float64{1, math.NaN(), 3, 4}, 2)},
+		{"per-row SolveRows t0 = t1", false, solve(make([]float64, 4), decay, 1, 1, y0, 2)},
+		{"per-row SolveRows NaN t1", false, solve(make([]float64, 4), decay, 0, math.NaN(), y0, 2)},
+		{"per-row SolveRows Inf t1", false, solve(make([]float64, 4), decay, 0, math.Inf(1), y0, 2)},
+		{"per-row SolveRows empty state", false, solve(nil, decay, 0, 1, nil, 1)},
+		{"per-row SolveRows f fails", false, solve(make([]float64, 4), func(_, _, _ []float64, _ []int) error { return fmt.Errorf("boom") }, 0, 1, y0, 2)},
+		{"per-row SolveRows f writes NaN", false, solve(make([]float64, 4), func(dy, _, _ []float64, _ []int) error {
 			for i := range dy {
 				dy[i] = math.NaN()
 			}
@@ -1686,7 +1686,7 @@ func badControllers() map[string]ode.Controller {
 
 // TestHostileConstructors gives each constructor each bad argument of its
 // class: train.NewFlow every bad FlowConfig, unconditional and with
-// context, and every bad controller; ode.NewSolver and ode.NewRowSolver
+// context, and every bad controller; ode.NewSolver, whole-batch and per-row,
 // every bad controller and step bound. Each must return its package's
 // sentinel error, never panic or build.
 func TestHostileConstructors(t *testing.T) {

@@ -62,18 +62,10 @@ type FFJORD struct {
 	eval     *ode.Solver  // the solver of evaluations
 	settings ode.Settings // the forward solver's, for the backward passes
 	method   *ode.Method  // the forward solver's tableau, for discrete backprop
-	stats    ode.Result
+	stats    ode.Result   // of the last solve, for Stats; no solve reads it
 
-	adjoint      *ode.Solver // the backward solver of BacksolveAdjoint{}
-	adjointStats ode.Result
-
-	rowWork rowWork   // the per-row right-hand side's buffers
-	context []float64 // the N×C context of the current solve, or nil
-
-	n   int           // rows of the batch being solved
-	reg bool          // the current solve integrates the regularisers too
-	cur odefunc.Trace // the trace of the current solve
-	eps []float64     // Hutchinson noise of the current solve
+	adjoint *ode.Solver // the backward solver of BacksolveAdjoint{}
+	rowWork rowWork     // the solves' workspace
 }
 
 // New returns the FFJORD block whose dynamics is m.
@@ -105,7 +97,6 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	if err := b.SetTrace(opts.Trace, opts.Source); err != nil {
 		return nil, err
 	}
-	b.rowWork.rhs = b.evalRows
 	return b, nil
 }
 
@@ -238,23 +229,21 @@ func (b *FFJORD) Params() []*tensor.Dense {
 // dynamics (an odefunc.ContextModel), or 0.
 func (b *FFJORD) ContextDim() int { return b.dyn.ContextDim() }
 
-// setContext gives the dynamics the context of the next solve of n rows: c
-// (n×C) for a conditional block, which needs it; an unconditional block
-// ignores c.
-func (b *FFJORD) setContext(c []float64, n int) error {
+// checkContext returns the context of a solve of n rows: c (n×C) for a
+// conditional block, which needs it, checked; nil for an unconditional
+// block, which ignores c.
+func (b *FFJORD) checkContext(c []float64, n int) ([]float64, error) {
 	C := b.dyn.ContextDim()
-	b.context = nil
 	if C == 0 {
-		return b.dyn.SetContext(nil)
+		return nil, nil
 	}
 	if len(c) != n*C {
-		return fmt.Errorf("ffjord: %w: the block reads a context of %d features per point; got %d values for %d points", batch.ErrShape, C, len(c), n)
+		return nil, fmt.Errorf("ffjord: %w: the block reads a context of %d features per point; got %d values for %d points", batch.ErrShape, C, len(c), n)
 	}
 	if err := batch.CheckFinite(c, C); err != nil {
-		return fmt.Errorf("ffjord: context: %w", err)
+		return nil, fmt.Errorf("ffjord: context: %w", err)
 	}
-	b.context = c
-	return b.dyn.SetContext(c)
+	return c, nil
 }
 
 // ForwardContext maps base-side points x (N×D) to the data side given the
@@ -275,14 +264,14 @@ func (b *FFJORD) ForwardContext(x, c *tensor.Dense) (*tensor.Dense, error) {
 	if err := b.syncTime(); err != nil {
 		return nil, err
 	}
-	if err := b.setContext(cv, n); err != nil {
+	if cv, err = b.checkContext(cv, n); err != nil {
 		return nil, err
 	}
-	out, _, err := b.SolveRows(data, n, b.t0, b.t1, false)
+	st, _, err := b.solveState(b.eval, b.newSolve(n, false, false, odefunc.ExactTrace, nil, cv), data, b.t0, b.t1)
 	if err != nil {
 		return nil, err
 	}
-	return batch.New(n, D, out), nil
+	return batch.New(n, D, unpack(st, n, D)), nil
 }
 
 // contextRows checks that c is n×C and finite and returns its values.
@@ -300,14 +289,11 @@ func contextRows(c *tensor.Dense, C, n int) ([]float64, int, error) {
 // Dynamics returns the block's dynamics.
 func (b *FFJORD) Dynamics() *odefunc.Dynamics { return b.dyn }
 
-// Stats returns the statistics of the last solve: evaluations of the
-// dynamics, accepted and rejected steps.
+// Stats returns the statistics of the block's last forward solve:
+// evaluations of the dynamics, accepted and rejected steps. It is a report
+// for callers of Forward, Inverse and SolveRows, whose results carry none;
+// a recorded pass carries its own counts (bijector.Pass.Work).
 func (b *FFJORD) Stats() ode.Result { return b.stats }
-
-// BackwardStats returns the statistics of the last backward pass: the
-// adjoint solve, or the replay of a discrete one (NFE then counts the
-// vector–Jacobian products and re-evaluated stages).
-func (b *FFJORD) BackwardStats() ode.Result { return b.adjointStats }
 
 // Forward maps base-side points x (N×D) to the data side.
 func (b *FFJORD) Forward(x *tensor.Dense) (*tensor.Dense, error) {
@@ -381,7 +367,7 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 	if err := checkRows("SolveRows", z, n, D); err != nil {
 		return nil, nil, err
 	}
-	st, err := b.solveState(b.eval, z, n, ta, tb, withLogDet, false, odefunc.ExactTrace)
+	st, _, err := b.solveState(b.eval, b.newSolve(n, withLogDet, false, odefunc.ExactTrace, nil, nil), z, ta, tb)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -393,20 +379,19 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 }
 
 // solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0 and the trace
-// estimator tr, and with reg also the regularisers' integrals [E, F] from 0,
-// drawing fresh Hutchinson noise into b.eps, and returns the end state,
-// n rows [z_r, ℓ_r, (E_r, F_r)], in the block's buffer.
-func (b *FFJORD) solveLogDet(sv *ode.Solver, z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace) ([]float64, error) {
-	D := b.dyn.Dim()
-	b.n, b.reg, b.cur = n, reg, tr
+// estimator tr, and with reg also the regularisers' integrals [E, F] from
+// 0, drawing fresh Hutchinson noise, with the context c (checked). It
+// returns the solve and its end state, n rows [z_r, ℓ_r, (E_r, F_r)], in
+// the block's buffer.
+func (b *FFJORD) solveLogDet(sv *ode.Solver, z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace, c []float64) (*solve, []float64, ode.Result, error) {
+	var eps []float64
 	if tr.Stochastic() {
-		if cap(b.eps) < n*D {
-			b.eps = make([]float64, n*D)
-		}
-		b.eps = b.eps[:n*D]
-		tr.DrawNoise(b.eps, b.rng)
+		eps = make([]float64, n*b.dyn.Dim())
+		tr.DrawNoise(eps, b.rng)
 	}
-	return b.solveState(sv, z, n, ta, tb, true, reg, tr)
+	s := b.newSolve(n, true, reg, tr, eps, c)
+	st, stats, err := b.solveState(sv, s, z, ta, tb)
+	return s, st, stats, err
 }
 
 // extras is the number of per-row quantities integrated beside z: the

@@ -10,14 +10,14 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
-// Tape is what a backward pass needs from a solve of [z, ℓ] (and, when
-// regularised, [E, F]) from ta to tb.
-type Tape struct {
-	owner   *FFJORD // the block that recorded it; Backward refuses others
+// recording is what the backward pass of a recorded pass (RecordInverse)
+// needs from its solve of [z, ℓ] (and, when regularised, [E, F]) from ta
+// to tb: everything that solve read, so that the pass owns its state.
+type recording struct {
 	grad    ode.Gradient
 	trace   odefunc.Trace
 	context []float64 // N×C context of a conditional block, or nil
-	gc      []float64 // ∂L/∂context, set by Backward
+	gc      []float64 // ∂L/∂context, set by backward
 	n       int
 	reg     bool
 	ta, tb  float64
@@ -26,22 +26,24 @@ type Tape struct {
 	eps     []float64   // Hutchinson noise of the solve
 	perRow  bool        // solved with per-row step control
 	rowGrid [][]float64 // each row's accepted step boundaries, for Discrete
+
+	forward, backward ode.Result // the statistics of the solve and of its backward pass
 }
 
 // ContextGrad returns ∂L/∂context (N×C) once Backward has run, for a
 // conditional block; nil otherwise.
-func (t *Tape) ContextGrad() []float64 { return t.gc }
+func (t *recording) ContextGrad() []float64 { return t.gc }
 
 // Kinetic returns ∫_{ta}^{tb} ‖f‖² dt for each row, or nil if the solve was
 // not regularised. Integrating backwards in time makes it negative.
-func (t *Tape) Kinetic() []float64 { return t.extra(1) }
+func (t *recording) Kinetic() []float64 { return t.extra(1) }
 
 // Frobenius returns ∫_{ta}^{tb} ‖∂f/∂z‖²_F dt for each row (Hutchinson's
 // estimate with a stochastic trace), or nil if the solve was not
 // regularised.
-func (t *Tape) Frobenius() []float64 { return t.extra(2) }
+func (t *recording) Frobenius() []float64 { return t.extra(2) }
 
-func (t *Tape) extra(i int) []float64 {
+func (t *recording) extra(i int) []float64 {
 	if !t.reg {
 		return nil
 	}
@@ -68,25 +70,22 @@ func points(st []float64, n, D int) []float64 {
 	return out
 }
 
-// Cotangents are the derivatives of a loss with respect to the outputs of a
+// cotangents are the derivatives of a loss with respect to the outputs of a
 // taped solve at tb: the points (n×D), and per row the log-det and, for a
 // regularised solve, the two regularisers. Nil means zero.
-type Cotangents struct {
+type cotangents struct {
 	Z, LogDet, Kinetic, Frobenius []float64
 }
 
-// SolveTaped is SolveRows with the log-det, estimated with the block's
-// estimator (Options.Trace), that also records a Tape for Backward, which
-// takes the gradient as grad says (nil: ode.BacksolveAdjoint{}). With
-// regularize it also integrates RNODE's kinetic energy and Jacobian norm
-// (Finlay et al., 2020), available from the Tape. The returned slices are
-// the caller's.
-func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool) (out, ld []float64, tape *Tape, err error) {
-	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace, nil, true)
-}
-
-func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64, training bool) (out, ld []float64, tape *Tape, err error) {
-	if err := checkRows("SolveTaped", z, n, b.dyn.Dim()); err != nil {
+// solveTaped solves the n rows of z with the log-det from ta to tb with
+// the trace estimator tr and the context, by the solver of training or of
+// evaluation, and returns the end points, the log-dets and the recording
+// of the solve for backward, which takes the gradient as grad says (nil:
+// ode.BacksolveAdjoint{}). With regularize it also integrates RNODE's
+// kinetic energy and Jacobian norm (Finlay et al., 2020), available from
+// the recording. The returned slices are the caller's.
+func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64, training bool) (out, ld []float64, tape *recording, err error) {
+	if err := checkRows("RecordInverse", z, n, b.dyn.Dim()); err != nil {
 		return nil, nil, nil, err
 	}
 	if grad == nil {
@@ -100,11 +99,12 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 		kind = b.eval
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{owner: b, grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.PerRow()}
-	if err := b.setContext(context, n); err != nil {
+	tape = &recording{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.PerRow()}
+	context, err = b.checkContext(context, n)
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	if b.dyn.ContextDim() > 0 {
+	if context != nil {
 		tape.context = append([]float64(nil), context...)
 	}
 	m := D + extras(regularize)
@@ -112,14 +112,12 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 	for r := range n {
 		copy(tape.start[r*m:r*m+D], z[r*D:(r+1)*D])
 	}
-	y, err := b.solveLogDet(kind, z, n, ta, tb, regularize, tr)
+	s, y, stats, err := b.solveLogDet(kind, z, n, ta, tb, regularize, tr, tape.context)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	tape.end = append([]float64(nil), y...)
-	if tr.Stochastic() {
-		tape.eps = append([]float64(nil), b.eps...)
-	}
+	tape.eps, tape.forward = s.eps, stats
 	if _, ok := grad.(ode.Discrete); ok {
 		// A step group's rows share one grid.
 		tape.rowGrid = make([][]float64, n)
@@ -147,16 +145,10 @@ func checkRows(what string, z []float64, n, D int) error {
 	return nil
 }
 
-// Backward takes the cotangents of a taped solve's outputs at tb, returns
-// ∂L/∂z(ta) and adds ∂L/∂θ to grads (one slice per Model parameter, shaped
-// like it).
-func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
-	if tape == nil || tape.owner == nil {
-		return nil, errors.New("ffjord: Backward needs the Tape of a SolveTaped")
-	}
-	if tape.owner != b {
-		return nil, fmt.Errorf("%w: Backward: the Tape was recorded by another block", ErrInvalidOptions)
-	}
+// backward takes the cotangents of a recorded solve's outputs at tb,
+// returns ∂L/∂z(ta) and adds ∂L/∂θ to grads (one slice per Model
+// parameter, shaped like it).
+func (b *FFJORD) backward(tape *recording, c cotangents, grads [][]float64) ([]float64, error) {
 	D, n := b.dyn.Dim(), tape.n
 	params := b.dyn.Model().Params()
 	if c.Z == nil {
@@ -225,7 +217,7 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 // with a(tb) = ∂L/∂z(tb), g(tb) = 0 and c = ∂L/∂ℓ constant (ℓ appears in
 // no right-hand side; the same holds for the regularisers, whose
 // cotangents join c's terms); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
-func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangents, grads [][]float64) ([]float64, error) {
+func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cotangents, grads [][]float64) ([]float64, error) {
 	solver := b.adjoint
 	if g.Controller != nil {
 		var err error
@@ -264,7 +256,7 @@ func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangent
 		return nil
 	}
 	stats, err := solver.Solve(w, f, tape.tb, tape.ta, w)
-	b.adjointStats = stats
+	tape.backward = stats
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint solve from t=%g to t=%g: %w", tape.tb, tape.ta, err)
 	}
@@ -286,9 +278,9 @@ func axpy(y []float64, alpha float64, x []float64) {
 	}
 }
 
-// TimeGradients returns ∂L/∂ta and ∂L/∂tb of a taped solve from ta to tb,
+// timeGradients returns ∂L/∂ta and ∂L/∂tb of a taped solve from ta to tb,
 // given the cotangents c of its outputs at tb and za = ∂L/∂z(ta) as returned
-// by Backward. With g = [f, tr, (‖f‖², ‖∂f/∂z‖²_F)] the right-hand side of
+// by backward. With g = [f, tr, (‖f‖², ‖∂f/∂z‖²_F)] the right-hand side of
 // the solved state y and ā its cotangent,
 //
 //	∂L/∂tb = ā(tb)·g(tb, y(tb)),  ∂L/∂ta = −ā(ta)·g(ta, y(ta)),
@@ -297,16 +289,10 @@ func axpy(y []float64, alpha float64, x []float64) {
 // gradient of the exact flow: with Discrete it ignores how the step grid
 // moves with the times, an error of the order of the solver's tolerance.
 // It costs two evaluations of the dynamics.
-func (b *FFJORD) TimeGradients(tape *Tape, c Cotangents, za []float64) (dta, dtb float64, err error) {
-	if tape == nil || tape.owner == nil {
-		return 0, 0, errors.New("ffjord: TimeGradients needs the Tape of a SolveTaped")
-	}
-	if tape.owner != b {
-		return 0, 0, fmt.Errorf("%w: TimeGradients: the Tape was recorded by another block", ErrInvalidOptions)
-	}
+func (b *FFJORD) timeGradients(tape *recording, c cotangents, za []float64) (dta, dtb float64, err error) {
 	D, n := b.dyn.Dim(), tape.n
 	if len(za) != n*D {
-		return 0, 0, fmt.Errorf("ffjord: TimeGradients: ∂L/∂z(ta) has length %d, want %d", len(za), n*D)
+		return 0, 0, fmt.Errorf("ffjord: timeGradients: ∂L/∂z(ta) has length %d, want %d", len(za), n*D)
 	}
 	if err := b.dyn.SetContext(tape.context); err != nil {
 		return 0, 0, err
@@ -320,7 +306,7 @@ func (b *FFJORD) TimeGradients(tape *Tape, c Cotangents, za []float64) (dta, dtb
 
 // cotangentDotRHS returns az·f(t, z) + Σ_r (c.LogDet·tr + c.Kinetic·‖f‖² +
 // c.Frobenius·‖∂f/∂z‖²_F)_r, nil cotangents counting as zero.
-func (b *FFJORD) cotangentDotRHS(tape *Tape, t float64, z, az []float64, c Cotangents) (float64, error) {
+func (b *FFJORD) cotangentDotRHS(tape *recording, t float64, z, az []float64, c cotangents) (float64, error) {
 	n := tape.n
 	f := make([]float64, len(z))
 	terms := odefunc.Terms{Trace: make([]float64, n)}

@@ -40,7 +40,7 @@ func (b *FFJORD) newRowVJP(k int) *rowVJP {
 // v.z, v.a, v.tr (and v.kin, v.frob when regularised); entry j belongs to
 // row rows[j] of the batch, whose noise and context it uses. It leaves
 // f in v.dz, ∂/∂z in v.gz, ∂/∂context in v.gc and ∂/∂θ in v.gp.
-func (b *FFJORD) vjp(v *rowVJP, tape *Tape, rows []int) error {
+func (b *FFJORD) vjp(v *rowVJP, tape *recording, rows []int) error {
 	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
 	var eps, gc []float64
 	if tape.trace.Stochastic() {
@@ -61,7 +61,7 @@ func (b *FFJORD) vjp(v *rowVJP, tape *Tape, rows []int) error {
 
 // addGrads adds the call's parameter and context gradients: ∂/∂θ to grads,
 // and entry j's ∂/∂context to row rows[j] of tape.gc.
-func (v *rowVJP) addGrads(tape *Tape, grads [][]float64, rows []int) {
+func (v *rowVJP) addGrads(tape *recording, grads [][]float64, rows []int) {
 	for p, g := range grads {
 		axpy(g, 1, v.gp[p])
 	}
@@ -100,11 +100,10 @@ func neededStages(m *ode.Method) []bool {
 //
 // so k̄_i = h b_i ȳ' + Σ_{j>i} h a_ji Ȳ_j, Ȳ_i = k̄_iᵀ ∂g/∂Y_i, ȳ = ȳ' + Σ_i Ȳ_i,
 // with g = [f, tr] and the same noise as the forward solve.
-func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
+func (b *FFJORD) backwardDiscrete(tape *recording, c cotangents, grads [][]float64) ([]float64, error) {
 	D, n := b.dyn.Dim(), tape.n
-	m, _ := b.useRows(n, true, tape.reg, tape.trace)
-	b.eps = append(b.eps[:0], tape.eps...)
-	b.context = tape.context
+	sol := b.newSolve(n, true, tape.reg, tape.trace, tape.eps, tape.context)
+	m := sol.width
 	meth := b.method
 	s := meth.Stages()
 	needed := neededStages(meth)
@@ -156,7 +155,7 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 			}
 		}
 		stages[st] = ys
-		calls, err := stepper.Step(ynew, b.rowWork.rhs, t, tNew, y, m, active, k, ys, 0)
+		calls, err := stepper.Step(ynew, sol.eval, t, tNew, y, m, active, k, ys, 0)
 		nfe += calls
 		if err != nil {
 			return nil, fmt.Errorf("ffjord: Backward: replaying step %d: %w", st, err)
@@ -221,11 +220,11 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 			v.addGrads(tape, grads, active)
 		}
 	}
-	b.adjointStats = ode.Result{NFE: nfe, Rows: n, Accepted: maxSteps}
+	tape.backward = ode.Result{NFE: nfe, Rows: n, Accepted: maxSteps}
 	if tape.perRow {
-		b.adjointStats.Accepted = 0
+		tape.backward.Accepted = 0
 		for r := range n {
-			b.adjointStats.Accepted += steps[r]
+			tape.backward.Accepted += steps[r]
 		}
 	}
 	za := make([]float64, n*D)
@@ -243,7 +242,7 @@ func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) (
 // of being part of the solved state: the error control of the
 // "seminorm" of Kidger, Chen and Lyons (2021), which leaves the
 // parameters' integral out of the norm.
-func (b *FFJORD) backwardAdjointRows(tape *Tape, g ode.BacksolveAdjoint, c Cotangents, grads [][]float64) ([]float64, error) {
+func (b *FFJORD) backwardAdjointRows(tape *recording, g ode.BacksolveAdjoint, c cotangents, grads [][]float64) ([]float64, error) {
 	set := g.Settings(b.settings)
 	set.StepControl = ode.PerRow
 	rs, err := ode.NewSolver(set)
@@ -318,7 +317,7 @@ func (b *FFJORD) backwardAdjointRows(tape *Tape, g ode.BacksolveAdjoint, c Cotan
 	}
 	stats, err := rs.SolveRows(y, f, tape.tb, tape.ta, y, n)
 	stats.NFE += quadNFE
-	b.adjointStats = stats
+	tape.backward = stats
 	if cerr := b.dyn.SetContext(tape.context); err == nil {
 		err = cerr
 	}
@@ -334,7 +333,7 @@ func (b *FFJORD) backwardAdjointRows(tape *Tape, g ode.BacksolveAdjoint, c Cotan
 
 // rowCotangents writes row r's cotangents of the per-row terms, scaled by
 // wt, into entry j of v.
-func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c Cotangents, wt float64) {
+func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c cotangents, wt float64) {
 	v.tr[j] = wt * c.LogDet[r]
 	if c.Kinetic != nil {
 		v.kin[j], v.frob[j] = wt*c.Kinetic[r], wt*c.Frobenius[r]

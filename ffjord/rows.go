@@ -65,26 +65,67 @@ func newSolveKind(s ode.Settings, p Preset, par ode.Parallel) (*ode.Solver, erro
 	return sv, nil
 }
 
-// rowWork holds the buffers of the right-hand side of the solves, whose
-// state is n rows [z_r, ℓ_r, (E_r, F_r)], the dynamics' packed layout
-// (odefunc.Dynamics.EvalPacked): the context and the noise of a call's
-// rows are gathered here.
+// rowWork holds the block's buffers for the right-hand side of its
+// solves: the state, and the context and noise of a call's rows, gathered.
+// They are a workspace reused by every solve; what one solve reads lives
+// in its solve value.
 type rowWork struct {
-	rhs     ode.RowFunc // b.evalRows, made once
-	state   []float64   // n×width
-	eps     []float64
-	ctx     []float64
-	width   int  // D, or D + extras
-	logDet  bool // the state carries ℓ (and E, F with b.reg)
-	ctxFull bool // the dynamics holds b.context itself
-	fields  [3][]int
+	state  []float64 // n×width
+	eps    []float64
+	ctx    []float64
+	fields [3][]int // the fields of a row: z; z, ℓ; z, ℓ, E, F
 }
 
 func (w *rowWork) ensure(n, D, C int) {
-	if cap(w.eps) >= n*D && cap(w.ctx) >= n*C {
-		return
+	if cap(w.eps) < n*D {
+		w.eps = make([]float64, n*D)
 	}
-	w.eps, w.ctx = make([]float64, n*D), make([]float64, n*C)
+	if cap(w.ctx) < n*C {
+		w.ctx = make([]float64, n*C)
+	}
+}
+
+// A solve is one solve of the block, what its right-hand side reads: n
+// rows [z_r] or, with logDet, [z_r, ℓ_r] and with reg also [E_r, F_r]
+// (the dynamics' packed layout, odefunc.Dynamics.EvalPacked), the trace
+// estimator with its noise, and the context of each row.
+type solve struct {
+	dyn         *odefunc.Dynamics
+	work        *rowWork
+	n, width    int
+	logDet, reg bool
+	trace       odefunc.Trace
+	eps         []float64 // n×D Hutchinson noise, nil for the exact trace
+	context     []float64 // n×C, nil for an unconditional block
+	ctxFull     bool      // the dynamics holds context itself
+}
+
+// newSolve returns the solve of n rows with the given terms, noise and
+// context.
+func (b *FFJORD) newSolve(n int, logDet, reg bool, tr odefunc.Trace, eps, context []float64) *solve {
+	D := b.dyn.Dim()
+	s := &solve{dyn: b.dyn, work: &b.rowWork, n: n, logDet: logDet, reg: reg && logDet, trace: tr, eps: eps, context: context, width: D}
+	if logDet {
+		s.width = D + extras(s.reg)
+	}
+	b.rowWork.ensure(n, D, b.dyn.ContextDim())
+	return s
+}
+
+// fields returns the widths of the fields of a row of s.
+func (s *solve) fields() []int {
+	w := s.work
+	if w.fields[0] == nil {
+		D := s.dyn.Dim()
+		w.fields = [3][]int{{D}, {D, 1}, {D, 1, 1, 1}}
+	}
+	switch {
+	case s.reg:
+		return w.fields[2]
+	case s.logDet:
+		return w.fields[1]
+	}
+	return w.fields[0]
 }
 
 func isAdaptive(c ode.Controller) bool {
@@ -119,63 +160,38 @@ func leading(rows []int) bool {
 	return true
 }
 
-// evalRows is the right-hand side of the solves: the rows of y (compact,
-// width w.width) at times t, rows their indices in the batch for the
-// context and the noise.
-func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
-	w := &b.rowWork
-	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
+// eval is the right-hand side of s: the rows of y (compact, width
+// s.width) at times t, rows their indices in the batch for the context and
+// the noise.
+func (s *solve) eval(dy, t, y []float64, rows []int) error {
+	w := s.work
+	D, C, k := s.dyn.Dim(), s.dyn.ContextDim(), len(rows)
 	if C > 0 {
-		full := k*C == len(b.context) && leading(rows)
-		if !full || !w.ctxFull {
-			if err := b.dyn.SetContext(gatherRows(w.ctx, b.context, rows, C)); err != nil {
+		full := k*C == len(s.context) && leading(rows)
+		if !full || !s.ctxFull {
+			if err := s.dyn.SetContext(gatherRows(w.ctx, s.context, rows, C)); err != nil {
 				return err
 			}
 		}
-		w.ctxFull = full
+		s.ctxFull = full
 	}
-	if !w.logDet {
+	if !s.logDet {
 		// Rows of width D: y and dy are already the dynamics' k×D batch.
-		return b.dyn.FRows(dy[:k*D], t, y[:k*D])
+		return s.dyn.FRows(dy[:k*D], t, y[:k*D])
 	}
 	var eps []float64
-	if b.cur.Stochastic() {
-		eps = gatherRows(w.eps, b.eps, rows, D)
+	if s.trace.Stochastic() {
+		eps = gatherRows(w.eps, s.eps, rows, D)
 	}
-	m := w.width
-	return b.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, b.cur, eps, b.reg)
+	m := s.width
+	return s.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, s.trace, eps, s.reg)
 }
 
-// useRows sets up the right-hand side for n rows: z alone, or with
-// withLogDet [z, ℓ] (and with reg [E, F]) with the trace tr. It returns
-// the width of a row and its fields.
-func (b *FFJORD) useRows(n int, withLogDet, reg bool, tr odefunc.Trace) (int, []int) {
-	D := b.dyn.Dim()
-	b.n, b.reg, b.cur = n, reg && withLogDet, tr
-	w := &b.rowWork
-	w.ensure(n, D, b.dyn.ContextDim())
-	w.logDet, w.width, w.ctxFull = withLogDet, D, false
-	if w.fields[0] == nil {
-		w.fields = [3][]int{{D}, {D, 1}, {D, 1, 1, 1}}
-	}
-	fields := w.fields[0]
-	if withLogDet {
-		w.width = D + extras(b.reg)
-		fields = w.fields[1]
-		if b.reg {
-			fields = w.fields[2]
-		}
-	}
-	return w.width, fields
-}
-
-// solveState solves the n rows of z from ta to tb with sv: z alone, or
-// with withLogDet [z, ℓ] (and with reg [E, F]) from ℓ(ta) = 0 with the
-// trace tr and the noise in b.eps. It returns the end state, n rows
-// [z_r, ℓ_r, (E_r, F_r)], in the block's buffer.
-func (b *FFJORD) solveState(sv *ode.Solver, z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
-	D, C := b.dyn.Dim(), b.dyn.ContextDim()
-	m, fields := b.useRows(n, withLogDet, reg, tr)
+// solveState solves the rows of s, starting from the points z with ℓ, E
+// and F at 0, from ta to tb with sv. It returns the end state, s.n rows of
+// s.width, in the block's buffer, and the solver's statistics.
+func (b *FFJORD) solveState(sv *ode.Solver, s *solve, z []float64, ta, tb float64) ([]float64, ode.Result, error) {
+	D, n, m := b.dyn.Dim(), s.n, s.width
 	w := &b.rowWork
 	if cap(w.state) < n*m {
 		w.state = make([]float64, n*m)
@@ -189,23 +205,17 @@ func (b *FFJORD) solveState(sv *ode.Solver, z []float64, n int, ta, tb float64, 
 			copy(st[r*m:r*m+D], z[r*D:(r+1)*D])
 		}
 	}
-	sv.SetFields(fields)
-	stats, err := sv.SolveRows(st, w.rhs, ta, tb, st, n)
+	sv.SetFields(s.fields())
+	stats, err := sv.SolveRows(st, s.eval, ta, tb, st, n)
 	b.stats = stats
-	if C > 0 && !w.ctxFull {
-		// The dynamics held gathered rows; give it the batch's context back.
-		if cerr := b.dyn.SetContext(b.context); err == nil {
-			err = cerr
-		}
-	}
 	if err != nil {
 		how := ""
 		if sv.PerRow() {
 			how = " per row"
 		}
-		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g%s: %w", ta, tb, how, err)
+		return nil, stats, fmt.Errorf("ffjord: solving from t=%g to t=%g%s: %w", ta, tb, how, err)
 	}
-	return st, nil
+	return st, stats, nil
 }
 
 // unpack returns the batch layout of the n rows of width m of st: n×D,

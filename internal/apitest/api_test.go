@@ -533,10 +533,6 @@ func TestHostileAPI(t *testing.T) {
 			require.NoError(t, err)
 			return b.SetNoiseState([]byte("garbage"))
 		}},
-		{"ffjord: Backward without a tape", nil, func() error {
-			_, err := block.Backward(nil, ffjord.Cotangents{}, nil)
-			return err
-		}},
 		{"ffjord: pass backward wrong gradients", ffjord.ErrInvalidOptions, func() error {
 			_, err := blockPass.Backward(distributions.Cotangents{}, nil)
 			return err
@@ -1437,8 +1433,8 @@ func zeroGradsOf(b *ffjord.FFJORD) [][]float64 {
 	return g
 }
 
-// TestHostilePerRowGradients: the taped solves and Backward of per-row
-// step control, with either gradient, refuse bad sizes, foreign tapes and
+// TestHostilePerRowGradients: the recorded passes of per-row step control
+// and their backward passes, with either gradient, refuse bad sizes and
 // non-finite cotangents with errors instead of panics, out-of-memory
 // crashes or silent NaN gradients.
 func TestHostilePerRowGradients(t *testing.T) {
@@ -1446,51 +1442,40 @@ func TestHostilePerRowGradients(t *testing.T) {
 	var cases []hostileCase
 	for _, grad := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
 		b := perRowBlock(t, 2, ode.Settings{})
-		b1, b4 := perRowBlock(t, 1, ode.Settings{}), perRowBlock(t, 4, ode.Settings{})
-		_, _, tape, err := b.SolveTaped(x, 2, 1, 0, grad, true)
+		require.NoError(t, b.SetGradient(grad))
+		record := func(blk *ffjord.FFJORD, z []float64, n int, reg bool) (*distributions.Pass, error) {
+			return blk.RecordInverse(z, n, distributions.Request{Regularize: reg, Training: true})
+		}
+		pass, err := record(b, x, 2, true)
 		require.NoError(t, err)
-		_, _, tape1, err := b1.SolveTaped([]float64{0.1, 0.2}, 2, 1, 0, grad, false)
-		require.NoError(t, err)
-		_, _, tape4, err := b4.SolveTaped(x, 1, 1, 0, grad, false)
-		require.NoError(t, err)
-		same := perRowBlock(t, 2, ode.Settings{}) // same shapes, another block
 		g := fmt.Sprintf("%T", grad)
 		solve := func(z []float64, n int) func() error {
-			return func() error { _, _, _, err := b.SolveTaped(z, n, 1, 0, grad, false); return err }
+			return func() error { _, err := record(b, z, n, false); return err }
 		}
-		back := func(blk *ffjord.FFJORD, tp *ffjord.Tape, c ffjord.Cotangents) func() error {
-			return func() error { _, err := blk.Backward(tp, c, zeroGradsOf(blk)); return err }
+		back := func(c distributions.Cotangents) func() error {
+			return func() error { _, err := pass.Backward(c, zeroGradsOf(b)); return err }
 		}
 		cases = append(cases,
-			hostileCase{g + " SolveTaped n = -1", false, solve(x, -1)},
-			hostileCase{g + " SolveTaped n = 0", false, solve(x, 0)},
-			hostileCase{g + " SolveTaped n = 2⁴⁰ (no allocation)", false, solve(x, 1<<40)},
-			hostileCase{g + " SolveTaped 3 rows of 4 values", false, solve(x, 3)},
-			hostileCase{g + " SolveTaped NaN", false, solve([]float64{math.NaN(), 1, 2, 3}, 2)},
-			hostileCase{g + " tape of a 1-D block to a 4-D one", false, back(b4, tape1, ffjord.Cotangents{})},
-			hostileCase{g + " tape of a 4-D block to a 1-D one", false, back(b1, tape4, ffjord.Cotangents{})},
-			hostileCase{g + " tape of another block of the same shape", false, back(same, tape, ffjord.Cotangents{})},
-			hostileCase{g + " zero Tape", false, back(b, &ffjord.Tape{}, ffjord.Cotangents{})},
-			hostileCase{g + " nil Tape", false, back(b, nil, ffjord.Cotangents{})},
-			hostileCase{g + " NaN cotangent Z", false, back(b, tape, ffjord.Cotangents{Z: []float64{math.NaN(), 1, 1, 1}})},
-			hostileCase{g + " +Inf cotangent LogDet", false, back(b, tape, ffjord.Cotangents{LogDet: []float64{math.Inf(1), 1}})},
-			hostileCase{g + " NaN cotangent Frobenius", false, back(b, tape, ffjord.Cotangents{Frobenius: []float64{0, math.NaN()}})},
-			hostileCase{g + " cotangent Z of 3 values", false, back(b, tape, ffjord.Cotangents{Z: []float64{1, 1, 1}})},
-			hostileCase{g + " cotangent Kinetic of 3 values", false, back(b, tape, ffjord.Cotangents{Kinetic: []float64{1, 1, 1}})},
-			hostileCase{g + " TimeGradients of another block's tape", false, func() error {
-				_, _, err := b1.TimeGradients(tape4, ffjord.Cotangents{}, make([]float64, 4))
-				return err
-			}},
+			hostileCase{g + " RecordInverse n = -1", false, solve(x, -1)},
+			hostileCase{g + " RecordInverse n = 0", false, solve(x, 0)},
+			hostileCase{g + " RecordInverse n = 2⁴⁰ (no allocation)", false, solve(x, 1<<40)},
+			hostileCase{g + " RecordInverse 3 rows of 4 values", false, solve(x, 3)},
+			hostileCase{g + " RecordInverse NaN", false, solve([]float64{math.NaN(), 1, 2, 3}, 2)},
+			hostileCase{g + " NaN cotangent X", false, back(distributions.Cotangents{X: []float64{math.NaN(), 1, 1, 1}})},
+			hostileCase{g + " +Inf cotangent LogDet", false, back(distributions.Cotangents{LogDet: []float64{math.Inf(1), 1}})},
+			hostileCase{g + " NaN cotangent Jacobian", false, back(distributions.Cotangents{Jacobian: []float64{0, math.NaN()}})},
+			hostileCase{g + " cotangent X of 3 values", false, back(distributions.Cotangents{X: []float64{1, 1, 1}})},
+			hostileCase{g + " cotangent Kinetic of 3 values", false, back(distributions.Cotangents{Kinetic: []float64{1, 1, 1}})},
 			hostileCase{g + " SolveRows n = -1", false, func() error { _, _, err := b.SolveRows(x, -1, 0, 1, true); return err }},
 			hostileCase{g + " SolveRows 3 rows of 4 values", false, func() error { _, _, err := b.SolveRows(x, 3, 0, 1, false); return err }},
 		)
 
-		// Backward twice on one tape gives the same gradient, bit for bit.
-		c := ffjord.Cotangents{Z: []float64{1, -1, 0.5, 2}, LogDet: []float64{1, -0.5}, Kinetic: []float64{0.1, 0.2}}
+		// Backward twice on one pass gives the same gradient, bit for bit.
+		c := distributions.Cotangents{X: []float64{1, -1, 0.5, 2}, LogDet: []float64{1, -0.5}, Kinetic: []float64{0.1, 0.2}}
 		g1, g2 := zeroGradsOf(b), zeroGradsOf(b)
-		z1, err := b.Backward(tape, c, g1)
+		z1, err := pass.Backward(c, g1)
 		require.NoError(t, err)
-		z2, err := b.Backward(tape, c, g2)
+		z2, err := pass.Backward(c, g2)
 		require.NoError(t, err)
 		require.Equal(t, z1, z2, g)
 		require.Equal(t, g1, g2, g)
@@ -1498,7 +1483,8 @@ func TestHostilePerRowGradients(t *testing.T) {
 
 		// A row that runs out of steps is named.
 		short := perRowBlock(t, 2, ode.Settings{MaxSteps: 2})
-		_, _, _, err = short.SolveTaped(x, 2, 1, 0, grad, false)
+		require.NoError(t, short.SetGradient(grad))
+		_, err = record(short, x, 2, false)
 		require.ErrorIs(t, err, ode.ErrMaxSteps)
 		require.Contains(t, err.Error(), "row ")
 	}

@@ -233,7 +233,10 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 	}
 	nc := len(tape.gc)
 	w := make([]float64, 2*nd+total+nc) // [z, a, g, g_c]
-	copy(w, points(tape.end, n, D))
+	me := len(tape.end) / n
+	for r := range n {
+		copy(w[r*D:(r+1)*D], tape.end[r*me:r*me+D])
+	}
 	copy(w[nd:], c.Z)
 	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
 	gp := make([][]float64, len(grads)) // views into dw, set per call

@@ -150,6 +150,18 @@ func TestPerRowAllocatesNothing(t *testing.T) {
 		}
 	})
 	assert.Zero(t, allocs)
+
+	// Nor does a whole-batch solve whose fields are set before each.
+	wb, err := NewSolver(Settings{StepControl: WholeBatch})
+	require.NoError(t, err)
+	fields := []int{1, 1}
+	allocs = testing.AllocsPerRun(10, func() {
+		wb.SetFields(fields)
+		if _, err := wb.SolveRows(dst, rowFunc, 0, 2, y0, 3); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
 }
 
 // BenchmarkPerRowBookkeeping times a per-row solve of 4096 cheap rows

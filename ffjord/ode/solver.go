@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync/atomic"
 )
@@ -213,8 +214,10 @@ func (s *Solver) SetParallel(p Parallel) {
 // of the state [z; ℓ]. It does not change a group of one row. s keeps
 // widths without copying it.
 func (s *Solver) SetFields(widths []int) {
+	if !slices.Equal(s.fields, widths) {
+		s.n = -1 // the norm order changes
+	}
 	s.fields = widths
-	s.n = -1 // the norm order changes
 }
 
 // RowTimes returns the accepted step boundaries of row r's step group in

@@ -342,12 +342,11 @@ func (s *RowStepper) Step(ynew []float64, f RowFunc, t, tNew, y []float64, w int
 	return calls, err
 }
 
+// ensure sizes the stage times for n rows; the gathering buffers, which
+// calls over rows 0…k−1 do not need, are sized by gather.
 func (s *RowStepper) ensure(n, w int) {
 	if cap(s.tc) < n {
 		s.tc = make([]float64, n)
-	}
-	if cap(s.yc) < n*w {
-		s.yc, s.dc = make([]float64, n*w), make([]float64, n*w)
 	}
 }
 
@@ -357,11 +356,16 @@ func (s *RowStepper) ensure(n, w int) {
 // and a *SolveError whose T and H the caller sets.
 func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (int, error) {
 	k := len(rows)
-	yc, dc := s.yc[:k*w], s.dc[:k*w]
+	var yc, dc []float64
 	inPlace := leading(rows)
 	if inPlace {
 		// Rows 0…k−1: they are compact where they are.
 		yc, dc = y[:k*w], dy[:k*w]
+	} else {
+		if cap(s.yc) < k*w {
+			s.yc, s.dc = make([]float64, len(y)), make([]float64, len(y))
+		}
+		yc, dc = s.yc[:k*w], s.dc[:k*w]
 	}
 	s.src, s.dst, s.grows, s.gw, s.inPlace = y, dy, rows, w, inPlace
 	defer func() { s.src, s.dst, s.grows = nil, nil, nil }()

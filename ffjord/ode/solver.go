@@ -430,31 +430,52 @@ func (s *Solver) ensure(n, m int, perRow bool) {
 		return
 	}
 	s.n, s.m, s.perRow = n, m, perRow
-	nm := n * m
-	for i := range s.k {
-		s.k[i] = make([]float64, nm)
+	nm, ng, st := n*m, s.groups(), len(s.k)
+	ordered := !perRow && n > 1 && len(s.fields) > 1
+	// One buffer of each type, cut into the arrays.
+	nf := (st+2)*nm + 2*n + 5*ng
+	if s.onAccept != nil {
+		nf += (st - 1) * nm
 	}
-	s.y, s.ynew = make([]float64, nm), make([]float64, nm)
-	s.ys = make([][]float64, len(s.k))
+	if ordered {
+		nf += 2 * nm
+	}
+	ni := 3*n + 4*ng
+	if ordered {
+		ni += nm
+	}
+	fb, ib, bb := make([]float64, nf), make([]int, ni), make([]bool, 4*ng)
+	cut := func(l int) []float64 {
+		v := fb[:l:l]
+		fb = fb[l:]
+		return v
+	}
+	cutInt := func(l int) []int {
+		v := ib[:0:l]
+		ib = ib[l:]
+		return v
+	}
+	for i := range s.k {
+		s.k[i] = cut(nm)
+	}
+	s.y, s.ynew = cut(nm), cut(nm)
+	s.ys = make([][]float64, st)
 	for i := range s.ys {
 		s.ys[i] = s.ynew // a scratch: Y_i is used by stage i only
 		if s.onAccept != nil && i > 0 {
-			s.ys[i] = make([]float64, nm)
+			s.ys[i] = cut(nm)
 		}
 	}
-	s.rt, s.rtNew = make([]float64, n), make([]float64, n)
-	s.step.ensure(n, m)
-	s.idx, s.need, s.ok = make([]int, 0, n), make([]int, 0, n), make([]int, 0, n)
-	ng := s.groups()
-	s.t, s.h, s.tNew = make([]float64, ng), make([]float64, ng), make([]float64, ng)
-	s.errNorm, s.lastStep = make([]float64, ng), make([]float64, ng)
-	s.haveK0, s.rej, s.done, s.last = make([]bool, ng), make([]bool, ng), make([]bool, ng), make([]bool, ng)
-	s.acc, s.rejected, s.nfe = make([]int, ng), make([]int, ng), make([]int, ng)
-	s.gidx = make([]int, 0, ng)
+	s.rt, s.rtNew = cut(n), cut(n)
+	s.t, s.h, s.tNew, s.errNorm, s.lastStep = cut(ng), cut(ng), cut(ng), cut(ng), cut(ng)
+	s.idx, s.need, s.ok, s.gidx = cutInt(n), cutInt(n), cutInt(n), cutInt(ng)
+	s.acc, s.rejected, s.nfe = cutInt(ng)[:ng], cutInt(ng)[:ng], cutInt(ng)[:ng]
+	s.haveK0, s.rej, s.done, s.last = bb[:ng:ng], bb[ng:2*ng:2*ng], bb[2*ng:3*ng:3*ng], bb[3*ng:]
 	s.times = make([][]float64, ng)
+	s.step.ensure(n, m)
 	s.order, s.scratch = nil, [2][]float64{}
-	if !perRow && n > 1 && len(s.fields) > 1 {
-		s.order = make([]int, 0, nm)
+	if ordered {
+		s.order = cutInt(nm)
 		off := 0
 		for _, w := range s.fields {
 			for r := range n {
@@ -464,7 +485,7 @@ func (s *Solver) ensure(n, m int, perRow bool) {
 			}
 			off += w
 		}
-		s.scratch = [2][]float64{make([]float64, nm), make([]float64, nm)}
+		s.scratch = [2][]float64{cut(nm), cut(nm)}
 	}
 }
 

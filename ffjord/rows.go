@@ -147,7 +147,8 @@ func gatherRows(dst, src []float64, rows []int, w int) []float64 {
 	return dst
 }
 
-// leading reports whether rows are 0, 1, …, len(rows)−1.
+// leading reports whether rows are 0, 1, …, len(rows)−1. (The backward
+// pass's calls list rows in any order, with repeats.)
 func leading(rows []int) bool {
 	if len(rows) == 0 || rows[len(rows)-1] != len(rows)-1 {
 		return false

@@ -17,7 +17,7 @@ type Func func(dy []float64, t float64, y []float64) error
 // RowFunc writes dy/dt of k rows of width m, each at its own time: row j of
 // y, y[j·m:(j+1)·m], at time t[j]. rows[j] is that row's index in the batch
 // being solved, so that the function can find per-row data of its own (a
-// context, noise). It must overwrite every element of dy and must not
+// context, noise); Solver lists them in increasing order. It must overwrite every element of dy and must not
 // modify or retain its arguments. For the guarantees of per-row step
 // control, a row's derivative must depend on that row alone (its index,
 // time and state), never on which other rows share the call.
@@ -95,14 +95,14 @@ type Solver struct {
 	n, m          int
 	perRow        bool
 	fields        []int // widths of the fields a group of rows sums its norm by
-	order         []int // the components of the group of all rows in norm order; nil: as stored
+	normFields    []int // fields, when a group has several rows; nil: one field
 	k             [][]float64
 	y, ynew       []float64
-	ys            [][]float64 // stage states: all s.ynew, unless an OnAccept keeps them
-	rt, rtNew     []float64   // per row: its group's t and end of attempt
-	scratch       [2][]float64
-	step          RowStepper // the gathering buffers of the calls
-	idx, need, ok []int      // the rows of an attempt; those lacking k[0]; those accepted
+	ys            [][]float64  // stage states: all s.ynew, unless an OnAccept keeps them
+	rt, rtNew     []float64    // per row: its group's t and end of attempt
+	scratch       [3][]float64 // a group's y, f0, f1 in norm order, for the first step
+	step          RowStepper   // the gathering buffers of the calls
+	idx, need, ok []int        // the rows of an attempt; those lacking k[0]; those accepted
 
 	// Per step group.
 	t, h, tNew    []float64
@@ -432,18 +432,19 @@ func (s *Solver) ensure(n, m int, perRow bool) {
 	s.n, s.m, s.perRow = n, m, perRow
 	nm, ng, st := n*m, s.groups(), len(s.k)
 	ordered := !perRow && n > 1 && len(s.fields) > 1
+	s.normFields = nil
+	if ordered {
+		s.normFields = s.fields
+	}
 	// One buffer of each type, cut into the arrays.
 	nf := (st+2)*nm + 2*n + 5*ng
 	if s.onAccept != nil {
 		nf += (st - 1) * nm
 	}
 	if ordered {
-		nf += 2 * nm
+		nf += 3 * nm
 	}
 	ni := 3*n + 4*ng
-	if ordered {
-		ni += nm
-	}
 	fb, ib, bb := make([]float64, nf), make([]int, ni), make([]bool, 4*ng)
 	cut := func(l int) []float64 {
 		v := fb[:l:l]
@@ -473,19 +474,9 @@ func (s *Solver) ensure(n, m int, perRow bool) {
 	s.haveK0, s.rej, s.done, s.last = bb[:ng:ng], bb[ng:2*ng:2*ng], bb[2*ng:3*ng:3*ng], bb[3*ng:]
 	s.times = make([][]float64, ng)
 	s.step.ensure(n, m)
-	s.order, s.scratch = nil, [2][]float64{}
+	s.scratch = [3][]float64{}
 	if ordered {
-		s.order = cutInt(nm)
-		off := 0
-		for _, w := range s.fields {
-			for r := range n {
-				for c := off; c < off+w; c++ {
-					s.order = append(s.order, r*m+c)
-				}
-			}
-			off += w
-		}
-		s.scratch = [2][]float64{cut(nm), cut(nm)}
+		s.scratch = [3][]float64{cut(nm), cut(nm), cut(nm)}
 	}
 }
 
@@ -755,34 +746,31 @@ func (s *Solver) norms(lo, hi int) {
 	}
 }
 
-// errorNorm returns the error norm of group g's attempt: over its rows'
-// components as stored, or in s.order.
+// errorNorm returns the error norm of group g's attempt, summed field by
+// field over the group's rows (as stored, for a group of one row).
 func (s *Solver) errorNorm(g int) float64 {
 	meth, m := s.method, s.m
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	h := s.tNew[g] - s.t[g]
-	var acc float64
-	if s.order != nil {
-		for _, j := range s.order {
-			var e float64
-			for l, el := range meth.BErr {
-				e += el * s.k[l][j]
-			}
-			sc := atol + rtol*math.Max(math.Abs(s.y[j]), math.Abs(s.ynew[j]))
-			q := h * e / sc
-			acc += q * q
-		}
-		return math.Sqrt(acc / float64(len(s.order)))
-	}
 	lo, hi := s.members(g)
-	for j := lo * m; j < hi*m; j++ {
-		var e float64
-		for l, el := range meth.BErr {
-			e += el * s.k[l][j]
+	var acc float64
+	for f, off := 0, 0; off < m; f++ {
+		w := m
+		if s.normFields != nil {
+			w = s.normFields[f]
 		}
-		sc := atol + rtol*math.Max(math.Abs(s.y[j]), math.Abs(s.ynew[j]))
-		q := h * e / sc
-		acc += q * q
+		for r := lo; r < hi; r++ {
+			for j := r*m + off; j < r*m+off+w; j++ {
+				var e float64
+				for l, el := range meth.BErr {
+					e += el * s.k[l][j]
+				}
+				sc := atol + rtol*math.Max(math.Abs(s.y[j]), math.Abs(s.ynew[j]))
+				q := h * e / sc
+				acc += q * q
+			}
+		}
+		off += w
 	}
 	return math.Sqrt(acc / float64((hi-lo)*m))
 }
@@ -818,19 +806,27 @@ func (s *Solver) initialSteps(res *Result, f RowFunc) error {
 	return nil
 }
 
-// view returns group g's components of the buffers a and b, in norm
+// view returns group g's components of the buffers a, b and c in norm
 // order: slices of them, or copies in s.scratch.
-func (s *Solver) view(g int, a, b []float64) ([]float64, []float64) {
-	if s.order == nil {
-		lo, hi := s.members(g)
-		m := s.m
-		return a[lo*m : hi*m], b[lo*m : hi*m]
+func (s *Solver) view(g int, a, b, c []float64) ([]float64, []float64, []float64) {
+	m := s.m
+	lo, hi := s.members(g)
+	if s.normFields == nil {
+		return a[lo*m : hi*m], b[lo*m : hi*m], c[lo*m : hi*m]
 	}
-	ga, gb := s.scratch[0], s.scratch[1]
-	for x, j := range s.order {
-		ga[x], gb[x] = a[j], b[j]
+	ga, gb, gc := s.scratch[0], s.scratch[1], s.scratch[2]
+	x := 0
+	for f, off := 0, 0; off < m; f++ {
+		w := s.normFields[f]
+		for r := lo; r < hi; r++ {
+			for j := r*m + off; j < r*m+off+w; j++ {
+				ga[x], gb[x], gc[x] = a[j], b[j], c[j]
+				x++
+			}
+		}
+		off += w
 	}
-	return ga, gb
+	return ga, gb, gc
 }
 
 // probe sets, for the groups gidx[lo:hi], the initial step's probe: its
@@ -840,7 +836,7 @@ func (s *Solver) probe(lo, hi int) {
 	m := s.m
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for _, g := range s.gidx[lo:hi] {
-		y, f0 := s.view(g, s.y, s.k[0])
+		y, f0, _ := s.view(g, s.y, s.k[0], s.k[0])
 		h0, d1 := probeStep(y, f0, rtol, atol, s.span)
 		s.h[g], s.errNorm[g] = h0, d1
 		rlo, rhi := s.members(g)
@@ -860,17 +856,7 @@ func (s *Solver) probe(lo, hi int) {
 func (s *Solver) first(lo, hi int) {
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for _, g := range s.gidx[lo:hi] {
-		f0, f1 := s.view(g, s.k[0], s.k[1])
-		var y []float64
-		if s.order == nil {
-			y, _ = s.view(g, s.y, s.y)
-		} else {
-			// y in norm order; f0 and f1 stay in the scratch.
-			y = s.ynew // the probe state is no longer needed
-			for x, j := range s.order {
-				y[x] = s.y[j]
-			}
-		}
+		y, f0, f1 := s.view(g, s.y, s.k[0], s.k[1])
 		d2 := curvature(y, f0, f1, rtol, atol, s.h[g])
 		s.h[g] = hairerStep(s.errNorm[g], d2, s.h[g], s.span, s.expo)
 	}

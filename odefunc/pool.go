@@ -433,7 +433,7 @@ func (r *request) storePacked(p *graph.Program, lo, m, D int) {
 	f, tr, w := p.Output(0), p.Output(1), r.stride
 	for j := range m {
 		row, fj := r.dz[(lo+j)*w:(lo+j+1)*w], f[j*D:(j+1)*D]
-		for c := range fj { // element by element, as loadPacked
+		for c := range row[:D] { // element by element, as loadPacked
 			row[c] = fj[c]
 		}
 		row[D] = tr[j]

@@ -354,6 +354,11 @@ func (t *Trainer) Save(path string) error {
 // last parameters, so that the state in memory is the one training
 // reached.
 func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
+	if t.made() {
+		if C := contextDimOf(t.model); C > 0 {
+			return fmt.Errorf("train: Run: %w: the model is conditional, p(x | c) with c of %d features per row; use RunContext(ctx, data, cond) with cond N×%d", ErrInvalidConfig, C, C)
+		}
+	}
 	return t.RunContext(ctx, data, nil)
 }
 
@@ -365,7 +370,7 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 		return errNoTrainer
 	}
 	if ctx == nil {
-		return fmt.Errorf("%w: nil context", ErrInvalidConfig)
+		return fmt.Errorf("%w: nil ctx (a context.Context); use context.Background()", ErrInvalidConfig)
 	}
 	D := t.model.Dim()
 	x, n, err := batch.Data(data, D)
@@ -376,14 +381,16 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	var cv []float64
 	switch {
 	case C == 0 && cond != nil:
-		return fmt.Errorf("%w: a context for a model that reads none", ErrInvalidConfig)
+		return fmt.Errorf("train: RunContext: %w: cond (the conditioning input) given for a model that reads none; use Run(ctx, data)", ErrInvalidConfig)
+	case C > 0 && cond == nil:
+		return fmt.Errorf("train: RunContext: %w: cond is nil, and the model is conditional, p(x | c) with c of %d features per row; give cond N×%d", ErrInvalidConfig, C, C)
 	case C > 0:
 		var rows int
 		if cv, rows, err = batch.Data(cond, C); err != nil {
-			return fmt.Errorf("train: context: %w", err)
+			return fmt.Errorf("train: RunContext: cond (the conditioning input, N×%d): %w", C, err)
 		}
 		if rows != n {
-			return fmt.Errorf("train: context: %w: %d rows for %d points", batch.ErrShape, rows, n)
+			return fmt.Errorf("train: RunContext: cond (the conditioning input): %w: %d rows for %d points", batch.ErrShape, rows, n)
 		}
 	}
 	if t.match != nil {

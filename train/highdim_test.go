@@ -3,11 +3,11 @@ package train_test
 import (
 	"context"
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/distributions"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"

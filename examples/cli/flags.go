@@ -83,6 +83,21 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	return f
 }
 
+// RegisterWithout is Register without the flags named in omit, for a
+// program that has no use for them: their fields keep the defaults, and
+// -h does not list them.
+func RegisterWithout(fs *flag.FlagSet, seed uint64, omit ...string) *Flags {
+	all := flag.NewFlagSet("", flag.ContinueOnError)
+	f := Register(all, seed)
+	all.VisitAll(func(fl *flag.Flag) {
+		if !slices.Contains(omit, fl.Name) {
+			fs.Var(fl.Value, fl.Name, fl.Usage)
+		}
+	})
+	f.fs = fs
+	return f
+}
+
 // hidden parses -hidden within the limits.
 func (f *Flags) hidden() ([]int, error) {
 	parts := strings.Split(f.Hidden, ",")

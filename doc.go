@@ -41,6 +41,5 @@
 // ExampleLogProb_otherBatchSize put a flow in a Gorgonia model and
 // evaluate it at another batch size. The programs in examples/ are
 // commands built on these packages and examples/cli (their shared flags
-// and limits), and docs/ holds the longer
-// pages.
+// and limits), and docs/ holds the longer pages.
 package ffjordgo

@@ -5,10 +5,10 @@
 //
 //	go run ./examples/moons -epochs 40 -out out/moons
 //
-// It prints one line per epoch and, at the end, sample_nfe= (the dynamics
-// evaluations of sampling 8192 points) and, last, test_nll=<value> on 8192
-// fresh points (the exact trace, whatever the objective). The output
-// directory receives the model (model.json), the
+// It prints one line per epoch (none with -quiet) and, at the end,
+// sample_nfe= (the dynamics evaluations of sampling 8192 points) and, last,
+// test_nll=<value> on 8192 fresh points (the exact trace, whatever the
+// objective). The output directory receives the model (model.json), the
 // tutorial's four-panel figure before and after training, the exact density,
 // the paths of a few points through the blocks, the loss curve and an
 // animation of training (one frame per epoch).
@@ -89,10 +89,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts.Progress = stdout
-	if rf.Quiet {
-		opts.Progress = nil
-		opts.OnEpoch = func(s train.EpochStats) error { fmt.Fprintln(stdout, train.FormatEpoch(s)); return nil }
+	if !rf.Quiet {
+		opts.Progress = stdout // a live bar on a terminal, and a line per epoch
 	}
 	var gif viz.GIFRecorder
 	if rf.Figures {

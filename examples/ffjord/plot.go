@@ -29,10 +29,10 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	toy := fs.String("toy", "moons", "toy data set to compare with when -data is not given")
 	n := fs.Int("n", 8192, fmt.Sprintf("points drawn from -toy, 1 to %d", cli.MaxSamples))
 	out := fs.String("out", ".", "output directory")
-	format := fs.String("format", "png", "png, svg or pdf")
+	format := fs.String("format", "png", "figure format: "+cli.Formats)
 	only := fs.String("only", "", "comma-separated figures to write, of tutorial, density and paths (default all)")
 	boundsFlag := fs.String("bounds", "", "density window xmin,xmax,ymin,ymax (default: the tutorial's for -toy moons, else a square around the data)")
-	size := fs.String("size", "", fmt.Sprintf("density figure size W,H in pixels, each up to %d (default 6 inches wide at 100 dpi)", cli.MaxPixels))
+	size := fs.String("size", "", fmt.Sprintf("density figure size W,H in pixels, each up to %d, or W alone for the height of the window's aspect (default 6 inches wide at 100 dpi)", cli.MaxPixels))
 	grid := fs.Int("grid", 100, fmt.Sprintf("density nodes along each axis, 2 to %d", cli.MaxGrid))
 	maxFlag := fs.String("max", "", "density at the top of the colour scale: a number, or P% for that percentile of the grid's values (default: the grid's maximum)")
 	bare := fs.Bool("bare", false, "density as the heat map alone: no title, axes or margin (for thumbnails)")
@@ -112,6 +112,9 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				return err
 			}
 		}
+	}
+	if width > 0 && height == 0 { // -size W: the window's aspect
+		height = cli.AspectHeight(width, bounds)
 	}
 	if maxPct {
 		if top, err = quantile(ck.Flow, top/100, bounds, *grid); err != nil {

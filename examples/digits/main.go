@@ -352,7 +352,8 @@ func write(flow *train.Flow, test split, cfg config, stdout io.Writer) error {
 	}
 	dir := cfg.out
 	path := filepath.Join(dir, "samples.png")
-	if err := writeGrid(path, s.Float64s(), test.x[:min(len(test.x), 100*D)]); err != nil {
+	labels := [2]string{fmt.Sprintf("model samples (temperature %g)", cfg.temperature), "held-out digits"}
+	if err := writeGrid(path, s.Float64s(), test.x[:min(len(test.x), 100*D)], labels); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)

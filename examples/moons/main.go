@@ -11,7 +11,8 @@
 // objective). The output directory receives the model (model.json), the
 // tutorial's four-panel figure before and after training, the exact density,
 // the paths of a few points through the blocks, the loss curve and an
-// animation of training (one frame per epoch).
+// animation of training (the untrained model, then one frame per epoch,
+// the last the final figure's density).
 //
 // The model, solver and training flags are those of ffjord train; every
 // flag and output path is checked before training starts. Unlike ffjord
@@ -163,8 +164,23 @@ func drawBefore(flow *train.Flow, data *tensor.Dense, opts *train.Options, gif *
 // drawAfter writes the figures of the trained model.
 func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats, testNLL float64,
 	gif *viz.GIFRecorder, figure func(string) string, gifPath string) error {
-	after, err := viz.TutorialFigure(pictured(flow), data, viz.TutorialOptions{})
+	snap, err := viz.TakeSnapshot(pictured(flow), data, viz.TutorialOptions{})
 	if err != nil {
+		return err
+	}
+	after, err := snap.Figure(viz.TutorialOptions{})
+	if err != nil {
+		return err
+	}
+	// The animation ends on the final figure's density, the KDE of its
+	// 8192 samples, in place of the last epoch's frame of 2048: that frame
+	// is drawn all the same, so that the samples drawn before sample_nfe
+	// are as they were.
+	last, err := viz.SampleDensityFigure(snap.Samples, fmt.Sprintf("epoch %d", len(history)))
+	if err != nil {
+		return err
+	}
+	if err := gif.SetFigure(gif.Len()-1, last); err != nil {
 		return err
 	}
 	density, err := viz.DensityHeatmap(flow, viz.DensityOptions{})

@@ -34,7 +34,7 @@ type Options struct {
 	BatchSize    int      // 0 means 256
 	LearningRate float64  // 0 means 1e-2
 	Schedule     Schedule // nil means Constant
-	ClipNorm     float64  // > 0: scale each gradient down to at most this L2 norm
+	ClipNorm     float64  // > 0: scale the gradient down to at most this L2 norm, over all parameters together
 	// WeightDecay is AdamW's decoupled weight decay λ: each step shrinks
 	// every parameter by θ ← θ − lr·λ·θ before Adam's update (see Adam).
 	// 0, the default, is plain Adam; it must be finite and ≥ 0.

@@ -73,7 +73,7 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	fs.IntVar(&f.Batch, "batch", 256, fmt.Sprintf("batch size, 1 to %d", MaxSamples))
 	fs.Float64Var(&f.LR, "lr", 1e-2, fmt.Sprintf("Adam learning rate, > 0 and ≤ %d", MaxLR))
 	fs.Float64Var(&f.Cosine, "cosine", 0, "decay the learning rate along a cosine to this fraction of -lr, in (0, 1]; 0: constant")
-	fs.Float64Var(&f.Clip, "clip", 0, "clip each gradient to this L2 norm; 0: no clipping")
+	fs.Float64Var(&f.Clip, "clip", 0, "scale the gradient down to this L2 norm, over all parameters together; 0: no clipping")
 	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "AdamW's decoupled weight decay λ, ≥ 0 with lr·λ < 1: each step shrinks every weight by lr·λ·w; 0: plain Adam")
 	fs.Float64Var(&f.Kinetic, "kinetic", 0, "weight of RNODE's kinetic-energy regulariser, 0 (off) to 1000")
 	fs.Float64Var(&f.Jacobian, "jacobian", 0, "weight of RNODE's Jacobian-norm regulariser, 0 (off) to 1000")

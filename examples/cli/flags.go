@@ -136,7 +136,8 @@ func (f *Flags) model() (widths []int, ti odefunc.TimeInput, act odefunc.Activat
 }
 
 // FlowConfig returns the model of the flags for points of dimension dim,
-// after checking that its weights stay within MaxParams.
+// after checking it against the library's limits (train.FlowConfig.Check:
+// its weights within train.MaxParams among them).
 func (f *Flags) FlowConfig(dim int) (train.FlowConfig, error) {
 	widths, ti, act, err := f.model()
 	if err != nil {
@@ -145,33 +146,16 @@ func (f *Flags) FlowConfig(dim int) (train.FlowConfig, error) {
 	if dim < 1 || dim > datasets.DefaultMaxCSVColumns {
 		return train.FlowConfig{}, fmt.Errorf("the data have %d columns, want 1 to %d", dim, datasets.DefaultMaxCSVColumns)
 	}
-	if n := params(dim, f.Context, f.Blocks, widths, ti); n > MaxParams {
-		return train.FlowConfig{}, fmt.Errorf("-blocks %d -hidden %s in %d dimensions: %d weights, more than the limit of %d", f.Blocks, f.Hidden, dim, n, MaxParams)
-	}
 	ci, err := f.contextInput()
 	if err != nil {
 		return train.FlowConfig{}, err
 	}
-	return train.FlowConfig{Dim: dim, Blocks: f.Blocks, Hidden: widths, Activation: act, Time: ti, LearnTime: f.LearnTime,
-		Context: f.Context, ContextInput: ci}, nil
-}
-
-// params counts, from above, the weights of blocks MLPs of the given
-// widths in dim dimensions with C context features (concatenated to the
-// input, or gating and shifting every layer); the limits keep it far from
-// overflowing.
-func params(dim, C, blocks int, widths []int, ti odefunc.TimeInput) int {
-	in := dim + ti.Copies(dim) + C
-	perOut := 1 + 2*C // the bias, and a squash layer's gate and shift
-	if ti == odefunc.ConcatSquash {
-		perOut += 3 // Wg, bg, Wb
+	cfg := train.FlowConfig{Dim: dim, Blocks: f.Blocks, Hidden: widths, Activation: act, Time: ti, LearnTime: f.LearnTime,
+		Context: f.Context, ContextInput: ci}
+	if err := cfg.Check(); err != nil {
+		return train.FlowConfig{}, fmt.Errorf("-blocks %d -hidden %s: %w", f.Blocks, f.Hidden, err)
 	}
-	n := 0
-	for _, out := range append(slices.Clone(widths), dim) {
-		n += in*out + perOut*out
-		in = out
-	}
-	return blocks * n
+	return cfg, nil
 }
 
 // Settings returns the solver settings of the flags.

@@ -61,21 +61,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(rf.Out, 0o755); err != nil {
-		return fmt.Errorf("-out: %w", err)
-	}
-	figure := func(name string) string { return filepath.Join(rf.Out, name+"."+rf.Format) }
-	opts.Checkpoint = filepath.Join(rf.Out, "model.json")
-	outputs := []cli.Named{cli.Out("out", opts.Checkpoint)}
-	if rf.Figures {
-		for _, name := range figureNames {
-			outputs = append(outputs, cli.Out("out", figure(name)))
-		}
-		outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, "training.gif")))
-	}
-	if err := cli.CheckFiles(nil, outputs); err != nil {
+	figure, err := prepareOutputs(rf)
+	if err != nil {
 		return err
 	}
+	opts.Checkpoint = filepath.Join(rf.Out, "model.json")
 	lock, err := cli.LockModel("out", opts.Checkpoint)
 	if err != nil {
 		return err
@@ -115,15 +105,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	test, err := datasets.Moons(rf.TestN, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed+1000, 3))
-	if err != nil {
-		return err
-	}
-	nll, err := flow.NLL(test) // with the exact trace, whatever trained it
-	if err != nil {
-		return err
-	}
-	nfe, err := flow.SampleNFE(rf.TestN)
+	nll, nfe, err := evaluate(flow, rf.TestN, fl.Seed)
 	if err != nil {
 		return err
 	}
@@ -134,6 +116,38 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	return drawAfter(flow, data, trainer.History(), nll, &gif, figure, filepath.Join(rf.Out, "training.gif"))
+}
+
+// evaluate returns the test NLL of n fresh moons (with the exact trace,
+// whatever trained the flow) and the NFE per point of sampling n points.
+func evaluate(flow *train.Flow, n int, seed uint64) (nll, nfe float64, err error) {
+	test, err := datasets.Moons(n, datasets.MoonsNoise, true, rand.NewPCG(seed+1000, 3))
+	if err != nil {
+		return 0, 0, err
+	}
+	if nll, err = flow.NLL(test); err != nil {
+		return 0, 0, err
+	}
+	nfe, err = flow.SampleNFE(n)
+	return nll, nfe, err
+}
+
+// prepareOutputs makes the output directory and checks that the model
+// and, with -figures, every figure can be written there; it returns the
+// path of the figure of a name.
+func prepareOutputs(rf *cli.RunFlags) (figure func(name string) string, err error) {
+	if err := os.MkdirAll(rf.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("-out: %w", err)
+	}
+	figure = func(name string) string { return filepath.Join(rf.Out, name+"."+rf.Format) }
+	outputs := []cli.Named{cli.Out("out", filepath.Join(rf.Out, "model.json"))}
+	if rf.Figures {
+		for _, name := range figureNames {
+			outputs = append(outputs, cli.Out("out", figure(name)))
+		}
+		outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, "training.gif")))
+	}
+	return figure, cli.CheckFiles(nil, outputs)
 }
 
 // drawBefore writes the tutorial's figure of the untrained model and makes

@@ -35,40 +35,40 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] [-context C] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
 		return err
 	}
-	tf := trainFlags{data: *data, toy: *toy, test: *test, model: *model, n: *n, testN: *testN, resume: *resume, over: *over}
+	tf := trainFlags{data: data, toy: toy, test: test, model: model, n: n, testN: testN, resume: resume, over: over}
 	if err := tf.check(fl, rf); err != nil {
 		return err
 	}
-	lock, err := cli.LockModel("model", tf.model)
+	lock, err := cli.LockModel("model", *tf.model)
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
-	if !tf.resume && !tf.over {
-		if err := refuseExisting(tf.model); err != nil {
+	if !*tf.resume && !*tf.over {
+		if err := refuseExisting(*tf.model); err != nil {
 			return err
 		}
 	}
 
 	var ck *train.Checkpoint
-	if tf.resume {
+	if *tf.resume {
 		var done bool
 		if ck, done, err = tf.resumed(fl, rf, stdout); err != nil || done {
 			return err
 		}
 	}
-	if tf.data != "" && fl.Context == 0 {
-		d, err := readRecipeData(rf, tf.data, tf.test, fl.Seed, stdout)
+	if *tf.data != "" && fl.Context == 0 {
+		d, err := readRecipeData(rf, *tf.data, *tf.test, fl.Seed, stdout)
 		if err != nil {
 			return err
 		}
-		return trainRecipe(ctx, fl, rf, ck, d, tf.model, fl.Record(recordedFlags(false, true)...), stdout)
+		return trainRecipe(ctx, fl, rf, ck, d, *tf.model, fl.Record(recordedFlags(false, true)...), stdout)
 	}
 	x, c, xt, ct, err := tf.points(fl.Context, fl.Seed)
 	if err != nil {
 		return err
 	}
-	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], tf.model, fl.Record(recordedFlags(tf.toy != "", false)...), stdout)
+	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], *tf.model, fl.Record(recordedFlags(*tf.toy != "", false)...), stdout)
 	if err != nil {
 		return err
 	}
@@ -77,10 +77,10 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	start := time.Now()
 	if err := trainer.RunContext(ctx, x, c); err != nil {
-		return cli.Stopped(ctx, err, tf.model, trainer.Epoch())
+		return cli.Stopped(ctx, err, *tf.model, trainer.Epoch())
 	}
 	fmt.Fprintf(stdout, "train_seconds=%.1f\n", time.Since(start).Seconds())
-	fmt.Fprintf(stdout, "saved %s\n", tf.model)
+	fmt.Fprintf(stdout, "saved %s\n", *tf.model)
 	if xt == nil {
 		return nil
 	}
@@ -90,50 +90,51 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	return printTestNLL(flow, xt, ct, stdout)
 }
 
-// trainFlags are train's own flags, as given.
+// trainFlags are train's own flags. They point to the flags' values,
+// which -resume sets from the checkpoint's record (Flags.CheckResume).
 type trainFlags struct {
-	data, toy, test, model string
-	n, testN               int
-	resume, over           bool
+	data, toy, test, model *string
+	n, testN               *int
+	resume, over           *bool
 }
 
 // check refuses flags that contradict each other or the data, and checks
 // the files, before the model is locked.
 func (tf trainFlags) check(fl *cli.Flags, rf *cli.RecipeFlags) error {
-	if tf.resume && tf.over {
+	if *tf.resume && *tf.over {
 		return errors.New("train: give -resume (continue -model) or -overwrite (replace it), not both")
 	}
 	if err := fl.Check(); err != nil {
 		return err
 	}
 	switch {
-	case tf.data != "" && tf.toy != "":
+	case *tf.data != "" && *tf.toy != "":
 		return errors.New("train: give -data or -toy, not both")
-	case tf.data == "" && tf.toy == "":
+	case *tf.data == "" && *tf.toy == "":
 		return errors.New("train: give -data FILE.csv or -toy NAME")
-	case tf.toy != "" && fl.Context > 0:
+	case *tf.toy != "" && fl.Context > 0:
 		return fmt.Errorf("-context %d: the -toy sets have no context columns; give -data FILE.csv whose last %d columns are the context", fl.Context, fl.Context)
 	}
-	if err := checkRecipeUsed(rf, tf.toy != "", fl.Context); err != nil {
+	if err := checkRecipeUsed(rf, *tf.toy != "", fl.Context); err != nil {
 		return err
 	}
-	if tf.data != "" && fl.Context == 0 {
-		if err := rf.Check(tf.test != ""); err != nil {
+	if *tf.data != "" && fl.Context == 0 {
+		if err := rf.Check(*tf.test != ""); err != nil {
 			return err
 		}
 	}
-	if err := checkToy(tf.toy, tf.n, tf.testN); err != nil {
+	if err := checkToy(*tf.toy, *tf.n, *tf.testN); err != nil {
 		return err
 	}
-	if !tf.resume {
+	if !*tf.resume {
 		if err := fl.CheckContextInputUsed(); err != nil {
 			return err
 		}
 	}
-	if err := cli.RequirePath("model", tf.model); err != nil {
+	if err := cli.RequirePath("model", *tf.model); err != nil {
 		return err
 	}
-	return cli.CheckFiles([]cli.Named{cli.In("data", tf.data), cli.In("test", tf.test)}, []cli.Named{cli.Out("model", tf.model)})
+	return cli.CheckFiles([]cli.Named{cli.In("data", *tf.data), cli.In("test", *tf.test)}, []cli.Named{cli.Out("model", *tf.model)})
 }
 
 // refuseExisting refuses to replace an existing model; it is called under
@@ -151,18 +152,18 @@ func refuseExisting(model string) error {
 // resumed loads the checkpoint to resume and checks the flags against it,
 // taking the recorded ones; done reports that it already has -epochs.
 func (tf trainFlags) resumed(fl *cli.Flags, rf *cli.RecipeFlags, stdout io.Writer) (ck *train.Checkpoint, done bool, err error) {
-	if ck, err = cli.LoadModel("model", tf.model); err != nil {
+	if ck, err = cli.LoadModel("model", *tf.model); err != nil {
 		return nil, false, err
 	}
 	// The checkpoint knows its context, as it knows its blocks.
 	C := ck.Flow.ContextDim()
-	if err := fl.CheckResume(ck, recordedFlags(tf.toy != "", tf.data != "" && C == 0)...); err != nil {
+	if err := fl.CheckResume(ck, recordedFlags(*tf.toy != "", *tf.data != "" && C == 0)...); err != nil {
 		return nil, false, err
 	}
-	if fl.Context = C; fl.Context > 0 && tf.toy != "" {
+	if fl.Context = C; fl.Context > 0 && *tf.toy != "" {
 		return nil, false, fmt.Errorf("-resume: the model reads %d context columns but the -toy sets have none; give -data FILE.csv", fl.Context)
 	}
-	if err := checkRecipeUsed(rf, tf.toy != "", fl.Context); err != nil {
+	if err := checkRecipeUsed(rf, *tf.toy != "", fl.Context); err != nil {
 		return nil, false, err
 	}
 	for _, name := range rf.Given() {
@@ -174,19 +175,19 @@ func (tf trainFlags) resumed(fl *cli.Flags, rf *cli.RecipeFlags, stdout io.Write
 	if err := fl.Check(); err != nil {
 		return nil, false, fmt.Errorf("-resume: the checkpoint's record: %w", err)
 	}
-	if tf.data != "" && fl.Context == 0 {
-		if tf.test != "" && rf.TestFrac != 0 {
-			return nil, false, fmt.Errorf("-test %s with -resume: the checkpoint's training held out -test-frac %g of -data as its test rows; drop -test", tf.test, rf.TestFrac)
+	if *tf.data != "" && fl.Context == 0 {
+		if *tf.test != "" && rf.TestFrac != 0 {
+			return nil, false, fmt.Errorf("-test %s with -resume: the checkpoint's training held out -test-frac %g of -data as its test rows; drop -test", *tf.test, rf.TestFrac)
 		}
-		if err := rf.Check(tf.test != ""); err != nil {
+		if err := rf.Check(*tf.test != ""); err != nil {
 			return nil, false, fmt.Errorf("-resume: the checkpoint's record: %w", err)
 		}
 	}
-	if err := checkToy(tf.toy, tf.n, tf.testN); err != nil {
+	if err := checkToy(*tf.toy, *tf.n, *tf.testN); err != nil {
 		return nil, false, fmt.Errorf("-resume: the checkpoint's record: %w", err)
 	}
 	if epochs := ck.Training.Epoch; epochs >= fl.Epochs {
-		fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", tf.model, epochs, fl.Epochs)
+		fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", *tf.model, epochs, fl.Epochs)
 		return ck, true, nil
 	}
 	return ck, false, nil
@@ -195,14 +196,14 @@ func (tf trainFlags) resumed(fl *cli.Flags, rf *cli.RecipeFlags, stdout io.Write
 // points returns the training and test points, and for a conditional flow
 // their contexts, the last C columns.
 func (tf trainFlags) points(C int, seed uint64) (x, c, xt, ct *tensor.Dense, err error) {
-	if x, xt, err = trainingData(tf.data, tf.toy, tf.n, tf.test, tf.testN, seed); err != nil {
+	if x, xt, err = trainingData(*tf.data, *tf.toy, *tf.n, *tf.test, *tf.testN, seed); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	if x, c, err = cli.SplitContext("data", tf.data, x, C); err != nil {
+	if x, c, err = cli.SplitContext("data", *tf.data, x, C); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	if xt != nil {
-		if xt, ct, err = cli.SplitContext("test", tf.test, xt, C); err != nil {
+		if xt, ct, err = cli.SplitContext("test", *tf.test, xt, C); err != nil {
 			return nil, nil, nil, nil, err
 		}
 	}

@@ -43,7 +43,7 @@ type Options struct {
 	// objective; the reported Loss stays the likelihood.
 	Regularization Regularization
 	Seed           uint64                 // seeds the shuffling of the data
-	Progress       io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
+	Progress       io.Writer              // nil: silent; a line per epoch, and on a terminal a live bar during it
 	OnEpoch        func(EpochStats) error // called after each epoch; an error stops training (ErrStop: as if the epochs were done)
 	// Objective is what each step minimises: nil means MLE{}, maximum
 	// likelihood through the solver; CFM, OTCFM and Reflow are flow

@@ -40,9 +40,22 @@ func (d *TransformedDistribution) complete(fn string) error {
 	return nil
 }
 
+// unconditional returns an error naming fn and the method to use instead
+// when d is a conditional distribution p(x | c): its blocks cannot map a
+// point without the conditioning input c.
+func (d *TransformedDistribution) unconditional(fn, use string) error {
+	if C := d.ContextDim(); C > 0 {
+		return fmt.Errorf("distributions: %s: %w: the distribution is conditional, p(x | c) with c of %d features per row; use %s", fn, ErrShape, C, use)
+	}
+	return nil
+}
+
 // LogProb returns log p(x) = log p_base(T⁻¹(x)) + log|det ∂T⁻¹/∂x| for each
 // row of x.
 func (d *TransformedDistribution) LogProb(x *tensor.Dense) ([]float64, error) {
+	if err := d.unconditional("LogProb", "LogProbContext(x, c)"); err != nil {
+		return nil, err
+	}
 	z, ildj, err := d.Bijector.InverseWithLogDet(x)
 	if err != nil {
 		return nil, fmt.Errorf("distributions: LogProb: %w", err)
@@ -59,6 +72,9 @@ func (d *TransformedDistribution) LogProb(x *tensor.Dense) ([]float64, error) {
 
 // Sample returns n points T(z), z drawn from the base.
 func (d *TransformedDistribution) Sample(n int) (*tensor.Dense, error) {
+	if err := d.unconditional("Sample", "SampleContext(c), one point per row of c"); err != nil {
+		return nil, err
+	}
 	z, err := d.Base.Sample(n)
 	if err != nil {
 		return nil, fmt.Errorf("distributions: Sample: %w", err)
@@ -73,6 +89,9 @@ func (d *TransformedDistribution) Sample(n int) (*tensor.Dense, error) {
 // SampleWithLogProb returns n points and their log-densities from one pass:
 // log p(T(z)) = log p_base(z) − log|det ∂T/∂z|.
 func (d *TransformedDistribution) SampleWithLogProb(n int) (*tensor.Dense, []float64, error) {
+	if err := d.unconditional("SampleWithLogProb", "SampleContext(c) and LogProbContext"); err != nil {
+		return nil, nil, err
+	}
 	z, err := d.Base.Sample(n)
 	if err != nil {
 		return nil, nil, fmt.Errorf("distributions: SampleWithLogProb: %w", err)

@@ -20,7 +20,7 @@ type Preset struct {
 // log-dets, and so LogProb, NLL and sampling): steps controlled per row at
 // rtol 1e-5, atol 1e-7. Measured on a trained tutorial model, every one of
 // 8192 points then had its log p within 1e-3 nats of a tight solve of that
-// point (README, "Per-row step control"), and a point's value does not
+// point (docs/stepcontrol.md), and a point's value does not
 // depend on the other points of the call.
 func EvaluationPreset() Preset { return Preset{StepControl: ode.PerRow, RTol: 1e-5, ATol: 1e-7} }
 

@@ -183,6 +183,14 @@ func (f *Flow) logProb(x, c *tensor.Dense, ctx bool) ([]float64, error) {
 // as TransformedDistribution draws them, and mapped in chunks where the
 // rows are independent, in place.
 func (f *Flow) sample(n int, c *tensor.Dense, withLogProb bool) (*tensor.Dense, []float64, error) {
+	if c == nil && f.dist.ContextDim() > 0 {
+		// The distribution refuses, naming SampleContext.
+		if withLogProb {
+			return f.dist.SampleWithLogProb(n)
+		}
+		x, err := f.dist.Sample(n)
+		return x, nil, err
+	}
 	var cv []float64
 	if c != nil {
 		C := f.dist.ContextDim()

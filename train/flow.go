@@ -63,10 +63,13 @@ func (cfg FlowConfig) mlp(k int) odefunc.MLPConfig {
 }
 
 // Settings are how a Flow's FFJORD blocks are solved and differentiated,
-// kept apart from what it learned. The zero value is the tutorial's:
-// Dormand–Prince with rtol 1e-3 and atol 1e-5 (which the adjoint's
-// backward solve shares unless its ode.BacksolveAdjoint has a Controller),
-// adjoint gradients, and the exact trace.
+// kept apart from what it learned. The zero value is Dormand–Prince with
+// each kind of solve's preset where the tolerances and step control are
+// left at zero: training's passes the tutorial's whole-batch rtol 1e-3,
+// atol 1e-5 (ffjord.TrainingPreset; the adjoint's backward solve shares
+// them unless its ode.BacksolveAdjoint has a Controller), evaluation per
+// row at rtol 1e-5, atol 1e-7 (ffjord.EvaluationPreset); adjoint
+// gradients; and the exact trace.
 type Settings struct {
 	Solver ode.Settings
 	// Gradient is how training differentiates each solve; nil means

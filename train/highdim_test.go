@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
-
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"

@@ -33,7 +33,7 @@ type Options struct {
 	BatchSize    int      // 0 means 256
 	LearningRate float64  // 0 means 1e-2
 	Schedule     Schedule // nil means Constant
-	ClipNorm     float64  // > 0: scale each gradient down to at most this L2 norm
+	ClipNorm     float64  // > 0: scale the gradient down to at most this L2 norm, over all parameters together
 	// WeightDecay is AdamW's decoupled weight decay λ: each step shrinks
 	// every parameter by θ ← θ − lr·λ·θ before Adam's update (see Adam).
 	// 0, the default, is plain Adam; it must be finite and ≥ 0.
@@ -42,7 +42,7 @@ type Options struct {
 	// objective; the reported Loss stays the likelihood.
 	Regularization Regularization
 	Seed           uint64                 // seeds the shuffling of the data
-	Progress       io.Writer              // nil: silent; a terminal gets a live bar, anything else a line per epoch
+	Progress       io.Writer              // nil: silent; a line per epoch, and on a terminal a live bar during it
 	OnEpoch        func(EpochStats) error // called after each epoch; an error stops training (ErrStop: as if the epochs were done)
 	// Objective is what each step minimises: nil means MLE{}, maximum
 	// likelihood through the solver; CFM, OTCFM and Reflow are flow
@@ -277,6 +277,11 @@ func (t *Trainer) History() []EpochStats {
 // last parameters, so that the state in memory is the one training
 // reached.
 func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
+	if t.made() {
+		if C := contextDimOf(t.model); C > 0 {
+			return fmt.Errorf("train: Run: %w: the model is conditional, p(x | c) with c of %d features per row; use RunContext(ctx, data, cond) with cond N×%d", ErrInvalidConfig, C, C)
+		}
+	}
 	return t.RunContext(ctx, data, nil)
 }
 
@@ -288,7 +293,7 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 		return errNoTrainer
 	}
 	if ctx == nil {
-		return fmt.Errorf("%w: nil context", ErrInvalidConfig)
+		return fmt.Errorf("%w: nil ctx (a context.Context); use context.Background()", ErrInvalidConfig)
 	}
 	D := t.model.Dim()
 	x, n, err := batch.Data(data, D)
@@ -299,14 +304,16 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	var cv []float64
 	switch {
 	case C == 0 && cond != nil:
-		return fmt.Errorf("%w: a context for a model that reads none", ErrInvalidConfig)
+		return fmt.Errorf("train: RunContext: %w: cond (the conditioning input) given for a model that reads none; use Run(ctx, data)", ErrInvalidConfig)
+	case C > 0 && cond == nil:
+		return fmt.Errorf("train: RunContext: %w: cond is nil, and the model is conditional, p(x | c) with c of %d features per row; give cond N×%d", ErrInvalidConfig, C, C)
 	case C > 0:
 		var rows int
 		if cv, rows, err = batch.Data(cond, C); err != nil {
-			return fmt.Errorf("train: context: %w", err)
+			return fmt.Errorf("train: RunContext: cond (the conditioning input, N×%d): %w", C, err)
 		}
 		if rows != n {
-			return fmt.Errorf("train: context: %w: %d rows for %d points", batch.ErrShape, rows, n)
+			return fmt.Errorf("train: RunContext: cond (the conditioning input): %w: %d rows for %d points", batch.ErrShape, rows, n)
 		}
 	}
 	if t.match != nil {

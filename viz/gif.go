@@ -72,16 +72,31 @@ func (r *GIFRecorder) Len() int { return len(r.frames) }
 // AddFrame quantises img to the palette and appends it. Every frame must
 // have the size of the first.
 func (r *GIFRecorder) AddFrame(img image.Image) error {
+	frame, delay, err := r.quantise(img, len(r.frames))
+	if err != nil {
+		return err
+	}
+	r.frames = append(r.frames, frame)
+	r.delays = append(r.delays, delay)
+	return nil
+}
+
+// quantise returns img as a frame in the palette, with its delay, checking
+// that it has the size of the other frames than frame i.
+func (r *GIFRecorder) quantise(img image.Image, i int) (*image.Paletted, int, error) {
 	if img == nil {
-		return fmt.Errorf("%w: nil frame", ErrInvalidInput)
+		return nil, 0, fmt.Errorf("%w: nil frame", ErrInvalidInput)
 	}
 	b := img.Bounds()
 	if b.Empty() {
-		return fmt.Errorf("%w: empty frame", ErrInvalidInput)
+		return nil, 0, fmt.Errorf("%w: empty frame", ErrInvalidInput)
 	}
-	if len(r.frames) > 0 {
-		if first := r.frames[0].Bounds().Size(); b.Size() != first {
-			return fmt.Errorf("%w: frame of size %v, want %v as the first", ErrInvalidInput, b.Size(), first)
+	for j, f := range r.frames {
+		if j != i {
+			if other := f.Bounds().Size(); b.Size() != other {
+				return nil, 0, fmt.Errorf("%w: frame of size %v, want %v as the others", ErrInvalidInput, b.Size(), other)
+			}
+			break
 		}
 	}
 	pal := r.Palette
@@ -89,7 +104,7 @@ func (r *GIFRecorder) AddFrame(img image.Image) error {
 		pal = DefaultGIFPalette
 	}
 	if len(pal) > 256 {
-		return fmt.Errorf("%w: GIF palette of %d colours, want at most 256", ErrInvalidInput, len(pal))
+		return nil, 0, fmt.Errorf("%w: GIF palette of %d colours, want at most 256", ErrInvalidInput, len(pal))
 	}
 	d := r.Drawer
 	if d == nil {
@@ -101,9 +116,7 @@ func (r *GIFRecorder) AddFrame(img image.Image) error {
 	if delay == 0 {
 		delay = 25
 	}
-	r.frames = append(r.frames, frame)
-	r.delays = append(r.delays, delay)
-	return nil
+	return frame, delay, nil
 }
 
 // AddFigure rasterises f at its DPI and appends it.
@@ -113,6 +126,25 @@ func (r *GIFRecorder) AddFigure(f *Figure) error {
 		return err
 	}
 	return r.AddFrame(img)
+}
+
+// SetFigure replaces frame i (0 ≤ i < Len) with f, rasterised as
+// AddFigure does: a training's last frame can then show the final figure's
+// density rather than that of a fresh, smaller sample.
+func (r *GIFRecorder) SetFigure(i int, f *Figure) error {
+	if i < 0 || i >= len(r.frames) {
+		return fmt.Errorf("%w: frame %d of %d", ErrInvalidInput, i, len(r.frames))
+	}
+	img, err := f.Image()
+	if err != nil {
+		return err
+	}
+	frame, delay, err := r.quantise(img, i)
+	if err != nil {
+		return err
+	}
+	r.frames[i], r.delays[i] = frame, delay
+	return nil
 }
 
 // AddFlow draws model with Frame, titled title, and appends it.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"gonum.org/v1/plot/vg"
 	"gorgonia.org/tensor"
 )
 
@@ -24,6 +25,23 @@ func TestGIFRecorder(t *testing.T) {
 	}
 	if err := rec.AddFrame(image.NewRGBA(image.Rect(0, 0, 10, 10))); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("frame of another size: err = %v, want ErrInvalidInput", err)
+	}
+	// The last frame replaced by a figure of more samples, as a training
+	// ends on its final figure's density; a figure of another size, or a
+	// frame out of range, is refused.
+	last, err := SampleDensityFigure(sunflower(2048, 0.4, 0.5, 0.2), "final")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.SetFigure(rec.Len()-1, last); err != nil {
+		t.Fatal(err)
+	}
+	small := NewFigure(vg.Inch, vg.Inch, last.Plots[0]...)
+	if err := rec.SetFigure(0, small); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("SetFigure of another size: err = %v, want ErrInvalidInput", err)
+	}
+	if err := rec.SetFigure(3, last); !errors.Is(err, ErrInvalidInput) {
+		t.Errorf("SetFigure(3) of 3 frames: err = %v, want ErrInvalidInput", err)
 	}
 	path := filepath.Join(t.TempDir(), "train.gif")
 	if err := rec.Save(path); err != nil {

@@ -18,6 +18,38 @@
 // symbolic gradients are wrong, so nothing here differentiates a gradient:
 // the gradient nodes refuse to be differentiated.
 //
+// # Solver settings
+//
+// By default the node solves as the library's trainer does: its pass is a
+// training pass (distributions.Request.Training), which for an FFJORD
+// block means the tutorial's whole-batch step control at rtol 1e-3, atol
+// 1e-5. So a row's log p depends a little on
+// the other rows of the batch, and differs from the library's evaluation
+// (Flow.LogProb: per row, rtol 1e-5, atol 1e-7) by up to that tolerance.
+// Options.Evaluation makes the node solve as evaluation does, equal to the
+// library's LogProb bit for bit; tolerances or a step control set on the
+// blocks (ffjord.Options.Solver) apply to both kinds of solve.
+//
+// # Gorgonia's machines
+//
+// A TapeMachine adds each run's gradient to the gradient the nodes already
+// hold, and only a Gorgonia solver's Step clears it: run the machine three
+// times before reading a gradient and it is three times the gradient
+// (ZeroGrads clears it by hand). Gorgonia's initialisers (G.GlorotN and
+// the like) draw from the global math/rand generator: for a reproducible
+// model, fill your own layers' weights from a seeded rand.Source and pass
+// them with G.WithValue, as the flow's are.
+//
+// # Other batch sizes
+//
+// A Gorgonia graph's batch size N is fixed when it is built. To evaluate or
+// sample at another N, build a second graph by the same function of N,
+// whose nodes take their weights from the same tensors (G.WithValue) and,
+// by default, the same flow: Gorgonia's solvers update those tensors in
+// place, so the second graph sees what the first trained. Forward maps
+// base points to samples at any N. ExampleLogProb_otherBatchSize shows
+// both.
+//
 // # Parameters
 //
 // By default the parameter nodes are leaves whose values are the

@@ -12,9 +12,9 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Options configures LogProb. The zero value evaluates the exact
-// log-density, with new parameter leaves that share the distribution's
-// tensors.
+// Options configures LogProb and Forward. The zero value evaluates the
+// exact log-density with the solver settings of training, with new
+// parameter leaves that share the distribution's tensors.
 type Options struct {
 	// Params are nodes of the graph holding the distribution's parameters,
 	// one per d.Params() entry and shaped like it, float64. Nil makes new
@@ -24,6 +24,17 @@ type Options struct {
 	// (distributions.Request.Estimate: an FFJORD block's Hutchinson trace,
 	// if it has one), an unbiased estimate, as the trainer does.
 	Estimate bool
+	// Evaluation solves the flow's ODEs as the library's evaluations do
+	// (Flow.LogProb, NLL, sampling; for an FFJORD block by default per-row
+	// step control at rtol 1e-5, atol 1e-7), so that the node's log p is the
+	// library's LogProb, row for row and whatever the batch. False, the
+	// default, solves as the library's trainer does (for an FFJORD block by
+	// default the whole batch as one ODE at rtol 1e-3, atol 1e-5): cheaper,
+	// and what training differentiates, but then a row's log p depends on
+	// the other rows of the batch and is within the looser tolerance of the
+	// library's. Tolerances or a step control set on the blocks themselves
+	// (ffjord.Options.Solver) apply to both. Forward always evaluates.
+	Evaluation bool
 	// Context is the conditioning input c (N×C, float64) of a conditional
 	// flow p(x | c): row r of c is the context of row r of x. It is
 	// required exactly when the distribution reads a context (its
@@ -102,7 +113,7 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		dim:    D,
 		cdim:   C,
 		shapes: shapes,
-		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: true}, n: n, dim: D, cdim: C, shapes: shapes, names: names},
+		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: !opts.Evaluation}, n: n, dim: D, cdim: C, shapes: shapes, names: names},
 	}
 	logp, err = G.ApplyOpWithName(op, name+".logp", append(inputs, params...)...)
 	if err != nil {

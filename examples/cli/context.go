@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"slices"
 
 	"github.com/ffjord-go/ffjord-go/odefunc"
 	"github.com/ffjord-go/ffjord-go/train"
@@ -94,22 +95,40 @@ func ModelContext(given bool, context, C int) error {
 // ReadPoints reads the CSV file of -flag for a model of dim dimensions and
 // C context columns: each row is a point x, then its context c. It checks
 // the rows against MaxSamples and the width against dim + C, naming the
-// file, the widths and where the context goes.
-func ReadPoints(flag, path string, dim, C int) (x, c *tensor.Dense, err error) {
-	t, _, err := ReadCSV(flag, path)
+// file, the widths and where the context goes. names are the names of x's
+// columns: the file's header's, or x1 … xdim (as sample writes them) for
+// a file without one.
+func ReadPoints(flag, path string, dim, C int) (x, c *tensor.Dense, names []string, err error) {
+	t, header, err := ReadCSV(flag, path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := CheckRows(flag, t); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	switch w := t.Shape()[1]; {
 	case C == 0 && w != dim:
-		return nil, nil, fmt.Errorf("-%s %s has %d columns but the model is %d-dimensional", flag, path, w, dim)
+		return nil, nil, nil, fmt.Errorf("-%s %s has %d columns but the model is %d-dimensional", flag, path, w, dim)
 	case C > 0 && w != dim+C:
-		return nil, nil, fmt.Errorf("-%s %s has %d columns but the model is conditional: %d of x, then %d of context, %d in all", flag, path, w, dim, C, dim+C)
+		return nil, nil, nil, fmt.Errorf("-%s %s has %d columns but the model is conditional: %d of x, then %d of context, %d in all", flag, path, w, dim, C, dim+C)
 	}
-	return datasets.SplitColumns(t, C)
+	if len(header) >= dim {
+		names = slices.Clone(header[:dim])
+	} else {
+		names = ColumnNames("x", dim)
+	}
+	x, c, err = datasets.SplitColumns(t, C)
+	return x, c, names, err
+}
+
+// ColumnNames returns prefix1 … prefixN, the names of CSV columns that
+// have none of their own, numbered from 1.
+func ColumnNames(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s%d", prefix, i+1)
+	}
+	return names
 }
 
 // ReadContext reads the CSV file of -flag as contexts for a model of C

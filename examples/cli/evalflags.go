@@ -12,7 +12,7 @@ import (
 // EvalFlags are the solver flags of commands that evaluate a saved model
 // (ffjord logprob): tolerances and step control. They default to per-row
 // steps at rtol 1e-5, atol 1e-7, which measured every point of 8192 within
-// 1e-3 nats of a tight solve of that point (README, "Per-row step control").
+// 1e-3 nats of a tight solve of that point (docs/stepcontrol.md).
 type EvalFlags struct {
 	RTol, ATol  float64
 	StepControl string

@@ -2,8 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/checkpoint"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"gorgonia.org/tensor"

@@ -76,13 +76,28 @@ func Register(fs *flag.FlagSet, seed uint64) *Flags {
 	fs.IntVar(&f.Batch, "batch", 256, fmt.Sprintf("batch size, 1 to %d", MaxSamples))
 	fs.Float64Var(&f.LR, "lr", 1e-2, fmt.Sprintf("Adam learning rate, > 0 and ≤ %d", MaxLR))
 	fs.Float64Var(&f.Cosine, "cosine", 0, "decay the learning rate along a cosine to this fraction of -lr, in (0, 1]; 0: constant")
-	fs.Float64Var(&f.Clip, "clip", 0, "clip each gradient to this L2 norm; 0: no clipping")
+	fs.Float64Var(&f.Clip, "clip", 0, "scale the gradient down to this L2 norm, over all parameters together; 0: no clipping")
 	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "AdamW's decoupled weight decay λ, ≥ 0 with lr·λ < 1: each step shrinks every weight by lr·λ·w; 0: plain Adam")
 	fs.Float64Var(&f.Kinetic, "kinetic", 0, "weight of RNODE's kinetic-energy regulariser, 0 (off) to 1000")
 	fs.Float64Var(&f.Jacobian, "jacobian", 0, "weight of RNODE's Jacobian-norm regulariser, 0 (off) to 1000")
 	fs.Uint64Var(&f.Seed, "seed", seed, "random seed")
 	fs.StringVar(&f.Objective, "objective", "mle", "training objective: mle (likelihood through the solver), cfm or otcfm (flow matching, no solve per step)")
 	fs.Float64Var(&f.SigmaMin, "sigma-min", 0.1, "width σ of flow matching's Gaussian paths, 0 to 1000")
+	return f
+}
+
+// RegisterWithout is Register without the flags named in omit, for a
+// program that has no use for them: their fields keep the defaults, and
+// -h does not list them.
+func RegisterWithout(fs *flag.FlagSet, seed uint64, omit ...string) *Flags {
+	all := flag.NewFlagSet("", flag.ContinueOnError)
+	f := Register(all, seed)
+	all.VisitAll(func(fl *flag.Flag) {
+		if !slices.Contains(omit, fl.Name) {
+			fs.Var(fl.Value, fl.Name, fl.Usage)
+		}
+	})
+	f.fs = fs
 	return f
 }
 
@@ -124,7 +139,8 @@ func (f *Flags) model() (widths []int, ti odefunc.TimeInput, act odefunc.Activat
 }
 
 // FlowConfig returns the model of the flags for points of dimension dim,
-// after checking that its weights stay within MaxParams.
+// after checking it against the library's limits (train.FlowConfig.Check:
+// its weights within train.MaxParams among them).
 func (f *Flags) FlowConfig(dim int) (train.FlowConfig, error) {
 	widths, ti, act, err := f.model()
 	if err != nil {
@@ -133,33 +149,16 @@ func (f *Flags) FlowConfig(dim int) (train.FlowConfig, error) {
 	if dim < 1 || dim > datasets.DefaultMaxCSVColumns {
 		return train.FlowConfig{}, fmt.Errorf("the data have %d columns, want 1 to %d", dim, datasets.DefaultMaxCSVColumns)
 	}
-	if n := params(dim, f.Context, f.Blocks, widths, ti); n > MaxParams {
-		return train.FlowConfig{}, fmt.Errorf("-blocks %d -hidden %s in %d dimensions: %d weights, more than the limit of %d", f.Blocks, f.Hidden, dim, n, MaxParams)
-	}
 	ci, err := f.contextInput()
 	if err != nil {
 		return train.FlowConfig{}, err
 	}
-	return train.FlowConfig{Dim: dim, Blocks: f.Blocks, Hidden: widths, Activation: act, Time: ti, LearnTime: f.LearnTime,
-		Context: f.Context, ContextInput: ci}, nil
-}
-
-// params counts, from above, the weights of blocks MLPs of the given
-// widths in dim dimensions with C context features (concatenated to the
-// input, or gating and shifting every layer); the limits keep it far from
-// overflowing.
-func params(dim, C, blocks int, widths []int, ti odefunc.TimeInput) int {
-	in := dim + ti.Copies(dim) + C
-	perOut := 1 + 2*C // the bias, and a squash layer's gate and shift
-	if ti == odefunc.ConcatSquash {
-		perOut += 3 // Wg, bg, Wb
+	cfg := train.FlowConfig{Dim: dim, Blocks: f.Blocks, Hidden: widths, Activation: act, Time: ti, LearnTime: f.LearnTime,
+		Context: f.Context, ContextInput: ci}
+	if err := cfg.Check(); err != nil {
+		return train.FlowConfig{}, fmt.Errorf("-blocks %d -hidden %s: %w", f.Blocks, f.Hidden, err)
 	}
-	n := 0
-	for _, out := range append(slices.Clone(widths), dim) {
-		n += in*out + perOut*out
-		in = out
-	}
-	return blocks * n
+	return cfg, nil
 }
 
 // Settings returns the solver settings of the flags.

@@ -3,16 +3,20 @@ package cli
 import (
 	"fmt"
 	"math"
+
+	"github.com/ffjord-go/ffjord-go/train"
 )
 
 // The limits the programs check their flags against before they allocate
 // anything: generous for real use on one machine, small enough that a typo
 // (an extra zero, a pasted number) gives an error instead of a crash.
+// The model's own limits are the library's, which NewFlow enforces
+// (Flags.FlowConfig checks them early through train.FlowConfig.Check).
 const (
-	MaxBlocks     = 256
-	MaxWidth      = 4096       // units in one hidden layer
-	MaxLayers     = 64         // hidden layers per block
-	MaxParams     = 10_000_000 // weights of the whole model
+	MaxBlocks     = train.MaxBlocks
+	MaxWidth      = train.MaxWidth  // units in one hidden layer
+	MaxLayers     = train.MaxLayers // hidden layers per block
+	MaxParams     = train.MaxParams // weights of the whole model
 	MaxEpochs     = 1_000_000
 	MaxSamples    = 10_000_000 // points drawn, evaluated or trained on in one call
 	MaxGrid       = 2000       // density nodes along each axis

@@ -43,16 +43,41 @@ func ParseBounds(s string) (viz.Bounds, error) {
 }
 
 // ParseSize reads -size W,H in whole pixels, each at most MaxPixels, as
-// lengths at the figures' 100 dpi; "" gives zeros (the default size).
+// lengths at the figures' 100 dpi; "" gives zeros (the default size). A
+// lone W gives height 0: the caller sets it from the window's aspect
+// (AspectHeight).
 func ParseSize(s string) (width, height vg.Length, err error) {
 	if s == "" {
 		return 0, 0, nil
 	}
-	v, err := ParseFloats(s, 2)
-	if err != nil || !(v[0] >= 1 && v[1] >= 1 && v[0] <= MaxPixels && v[1] <= MaxPixels) || v[0] != math.Trunc(v[0]) || v[1] != math.Trunc(v[1]) {
-		return 0, 0, fmt.Errorf("-size %q: want W,H, whole numbers of pixels from 1 to %d", s, MaxPixels)
+	n := 2
+	if !strings.Contains(s, ",") {
+		n = 1
 	}
-	return vg.Length(v[0]) * vg.Inch / 100, vg.Length(v[1]) * vg.Inch / 100, nil
+	v, err := ParseFloats(s, n)
+	if err == nil {
+		for _, x := range v {
+			if !(x >= 1 && x <= MaxPixels) || x != math.Trunc(x) {
+				err = fmt.Errorf("out of range")
+			}
+		}
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("-size %q: want W,H or W, whole numbers of pixels from 1 to %d", s, MaxPixels)
+	}
+	width = vg.Length(v[0]) * vg.Inch / 100
+	if n == 2 {
+		height = vg.Length(v[1]) * vg.Inch / 100
+	}
+	return width, height, nil
+}
+
+// AspectHeight returns the height that gives a figure of width w the
+// aspect of the window b, to the pixel, so that a unit is as long across
+// as up (at least one pixel).
+func AspectHeight(w vg.Length, b viz.Bounds) vg.Length {
+	px := math.Round(float64(w/(vg.Inch/100)) * (b.YMax - b.YMin) / (b.XMax - b.XMin))
+	return vg.Length(max(px, 1)) * vg.Inch / 100
 }
 
 // ParseMax reads -max: "" for the grid's maximum (0), a density, or P%
@@ -91,10 +116,14 @@ func ParseOnly(s string, names []string) (map[string]bool, error) {
 	return want, nil
 }
 
+// Formats names the figure formats viz writes (viz.CheckFormat), for
+// help texts.
+const Formats = "png, jpg (or jpeg), tif (or tiff), svg or pdf"
+
 // CheckFormat refuses a -format the figures cannot be saved in.
 func CheckFormat(format string) error {
 	if format == "" {
-		return fmt.Errorf("-format is empty; want png, svg or pdf")
+		return fmt.Errorf("-format is empty; want %s", Formats)
 	}
 	if err := viz.CheckFormat(format); err != nil {
 		return fmt.Errorf("-format: %w", err)

@@ -25,8 +25,8 @@ func RegisterRun(fs *flag.FlagSet, points, test, out, figures string) *RunFlags 
 	fs.IntVar(&r.TestN, "test-n", 8192, fmt.Sprintf("%s, 1 to %d", test, MaxSamples))
 	fs.StringVar(&r.Out, "out", out, "output directory")
 	fs.BoolVar(&r.Figures, "figures", true, figures)
-	fs.StringVar(&r.Format, "format", "png", "figure format: png, svg or pdf")
-	fs.BoolVar(&r.Quiet, "quiet", false, "no progress bar")
+	fs.StringVar(&r.Format, "format", "png", "figure format: "+Formats)
+	fs.BoolVar(&r.Quiet, "quiet", false, "leave out the progress bar and the line of each epoch")
 	return r
 }
 

@@ -14,7 +14,7 @@
 // (those are the defaults; the model defaults are -hidden 16,16 -batch 64
 // -cosine 0.05, other flags as ffjord train's).
 //
-// For each set it prints one line per epoch, then a line
+// For each set it prints one line per epoch (none with -quiet), then a line
 // "set=NAME test_nll=… train_seconds=…", the conditional NLL
 // −mean log p(x | c) on -test-n fresh pairs (another seed) with the exact
 // trace. The last line is test_nll=<value> of the first set run: moons for
@@ -31,7 +31,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -39,6 +38,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -208,10 +208,8 @@ func trainSet(ctx context.Context, s dataSet, cfg train.FlowConfig, fl *cli.Flag
 		return nil, 0, err
 	}
 	model := filepath.Join(out, s.name+".json")
-	opts.Progress = stdout
-	if quiet {
-		opts.Progress = nil
-		opts.OnEpoch = func(e train.EpochStats) error { fmt.Fprintln(stdout, train.FormatEpoch(e)); return nil }
+	if !quiet {
+		opts.Progress = stdout // a live bar on a terminal, and a line per epoch
 	}
 	x, c, err := s.draw(n, rand.NewPCG(fl.Seed, 1))
 	if err != nil {

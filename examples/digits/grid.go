@@ -3,34 +3,50 @@ package main
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
 
 	"github.com/ffjord-go/ffjord-go/examples/cli"
+	_ "gonum.org/v1/plot" // registers the Liberation fonts
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // writeGrid draws 100 samples (left) and up to 100 real digits (right),
 // dequantised pixels in [0, 17), as 10×10 grids of 8×8 images, each pixel
-// 4×4, dark ink on white.
-func writeGrid(path string, samples, real []float64) error {
-	const scale, gap = 4, 2
+// 4×4, dark ink on white, the cells parted by grey lines, each grid under
+// its label and the two set apart.
+func writeGrid(path string, samples, real []float64, labels [2]string) error {
+	const scale, gap, top, between = 4, 2, 26, 32
 	cell := 8*scale + gap
-	img := image.NewGray(image.Rect(0, 0, 2*10*cell+4*gap, 10*cell))
-	for i := range img.Pix {
-		img.Pix[i] = 255
+	side := 10*cell + gap
+	w, h := 2*side+between, top+side
+	// The labels first, on a white canvas of 72 dpi (a point is a pixel;
+	// its y axis points up), in gonum/plot's sans-serif font.
+	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w), vg.Length(h)), vgimg.UseDPI(72))
+	face := font.DefaultCache.Lookup(font.Font{Typeface: "Liberation", Variant: "Sans"}, 14)
+	c.SetColor(color.Black)
+	for panel, label := range labels {
+		x := vg.Length(panel*(side+between)) + (vg.Length(side)-face.Width(label))/2
+		c.FillString(face, vg.Point{X: x, Y: vg.Length(h - top + 8)}, label)
 	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), c.Image(), image.Point{}, draw.Src)
 	for panel, ys := range [][]float64{samples, real} {
-		for k := range min(100, len(ys)/D) { // fewer held-out images leave blank cells
-			ox, oy := panel*(10*cell+4*gap)+(k%10)*cell, (k/10)*cell
+		x0 := panel * (side + between)
+		draw.Draw(img, image.Rect(x0, top, x0+side, top+side), image.NewUniform(color.Gray{Y: 190}), image.Point{}, draw.Src)
+		for k := range 100 {
+			ox, oy := x0+gap+(k%10)*cell, top+gap+(k/10)*cell
 			for d := range D {
-				ink := math.Min(math.Max(ys[k*D+d]/17, 0), 1)
-				g := color.Gray{Y: uint8(255 * (1 - ink))}
-				for a := range scale {
-					for b := range scale {
-						img.SetGray(ox+(d%8)*scale+b, oy+(d/8)*scale+a, g)
-					}
+				ink := 0.0
+				if k < len(ys)/D { // fewer held-out images leave blank cells
+					ink = math.Min(math.Max(ys[k*D+d]/17, 0), 1)
 				}
+				g := image.NewUniform(color.Gray{Y: uint8(255 * (1 - ink))})
+				draw.Draw(img, image.Rect(ox+(d%8)*scale, oy+(d/8)*scale, ox+(d%8+1)*scale, oy+(d/8+1)*scale), g, image.Point{}, draw.Src)
 			}
 		}
 	}

@@ -41,7 +41,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -49,6 +48,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -356,7 +356,8 @@ func write(flow *train.Flow, test split, cfg config, stdout io.Writer) error {
 	}
 	dir := cfg.out
 	path := filepath.Join(dir, "samples.png")
-	if err := writeGrid(path, s.Float64s(), test.x[:min(len(test.x), 100*D)]); err != nil {
+	labels := [2]string{fmt.Sprintf("model samples (temperature %g)", cfg.temperature), "held-out digits"}
+	if err := writeGrid(path, s.Float64s(), test.x[:min(len(test.x), 100*D)], labels); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)

@@ -32,10 +32,23 @@ func TestLogprobStepControl(t *testing.T) {
 	a, b := lines("-in", ten), lines("-in", four, "-step-control", "row", "-rtol", "1e-5")
 	assert.Equal(t, a[:5], b, "a point's log p does not depend on the file")
 	w := lines("-in", four, "-with-input", "-step-control", "batch", "-atol", "1e-9")
-	assert.Equal(t, "x0,x1,logp", w[0])
+	assert.Equal(t, "x,y,logp", w[0], "the input's names")
 	assert.True(t, strings.HasPrefix(w[1], "0,1,"), w[1])
+	// Without a header, the columns are named as sample names them.
+	bare := filepath.Join(dir, "bare.csv")
+	require.NoError(t, os.WriteFile(bare, []byte(strings.Join(pts[:2], "\n")+"\n"), 0o644))
+	assert.Equal(t, "x1,x2,logp", lines("-in", bare, "-with-input")[0])
+	assert.Equal(t, "x1,x2", lines2(t, model, "sample", "-n", "2")[0])
 
 	var out bytes.Buffer
 	err := run(bg, []string{"logprob", "-model", model, "-in", four, "-step-control", "pointwise"}, &out)
 	assert.ErrorContains(t, err, "step control")
+}
+
+// lines2 runs an ffjord command on model and returns its output's lines.
+func lines2(t *testing.T, model string, cmd string, args ...string) []string {
+	t.Helper()
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), append([]string{cmd, "-model", model}, args...), &out))
+	return strings.Split(strings.TrimSpace(out.String()), "\n")
 }

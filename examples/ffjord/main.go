@@ -72,7 +72,9 @@
 // context, and an unconditional one refuses context.
 //
 // logprob writes one column, logp; a point outside the model's support has
-// log-density -Inf, written as such.
+// log-density -Inf, written as such. With -with-input the points' columns
+// come first, under the input's header (x1, x2, … for a file without one,
+// the names sample writes).
 //
 // logprob and sample solve and write train.ChunkRows points at a time when
 // the model evaluates per row (the default; train.Flow.Splittable), so

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"image"
 	"image/color"
 	"image/png"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/ffjord-go/ffjord-go/viz"
@@ -134,7 +134,7 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 		"bad test-n":      {[]string{"train", "-toy", "moons", "-test-n", "-1"}, "-test-n"},
 		"missing test":    {[]string{"train", "-toy", "moons", "-test", filepath.Join(dir, "none.csv"), "-model", filepath.Join(dir, "m.json")}, "no such file"},
 		"bad bounds":      {[]string{"plot", "-bounds", "1,0,0,1"}, "-bounds"},
-		"bad size":        {[]string{"plot", "-size", "100"}, "-size"},
+		"bad size":        {[]string{"plot", "-size", "100,0"}, "-size"},
 		"bad only":        {[]string{"plot", "-only", "density,map"}, "-only"},
 		"bad max":         {[]string{"plot", "-max", "200%"}, "-max"},
 	} {

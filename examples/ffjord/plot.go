@@ -29,14 +29,14 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	toy := fs.String("toy", "moons", "toy data set to compare with when -data is not given")
 	n := fs.Int("n", 8192, fmt.Sprintf("points drawn from -toy, 1 to %d", cli.MaxSamples))
 	out := fs.String("out", ".", "output directory")
-	format := fs.String("format", "png", "png, svg or pdf")
+	format := fs.String("format", "png", "figure format: "+cli.Formats)
 	only := fs.String("only", "", "comma-separated figures to write, of tutorial, density and paths (default all)")
 	boundsFlag := fs.String("bounds", "", "density window xmin,xmax,ymin,ymax (default: the tutorial's for -toy moons, else a square around the data)")
-	size := fs.String("size", "", fmt.Sprintf("density figure size W,H in pixels, each up to %d (default 6 inches wide at 100 dpi)", cli.MaxPixels))
+	size := fs.String("size", "", fmt.Sprintf("density figure size W,H in pixels, each up to %d, or W alone for the height of the window's aspect (default 6 inches wide at 100 dpi)", cli.MaxPixels))
 	grid := fs.Int("grid", 100, fmt.Sprintf("density nodes along each axis, 2 to %d", cli.MaxGrid))
 	maxFlag := fs.String("max", "", "density at the top of the colour scale: a number, or P% for that percentile of the grid's values (default: the grid's maximum)")
 	bare := fs.Bool("bare", false, "density as the heat map alone: no title, axes or margin (for thumbnails)")
-	if err := cli.Parse(fs, "ffjord plot -model model.json [-data points.csv | -toy NAME] [-out DIR] [-format png|svg|pdf] [-only density] [flags]", args, stdout); err != nil {
+	if err := cli.Parse(fs, "ffjord plot -model model.json [-data points.csv | -toy NAME] [-out DIR] [-format FORMAT] [-only density] [flags]", args, stdout); err != nil {
 		return err
 	}
 	want, err := cli.ParseOnly(*only, figureNames)
@@ -60,14 +60,7 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	paths := map[string]string{}
-	var outputs []cli.Named
-	for _, name := range figureNames {
-		if want[name] {
-			paths[name] = filepath.Join(*out, name+"."+*format)
-			outputs = append(outputs, cli.Out("out", paths[name]))
-		}
-	}
+	paths, outputs := figurePaths(*out, *format, want)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
@@ -81,37 +74,19 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.StopOn(ctx, ck.Flow); err != nil {
 		return err
 	}
-	if ck.Flow.Dim() != 2 {
-		return fmt.Errorf("plot: the model is %d-dimensional; the figures are for 2", ck.Flow.Dim())
+	if err := planar(ck.Flow, *model); err != nil {
+		return err
 	}
-	if C := ck.Flow.ContextDim(); C > 0 {
-		return fmt.Errorf("plot: %s is a conditional model (a context of %d features); its densities p(x | c) are drawn by examples/conditional", *model, C)
-	}
-	var x *tensor.Dense
-	if *data != "" {
-		x, _, err = cli.ReadCSV("data", *data)
-	} else {
-		x, err = datasets.ByName(*toy, *n, rand.NewPCG(1, 1))
-	}
+	x, err := plotData(*data, *toy, *n)
 	if err != nil {
 		return err
 	}
-	if x.Shape()[1] != 2 {
-		return fmt.Errorf("plot: the data have %d columns, want 2", x.Shape()[1])
-	}
-	if err := checkRows("data", x); err != nil {
+	moons := *data == "" && *toy == "moons"
+	if bounds, err = window(bounds, x, moons); err != nil {
 		return err
 	}
-	// The tutorial's fixed limits are those of the moons; other data get
-	// a window that fits them.
-	moons := *data == "" && *toy == "moons"
-	if bounds == (viz.Bounds{}) {
-		bounds = viz.DensityBounds
-		if !moons {
-			if bounds, err = viz.SquareAround(x); err != nil {
-				return err
-			}
-		}
+	if width > 0 && height == 0 { // -size W: the window's aspect
+		height = cli.AspectHeight(width, bounds)
 	}
 	if maxPct {
 		if top, err = quantile(ck.Flow, top/100, bounds, *grid); err != nil {
@@ -122,6 +97,12 @@ func plotCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return saveFigures(figs, paths, stdout)
+}
+
+// saveFigures writes each figure drawn to its path, in figureNames' order,
+// and says so.
+func saveFigures(figs map[string]*viz.Figure, paths map[string]string, stdout io.Writer) error {
 	for _, name := range figureNames {
 		if f := figs[name]; f != nil {
 			if err := f.Save(paths[name]); err != nil {
@@ -171,6 +152,61 @@ func drawFigures(flow *train.Flow, x *tensor.Dense, want map[string]bool, moons 
 		}
 	}
 	return figs, nil
+}
+
+// figurePaths returns the paths of the wanted figures in dir, and the
+// same as outputs to check.
+func figurePaths(dir, format string, want map[string]bool) (map[string]string, []cli.Named) {
+	paths := map[string]string{}
+	var outputs []cli.Named
+	for _, name := range figureNames {
+		if want[name] {
+			paths[name] = filepath.Join(dir, name+"."+format)
+			outputs = append(outputs, cli.Out("out", paths[name]))
+		}
+	}
+	return paths, outputs
+}
+
+// planar refuses a model the figures cannot draw: one of other than two
+// dimensions, or a conditional one.
+func planar(flow *train.Flow, model string) error {
+	if flow.Dim() != 2 {
+		return fmt.Errorf("plot: the model is %d-dimensional; the figures are for 2", flow.Dim())
+	}
+	if C := flow.ContextDim(); C > 0 {
+		return fmt.Errorf("plot: %s is a conditional model (a context of %d features); its densities p(x | c) are drawn by examples/conditional", model, C)
+	}
+	return nil
+}
+
+// plotData reads the points of -data, or draws n of -toy.
+func plotData(data, toy string, n int) (x *tensor.Dense, err error) {
+	if data != "" {
+		x, _, err = cli.ReadCSV("data", data)
+	} else {
+		x, err = datasets.ByName(toy, n, rand.NewPCG(1, 1))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if x.Shape()[1] != 2 {
+		return nil, fmt.Errorf("plot: the data have %d columns, want 2", x.Shape()[1])
+	}
+	return x, checkRows("data", x)
+}
+
+// window returns the density window: -bounds if given, else the
+// tutorial's fixed limits for the moons, which are made for them, and a
+// square that fits other data.
+func window(bounds viz.Bounds, x *tensor.Dense, moons bool) (viz.Bounds, error) {
+	switch {
+	case bounds != (viz.Bounds{}):
+		return bounds, nil
+	case moons:
+		return viz.DensityBounds, nil
+	}
+	return viz.SquareAround(x)
 }
 
 // quantile returns the p-quantile of the flow's density on the grid of the

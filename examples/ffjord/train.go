@@ -5,13 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math/rand/v2"
 	"os"
 	"slices"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -36,121 +36,40 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.Parse(fs, "ffjord train (-data points.csv [-test test.csv] [-context C] | -toy NAME) -model model.json [flags]", args, stdout); err != nil {
 		return err
 	}
-	if *resume && *over {
-		return errors.New("train: give -resume (continue -model) or -overwrite (replace it), not both")
-	}
-	if err := fl.Check(); err != nil {
+	tf := trainFlags{data: data, toy: toy, test: test, model: model, n: n, testN: testN, resume: resume, over: over}
+	if err := tf.check(fl, rf); err != nil {
 		return err
 	}
-	switch {
-	case *data != "" && *toy != "":
-		return errors.New("train: give -data or -toy, not both")
-	case *data == "" && *toy == "":
-		return errors.New("train: give -data FILE.csv or -toy NAME")
-	case *toy != "" && fl.Context > 0:
-		return fmt.Errorf("-context %d: the -toy sets have no context columns; give -data FILE.csv whose last %d columns are the context", fl.Context, fl.Context)
-	}
-	if err := checkRecipeUsed(rf, *toy != "", fl.Context); err != nil {
-		return err
-	}
-	if *data != "" && fl.Context == 0 {
-		if err := rf.Check(*test != ""); err != nil {
-			return err
-		}
-	}
-	if err := checkToy(*toy, *n, *testN); err != nil {
-		return err
-	}
-	if !*resume {
-		if err := fl.CheckContextInputUsed(); err != nil {
-			return err
-		}
-	}
-	if err := cli.RequirePath("model", *model); err != nil {
-		return err
-	}
-	if err := cli.CheckFiles([]cli.Named{cli.In("data", *data), cli.In("test", *test)}, []cli.Named{cli.Out("model", *model)}); err != nil {
-		return err
-	}
-	lock, err := cli.LockModel("model", *model)
+	lock, err := cli.LockModel("model", *tf.model)
 	if err != nil {
 		return err
 	}
 	defer lock.Unlock()
-	if !*resume && !*over {
-		// Checked under the lock: hours of training are not replaced
-		// by a typo.
-		switch _, err := os.Stat(*model); {
-		case err == nil:
-			return fmt.Errorf("-model %s exists: continue its training with -resume, or replace it with -overwrite", *model)
-		case !errors.Is(err, os.ErrNotExist):
-			return fmt.Errorf("-model: %w", err)
+	if !*tf.resume && !*tf.over {
+		if err := refuseExisting(*tf.model); err != nil {
+			return err
 		}
 	}
 
 	var ck *checkpoint.Checkpoint
-	if *resume {
-		if ck, err = cli.LoadModel("model", *model); err != nil {
+	if *tf.resume {
+		var done bool
+		if ck, done, err = tf.resumed(fl, rf, stdout); err != nil || done {
 			return err
-		}
-		// The checkpoint knows its context, as it knows its blocks.
-		C := ck.Flow.ContextDim()
-		if err := fl.CheckResume(ck, recordedFlags(*toy != "", *data != "" && C == 0)...); err != nil {
-			return err
-		}
-		if fl.Context = C; fl.Context > 0 && *toy != "" {
-			return fmt.Errorf("-resume: the model reads %d context columns but the -toy sets have none; give -data FILE.csv", fl.Context)
-		}
-		if err := checkRecipeUsed(rf, *toy != "", fl.Context); err != nil {
-			return err
-		}
-		for _, name := range rf.Given() {
-			if name == "-preprocess" || name == "-base" {
-				return fmt.Errorf("%s with -resume: the checkpoint holds the whole model, its preprocessing and base included; drop %s", name, name)
-			}
-		}
-		// The recorded flags are checked as the given ones were.
-		if err := fl.Check(); err != nil {
-			return fmt.Errorf("-resume: the checkpoint's record: %w", err)
-		}
-		if *data != "" && fl.Context == 0 {
-			if *test != "" && rf.TestFrac != 0 {
-				return fmt.Errorf("-test %s with -resume: the checkpoint's training held out -test-frac %g of -data as its test rows; drop -test", *test, rf.TestFrac)
-			}
-			if err := rf.Check(*test != ""); err != nil {
-				return fmt.Errorf("-resume: the checkpoint's record: %w", err)
-			}
-		}
-		if err := checkToy(*toy, *n, *testN); err != nil {
-			return fmt.Errorf("-resume: the checkpoint's record: %w", err)
-		}
-		if done := ck.Training.Epoch; done >= fl.Epochs {
-			fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", *model, done, fl.Epochs)
-			return nil
 		}
 	}
-	if *data != "" && fl.Context == 0 {
-		d, err := readRecipeData(rf, *data, *test, fl.Seed, stdout)
+	if *tf.data != "" && fl.Context == 0 {
+		d, err := readRecipeData(rf, *tf.data, *tf.test, fl.Seed, stdout)
 		if err != nil {
 			return err
 		}
-		return trainRecipe(ctx, fl, rf, ck, d, *model, fl.Record(recordedFlags(false, true)...), stdout)
+		return trainRecipe(ctx, fl, rf, ck, d, *tf.model, fl.Record(recordedFlags(false, true)...), stdout)
 	}
-	x, xt, err := trainingData(*data, *toy, *n, *test, *testN, fl.Seed)
+	x, c, xt, ct, err := tf.points(fl.Context, fl.Seed)
 	if err != nil {
 		return err
 	}
-	// A conditional flow's context is the last -context columns.
-	var c, ct *tensor.Dense
-	if x, c, err = cli.SplitContext("data", *data, x, fl.Context); err != nil {
-		return err
-	}
-	if xt != nil {
-		if xt, ct, err = cli.SplitContext("test", *test, xt, fl.Context); err != nil {
-			return err
-		}
-	}
-	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], *model, fl.Record(recordedFlags(*toy != "", false)...), stdout)
+	flow, trainer, err := newTrainer(fl, ck, x.Shape()[1], *tf.model, fl.Record(recordedFlags(*tf.toy != "", false)...), stdout)
 	if err != nil {
 		return err
 	}
@@ -159,19 +78,147 @@ func trainCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	start := time.Now()
 	if err := trainer.RunContext(ctx, x, c); err != nil {
-		return cli.Stopped(ctx, err, *model, trainer.Epoch())
+		return cli.Stopped(ctx, err, *tf.model, trainer.Epoch())
 	}
 	fmt.Fprintf(stdout, "train_seconds=%.1f\n", time.Since(start).Seconds())
-	fmt.Fprintf(stdout, "saved %s\n", *model)
+	fmt.Fprintf(stdout, "saved %s\n", *tf.model)
 	if xt == nil {
 		return nil
 	}
 	if err := cli.StopOn(ctx, flow); err != nil {
 		return err
 	}
-	nll, err := flow.NLL(xt)
+	return printTestNLL(flow, xt, ct, stdout)
+}
+
+// trainFlags are train's own flags. They point to the flags' values,
+// which -resume sets from the checkpoint's record (Flags.CheckResume).
+type trainFlags struct {
+	data, toy, test, model *string
+	n, testN               *int
+	resume, over           *bool
+}
+
+// check refuses flags that contradict each other or the data, and checks
+// the files, before the model is locked.
+func (tf trainFlags) check(fl *cli.Flags, rf *cli.RecipeFlags) error {
+	if *tf.resume && *tf.over {
+		return errors.New("train: give -resume (continue -model) or -overwrite (replace it), not both")
+	}
+	if err := fl.Check(); err != nil {
+		return err
+	}
+	switch {
+	case *tf.data != "" && *tf.toy != "":
+		return errors.New("train: give -data or -toy, not both")
+	case *tf.data == "" && *tf.toy == "":
+		return errors.New("train: give -data FILE.csv or -toy NAME")
+	case *tf.toy != "" && fl.Context > 0:
+		return fmt.Errorf("-context %d: the -toy sets have no context columns; give -data FILE.csv whose last %d columns are the context", fl.Context, fl.Context)
+	}
+	if err := checkRecipeUsed(rf, *tf.toy != "", fl.Context); err != nil {
+		return err
+	}
+	if *tf.data != "" && fl.Context == 0 {
+		if err := rf.Check(*tf.test != ""); err != nil {
+			return err
+		}
+	}
+	if err := checkToy(*tf.toy, *tf.n, *tf.testN); err != nil {
+		return err
+	}
+	if !*tf.resume {
+		if err := fl.CheckContextInputUsed(); err != nil {
+			return err
+		}
+	}
+	if err := cli.RequirePath("model", *tf.model); err != nil {
+		return err
+	}
+	return cli.CheckFiles([]cli.Named{cli.In("data", *tf.data), cli.In("test", *tf.test)}, []cli.Named{cli.Out("model", *tf.model)})
+}
+
+// refuseExisting refuses to replace an existing model; it is called under
+// the lock, so that hours of training are not replaced by a typo.
+func refuseExisting(model string) error {
+	switch _, err := os.Stat(model); {
+	case err == nil:
+		return fmt.Errorf("-model %s exists: continue its training with -resume, or replace it with -overwrite", model)
+	case !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("-model: %w", err)
+	}
+	return nil
+}
+
+// resumed loads the checkpoint to resume and checks the flags against it,
+// taking the recorded ones; done reports that it already has -epochs.
+func (tf trainFlags) resumed(fl *cli.Flags, rf *cli.RecipeFlags, stdout io.Writer) (ck *checkpoint.Checkpoint, done bool, err error) {
+	if ck, err = cli.LoadModel("model", *tf.model); err != nil {
+		return nil, false, err
+	}
+	// The checkpoint knows its context, as it knows its blocks.
+	C := ck.Flow.ContextDim()
+	if err := fl.CheckResume(ck, recordedFlags(*tf.toy != "", *tf.data != "" && C == 0)...); err != nil {
+		return nil, false, err
+	}
+	if fl.Context = C; fl.Context > 0 && *tf.toy != "" {
+		return nil, false, fmt.Errorf("-resume: the model reads %d context columns but the -toy sets have none; give -data FILE.csv", fl.Context)
+	}
+	if err := checkRecipeUsed(rf, *tf.toy != "", fl.Context); err != nil {
+		return nil, false, err
+	}
+	for _, name := range rf.Given() {
+		if name == "-preprocess" || name == "-base" {
+			return nil, false, fmt.Errorf("%s with -resume: the checkpoint holds the whole model, its preprocessing and base included; drop %s", name, name)
+		}
+	}
+	// The recorded flags are checked as the given ones were.
+	if err := fl.Check(); err != nil {
+		return nil, false, fmt.Errorf("-resume: the checkpoint's record: %w", err)
+	}
+	if *tf.data != "" && fl.Context == 0 {
+		if *tf.test != "" && rf.TestFrac != 0 {
+			return nil, false, fmt.Errorf("-test %s with -resume: the checkpoint's training held out -test-frac %g of -data as its test rows; drop -test", *tf.test, rf.TestFrac)
+		}
+		if err := rf.Check(*tf.test != ""); err != nil {
+			return nil, false, fmt.Errorf("-resume: the checkpoint's record: %w", err)
+		}
+	}
+	if err := checkToy(*tf.toy, *tf.n, *tf.testN); err != nil {
+		return nil, false, fmt.Errorf("-resume: the checkpoint's record: %w", err)
+	}
+	if epochs := ck.Training.Epoch; epochs >= fl.Epochs {
+		fmt.Fprintf(stdout, "nothing to do: %s already has %d epochs (-epochs %d)\n", *tf.model, epochs, fl.Epochs)
+		return ck, true, nil
+	}
+	return ck, false, nil
+}
+
+// points returns the training and test points, and for a conditional flow
+// their contexts, the last C columns.
+func (tf trainFlags) points(C int, seed uint64) (x, c, xt, ct *tensor.Dense, err error) {
+	if x, xt, err = trainingData(*tf.data, *tf.toy, *tf.n, *tf.test, *tf.testN, seed); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if x, c, err = cli.SplitContext("data", *tf.data, x, C); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if xt != nil {
+		if xt, ct, err = cli.SplitContext("test", *tf.test, xt, C); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	return x, c, xt, ct, nil
+}
+
+// printTestNLL prints the test NLL, −log p(x | c) for a conditional flow.
+func printTestNLL(flow *train.Flow, xt, ct *tensor.Dense, stdout io.Writer) error {
+	var nll float64
+	var err error
 	if ct != nil {
-		nll, err = flow.NLLContext(xt, ct) // −log p(x | c)
+		nll, err = flow.NLLContext(xt, ct)
+	} else {
+		nll, err = flow.NLL(xt)
 	}
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func logprobCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	in := fs.String("in", "", "CSV file of points; for a conditional model each row is x, then its context c (the last C columns)")
 	context := fs.Int("context", 0, "the context columns of a conditional model; optional, the model knows them, and must match when given")
 	out := fs.String("out", "", "output CSV, one column logp (default: standard output)")
-	withInput := fs.Bool("with-input", false, "write the input columns before logp")
+	withInput := fs.Bool("with-input", false, "write the points' columns before logp, under the input's header (x1, x2, … without one)")
 	ev := cli.RegisterEval(fs)
 	if err := cli.Parse(fs, "ffjord logprob -model model.json -in points.csv [-context C] [-out logp.csv]", args, stdout); err != nil {
 		return err
@@ -44,7 +44,7 @@ func logprobCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := cli.ModelContext(cli.Given(fs, "context"), *context, C); err != nil {
 		return err
 	}
-	x, c, err := cli.ReadPoints("in", *in, ck.Flow.Dim(), C)
+	x, c, names, err := cli.ReadPoints("in", *in, ck.Flow.Dim(), C)
 	if err != nil {
 		return err
 	}
@@ -54,11 +54,7 @@ func logprobCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	D := ck.Flow.Dim()
 	header := []string{"logp"}
 	if *withInput {
-		header = header[:0]
-		for j := range D {
-			header = append(header, fmt.Sprintf("x%d", j))
-		}
-		header = append(header, "logp")
+		header = append(names, "logp") // the input's names, or x1 … xD as sample writes
 	}
 	xv, n := x.Float64s(), x.Shape()[0]
 	var cv []float64
@@ -133,11 +129,7 @@ func sampleCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := ck.Flow.SetSampleSource(rand.NewPCG(*seed, 3)); err != nil {
 		return err
 	}
-	header := make([]string, dim)
-	for i := range header {
-		header[i] = fmt.Sprintf("x%d", i+1)
-	}
-	return writeChunks(*out, stdout, header, false, *n, chunkRows(ck.Flow, *n), func(lo, hi int) ([]float64, error) {
+	return writeChunks(*out, stdout, cli.ColumnNames("x", dim), false, *n, chunkRows(ck.Flow, *n), func(lo, hi int) ([]float64, error) {
 		var x *tensor.Dense
 		var err error
 		if C > 0 {

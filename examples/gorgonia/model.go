@@ -49,12 +49,24 @@ type model struct {
 	xData, uData []float64
 	enc          []*G.Node // W1, b1, W2, b2
 	flow         []*G.Node // the CNF's parameters
+	c            *G.Node   // the encoder's contexts
 	nll          *G.Node   // −mean log p(x | c(u))
 }
 
-// newModel builds the model for batches of rows; estimate selects the
-// flow's training estimator of log p.
-func newModel(flow distributions.Trainable, e encoder, rows, F int, estimate bool) (m *model, err error) {
+// The ways the model's flow node solves (gnode.Options without the
+// context): training's solve with the trainer's estimator; training's
+// solve with the exact trace, the model as trained; and the library's
+// evaluation solve, per point at its tolerances.
+var (
+	trainingNode   = gnode.Options{Estimate: true}
+	asTrainedNode  = gnode.Options{}
+	evaluationNode = gnode.Options{Evaluation: true}
+)
+
+// newModel builds the model for batches of rows, its flow node as node
+// says; one function of the batch size builds every graph of the model,
+// all sharing the encoder's and the flow's tensors.
+func newModel(flow distributions.Trainable, e encoder, rows, F int, node gnode.Options) (m *model, err error) {
 	defer func() {
 		if r := recover(); r != nil { // G.Must below
 			m, err = nil, fmt.Errorf("building the Gorgonia model: %v", r)
@@ -70,8 +82,9 @@ func newModel(flow distributions.Trainable, e encoder, rows, F int, estimate boo
 		m.enc = append(m.enc, G.NewMatrix(m.g, tensor.Float64, G.WithShape(t.Shape()...), G.WithName(fmt.Sprintf("enc%d", i)), G.WithValue(t)))
 	}
 	h := G.Must(G.Tanh(G.Must(G.BroadcastAdd(G.Must(G.Mul(m.u, m.enc[0])), m.enc[1], nil, []byte{0}))))
-	c := G.Must(G.BroadcastAdd(G.Must(G.Mul(h, m.enc[2])), m.enc[3], nil, []byte{0}))
-	logp, params, err := gnode.LogProb(m.g, flow, m.x, gnode.Options{Context: c, Estimate: estimate})
+	m.c = G.Must(G.BroadcastAdd(G.Must(G.Mul(h, m.enc[2])), m.enc[3], nil, []byte{0}))
+	node.Context = m.c
+	logp, params, err := gnode.LogProb(m.g, flow, m.x, node)
 	if err != nil {
 		return nil, err
 	}

@@ -89,49 +89,68 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("-sets: %w", err)
 		}
 	}
-	var crits []train.Criterion
-	for _, name := range objNames {
-		if name == "" {
-			// ParseCriterion reads "" as mle: an empty entry would
-			// silently add a run nobody asked for.
-			return fmt.Errorf("-objectives %q: an empty name; want mle, cfm or otcfm separated by commas", *objs)
-		}
-		crit, err := train.ParseCriterion(name, cfg.sigma)
-		if err != nil {
-			return fmt.Errorf("-objectives: %w", err)
-		}
-		crits = append(crits, crit)
+	crits, err := criteria(objNames, *objs, cfg.sigma)
+	if err != nil {
+		return err
 	}
 	var table strings.Builder
 	fmt.Fprintf(&table, "| data | field | objective | epochs (steps) | test NLL | train s | s to NLL ≤ target | sample NFE |\n|---|---|---|---|---|---|---|---|\n")
 	for _, set := range cfg.sets {
-		var results []result
-		for _, w := range cfg.widths {
-			for _, crit := range crits {
-				r, err := trainOne(ctx, cfg, set, w, crit)
-				if err != nil {
-					return fmt.Errorf("%s, %s, %v: %w", set, w, crit, err)
-				}
-				fmt.Fprintf(stdout, "run data=%s field=%s objective=%s test_nll=%.4f train_seconds=%.1f sample_nfe=%.1f\n", set, w, r.crit, r.nll, r.seconds, r.nfe)
-				results = append(results, r)
-			}
-		}
-		best := math.Inf(1)
-		for _, r := range results {
-			best = min(best, r.nll)
-		}
-		target := best + cfg.gap
-		for _, r := range results {
-			reach := "—"
-			if s, ok := r.reach(target); ok {
-				reach = fmt.Sprintf("%.1f", s)
-			}
-			fmt.Fprintf(&table, "| %s | %s | %s | %d (%d) | %.4f | %.1f | %s (≤ %.3f) | %.1f |\n",
-				set, r.width, r.crit, r.epochs, r.steps, r.nll, r.seconds, reach, target, r.nfe)
+		if err := runSet(ctx, cfg, set, crits, stdout, &table); err != nil {
+			return err
 		}
 	}
 	_, err = io.WriteString(stdout, table.String())
 	return err
+}
+
+// criteria parses the -objectives names (the flag's text is list).
+func criteria(names []string, list string, sigma float64) ([]train.Criterion, error) {
+	var crits []train.Criterion
+	for _, name := range names {
+		if name == "" {
+			// ParseCriterion reads "" as mle: an empty entry would
+			// silently add a run nobody asked for.
+			return nil, fmt.Errorf("-objectives %q: an empty name; want mle, cfm or otcfm separated by commas", list)
+		}
+		crit, err := train.ParseCriterion(name, sigma)
+		if err != nil {
+			return nil, fmt.Errorf("-objectives: %w", err)
+		}
+		crits = append(crits, crit)
+	}
+	return crits, nil
+}
+
+// runSet trains every width and objective on set, prints a line of each
+// run and adds the set's rows to table, with the time each run took to
+// reach the set's best final NLL plus the gap.
+func runSet(ctx context.Context, cfg config, set string, crits []train.Criterion, stdout io.Writer, table *strings.Builder) error {
+	var results []result
+	for _, w := range cfg.widths {
+		for _, crit := range crits {
+			r, err := trainOne(ctx, cfg, set, w, crit)
+			if err != nil {
+				return fmt.Errorf("%s, %s, %v: %w", set, w, crit, err)
+			}
+			fmt.Fprintf(stdout, "run data=%s field=%s objective=%s test_nll=%.4f train_seconds=%.1f sample_nfe=%.1f\n", set, w, r.crit, r.nll, r.seconds, r.nfe)
+			results = append(results, r)
+		}
+	}
+	best := math.Inf(1)
+	for _, r := range results {
+		best = min(best, r.nll)
+	}
+	target := best + cfg.gap
+	for _, r := range results {
+		reach := "—"
+		if s, ok := r.reach(target); ok {
+			reach = fmt.Sprintf("%.1f", s)
+		}
+		fmt.Fprintf(table, "| %s | %s | %s | %d (%d) | %.4f | %.1f | %s (≤ %.3f) | %.1f |\n",
+			set, r.width, r.crit, r.epochs, r.steps, r.nll, r.seconds, reach, target, r.nfe)
+	}
+	return nil
 }
 
 // result is one run: its final figures and its NLL curve against the

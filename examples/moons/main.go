@@ -5,13 +5,14 @@
 //
 //	go run ./examples/moons -epochs 40 -out out/moons
 //
-// It prints one line per epoch and, at the end, sample_nfe= (the dynamics
-// evaluations of sampling 8192 points) and, last, test_nll=<value> on 8192
-// fresh points (the exact trace, whatever the objective). The output
-// directory receives the model (model.json), the
+// It prints one line per epoch (none with -quiet) and, at the end,
+// sample_nfe= (the dynamics evaluations of sampling 8192 points) and, last,
+// test_nll=<value> on 8192 fresh points (the exact trace, whatever the
+// objective). The output directory receives the model (model.json), the
 // tutorial's four-panel figure before and after training, the exact density,
 // the paths of a few points through the blocks, the loss curve and an
-// animation of training (one frame per epoch).
+// animation of training (the untrained model, then one frame per epoch,
+// the last the final figure's density).
 //
 // The model, solver and training flags are those of ffjord train; every
 // flag and output path is checked before training starts. Unlike ffjord
@@ -25,13 +26,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/examples/cli"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -61,21 +62,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(rf.Out, 0o755); err != nil {
-		return fmt.Errorf("-out: %w", err)
-	}
-	figure := func(name string) string { return filepath.Join(rf.Out, name+"."+rf.Format) }
-	model := filepath.Join(rf.Out, "model.json")
-	outputs := []cli.Named{cli.Out("out", model)}
-	if rf.Figures {
-		for _, name := range figureNames {
-			outputs = append(outputs, cli.Out("out", figure(name)))
-		}
-		outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, "training.gif")))
-	}
-	if err := cli.CheckFiles(nil, outputs); err != nil {
+	figure, err := prepareOutputs(rf)
+	if err != nil {
 		return err
 	}
+	model := filepath.Join(rf.Out, "model.json")
 	lock, err := cli.LockModel("out", model)
 	if err != nil {
 		return err
@@ -91,10 +82,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	opts.Save = checkpoint.Saver(model, flow, checkpoint.Codec{})
-	opts.Progress = stdout
-	if rf.Quiet {
-		opts.Progress = nil
-		opts.OnEpoch = func(s train.EpochStats) error { fmt.Fprintln(stdout, train.FormatEpoch(s)); return nil }
+	if !rf.Quiet {
+		opts.Progress = stdout // a live bar on a terminal, and a line per epoch
 	}
 	var gif viz.GIFRecorder
 	if rf.Figures {
@@ -118,15 +107,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 
-	test, err := datasets.Moons(rf.TestN, datasets.MoonsNoise, true, rand.NewPCG(fl.Seed+1000, 3))
-	if err != nil {
-		return err
-	}
-	nll, err := flow.NLL(test) // with the exact trace, whatever trained it
-	if err != nil {
-		return err
-	}
-	nfe, err := flow.SampleNFE(rf.TestN)
+	nll, nfe, err := evaluate(flow, rf.TestN, fl.Seed)
 	if err != nil {
 		return err
 	}
@@ -137,6 +118,38 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	return drawAfter(flow, data, trainer.History(), nll, &gif, figure, filepath.Join(rf.Out, "training.gif"))
+}
+
+// evaluate returns the test NLL of n fresh moons (with the exact trace,
+// whatever trained the flow) and the NFE per point of sampling n points.
+func evaluate(flow *train.Flow, n int, seed uint64) (nll, nfe float64, err error) {
+	test, err := datasets.Moons(n, datasets.MoonsNoise, true, rand.NewPCG(seed+1000, 3))
+	if err != nil {
+		return 0, 0, err
+	}
+	if nll, err = flow.NLL(test); err != nil {
+		return 0, 0, err
+	}
+	nfe, err = flow.SampleNFE(n)
+	return nll, nfe, err
+}
+
+// prepareOutputs makes the output directory and checks that the model
+// and, with -figures, every figure can be written there; it returns the
+// path of the figure of a name.
+func prepareOutputs(rf *cli.RunFlags) (figure func(name string) string, err error) {
+	if err := os.MkdirAll(rf.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("-out: %w", err)
+	}
+	figure = func(name string) string { return filepath.Join(rf.Out, name+"."+rf.Format) }
+	outputs := []cli.Named{cli.Out("out", filepath.Join(rf.Out, "model.json"))}
+	if rf.Figures {
+		for _, name := range figureNames {
+			outputs = append(outputs, cli.Out("out", figure(name)))
+		}
+		outputs = append(outputs, cli.Out("out", filepath.Join(rf.Out, "training.gif")))
+	}
+	return figure, cli.CheckFiles(nil, outputs)
 }
 
 // drawBefore writes the tutorial's figure of the untrained model and makes
@@ -167,8 +180,23 @@ func drawBefore(flow *train.Flow, data *tensor.Dense, opts *train.Options, gif *
 // drawAfter writes the figures of the trained model.
 func drawAfter(flow *train.Flow, data *tensor.Dense, history []train.EpochStats, testNLL float64,
 	gif *viz.GIFRecorder, figure func(string) string, gifPath string) error {
-	after, err := viz.TutorialFigure(pictured(flow), data, viz.TutorialOptions{})
+	snap, err := viz.TakeSnapshot(pictured(flow), data, viz.TutorialOptions{})
 	if err != nil {
+		return err
+	}
+	after, err := snap.Figure(viz.TutorialOptions{})
+	if err != nil {
+		return err
+	}
+	// The animation ends on the final figure's density, the KDE of its
+	// 8192 samples, in place of the last epoch's frame of 2048: that frame
+	// is drawn all the same, so that the samples drawn before sample_nfe
+	// are as they were.
+	last, err := viz.SampleDensityFigure(snap.Samples, fmt.Sprintf("epoch %d", len(history)))
+	if err != nil {
+		return err
+	}
+	if err := gif.SetFigure(gif.Len()-1, last); err != nil {
 		return err
 	}
 	density, err := viz.DensityHeatmap(flow, viz.DensityOptions{})

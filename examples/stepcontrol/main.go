@@ -1,5 +1,5 @@
 // Command stepcontrol measures per-row against whole-batch step control on
-// a trained model (README, "Per-row step control"): for each mode,
+// a trained model (docs/stepcontrol.md): for each mode,
 // tolerance and batch size it prints the evaluations of the dynamics per
 // row and per batched call, the wall time of LogProb, the worst and median
 // error of a point's log p against a tight solve of that point, and the

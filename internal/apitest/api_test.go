@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/checkpoint"
-
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"

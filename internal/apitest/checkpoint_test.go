@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/ffjord-go/ffjord-go/checkpoint"
-
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
 	"github.com/stretchr/testify/require"

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/checkpoint"
-
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/distributions/gnode"
 	"github.com/ffjord-go/ffjord-go/graph"

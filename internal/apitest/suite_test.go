@@ -65,3 +65,11 @@ func callerFile() string {
 	_, file, _, _ := runtime.Caller(2)
 	return filepath.Base(file)
 }
+
+// bins are the programs, built once.
+var bins struct {
+	once                                                      sync.Once
+	ffjord, moons, conditional, digits, matching, stepcontrol string
+	dir                                                       string
+	err                                                       error
+}

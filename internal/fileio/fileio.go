@@ -7,7 +7,9 @@
 // sees either the old contents or all of the new. Its temporary files are
 // named ".NAME.tmp*"; each is locked (flock) while it is written, so the next
 // save of the same path can tell a leftover of a killed save from a save in
-// progress and remove it.
+// progress and remove it. The locks are those of Unix systems: elsewhere
+// (Windows) there are none, TryLock excludes no other process, and
+// leftovers stay (see Lock).
 //
 // An output is replaced by rename, never written through a symbolic link
 // planted at its path: the link itself is replaced by the new file and the
@@ -24,7 +26,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 var (
@@ -296,18 +297,19 @@ func lockedTemp(dir, target string) (*os.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = syscall.Flock(int(tmp.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			held, serr := tmp.Stat()
-			named, lerr := os.Lstat(tmp.Name())
-			if serr == nil && lerr == nil && os.SameFile(held, named) {
-				return tmp, nil
-			}
-			err = fmt.Errorf("%s was removed by another process", tmp.Name())
-		} else if !errors.Is(err, syscall.EWOULDBLOCK) {
+		held, err := tryFlock(tmp)
+		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
 			return nil, fmt.Errorf("locking %s: %w", tmp.Name(), err)
+		}
+		if held {
+			if stillNamed(tmp) {
+				return tmp, nil
+			}
+			err = fmt.Errorf("%s was removed by another process", tmp.Name())
+		} else {
+			err = fmt.Errorf("%s is locked by another process", tmp.Name())
 		}
 		// Another process holds or removed it; it removes the file.
 		tmp.Close()
@@ -318,8 +320,12 @@ func lockedTemp(dir, target string) (*os.File, error) {
 
 // removeLeftovers removes the temporary files of earlier saves of target
 // whose writers have died: those no process holds locked. Failures are
-// ignored; a leftover is only clutter.
+// ignored; a leftover is only clutter. Without locks (see TryLock) none
+// is removed: a leftover cannot be told from a save in progress.
 func removeLeftovers(dir, target string) {
+	if !locks {
+		return
+	}
 	names, err := filepath.Glob(filepath.Join(dir, escapeGlob(tempPattern(target))))
 	if err != nil {
 		return
@@ -337,7 +343,7 @@ func removeLeftovers(dir, target string) {
 		if err != nil {
 			continue
 		}
-		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		if held, _ := tryFlock(f); held {
 			os.Remove(name)
 		}
 		f.Close()
@@ -360,7 +366,9 @@ func escapeGlob(pattern string) string {
 
 // A Lock is an advisory lock (flock) on a file beside a path, held until
 // Unlock or the end of the process, whichever comes first; a killed process
-// releases it too.
+// releases it too. Locks are taken on Unix systems (Linux, macOS, the
+// BSDs); elsewhere (Windows) TryLock succeeds without excluding another
+// process, so two trainings of one model there are the user's to avoid.
 type Lock struct {
 	files []*os.File
 }
@@ -384,8 +392,12 @@ func lockFile(target string) string {
 // leads to is locked too: a process may read that file through the link
 // (to resume from it) while it writes path, which replaces the link, and a
 // process working on the target under its own name must not run beside it.
-// The lock files are left in place when the lock is released: removing one
-// would let two processes lock two different files of the same name.
+// Unlock removes the lock files. Because a process may open a lock file
+// just before its holder removes it and lock the removed file, TryLock
+// checks after locking that the name still leads to the file it locked,
+// and tries again if not; so two processes never both hold the lock of
+// one name. A killed process leaves its (unlocked) lock file, which the
+// next TryLock takes over.
 func TryLock(path string) (*Lock, error) {
 	dest, err := Destination(path)
 	if err != nil {
@@ -400,15 +412,10 @@ func TryLock(path string) (*Lock, error) {
 	l := &Lock{}
 	for _, target := range targets {
 		lp := lockFile(target)
-		f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := lockName(lp)
 		if err != nil {
 			l.Unlock()
-			return nil, fmt.Errorf("locking %s: %w", path, err)
-		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			f.Close()
-			l.Unlock()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
+			if errors.Is(err, ErrLocked) {
 				return nil, fmt.Errorf("%s is %w (lock file %s)", path, ErrLocked, lp)
 			}
 			return nil, fmt.Errorf("locking %s: %w", path, err)
@@ -418,6 +425,37 @@ func TryLock(path string) (*Lock, error) {
 	return l, nil
 }
 
+// lockName opens (creating it if need be) and locks the lock file lp,
+// retrying while the file it locked is no longer the one named lp.
+func lockName(lp string) (*os.File, error) {
+	for range 16 {
+		f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		held, err := tryFlock(f)
+		switch {
+		case err != nil:
+			f.Close()
+			return nil, err
+		case !held:
+			f.Close()
+			return nil, ErrLocked
+		case stillNamed(f):
+			return f, nil
+		}
+		f.Close() // its holder removed it on Unlock: lock the new one
+	}
+	return nil, fmt.Errorf("%s keeps being removed by other processes", lp)
+}
+
+// stillNamed reports whether the open file f is the one its name leads to.
+func stillNamed(f *os.File) bool {
+	held, serr := f.Stat()
+	named, lerr := os.Lstat(f.Name())
+	return serr == nil && lerr == nil && os.SameFile(held, named)
+}
+
 // Unlock releases the lock.
 func (l *Lock) Unlock() error {
 	if l == nil {
@@ -425,6 +463,13 @@ func (l *Lock) Unlock() error {
 	}
 	var first error
 	for _, f := range l.files {
+		// Removed while still locked, so that whoever opens the name next
+		// makes a new file (see TryLock).
+		if locks {
+			if err := os.Remove(f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) && first == nil {
+				first = err
+			}
+		}
 		if err := f.Close(); err != nil && first == nil { // closing the descriptor releases the flock
 			first = err
 		}

@@ -3,10 +3,10 @@ package fileio
 import (
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -96,6 +96,9 @@ func TestWriteAtomic(t *testing.T) {
 }
 
 func TestLeftoversRemoved(t *testing.T) {
+	if !locks {
+		t.Skip("no advisory locks on this system: leftovers are kept")
+	}
 	dir := t.TempDir()
 	p := filepath.Join(dir, "m.json")
 	dead := filepath.Join(dir, ".m.json.tmp123")
@@ -109,8 +112,8 @@ func TestLeftoversRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
+	if held, err := tryFlock(f); !held || err != nil {
+		t.Fatal(held, err)
 	}
 	other := filepath.Join(dir, ".other.tmp1")
 	if err := os.WriteFile(other, nil, 0o600); err != nil {
@@ -182,9 +185,50 @@ func TestTryLock(t *testing.T) {
 	if err := l.Unlock(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := os.Lstat(filepath.Join(filepath.Dir(p), ".m.json.lock")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the lock file is still there after Unlock: %v", err)
+	}
 	l2, err := TryLock(p)
 	if err != nil {
 		t.Fatalf("after Unlock: %v", err)
+	}
+	l2.Unlock()
+}
+
+// TestTryLockRemovedFile: a process that opened the lock file just before
+// its holder removed it locks a file no longer named; TryLock must see that
+// and lock the new file instead, so that two processes never both hold
+// the lock of one name.
+func TestTryLockRemovedFile(t *testing.T) {
+	if !locks {
+		t.Skip("no advisory locks on this system")
+	}
+	p := filepath.Join(t.TempDir(), "m.json")
+	l, err := TryLock(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, _ := LockPath(p)
+	late, err := os.Open(lp) // another process, about to lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if held, err := tryFlock(late); !held || err != nil {
+		t.Fatalf("locking the removed file: %v %v", held, err)
+	}
+	if stillNamed(late) {
+		t.Fatal("the removed lock file is still named")
+	}
+	l2, err := TryLock(p) // locks a new file, though the old one is locked
+	if err != nil {
+		t.Fatalf("TryLock beside a lock on the removed file: %v", err)
+	}
+	if _, err := TryLock(p); !errors.Is(err, ErrLocked) {
+		t.Errorf("second lock: %v, want ErrLocked", err)
 	}
 	l2.Unlock()
 }

@@ -2,10 +2,10 @@ package datasets
 
 import (
 	"fmt"
-	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"math"
 	"math/rand/v2"
 
+	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"gorgonia.org/tensor"
 )
 

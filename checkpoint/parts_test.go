@@ -266,9 +266,8 @@ func TestNetworkJSONRoundTrip(t *testing.T) {
 		out := func(m *odefunc.Network) []float64 {
 			d, err := odefunc.New(m)
 			require.NoError(t, err)
-			require.NoError(t, d.SetContext(c))
 			f := make([]float64, 4)
-			require.NoError(t, d.F(f, 0.3, z))
+			require.NoError(t, d.Eval(f, odefunc.Terms{}, odefunc.Request{Context: c, Z: z, T: 0.3}))
 			return f
 		}
 		assert.Equal(t, out(net), out(back), "%v", ci)

@@ -47,7 +47,9 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 		if nc > 0 {
 			gc = dw[len(dw)-nc:]
 		}
-		if err := b.dyn.VJPContext(dw[:nd], dw[nd:2*nd], gc, gp, t, w[:nd], w[nd:2*nd], terms, tape.trace, tape.eps); err != nil {
+		out := odefunc.VJPOut{F: dw[:nd], Z: dw[nd:2*nd], Context: gc, Params: gp}
+		r := odefunc.Request{Z: w[:nd], T: t, Context: tape.context, Want: want(tape.reg), Trace: tape.trace, Noise: tape.eps}
+		if err := b.dyn.VJP(out, r, w[nd:2*nd], terms); err != nil {
 			return err
 		}
 		for i := nd; i < len(dw); i++ {
@@ -155,9 +157,6 @@ func (b *FFJORD) backwardAdjointRows(tape *recording, g ode.BacksolveAdjoint, c 
 	stats, err := rs.SolveRows(y, f, tape.tb, tape.ta, y, n)
 	stats.NFE += quadNFE
 	tape.backward = stats
-	if cerr := b.dyn.SetContext(tape.context); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint solve per row from t=%g to t=%g: %w", tape.tb, tape.ta, err)
 	}

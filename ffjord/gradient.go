@@ -182,9 +182,6 @@ func (b *FFJORD) backward(tape *recording, c cotangents, grads [][]float64) ([]f
 			}
 		}
 	}
-	if err := b.dyn.SetContext(tape.context); err != nil {
-		return nil, err
-	}
 	if tape.context != nil {
 		tape.gc = make([]float64, len(tape.context))
 	}
@@ -226,9 +223,6 @@ func (b *FFJORD) timeGradients(tape *recording, c cotangents, za []float64) (dta
 	if len(za) != n*D {
 		return 0, 0, fmt.Errorf("ffjord: timeGradients: ∂L/∂z(ta) has length %d, want %d", len(za), n*D)
 	}
-	if err := b.dyn.SetContext(tape.context); err != nil {
-		return 0, 0, err
-	}
 	if dtb, err = b.cotangentDotRHS(tape, tape.tb, points(tape.end, n, D), c.Z, c); err != nil {
 		return 0, 0, err
 	}
@@ -245,7 +239,8 @@ func (b *FFJORD) cotangentDotRHS(tape *recording, t float64, z, az []float64, c 
 	if tape.reg {
 		terms.Kinetic, terms.Frobenius = make([]float64, n), make([]float64, n)
 	}
-	if err := b.dyn.Eval(f, terms, t, z, tape.trace, tape.eps); err != nil {
+	r := odefunc.Request{Z: z, T: t, Context: tape.context, Want: want(tape.reg), Trace: tape.trace, Noise: tape.eps}
+	if err := b.dyn.Eval(f, terms, r); err != nil {
 		return 0, err
 	}
 	sum := 0.0

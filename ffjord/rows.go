@@ -101,7 +101,6 @@ type solve struct {
 	trace       odefunc.Trace
 	eps         []float64 // n×D Hutchinson noise, nil for the exact trace
 	context     []float64 // n×C, nil for an unconditional block
-	ctxFull     bool      // the dynamics holds context itself
 }
 
 // newSolve returns the solve of n rows with the given terms, noise and
@@ -171,25 +170,24 @@ func leading(rows []int) bool {
 func (s *solve) eval(dy, t, y []float64, rows []int) error {
 	w := s.work
 	D, C, k := s.dyn.Dim(), s.dyn.ContextDim(), len(rows)
+	r := odefunc.Request{Times: t}
 	if C > 0 {
-		full := k*C == len(s.context) && leading(rows)
-		if !full || !s.ctxFull {
-			if err := s.dyn.SetContext(gatherRows(w.ctx, s.context, rows, C)); err != nil {
-				return err
-			}
+		r.Context = s.context
+		if k*C != len(s.context) || !leading(rows) {
+			r.Context = gatherRows(w.ctx, s.context, rows, C)
 		}
-		s.ctxFull = full
 	}
 	if !s.logDet {
 		// Rows of width D: y and dy are already the dynamics' k×D batch.
-		return s.dyn.FRows(dy[:k*D], t, y[:k*D])
+		r.Z = y[:k*D]
+		return s.dyn.Eval(dy[:k*D], odefunc.Terms{}, r)
 	}
-	var eps []float64
 	if s.trace.Stochastic() {
-		eps = gatherRows(w.eps, s.eps, rows, D)
+		r.Noise = gatherRows(w.eps, s.eps, rows, D)
 	}
 	m := s.width
-	return s.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, s.trace, eps, s.reg)
+	r.Z, r.Width, r.Want, r.Trace = y[:k*m], m, want(s.reg), s.trace
+	return s.dyn.Eval(dy[:k*m], odefunc.Terms{}, r)
 }
 
 // solveState solves the rows of s, starting from the points z with ℓ, E
@@ -238,4 +236,13 @@ func unpack(st []float64, n, D int) []float64 {
 		}
 	}
 	return out
+}
+
+// want is the terms a solve integrates beside z: the trace, and RNODE's
+// regularisers with reg.
+func want(reg bool) odefunc.Want {
+	if reg {
+		return odefunc.WantRegularizers
+	}
+	return odefunc.WantTrace
 }

@@ -40,21 +40,20 @@ func (b *FFJORD) newRowVJP(k int) *rowVJP {
 // f in v.dz, ∂/∂z in v.gz, ∂/∂context in v.gc and ∂/∂θ in v.gp.
 func (b *FFJORD) vjp(v *rowVJP, tape *recording, rows []int) error {
 	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
-	var eps, gc []float64
+	r := odefunc.Request{Z: v.z[:k*D], Times: v.ts[:k], Want: want(tape.reg), Trace: tape.trace}
+	out := odefunc.VJPOut{F: v.dz[:k*D], Z: v.gz[:k*D], Params: v.gp}
 	if tape.trace.Stochastic() {
-		eps = gatherRows(v.eps, tape.eps, rows, D)
+		r.Noise = gatherRows(v.eps, tape.eps, rows, D)
 	}
 	if C > 0 {
-		if err := b.dyn.SetContext(gatherRows(v.ctx, tape.context, rows, C)); err != nil {
-			return err
-		}
-		gc = v.gc[:k*C]
+		r.Context = gatherRows(v.ctx, tape.context, rows, C)
+		out.Context = v.gc[:k*C]
 	}
 	terms := odefunc.Terms{Trace: v.tr[:k]}
 	if tape.reg {
 		terms.Kinetic, terms.Frobenius = v.kin[:k], v.frob[:k]
 	}
-	return b.dyn.VJPRows(v.dz[:k*D], v.gz[:k*D], gc, v.gp, v.ts[:k], v.z[:k*D], v.a[:k*D], terms, tape.trace, eps)
+	return b.dyn.VJP(out, r, v.a[:k*D], terms)
 }
 
 // addGrads adds the call's parameter and context gradients: ∂/∂θ to grads,

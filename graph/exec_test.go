@@ -216,14 +216,14 @@ func TestDynamicsOnExecutor(t *testing.T) {
 					// Compile each engine's programs with that engine.
 					require.NoError(t, graph.SetDefaultEngine(e))
 					f, dz, tr, gz := make([]float64, n*D), make([]float64, n*D), make([]float64, n), make([]float64, n*D)
-					require.NoError(t, d.F(f, tt, z))
-					require.NoError(t, d.FTrace(dz, tr, tt, z, est, eps))
+					require.NoError(t, d.Eval(f, odefunc.Terms{}, odefunc.Request{Z: z, T: tt}))
+					require.NoError(t, d.Eval(dz, odefunc.Terms{Trace: tr}, odefunc.Request{Z: z, T: tt, Want: odefunc.WantTrace, Trace: est, Noise: eps}))
 					gp := make([][]float64, len(net.Params()))
 					for i, p := range net.Params() {
 						gp[i] = make([]float64, p.Shape().TotalSize())
 					}
 					dz2 := make([]float64, n*D)
-					require.NoError(t, d.VJP(dz2, gz, gp, tt, z, a, c, est, eps))
+					require.NoError(t, d.VJP(odefunc.VJPOut{F: dz2, Z: gz, Params: gp}, odefunc.Request{Z: z, T: tt, Want: odefunc.WantTrace, Trace: est, Noise: eps}, a, odefunc.Terms{Trace: c}))
 					res[e] = append([][]float64{f, dz, tr, dz2, gz}, gp...)
 				}
 				for i := range res[graph.TapeMachine] {

@@ -36,12 +36,12 @@ func TestTimeModesOnDefaultEngine(t *testing.T) {
 		fillNormal(r, a)
 		fillNormal(r, c)
 		f, tr, gz := make([]float64, n*D), make([]float64, n), make([]float64, n*D)
-		require.NoError(t, d.FTrace(f, tr, 0.4, z, odefunc.ExactTrace, nil))
+		require.NoError(t, d.Eval(f, odefunc.Terms{Trace: tr}, odefunc.Request{Z: z, T: 0.4, Want: odefunc.WantTrace, Trace: odefunc.ExactTrace}))
 		gp := make([][]float64, len(net.Params()))
 		for i, p := range net.Params() {
 			gp[i] = make([]float64, p.Shape().TotalSize())
 		}
-		require.NoError(t, d.VJP(make([]float64, n*D), gz, gp, 0.4, z, a, c, odefunc.ExactTrace, nil))
+		require.NoError(t, d.VJP(odefunc.VJPOut{F: make([]float64, n*D), Z: gz, Params: gp}, odefunc.Request{Z: z, T: 0.4, Want: odefunc.WantTrace, Trace: odefunc.ExactTrace}, a, odefunc.Terms{Trace: c}))
 		assert.NotEqual(t, make([]float64, n*D), gz, "cfg %d", ci)
 	}
 }

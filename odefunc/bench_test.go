@@ -25,7 +25,7 @@ func BenchmarkFExactTrace(b *testing.B) {
 	dz, tr := make([]float64, len(z)), make([]float64, 256)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := dyn.FTrace(dz, tr, 0.5, z, ExactTrace, nil); err != nil {
+		if err := dyn.Eval(dz, Terms{Trace: tr}, Request{Z: z, T: 0.5, Want: WantTrace, Trace: ExactTrace}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -47,7 +47,7 @@ func BenchmarkVJPExactTrace(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, ExactTrace, nil); err != nil {
+		if err := dyn.VJP(VJPOut{F: dz, Z: gz, Params: gp}, Request{Z: z, T: 0.5, Want: WantTrace, Trace: ExactTrace}, a, Terms{Trace: c}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -93,7 +93,7 @@ func BenchmarkDigits(b *testing.B) {
 		b.Run(fmt.Sprintf("ftrace/workers=%d", workers), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := dyn.FTrace(dz, tr, 0.5, z, HutchinsonRademacher, eps); err != nil {
+				if err := dyn.Eval(dz, Terms{Trace: tr}, Request{Z: z, T: 0.5, Want: WantTrace, Trace: HutchinsonRademacher, Noise: eps}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -101,7 +101,7 @@ func BenchmarkDigits(b *testing.B) {
 		b.Run(fmt.Sprintf("vjp/workers=%d", workers), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, HutchinsonRademacher, eps); err != nil {
+				if err := dyn.VJP(VJPOut{F: dz, Z: gz, Params: gp}, Request{Z: z, T: 0.5, Want: WantTrace, Trace: HutchinsonRademacher, Noise: eps}, a, Terms{Trace: c}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -31,14 +31,14 @@ func TestExactTraceChunksInHighDimensions(t *testing.T) {
 		z[i] = r.NormFloat64()
 	}
 	dz, tr := make([]float64, n*D), make([]float64, n)
-	require.NoError(t, d.FTrace(dz, tr, 0.3, z, ExactTrace, nil))
+	require.NoError(t, d.Eval(dz, Terms{Trace: tr}, Request{Z: z, T: 0.3, Want: WantTrace, Trace: ExactTrace}))
 
 	one, oneTr := make([]float64, D), make([]float64, 1)
 	fp, fm := make([]float64, D), make([]float64, D)
 	const h = 1e-5
 	for row := range n {
 		zr := append([]float64(nil), z[row*D:(row+1)*D]...)
-		require.NoError(t, d.FTrace(one, oneTr, 0.3, zr, ExactTrace, nil))
+		require.NoError(t, d.Eval(one, Terms{Trace: oneTr}, Request{Z: zr, T: 0.3, Want: WantTrace, Trace: ExactTrace}))
 		assert.Equal(t, tr[row], oneTr[0], "row %d alone", row)
 		if row%5 != 0 {
 			continue
@@ -47,9 +47,9 @@ func TestExactTraceChunksInHighDimensions(t *testing.T) {
 		for i := range D {
 			old := zr[i]
 			zr[i] = old + h
-			require.NoError(t, d.F(fp, 0.3, zr))
+			require.NoError(t, d.Eval(fp, Terms{}, Request{Z: zr, T: 0.3}))
 			zr[i] = old - h
-			require.NoError(t, d.F(fm, 0.3, zr))
+			require.NoError(t, d.Eval(fm, Terms{}, Request{Z: zr, T: 0.3}))
 			zr[i] = old
 			fd += (fp[i] - fm[i]) / (2 * h)
 		}

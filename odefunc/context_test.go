@@ -32,14 +32,13 @@ func TestContextDynamics(t *testing.T) {
 				return v
 			}
 			z, ctx, a, w := draw(n*D), draw(n*C), draw(n*D), draw(n)
-			require.NoError(t, d.SetContext(ctx))
 			const tt = 0.4
 			dz, tr := make([]float64, n*D), make([]float64, n)
-			require.NoError(t, d.FTrace(dz, tr, tt, z, ExactTrace, nil))
+			require.NoError(t, d.Eval(dz, Terms{Trace: tr}, Request{Context: ctx, Z: z, T: tt, Want: WantTrace, Trace: ExactTrace}))
 
 			loss := func() float64 {
 				f, trv := make([]float64, n*D), make([]float64, n)
-				require.NoError(t, d.FTrace(f, trv, tt, z, ExactTrace, nil))
+				require.NoError(t, d.Eval(f, Terms{Trace: trv}, Request{Context: ctx, Z: z, T: tt, Want: WantTrace, Trace: ExactTrace}))
 				l := 0.0
 				for i := range f {
 					l += a[i] * f[i]
@@ -59,9 +58,9 @@ func TestContextDynamics(t *testing.T) {
 					j := row*D + i
 					old := z[j]
 					z[j] = old + h
-					require.NoError(t, d.F(fp, tt, z))
+					require.NoError(t, d.Eval(fp, Terms{}, Request{Context: ctx, Z: z, T: tt}))
 					z[j] = old - h
-					require.NoError(t, d.F(fm, tt, z))
+					require.NoError(t, d.Eval(fm, Terms{}, Request{Context: ctx, Z: z, T: tt}))
 					z[j] = old
 					want += (fp[j] - fm[j]) / (2 * h)
 				}
@@ -70,7 +69,7 @@ func TestContextDynamics(t *testing.T) {
 
 			gz, gc := make([]float64, n*D), make([]float64, n*C)
 			gp := zeroGrads(net.Params())
-			require.NoError(t, d.VJPContext(make([]float64, n*D), gz, gc, gp, tt, z, a, Terms{Trace: w}, ExactTrace, nil))
+			require.NoError(t, d.VJP(VJPOut{F: make([]float64, n*D), Z: gz, Context: gc, Params: gp}, Request{Context: ctx, Z: z, T: tt, Want: wantOf(Terms{Trace: w}), Trace: ExactTrace}, a, Terms{Trace: w}))
 			for i := range z {
 				assert.InDelta(t, fd(z, i), gz[i], 1e-6, "∂L/∂z[%d]", i)
 			}
@@ -88,13 +87,11 @@ func TestContextDynamics(t *testing.T) {
 			}
 
 			// Row 0 alone, with its own context, gives the same bits.
-			require.NoError(t, d.SetContext(ctx[:C]))
 			one, oneTr := make([]float64, D), make([]float64, 1)
-			require.NoError(t, d.FTrace(one, oneTr, tt, z[:D], ExactTrace, nil))
+			require.NoError(t, d.Eval(one, Terms{Trace: oneTr}, Request{Context: ctx[:C], Z: z[:D], T: tt, Want: WantTrace, Trace: ExactTrace}))
 			assert.Equal(t, dz[:D], one)
 			assert.Equal(t, tr[0], oneTr[0])
-			require.NoError(t, d.SetContext(nil))
-			assert.ErrorIs(t, d.F(one, tt, z[:D]), ErrDimension, "a conditional model without a context")
+			assert.ErrorIs(t, d.Eval(one, Terms{}, Request{Z: z[:D], T: tt}), ErrDimension, "a conditional model without a context")
 		})
 	}
 }

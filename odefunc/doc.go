@@ -24,6 +24,10 @@
 // point (ContextConcat, ContextSquashLinear, MLPConfig.Context): the trace
 // stays over z, and the vector–Jacobian products also give ∂L/∂c. A
 // Dynamics compiles a Model's graphs once per batch size and kind (through
-// package graph) and evaluates them on plain []float64 batches, with one
-// time for the batch or one per row (FRows, EvalRows, VJPRows).
+// package graph) and evaluates them on plain []float64 batches. It has two
+// entry points, Eval (f and the terms a Request wants) and VJP (their
+// vector–Jacobian products); a Request says everything about one call —
+// the rows, one time for the batch or one per row, the context, the terms
+// and the noise — so a Dynamics keeps no state between calls beyond its
+// compiled programs.
 package odefunc

@@ -55,8 +55,7 @@ type Dynamics struct {
 	model    Model
 	params   []*tensor.Dense // model.Params(), fetched once: evaluations must not allocate
 	dim      int
-	cdim     int       // C of a conditional model, else 0
-	context  []float64 // N×C context of the evaluations, set by SetContext
+	cdim     int // C of a conditional model, else 0
 	slots    []*slot
 	partials [][][]float64
 	stop     func() error // SetInterrupt's check, or nil
@@ -109,154 +108,197 @@ func (d *Dynamics) Model() Model { return d.model }
 // ContextModel), or 0.
 func (d *Dynamics) ContextDim() int { return d.cdim }
 
-// SetContext sets the context of the following evaluations: N×C row-major
-// values, row r the context of row r of z, kept (not copied) until the next
-// SetContext. A conditional model needs one for every evaluation; nil
-// clears it. An unconditional model takes only nil.
-func (d *Dynamics) SetContext(c []float64) error {
-	if d.cdim == 0 && c != nil {
-		return fmt.Errorf("%w: a context for a model without one", ErrDimension)
+// Want is which per-row terms an evaluation computes beside f.
+type Want uint8
+
+const (
+	// WantF is f alone.
+	WantF Want = iota
+	// WantTrace adds the trace term: tr(∂f/∂z), or its Hutchinson
+	// estimate εᵀ(∂f/∂z)ε.
+	WantTrace
+	// WantRegularizers adds the trace term and RNODE's kinetic and
+	// Frobenius terms (see Terms), for little more than the trace alone.
+	WantRegularizers
+)
+
+func (w Want) kind(est Trace) kind {
+	if w == WantF {
+		return kind{}
 	}
-	if c != nil && len(c)%d.cdim != 0 {
-		return fmt.Errorf("%w: context of %d values is not N×%d", ErrDimension, len(c), d.cdim)
-	}
-	for i, v := range c {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: context value %d (row %d) is %g", ErrDimension, i, i/d.cdim, v)
-		}
-	}
-	d.context = c
-	return nil
+	return kind{trace: true, stochastic: est.Stochastic(), reg: w == WantRegularizers}
 }
 
-// F writes f(t, z) into dz. z and dz are N×D row-major, N ≥ 1; dz must not
-// alias z.
-func (d *Dynamics) F(dz []float64, t float64, z []float64) error {
-	n, err := d.rows(z, dz)
+// Request is one evaluation of a Dynamics on a batch of N rows: the
+// points, their times and context, the terms wanted beside f, and the
+// noise of a stochastic trace. The Dynamics reads the slices during the
+// call and keeps none of them.
+type Request struct {
+	// Z holds the points: N×D row-major or, with Width > D, N rows of
+	// Width values whose first D are the point (the layout of a per-row
+	// solver's state, which keeps a point's terms beside it).
+	Z     []float64
+	Width int // values per row of Z; 0 means D
+	// T is the time of every row, unless Times (length N) gives row r its
+	// own time Times[r]. A row's results depend on that row alone — its
+	// point, time, context and noise — never on the other rows.
+	T     float64
+	Times []float64
+	// Context is the N×C context of a conditional model (a ContextModel),
+	// row r the context of row r; nil for an unconditional model.
+	Context []float64
+	// Want is the terms computed beside f; Trace their estimator, and
+	// Noise its ε (N×D) for the Hutchinson estimators, nil for ExactTrace.
+	Want  Want
+	Trace Trace
+	Noise []float64
+}
+
+// Eval writes f(t, z) of r's rows into f, in Z's layout, and the wanted
+// terms: into terms (each N long; Trace required, Kinetic and Frobenius
+// nil when not to be kept) or, for rows wider than D, into each row of f
+// after its D values, in the order trace, kinetic, Frobenius (Width at
+// least D+1, or D+3 with WantRegularizers), leaving the rest of the row
+// alone. f must not alias Z. Wide rows are read and written where they
+// are, with no copy of the batch.
+func (d *Dynamics) Eval(f []float64, terms Terms, r Request) error {
+	q, err := d.request(r, f)
 	if err != nil {
 		return err
 	}
-	if err := checkTime(t); err != nil {
-		return err
-	}
-	return d.eval(request{k: kind{}, n: n, t: t, z: z, ctx: d.context, dz: dz}, nil)
-}
-
-// FTrace writes f(t, z) into dz and the trace term of each row into tr
-// (length N): tr(∂f/∂z) for ExactTrace, εᵀ(∂f/∂z)ε with ε the row of eps
-// (N×D) for the Hutchinson estimators. eps is ignored, and may be nil, for
-// ExactTrace.
-func (d *Dynamics) FTrace(dz, tr []float64, t float64, z []float64, est Trace, eps []float64) error {
-	return d.Eval(dz, Terms{Trace: tr}, t, z, est, eps)
-}
-
-// Eval writes f(t, z) into dz and the wanted terms of each row (see Terms)
-// into out; out.Trace is required. est and eps are as for FTrace.
-func (d *Dynamics) Eval(dz []float64, out Terms, t float64, z []float64, est Trace, eps []float64) error {
-	return d.evalTerms(request{t: t}, dz, out, z, est, eps)
-}
-
-// evalTerms checks and runs an evaluation of f and the terms; r holds the
-// time (t, or ts per row).
-func (d *Dynamics) evalTerms(r request, dz []float64, out Terms, z []float64, est Trace, eps []float64) error {
-	n, err := d.rows(z, dz)
-	if err != nil {
-		return err
-	}
-	k, err := d.kindFor(n, z, est, eps, out)
-	if err != nil {
-		return err
-	}
-	if out.Trace == nil {
+	switch {
+	case r.Want == WantF && (terms.Trace != nil || terms.reg()):
+		return fmt.Errorf("%w: term destinations for an evaluation of f alone (Want is WantF)", ErrDimension)
+	case r.Want == WantTrace && terms.reg():
+		return fmt.Errorf("%w: regulariser destinations without WantRegularizers", ErrDimension)
+	case q.stride > 0 && (terms.Trace != nil || terms.reg()):
+		return fmt.Errorf("%w: rows of %d values hold their own terms; give no term destinations", ErrDimension, q.stride)
+	case q.stride == 0 && r.Want != WantF && terms.Trace == nil:
 		return fmt.Errorf("%w: Eval needs a trace destination", ErrDimension)
 	}
-	if r.ts != nil {
-		if err := d.checkTimes(r.ts, n); err != nil {
-			return err
+	if err := checkTerms(terms, q.n); err != nil {
+		return err
+	}
+	q.tr, q.kin, q.frob = terms.Trace, terms.Kinetic, terms.Frobenius
+	return d.eval(q, nil)
+}
+
+// VJPOut is where a VJP writes: f itself and the vector–Jacobian products
+// of its loss.
+type VJPOut struct {
+	// F receives f(t, z), N×D.
+	F []float64
+	// Z receives ∂L/∂z (N×D) and Context ∂L/∂context (N×C); nil slices are
+	// not wanted.
+	Z, Context []float64
+	// Params receives ∂L/∂θ, one slice per Model parameter, shaped like
+	// it and summed over the rows in chunk order (so with the same bits
+	// for any number of workers).
+	Params [][]float64
+}
+
+// VJP writes f(t, z) and the vector–Jacobian products of
+//
+//	L = Σ a⊙f + Σ_r (c.Trace_r·trace_r + c.Kinetic_r·‖f_r‖² + c.Frobenius_r·‖∂f_r/∂z‖²_F)
+//
+// into out, with the terms r.Want computes (WantF: a alone; a nil
+// cotangent is zero). a is N×D like Z, which must be rows of D (Width 0
+// or D); c's slices are N long.
+func (d *Dynamics) VJP(out VJPOut, r Request, a []float64, c Terms) error {
+	q, err := d.request(r, out.F)
+	if err != nil {
+		return err
+	}
+	D := d.dim
+	switch {
+	case q.stride > 0:
+		return fmt.Errorf("%w: a VJP takes rows of D = %d values, not %d", ErrDimension, D, q.stride)
+	case len(a) != q.n*D:
+		return fmt.Errorf("%w: VJP needs a of length %d, got %d", ErrDimension, q.n*D, len(a))
+	case out.Z != nil && len(out.Z) != q.n*D:
+		return fmt.Errorf("%w: VJP needs out.Z of length %d, got %d", ErrDimension, q.n*D, len(out.Z))
+	case out.Context != nil && len(out.Context) != q.n*d.cdim:
+		return fmt.Errorf("%w: the context's gradient has length %d, want %d", ErrDimension, len(out.Context), q.n*d.cdim)
+	case len(out.Params) != len(d.params):
+		return fmt.Errorf("%w: VJP needs %d parameter gradients, got %d", ErrDimension, len(d.params), len(out.Params))
+	case r.Want == WantF && (c.Trace != nil || c.reg()):
+		return fmt.Errorf("%w: term cotangents for a VJP of f alone (Want is WantF)", ErrDimension)
+	case r.Want == WantTrace && c.reg():
+		return fmt.Errorf("%w: regulariser cotangents without WantRegularizers", ErrDimension)
+	}
+	for i, p := range d.params {
+		if len(out.Params[i]) != p.Shape().TotalSize() {
+			return fmt.Errorf("%w: gradient %d has length %d, want %d", ErrDimension, i, len(out.Params[i]), p.Shape().TotalSize())
 		}
-	} else if err := checkTime(r.t); err != nil {
+	}
+	if err := checkTerms(c, q.n); err != nil {
 		return err
 	}
-	r.k, r.n, r.z, r.ctx, r.eps, r.dz, r.tr, r.kin, r.frob = k, n, z, d.context, eps, dz, out.Trace, out.Kinetic, out.Frobenius
-	return d.eval(r, nil)
+	q.k.vjp = true
+	q.a, q.c, q.ck, q.cf, q.gz, q.gc = a, c.Trace, c.Kinetic, c.Frobenius, out.Z, out.Context
+	return d.eval(q, out.Params)
 }
 
-// FRows is F with a time per row: row r of z is evaluated at t[r]. t has
-// length N. A row's result depends on that row alone (its z, time and
-// context), never on the other rows of the batch: the programs compute
-// rows independently, which lets a solver give each row its own steps.
-func (d *Dynamics) FRows(dz []float64, t []float64, z []float64) error {
-	n, err := d.rows(z, dz)
-	if err != nil {
-		return err
+// request checks r and dst and returns the internal request of its rows.
+func (d *Dynamics) request(r Request, dst []float64) (request, error) {
+	D, C := d.dim, d.cdim
+	w := r.Width
+	if w == 0 {
+		w = D
 	}
-	if err := d.checkTimes(t, n); err != nil {
-		return err
-	}
-	return d.eval(request{k: kind{}, n: n, ts: t, z: z, ctx: d.context, dz: dz}, nil)
-}
-
-// EvalRows is Eval with a time per row, as FRows.
-func (d *Dynamics) EvalRows(dz []float64, out Terms, t []float64, z []float64, est Trace, eps []float64) error {
-	if t == nil {
-		return fmt.Errorf("%w: EvalRows needs a time per row", ErrDimension)
-	}
-	return d.evalTerms(request{ts: t}, dz, out, z, est, eps)
-}
-
-// EvalPacked is EvalRows for rows packed as a per-row ODE solver holds
-// them, each point beside its own terms: row r of y has w values, of which
-// the first D are z_r; EvalPacked writes f(t[r], z_r) into the first D
-// values of row r of dy, its trace term (est, eps as for Eval) after them
-// and, with reg, its kinetic and Frobenius terms after that, and leaves
-// the rest of the row alone. w must hold those (D+1, or D+3 with reg).
-// The values have the bits of EvalRows on the same points; the rows are
-// read and written in place, with no copy of the batch.
-func (d *Dynamics) EvalPacked(dy, t, y []float64, w int, est Trace, eps []float64, reg bool) error {
-	need := d.dim + 1
-	if reg {
-		need += 2
+	need := D
+	if w > D && r.Want != WantF {
+		need = D + 1
+		if r.Want == WantRegularizers {
+			need = D + 3
+		}
 	}
 	switch {
+	case r.Want > WantRegularizers:
+		return request{}, fmt.Errorf("%w: unknown Want %d", ErrInvalidConfig, r.Want)
+	case r.Want != WantF && !r.Trace.Valid():
+		return request{}, fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidConfig, r.Trace)
 	case w < need:
-		return fmt.Errorf("%w: packed rows of %d values cannot hold z (%d) and %d terms", ErrDimension, w, d.dim, need-d.dim)
-	case len(y) == 0 || len(y)%w != 0:
-		return fmt.Errorf("%w: %d values are not rows of %d with N ≥ 1", ErrDimension, len(y), w)
-	case len(dy) != len(y):
-		return fmt.Errorf("%w: destination has length %d, want %d", ErrDimension, len(dy), len(y))
+		return request{}, fmt.Errorf("%w: rows of %d values cannot hold z (%d) and its %d terms", ErrDimension, w, D, need-D)
+	case len(r.Z) == 0 || len(r.Z)%w != 0:
+		return request{}, fmt.Errorf("%w: batch of %d values is not N×%d with N ≥ 1", ErrDimension, len(r.Z), w)
+	case len(dst) != len(r.Z):
+		return request{}, fmt.Errorf("%w: destination has length %d, want %d", ErrDimension, len(dst), len(r.Z))
 	}
-	n := len(y) / w
-	if d.cdim > 0 && len(d.context) != n*d.cdim {
-		return fmt.Errorf("%w: the model reads a context of %d features per row; SetContext gave %d values for %d rows", ErrDimension, d.cdim, len(d.context), n)
-	}
-	k := kind{trace: true, stochastic: est.Stochastic(), reg: reg}
+	n := len(r.Z) / w
 	switch {
-	case !est.Valid():
-		return fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidConfig, est)
-	case k.stochastic && len(eps) != n*d.dim:
-		return fmt.Errorf("%w: noise has length %d, want %d", ErrDimension, len(eps), n*d.dim)
+	case C == 0 && r.Context != nil:
+		return request{}, fmt.Errorf("%w: a context for a model without one", ErrDimension)
+	case C > 0 && len(r.Context) != n*C:
+		return request{}, fmt.Errorf("%w: the model reads a context of %d features per row; the request gives %d values for %d rows", ErrDimension, C, len(r.Context), n)
 	}
-	if err := d.checkTimes(t, n); err != nil {
-		return err
+	for i, v := range r.Context {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return request{}, fmt.Errorf("%w: context value %d (row %d) is %g", ErrDimension, i, i/C, v)
+		}
 	}
-	return d.eval(request{k: k, n: n, ts: t, z: y, ctx: d.context, eps: eps, dz: dy, stride: w}, nil)
+	k := r.Want.kind(r.Trace)
+	if k.stochastic && len(r.Noise) != n*D {
+		return request{}, fmt.Errorf("%w: noise has length %d, want %d", ErrDimension, len(r.Noise), n*D)
+	}
+	if r.Times != nil {
+		if err := checkTimes(r.Times, n); err != nil {
+			return request{}, err
+		}
+	} else if err := checkTime(r.T); err != nil {
+		return request{}, err
+	}
+	q := request{k: k, n: n, t: r.T, ts: r.Times, z: r.Z, ctx: r.Context, dz: dst}
+	if k.stochastic {
+		q.eps = r.Noise
+	}
+	if w > D {
+		q.stride = w
+	}
+	return q, nil
 }
 
-// VJPRows is VJPContext with a time per row, as FRows. The per-row outputs
-// (dz, gz, gc) of a row depend on that row alone; gparams is summed over the
-// rows in chunk order, as for VJPContext.
-func (d *Dynamics) VJPRows(dz, gz, gc []float64, gparams [][]float64, t []float64, z, a []float64, c Terms, est Trace, eps []float64) error {
-	n, err := d.rows(z, dz)
-	if err != nil {
-		return err
-	}
-	if err := d.checkTimes(t, n); err != nil {
-		return err
-	}
-	return d.vjp(request{n: n, ts: t}, dz, gz, gc, gparams, z, a, c, est, eps)
-}
-
-func (d *Dynamics) checkTimes(t []float64, n int) error {
+func checkTimes(t []float64, n int) error {
 	if len(t) != n {
 		return fmt.Errorf("%w: %d times for %d rows", ErrDimension, len(t), n)
 	}
@@ -276,93 +318,17 @@ func checkTime(t float64) error {
 	return nil
 }
 
-// VJP writes f(t, z) into dz and the vector–Jacobian products of
-// L = Σ a⊙f + Σ_r c_r·trace_r into gz (N×D, ∂L/∂z) and gparams (∂L/∂θ, one
-// slice per Model parameter, shaped like it and summed over the rows). The
-// trace term is the one FTrace computes for est and eps. a is N×D, c has
-// length N.
-func (d *Dynamics) VJP(dz, gz []float64, gparams [][]float64, t float64, z, a, c []float64, est Trace, eps []float64) error {
-	return d.VJPTerms(dz, gz, gparams, t, z, a, Terms{Trace: c}, est, eps)
-}
-
-// VJPTerms is VJP for L = Σ a⊙f + Σ_r (c.Trace_r·trace_r +
-// c.Kinetic_r·‖f_r‖² + c.Frobenius_r·‖∂f_r/∂z‖²_F): the cotangents of the
-// terms are per row, and nil means zero.
-func (d *Dynamics) VJPTerms(dz, gz []float64, gparams [][]float64, t float64, z, a []float64, c Terms, est Trace, eps []float64) error {
-	return d.VJPContext(dz, gz, nil, gparams, t, z, a, c, est, eps)
-}
-
-// VJPContext is VJPTerms that also writes ∂L/∂context (N×C) into gc for a
-// conditional model; gc nil leaves it out.
-func (d *Dynamics) VJPContext(dz, gz, gc []float64, gparams [][]float64, t float64, z, a []float64, c Terms, est Trace, eps []float64) error {
-	n, err := d.rows(z, dz)
-	if err != nil {
-		return err
-	}
-	if err := checkTime(t); err != nil {
-		return err
-	}
-	return d.vjp(request{n: n, t: t}, dz, gz, gc, gparams, z, a, c, est, eps)
-}
-
-// vjp completes and runs the VJP request r, whose n and time are set.
-func (d *Dynamics) vjp(r request, dz, gz, gc []float64, gparams [][]float64, z, a []float64, c Terms, est Trace, eps []float64) error {
-	n := r.n
-	k, err := d.kindFor(n, z, est, eps, c)
-	if err != nil {
-		return err
-	}
-	k.vjp = true
-	switch {
-	case len(gz) != len(z) || len(a) != len(z):
-		return fmt.Errorf("%w: VJP needs gz and a of length %d, got %d and %d", ErrDimension, len(z), len(gz), len(a))
-	case len(gparams) != len(d.params):
-		return fmt.Errorf("%w: VJP needs %d parameter gradients, got %d", ErrDimension, len(d.params), len(gparams))
-	case gc != nil && len(gc) != n*d.cdim:
-		return fmt.Errorf("%w: the context's gradient has length %d, want %d", ErrDimension, len(gc), n*d.cdim)
-	}
-	for i, p := range d.params {
-		if len(gparams[i]) != p.Shape().TotalSize() {
-			return fmt.Errorf("%w: gradient %d has length %d, want %d", ErrDimension, i, len(gparams[i]), p.Shape().TotalSize())
-		}
-	}
-	r.k, r.z, r.ctx, r.eps, r.dz, r.a, r.c, r.ck, r.cf, r.gz, r.gc = k, z, d.context, eps, dz, a, c.Trace, c.Kinetic, c.Frobenius, gz, gc
-	return d.eval(r, gparams)
-}
-
-// kindFor checks the estimator, noise and term slices and returns the kind
-// of program that computes them.
-func (d *Dynamics) kindFor(n int, z []float64, est Trace, eps []float64, tm Terms) (kind, error) {
-	k := kind{trace: true, stochastic: est.Stochastic(), reg: tm.reg()}
-	switch {
-	case !est.Valid():
-		return k, fmt.Errorf("%w: unknown trace estimator %v", ErrInvalidConfig, est)
-	case k.stochastic && len(eps) != len(z):
-		return k, fmt.Errorf("%w: noise has length %d, want %d", ErrDimension, len(eps), len(z))
-	}
+// checkTerms checks that each given per-row slice of tm has n values.
+func checkTerms(tm Terms, n int) error {
 	for _, s := range []struct {
 		name string
 		v    []float64
 	}{{"trace", tm.Trace}, {"kinetic", tm.Kinetic}, {"Frobenius", tm.Frobenius}} {
 		if s.v != nil && len(s.v) != n {
-			return k, fmt.Errorf("%w: %s term has length %d, want %d", ErrDimension, s.name, len(s.v), n)
+			return fmt.Errorf("%w: %s term has length %d, want %d", ErrDimension, s.name, len(s.v), n)
 		}
 	}
-	return k, nil
-}
-
-func (d *Dynamics) rows(z, dz []float64) (int, error) {
-	if len(z) == 0 || len(z)%d.dim != 0 {
-		return 0, fmt.Errorf("%w: batch of %d values is not N×%d with N ≥ 1", ErrDimension, len(z), d.dim)
-	}
-	if len(dz) != len(z) {
-		return 0, fmt.Errorf("%w: destination has length %d, want %d", ErrDimension, len(dz), len(z))
-	}
-	n := len(z) / d.dim
-	if d.cdim > 0 && len(d.context) != n*d.cdim {
-		return 0, fmt.Errorf("%w: the model reads a context of %d features per row; SetContext gave %d values for %d rows", ErrDimension, d.cdim, len(d.context), n)
-	}
-	return n, nil
+	return nil
 }
 
 // eval runs r over its chunks; for VJPs, gp receives the parameter

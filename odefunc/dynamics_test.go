@@ -44,7 +44,7 @@ func TestFMatchesPlainGo(t *testing.T) {
 			z := randomBatch(r, n, cfg.Dim)
 			dz := make([]float64, len(z))
 			tt := r.Float64()
-			require.NoError(t, dyn.F(dz, tt, z))
+			require.NoError(t, dyn.Eval(dz, Terms{}, Request{Z: z, T: tt}))
 			for row := 0; row < n; row++ {
 				want := mlpRef(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
 				assert.InDeltaSlice(t, want, dz[row*cfg.Dim:(row+1)*cfg.Dim], 1e-13)
@@ -69,14 +69,14 @@ func TestExactTraceMatchesFiniteDifferences(t *testing.T) {
 		dz := make([]float64, len(z))
 		tr := make([]float64, n)
 		tt := 0.37
-		require.NoError(t, dyn.FTrace(dz, tr, tt, z, ExactTrace, nil))
+		require.NoError(t, dyn.Eval(dz, Terms{Trace: tr}, Request{Z: z, T: tt, Want: WantTrace, Trace: ExactTrace}))
 		for row := range n {
 			want := fdTrace(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
 			assert.InDelta(t, want, tr[row], 1e-7, "row %d", row)
 		}
 		// f from the trace program equals f from the f-only program.
 		dz2 := make([]float64, len(z))
-		require.NoError(t, dyn.F(dz2, tt, z))
+		require.NoError(t, dyn.Eval(dz2, Terms{}, Request{Z: z, T: tt}))
 		assert.Equal(t, dz2, dz)
 	}
 }
@@ -100,7 +100,7 @@ func TestHutchinsonIsUnbiased(t *testing.T) {
 		est.DrawNoise(eps, r)
 		dz := make([]float64, len(z))
 		tr := make([]float64, n)
-		require.NoError(t, dyn.FTrace(dz, tr, 0.5, z, est, eps))
+		require.NoError(t, dyn.Eval(dz, Terms{Trace: tr}, Request{Z: z, T: 0.5, Want: WantTrace, Trace: est, Noise: eps}))
 		var mean, sq float64
 		for _, v := range tr {
 			mean += v
@@ -111,7 +111,7 @@ func TestHutchinsonIsUnbiased(t *testing.T) {
 		}
 		se := math.Sqrt(sq / (n - 1) / n)
 		exact := make([]float64, 1)
-		require.NoError(t, dyn.FTrace(dz[:3], exact, 0.5, z0, ExactTrace, nil))
+		require.NoError(t, dyn.Eval(dz[:3], Terms{Trace: exact}, Request{Z: z0, T: 0.5, Want: WantTrace, Trace: ExactTrace}))
 		assert.InDelta(t, exact[0], mean, 4*se, "%v: mean %g ± %g, exact %g", est, mean, se, exact[0])
 		assert.Greater(t, se, 0.0)
 	}
@@ -140,9 +140,9 @@ func TestBadInput(t *testing.T) {
 	for _, c := range cases {
 		var err error
 		if c.traceCheck {
-			err = dyn.FTrace(c.dz, c.tr, 0, c.z, c.est, c.eps)
+			err = dyn.Eval(c.dz, Terms{Trace: c.tr}, Request{Z: c.z, T: 0, Want: WantTrace, Trace: c.est, Noise: c.eps})
 		} else {
-			err = dyn.F(c.dz, 0, c.z)
+			err = dyn.Eval(c.dz, Terms{}, Request{Z: c.z, T: 0})
 		}
 		assert.ErrorIs(t, err, c.wantErr, c.name)
 	}
@@ -180,4 +180,21 @@ func TestTutorialShape(t *testing.T) {
 		}
 	}
 	assert.Equal(t, [][]int{{4, 8}, {8, 8}, {8, 2}}, shapes)
+}
+
+// wantOf is the Want of the terms tm holds: the regularisers when it has
+// either, else the trace.
+func wantOf(tm Terms) Want {
+	if tm.Kinetic != nil || tm.Frobenius != nil {
+		return WantRegularizers
+	}
+	return WantTrace
+}
+
+// wantReg is the Want of a solve with or without the regularisers.
+func wantReg(reg bool) Want {
+	if reg {
+		return WantRegularizers
+	}
+	return WantTrace
 }

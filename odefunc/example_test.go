@@ -27,13 +27,13 @@ func ExampleNewMLP() {
 }
 
 // f and the exact trace of ∂f/∂z for a batch of two points.
-func ExampleDynamics_FTrace() {
+func ExampleDynamics_Eval() {
 	net, _ := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
 	dyn, _ := odefunc.New(net)
 	z := []float64{0.5, -0.5, 1, 2} // two points, row-major
 	dz := make([]float64, 4)
 	tr := make([]float64, 2)
-	if err := dyn.FTrace(dz, tr, 0.3, z, odefunc.ExactTrace, nil); err != nil {
+	if err := dyn.Eval(dz, odefunc.Terms{Trace: tr}, odefunc.Request{Z: z, T: 0.3, Want: odefunc.WantTrace, Trace: odefunc.ExactTrace}); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -46,8 +46,8 @@ func ExampleDynamics_FTrace() {
 // A per-row ODE state [z_r, ℓ_r] (the point and its log-det, 3 values a
 // row) evaluated in place: f lands in the first two values of each row of
 // dy and the trace in the third, each row at its own time. The values are
-// those of FTrace above.
-func ExampleDynamics_EvalPacked() {
+// those of the example above.
+func ExampleDynamics_Eval_packed() {
 	net, _ := odefunc.NewMLP(odefunc.MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
 	dyn, _ := odefunc.New(net)
 	y := []float64{
@@ -56,7 +56,7 @@ func ExampleDynamics_EvalPacked() {
 	}
 	t := []float64{0.3, 0.3}
 	dy := make([]float64, len(y))
-	if err := dyn.EvalPacked(dy, t, y, 3, odefunc.ExactTrace, nil, false); err != nil {
+	if err := dyn.Eval(dy, odefunc.Terms{}, odefunc.Request{Z: y, Width: 3, Times: t, Want: odefunc.WantTrace, Trace: odefunc.ExactTrace}); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -39,6 +39,6 @@ func TestHelpersStartOnFirstUse(t *testing.T) {
 	require.Zero(t, helperFrames(), "helpers running before any evaluation")
 	const n = 512 // four chunks: two workers take part
 	z := randomBatch(rand.New(rand.NewPCG(3, 4)), n, 2)
-	require.NoError(t, dyn.F(make([]float64, 2*n), 0.5, z))
+	require.NoError(t, dyn.Eval(make([]float64, 2*n), Terms{}, Request{Z: z, T: 0.5}))
 	require.Equal(t, 1, helperFrames(), "one helper beside the caller")
 }

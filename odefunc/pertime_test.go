@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestFAtMatchesF checks that row r of FRows is F at the scalar time t[r].
+// TestFAtMatchesF checks that row r of an evaluation with a time per row
+// is the evaluation at the scalar time t[r].
 func TestFAtMatchesF(t *testing.T) {
 	net, err := NewMLP(MLPConfig{Dim: 3, Hidden: []int{7, 5}}, rand.NewPCG(3, 4))
 	require.NoError(t, err)
@@ -22,17 +23,17 @@ func TestFAtMatchesF(t *testing.T) {
 		ts[i] = r.Float64()
 	}
 	got := make([]float64, n*D)
-	require.NoError(t, dyn.FRows(got, ts, z))
+	require.NoError(t, dyn.Eval(got, Terms{}, Request{Z: z, Times: ts}))
 	want := make([]float64, n*D)
 	for i, ti := range ts {
-		require.NoError(t, dyn.F(want, ti, z))
+		require.NoError(t, dyn.Eval(want, Terms{}, Request{Z: z, T: ti}))
 		assert.Equal(t, want[i*D:(i+1)*D], got[i*D:(i+1)*D], "row %d", i)
 	}
-	require.Error(t, dyn.FRows(got, ts[:2], z))
+	require.Error(t, dyn.Eval(got, Terms{}, Request{Z: z, Times: ts[:2]}))
 }
 
-// TestVJPAtFiniteDifferences checks ∂L/∂θ, ∂L/∂z and ∂L/∂c of L = Σ a⊙f,
-// each row at its own time, against central differences of FRows, for an
+// TestVJPAtFiniteDifferences checks the VJP of f alone: ∂L/∂θ, ∂L/∂z and ∂L/∂c of L = Σ a⊙f,
+// each row at its own time, against central differences of f, for an
 // unconditional and a conditional MLP.
 func TestVJPAtFiniteDifferences(t *testing.T) {
 	for _, C := range []int{0, 2} {
@@ -49,11 +50,10 @@ func TestVJPAtFiniteDifferences(t *testing.T) {
 		var c []float64
 		if C > 0 {
 			c = randomBatch(r, n, C)
-			require.NoError(t, dyn.SetContext(c))
 		}
 		loss := func() float64 {
 			dz := make([]float64, n*D)
-			require.NoError(t, dyn.FRows(dz, ts, z))
+			require.NoError(t, dyn.Eval(dz, Terms{}, Request{Context: c, Z: z, Times: ts}))
 			l := 0.0
 			for i := range dz {
 				l += a[i] * dz[i]
@@ -68,7 +68,7 @@ func TestVJPAtFiniteDifferences(t *testing.T) {
 		if C > 0 {
 			gc = make([]float64, n*C)
 		}
-		require.NoError(t, dyn.VJPAt(dz, gz, gc, gp, ts, z, a))
+		require.NoError(t, dyn.VJP(VJPOut{F: dz, Z: gz, Context: gc, Params: gp}, Request{Context: c, Z: z, Times: ts}, a, Terms{}))
 		for i, p := range params {
 			v := p.Float64s()
 			for j := range v {
@@ -86,7 +86,7 @@ func TestVJPAtFiniteDifferences(t *testing.T) {
 		for i := range gp {
 			gp2[i] = make([]float64, len(gp[i]))
 		}
-		require.NoError(t, dyn.VJPAt(dz, nil, nil, gp2, ts, z, a))
+		require.NoError(t, dyn.VJP(VJPOut{F: dz, Z: nil, Context: nil, Params: gp2}, Request{Context: c, Z: z, Times: ts}, a, Terms{}))
 		assert.Equal(t, gp, gp2)
 	}
 }

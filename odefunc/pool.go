@@ -69,7 +69,7 @@ type request struct {
 	partials           [][][]float64 // per chunk, per parameter: the chunk's ∂L/∂θ
 	slot               *slot
 	worker, numWorkers int
-	stride             int              // > 0: z and dz are packed rows of this many values (EvalPacked)
+	stride             int              // > 0: z and dz are packed rows of this many values (Request.Width)
 	body               func(lo, hi int) // a Parallel part, instead of chunks
 	lo, hi             int
 }

@@ -38,7 +38,7 @@ func TestRegularisationTerms(t *testing.T) {
 	z := randomBatch(r, n, D)
 	dz := make([]float64, n*D)
 	terms := Terms{Trace: make([]float64, n), Kinetic: make([]float64, n), Frobenius: make([]float64, n)}
-	require.NoError(t, dyn.Eval(dz, terms, tt, z, ExactTrace, nil))
+	require.NoError(t, dyn.Eval(dz, terms, Request{Z: z, T: tt, Want: wantOf(terms), Trace: ExactTrace}))
 	for row := range n {
 		f := mlpRef(net, tt, z[row*D:(row+1)*D])
 		var kin, frob float64
@@ -63,7 +63,7 @@ func TestRegularisationTerms(t *testing.T) {
 	HutchinsonGaussian.DrawNoise(eps, r)
 	hz := make([]float64, m*D)
 	ht := Terms{Trace: make([]float64, m), Frobenius: make([]float64, m)}
-	require.NoError(t, dyn.Eval(hz, ht, tt, zs, HutchinsonGaussian, eps))
+	require.NoError(t, dyn.Eval(hz, ht, Request{Z: zs, T: tt, Want: wantOf(ht), Trace: HutchinsonGaussian, Noise: eps}))
 	var mean, sq float64
 	for _, v := range ht.Frobenius {
 		mean += v / m
@@ -100,21 +100,20 @@ func TestExactTraceUnitRows(t *testing.T) {
 		const n = 37
 		D := cfg.Dim
 		z, a := randomBatch(r, n, D), randomBatch(r, n, D)
+		var ctx []float64
 		if cfg.Context > 0 {
-			c := randomBatch(r, n, cfg.Context)
-			require.NoError(t, fast.SetContext(c))
-			require.NoError(t, general.SetContext(c))
+			ctx = randomBatch(r, n, cfg.Context)
 		}
 		type out struct{ dz, tr, kin, frob, gz []float64 }
 		eval := func(d *Dynamics) (o out, gp [][]float64) {
 			o = out{make([]float64, n*D), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n*D)}
-			require.NoError(t, d.Eval(o.dz, Terms{Trace: o.tr, Kinetic: o.kin, Frobenius: o.frob}, 0.3, z, ExactTrace, nil))
+			require.NoError(t, d.Eval(o.dz, Terms{Trace: o.tr, Kinetic: o.kin, Frobenius: o.frob}, Request{Z: z, T: 0.3, Context: ctx, Want: WantRegularizers, Trace: ExactTrace}))
 			for _, p := range net.Params() {
 				gp = append(gp, make([]float64, p.Shape().TotalSize()))
 			}
 			c := Terms{Trace: o.tr, Kinetic: o.kin, Frobenius: o.frob} // any cotangents will do
 			dz := make([]float64, n*D)
-			require.NoError(t, d.VJPTerms(dz, o.gz, gp, 0.3, z, a, c, ExactTrace, nil))
+			require.NoError(t, d.VJP(VJPOut{F: dz, Z: o.gz, Params: gp}, Request{Z: z, T: 0.3, Context: ctx, Want: WantRegularizers, Trace: ExactTrace}, a, c))
 			return o, gp
 		}
 		fo, fg := eval(fast)

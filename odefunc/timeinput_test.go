@@ -92,7 +92,7 @@ func TestTimeModesFMatchPlainGo(t *testing.T) {
 			z := randomBatch(r, n, cfg.Dim)
 			dz := make([]float64, len(z))
 			tt := 2*r.Float64() - 0.5
-			require.NoError(t, dyn.F(dz, tt, z))
+			require.NoError(t, dyn.Eval(dz, Terms{}, Request{Z: z, T: tt}))
 			for row := range n {
 				want := mlpRef(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
 				assert.InDeltaSlice(t, want, dz[row*cfg.Dim:(row+1)*cfg.Dim], 1e-13, "%v row %d", cfg.Time, row)
@@ -118,7 +118,7 @@ func TestTimeModesExactTraceMatchesFiniteDifferences(t *testing.T) {
 		dz := make([]float64, len(z))
 		tr := make([]float64, n)
 		const tt = 0.37
-		require.NoError(t, dyn.FTrace(dz, tr, tt, z, ExactTrace, nil))
+		require.NoError(t, dyn.Eval(dz, Terms{Trace: tr}, Request{Z: z, T: tt, Want: WantTrace, Trace: ExactTrace}))
 		var sum float64
 		for row := range n {
 			want := fdTrace(net, tt, z[row*cfg.Dim:(row+1)*cfg.Dim])
@@ -127,7 +127,7 @@ func TestTimeModesExactTraceMatchesFiniteDifferences(t *testing.T) {
 		}
 		assert.Greater(t, sum/n, 1e-2, "the traces are not trivially zero")
 		dz2 := make([]float64, len(z))
-		require.NoError(t, dyn.F(dz2, tt, z))
+		require.NoError(t, dyn.Eval(dz2, Terms{}, Request{Z: z, T: tt}))
 		assert.Equal(t, dz2, dz)
 	}
 }
@@ -143,8 +143,8 @@ func TestIgnoreTimeDoesNotDependOnT(t *testing.T) {
 	z := randomBatch(r, n, 3)
 	f0, f1 := make([]float64, n*3), make([]float64, n*3)
 	tr0, tr1 := make([]float64, n), make([]float64, n)
-	require.NoError(t, dyn.FTrace(f0, tr0, 0.1, z, ExactTrace, nil))
-	require.NoError(t, dyn.FTrace(f1, tr1, 7.3, z, ExactTrace, nil))
+	require.NoError(t, dyn.Eval(f0, Terms{Trace: tr0}, Request{Z: z, T: 0.1, Want: WantTrace, Trace: ExactTrace}))
+	require.NoError(t, dyn.Eval(f1, Terms{Trace: tr1}, Request{Z: z, T: 7.3, Want: WantTrace, Trace: ExactTrace}))
 	assert.Equal(t, f0, f1)
 	assert.Equal(t, tr0, tr1)
 	assert.NotEqual(t, make([]float64, n*3), f0)
@@ -154,8 +154,8 @@ func TestIgnoreTimeDoesNotDependOnT(t *testing.T) {
 	require.NoError(t, err)
 	dcs, err := New(cs)
 	require.NoError(t, err)
-	require.NoError(t, dcs.F(f0, 0.1, z))
-	require.NoError(t, dcs.F(f1, 7.3, z))
+	require.NoError(t, dcs.Eval(f0, Terms{}, Request{Z: z, T: 0.1}))
+	require.NoError(t, dcs.Eval(f1, Terms{}, Request{Z: z, T: 7.3}))
 	assert.NotEqual(t, f0, f1)
 }
 

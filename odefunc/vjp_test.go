@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// checkVJP checks ∂L/∂z and ∂L/∂θ from VJPTerms against central differences
+// checkVJP checks ∂L/∂z and ∂L/∂θ from VJP against central differences
 // of L = Σ a⊙f + Σ c⊙trace (+ Σ cK⊙‖f‖² + Σ cF⊙‖∂f/∂z‖²_F with reg), for
 // random points and cotangents, and that the VJP's f equals F's.
 func checkVJP(t *testing.T, net *Network, est Trace, reg bool, label string) {
@@ -34,7 +34,7 @@ func checkVJP(t *testing.T, net *Network, est Trace, reg bool, label string) {
 		if reg {
 			tm.Kinetic, tm.Frobenius = make([]float64, n), make([]float64, n)
 		}
-		require.NoError(t, dyn.Eval(dz, tm, tt, z, est, eps))
+		require.NoError(t, dyn.Eval(dz, tm, Request{Z: z, T: tt, Want: wantOf(tm), Trace: est, Noise: eps}))
 		l := 0.0
 		for i := range dz {
 			l += a[i] * dz[i]
@@ -51,9 +51,9 @@ func checkVJP(t *testing.T, net *Network, est Trace, reg bool, label string) {
 	params := net.Params()
 	gp := zeroGrads(params)
 	dz, gz := make([]float64, n*D), make([]float64, n*D)
-	require.NoError(t, dyn.VJPTerms(dz, gz, gp, tt, z, a, c, est, eps))
+	require.NoError(t, dyn.VJP(VJPOut{F: dz, Z: gz, Params: gp}, Request{Z: z, T: tt, Want: wantOf(c), Trace: est, Noise: eps}, a, c))
 	f := make([]float64, n*D)
-	require.NoError(t, dyn.F(f, tt, z))
+	require.NoError(t, dyn.Eval(f, Terms{}, Request{Z: z, T: tt}))
 	assert.InDeltaSlice(t, f, dz, 1e-14, label)
 	for i := range z {
 		assert.InDelta(t, fd(z, i), gz[i], 1e-6, "%s ∂L/∂z[%d]", label, i)

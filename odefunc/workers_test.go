@@ -32,12 +32,12 @@ func TestResultsDoNotDependOnWorkers(t *testing.T) {
 		require.NoError(t, dyn.SetWorkers(workers))
 		var res result
 		res.f, res.tr = make([]float64, 2*n), make([]float64, n)
-		require.NoError(t, dyn.FTrace(res.f, res.tr, 0.2, z, HutchinsonRademacher, eps))
+		require.NoError(t, dyn.Eval(res.f, Terms{Trace: res.tr}, Request{Z: z, T: 0.2, Want: WantTrace, Trace: HutchinsonRademacher, Noise: eps}))
 		res.fv, res.gz = make([]float64, 2*n), make([]float64, 2*n)
 		for _, p := range net.Params() {
 			res.gp = append(res.gp, make([]float64, p.Shape().TotalSize()))
 		}
-		require.NoError(t, dyn.VJP(res.fv, res.gz, res.gp, 0.2, z, a, c, ExactTrace, nil))
+		require.NoError(t, dyn.VJP(VJPOut{F: res.fv, Z: res.gz, Params: res.gp}, Request{Z: z, T: 0.2, Want: WantTrace, Trace: ExactTrace}, a, Terms{Trace: c}))
 		return res
 	}
 	one := eval(1)
@@ -65,8 +65,12 @@ func TestEvaluationsDoNotAllocate(t *testing.T) {
 		dyn, err := New(net)
 		require.NoError(t, err)
 		require.NoError(t, dyn.SetWorkers(workers))
-		ftrace := func() { require.NoError(t, dyn.FTrace(dz, tr, 0.5, z, ExactTrace, nil)) }
-		vjp := func() { require.NoError(t, dyn.VJP(dz, gz, gp, 0.5, z, a, c, ExactTrace, nil)) }
+		ftrace := func() {
+			require.NoError(t, dyn.Eval(dz, Terms{Trace: tr}, Request{Z: z, T: 0.5, Want: WantTrace, Trace: ExactTrace}))
+		}
+		vjp := func() {
+			require.NoError(t, dyn.VJP(VJPOut{F: dz, Z: gz, Params: gp}, Request{Z: z, T: 0.5, Want: WantTrace, Trace: ExactTrace}, a, Terms{Trace: c}))
+		}
 		ftrace()
 		vjp()
 		assert.Zero(t, testing.AllocsPerRun(50, ftrace), "f+trace, %d workers", workers)
@@ -128,7 +132,7 @@ func TestParallelPanics(t *testing.T) {
 	}
 	z := randomBatch(rand.New(rand.NewPCG(3, 4)), 300, 2)
 	want := make([]float64, len(z))
-	require.NoError(t, dyn.F(want, 0.3, z))
+	require.NoError(t, dyn.Eval(want, Terms{}, Request{Z: z, T: 0.3}))
 	for _, first := range []bool{true, false} {
 		var done atomic.Int64
 		assert.PanicsWithValue(t, "boom", func() {
@@ -145,13 +149,13 @@ func TestParallelPanics(t *testing.T) {
 		dyn.Parallel(2048, func(lo, hi int) { sum.Add(int64(hi - lo)) })
 		assert.Equal(t, int64(2048), sum.Load())
 		got := make([]float64, len(z))
-		require.NoError(t, dyn.F(got, 0.3, z))
+		require.NoError(t, dyn.Eval(got, Terms{}, Request{Z: z, T: 0.3}))
 		assert.Equal(t, want, got)
 	}
 }
 
-// TestEvalPackedIsEvalRows: f and the terms of packed rows have the bits
-// of EvalRows on the same points, for the exact and a stochastic trace,
+// TestEvalPackedIsEvalRows: f and the terms of wide rows (Request.Width)
+// have the bits of rows of D on the same points, for the exact and a stochastic trace,
 // with and without the regularisers' terms, on one worker and two; the
 // values of a row past its terms are left alone; bad shapes are errors.
 func TestEvalPackedIsEvalRows(t *testing.T) {
@@ -178,14 +182,14 @@ func TestEvalPackedIsEvalRows(t *testing.T) {
 					tm.Kinetic, tm.Frobenius = make([]float64, n), make([]float64, n)
 					w = D + 4
 				}
-				require.NoError(t, dyn.EvalRows(dz, tm, ts, z, est, e))
+				require.NoError(t, dyn.Eval(dz, tm, Request{Z: z, Times: ts, Want: wantOf(tm), Trace: est, Noise: e}))
 				y, dy := make([]float64, n*w), make([]float64, n*w)
 				for i := range n {
 					copy(y[i*w:], z[i*D:(i+1)*D])
 					y[i*w+D] = 7 // not z: must not be read
 					dy[(i+1)*w-1] = -3
 				}
-				require.NoError(t, dyn.EvalPacked(dy, ts, y, w, est, e, reg))
+				require.NoError(t, dyn.Eval(dy, Terms{}, Request{Z: y, Width: w, Times: ts, Want: wantReg(reg), Trace: est, Noise: e}))
 				for i := range n {
 					row := dy[i*w : (i+1)*w]
 					require.Equal(t, dz[i*D:(i+1)*D], row[:D], "%v reg=%v row %d", est, reg, i)
@@ -199,11 +203,11 @@ func TestEvalPackedIsEvalRows(t *testing.T) {
 			}
 		}
 		y, dy := make([]float64, 3*n), make([]float64, 3*n)
-		assert.ErrorIs(t, dyn.EvalPacked(dy, ts, y, 2, ExactTrace, nil, false), ErrDimension, "no room for the trace")
-		assert.ErrorIs(t, dyn.EvalPacked(dy, ts, y, 3, ExactTrace, nil, true), ErrDimension, "no room for the regularisers")
-		assert.ErrorIs(t, dyn.EvalPacked(dy[:3], ts, y, 3, ExactTrace, nil, false), ErrDimension)
-		assert.ErrorIs(t, dyn.EvalPacked(dy, ts[:5], y, 3, ExactTrace, nil, false), ErrDimension)
-		assert.ErrorIs(t, dyn.EvalPacked(dy, ts, y, 3, HutchinsonRademacher, eps[:4], false), ErrDimension)
-		assert.ErrorIs(t, dyn.EvalPacked(dy[:0], ts, y[:0], 3, ExactTrace, nil, false), ErrDimension)
+		assert.ErrorIs(t, dyn.Eval(dy, Terms{}, Request{Z: y, Width: 2, Times: ts, Want: wantReg(false), Trace: ExactTrace}), ErrDimension, "no room for the trace")
+		assert.ErrorIs(t, dyn.Eval(dy, Terms{}, Request{Z: y, Width: 3, Times: ts, Want: wantReg(true), Trace: ExactTrace}), ErrDimension, "no room for the regularisers")
+		assert.ErrorIs(t, dyn.Eval(dy[:3], Terms{}, Request{Z: y, Width: 3, Times: ts, Want: wantReg(false), Trace: ExactTrace}), ErrDimension)
+		assert.ErrorIs(t, dyn.Eval(dy, Terms{}, Request{Z: y, Width: 3, Times: ts[:5], Want: wantReg(false), Trace: ExactTrace}), ErrDimension)
+		assert.ErrorIs(t, dyn.Eval(dy, Terms{}, Request{Z: y, Width: 3, Times: ts, Want: wantReg(false), Trace: HutchinsonRademacher, Noise: eps[:4]}), ErrDimension)
+		assert.ErrorIs(t, dyn.Eval(dy[:0], Terms{}, Request{Z: y[:0], Width: 3, Times: ts, Want: wantReg(false), Trace: ExactTrace}), ErrDimension)
 	}
 }

@@ -127,8 +127,9 @@ type FieldBlock interface {
 	distributions.Bijector
 	Times() (t0, t1 float64)
 	LearnsTime() bool
-	// Dynamics evaluates the field (FRows) and its parameters' gradient
-	// (VJPAt), with the context of a conditional field (SetContext).
+	// Dynamics evaluates the field (Eval, a time per row) and its
+	// parameters' gradient (VJP of f alone), with the context of a
+	// conditional field in the request.
 	Dynamics() *odefunc.Dynamics
 }
 
@@ -281,7 +282,7 @@ func (mt *matcher) checkRows(n, D int) error {
 // the n rows of x1 (contexts c, nil for an unconditional model), drawing
 // x₀ (or, for Reflow, taking the pairs' rows idx), s and ε from r in that
 // order, and stores ∂L/∂θ in g (zeroed first). The gradient of each block
-// is one VJPAt with a = 2·scale·(v − u)/n.
+// is one VJP of f alone with a = 2·scale·(v − u)/n.
 func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Grads) (Loss, Cost, error) {
 	if n <= 0 || len(x1) != n*D {
 		return Loss{}, Cost{}, fmt.Errorf("%w: batch of %d values is not %d×%d", batch.ErrShape, len(x1), n, D)
@@ -350,6 +351,7 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 			}
 		}
 		dyn := b.Dynamics()
+		req := odefunc.Request{Z: mt.z, Times: mt.t}
 		if C := dyn.ContextDim(); C > 0 {
 			if len(c) != n*C {
 				return Loss{}, cost, fmt.Errorf("%w: block %d reads a context of %d features; got %d values for %d points", batch.ErrShape, k, C, len(c), n)
@@ -358,14 +360,12 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 			for j, i := range rows {
 				copy(mt.c[j*C:(j+1)*C], c[i*C:(i+1)*C])
 			}
-			if err := dyn.SetContext(mt.c); err != nil {
-				return Loss{}, cost, err
-			}
+			req.Context = mt.c
 		}
-		// Two program runs: f by FRows, then ∂/∂θ of Σ a⊙f by VJPAt with a
-		// computed from f. The cotangent needs f first, so the VJP's program
+		// Two program runs: f, then ∂/∂θ of Σ a⊙f by a VJP with a computed
+		// from f. The cotangent needs f first, so the VJP's program
 		// computes f again.
-		if err := dyn.FRows(mt.f, mt.t, mt.z); err != nil {
+		if err := dyn.Eval(mt.f, odefunc.Terms{}, req); err != nil {
 			return Loss{}, cost, fmt.Errorf("train: block %d: %w", k, err)
 		}
 		for j, fj := range mt.f {
@@ -380,10 +380,7 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 		for i, j := range mt.index[k] {
 			bg[i] = g[j]
 		}
-		err := dyn.VJPAt(mt.f, nil, nil, bg, mt.t, mt.z, mt.a)
-		if dyn.ContextDim() > 0 {
-			_ = dyn.SetContext(nil)
-		}
+		err := dyn.VJP(odefunc.VJPOut{F: mt.f, Params: bg}, req, mt.a, odefunc.Terms{})
 		if err != nil {
 			return Loss{}, cost, fmt.Errorf("train: block %d: %w", k, err)
 		}

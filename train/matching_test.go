@@ -14,7 +14,7 @@ import (
 )
 
 // TestMatchingGradientFiniteDifferences checks ∂L/∂θ of the matching loss,
-// computed by one VJPAt per block, against central differences of the loss
+// computed by one VJP per block, against central differences of the loss
 // with the same draws: CFM and OT-CFM, one and three blocks (consecutive
 // intervals of s), unconditional and conditional.
 func TestMatchingGradientFiniteDifferences(t *testing.T) {

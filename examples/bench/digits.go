@@ -217,7 +217,7 @@ func traceCosts() error {
 				}
 				start := time.Now()
 				for range reps {
-					if err := dyn.FTrace(dz, tr, 0.5, z, est, eps); err != nil {
+					if err := dyn.Eval(dz, odefunc.Terms{Trace: tr}, odefunc.Request{Z: z, T: 0.5, Want: odefunc.WantTrace, Trace: est, Noise: eps}); err != nil {
 						return err
 					}
 				}

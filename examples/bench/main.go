@@ -275,19 +275,20 @@ func micro() (ft, vjp testing.BenchmarkResult, err error) {
 	for _, p := range net.Params() {
 		gp = append(gp, make([]float64, p.Shape().TotalSize()))
 	}
+	req := odefunc.Request{Z: z, T: 0.5, Want: odefunc.WantTrace, Trace: odefunc.ExactTrace}
 	// Compile the programs first, so that the figures are those of the
 	// steady state rather than amortised compilation.
-	if err := dyn.FTrace(dz, tr, 0.5, z, odefunc.ExactTrace, nil); err != nil {
+	if err := dyn.Eval(dz, odefunc.Terms{Trace: tr}, req); err != nil {
 		return ft, vjp, err
 	}
-	if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, odefunc.ExactTrace, nil); err != nil {
+	if err := dyn.VJP(odefunc.VJPOut{F: dz, Z: gz, Params: gp}, req, a, odefunc.Terms{Trace: c}); err != nil {
 		return ft, vjp, err
 	}
 	var failure error
 	ft = testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := dyn.FTrace(dz, tr, 0.5, z, odefunc.ExactTrace, nil); err != nil {
+			if err := dyn.Eval(dz, odefunc.Terms{Trace: tr}, req); err != nil {
 				failure = err
 			}
 		}
@@ -295,7 +296,7 @@ func micro() (ft, vjp testing.BenchmarkResult, err error) {
 	vjp = testing.Benchmark(func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := dyn.VJP(dz, gz, gp, 0.5, z, a, c, odefunc.ExactTrace, nil); err != nil {
+			if err := dyn.VJP(odefunc.VJPOut{F: dz, Z: gz, Params: gp}, req, a, odefunc.Terms{Trace: c}); err != nil {
 				failure = err
 			}
 		}

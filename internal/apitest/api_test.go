@@ -131,9 +131,11 @@ func TestEveryBadInputGetsATypedError(t *testing.T) {
 		}},
 		{"odefunc: unknown activation", odefunc.ErrInvalidConfig, func() error { _, err := odefunc.ParseActivation("relu"); return err }},
 		{"odefunc: unknown trace", odefunc.ErrInvalidConfig, func() error { _, err := odefunc.ParseTrace("magic"); return err }},
-		{"odefunc: ragged batch", odefunc.ErrDimension, func() error { return dyn.F(make([]float64, 3), 0, make([]float64, 3)) }},
+		{"odefunc: ragged batch", odefunc.ErrDimension, func() error {
+			return dyn.Eval(make([]float64, 3), odefunc.Terms{}, odefunc.Request{Z: make([]float64, 3), T: 0})
+		}},
 		{"odefunc: short trace buffer", odefunc.ErrDimension, func() error {
-			return dyn.FTrace(make([]float64, 4), make([]float64, 1), 0, make([]float64, 4), odefunc.ExactTrace, nil)
+			return dyn.Eval(make([]float64, 4), odefunc.Terms{Trace: make([]float64, 1)}, odefunc.Request{Z: make([]float64, 4), T: 0, Want: odefunc.WantTrace, Trace: odefunc.ExactTrace})
 		}},
 		{"odefunc: zero workers", odefunc.ErrInvalidConfig, func() error { return dyn.SetWorkers(0) }},
 		// ffjord
@@ -996,15 +998,6 @@ func TestHostileOdefunc(t *testing.T) {
 		}
 		return g
 	}
-	withCtx := func(c []float64, f func() error) func() error {
-		return func() error {
-			if err := cdyn.SetContext(c); err != nil {
-				return err
-			}
-			defer func() { _ = cdyn.SetContext(nil) }()
-			return f()
-		}
-	}
 	mlp := func(cfg odefunc.MLPConfig) func() error {
 		return func() error { _, err := odefunc.NewMLP(cfg, rand.NewPCG(1, 1)); return err }
 	}
@@ -1090,90 +1083,98 @@ func TestHostileOdefunc(t *testing.T) {
 		{"MLPConfig huge Context squash", false, mlp(odefunc.MLPConfig{Dim: 2, Context: 1 << 40, ContextInput: odefunc.ContextSquashInput})},
 		{"MLPConfig bad ContextInput", false, mlp(odefunc.MLPConfig{Dim: 2, Context: 2, ContextInput: odefunc.ContextInput(9)})},
 		{"ParseContextInput bogus", false, func() error { _, err := odefunc.ParseContextInput("bogus"); return err }},
-		{"SetContext on unconditional", false, func() error { return udyn.SetContext(ctx) }},
-		{"SetContext ragged length", false, func() error { return cdyn.SetContext([]float64{1, 2, 3}) }},
+		{"context on unconditional", false, func() error { return udyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Z: z, Context: ctx}) }},
+		{"context ragged length", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Z: z, Context: []float64{1, 2, 3}})
+		}},
 		// Dynamics' evaluators do not check their inputs' values (nor
 		// z's): a non-finite t or context gives a non-finite f, which the
 		// solvers and the Flow's context checks report.
-		{"SetContext NaN then F", false, withCtx([]float64{math.NaN(), 0, 0, 1, 1, 0}, func() error { return cdyn.F(dz, 0, z) })},
-		{"F without context", false, func() error { return cdyn.F(dz, 0, z) }},
-		{"F with context of other rows", false, withCtx(ctx[:4], func() error { return cdyn.F(dz, 0, z) })},
-		{"FRows short t", false, withCtx(ctx, func() error { return cdyn.FRows(dz, ts[:2], z) })},
-		{"FRows nil t", false, withCtx(ctx, func() error { return cdyn.FRows(dz, nil, z) })},
-		{"FRows NaN t", false, withCtx(ctx, func() error { return cdyn.FRows(dz, []float64{0, math.NaN(), 1}, z) })},
-		{"FRows short dz", false, withCtx(ctx, func() error { return cdyn.FRows(dz[:4], ts, z) })},
-		{"FRows nil z", false, withCtx(ctx, func() error { return cdyn.FRows(dz, ts, nil) })},
-		{"FRows no context", false, func() error { return cdyn.FRows(dz, ts, z) }},
-		{"FRows unconditional short t", false, func() error { return udyn.FRows(dz, ts[:1], z) }},
-		{"EvalRows nil Trace", false, withCtx(ctx, func() error {
-			return cdyn.EvalRows(dz, odefunc.Terms{}, ts, z, odefunc.ExactTrace, nil)
-		})},
-		{"EvalRows short t", false, withCtx(ctx, func() error {
-			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3)}, ts[:1], z, odefunc.ExactTrace, nil)
-		})},
-		{"EvalRows short Kinetic", false, withCtx(ctx, func() error {
-			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3), Kinetic: make([]float64, 1)}, ts, z, odefunc.ExactTrace, nil)
-		})},
-		{"EvalRows Hutchinson nil eps", false, withCtx(ctx, func() error {
-			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3)}, ts, z, odefunc.HutchinsonGaussian, nil)
-		})},
-		{"EvalRows bad trace", false, withCtx(ctx, func() error {
-			return cdyn.EvalRows(dz, odefunc.Terms{Trace: make([]float64, 3)}, ts, z, odefunc.Trace(42), nil)
-		})},
-		{"VJPRows short t", false, withCtx(ctx, func() error {
-			return cdyn.VJPRows(dz, make([]float64, 6), nil, gp(cnet), ts[:2], z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
-		})},
-		{"VJPRows short gc", false, withCtx(ctx, func() error {
-			return cdyn.VJPRows(dz, make([]float64, 6), make([]float64, 1), gp(cnet), ts, z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
-		})},
-		{"VJPRows short a", false, withCtx(ctx, func() error {
-			return cdyn.VJPRows(dz, make([]float64, 6), nil, gp(cnet), ts, z, make([]float64, 2), odefunc.Terms{}, odefunc.ExactTrace, nil)
-		})},
-		{"VJPRows short Trace cotangent", false, withCtx(ctx, func() error {
-			return cdyn.VJPRows(dz, make([]float64, 6), nil, gp(cnet), ts, z, make([]float64, 6), odefunc.Terms{Trace: []float64{1}}, odefunc.ExactTrace, nil)
-		})},
-		{"VJPRows gparams missing", false, withCtx(ctx, func() error {
-			return cdyn.VJPRows(dz, make([]float64, 6), nil, nil, ts, z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
-		})},
-		{"VJPRows gc on unconditional", false, func() error {
-			return udyn.VJPRows(dz, make([]float64, 6), make([]float64, 6), gp(unet), ts, z, make([]float64, 6), odefunc.Terms{}, odefunc.ExactTrace, nil)
+		{"NaN context", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Context: []float64{math.NaN(), 0, 0, 1, 1, 0}, Z: z, T: 0})
 		}},
-		{"VJPAt short t", false, withCtx(ctx, func() error {
-			return cdyn.VJPAt(dz, make([]float64, 6), nil, gp(cnet), ts[:1], z, make([]float64, 6))
-		})},
-		{"VJPAt nil t", false, withCtx(ctx, func() error {
-			return cdyn.VJPAt(dz, make([]float64, 6), nil, gp(cnet), nil, z, make([]float64, 6))
-		})},
-		{"VJPAt short a", false, withCtx(ctx, func() error {
-			return cdyn.VJPAt(dz, make([]float64, 6), nil, gp(cnet), ts, z, nil)
-		})},
-		{"VJPAt short gz", false, withCtx(ctx, func() error {
-			return cdyn.VJPAt(dz, make([]float64, 5), nil, gp(cnet), ts, z, make([]float64, 6))
-		})},
-		{"VJPAt short gc", false, withCtx(ctx, func() error {
-			return cdyn.VJPAt(dz, nil, make([]float64, 5), gp(cnet), ts, z, make([]float64, 6))
-		})},
-		{"VJPAt gparams of wrong shape", false, withCtx(ctx, func() error {
+		{"Eval without context", false, func() error { return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Z: z, T: 0}) }},
+		{"Eval with context of other rows", false, func() error { return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Context: ctx[:4], Z: z, T: 0}) }},
+		{"Eval per-row times, short t", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Context: ctx, Z: z, Times: ts[:2]})
+		}},
+		{"Eval per-row times, NaN t", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Context: ctx, Z: z, Times: []float64{0, math.NaN(), 1}})
+		}},
+		{"Eval per-row times, short dz", false, func() error {
+			return cdyn.Eval(dz[:4], odefunc.Terms{}, odefunc.Request{Context: ctx, Z: z, Times: ts})
+		}},
+		{"Eval per-row times, nil z", false, func() error { return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Context: ctx, Z: nil, Times: ts}) }},
+		{"Eval per-row times, no context", false, func() error { return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Z: z, Times: ts}) }},
+		{"Eval per-row times, unconditional short t", false, func() error { return udyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Z: z, Times: ts[:1]}) }},
+		{"Eval per-row times with terms, nil Trace", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{}), Trace: odefunc.ExactTrace})
+		}},
+		{"Eval per-row times with terms, short t", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{Trace: make([]float64, 3)}, odefunc.Request{Context: ctx, Z: z, Times: ts[:1], Want: wantOf(odefunc.Terms{Trace: make([]float64, 3)}), Trace: odefunc.ExactTrace})
+		}},
+		{"Eval per-row times with terms, short Kinetic", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{Trace: make([]float64, 3), Kinetic: make([]float64, 1)}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{Trace: make([]float64, 3), Kinetic: make([]float64, 1)}), Trace: odefunc.ExactTrace})
+		}},
+		{"Eval per-row times with terms, Hutchinson nil eps", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{Trace: make([]float64, 3)}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{Trace: make([]float64, 3)}), Trace: odefunc.HutchinsonGaussian})
+		}},
+		{"Eval per-row times with terms, bad trace", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{Trace: make([]float64, 3)}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{Trace: make([]float64, 3)}), Trace: odefunc.Trace(42)})
+		}},
+		{"VJP per-row times, short t", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts[:2], Want: wantOf(odefunc.Terms{}), Trace: odefunc.ExactTrace}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP per-row times, short gc", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: make([]float64, 1), Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{}), Trace: odefunc.ExactTrace}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP per-row times, short a", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{}), Trace: odefunc.ExactTrace}, make([]float64, 2), odefunc.Terms{})
+		}},
+		{"VJP per-row times, short Trace cotangent", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{Trace: []float64{1}}), Trace: odefunc.ExactTrace}, make([]float64, 6), odefunc.Terms{Trace: []float64{1}})
+		}},
+		{"VJP per-row times, gparams missing", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: nil, Params: nil}, odefunc.Request{Context: ctx, Z: z, Times: ts, Want: wantOf(odefunc.Terms{}), Trace: odefunc.ExactTrace}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP per-row times, gc on unconditional", false, func() error {
+			return udyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: make([]float64, 6), Params: gp(unet)}, odefunc.Request{Z: z, Times: ts, Want: wantOf(odefunc.Terms{}), Trace: odefunc.ExactTrace}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP of f alone, short t", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts[:1]}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP of f alone, short a", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 6), Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts}, nil, odefunc.Terms{})
+		}},
+		{"VJP of f alone, short gz", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: make([]float64, 5), Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP of f alone, short gc", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: nil, Context: make([]float64, 5), Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP of f alone, gparams of wrong shape", false, func() error {
 			g := gp(cnet)
 			g[len(g)-1] = nil
-			return cdyn.VJPAt(dz, nil, nil, g, ts, z, make([]float64, 6))
-		})},
-		{"VJPAt Inf t", false, withCtx(ctx, func() error {
-			return cdyn.VJPAt(dz, nil, nil, gp(cnet), []float64{0, math.Inf(1), 1}, z, make([]float64, 6))
-		})},
-		{"F NaN t", false, withCtx(ctx, func() error { return cdyn.F(dz, math.NaN(), z) })},
-		{"VJPAt nil dz", false, withCtx(ctx, func() error {
-			return cdyn.VJPAt(nil, nil, nil, gp(cnet), ts, z, make([]float64, 6))
-		})},
-		{"VJPAt no context", false, func() error {
-			return cdyn.VJPAt(dz, nil, nil, gp(cnet), ts, z, make([]float64, 6))
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: nil, Context: nil, Params: g}, odefunc.Request{Context: ctx, Z: z, Times: ts}, make([]float64, 6), odefunc.Terms{})
 		}},
-		{"VJPAt gc on unconditional", false, func() error {
-			return udyn.VJPAt(dz, nil, make([]float64, 6), gp(unet), ts, z, make([]float64, 6))
+		{"VJP of f alone, Inf t", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: nil, Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: []float64{0, math.Inf(1), 1}}, make([]float64, 6), odefunc.Terms{})
 		}},
-		{"VJPAt NaN t", true, withCtx(ctx, func() error {
-			return cdyn.VJPAt(dz, nil, nil, gp(cnet), []float64{0, math.Inf(1), 0}, z, make([]float64, 6))
-		})},
+		{"Eval NaN t", false, func() error {
+			return cdyn.Eval(dz, odefunc.Terms{}, odefunc.Request{Context: ctx, Z: z, T: math.NaN()})
+		}},
+		{"VJP of f alone, nil dz", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: nil, Z: nil, Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: ts}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP of f alone, no context", false, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: nil, Context: nil, Params: gp(cnet)}, odefunc.Request{Z: z, Times: ts}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP of f alone, gc on unconditional", false, func() error {
+			return udyn.VJP(odefunc.VJPOut{F: dz, Z: nil, Context: make([]float64, 6), Params: gp(unet)}, odefunc.Request{Z: z, Times: ts}, make([]float64, 6), odefunc.Terms{})
+		}},
+		{"VJP of f alone, NaN t", true, func() error {
+			return cdyn.VJP(odefunc.VJPOut{F: dz, Z: nil, Context: nil, Params: gp(cnet)}, odefunc.Request{Context: ctx, Z: z, Times: []float64{0, math.Inf(1), 0}}, make([]float64, 6), odefunc.Terms{})
+		}},
 		// DecodeLayer
 		{"context_concat negative width", false, layer(`{"type":"context_concat","width":-1,"context":2}`)},
 		{"context_concat zero context", false, layer(`{"type":"context_concat","width":2,"context":0}`)},
@@ -1768,4 +1769,21 @@ func distOf(t *testing.T, f *train.Flow) *distributions.TransformedDistribution 
 	var d *distributions.TransformedDistribution
 	require.NoError(t, f.Use(func(fd *distributions.TransformedDistribution) error { d = fd; return nil }))
 	return d
+}
+
+// wantOf is the Want of the terms tm holds: the regularisers when it has
+// either, else the trace.
+func wantOf(tm odefunc.Terms) odefunc.Want {
+	if tm.Kinetic != nil || tm.Frobenius != nil {
+		return odefunc.WantRegularizers
+	}
+	return odefunc.WantTrace
+}
+
+// wantReg is the Want of a solve with or without the regularisers.
+func wantReg(reg bool) odefunc.Want {
+	if reg {
+		return odefunc.WantRegularizers
+	}
+	return odefunc.WantTrace
 }

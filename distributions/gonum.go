@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"gorgonia.org/tensor"
@@ -61,9 +62,10 @@ type GonumAdapter struct {
 }
 
 // Gonum returns d as gonum's RandLogProber, drawing with src (nil: with
-// d's own source). d must not be conditional: use GonumConditional.
+// d's own source). d must not be conditional: use GonumConditional. Its
+// dimension must be 1 to MaxDim.
 func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
-	if d == nil {
+	if isNil(d) {
 		return nil, fmt.Errorf("distributions: Gonum: %w: nil distribution", ErrInvalidParameter)
 	}
 	if cd, ok := d.(interface{ ContextDim() int }); ok && cd.ContextDim() > 0 {
@@ -90,7 +92,7 @@ func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
 // with the context fixed to ctx (C values, finite; copied), as gonum's
 // RandLogProber, drawing with src (nil: with d's own source).
 func GonumConditional(d ContextDistribution, ctx []float64, src rand.Source) (*GonumAdapter, error) {
-	if d == nil {
+	if isNil(d) {
 		return nil, fmt.Errorf("distributions: GonumConditional: %w: nil distribution", ErrInvalidParameter)
 	}
 	C := d.ContextDim()
@@ -120,9 +122,19 @@ func GonumConditional(d ContextDistribution, ctx []float64, src rand.Source) (*G
 	return g, nil
 }
 
+// isNil reports a nil d, or a nil pointer in it, whose methods would
+// panic.
+func isNil(d any) bool {
+	if d == nil {
+		return true
+	}
+	v := reflect.ValueOf(d)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
 func newGonumAdapter(D int, src rand.Source) (*GonumAdapter, error) {
-	if D < 1 {
-		return nil, fmt.Errorf("distributions: Gonum: %w: dimension %d", ErrInvalidParameter, D)
+	if D < 1 || D > MaxDim {
+		return nil, fmt.Errorf("distributions: Gonum: %w: dimension %d, want 1 to %d", ErrInvalidParameter, D, MaxDim)
 	}
 	g := &GonumAdapter{dim: D, xv: make([]float64, D), zv: make([]float64, D)}
 	g.x = batch.New(1, D, g.xv)

@@ -121,6 +121,9 @@ type Shared interface {
 // methods (they would wait for the lock fn holds). Package checkpoint
 // saves a flow this way.
 func (f *Flow) Use(fn func(d *distributions.TransformedDistribution) error) error {
+	if fn == nil {
+		return fmt.Errorf("%w: Use needs a function", ErrInvalidConfig)
+	}
 	if err := f.lock(); err != nil {
 		return err
 	}

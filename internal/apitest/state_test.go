@@ -1,0 +1,177 @@
+package apitest
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"github.com/stretchr/testify/require"
+	"gorgonia.org/tensor"
+)
+
+// Hostile use of a Trainer's State and Restore, and of Flow.Use.
+
+// smallTrainer returns a 1-block flow and a Trainer of it that has run
+// epochs epochs on moons (none for 0, the Trainer's Epochs then 1), and
+// its options.
+func smallTrainer(t *testing.T, epochs int, opts train.Options) (*train.Flow, *train.Trainer, *train.Options) {
+	t.Helper()
+	flow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	if opts.BatchSize == 0 {
+		opts.BatchSize, opts.Seed = 32, 3
+	}
+	opts.Epochs = max(epochs, 1)
+	tr, err := train.NewTrainer(flow, opts)
+	require.NoError(t, err)
+	if epochs > 0 {
+		require.NoError(t, tr.Run(context.Background(), moons(t)))
+	}
+	return flow, tr, &opts
+}
+
+func moons(t *testing.T) *tensor.Dense {
+	t.Helper()
+	data, err := datasets.Moons(64, 0.05, true, rand.NewPCG(5, 6))
+	require.NoError(t, err)
+	return data
+}
+
+func paramValues(f *train.Flow) [][]float64 {
+	var out [][]float64
+	for _, p := range f.Params() {
+		out = append(out, slices.Clone(p.Float64s()))
+	}
+	return out
+}
+
+// editedState returns a copy of st changed by edit, its first moments'
+// first slices copied.
+func editedState(st *train.TrainingState, edit func(s *train.TrainingState)) *train.TrainingState {
+	c := *st
+	c.Adam.M, c.Adam.V = slices.Clone(st.Adam.M), slices.Clone(st.Adam.V)
+	c.Adam.V[0] = slices.Clone(c.Adam.V[0])
+	c.Adam.M[0] = slices.Clone(c.Adam.M[0])
+	edit(&c)
+	return &c
+}
+
+// TestHostileRestoreArguments: states no training can continue from are
+// ErrInvalidConfig errors, and Use(nil) is one too.
+func TestHostileRestoreArguments(t *testing.T) {
+	flow, tr, _ := smallTrainer(t, 1, train.Options{})
+	st, err := tr.State()
+	require.NoError(t, err)
+	edited := func(edit func(s *train.TrainingState)) *train.TrainingState { return editedState(st, edit) }
+	negEpoch := edited(func(s *train.TrainingState) { s.Epoch = -1 })
+	negV := edited(func(s *train.TrainingState) { s.Adam.V[0][0] = -1 })
+	infM := edited(func(s *train.TrainingState) { s.Adam.M[0][0] = math.Inf(1) })
+	nanParams := edited(func(s *train.TrainingState) {
+		s.Params = paramValues(flow)
+		s.Params[0][0] = math.NaN()
+	})
+	cases := []apiCase{
+		{"Flow.Use(nil)", train.ErrInvalidConfig, func() error { return flow.Use(nil) }},
+		{"Restore epoch -1", train.ErrInvalidConfig, func() error { return tr.Restore(negEpoch) }},
+		{"Restore v < 0", train.ErrInvalidConfig, func() error { return tr.Restore(negV) }},
+		{"Restore m = +Inf", train.ErrInvalidConfig, func() error { return tr.Restore(infM) }},
+		{"Restore NaN params", train.ErrInvalidConfig, func() error { return tr.Restore(nanParams) }},
+	}
+	for _, c := range cases {
+		err := errOf(t, c.name, c.call)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want an error wrapping %q", c.name, err, c.want)
+		}
+	}
+	countCases(t, "state_test.go", len(cases))
+}
+
+// TestHostileRestoreTwice: restoring the same state twice is restoring it
+// once; it must not move the weights.
+func TestHostileRestoreTwice(t *testing.T) {
+	flow, tr, opts := smallTrainer(t, 1, train.Options{})
+	st, err := tr.State()
+	require.NoError(t, err)
+	w := paramValues(flow)
+	require.NoError(t, tr.Restore(st))
+	require.Equal(t, w, paramValues(flow), "the first Restore moved the weights")
+	require.NoError(t, tr.Restore(st))
+	require.Equal(t, w, paramValues(flow), "the second Restore moved the weights")
+
+	// And a run continued from there is the uninterrupted one.
+	whole, _, _ := smallTrainer(t, 0, *opts)
+	opts2 := *opts
+	opts2.Epochs = 2
+	all2, err := train.NewTrainer(whole, opts2)
+	require.NoError(t, err)
+	require.NoError(t, all2.Run(context.Background(), moons(t)))
+	tr2, err := train.NewTrainer(flow, opts2)
+	require.NoError(t, err)
+	require.NoError(t, tr2.Restore(st))
+	require.NoError(t, tr2.Restore(st))
+	require.NoError(t, tr2.Run(context.Background(), moons(t)))
+	require.Equal(t, paramValues(whole), paramValues(flow))
+	countCases(t, "state_test.go", 2)
+}
+
+// TestHostileRestoreOfAFreshState: a step-0 state (a new Trainer's)
+// restored into a Trainer that has trained clears Adam's memory.
+func TestHostileRestoreOfAFreshState(t *testing.T) {
+	fresh, freshTr, opts := smallTrainer(t, 0, train.Options{})
+	st, err := freshTr.State()
+	require.NoError(t, err)
+	used, usedTr, _ := smallTrainer(t, 1, *opts)
+	w := paramValues(fresh)
+	require.NoError(t, used.Use(func(d *distributions.TransformedDistribution) error {
+		for i, p := range d.Params() {
+			copy(p.Float64s(), w[i])
+		}
+		return nil
+	}))
+	require.NoError(t, usedTr.Restore(st))
+	require.NoError(t, freshTr.Run(context.Background(), moons(t)))
+	require.NoError(t, usedTr.Run(context.Background(), moons(t)))
+	require.Equal(t, paramValues(fresh), paramValues(used), "Adam kept the moments of the training before Restore")
+	countCases(t, "state_test.go", 1)
+}
+
+// TestHostileFailedRestoreChangesNothing: a Restore that returns an error
+// leaves the Trainer and its model as they were.
+func TestHostileFailedRestoreChangesNothing(t *testing.T) {
+	flow, tr, _ := smallTrainer(t, 1, train.Options{})
+	first, err := tr.State()
+	require.NoError(t, err)
+	data := moons(t)
+	tr2, err := train.NewTrainer(flow, train.Options{Epochs: 2, BatchSize: 32, Seed: 3})
+	require.NoError(t, err)
+	require.NoError(t, tr2.Restore(first))
+	require.NoError(t, tr2.Run(context.Background(), data))
+	before, err := tr2.State()
+	require.NoError(t, err)
+	w := paramValues(flow)
+
+	for name, edit := range map[string]func(s *train.TrainingState){
+		"bad shuffle":      func(s *train.TrainingState) { s.Shuffle = []byte("junk") },
+		"bad draws":        func(s *train.TrainingState) { s.Draws = []byte("junk") },
+		"bad noise":        func(s *train.TrainingState) { s.Noise = [][]byte{[]byte("junk")} },
+		"too many noises":  func(s *train.TrainingState) { s.Noise = append(s.Noise, s.Noise...) },
+		"best, no val":     func(s *train.TrainingState) { s.Best = &train.BestState{Params: paramValues(flow)} },
+		"negative epoch":   func(s *train.TrainingState) { s.Epoch = -3 },
+		"params too short": func(s *train.TrainingState) { s.Params = [][]float64{{1}} },
+	} {
+		bad := *first
+		edit(&bad)
+		require.Error(t, tr2.Restore(&bad), name)
+		after, err := tr2.State()
+		require.NoError(t, err)
+		require.Equal(t, before, after, "%s: the failed Restore changed the Trainer", name)
+		require.Equal(t, w, paramValues(flow), "%s: the failed Restore changed the weights", name)
+	}
+	countCases(t, "state_test.go", 7)
+}

@@ -115,6 +115,18 @@ func (tj *trainingJSON) decode(f *train.Flow, order []int) (*train.TrainingState
 	if adam.Step != 0 && !fits(adam, ps) {
 		return nil, bad("training.adam has moments of other sizes than the model's %d parameters", len(ps))
 	}
+	if adam.Step != 0 {
+		for i := range adam.M {
+			if !finite(adam.M[i]) || !finite(adam.V[i]) {
+				return nil, bad("training.adam's moments of parameter %d hold a value that is not finite", i)
+			}
+			for j, v := range adam.V[i] {
+				if v < 0 {
+					return nil, bad("training.adam.v[%d][%d] = %g, a second moment below 0", i, j, v)
+				}
+			}
+		}
+	}
 	if len(tj.Record) > train.MaxRecord {
 		return nil, bad("training.record has %d entries, more than the limit of %d", len(tj.Record), train.MaxRecord)
 	}

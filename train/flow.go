@@ -118,8 +118,10 @@ type Shared interface {
 // returns fn's error: a way to read or change the parts of the flow (its
 // base, its bijectors, their parameters) while no other method runs.
 // fn must not keep d or its parts past its return, nor call the Flow's
-// methods (they would wait for the lock fn holds). Package checkpoint
-// saves a flow this way.
+// methods (they would wait for the lock fn holds). A base or bijector fn
+// sets to nil, or a base of another dimension, is put back, and Use
+// returns an ErrInvalidConfig error. Package checkpoint saves a flow this
+// way.
 func (f *Flow) Use(fn func(d *distributions.TransformedDistribution) error) error {
 	if fn == nil {
 		return fmt.Errorf("%w: Use needs a function", ErrInvalidConfig)
@@ -128,7 +130,14 @@ func (f *Flow) Use(fn func(d *distributions.TransformedDistribution) error) erro
 		return err
 	}
 	defer f.mu.Unlock()
-	return fn(f.dist)
+	base, bij := f.dist.Base, f.dist.Bijector
+	err := fn(f.dist)
+	if f.dist.Base == nil || f.dist.Bijector == nil || f.dist.Base.Dim() != base.Dim() {
+		// The Flow would be left unusable: every method would refuse it.
+		f.dist.Base, f.dist.Bijector = base, bij
+		return fmt.Errorf("%w: Use's function removed the flow's base or bijector, or changed its dimension; they are put back", ErrInvalidConfig)
+	}
+	return err
 }
 
 // Config returns the configuration NewFlow built the flow from, defaults

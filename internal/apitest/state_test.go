@@ -92,6 +92,26 @@ func TestHostileRestoreArguments(t *testing.T) {
 	countCases(t, "state_test.go", len(cases))
 }
 
+// TestHostileUseCannotBreakTheFlow: a Use that removes the base or the
+// bijector is refused and leaves a working flow, where every method after
+// it refused the flow as a zero value.
+func TestHostileUseCannotBreakTheFlow(t *testing.T) {
+	flow, _, _ := smallTrainer(t, 0, train.Options{})
+	other, err := distributions.NewNormal([]float64{0, 0, 0}, []float64{1, 1, 1}, rand.NewPCG(1, 1))
+	require.NoError(t, err)
+	for name, edit := range map[string]func(d *distributions.TransformedDistribution){
+		"nil base":         func(d *distributions.TransformedDistribution) { d.Base = nil },
+		"nil bijector":     func(d *distributions.TransformedDistribution) { d.Bijector = nil },
+		"3-D base for 2-D": func(d *distributions.TransformedDistribution) { d.Base = other },
+	} {
+		err := flow.Use(func(d *distributions.TransformedDistribution) error { edit(d); return nil })
+		require.ErrorIs(t, err, train.ErrInvalidConfig, name)
+		_, err = flow.Sample(2)
+		require.NoError(t, err, name)
+	}
+	countCases(t, "state_test.go", 3)
+}
+
 // TestHostileRestoreTwice: restoring the same state twice is restoring it
 // once; it must not move the weights.
 func TestHostileRestoreTwice(t *testing.T) {

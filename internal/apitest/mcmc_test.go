@@ -84,6 +84,15 @@ func TestHostileHMCArguments(t *testing.T) {
 	countCases(t, "mcmc_test.go", len(cases))
 }
 
+// TestHostileHMCLongTrajectory: a Length over ε·MaxInt takes MaxSteps
+// steps, not one (Length/ε overflowed the int conversion).
+func TestHostileHMCLongTrajectory(t *testing.T) {
+	c, err := mcmc.HMC{Warmup: 1, Samples: 5, Length: 1e300, MaxSteps: 7}.Run(gaussTarget{2}, []float64{0, 0}, rand.NewPCG(1, 1))
+	require.NoError(t, err)
+	require.Equal(t, 7, c.Steps)
+	countCases(t, "mcmc_test.go", 1)
+}
+
 // TestHostileDiagnosticsOfHugeDraws: finite draws near the largest
 // float64 have a finite ESS and MCSE, those of the draws scaled down.
 func TestHostileDiagnosticsOfHugeDraws(t *testing.T) {

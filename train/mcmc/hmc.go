@@ -235,7 +235,13 @@ func identity(d int) []float64 {
 }
 
 func (s *sampler) steps() int {
-	return min(s.h.MaxSteps, max(1, int(math.Ceil(s.h.Length/s.eps))))
+	// In floating point: Length/ε beyond MaxInt would convert to a
+	// negative int, and one step.
+	n := math.Ceil(s.h.Length / s.eps)
+	if !(n < float64(s.h.MaxSteps)) {
+		return s.h.MaxSteps
+	}
+	return max(1, int(n))
 }
 
 // iterate makes one HMC transition from s.theta and returns its acceptance

@@ -1,9 +1,11 @@
 package apitest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -83,6 +85,23 @@ func TestHostileSaveOfARefusedStateKeepsTheFile(t *testing.T) {
 	require.Equal(t, before, after, "a refused state replaced the checkpoint")
 	_, err = checkpoint.Load(path, checkpoint.Codec{})
 	require.NoError(t, err)
+	countCases(t, "checkpoint_codec_test.go", 1)
+}
+
+// TestHostileSaverOfAnotherFlow: a Saver given a flow other than the
+// trained one used to write the trainer's moments beside the other
+// flow's weights, a file Load refuses; now the epoch's save fails and
+// nothing is written.
+func TestHostileSaverOfAnotherFlow(t *testing.T) {
+	flow, _, _ := smallTrainer(t, 0, train.Options{})
+	other, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 2, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 2))
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "s.json")
+	tr, err := train.NewTrainer(flow, train.Options{Epochs: 1, BatchSize: 32, Seed: 3, Save: checkpoint.Saver(path, other, checkpoint.Codec{})})
+	require.NoError(t, err)
+	require.ErrorIs(t, tr.Run(context.Background(), moons(t)), checkpoint.ErrUnsaveable)
+	_, err = os.Stat(path)
+	require.ErrorIs(t, err, os.ErrNotExist)
 	countCases(t, "checkpoint_codec_test.go", 1)
 }
 

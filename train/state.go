@@ -2,6 +2,8 @@ package train
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"math"
 	"math/rand/v2"
 
@@ -78,7 +80,13 @@ func (t *Trainer) State() (*TrainingState, error) {
 	}
 	ts := &TrainingState{
 		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: shuffle, Noise: noise, Draws: draws,
-		History: append([]EpochStats(nil), t.history...), Record: t.opts.Record, Params: t.last,
+		History: append([]EpochStats(nil), t.history...), Record: maps.Clone(t.opts.Record),
+	}
+	if t.last != nil {
+		ts.Params = make([][]float64, len(t.last))
+		for i, p := range t.last {
+			ts.Params[i] = slices.Clone(p)
+		}
 	}
 	if t.best.Params != nil {
 		ts.Best = t.best.clone()

@@ -112,6 +112,28 @@ func TestHostileUseCannotBreakTheFlow(t *testing.T) {
 	countCases(t, "state_test.go", 3)
 }
 
+// TestHostileStateIsACopy: changing what State returned does not change
+// the Trainer (its last parameters, kept while the model holds the best
+// ones, and its Record were shared).
+func TestHostileStateIsACopy(t *testing.T) {
+	_, tr, _ := smallTrainer(t, 3, train.Options{Validation: moons(t), BatchSize: 32, Seed: 3, Record: map[string]string{"a": "b"}})
+	st, err := tr.State()
+	require.NoError(t, err)
+	require.NotNil(t, st.Params)
+	p, best, loss := st.Params[0][0], st.Best.Params[0][0], st.History[0].Loss
+	st.Params[0][0] = 999
+	st.Record["a"] = "changed"
+	st.Best.Params[0][0] = 777
+	st.History[0].Loss = 555
+	got, err := tr.State()
+	require.NoError(t, err)
+	require.Equal(t, p, got.Params[0][0], "Params")
+	require.Equal(t, "b", got.Record["a"], "Record")
+	require.Equal(t, best, got.Best.Params[0][0], "Best.Params")
+	require.Equal(t, loss, got.History[0].Loss, "History")
+	countCases(t, "state_test.go", 1)
+}
+
 // TestHostileRestoreTwice: restoring the same state twice is restoring it
 // once; it must not move the weights.
 func TestHostileRestoreTwice(t *testing.T) {

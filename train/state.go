@@ -3,9 +3,9 @@ package train
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/ffjord-go/ffjord-go/checkpoint"
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/train"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
@@ -108,6 +110,44 @@ func TestHostileUseCannotBreakTheFlow(t *testing.T) {
 		require.ErrorIs(t, err, train.ErrInvalidConfig, name)
 		_, err = flow.Sample(2)
 		require.NoError(t, err, name)
+	}
+	countCases(t, "state_test.go", 3)
+}
+
+// TestHostileUseThenSave: a Use that replaces parts of a NewFlow stack
+// (as its documentation allows) used to leave the flow's Config claiming
+// the stack, so that Save wrote a file Load refused; the flow now drops
+// the Config, and the file loads as the flow it is.
+func TestHostileUseThenSave(t *testing.T) {
+	aff, err := distributions.NewAffine([]float64{1, 2}, []float64{0, 0})
+	require.NoError(t, err)
+	wide, err := distributions.NewNormal([]float64{0, 0}, []float64{2, 2}, rand.NewPCG(1, 1))
+	require.NoError(t, err)
+	for name, c := range map[string]struct {
+		edit       func(d *distributions.TransformedDistribution)
+		keepConfig bool
+	}{
+		"affine after the blocks": {func(d *distributions.TransformedDistribution) { d.Bijector = distributions.Chain{d.Bijector, aff} }, false},
+		"a wider base":            {func(d *distributions.TransformedDistribution) { d.Base = wide }, false},
+		"an equal base": {func(d *distributions.TransformedDistribution) {
+			b := d.Base.(*distributions.Normal)
+			d.Base, _ = distributions.NewNormal(b.Mean(), b.Std(), rand.NewPCG(2, 2))
+		}, true},
+	} {
+		flow, _, _ := smallTrainer(t, 0, train.Options{})
+		require.NoError(t, flow.Use(func(d *distributions.TransformedDistribution) error { c.edit(d); return nil }), name)
+		_, ok := flow.Config()
+		require.Equal(t, c.keepConfig, ok, "%s: Config", name)
+		path := filepath.Join(t.TempDir(), "c.json")
+		require.NoError(t, checkpoint.Save(path, flow, nil, checkpoint.Codec{}), name)
+		ck, err := checkpoint.Load(path, checkpoint.Codec{})
+		require.NoError(t, err, name)
+		x := pts(2, 2, 0.1, 0.2, -0.3, 0.4)
+		want, err := flow.LogProb(x)
+		require.NoError(t, err, name)
+		got, err := ck.Flow.LogProb(x)
+		require.NoError(t, err, name)
+		require.Equal(t, want, got, name)
 	}
 	countCases(t, "state_test.go", 3)
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/ffjord-go/ffjord-go/checkpoint"
@@ -150,6 +151,53 @@ func TestHostileUseThenSave(t *testing.T) {
 		require.Equal(t, want, got, name)
 	}
 	countCases(t, "state_test.go", 3)
+}
+
+// TestHostileConcurrentUse: Uses that replace parts, while other
+// goroutines sample, save and read the Config, leave a flow that loads;
+// run with -race.
+func TestHostileConcurrentUse(t *testing.T) {
+	flow, _, _ := smallTrainer(t, 0, train.Options{})
+	aff, err := distributions.NewAffine([]float64{0.5, -0.5}, []float64{0.1, 0})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "c.json")
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	each := func(fn func(i int) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				if err := fn(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	each(func(i int) error {
+		return flow.Use(func(d *distributions.TransformedDistribution) error {
+			if i == 5 {
+				d.Bijector = distributions.Chain{d.Bijector, aff}
+			}
+			_ = d.Params()
+			return nil
+		})
+	})
+	each(func(int) error { _, err := flow.Sample(4); return err })
+	each(func(int) error { _ = flow.EndTimes(); _, _ = flow.Config(); return nil })
+	each(func(int) error { return checkpoint.Save(path, flow, nil, checkpoint.Codec{}) })
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	_, ok := flow.Config()
+	require.False(t, ok)
+	require.NoError(t, checkpoint.Save(path, flow, nil, checkpoint.Codec{}))
+	_, err = checkpoint.Load(path, checkpoint.Codec{})
+	require.NoError(t, err)
+	countCases(t, "state_test.go", 1)
 }
 
 // TestHostileStateIsACopy: changing what State returned does not change

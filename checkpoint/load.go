@@ -110,6 +110,9 @@ func decode(data []byte, c Codec) (*Checkpoint, error) {
 		if ck.Training, err = training.decode(f, order); err != nil {
 			return nil, err
 		}
+		if err := adoptNoiseSources(f, ck.Training.Noise); err != nil {
+			return nil, err
+		}
 	}
 	return ck, nil
 }

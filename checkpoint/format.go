@@ -25,6 +25,9 @@ const (
 // 20 million weights written out in decimal.
 const MaxSize = 256 << 20
 
+// maxSize is the limit Load and Save apply: MaxSize, lowered by tests.
+var maxSize int64 = MaxSize
+
 // fileJSON is the outer object of a checkpoint file.
 type fileJSON struct {
 	Format  string          `json:"format"`

@@ -135,7 +135,7 @@ func (tj *trainingJSON) decode(f *train.Flow, order []int) (*train.TrainingState
 	if len(tj.Record) > train.MaxRecord {
 		return nil, bad("training.record has %d entries, more than the limit of %d", len(tj.Record), train.MaxRecord)
 	}
-	if new(rand.PCG).UnmarshalBinary(shuffle) != nil {
+	if len(shuffle) > 0 && new(rand.PCG).UnmarshalBinary(shuffle) != nil { // absent: Restore says so
 		return nil, bad("training.shuffle is not a PCG generator state")
 	}
 	ts := &train.TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History, Record: tj.Record}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/internal/strictjson"
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
@@ -16,7 +17,8 @@ import (
 // {"type": name, "data": …}, data being what its Encode wrote. The zero
 // value handles the library's types only. Save and Load check the Codec
 // first: every name non-empty, not one of the library's type names, and
-// used once; every type concrete and given once.
+// used once; every type concrete, not one the library writes itself, and
+// given once.
 type Codec struct {
 	Models    []ModelCodec    // dynamics of FFJORD blocks, made with Model
 	Bijectors []BijectorCodec // bijectors, made with Bijector
@@ -71,14 +73,26 @@ var reserved = map[string]bool{
 // table holds the codecs of one kind, by name and by Go type.
 type table struct {
 	kind, builtin, field string // for messages
-	byName               map[string]*entry
-	byType               map[reflect.Type]*entry
+	// library are the Go types the library writes itself, before looking
+	// at the Codec: a codec for one would never be called.
+	library map[reflect.Type]bool
+	byName  map[string]*entry
+	byType  map[reflect.Type]*entry
 }
+
+var (
+	libraryModels    = map[reflect.Type]bool{reflect.TypeFor[*odefunc.Network](): true}
+	libraryBijectors = map[reflect.Type]bool{
+		reflect.TypeFor[*ffjord.FFJORD](): true, reflect.TypeFor[*distributions.Affine](): true,
+		reflect.TypeFor[*distributions.AffineTriL](): true, reflect.TypeFor[*distributions.Sigmoid](): true,
+		reflect.TypeFor[*distributions.MixtureCDF](): true, reflect.TypeFor[distributions.Chain](): true,
+	}
+)
 
 // tables checks c and indexes it.
 func (c Codec) tables() (models, bijectors *table, err error) {
-	models = &table{kind: "dynamics", builtin: "network", field: "Models"}
-	bijectors = &table{kind: "bijector", builtin: "ffjord, affine, affine_tril, sigmoid, mixture_cdf or chain", field: "Bijectors"}
+	models = &table{kind: "dynamics", builtin: "network", field: "Models", library: libraryModels}
+	bijectors = &table{kind: "bijector", builtin: "ffjord, affine, affine_tril, sigmoid, mixture_cdf or chain", field: "Bijectors", library: libraryBijectors}
 	for i := range c.Models {
 		if err := models.add(i, &c.Models[i].entry); err != nil {
 			return nil, nil, err
@@ -103,6 +117,8 @@ func (t *table) add(i int, e *entry) error {
 		return fmt.Errorf("%w: %s: make it with checkpoint.Model or checkpoint.Bijector", ErrCodec, where)
 	case e.typ.Kind() == reflect.Interface:
 		return fmt.Errorf("%w: %s: %v is an interface; give a concrete type", ErrCodec, where, e.typ)
+	case t.library[e.typ]:
+		return fmt.Errorf("%w: %s: the library writes %v itself and would never call this codec", ErrCodec, where, e.typ)
 	case e.encode == nil || e.decode == nil:
 		return fmt.Errorf("%w: %s needs both encode and decode", ErrCodec, where)
 	}

@@ -4,8 +4,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
+	"github.com/ffjord-go/ffjord-go/ffjord"
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -22,6 +24,9 @@ const (
 // MaxSize is the largest checkpoint file Load reads: 256 MiB, some
 // 20 million weights written out in decimal.
 const MaxSize = 256 << 20
+
+// maxSize is the limit Load and Save apply: MaxSize, lowered by tests.
+var maxSize int64 = MaxSize
 
 // fileJSON is the outer object of a checkpoint file.
 type fileJSON struct {
@@ -115,13 +120,28 @@ func (tj *trainingJSON) decode(f *train.Flow, order []int) (*train.TrainingState
 	if adam.Step != 0 && !fits(adam, ps) {
 		return nil, bad("training.adam has moments of other sizes than the model's %d parameters", len(ps))
 	}
+	if adam.Step != 0 {
+		for i := range adam.M {
+			if !finite(adam.M[i]) || !finite(adam.V[i]) {
+				return nil, bad("training.adam's moments of parameter %d hold a value that is not finite", i)
+			}
+			for j, v := range adam.V[i] {
+				if v < 0 {
+					return nil, bad("training.adam.v[%d][%d] = %g, a second moment below 0", i, j, v)
+				}
+			}
+		}
+	}
 	if len(tj.Record) > train.MaxRecord {
 		return nil, bad("training.record has %d entries, more than the limit of %d", len(tj.Record), train.MaxRecord)
 	}
+	if len(shuffle) > 0 && new(rand.PCG).UnmarshalBinary(shuffle) != nil { // absent: Restore says so
+		return nil, bad("training.shuffle is not a PCG generator state")
+	}
 	ts := &train.TrainingState{Epoch: tj.Epoch, LR: tj.LR, Adam: adam, Shuffle: shuffle, History: tj.History, Record: tj.Record}
 	if tj.Draws != "" {
-		if ts.Draws, err = hex.DecodeString(tj.Draws); err != nil || len(ts.Draws) > 256 {
-			return nil, bad("training.draws is not a generator state")
+		if ts.Draws, err = hex.DecodeString(tj.Draws); err != nil || new(rand.PCG).UnmarshalBinary(ts.Draws) != nil {
+			return nil, bad("training.draws is not a PCG generator state")
 		}
 	}
 	blocks := len(f.EndTimes()) // one end time per FFJORD block
@@ -130,8 +150,8 @@ func (tj *trainingJSON) decode(f *train.Flow, order []int) (*train.TrainingState
 	}
 	for k, h := range tj.Noise {
 		state, err := hex.DecodeString(h)
-		if err != nil || len(state) > 256 {
-			return nil, bad("training.noise[%d] is not a generator state", k)
+		if err != nil || (len(state) > 0 && noiseSource(state) == nil) {
+			return nil, bad("training.noise[%d] is not the state of a PCG or ChaCha8 generator", k)
 		}
 		ts.Noise = append(ts.Noise, state)
 	}
@@ -150,6 +170,57 @@ func (tj *trainingJSON) decode(f *train.Flow, order []int) (*train.TrainingState
 		ts.Best = &train.BestState{Epoch: b.Epoch, NLL: b.NLL, Params: b.Params, Stale: b.Stale}
 	}
 	return ts, nil
+}
+
+// noiseSource returns a generator in the saved state, a PCG or a ChaCha8
+// (the generators whose states a block can save), or nil.
+func noiseSource(state []byte) rand.Source {
+	if p := new(rand.PCG); p.UnmarshalBinary(state) == nil {
+		return p
+	}
+	if c := new(rand.ChaCha8); c.UnmarshalBinary(state) == nil {
+		return c
+	}
+	return nil
+}
+
+// adoptNoiseSources gives each FFJORD block of a loaded flow a generator
+// of the kind its saved noise state is: decoded blocks draw from PCGs,
+// and a block that trained with a ChaCha8 could not take its state back.
+func adoptNoiseSources(f *train.Flow, noise [][]byte) error {
+	if len(noise) == 0 {
+		return nil
+	}
+	return f.Use(func(d *distributions.TransformedDistribution) error {
+		blocks := samplingOrder(d.Bijector, nil)
+		if len(blocks) != len(noise) {
+			return bad("training.noise has %d states for %d blocks", len(noise), len(blocks))
+		}
+		for k, state := range noise {
+			if _, ok := noiseSource(state).(*rand.ChaCha8); !ok {
+				continue
+			}
+			if err := blocks[k].SetTrace(blocks[k].Trace(), noiseSource(state)); err != nil {
+				return bad("training.noise[%d]: %v", k, err)
+			}
+		}
+		return nil
+	})
+}
+
+// samplingOrder appends the FFJORD blocks of b to out in the order
+// sampling applies them (Chain's last first), the order of
+// TrainingState.Noise.
+func samplingOrder(b distributions.Bijector, out []*ffjord.FFJORD) []*ffjord.FFJORD {
+	switch b := b.(type) {
+	case *ffjord.FFJORD:
+		return append(out, b)
+	case distributions.Chain:
+		for k := len(b) - 1; k >= 0; k-- {
+			out = samplingOrder(b[k], out)
+		}
+	}
+	return out
 }
 
 func settingsOf(s train.Settings) settingsJSON {

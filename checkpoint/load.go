@@ -46,15 +46,15 @@ func Load(path string, c Codec) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: loading: %w", err)
 	case !st.Mode().IsRegular():
 		return nil, bad("%s is not a regular file (%v)", path, st.Mode().Type())
-	case st.Size() > MaxSize:
-		return nil, bad("the file has %d bytes, more than the limit of %d", st.Size(), MaxSize)
+	case st.Size() > maxSize:
+		return nil, bad("the file has %d bytes, more than the limit of %d", st.Size(), maxSize)
 	}
-	data, err := io.ReadAll(io.LimitReader(file, MaxSize+1))
+	data, err := io.ReadAll(io.LimitReader(file, maxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: loading: %w", err)
 	}
-	if len(data) > MaxSize {
-		return nil, bad("the file is larger than the limit of %d bytes", MaxSize)
+	if int64(len(data)) > maxSize {
+		return nil, bad("the file is larger than the limit of %d bytes", maxSize)
 	}
 	return decode(data, c)
 }
@@ -108,6 +108,9 @@ func decode(data []byte, c Codec) (*Checkpoint, error) {
 	ck := &Checkpoint{Flow: f, codec: c}
 	if training != nil {
 		if ck.Training, err = training.decode(f, order); err != nil {
+			return nil, err
+		}
+		if err := adoptNoiseSources(f, ck.Training.Noise); err != nil {
 			return nil, err
 		}
 	}

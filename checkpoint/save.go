@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
@@ -17,8 +18,9 @@ import (
 // Save writes f, with ts if not nil, to path: the model, its settings and
 // the training state, through c for the parts of the user's own types. The
 // file is replaced atomically, and a symbolic link at path is replaced,
-// not written through: the file it led to is left as it was. A model that
-// Load would refuse (ErrUnsaveable) is not written.
+// not written through: the file it led to is left as it was. A model or
+// a training state that Load would refuse (ErrUnsaveable), or a file
+// larger than MaxSize, is not written.
 //
 // When ts.Params is set (a Trainer's State after Run put the best
 // parameters in the model), those are written as the model's parameters,
@@ -42,8 +44,16 @@ func Save(path string, f *train.Flow, ts *train.TrainingState, c Codec) error {
 	}
 	if ts != nil {
 		content.Training = trainingOf(ts)
+		// The state is checked as Load will check it, so that a file
+		// Load would refuse does not replace a good one.
+		if _, err := content.Training.decode(f, nil); err != nil {
+			return fmt.Errorf("%w: the training state: %s", ErrUnsaveable, strings.TrimPrefix(err.Error(), ErrCheckpoint.Error()+": "))
+		}
 	}
 	raw, err := json.Marshal(content) // compact, as the checksum wants
+	if uv := new(json.UnsupportedValueError); errors.As(err, &uv) {
+		return fmt.Errorf("%w: the training state holds %s", ErrUnsaveable, uv.Str)
+	}
 	if err != nil {
 		return fmt.Errorf("checkpoint: encoding: %w", err)
 	}
@@ -51,6 +61,9 @@ func Save(path string, f *train.Flow, ts *train.TrainingState, c Codec) error {
 	out, err := json.MarshalIndent(fileJSON{Format: Format, Version: Version, SHA256: hex.EncodeToString(sum[:]), Content: raw}, "", " ")
 	if err != nil {
 		return fmt.Errorf("checkpoint: encoding: %w", err)
+	}
+	if int64(len(out)) > maxSize {
+		return fmt.Errorf("%w: the file would have %d bytes, more than Load's limit of %d (MaxSize)", ErrUnsaveable, len(out), maxSize)
 	}
 	if err := fileio.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(out); return err }); err != nil {
 		return fmt.Errorf("checkpoint: saving: %w", err)

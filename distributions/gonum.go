@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 
 	"github.com/ffjord-go/ffjord-go/internal/batch"
 	"gorgonia.org/tensor"
@@ -27,10 +28,12 @@ import (
 //     is false.
 //   - from Rand, the destination filled with NaN.
 //
-// Rand draws with the adapter's source when the distribution is a Drawer
-// or a TransformedDistribution whose base is one (the library's Gaussians
-// and mixtures are): the base point is drawn with that source and pushed
-// through the bijector, so one seed gives the same points bit for bit.
+// Rand draws with the adapter's source when the distribution is a Drawer,
+// a TransformedDistribution whose base is one (the library's Gaussians
+// and mixtures are), or a distribution that lends such parts through a
+// Use method (a train.Flow): the base point is drawn with that source and
+// pushed through the bijector, so one seed gives the same points bit for
+// bit.
 // Otherwise, or with a nil source, it calls the distribution's own Sample
 // (or SampleContext), which draws from the distribution's source.
 //
@@ -57,13 +60,25 @@ type GonumAdapter struct {
 	lp   [1]float64
 	draw Drawer // draws z with rng, or nil
 	fwd  func(z *tensor.Dense) (*tensor.Dense, error)
+	use  partsLender // draws under its lock, or nil
 	err  error
 }
 
+// partsLender is a distribution that lends its parts under its lock, as
+// a train.Flow does (Use).
+type partsLender interface {
+	Use(fn func(d *TransformedDistribution) error) error
+}
+
+// errNoDrawer says that a partsLender's base draws with no caller's
+// generator.
+var errNoDrawer = errors.New("the base is not a Drawer")
+
 // Gonum returns d as gonum's RandLogProber, drawing with src (nil: with
-// d's own source). d must not be conditional: use GonumConditional.
+// d's own source). d must not be conditional: use GonumConditional. Its
+// dimension must be 1 to MaxDim.
 func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
-	if d == nil {
+	if isNil(d) {
 		return nil, fmt.Errorf("distributions: Gonum: %w: nil distribution", ErrInvalidParameter)
 	}
 	if cd, ok := d.(interface{ ContextDim() int }); ok && cd.ContextDim() > 0 {
@@ -82,6 +97,8 @@ func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
 		}
 	case Drawer:
 		g.draw = d
+	case partsLender:
+		g.use = d
 	}
 	return g, nil
 }
@@ -90,7 +107,7 @@ func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
 // with the context fixed to ctx (C values, finite; copied), as gonum's
 // RandLogProber, drawing with src (nil: with d's own source).
 func GonumConditional(d ContextDistribution, ctx []float64, src rand.Source) (*GonumAdapter, error) {
-	if d == nil {
+	if isNil(d) {
 		return nil, fmt.Errorf("distributions: GonumConditional: %w: nil distribution", ErrInvalidParameter)
 	}
 	C := d.ContextDim()
@@ -116,13 +133,25 @@ func GonumConditional(d ContextDistribution, ctx []float64, src rand.Source) (*G
 			g.draw = base
 			g.fwd = func(z *tensor.Dense) (*tensor.Dense, error) { return cb.ForwardContext(z, g.c) }
 		}
+	} else if u, ok := d.(partsLender); ok {
+		g.use = u
 	}
 	return g, nil
 }
 
+// isNil reports a nil d, or a nil pointer in it, whose methods would
+// panic.
+func isNil(d any) bool {
+	if d == nil {
+		return true
+	}
+	v := reflect.ValueOf(d)
+	return v.Kind() == reflect.Pointer && v.IsNil()
+}
+
 func newGonumAdapter(D int, src rand.Source) (*GonumAdapter, error) {
-	if D < 1 {
-		return nil, fmt.Errorf("distributions: Gonum: %w: dimension %d", ErrInvalidParameter, D)
+	if D < 1 || D > MaxDim {
+		return nil, fmt.Errorf("distributions: Gonum: %w: dimension %d, want 1 to %d", ErrInvalidParameter, D, MaxDim)
 	}
 	g := &GonumAdapter{dim: D, xv: make([]float64, D), zv: make([]float64, D)}
 	g.x = batch.New(1, D, g.xv)
@@ -224,6 +253,31 @@ func (g *GonumAdapter) Rand(dst []float64) []float64 {
 
 // sample draws one point as a 1×D batch.
 func (g *GonumAdapter) sample() (*tensor.Dense, error) {
+	if g.rng != nil && g.use != nil {
+		var x *tensor.Dense
+		err := g.use.Use(func(td *TransformedDistribution) error {
+			base, ok := td.Base.(Drawer)
+			if !ok || td.Bijector == nil {
+				return errNoDrawer
+			}
+			var err error
+			if g.c != nil {
+				cb, ok := td.Bijector.(ConditionalBijector)
+				if !ok {
+					return errNoDrawer
+				}
+				base.Draw(g.zv, g.rng)
+				x, err = cb.ForwardContext(g.z, g.c)
+				return err
+			}
+			base.Draw(g.zv, g.rng)
+			x, err = td.Bijector.Forward(g.z)
+			return err
+		})
+		if !errors.Is(err, errNoDrawer) {
+			return x, err
+		}
+	}
 	if g.rng != nil && g.draw != nil {
 		g.draw.Draw(g.zv, g.rng)
 		if g.fwd == nil {

@@ -136,8 +136,62 @@ func (a *Adam) State() (AdamState, error) {
 }
 
 // Restore sets Adam's memory to st, as saved by State from an Adam over
-// parameters of the same shapes.
+// parameters of the same shapes; a step 0 (a new Adam's state) forgets
+// the moments. It leaves the parameters as they are, and Adam as it was
+// when st does not fit: moments of other sizes, a first moment that is
+// not finite or a second one that is not finite and ≥ 0.
 func (a *Adam) Restore(st AdamState) error {
+	if err := a.check(st); err != nil {
+		return err
+	}
+	mem, err := adamMemoryOf(a.solver)
+	if err != nil {
+		return err
+	}
+	if st.Step == 0 {
+		if *mem.iter == 0 {
+			return nil
+		}
+		for i := range a.params {
+			m, v, err := mem.moments(i)
+			if err != nil {
+				return err
+			}
+			clear(m)
+			clear(v)
+		}
+		*mem.iter = 0
+		return nil
+	}
+	// A step with zero gradients creates the moment cache; it would move
+	// the parameters by the moments already there (a second Restore, or
+	// one after training), so they are put back.
+	own := make([][]float64, len(a.params))
+	for i, p := range a.params {
+		p.grad.Zero()
+		own[i] = append([]float64(nil), p.value.Float64s()...)
+	}
+	err = a.solver.Step(a.valueGrads())
+	for i, p := range a.params {
+		copy(p.value.Float64s(), own[i])
+	}
+	if err != nil {
+		return fmt.Errorf("train: Adam restore: %w", err)
+	}
+	for i := range a.params {
+		m, v, err := mem.moments(i)
+		if err != nil {
+			return err
+		}
+		copy(m, st.M[i])
+		copy(v, st.V[i])
+	}
+	*mem.iter = st.Step
+	return nil
+}
+
+// check returns an error if Restore cannot restore st.
+func (a *Adam) check(st AdamState) error {
 	if st.Step == 0 {
 		return nil
 	}
@@ -149,27 +203,11 @@ func (a *Adam) Restore(st AdamState) error {
 		if len(st.M[i]) != n || len(st.V[i]) != n {
 			return fmt.Errorf("train: Adam moments of parameter %d have %d/%d values, want %d", i, len(st.M[i]), len(st.V[i]), n)
 		}
-	}
-	// A step with zero gradients creates the moment cache and moves
-	// nothing: the update is 0/(0+ε).
-	for _, p := range a.params {
-		p.grad.Zero()
-	}
-	if err := a.solver.Step(a.valueGrads()); err != nil {
-		return fmt.Errorf("train: Adam restore: %w", err)
-	}
-	mem, err := adamMemoryOf(a.solver)
-	if err != nil {
-		return err
-	}
-	for i := range a.params {
-		m, v, err := mem.moments(i)
-		if err != nil {
-			return err
+		for j := range n {
+			if m, v := st.M[i][j], st.V[i][j]; math.IsNaN(m) || math.IsInf(m, 0) || !(v >= 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("train: Adam moments of parameter %d: value %d has first moment %g and second %g, want finite and a second ≥ 0", i, j, m, v)
+			}
 		}
-		copy(m, st.M[i])
-		copy(v, st.V[i])
 	}
-	*mem.iter = st.Step
 	return nil
 }

@@ -121,14 +121,88 @@ type Shared interface {
 // returns fn's error: a way to read or change the parts of the flow (its
 // base, its bijectors, their parameters) while no other method runs.
 // fn must not keep d or its parts past its return, nor call the Flow's
-// methods (they would wait for the lock fn holds). Package checkpoint
-// saves a flow this way.
+// methods (they would wait for the lock fn holds). A base or bijector fn
+// sets to nil, or a base of another dimension, is put back, and Use
+// returns an ErrInvalidConfig error. A flow of NewFlow whose parts fn
+// replaced so that it is no longer NewFlow's stack has no Config after.
+// Package checkpoint saves a flow this way.
 func (f *Flow) Use(fn func(d *distributions.TransformedDistribution) error) error {
+	if fn == nil {
+		return fmt.Errorf("%w: Use needs a function", ErrInvalidConfig)
+	}
 	if err := f.lock(); err != nil {
 		return err
 	}
 	defer f.mu.Unlock()
-	return fn(f.dist)
+	base, bij := f.dist.Base, f.dist.Bijector
+	err := fn(f.dist)
+	if f.dist.Base == nil || f.dist.Bijector == nil || f.dist.Base.Dim() != base.Dim() {
+		// The Flow would be left unusable: every method would refuse it.
+		f.dist.Base, f.dist.Bijector = base, bij
+		return fmt.Errorf("%w: Use's function removed the flow's base or bijector, or changed its dimension; they are put back", ErrInvalidConfig)
+	}
+	// Parts replaced: the blocks are found again, and a NewFlow stack
+	// that is no longer one has no Config (a checkpoint of it would
+	// claim a stack Load does not find).
+	if !sameBlocks(f.dist.Bijector, f.blocks) {
+		f.blocks = ffjordBlocks(f.dist.Bijector)
+	}
+	if f.nets != nil && !f.stackIntact(base) {
+		f.config, f.nets = FlowConfig{Dim: f.dist.Dim()}, nil
+	}
+	return err
+}
+
+// sameBlocks reports whether the FFJORD blocks of b are blocks, in the
+// order ffjordBlocks lists them, without allocating.
+func sameBlocks(b distributions.Bijector, blocks []*ffjord.FFJORD) bool {
+	n, ok := matchBlocks(b, blocks)
+	return ok && n == len(blocks)
+}
+
+// matchBlocks matches the blocks of b against the start of blocks and
+// returns how many it used.
+func matchBlocks(b distributions.Bijector, blocks []*ffjord.FFJORD) (int, bool) {
+	switch b := b.(type) {
+	case *ffjord.FFJORD:
+		return 1, len(blocks) > 0 && blocks[0] == b
+	case distributions.Chain:
+		used := 0
+		for k := len(b) - 1; k >= 0; k-- {
+			n, ok := matchBlocks(b[k], blocks[used:])
+			if !ok {
+				return 0, false
+			}
+			used += n
+		}
+		return used, true
+	}
+	return 0, true
+}
+
+// stackIntact reports whether the flow is still the stack NewFlow built,
+// f.config and f.nets, after Use's function; oldBase is the base before.
+func (f *Flow) stackIntact(oldBase distributions.Distribution) bool {
+	if f.dist.Base != oldBase { // oldBase is a *Normal: comparable
+		b, ok := f.dist.Base.(*distributions.Normal)
+		if !ok || b.Learnable() || !bitsEqual(b.Mean(), f.config.BaseMean) || !bitsEqual(b.Std(), f.config.BaseStd) {
+			return false
+		}
+	}
+	chain, ok := f.dist.Bijector.(distributions.Chain)
+	if !ok || len(chain) != len(f.nets) {
+		return false
+	}
+	for k, net := range f.nets {
+		b, ok := chain[len(chain)-1-k].(*ffjord.FFJORD)
+		if !ok || b.Dynamics().Model() != odefunc.Model(net) {
+			return false
+		}
+		if t0, t1 := b.Times(); b.LearnsTime() != f.config.LearnTime || t0 != f.config.T0 || (!f.config.LearnTime && t1 != f.config.T1) {
+			return false
+		}
+	}
+	return true
 }
 
 // Config returns the configuration NewFlow built the flow from, defaults

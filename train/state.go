@@ -2,6 +2,10 @@ package train
 
 import (
 	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
@@ -76,7 +80,13 @@ func (t *Trainer) State() (*TrainingState, error) {
 	}
 	ts := &TrainingState{
 		Epoch: t.epoch, LR: t.adam.LearningRate(), Adam: adam, Shuffle: shuffle, Noise: noise, Draws: draws,
-		History: append([]EpochStats(nil), t.history...), Record: t.opts.Record, Params: t.last,
+		History: append([]EpochStats(nil), t.history...), Record: maps.Clone(t.opts.Record),
+	}
+	if t.last != nil {
+		ts.Params = make([][]float64, len(t.last))
+		for i, p := range t.last {
+			ts.Params[i] = slices.Clone(p)
+		}
 	}
 	if t.best.Params != nil {
 		ts.Best = t.best.clone()
@@ -88,7 +98,9 @@ func (t *Trainer) State() (*TrainingState, error) {
 // same model: the epoch count, Adam's moments, the shuffling and
 // flow-matching streams, the blocks' noise and, with validation, the best
 // epoch, its parameters and the patience counter (the Trainer must then
-// have Options.Validation). Call it before Run.
+// have Options.Validation). Call it before Run. A state that does not fit
+// (an ErrInvalidConfig error) leaves the Trainer and its model as they
+// were.
 func (t *Trainer) Restore(ts *TrainingState) error {
 	if !t.made() {
 		return errNoTrainer
@@ -96,24 +108,32 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 	if ts == nil {
 		return fmt.Errorf("%w: no training state to restore", ErrInvalidConfig)
 	}
-	if ts.Params != nil && !batch.Fits(ts.Params, t.model.Params()) {
-		return fmt.Errorf("%w: the state's last parameters do not fit the model", ErrInvalidConfig)
+	if ts.Epoch < 0 {
+		return fmt.Errorf("%w: the state has %d epochs done", ErrInvalidConfig, ts.Epoch)
 	}
-	if err := t.adam.Restore(ts.Adam); err != nil {
+	if ts.Params != nil {
+		if !batch.Fits(ts.Params, t.model.Params()) {
+			return fmt.Errorf("%w: the state's last parameters do not fit the model", ErrInvalidConfig)
+		}
+		if err := allFinite(ts.Params); err != nil {
+			return fmt.Errorf("%w: the state's last parameters: %v", ErrInvalidConfig, err)
+		}
+	}
+	if err := t.adam.check(ts.Adam); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
-	if err := t.shuffle.UnmarshalBinary(ts.Shuffle); err != nil {
+	shuffle, draws := new(rand.PCG), new(rand.PCG)
+	if err := shuffle.UnmarshalBinary(ts.Shuffle); err != nil {
 		return fmt.Errorf("%w: shuffling state: %v", ErrInvalidConfig, err)
 	}
 	if ts.Draws != nil {
-		if err := t.draws.UnmarshalBinary(ts.Draws); err != nil {
+		if err := draws.UnmarshalBinary(ts.Draws); err != nil {
 			return fmt.Errorf("%w: flow-matching draws: %v", ErrInvalidConfig, err)
 		}
 	}
 	if ts.Noise != nil && len(ts.Noise) != len(t.blocks) {
 		return fmt.Errorf("%w: %d noise states for %d blocks", ErrInvalidConfig, len(ts.Noise), len(t.blocks))
 	}
-	t.best, t.stopped = BestState{}, false
 	if ts.Best != nil {
 		if t.val == nil {
 			return fmt.Errorf("%w: the state was trained with validation; restore it with Options.Validation", ErrInvalidConfig)
@@ -121,26 +141,68 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 		if !batch.Fits(ts.Best.Params, t.model.Params()) {
 			return fmt.Errorf("%w: the best parameters do not fit the model", ErrInvalidConfig)
 		}
-		t.best = *ts.Best.clone()
-		t.stopped = t.opts.Patience > 0 && t.best.Stale >= t.opts.Patience
-	}
-	if err := t.use(func(distributions.Trainable) error {
-		for k, state := range ts.Noise {
-			if err := t.blocks[k].SetNoiseState(state); err != nil {
-				return fmt.Errorf("%w: block %d: %v", ErrInvalidConfig, k, err)
-			}
+		if err := allFinite(ts.Best.Params); err != nil {
+			return fmt.Errorf("%w: the best parameters: %v", ErrInvalidConfig, err)
 		}
-		if ts.Params != nil {
-			for i, p := range t.adam.params {
-				copy(p.value.Float64s(), ts.Params[i])
+	}
+	// Only a block's noise state is checked by setting it: those set
+	// before a refused one are put back.
+	if err := t.use(func(distributions.Trainable) error {
+		old := make([][]byte, 0, len(ts.Noise))
+		for k, state := range ts.Noise {
+			o, err := t.blocks[k].NoiseState()
+			if err == nil {
+				old = append(old, o)
+				err = t.blocks[k].SetNoiseState(state)
+			}
+			if err != nil {
+				for j := range old[:k] {
+					_ = t.blocks[j].SetNoiseState(old[j])
+				}
+				return fmt.Errorf("%w: block %d: %v", ErrInvalidConfig, k, err)
 			}
 		}
 		return nil
 	}); err != nil {
 		return err
 	}
+	if err := t.adam.Restore(ts.Adam); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	*t.shuffle = *shuffle
+	if ts.Draws != nil {
+		*t.draws = *draws
+	}
+	t.best, t.stopped = BestState{}, false
+	if ts.Best != nil {
+		t.best = *ts.Best.clone()
+		t.stopped = t.opts.Patience > 0 && t.best.Stale >= t.opts.Patience
+	}
+	if ts.Params != nil {
+		if err := t.use(func(distributions.Trainable) error {
+			for i, p := range t.adam.params {
+				copy(p.value.Float64s(), ts.Params[i])
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
 	t.last = nil
 	t.epoch = ts.Epoch
 	t.history = append([]EpochStats(nil), ts.History...)
+	return nil
+}
+
+// allFinite returns an error naming the first value of ps that is not
+// finite.
+func allFinite(ps [][]float64) error {
+	for i, p := range ps {
+		for j, v := range p {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("value %d of parameter %d is %g", j, i, v)
+			}
+		}
+	}
 	return nil
 }

@@ -34,6 +34,31 @@ func checkChains(chains [][]float64) (int, error) {
 	return n, nil
 }
 
+// rescaled returns the chains divided by 2^e, e = 0 unless some draw's
+// magnitude is beyond 2^500, where sums of squares would overflow: the
+// diagnostics are the same of the scaled draws (MCSE times 2^e), and a
+// power of two scales them exactly.
+func rescaled(chains [][]float64) ([][]float64, int) {
+	var m float64
+	for _, c := range chains {
+		for _, v := range c {
+			m = math.Max(m, math.Abs(v))
+		}
+	}
+	if m <= 0x1p500 {
+		return chains, 0
+	}
+	_, e := math.Frexp(m)
+	out := make([][]float64, len(chains))
+	for i, c := range chains {
+		out[i] = make([]float64, len(c))
+		for j, v := range c {
+			out[i][j] = math.Ldexp(v, -e)
+		}
+	}
+	return out, e
+}
+
 func split(chains [][]float64) [][]float64 {
 	n := len(chains[0])
 	h := n / 2
@@ -123,6 +148,7 @@ func RHat(chains [][]float64) (float64, error) {
 	if _, err := checkChains(chains); err != nil {
 		return 0, err
 	}
+	chains, _ = rescaled(chains)
 	sp := split(chains)
 	bulk := rhat(rankNormal(sp))
 	med := median(sp)
@@ -166,6 +192,7 @@ func ESS(chains [][]float64) (float64, error) {
 	if _, err := checkChains(chains); err != nil {
 		return 0, err
 	}
+	chains, _ = rescaled(chains)
 	return ess(split(chains)), nil
 }
 
@@ -176,12 +203,13 @@ func MCSE(chains [][]float64) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	chains, k := rescaled(chains)
 	var all []float64
 	for _, c := range chains {
 		all = append(all, c...)
 	}
 	_, v := meanVar(all)
-	return math.Sqrt(v / e), nil
+	return math.Ldexp(math.Sqrt(v/e), k), nil
 }
 
 // ess is Stan's estimator: the chains' autocorrelations combined through

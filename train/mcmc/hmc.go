@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -12,6 +13,14 @@ import (
 // ErrInvalidArgument is returned for settings, starting points or chains
 // that define no run.
 var ErrInvalidArgument = errors.New("mcmc: invalid argument")
+
+// The limits Run checks before it allocates: the dimension of a target
+// (the metric is D×D), and the values a chain holds (Samples·D) and a
+// metric window may hold (Warmup·D).
+const (
+	MaxDim   = 1 << 12
+	MaxDraws = 1 << 27
+)
 
 // Target is a density on ℝ^D known up to a constant, with its gradient:
 // LogDensityGrad writes ∇log π̃(θ) into grad and returns log π̃(θ), and
@@ -95,18 +104,34 @@ const (
 )
 
 // Run draws one chain from t, starting at init (D finite values, where
-// log π̃ is finite), with randomness from src.
+// log π̃ is finite), with randomness from src. D is at most MaxDim, and
+// Samples·D and Warmup·D at most MaxDraws.
 func (h HMC) Run(t Target, init []float64, src rand.Source) (Chain, error) {
 	h, err := h.defaults()
 	if err != nil {
 		return Chain{}, err
 	}
-	D := t.Dim()
-	if len(init) != D {
-		return Chain{}, fmt.Errorf("%w: a start of %d values for a target in %d dimensions", ErrInvalidArgument, len(init), D)
+	if t == nil {
+		return Chain{}, fmt.Errorf("%w: nil target", ErrInvalidArgument)
 	}
-	if src == nil {
+	if v := reflect.ValueOf(t); v.Kind() == reflect.Pointer && v.IsNil() {
+		return Chain{}, fmt.Errorf("%w: the target is a nil %T", ErrInvalidArgument, t)
+	}
+	D := t.Dim()
+	switch {
+	case D < 1 || D > MaxDim:
+		return Chain{}, fmt.Errorf("%w: a target in %d dimensions, want 1 to %d", ErrInvalidArgument, D, MaxDim)
+	case h.Samples > MaxDraws/D || h.Warmup > MaxDraws/D:
+		return Chain{}, fmt.Errorf("%w: %d warm-up iterations and %d samples in %d dimensions, over the limit of %d values", ErrInvalidArgument, h.Warmup, h.Samples, D, MaxDraws)
+	case len(init) != D:
+		return Chain{}, fmt.Errorf("%w: a start of %d values for a target in %d dimensions", ErrInvalidArgument, len(init), D)
+	case src == nil:
 		return Chain{}, fmt.Errorf("%w: nil source", ErrInvalidArgument)
+	}
+	for i, v := range init {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return Chain{}, fmt.Errorf("%w: the start's value %d is %g", ErrInvalidArgument, i, v)
+		}
 	}
 	s := &sampler{t: t, d: D, r: rand.New(src), h: h}
 	s.theta = append([]float64(nil), init...)
@@ -210,7 +235,13 @@ func identity(d int) []float64 {
 }
 
 func (s *sampler) steps() int {
-	return min(s.h.MaxSteps, max(1, int(math.Ceil(s.h.Length/s.eps))))
+	// In floating point: Length/ε beyond MaxInt would convert to a
+	// negative int, and one step.
+	n := math.Ceil(s.h.Length / s.eps)
+	if !(n < float64(s.h.MaxSteps)) {
+		return s.h.MaxSteps
+	}
+	return max(1, int(n))
 }
 
 // iterate makes one HMC transition from s.theta and returns its acceptance

@@ -47,7 +47,7 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 		if nc > 0 {
 			gc = dw[len(dw)-nc:]
 		}
-		out := odefunc.VJPOut{F: dw[:nd], Z: dw[nd:2*nd], Context: gc, Params: gp}
+		out := odefunc.VJPOut{F: dw[:nd], Z: dw[nd : 2*nd], Context: gc, Params: gp}
 		r := odefunc.Request{Z: w[:nd], T: t, Context: tape.context, Want: want(tape.reg), Trace: tape.trace, Noise: tape.eps}
 		if err := b.dyn.VJP(out, r, w[nd:2*nd], terms); err != nil {
 			return err

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -58,4 +59,95 @@ func TestHostileGrid(t *testing.T) {
 		t.Errorf("CellArea of a grid of no cells: %g, want NaN", a)
 	}
 	countCases(t, "targets_test.go", len(cases)+2)
+}
+
+// TestHostileTargetNilAndShort: nil and zero-value targets, and points or
+// gradients of the wrong length, give NaN (and a NaN gradient), or
+// ErrInvalidArgument where an error can be returned; none panics.
+func TestHostileTargetNilAndShort(t *testing.T) {
+	var nilLogistic *targets.LogisticRegression
+	lr, err := targets.NewLogisticRegression([]float64{1, 2, 3, 4}, []int{0, 1}, 2, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errCases := []apiCase{
+		{"Grid.Eval(nil)", targets.ErrInvalidArgument, func() error {
+			_, err := targets.Grid{Hi: [2]float64{1, 1}, N: [2]int{2, 2}}.Eval(nil)
+			return err
+		}},
+		{"Grid.Eval(typed nil)", targets.ErrInvalidArgument, func() error {
+			_, err := targets.Grid{Hi: [2]float64{1, 1}, N: [2]int{2, 2}}.Eval(nilLogistic)
+			return err
+		}},
+		{"LogDensityRows(nil)", targets.ErrInvalidArgument, func() error { return targets.LogDensityRows(nil, nil, nil) }},
+		{"LogDensityRows(typed nil)", targets.ErrInvalidArgument, func() error {
+			return targets.LogDensityRows(nilLogistic, []float64{0}, []float64{1, 2})
+		}},
+		{"LogDensityRows(Tempered{})", targets.ErrInvalidArgument, func() error {
+			return targets.LogDensityRows(targets.Tempered{}, []float64{0}, []float64{1, 2})
+		}},
+	}
+	for _, c := range errCases {
+		err := errOf(t, c.name, c.call)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want an error wrapping %q", c.name, err, c.want)
+		}
+	}
+	type valueCase struct {
+		name   string
+		target targets.Target
+		x      []float64
+	}
+	var values []valueCase
+	for name, tg := range map[string]targets.Target{
+		"Banana": targets.Banana{B: 1}, "Funnel": targets.Funnel{}, "TwoLobeRing": targets.TwoLobeRing{},
+		"EightModeRing": targets.EightModeRing{}, "Tempered Banana": targets.Tempered{Target: targets.Banana{}, Beta: 0.5},
+		"LogisticRegression": lr, "nil LogisticRegression": nilLogistic, "zero LogisticRegression": &targets.LogisticRegression{},
+		"Tempered{}": targets.Tempered{}, "Tempered nil LogisticRegression": targets.Tempered{Target: nilLogistic},
+	} {
+		for _, x := range [][]float64{nil, {1}, {1, 2, 3}} {
+			if len(x) == tg.Dim() && tg.Dim() > 0 {
+				continue
+			}
+			values = append(values, valueCase{name, tg, x})
+		}
+	}
+	for _, c := range values {
+		name := fmt.Sprintf("%s at %v", c.name, c.x)
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s: panicked: %v", name, r)
+				}
+			}()
+			if d := c.target.Dim(); d < 0 {
+				t.Errorf("%s: Dim %d", name, d)
+			}
+			if v := c.target.LogDensity(c.x); !math.IsNaN(v) {
+				t.Errorf("%s: LogDensity %g, want NaN", name, v)
+			}
+			for _, n := range []int{0, 1, 2, 3} {
+				grad := make([]float64, n)
+				if v := c.target.LogDensityGrad(grad, c.x); !math.IsNaN(v) {
+					t.Errorf("%s: LogDensityGrad %g, want NaN", name, v)
+				}
+				for i, g := range grad {
+					if !math.IsNaN(g) {
+						t.Errorf("%s: grad[%d] = %g, want NaN", name, i, g)
+					}
+				}
+			}
+		}()
+	}
+	// A point of the right length with a gradient of the wrong one.
+	for _, n := range []int{0, 1, 3} {
+		grad := make([]float64, n)
+		if v := (targets.Banana{}).LogDensityGrad(grad, []float64{1, 2}); !math.IsNaN(v) {
+			t.Errorf("Banana with a grad of %d: %g, want NaN", n, v)
+		}
+	}
+	if k := (targets.EightModeRing{}).Mode([]float64{1}); k != -1 {
+		t.Errorf("Mode of a point of length 1: %d, want −1", k)
+	}
+	countCases(t, "targets_test.go", len(errCases)+len(values)+4)
 }

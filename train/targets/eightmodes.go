@@ -60,9 +60,8 @@ func (e EightModeRing) LogDensity(x []float64) float64 {
 // LogDensityGrad writes ∇log π(x) = −Σ_k ρ_k (x − c_k)/σ² into grad, with
 // ρ_k the modes' responsibilities, and returns log π(x).
 func (e EightModeRing) LogDensityGrad(grad, x []float64) float64 {
-	if !e.valid() {
-		grad[0], grad[1] = math.NaN(), math.NaN()
-		return math.NaN()
+	if !e.valid() || len(x) != 2 || len(grad) != 2 {
+		return undefined(grad)
 	}
 	s := e.sigma()
 	var q [Modes]float64
@@ -87,9 +86,10 @@ func (e EightModeRing) LogDensityGrad(grad, x []float64) float64 {
 
 // Mode returns the mode nearest to x, which for modes on one circle is
 // the one of nearest angle: round(atan2(x₂, x₁)·8/2π) mod 8. The origin
-// belongs to mode 0, and a point with a NaN or an infinity to none (−1).
+// belongs to mode 0, and a point with a NaN or an infinity, or not of
+// length 2, to none (−1).
 func (e EightModeRing) Mode(x []float64) int {
-	if math.IsNaN(x[0]+x[1]) || math.IsInf(x[0]+x[1], 0) {
+	if len(x) != 2 || math.IsNaN(x[0]+x[1]) || math.IsInf(x[0]+x[1], 0) {
 		return -1
 	}
 	k := int(math.Round(math.Atan2(x[1], x[0]) * Modes / (2 * math.Pi)))

@@ -27,12 +27,18 @@ func (Funnel) Dim() int { return 2 }
 
 // LogDensity returns log π(v, x) for p = (v, x).
 func (f Funnel) LogDensity(p []float64) float64 {
+	if len(p) != 2 {
+		return math.NaN()
+	}
 	v, x := p[0], p[1]
 	return -v*v/(2*funnelScale*funnelScale) - ln3 - 0.5*x*x*math.Exp(-v) - 0.5*v - 2*halfLog2Pi
 }
 
 // LogDensityGrad writes ∇log π(v, x) into grad and returns log π(v, x).
 func (f Funnel) LogDensityGrad(grad, p []float64) float64 {
+	if len(p) != 2 || len(grad) != 2 {
+		return undefined(grad)
+	}
 	v, x := p[0], p[1]
 	e := math.Exp(-v)
 	grad[0] = -v/(funnelScale*funnelScale) + 0.5*x*x*e - 0.5

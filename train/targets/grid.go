@@ -82,6 +82,9 @@ func (g Grid) Points() ([]float64, error) {
 
 // Eval returns log π̃ of t at every node, in the order of Points.
 func (g Grid) Eval(t Target) ([]float64, error) {
+	if isNil(t) {
+		return nil, errInvalid("Eval: a nil target (%T)", t)
+	}
 	if t.Dim() != 2 {
 		return nil, errInvalid("a grid of ℝ² for a target in %d dimensions", t.Dim())
 	}

@@ -84,19 +84,37 @@ func BreastCancerLogistic() (*LogisticRegression, error) {
 	return NewLogisticRegression(x, labels, n, f+1, 1)
 }
 
-// Dim returns P.
-func (l *LogisticRegression) Dim() int { return l.p }
+// Dim returns P, or 0 for a nil or zero-value LogisticRegression (one not
+// made by NewLogisticRegression), whose every value is NaN.
+func (l *LogisticRegression) Dim() int {
+	if l == nil {
+		return 0
+	}
+	return l.p
+}
 
-// Rows returns N.
-func (l *LogisticRegression) Rows() int { return l.n }
+// Rows returns N, or 0 for a nil LogisticRegression.
+func (l *LogisticRegression) Rows() int {
+	if l == nil {
+		return 0
+	}
+	return l.n
+}
 
-// LogDensity returns log π̃(β).
+// LogDensity returns log π̃(β), or NaN for β not of length P.
 func (l *LogisticRegression) LogDensity(beta []float64) float64 {
+	if l.Dim() < 1 || len(beta) != l.p {
+		return math.NaN()
+	}
 	return l.eval(nil, beta)
 }
 
-// LogDensityGrad writes ∇log π̃(β) into grad and returns log π̃(β).
+// LogDensityGrad writes ∇log π̃(β) into grad and returns log π̃(β); for β
+// or grad not of length P it sets grad to NaN and returns NaN.
 func (l *LogisticRegression) LogDensityGrad(grad, beta []float64) float64 {
+	if l.Dim() < 1 || len(beta) != l.p || len(grad) != l.p {
+		return undefined(grad)
+	}
 	return l.eval(grad, beta)
 }
 

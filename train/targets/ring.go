@@ -24,6 +24,9 @@ func (r TwoLobeRing) LogDensity(z []float64) float64 {
 // LogDensityGrad writes ∇log π̃(z) into grad and returns log π̃(z). At the
 // origin, where ‖z‖ has no gradient, the ring term contributes 0.
 func (TwoLobeRing) LogDensityGrad(grad, z []float64) float64 {
+	if len(z) != 2 || len(grad) != 2 {
+		return undefined(grad)
+	}
 	r := math.Hypot(z[0], z[1])
 	a := (r - 2) / 0.4
 	// The lobes by log-sum-exp, so that far out they do not underflow.

@@ -151,3 +151,62 @@ func TestHostileTargetNilAndShort(t *testing.T) {
 	}
 	countCases(t, "targets_test.go", len(errCases)+len(values)+4)
 }
+
+// TestHostileImportance: log-weights that overflow are an error naming
+// the point; constant weights, equal or unequal by rounding, give
+// ParetoK −Inf and KL 0; finite log-weights near ±1e308 give the
+// estimates of the same weights scaled down, not NaN.
+func TestHostileImportance(t *testing.T) {
+	_, err := targets.Importance([]float64{-1e308, 1e308, 0}, []float64{1e308, -1e308, 0})
+	if !errors.Is(err, targets.ErrInvalidArgument) || !strings.Contains(err.Error(), "point 0") {
+		t.Errorf("overflowing log-weights: got %v, want ErrInvalidArgument naming point 0", err)
+	}
+	cases := 1
+	for _, n := range []int{25, 100, 1000} {
+		exact := make([]float64, n)
+		logq, logp := make([]float64, n), make([]float64, n)
+		for i := range logq {
+			exact[i] = 2.1
+			logq[i] = 0.1 * float64(i) // log p − log q is 1 but for an ulp or two
+			logp[i] = logq[i] + 1
+		}
+		for name, lp := range map[string][]float64{"equal": exact, "rounded": logp} {
+			lq := logq
+			if name == "equal" {
+				lq = make([]float64, n)
+			}
+			e, err := targets.Importance(lq, lp)
+			if err != nil {
+				t.Fatalf("%s weights, N = %d: %v", name, n, err)
+			}
+			if !math.IsInf(e.ParetoK, -1) {
+				t.Errorf("%s weights, N = %d: ParetoK %g, want −Inf", name, n, e.ParetoK)
+			}
+			if !(e.KL >= 0 && e.KL < 1e-12) {
+				t.Errorf("%s weights, N = %d: KL %g, want 0 within rounding, never < 0", name, n, e.KL)
+			}
+			cases++
+		}
+	}
+	huge := []float64{1e308, -1e308, 0, 5e307}
+	small := make([]float64, len(huge))
+	for i, v := range huge {
+		small[i] = math.Ldexp(v, -1000)
+	}
+	zeros := make([]float64, len(huge))
+	h, err := targets.Importance(zeros, huge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := targets.Importance(zeros, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string][2]float64{"ELBO": {h.ELBO, s.ELBO}, "ELBOSE": {h.ELBOSE, s.ELBOSE}} {
+		want := math.Ldexp(p[1], 1000)
+		if math.IsNaN(p[0]) || math.IsInf(p[0], 0) || math.Abs(p[0]-want) > 1e-12*math.Abs(want) {
+			t.Errorf("log-weights near ±1e308: %s %g, want %g", name, p[0], want)
+		}
+	}
+	countCases(t, "targets_test.go", cases+2)
+}

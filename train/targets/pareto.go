@@ -14,16 +14,38 @@ import (
 // k̂ < 0.7 says the importance estimates are reliable; above, the weights'
 // variance is too large (infinite from k = ½) for their central limit to
 // hold at any practical N. It is NaN for fewer than 5 tail weights
-// (N < 25) and −Inf when the tail weights are all equal.
-func paretoK(lw []float64) float64 {
+// (N < 25) and −Inf when the tail weights are all equal: equal to within
+// their rounding, 8ε(|lw_i| + slack_i) for the tail and the cutoff points,
+// where slack_i is the magnitude that lw_i was computed from (|log π̃| +
+// |log q|; nil means none). Constant weights otherwise come out unequal
+// by an ulp or two, and their fit is rounding noise or NaN.
+func paretoK(lw, slack []float64) float64 {
 	n := len(lw)
 	m := int(math.Ceil(math.Min(0.2*float64(n), 3*math.Sqrt(float64(n)))))
 	if m < 5 || m >= n {
 		return math.NaN()
 	}
-	s := append([]float64(nil), lw...)
-	sort.Float64s(s)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return lw[order[a]] < lw[order[b]] })
+	s := make([]float64, n)
+	var tol float64
+	for i, j := range order {
+		s[i] = lw[j]
+		if i >= n-m-1 {
+			r := math.Abs(lw[j])
+			if slack != nil {
+				r += slack[j]
+			}
+			tol = max(tol, 8*epsilon*r)
+		}
+	}
 	top := s[n-1]
+	if top-s[n-m-1] <= tol {
+		return math.Inf(-1)
+	}
 	cut := math.Exp(s[n-m-1] - top)
 	x := make([]float64, m)
 	for i := range m {
@@ -34,6 +56,9 @@ func paretoK(lw []float64) float64 {
 	}
 	return gpdShape(x)
 }
+
+// epsilon is the float64 machine epsilon, 2⁻⁵².
+const epsilon = 0x1p-52
 
 // gpdShape fits the generalised Pareto shape to the sorted exceedances x
 // (x ≥ 0, not all equal) by Zhang & Stephens (2009): the profile

@@ -18,7 +18,7 @@ func TestParetoK(t *testing.T) {
 			// X = σ((1 − U)^{−k} − 1)/k, σ = 1, shifted by 1.
 			lw[i] = math.Log(1 + (math.Pow(1-r.Float64(), -k)-1)/k)
 		}
-		got := paretoK(lw)
+		got := paretoK(lw, nil)
 		t.Logf("k = %.1f: k̂ = %.3f", k, got)
 		if math.Abs(got-k) > 0.25 {
 			t.Errorf("k = %g: k̂ = %g", k, got)
@@ -28,13 +28,13 @@ func TestParetoK(t *testing.T) {
 	for i := range lw {
 		lw[i] = math.Log(r.Float64()) // uniform weights: bounded, k = −1
 	}
-	if got := paretoK(lw); got > 0 {
+	if got := paretoK(lw, nil); got > 0 {
 		t.Errorf("uniform weights: k̂ = %g, want < 0", got)
 	}
-	if got := paretoK(make([]float64, 100)); !math.IsInf(got, -1) {
+	if got := paretoK(make([]float64, 100), nil); !math.IsInf(got, -1) {
 		t.Errorf("equal weights: k̂ = %g, want −Inf", got)
 	}
-	if got := paretoK(make([]float64, 20)); !math.IsNaN(got) {
+	if got := paretoK(make([]float64, 20), nil); !math.IsNaN(got) {
 		t.Errorf("20 weights: k̂ = %g, want NaN", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
@@ -178,9 +179,18 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	if b == nil || bij == nil {
 		return nil, fmt.Errorf("%w: flow matching needs a *train.Flow or a Composed distribution (a base and a bijector, as a TransformedDistribution), not %T", ErrInvalidConfig, m)
 	}
+	if nilPointer(b) {
+		return nil, fmt.Errorf("%w: flow matching draws x₀ from the base, and %T's Parts gave a nil %T", ErrInvalidConfig, m, b)
+	}
+	if nilPointer(bij) {
+		return nil, fmt.Errorf("%w: flow matching trains the bijector, and %T's Parts gave a nil %T", ErrInvalidConfig, m, bij)
+	}
 	base, draws := b.(distributions.Drawer)
 	if !draws {
 		return nil, fmt.Errorf("%w: flow matching draws x₀ from its base, and a %T cannot (it is not a distributions.Drawer)", ErrInvalidConfig, b)
+	}
+	if bd, md := b.Dim(), d.Dim(); bd != md {
+		return nil, fmt.Errorf("%w: flow matching draws x₀ from a base in %d dimensions for a model in %d", ErrInvalidConfig, bd, md)
 	}
 	pre, rest := splitFixed(bij)
 	blocks, ok := fieldBlocks(rest)
@@ -206,6 +216,12 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 		at[p] = i
 	}
 	for k, b := range mt.blocks {
+		if nilPointer(b) || b.Dynamics() == nil {
+			return nil, fmt.Errorf("%w: block %d is a nil %T", ErrInvalidConfig, k, b)
+		}
+		if bd := b.Dynamics().Dim(); bd != d.Dim() {
+			return nil, fmt.Errorf("%w: block %d's field is in %d dimensions, the model in %d", ErrInvalidConfig, k, bd, d.Dim())
+		}
 		if b.LearnsTime() {
 			return nil, fmt.Errorf("%w: block %d learns its end time, which flow matching cannot train", ErrInvalidConfig, k)
 		}
@@ -225,6 +241,13 @@ func newMatcher(m distributions.Trainable, crit Criterion) (*matcher, error) {
 	}
 	mt.rows = make([][]int, len(mt.blocks))
 	return mt, nil
+}
+
+// nilPointer reports a nil pointer in v, whose methods would panic: the
+// typed nil that an interface's nil check misses.
+func nilPointer(v any) bool {
+	r := reflect.ValueOf(v)
+	return r.Kind() == reflect.Pointer && r.IsNil()
 }
 
 // splitFixed splits b into the leading bijectors of a Chain that are not

@@ -1779,11 +1779,3 @@ func wantOf(tm odefunc.Terms) odefunc.Want {
 	}
 	return odefunc.WantTrace
 }
-
-// wantReg is the Want of a solve with or without the regularisers.
-func wantReg(reg bool) odefunc.Want {
-	if reg {
-		return odefunc.WantRegularizers
-	}
-	return odefunc.WantTrace
-}

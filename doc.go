@@ -27,17 +27,21 @@
 //     RecordLogProb records the pass that training differentiates.
 //   - distributions/gnode: a flow as a node of your own Gorgonia graph.
 //   - train: Flow, the objectives (maximum likelihood, flow matching),
-//     Adam, the Trainer, checkpoints, classical baselines.
+//     Adam, the Trainer and its state, classical baselines;
+//     train/targets and train/mcmc: densities known up to a constant,
+//     quadrature, importance estimates and HMC reference posteriors.
 //   - train/datasets: two moons, the FFJORD paper's toy sets, real data
 //     sets, CSV.
 //   - viz: figures from a log-density, a sampler or plain slices.
+//   - checkpoint: saving and loading every part, through a Codec value;
+//     Saver is the Trainer's per-epoch save callback.
 //
 // Where to start: train.NewFlow builds the TensorFlow Probability
 // tutorial's model and train.NewTrainer trains it (the Example of this
 // package, also in README.md); distributions' ExampleChain and
 // ExampleTransformedDistribution_RecordLogProb show the composition and
-// the gradient route; train's ExampleNewTrainer and ExampleLoad show
-// validation, checkpoints and resuming; gnode's ExampleLogProb and
+// the gradient route; train's ExampleNewTrainer and checkpoint's
+// ExampleLoad show validation, checkpoints and resuming; gnode's ExampleLogProb and
 // ExampleLogProb_otherBatchSize put a flow in a Gorgonia model and
 // evaluate it at another batch size. The programs in examples/ are
 // commands built on these packages and examples/cli (their shared flags

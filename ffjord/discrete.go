@@ -51,7 +51,9 @@ func (b *FFJORD) backwardDiscrete(tape *recording, c cotangents, grads [][]float
 	if err != nil {
 		return nil, err
 	}
-	stepper.SetParallel(b.dyn.Parallel)
+	if tape.perRow {
+		stepper.SetParallel(b.dyn.Parallel) // as the forward solve did
+	}
 	times := func(st int, active []int, t, tNew []float64) []int {
 		active = active[:0]
 		for r := range n {

@@ -55,13 +55,17 @@ func (p Preset) Settings(s ode.Settings) ode.Settings {
 func (b *FFJORD) PerRow() bool { return b.eval.PerRow() }
 
 // newSolveKind makes the solver of one kind of solve: s completed by p,
-// splitting its per-row bookkeeping with par.
+// splitting its per-row bookkeeping with par under per-row control.
 func newSolveKind(s ode.Settings, p Preset, par ode.Parallel) (*ode.Solver, error) {
 	sv, err := ode.NewSolver(p.Settings(s))
 	if err != nil {
 		return nil, err
 	}
-	sv.SetParallel(par)
+	if sv.PerRow() {
+		// One group's bookkeeping is a few loops over the state per stage:
+		// handing them to the dynamics' goroutines costs more than it saves.
+		sv.SetParallel(par)
+	}
 	return sv, nil
 }
 

@@ -717,6 +717,7 @@ func (s *Solver) stages(res *Result, f RowFunc, flags StageFlags) error {
 		return s.call(res, f, dy, ts, y, rows, false, false)
 	}
 	s.step.job.set(s.ynew, s.rt, s.rtNew, s.y, s.m, s.idx, s.k, s.ys, s.step.tc)
+	s.step.job.flat = !s.perRow // one group: rows 0…n−1, one step
 	calls, bad, err := s.method.stepRows(&s.step.job, s.step.par, eval, flags)
 	s.calls = calls
 	if err != nil {
@@ -749,7 +750,7 @@ func (s *Solver) norms(lo, hi int) {
 // errorNorm returns the error norm of group g's attempt, summed field by
 // field over the group's rows (as stored, for a group of one row).
 func (s *Solver) errorNorm(g int) float64 {
-	meth, m := s.method, s.m
+	berr, k, y, ynew, m := s.method.BErr, s.k, s.y, s.ynew, s.m
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	h := s.tNew[g] - s.t[g]
 	lo, hi := s.members(g)
@@ -762,10 +763,10 @@ func (s *Solver) errorNorm(g int) float64 {
 		for r := lo; r < hi; r++ {
 			for j := r*m + off; j < r*m+off+w; j++ {
 				var e float64
-				for l, el := range meth.BErr {
-					e += el * s.k[l][j]
+				for l, el := range berr {
+					e += el * k[l][j]
 				}
-				sc := atol + rtol*math.Max(math.Abs(s.y[j]), math.Abs(s.ynew[j]))
+				sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
 				q := h * e / sc
 				acc += q * q
 			}

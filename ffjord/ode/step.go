@@ -101,6 +101,10 @@ type rowJob struct {
 	rows                 []int
 	k, ys                [][]float64
 
+	// flat says that the rows are 0…k−1 and take one step: the loops then
+	// run over them as one range, with the same operations per value.
+	flat bool
+
 	// The loop being run: dst = y + h·Σ coef·k at the stage time c.
 	dst, coef []float64
 	c         float64
@@ -111,6 +115,7 @@ type rowJob struct {
 
 func (j *rowJob) set(ynew, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, ts []float64) {
 	j.ynew, j.t, j.tNew, j.y, j.w, j.rows, j.k, j.ys, j.ts = ynew, t, tNew, y, w, rows, k, ys, ts[:len(rows)]
+	j.flat = false
 }
 
 // release drops j's references to the caller's slices.
@@ -122,6 +127,14 @@ func (j *rowJob) release() {
 // lo ≤ x < hi.
 func (j *rowJob) stage(lo, hi int) {
 	w := j.w
+	if j.flat && lo < hi {
+		h := j.tNew[0] - j.t[0]
+		combine(j.dst, j.y, j.k, j.coef, h, lo*w, hi*w)
+		for x := lo; x < hi; x++ {
+			j.ts[x] = j.t[0] + j.c*h
+		}
+		return
+	}
 	for x := lo; x < hi; x++ {
 		r := j.rows[x]
 		h := j.tNew[r] - j.t[r]
@@ -134,6 +147,16 @@ func (j *rowJob) stage(lo, hi int) {
 // to the first x whose new state is not finite.
 func (j *rowJob) newState(lo, hi int) {
 	w := j.w
+	if j.flat && lo < hi {
+		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo*w, hi*w)
+		for c, v := range j.ynew[lo*w : hi*w] {
+			if !isFinite(v) {
+				lowerTo(&j.bad, lo+c/w)
+				return
+			}
+		}
+		return
+	}
 	for x := lo; x < hi; x++ {
 		r := j.rows[x]
 		combine(j.ynew, j.y, j.k, j.coef, j.tNew[r]-j.t[r], r*w, (r+1)*w)
@@ -415,7 +438,14 @@ func (s *RowStepper) gatherIn(lo, hi int) {
 func (s *RowStepper) scatterOut(lo, hi int) {
 	w, dc, dst := s.gw, s.dc, s.dst
 	if s.inPlace {
-		dc = dst
+		// Nothing to copy: one pass over the rows' values.
+		for i, v := range dst[lo*w : hi*w] {
+			if !isFinite(v) {
+				lowerTo(&s.gbad, lo+i/w)
+				return
+			}
+		}
+		return
 	}
 	for x := lo; x < hi; x++ {
 		row := dc[x*w : (x+1)*w]
@@ -425,9 +455,7 @@ func (s *RowStepper) scatterOut(lo, hi int) {
 				return
 			}
 		}
-		if !s.inPlace {
-			r := s.grows[x]
-			copy(dst[r*w:(r+1)*w], row)
-		}
+		r := s.grows[x]
+		copy(dst[r*w:(r+1)*w], row)
 	}
 }

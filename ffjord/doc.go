@@ -13,14 +13,15 @@
 // exact or Hutchinson's estimate (noise drawn once per solve, as in the
 // paper); the ODE is solved by package ode, adaptive Dormand–Prince unless
 // configured otherwise. Evaluation controls steps per row by default
-// (ode.PerRow, ode.RowSolver, at rtol 1e-5, atol 1e-7): every point has its
+// (EvaluationPreset: ode.PerRow at rtol 1e-5, atol 1e-7): every point has its
 // own steps and error estimate over its own z and ℓ, so its result is the
 // one it would get alone, whatever its batch-mates; the rows still share
 // one batched call of the dynamics per stage. The recorded passes of
 // training solve the whole batch as one ODE by default, as TFP does
-// (ode.WholeBatch, one error norm over every point and log-det, at the
-// tutorial's rtol 1e-3, atol 1e-5); per row, their gradients follow each
-// row's own steps too. See EvaluationStepControl.
+// (TrainingPreset: ode.WholeBatch, one error norm over every point and
+// log-det, at the tutorial's rtol 1e-3, atol 1e-5); per row, their
+// gradients follow each row's own steps too. Both are settings of one
+// ode.Solver, whose rows fall into step groups.
 //
 // An FFJORD satisfies distributions.Differentiable, so blocks stack with
 // distributions.Chain and give densities with

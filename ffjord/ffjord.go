@@ -16,9 +16,12 @@ import (
 // ErrInvalidOptions is returned for Options that describe no bijector.
 var ErrInvalidOptions = errors.New("ffjord: invalid options")
 
-// Options configures an FFJORD. The zero value means t0 = 0, t1 = 1, adaptive
-// Dormand–Prince with rtol 1e-3 and atol 1e-5 (the tutorial's), the exact
-// trace and adjoint gradients.
+// Options configures an FFJORD. The zero value means t0 = 0, t1 = 1,
+// adaptive Dormand–Prince, the exact trace and adjoint gradients; the step
+// control and tolerances left at zero come from EvaluationPreset (per row,
+// rtol 1e-5, atol 1e-7) for evaluations and from TrainingPreset (whole
+// batch, rtol 1e-3, atol 1e-5, the tutorial's) for the recorded passes of
+// training.
 type Options struct {
 	// T0 and T1 are the base-side and data-side times. Both zero means 0
 	// and 1; otherwise they must be finite and differ.
@@ -26,7 +29,7 @@ type Options struct {
 	// LearnTime makes the end time a parameter, T1 = s² as in the FFJORD
 	// code's train_T, starting from T1; it needs T0 = 0 and T1 > 0.
 	LearnTime bool
-	// Solver configures the ODE solver; its zero value is the tutorial's.
+	// Solver configures the ODE solver; its zero fields mean the presets'.
 	// The backward solve of ode.BacksolveAdjoint uses it too, with the
 	// adjoint's own Controller if it has one.
 	Solver ode.Settings
@@ -55,24 +58,14 @@ type FFJORD struct {
 	gradient ode.Gradient
 	rng      *rand.Rand
 	src      rand.Source  // rng's source, whose state NoiseState saves
-	train    solveKind    // the solvers of the recorded passes of training
-	eval     solveKind    // the solvers of evaluations
+	train    *ode.Solver  // the solver of the recorded passes of training
+	eval     *ode.Solver  // the solver of evaluations
 	settings ode.Settings // the forward solver's, for the backward passes
 	method   *ode.Method  // the forward solver's tableau, for discrete backprop
-	stats    ode.Result
+	stats    ode.Result   // of the last solve, for Stats; no solve reads it
 
-	adjoint      *ode.Solver // the backward solver of BacksolveAdjoint{}
-	adjointStats ode.Result
-
-	rowWork rowWork   // the per-row right-hand side's buffers
-	context []float64 // the N×C context of the current solve, or nil
-
-	// The right-hand sides, made once so that solves allocate no closures.
-	rhs, rhsLogDet ode.Func
-	n              int           // rows of the batch being solved
-	reg            bool          // the current solve integrates the regularisers too
-	cur            odefunc.Trace // the trace of the current solve
-	eps            []float64     // Hutchinson noise of the current solve
+	adjoint *ode.Solver // the backward solver of BacksolveAdjoint{}
+	rowWork rowWork     // the solves' workspace
 }
 
 // New returns the FFJORD block whose dynamics is m.
@@ -104,18 +97,6 @@ func New(m odefunc.Model, opts Options) (*FFJORD, error) {
 	if err := b.SetTrace(opts.Trace, opts.Source); err != nil {
 		return nil, err
 	}
-	b.rhs = func(dy []float64, t float64, y []float64) error {
-		return b.dyn.F(dy, t, y)
-	}
-	b.rowWork.rhs = b.evalRows
-	b.rhsLogDet = func(dy []float64, t float64, y []float64) error {
-		n, nd := b.n, b.n*b.dyn.Dim()
-		terms := odefunc.Terms{Trace: dy[nd : nd+n]}
-		if b.reg {
-			terms.Kinetic, terms.Frobenius = dy[nd+n:nd+2*n], dy[nd+2*n:]
-		}
-		return b.dyn.Eval(dy[:nd], terms, t, y[:nd], b.cur, b.eps)
-	}
 	return b, nil
 }
 
@@ -124,11 +105,11 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	// Recording the step boundaries costs an append per step and lets any
 	// solve be replayed for discrete backprop.
 	s.RecordSteps = true
-	train, err := newSolveKind(s, TrainingStepControl, ode.DefaultRTol, ode.DefaultATol, b.dyn.Parallel)
+	train, err := newSolveKind(s, TrainingPreset(), b.dyn.Parallel)
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	eval, err := newSolveKind(s, EvaluationStepControl, EvaluationRTol, EvaluationATol, b.dyn.Parallel)
+	eval, err := newSolveKind(s, EvaluationPreset(), b.dyn.Parallel)
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
@@ -248,23 +229,21 @@ func (b *FFJORD) Params() []*tensor.Dense {
 // dynamics (an odefunc.ContextModel), or 0.
 func (b *FFJORD) ContextDim() int { return b.dyn.ContextDim() }
 
-// setContext gives the dynamics the context of the next solve of n rows: c
-// (n×C) for a conditional block, which needs it; an unconditional block
-// ignores c.
-func (b *FFJORD) setContext(c []float64, n int) error {
+// checkContext returns the context of a solve of n rows: c (n×C) for a
+// conditional block, which needs it, checked; nil for an unconditional
+// block, which ignores c.
+func (b *FFJORD) checkContext(c []float64, n int) ([]float64, error) {
 	C := b.dyn.ContextDim()
-	b.context = nil
 	if C == 0 {
-		return b.dyn.SetContext(nil)
+		return nil, nil
 	}
 	if len(c) != n*C {
-		return fmt.Errorf("ffjord: %w: the block reads a context of %d features per point; got %d values for %d points", batch.ErrShape, C, len(c), n)
+		return nil, fmt.Errorf("ffjord: %w: the block reads a context of %d features per point; got %d values for %d points", batch.ErrShape, C, len(c), n)
 	}
 	if err := batch.CheckFinite(c, C); err != nil {
-		return fmt.Errorf("ffjord: context: %w", err)
+		return nil, fmt.Errorf("ffjord: context: %w", err)
 	}
-	b.context = c
-	return b.dyn.SetContext(c)
+	return c, nil
 }
 
 // ForwardContext maps base-side points x (N×D) to the data side given the
@@ -285,14 +264,14 @@ func (b *FFJORD) ForwardContext(x, c *tensor.Dense) (*tensor.Dense, error) {
 	if err := b.syncTime(); err != nil {
 		return nil, err
 	}
-	if err := b.setContext(cv, n); err != nil {
+	if cv, err = b.checkContext(cv, n); err != nil {
 		return nil, err
 	}
-	out, _, err := b.SolveRows(data, n, b.t0, b.t1, false)
+	st, _, err := b.solveState(b.eval, b.newSolve(n, false, false, odefunc.ExactTrace, nil, cv), data, b.t0, b.t1)
 	if err != nil {
 		return nil, err
 	}
-	return batch.New(n, D, out), nil
+	return batch.New(n, D, unpack(st, n, D)), nil
 }
 
 // contextRows checks that c is n×C and finite and returns its values.
@@ -310,14 +289,11 @@ func contextRows(c *tensor.Dense, C, n int) ([]float64, int, error) {
 // Dynamics returns the block's dynamics.
 func (b *FFJORD) Dynamics() *odefunc.Dynamics { return b.dyn }
 
-// Stats returns the statistics of the last solve: evaluations of the
-// dynamics, accepted and rejected steps.
+// Stats returns the statistics of the block's last forward solve:
+// evaluations of the dynamics, accepted and rejected steps. It is a report
+// for callers of Forward, Inverse and SolveRows, whose results carry none;
+// a recorded pass carries its own counts (bijector.Pass.Work).
 func (b *FFJORD) Stats() ode.Result { return b.stats }
-
-// BackwardStats returns the statistics of the last backward pass: the
-// adjoint solve, or the replay of a discrete one (NFE then counts the
-// vector–Jacobian products and re-evaluated stages).
-func (b *FFJORD) BackwardStats() ode.Result { return b.adjointStats }
 
 // Forward maps base-side points x (N×D) to the data side.
 func (b *FFJORD) Forward(x *tensor.Dense) (*tensor.Dense, error) {
@@ -391,57 +367,31 @@ func (b *FFJORD) SolveRows(z []float64, n int, ta, tb float64, withLogDet bool) 
 	if err := checkRows("SolveRows", z, n, D); err != nil {
 		return nil, nil, err
 	}
-	if b.eval.perRow {
-		y, err := b.solvePerRow(b.eval.rows, z, n, ta, tb, withLogDet, false, odefunc.ExactTrace)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !withLogDet {
-			return y, nil, nil
-		}
-		return y[: n*D : n*D], y[n*D:], nil
-	}
-	if !withLogDet {
-		b.n = n
-		y := append([]float64(nil), z[:n*D]...)
-		stats, err := b.eval.solver.Solve(y, b.rhs, ta, tb, y)
-		b.stats = batchStats(stats, n)
-		if err != nil {
-			return nil, nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
-		}
-		return y, nil, nil
-	}
-	y, err := b.solveLogDet(b.eval, z, n, ta, tb, false, odefunc.ExactTrace)
+	st, _, err := b.solveState(b.eval, b.newSolve(n, withLogDet, false, odefunc.ExactTrace, nil, nil), z, ta, tb)
 	if err != nil {
 		return nil, nil, err
+	}
+	y := unpack(st, n, D)
+	if !withLogDet {
+		return y, nil, nil
 	}
 	return y[: n*D : n*D], y[n*D:], nil
 }
 
 // solveLogDet solves [z, ℓ] from ta to tb with ℓ(ta) = 0 and the trace
-// estimator tr, and with reg also the regularisers' integrals [E, F] from 0,
-// drawing fresh Hutchinson noise into b.eps, and returns the end state.
-func (b *FFJORD) solveLogDet(k solveKind, z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace) ([]float64, error) {
-	D := b.dyn.Dim()
-	b.n, b.reg, b.cur = n, reg, tr
+// estimator tr, and with reg also the regularisers' integrals [E, F] from
+// 0, drawing fresh Hutchinson noise, with the context c (checked). It
+// returns the solve and its end state, n rows [z_r, ℓ_r, (E_r, F_r)], in
+// the block's buffer.
+func (b *FFJORD) solveLogDet(sv *ode.Solver, z []float64, n int, ta, tb float64, reg bool, tr odefunc.Trace, c []float64) (*solve, []float64, ode.Result, error) {
+	var eps []float64
 	if tr.Stochastic() {
-		if cap(b.eps) < n*D {
-			b.eps = make([]float64, n*D)
-		}
-		b.eps = b.eps[:n*D]
-		tr.DrawNoise(b.eps, b.rng)
+		eps = make([]float64, n*b.dyn.Dim())
+		tr.DrawNoise(eps, b.rng)
 	}
-	if k.perRow {
-		return b.solvePerRow(k.rows, z, n, ta, tb, true, reg, tr)
-	}
-	y := make([]float64, n*(D+extras(reg)))
-	copy(y, z[:n*D])
-	stats, err := k.solver.Solve(y, b.rhsLogDet, ta, tb, y)
-	b.stats = batchStats(stats, n)
-	if err != nil {
-		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g: %w", ta, tb, err)
-	}
-	return y, nil
+	s := b.newSolve(n, true, reg, tr, eps, c)
+	st, stats, err := b.solveState(sv, s, z, ta, tb)
+	return s, st, stats, err
 }
 
 // extras is the number of per-row quantities integrated beside z: the

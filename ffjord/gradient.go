@@ -10,65 +10,82 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
-// Tape is what a backward pass needs from a solve of [z, ℓ] (and, when
-// regularised, [E, F]) from ta to tb.
-type Tape struct {
-	owner   *FFJORD // the block that recorded it; Backward refuses others
+// recording is what the backward pass of a recorded pass (RecordInverse)
+// needs from its solve of [z, ℓ] (and, when regularised, [E, F]) from ta
+// to tb: everything that solve read, so that the pass owns its state.
+type recording struct {
 	grad    ode.Gradient
 	trace   odefunc.Trace
 	context []float64 // N×C context of a conditional block, or nil
-	gc      []float64 // ∂L/∂context, set by Backward
+	gc      []float64 // ∂L/∂context, set by backward
 	n       int
 	reg     bool
 	ta, tb  float64
-	start   []float64   // the state at ta
-	end     []float64   // the state at tb
+	start   []float64   // the state at ta, n rows [z_r, ℓ_r, (E_r, F_r)]
+	end     []float64   // the state at tb, likewise
 	eps     []float64   // Hutchinson noise of the solve
-	grid    []float64   // accepted step boundaries, for Discrete
 	perRow  bool        // solved with per-row step control
-	rowGrid [][]float64 // each row's accepted step boundaries, for Discrete per row
+	rowGrid [][]float64 // each row's accepted step boundaries, for Discrete
+
+	forward, backward ode.Result // the statistics of the solve and of its backward pass
 }
 
 // ContextGrad returns ∂L/∂context (N×C) once Backward has run, for a
 // conditional block; nil otherwise.
-func (t *Tape) ContextGrad() []float64 { return t.gc }
+func (t *recording) ContextGrad() []float64 { return t.gc }
 
 // Kinetic returns ∫_{ta}^{tb} ‖f‖² dt for each row, or nil if the solve was
 // not regularised. Integrating backwards in time makes it negative.
-func (t *Tape) Kinetic() []float64 { return t.extra(1) }
+func (t *recording) Kinetic() []float64 { return t.extra(1) }
 
 // Frobenius returns ∫_{ta}^{tb} ‖∂f/∂z‖²_F dt for each row (Hutchinson's
 // estimate with a stochastic trace), or nil if the solve was not
 // regularised.
-func (t *Tape) Frobenius() []float64 { return t.extra(2) }
+func (t *recording) Frobenius() []float64 { return t.extra(2) }
 
-func (t *Tape) extra(i int) []float64 {
+func (t *recording) extra(i int) []float64 {
 	if !t.reg {
 		return nil
 	}
-	nd := len(t.end) - 3*t.n
-	return t.end[nd+i*t.n : nd+(i+1)*t.n]
+	return column(t.end, t.n, len(t.end)/t.n-3+i)
 }
 
-// Cotangents are the derivatives of a loss with respect to the outputs of a
+// column returns column e of the n rows of st.
+func column(st []float64, n, e int) []float64 {
+	m := len(st) / n
+	out := make([]float64, n)
+	for r := range n {
+		out[r] = st[r*m+e]
+	}
+	return out
+}
+
+// points returns the first D columns of the n rows of st, the points.
+func points(st []float64, n, D int) []float64 {
+	m := len(st) / n
+	out := make([]float64, n*D)
+	for r := range n {
+		copy(out[r*D:(r+1)*D], st[r*m:r*m+D])
+	}
+	return out
+}
+
+// cotangents are the derivatives of a loss with respect to the outputs of a
 // taped solve at tb: the points (n×D), and per row the log-det and, for a
 // regularised solve, the two regularisers. Nil means zero.
-type Cotangents struct {
+type cotangents struct {
 	Z, LogDet, Kinetic, Frobenius []float64
 }
 
-// SolveTaped is SolveRows with the log-det, estimated with the block's
-// estimator (Options.Trace), that also records a Tape for Backward, which
-// takes the gradient as grad says (nil: ode.BacksolveAdjoint{}). With
-// regularize it also integrates RNODE's kinetic energy and Jacobian norm
-// (Finlay et al., 2020), available from the Tape. The returned slices are
-// the caller's.
-func (b *FFJORD) SolveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool) (out, ld []float64, tape *Tape, err error) {
-	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace, nil, true)
-}
-
-func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64, training bool) (out, ld []float64, tape *Tape, err error) {
-	if err := checkRows("SolveTaped", z, n, b.dyn.Dim()); err != nil {
+// solveTaped solves the n rows of z with the log-det from ta to tb with
+// the trace estimator tr and the context, by the solver of training or of
+// evaluation, and returns the end points, the log-dets and the recording
+// of the solve for backward, which takes the gradient as grad says (nil:
+// ode.BacksolveAdjoint{}). With regularize it also integrates RNODE's
+// kinetic energy and Jacobian norm (Finlay et al., 2020), available from
+// the recording. The returned slices are the caller's.
+func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool, tr odefunc.Trace, context []float64, training bool) (out, ld []float64, tape *recording, err error) {
+	if err := checkRows("RecordInverse", z, n, b.dyn.Dim()); err != nil {
 		return nil, nil, nil, err
 	}
 	if grad == nil {
@@ -82,36 +99,37 @@ func (b *FFJORD) solveTaped(z []float64, n int, ta, tb float64, grad ode.Gradien
 		kind = b.eval
 	}
 	D := b.dyn.Dim()
-	tape = &Tape{owner: b, grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.perRow}
-	if err := b.setContext(context, n); err != nil {
-		return nil, nil, nil, err
-	}
-	if b.dyn.ContextDim() > 0 {
-		tape.context = append([]float64(nil), context...)
-	}
-	tape.start = make([]float64, n*(D+extras(regularize)))
-	copy(tape.start, z[:n*D])
-	y, err := b.solveLogDet(kind, z, n, ta, tb, regularize, tr)
+	tape = &recording{grad: grad, trace: tr, n: n, reg: regularize, ta: ta, tb: tb, perRow: kind.PerRow()}
+	context, err = b.checkContext(context, n)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tape.end = y
-	if tr.Stochastic() {
-		tape.eps = append([]float64(nil), b.eps...)
+	if context != nil {
+		tape.context = append([]float64(nil), context...)
 	}
+	m := D + extras(regularize)
+	tape.start = make([]float64, n*m)
+	for r := range n {
+		copy(tape.start[r*m:r*m+D], z[r*D:(r+1)*D])
+	}
+	s, y, stats, err := b.solveLogDet(kind, z, n, ta, tb, regularize, tr, tape.context)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tape.end = append([]float64(nil), y...)
+	tape.eps, tape.forward = s.eps, stats
 	if _, ok := grad.(ode.Discrete); ok {
-		if tape.perRow {
-			tape.rowGrid = make([][]float64, n)
-			for r := range n {
-				tape.rowGrid[r] = append([]float64(nil), kind.rows.RowTimes(r)...)
+		// A step group's rows share one grid.
+		tape.rowGrid = make([][]float64, n)
+		for r := range n {
+			if r > 0 && !tape.perRow {
+				tape.rowGrid[r] = tape.rowGrid[0]
+				continue
 			}
-		} else {
-			tape.grid = append([]float64(nil), b.stats.Times...)
+			tape.rowGrid[r] = append([]float64(nil), kind.RowTimes(r)...)
 		}
 	}
-	out = append([]float64(nil), y[:n*D]...)
-	ld = append([]float64(nil), y[n*D:n*D+n]...)
-	return out, ld, tape, nil
+	return points(y, n, D), column(y, n, D), tape, nil
 }
 
 // checkRows returns an error unless z holds n ≥ 1 rows of D values (an
@@ -127,16 +145,10 @@ func checkRows(what string, z []float64, n, D int) error {
 	return nil
 }
 
-// Backward takes the cotangents of a taped solve's outputs at tb, returns
-// ∂L/∂z(ta) and adds ∂L/∂θ to grads (one slice per Model parameter, shaped
-// like it).
-func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
-	if tape == nil || tape.owner == nil {
-		return nil, errors.New("ffjord: Backward needs the Tape of a SolveTaped")
-	}
-	if tape.owner != b {
-		return nil, fmt.Errorf("%w: Backward: the Tape was recorded by another block", ErrInvalidOptions)
-	}
+// backward takes the cotangents of a recorded solve's outputs at tb,
+// returns ∂L/∂z(ta) and adds ∂L/∂θ to grads (one slice per Model
+// parameter, shaped like it).
+func (b *FFJORD) backward(tape *recording, c cotangents, grads [][]float64) ([]float64, error) {
 	D, n := b.dyn.Dim(), tape.n
 	params := b.dyn.Model().Params()
 	if c.Z == nil {
@@ -188,9 +200,6 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 	}
 	switch g := tape.grad.(type) {
 	case ode.Discrete:
-		if tape.perRow {
-			return b.backwardDiscreteRows(tape, c, grads)
-		}
 		return b.backwardDiscrete(tape, c, grads)
 	case ode.BacksolveAdjoint:
 		if ctl := g.Settings(b.settings).Controller; tape.perRow && (ctl == nil || isAdaptive(ctl)) {
@@ -201,192 +210,9 @@ func (b *FFJORD) Backward(tape *Tape, c Cotangents, grads [][]float64) ([]float6
 	return nil, fmt.Errorf("%w: unknown gradient %v", ErrInvalidOptions, tape.grad)
 }
 
-// backwardAdjoint solves, from tb back to ta, the augmented ODE
-//
-//	dz/dt = f,  da/dt = −(aᵀ ∂f/∂z + c ∂tr/∂z),  dg/dt = −(aᵀ ∂f/∂θ + c ∂tr/∂θ)
-//
-// with a(tb) = ∂L/∂z(tb), g(tb) = 0 and c = ∂L/∂ℓ constant (ℓ appears in
-// no right-hand side; the same holds for the regularisers, whose
-// cotangents join c's terms); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
-func (b *FFJORD) backwardAdjoint(tape *Tape, g ode.BacksolveAdjoint, c Cotangents, grads [][]float64) ([]float64, error) {
-	solver := b.adjoint
-	if g.Controller != nil {
-		var err error
-		if solver, err = ode.NewSolver(g.Settings(b.settings)); err != nil {
-			return nil, fmt.Errorf("ffjord: adjoint: %w", err)
-		}
-	}
-	D, n := b.dyn.Dim(), tape.n
-	nd := n * D
-	total := 0
-	for _, g := range grads {
-		total += len(g)
-	}
-	nc := len(tape.gc)
-	w := make([]float64, 2*nd+total+nc) // [z, a, g, g_c]
-	copy(w, tape.end[:nd])
-	copy(w[nd:], c.Z)
-	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
-	gp := make([][]float64, len(grads)) // views into dw, set per call
-	f := func(dw []float64, t float64, w []float64) error {
-		off := 2 * nd
-		for i, g := range grads {
-			gp[i] = dw[off : off+len(g)]
-			off += len(g)
-		}
-		var gc []float64
-		if nc > 0 {
-			gc = dw[len(dw)-nc:]
-		}
-		if err := b.dyn.VJPContext(dw[:nd], dw[nd:2*nd], gc, gp, t, w[:nd], w[nd:2*nd], terms, tape.trace, tape.eps); err != nil {
-			return err
-		}
-		for i := nd; i < len(dw); i++ {
-			dw[i] = -dw[i]
-		}
-		return nil
-	}
-	stats, err := solver.Solve(w, f, tape.tb, tape.ta, w)
-	b.adjointStats = stats
-	if err != nil {
-		return nil, fmt.Errorf("ffjord: adjoint solve from t=%g to t=%g: %w", tape.tb, tape.ta, err)
-	}
-	off := 2 * nd
-	for _, g := range grads {
-		for j := range g {
-			g[j] += w[off+j]
-		}
-		off += len(g)
-	}
-	copy(tape.gc, w[off:])
-	return w[nd : 2*nd : 2*nd], nil
-}
-
-// backwardDiscrete replays the taped steps with ode.Method.Step, the forward
-// solver's own stage routine, keeping every stage state Y_i, then runs
-// reverse mode through them:
-//
-//	k_i = g(t + c_i h, Y_i),  Y_i = y + h Σ_j a_ij k_j,  y' = y + h Σ_i b_i k_i,
-//
-// so k̄_i = h b_i ȳ' + Σ_{j>i} h a_ji Ȳ_j, Ȳ_i = k̄_iᵀ ∂g/∂Y_i, ȳ = ȳ' + Σ_i Ȳ_i,
-// with g = [f, tr] and the same noise as the forward solve.
-func (b *FFJORD) backwardDiscrete(tape *Tape, c Cotangents, grads [][]float64) ([]float64, error) {
-	D, n := b.dyn.Dim(), tape.n
-	nd, size := n*D, n*(D+extras(tape.reg))
-	// terms views the per-row parts of a state-sized buffer.
-	terms := func(v []float64) odefunc.Terms {
-		tm := odefunc.Terms{Trace: v[nd : nd+n]}
-		if tape.reg {
-			tm.Kinetic, tm.Frobenius = v[nd+n:nd+2*n], v[nd+2*n:]
-		}
-		return tm
-	}
-	m := b.method
-	s := m.Stages()
-	needed := neededStages(m)
-	steps := len(tape.grid) - 1
-	if steps < 1 {
-		return nil, errors.New("ffjord: Backward: the tape recorded no steps")
-	}
-	stages := make([][][]float64, steps) // stages[step][i] = Y_i
-	k := make([][]float64, s)
-	for i := range k {
-		k[i] = make([]float64, size)
-	}
-	rhs := func(dy []float64, t float64, y []float64) error {
-		return b.dyn.Eval(dy[:nd], terms(dy), t, y[:nd], tape.trace, tape.eps)
-	}
-	scratch := make([]float64, size) // unneeded stages that Step still writes
-	nfe := 0
-	y := append([]float64(nil), tape.start...)
-	ynew := make([]float64, size)
-	for st := range steps {
-		ys := make([][]float64, s)
-		for i := range s {
-			switch {
-			case i == 0:
-				ys[0] = append([]float64(nil), y...) // Y_0 = y; Step does not write it
-			case needed[i]:
-				ys[i] = make([]float64, size)
-			default:
-				ys[i] = scratch
-			}
-		}
-		stages[st] = ys
-		// k_0 is evaluated afresh, as the first stage of a grid solve:
-		// the same value as the forward solve's FSAL stage.
-		calls, err := m.Step(ynew, rhs, tape.grid[st], tape.grid[st+1], y, k, ys, 0)
-		nfe += calls
-		if err != nil {
-			return nil, fmt.Errorf("ffjord: Backward: replaying step %d: %w", st, err)
-		}
-		y, ynew = ynew, y
-	}
-
-	// Reverse sweep; ȳ = [∂L/∂z, ∂L/∂ℓ, (∂L/∂E, ∂L/∂F)].
-	ybar := make([]float64, size)
-	copy(ybar, c.Z)
-	copy(ybar[nd:], c.LogDet)
-	if tape.reg {
-		copy(ybar[nd+n:], c.Kinetic)
-		copy(ybar[nd+2*n:], c.Frobenius)
-	}
-	kbar := k // the stage buffers now hold cotangents
-	f := make([]float64, nd)
-	gz := make([]float64, nd)
-	gp := make([][]float64, len(grads))
-	for i, g := range grads {
-		gp[i] = make([]float64, len(g))
-	}
-	var gcStage []float64 // one stage's ∂L/∂context, added to tape.gc
-	if tape.gc != nil {
-		gcStage = make([]float64, len(tape.gc))
-	}
-	for st := steps - 1; st >= 0; st-- {
-		t, h := tape.grid[st], tape.grid[st+1]-tape.grid[st]
-		for i := range s {
-			clear(kbar[i])
-			if needed[i] {
-				axpy(kbar[i], h*m.B[i], ybar)
-			}
-		}
-		for i := s - 1; i >= 0; i-- {
-			if !needed[i] {
-				continue
-			}
-			yi := stages[st][i]
-			if err := b.dyn.VJPContext(f, gz, gcStage, gp, t+m.C[i]*h, yi[:nd], kbar[i][:nd], terms(kbar[i]), tape.trace, tape.eps); err != nil {
-				return nil, err
-			}
-			if gcStage != nil {
-				axpy(tape.gc, 1, gcStage)
-			}
-			nfe++
-			axpy(ybar[:nd], 1, gz) // Ȳ_i has no ℓ, E, F parts: g does not read them
-			for j, a := range m.A[i] {
-				if a != 0 {
-					axpy(kbar[j][:nd], h*a, gz)
-				}
-			}
-			for p, g := range grads {
-				axpy(g, 1, gp[p])
-			}
-		}
-	}
-	b.adjointStats = ode.Result{NFE: nfe, Accepted: steps}
-	return ybar[:nd:nd], nil
-}
-
-// axpy adds alpha·x to y.
-func axpy(y []float64, alpha float64, x []float64) {
-	for i, v := range x {
-		y[i] += alpha * v
-	}
-}
-
-// TimeGradients returns ∂L/∂ta and ∂L/∂tb of a taped solve from ta to tb,
+// timeGradients returns ∂L/∂ta and ∂L/∂tb of a taped solve from ta to tb,
 // given the cotangents c of its outputs at tb and za = ∂L/∂z(ta) as returned
-// by Backward. With g = [f, tr, (‖f‖², ‖∂f/∂z‖²_F)] the right-hand side of
+// by backward. With g = [f, tr, (‖f‖², ‖∂f/∂z‖²_F)] the right-hand side of
 // the solved state y and ā its cotangent,
 //
 //	∂L/∂tb = ā(tb)·g(tb, y(tb)),  ∂L/∂ta = −ā(ta)·g(ta, y(ta)),
@@ -395,30 +221,24 @@ func axpy(y []float64, alpha float64, x []float64) {
 // gradient of the exact flow: with Discrete it ignores how the step grid
 // moves with the times, an error of the order of the solver's tolerance.
 // It costs two evaluations of the dynamics.
-func (b *FFJORD) TimeGradients(tape *Tape, c Cotangents, za []float64) (dta, dtb float64, err error) {
-	if tape == nil || tape.owner == nil {
-		return 0, 0, errors.New("ffjord: TimeGradients needs the Tape of a SolveTaped")
-	}
-	if tape.owner != b {
-		return 0, 0, fmt.Errorf("%w: TimeGradients: the Tape was recorded by another block", ErrInvalidOptions)
-	}
+func (b *FFJORD) timeGradients(tape *recording, c cotangents, za []float64) (dta, dtb float64, err error) {
 	D, n := b.dyn.Dim(), tape.n
 	if len(za) != n*D {
-		return 0, 0, fmt.Errorf("ffjord: TimeGradients: ∂L/∂z(ta) has length %d, want %d", len(za), n*D)
+		return 0, 0, fmt.Errorf("ffjord: timeGradients: ∂L/∂z(ta) has length %d, want %d", len(za), n*D)
 	}
 	if err := b.dyn.SetContext(tape.context); err != nil {
 		return 0, 0, err
 	}
-	if dtb, err = b.cotangentDotRHS(tape, tape.tb, tape.end[:n*D], c.Z, c); err != nil {
+	if dtb, err = b.cotangentDotRHS(tape, tape.tb, points(tape.end, n, D), c.Z, c); err != nil {
 		return 0, 0, err
 	}
-	dta, err = b.cotangentDotRHS(tape, tape.ta, tape.start[:n*D], za, c)
+	dta, err = b.cotangentDotRHS(tape, tape.ta, points(tape.start, n, D), za, c)
 	return -dta, dtb, err
 }
 
 // cotangentDotRHS returns az·f(t, z) + Σ_r (c.LogDet·tr + c.Kinetic·‖f‖² +
 // c.Frobenius·‖∂f/∂z‖²_F)_r, nil cotangents counting as zero.
-func (b *FFJORD) cotangentDotRHS(tape *Tape, t float64, z, az []float64, c Cotangents) (float64, error) {
+func (b *FFJORD) cotangentDotRHS(tape *recording, t float64, z, az []float64, c cotangents) (float64, error) {
 	n := tape.n
 	f := make([]float64, len(z))
 	terms := odefunc.Terms{Trace: make([]float64, n)}

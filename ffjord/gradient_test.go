@@ -46,7 +46,7 @@ func newGradCase(t *testing.T, opts Options) gradCase {
 
 // loss solves with b, with its estimator, and evaluates the linear loss.
 func (c gradCase) loss(t *testing.T, b *FFJORD) float64 {
-	z, ld, _, err := b.SolveTaped(c.x, c.n, 1, 0, ode.BacksolveAdjoint{}, false)
+	z, ld, _, err := b.recordSolve(c.x, c.n, 1, 0, ode.BacksolveAdjoint{}, false)
 	require.NoError(t, err)
 	var l float64
 	for i := range z {
@@ -59,15 +59,15 @@ func (c gradCase) loss(t *testing.T, b *FFJORD) float64 {
 }
 
 // gradients returns ∂L/∂x and ∂L/∂θ by the given mode, and the tape.
-func (c gradCase) gradients(t *testing.T, mode ode.Gradient) ([]float64, [][]float64, *Tape) {
-	_, _, tape, err := c.block.SolveTaped(c.x, c.n, 1, 0, mode, false)
+func (c gradCase) gradients(t *testing.T, mode ode.Gradient) ([]float64, [][]float64, *recording) {
+	_, _, tape, err := c.block.recordSolve(c.x, c.n, 1, 0, mode, false)
 	require.NoError(t, err)
 	params := c.block.Dynamics().Model().Params()
 	grads := make([][]float64, len(params))
 	for i, p := range params {
 		grads[i] = make([]float64, p.Shape().TotalSize())
 	}
-	gx, err := c.block.Backward(tape, Cotangents{Z: c.w, LogDet: c.v}, grads)
+	gx, err := c.block.backward(tape, cotangents{Z: c.w, LogDet: c.v}, grads)
 	require.NoError(t, err)
 	return gx, grads, tape
 }
@@ -102,11 +102,11 @@ func TestDiscreteGradientIsExactForTheGrid(t *testing.T) {
 	for _, tr := range []odefunc.Trace{odefunc.ExactTrace, odefunc.HutchinsonRademacher} {
 		c := newGradCase(t, Options{Trace: tr, Source: rand.NewPCG(1, 2)})
 		gx, gp, tape := c.gradients(t, ode.Discrete{})
-		require.Greater(t, len(tape.grid), 2)
+		require.Greater(t, len(tape.rowGrid[0]), 2)
 
 		// The same model, stepping on the recorded grid and with the
 		// recorded noise, computes the same loss as a smooth function of θ.
-		replay, err := New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Controller: ode.Grid{Times: tape.grid}}, Trace: tr, Source: fixedNoise(tape.eps)})
+		replay, err := New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Controller: ode.Grid{Times: tape.rowGrid[0]}}, Trace: tr, Source: fixedNoise(tape.eps)})
 		require.NoError(t, err)
 		fx, fp := c.finiteDifferences(t, replay, 1e-6)
 		assert.Less(t, relErr(gx, fx), 1e-6, "%v ∂L/∂x", tr)
@@ -185,8 +185,8 @@ func TestRegularisedGradients(t *testing.T) {
 		for i := range kappa {
 			kappa[i], phi[i] = r.NormFloat64(), r.NormFloat64()
 		}
-		solve := func(b *FFJORD) (float64, *Tape) {
-			z, ld, tape, err := b.SolveTaped(c.x, c.n, 1, 0, mode, true)
+		solve := func(b *FFJORD) (float64, *recording) {
+			z, ld, tape, err := b.recordSolve(c.x, c.n, 1, 0, mode, true)
 			require.NoError(t, err)
 			l := 0.0
 			for i := range z {
@@ -203,12 +203,12 @@ func TestRegularisedGradients(t *testing.T) {
 		for i, p := range params {
 			grads[i] = make([]float64, p.Shape().TotalSize())
 		}
-		gx, err := c.block.Backward(tape, Cotangents{Z: c.w, LogDet: c.v, Kinetic: kappa, Frobenius: phi}, grads)
+		gx, err := c.block.backward(tape, cotangents{Z: c.w, LogDet: c.v, Kinetic: kappa, Frobenius: phi}, grads)
 		require.NoError(t, err)
 
 		ref := c.block
 		if _, ok := mode.(ode.Discrete); ok {
-			ref, err = New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Controller: ode.Grid{Times: tape.grid}}})
+			ref, err = New(c.block.Dynamics().Model(), Options{Solver: ode.Settings{Controller: ode.Grid{Times: tape.rowGrid[0]}}})
 			require.NoError(t, err)
 		}
 		const h = 1e-5
@@ -229,7 +229,7 @@ func TestTimeGradients(t *testing.T) {
 	c := newGradCase(t, Options{T0: 0.1, T1: 0.9, Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-11, ATol: 1e-11}}})
 	loss := func(t0, t1 float64) float64 {
 		require.NoError(t, c.block.SetTimes(t0, t1))
-		z, ld, _, err := c.block.SolveTaped(c.x, c.n, t1, t0, ode.BacksolveAdjoint{}, false)
+		z, ld, _, err := c.block.recordSolve(c.x, c.n, t1, t0, ode.BacksolveAdjoint{}, false)
 		require.NoError(t, err)
 		l := 0.0
 		for i := range z {
@@ -240,17 +240,17 @@ func TestTimeGradients(t *testing.T) {
 		}
 		return l
 	}
-	_, _, tape, err := c.block.SolveTaped(c.x, c.n, 0.9, 0.1, ode.BacksolveAdjoint{}, false)
+	_, _, tape, err := c.block.recordSolve(c.x, c.n, 0.9, 0.1, ode.BacksolveAdjoint{}, false)
 	require.NoError(t, err)
 	params := c.block.Dynamics().Model().Params()
 	grads := make([][]float64, len(params))
 	for i, p := range params {
 		grads[i] = make([]float64, p.Shape().TotalSize())
 	}
-	cot := Cotangents{Z: c.w, LogDet: c.v}
-	za, err := c.block.Backward(tape, cot, grads)
+	cot := cotangents{Z: c.w, LogDet: c.v}
+	za, err := c.block.backward(tape, cot, grads)
 	require.NoError(t, err)
-	dt1, dt0, err := c.block.TimeGradients(tape, cot, za) // ta = t1, tb = t0
+	dt1, dt0, err := c.block.timeGradients(tape, cot, za) // ta = t1, tb = t0
 	require.NoError(t, err)
 	const h = 1e-5
 	fd1 := (loss(0.1, 0.9+h) - loss(0.1, 0.9-h)) / (2 * h)
@@ -263,15 +263,21 @@ func TestTimeGradients(t *testing.T) {
 // reported before solving.
 func TestBacksolveAdjointController(t *testing.T) {
 	c := newGradCase(t, Options{})
-	c.gradients(t, ode.BacksolveAdjoint{})
-	loose := c.block.BackwardStats()
-	gx, _, _ := c.gradients(t, ode.BacksolveAdjoint{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}})
-	tight := c.block.BackwardStats()
+	_, _, lt := c.gradients(t, ode.BacksolveAdjoint{})
+	loose := lt.backward
+	gx, _, tt := c.gradients(t, ode.BacksolveAdjoint{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}})
+	tight := tt.backward
 	assert.Greater(t, tight.NFE, 2*loose.NFE)
 	ref := newGradCase(t, Options{Solver: ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-10}}})
 	rx, _, _ := ref.gradients(t, ode.BacksolveAdjoint{})
 	assert.Less(t, relErr(gx, rx), 1e-2) // only the forward solve's error remains
 
-	_, _, _, err := c.block.SolveTaped(c.x, c.n, 1, 0, ode.BacksolveAdjoint{Controller: ode.Constant{}}, false)
+	_, _, _, err := c.block.recordSolve(c.x, c.n, 1, 0, ode.BacksolveAdjoint{Controller: ode.Constant{}}, false)
 	assert.ErrorIs(t, err, ode.ErrInvalidSettings)
+}
+
+// recordSolve is solveTaped as training records it, with the block's
+// estimator and no context.
+func (b *FFJORD) recordSolve(z []float64, n int, ta, tb float64, grad ode.Gradient, regularize bool) (out, ld []float64, tape *recording, err error) {
+	return b.solveTaped(z, n, ta, tb, grad, regularize, b.trace, nil, true)
 }

@@ -32,7 +32,7 @@ func (b *FFJORD) RecordInverse(y []float64, n int, req bijector.Request) (*bijec
 	if err != nil {
 		return nil, err
 	}
-	p := &bijector.Pass{X: x, LogDet: ld, Work: []bijector.Work{{Forward: b.stats.NFE}}}
+	p := &bijector.Pass{X: x, LogDet: ld, Work: []bijector.Work{{Forward: tape.forward.NFE}}}
 	if req.Regularize {
 		// Solved from t1 back to t0, the tape's integrals come out negated.
 		p.Kinetic, p.Jacobian = negated(tape.Kinetic()), negated(tape.Frobenius())
@@ -46,21 +46,21 @@ func (b *FFJORD) RecordInverse(y []float64, n int, req bijector.Request) (*bijec
 		if len(grads) != want {
 			return nil, fmt.Errorf("%w: %d gradient slices for the block's %d parameters", ErrInvalidOptions, len(grads), want)
 		}
-		tc := Cotangents{Z: c.X, LogDet: c.LogDet}
+		tc := cotangents{Z: c.X, LogDet: c.LogDet}
 		if req.Regularize {
 			tc.Kinetic, tc.Frobenius = negated(c.Kinetic), negated(c.Jacobian)
 		} else if c.Kinetic != nil || c.Jacobian != nil {
 			return nil, fmt.Errorf("%w: penalty cotangents for a pass that did not integrate them", ErrInvalidOptions)
 		}
-		za, err := b.Backward(tape, tc, grads[:np])
+		za, err := b.backward(tape, tc, grads[:np])
 		if err != nil {
 			return nil, err
 		}
 		p.ContextGrad = tape.ContextGrad()
-		p.Work[0].Backward = b.adjointStats.NFE
+		p.Work[0].Backward = tape.backward.NFE
 		if b.sqrtT != nil {
 			// The inverse solve starts at T = s²: ∂L/∂s = 2s·∂L/∂T.
-			dT, _, err := b.TimeGradients(tape, tc, za)
+			dT, _, err := b.timeGradients(tape, tc, za)
 			if err != nil {
 				return nil, fmt.Errorf("ffjord: end time: %w", err)
 			}

@@ -7,89 +7,129 @@ import (
 	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
-// The defaults of the two kinds of solve, for the settings a user leaves at
-// zero (Options.Solver.StepControl ode.DefaultStepControl, Adaptive RTol or
-// ATol 0). Evaluations (Forward, Inverse, the log-dets, and so LogProb, NLL
-// and sampling) control steps per row at rtol 1e-5, atol 1e-7: measured on
-// a trained tutorial model, every one of 8192 points then had its log p
-// within 1e-3 nats of a tight solve of that point (README, "Per-row step
-// control"), and a point's value does not depend on the other points of the
-// call. The recorded passes of training keep the tutorial's whole-batch
-// norm at rtol 1e-3, atol 1e-5: per-row control cost more per epoch there
-// and did not lower the test NLL. Tolerances or a step control set
-// explicitly apply to both kinds.
-const (
-	EvaluationStepControl = ode.PerRow
-	TrainingStepControl   = ode.WholeBatch
-	EvaluationRTol        = 1e-5
-	EvaluationATol        = 1e-7
-)
+// A Preset is the step control and tolerances that one kind of solve uses
+// where Options.Solver leaves them at zero (StepControl
+// ode.DefaultStepControl, an Adaptive controller's RTol or ATol 0).
+// Tolerances or a step control set explicitly apply to both kinds.
+type Preset struct {
+	StepControl ode.StepControl
+	RTol, ATol  float64
+}
+
+// EvaluationPreset is the preset of evaluations (Forward, Inverse, the
+// log-dets, and so LogProb, NLL and sampling): steps controlled per row at
+// rtol 1e-5, atol 1e-7. Measured on a trained tutorial model, every one of
+// 8192 points then had its log p within 1e-3 nats of a tight solve of that
+// point (README, "Per-row step control"), and a point's value does not
+// depend on the other points of the call.
+func EvaluationPreset() Preset { return Preset{StepControl: ode.PerRow, RTol: 1e-5, ATol: 1e-7} }
+
+// TrainingPreset is the preset of the recorded passes of training
+// (bijector.Request.Training): the tutorial's whole-batch error norm at
+// rtol 1e-3, atol 1e-5 (ode.DefaultRTol, ode.DefaultATol). Per-row control
+// cost more per epoch there and did not lower the test NLL.
+func TrainingPreset() Preset {
+	return Preset{StepControl: ode.WholeBatch, RTol: ode.DefaultRTol, ATol: ode.DefaultATol}
+}
+
+// Settings returns s with the fields it leaves at zero taken from p.
+func (p Preset) Settings(s ode.Settings) ode.Settings {
+	s.StepControl = s.StepControl.Or(p.StepControl)
+	if a, ok := s.Controller.(ode.Adaptive); ok || s.Controller == nil {
+		if a.RTol == 0 {
+			a.RTol = p.RTol
+		}
+		if a.ATol == 0 {
+			a.ATol = p.ATol
+		}
+		s.Controller = a
+	}
+	return s
+}
 
 // PerRow reports whether the block's evaluations (Forward, Inverse, their
 // log-determinants, SolveRows) control steps per row, as they do unless
 // the settings ask for whole-batch control or fixed steps. Each row then
 // gets the same bits whatever the other rows of the call, so a caller may
 // split a batch into calls of its own without changing a result.
-func (b *FFJORD) PerRow() bool { return b.eval.perRow }
+func (b *FFJORD) PerRow() bool { return b.eval.PerRow() }
 
-// solveKind is the solvers of one kind of solve, evaluation or training.
-type solveKind struct {
-	solver *ode.Solver    // whole-batch
-	rows   *ode.RowSolver // per-row, nil unless the controller is Adaptive
-	perRow bool           // the kind's step control is per row (and rows is set)
+// newSolveKind makes the solver of one kind of solve: s completed by p,
+// splitting its per-row bookkeeping with par under per-row control.
+func newSolveKind(s ode.Settings, p Preset, par ode.Parallel) (*ode.Solver, error) {
+	sv, err := ode.NewSolver(p.Settings(s))
+	if err != nil {
+		return nil, err
+	}
+	if sv.PerRow() {
+		// One group's bookkeeping is a few loops over the state per stage:
+		// handing them to the dynamics' goroutines costs more than it saves.
+		sv.SetParallel(par)
+	}
+	return sv, nil
 }
 
-// newSolveKind makes the solvers of s, whose zero step control means def
-// and, for an Adaptive controller, whose zero tolerances mean rtol and atol;
-// the per-row solver splits its bookkeeping with par.
-func newSolveKind(s ode.Settings, def ode.StepControl, rtol, atol float64, par ode.Parallel) (solveKind, error) {
-	ctl := s.Controller
-	if ctl == nil {
-		ctl = ode.Adaptive{}
-	}
-	a, adaptive := ctl.(ode.Adaptive)
-	if adaptive {
-		if a.RTol == 0 {
-			a.RTol = rtol
-		}
-		if a.ATol == 0 {
-			a.ATol = atol
-		}
-		s.Controller = a
-	}
-	var k solveKind
-	var err error
-	if k.solver, err = ode.NewSolver(s); err != nil {
-		return k, err
-	}
-	if adaptive {
-		if k.rows, err = ode.NewRowSolver(s); err != nil {
-			return k, err
-		}
-		k.rows.SetParallel(par)
-		k.perRow = s.StepControl.Or(def) == ode.PerRow
-	}
-	return k, nil
-}
-
-// rowWork holds the buffers of the per-row right-hand side, whose state
-// layout is [z_r, ℓ_r, (E_r, F_r)] per row, the dynamics' packed layout
-// (odefunc.Dynamics.EvalPacked): the context and the noise of a call's
-// rows are gathered here.
+// rowWork holds the block's buffers for the right-hand side of its
+// solves: the state, and the context and noise of a call's rows, gathered.
+// They are a workspace reused by every solve; what one solve reads lives
+// in its solve value.
 type rowWork struct {
-	rhs    ode.RowFunc // b.evalRows, made once
-	state  []float64   // n×width, the per-row layout
+	state  []float64 // n×width
 	eps    []float64
 	ctx    []float64
-	width  int  // D, or D + extras
-	logDet bool // the state carries ℓ (and E, F with b.reg)
+	fields [3][]int // the fields of a row: z; z, ℓ; z, ℓ, E, F
 }
 
 func (w *rowWork) ensure(n, D, C int) {
-	if cap(w.eps) >= n*D && cap(w.ctx) >= n*C {
-		return
+	if cap(w.eps) < n*D {
+		w.eps = make([]float64, n*D)
 	}
-	w.eps, w.ctx = make([]float64, n*D), make([]float64, n*C)
+	if cap(w.ctx) < n*C {
+		w.ctx = make([]float64, n*C)
+	}
+}
+
+// A solve is one solve of the block, what its right-hand side reads: n
+// rows [z_r] or, with logDet, [z_r, ℓ_r] and with reg also [E_r, F_r]
+// (the dynamics' packed layout, odefunc.Dynamics.EvalPacked), the trace
+// estimator with its noise, and the context of each row.
+type solve struct {
+	dyn         *odefunc.Dynamics
+	work        *rowWork
+	n, width    int
+	logDet, reg bool
+	trace       odefunc.Trace
+	eps         []float64 // n×D Hutchinson noise, nil for the exact trace
+	context     []float64 // n×C, nil for an unconditional block
+	ctxFull     bool      // the dynamics holds context itself
+}
+
+// newSolve returns the solve of n rows with the given terms, noise and
+// context.
+func (b *FFJORD) newSolve(n int, logDet, reg bool, tr odefunc.Trace, eps, context []float64) *solve {
+	D := b.dyn.Dim()
+	s := &solve{dyn: b.dyn, work: &b.rowWork, n: n, logDet: logDet, reg: reg && logDet, trace: tr, eps: eps, context: context, width: D}
+	if logDet {
+		s.width = D + extras(s.reg)
+	}
+	b.rowWork.ensure(n, D, b.dyn.ContextDim())
+	return s
+}
+
+// fields returns the widths of the fields of a row of s.
+func (s *solve) fields() []int {
+	w := s.work
+	if w.fields[0] == nil {
+		D := s.dyn.Dim()
+		w.fields = [3][]int{{D}, {D, 1}, {D, 1, 1, 1}}
+	}
+	switch {
+	case s.reg:
+		return w.fields[2]
+	case s.logDet:
+		return w.fields[1]
+	}
+	return w.fields[0]
 }
 
 func isAdaptive(c ode.Controller) bool {
@@ -97,16 +137,13 @@ func isAdaptive(c ode.Controller) bool {
 	return ok
 }
 
-// batchStats fills in the per-row counts of a whole-batch solve of n rows:
-// every row takes part in every evaluation.
-func batchStats(r ode.Result, n int) ode.Result {
-	r.Rows, r.RowNFE = n, r.NFE*n
-	return r
-}
-
 // gatherRows copies rows[j] of src, rows of w values, into row j of dst
 // and returns the rows written: the per-row noise or context of a call.
+// Rows 0…k−1 are returned in place.
 func gatherRows(dst, src []float64, rows []int, w int) []float64 {
+	if leading(rows) {
+		return src[:len(rows)*w]
+	}
 	dst = dst[:len(rows)*w]
 	for j, r := range rows {
 		copy(dst[j*w:(j+1)*w], src[r*w:(r+1)*w])
@@ -114,70 +151,84 @@ func gatherRows(dst, src []float64, rows []int, w int) []float64 {
 	return dst
 }
 
-// evalRows is the per-row right-hand side: the rows of y (compact, width
-// w.width) at times t, rows their indices in the batch for the context and
-// the noise.
-func (b *FFJORD) evalRows(dy, t, y []float64, rows []int) error {
-	w := &b.rowWork
-	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
-	if C > 0 {
-		if err := b.dyn.SetContext(gatherRows(w.ctx, b.context, rows, C)); err != nil {
-			return err
+// leading reports whether rows are 0, 1, …, len(rows)−1. (The backward
+// pass's calls list rows in any order, with repeats.)
+func leading(rows []int) bool {
+	if len(rows) == 0 || rows[len(rows)-1] != len(rows)-1 {
+		return false
+	}
+	for j, r := range rows {
+		if r != j {
+			return false
 		}
 	}
-	if !w.logDet {
+	return true
+}
+
+// eval is the right-hand side of s: the rows of y (compact, width
+// s.width) at times t, rows their indices in the batch for the context and
+// the noise.
+func (s *solve) eval(dy, t, y []float64, rows []int) error {
+	w := s.work
+	D, C, k := s.dyn.Dim(), s.dyn.ContextDim(), len(rows)
+	if C > 0 {
+		full := k*C == len(s.context) && leading(rows)
+		if !full || !s.ctxFull {
+			if err := s.dyn.SetContext(gatherRows(w.ctx, s.context, rows, C)); err != nil {
+				return err
+			}
+		}
+		s.ctxFull = full
+	}
+	if !s.logDet {
 		// Rows of width D: y and dy are already the dynamics' k×D batch.
-		return b.dyn.FRows(dy[:k*D], t, y[:k*D])
+		return s.dyn.FRows(dy[:k*D], t, y[:k*D])
 	}
 	var eps []float64
-	if b.cur.Stochastic() {
-		eps = gatherRows(w.eps, b.eps, rows, D)
+	if s.trace.Stochastic() {
+		eps = gatherRows(w.eps, s.eps, rows, D)
 	}
-	m := w.width
-	return b.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, b.cur, eps, b.reg)
+	m := s.width
+	return s.dyn.EvalPacked(dy[:k*m], t, y[:k*m], m, s.trace, eps, s.reg)
 }
 
-// useRows sets up the per-row right-hand side for n rows: z alone, or
-// with withLogDet [z, ℓ] (and with reg [E, F]) with the trace tr. It
-// returns the width of a row.
-func (b *FFJORD) useRows(n int, withLogDet, reg bool, tr odefunc.Trace) int {
-	D := b.dyn.Dim()
-	b.n, b.reg, b.cur = n, reg && withLogDet, tr
-	w := &b.rowWork
-	w.ensure(n, D, b.dyn.ContextDim())
-	w.logDet, w.width = withLogDet, D
-	if withLogDet {
-		w.width = D + extras(b.reg)
-	}
-	return w.width
-}
-
-// solvePerRow solves the n rows of z from ta to tb with per-row step
-// control: z alone, or with withLogDet [z, ℓ] (and with reg [E, F]) from
-// ℓ(ta) = 0 with the trace tr and the noise in b.eps. It returns the whole
-// batch's layout: n×D, then ℓ, E and F of every row.
-func (b *FFJORD) solvePerRow(rows *ode.RowSolver, z []float64, n int, ta, tb float64, withLogDet, reg bool, tr odefunc.Trace) ([]float64, error) {
-	D, C := b.dyn.Dim(), b.dyn.ContextDim()
-	m := b.useRows(n, withLogDet, reg, tr)
+// solveState solves the rows of s, starting from the points z with ℓ, E
+// and F at 0, from ta to tb with sv. It returns the end state, s.n rows of
+// s.width, in the block's buffer, and the solver's statistics.
+func (b *FFJORD) solveState(sv *ode.Solver, s *solve, z []float64, ta, tb float64) ([]float64, ode.Result, error) {
+	D, n, m := b.dyn.Dim(), s.n, s.width
 	w := &b.rowWork
 	if cap(w.state) < n*m {
 		w.state = make([]float64, n*m)
 	}
 	st := w.state[:n*m]
-	clear(st)
-	for r := range n {
-		copy(st[r*m:r*m+D], z[r*D:(r+1)*D])
-	}
-	stats, err := rows.Solve(st, w.rhs, ta, tb, st, n)
-	b.stats = stats
-	if C > 0 {
-		// The dynamics held gathered rows; give it the batch's context back.
-		if cerr := b.dyn.SetContext(b.context); err == nil {
-			err = cerr
+	if m == D {
+		copy(st, z[:n*D])
+	} else {
+		clear(st)
+		for r := range n {
+			copy(st[r*m:r*m+D], z[r*D:(r+1)*D])
 		}
 	}
+	sv.SetFields(s.fields())
+	stats, err := sv.SolveRows(st, s.eval, ta, tb, st, n)
+	b.stats = stats
 	if err != nil {
-		return nil, fmt.Errorf("ffjord: solving from t=%g to t=%g per row: %w", ta, tb, err)
+		how := ""
+		if sv.PerRow() {
+			how = " per row"
+		}
+		return nil, stats, fmt.Errorf("ffjord: solving from t=%g to t=%g%s: %w", ta, tb, how, err)
+	}
+	return st, stats, nil
+}
+
+// unpack returns the batch layout of the n rows of width m of st: n×D,
+// then ℓ, E and F of every row.
+func unpack(st []float64, n, D int) []float64 {
+	m := len(st) / n
+	if m == D {
+		return append([]float64(nil), st...)
 	}
 	out := make([]float64, n*m)
 	for r := range n {
@@ -186,5 +237,5 @@ func (b *FFJORD) solvePerRow(rows *ode.RowSolver, z []float64, n int, ta, tb flo
 			out[n*D+(e-D)*n+r] = st[r*m+e]
 		}
 	}
-	return out, nil
+	return out
 }

@@ -130,7 +130,7 @@ func run(w io.Writer, flow *train.Flow, n, repeat int) error {
 		switch {
 		case r.size == n && r.c == ode.WholeBatch && r.tl == tol{ode.DefaultRTol, ode.DefaultATol}:
 			tutorial = r
-		case r.size == n && r.c == ode.PerRow && r.tl == tol{ffjord.EvaluationRTol, ffjord.EvaluationATol}:
+		case r.size == n && r.c == ode.PerRow && r.tl == tol{ffjord.EvaluationPreset().RTol, ffjord.EvaluationPreset().ATol}:
 			def = r
 		}
 	}
@@ -143,7 +143,7 @@ func run(w io.Writer, flow *train.Flow, n, repeat int) error {
 	}
 	slices.Sort(ratios)
 	fmt.Fprintf(w, "\nwall time of the evaluation default (per row, rtol %g, atol %g) over the whole batch at the tutorial's tolerances, %d points, timed in the same round: median %.2f over %d rounds (%.2f to %.2f); fastest runs %.2f\n",
-		ffjord.EvaluationRTol, ffjord.EvaluationATol, n, ratios[repeat/2], repeat, ratios[0], ratios[repeat-1], def.secs/tutorial.secs)
+		ffjord.EvaluationPreset().RTol, ffjord.EvaluationPreset().ATol, n, ratios[repeat/2], repeat, ratios[0], ratios[repeat-1], def.secs/tutorial.secs)
 	return nil
 }
 

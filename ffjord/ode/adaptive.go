@@ -10,15 +10,10 @@ func minStep(t, span float64) float64 {
 	return 16 * eps * math.Max(math.Abs(t), eps*span)
 }
 
-// stepFactor returns the ratio h_new/h proposed after a step with error
-// norm errNorm: safety·errNorm^(−1/(q+1)), clamped to [MinFactor, MaxFactor].
-// An infinite norm gives MinFactor and a zero norm MaxFactor.
-func (s *Solver) stepFactor(errNorm float64) float64 {
-	return s.ad.factor(errNorm, s.expo)
-}
-
 // factor is the step-size ratio of the controller a after a step with
-// error norm errNorm, for the error exponent expo (Solver.stepFactor).
+// error norm errNorm, for the error exponent expo: safety·errNorm^(−1/(q+1)),
+// clamped to [MinFactor, MaxFactor]. An infinite norm gives MinFactor and
+// a zero norm MaxFactor.
 func (a Adaptive) factor(errNorm, expo float64) float64 {
 	if errNorm == 0 {
 		return a.MaxFactor
@@ -36,34 +31,6 @@ func powNeg(x, y float64) float64 {
 		return math.Pow(x, -y)
 	}
 	return 1 / math.Exp(y*math.Log(x))
-}
-
-// initialStep chooses the size of the first adaptive step from t0 toward
-// t1 (Hairer, Nørsett & Wanner, Solving ODEs I, §II.4). It leaves
-// f(t0, y0) in s.k[0], which the first step reuses, and costs one further
-// evaluation of f.
-func (s *Solver) initialStep(res *Result, f Func, t0, t1 float64) (float64, error) {
-	dir := math.Copysign(1, t1-t0)
-	span := math.Abs(t1 - t0)
-	y, f0 := s.y, s.k[0]
-	res.NFE++
-	if err := evalChecked(f, f0, t0, y, t0, 0); err != nil {
-		return 0, err
-	}
-	rtol, atol := s.ad.RTol, s.ad.ATol
-	h0, d1 := probeStep(y, f0, rtol, atol, span)
-
-	// One explicit Euler step estimates the second derivative.
-	y1, f1 := s.ytmp, s.ynew
-	for i := range y1 {
-		y1[i] = y[i] + dir*h0*f0[i]
-	}
-	res.NFE++
-	if err := evalChecked(f, f1, t0+dir*h0, y1, t0, dir*h0); err != nil {
-		return 0, err
-	}
-	d2 := curvature(y, f0, f1, rtol, atol, h0)
-	return hairerStep(d1, d2, h0, span, s.expo), nil
 }
 
 // probeStep returns the size h0 of the initial step's Euler probe from

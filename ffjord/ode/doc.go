@@ -42,11 +42,12 @@
 // own Controller, or Discrete) names how callers differentiate through a
 // solve; package ffjord implements both.
 //
-// A batch of independent rows of one width can be solved with per-row step
-// control (RowSolver, StepControl PerRow): every row has its own time, step
-// size, error norm over its own components and accept/reject decision, as
-// if solved alone, while each stage is one call of a RowFunc over the rows
-// still being solved.
+// A batch of independent rows of one width (Solver.SolveRows) is solved in
+// step groups: a group shares its time, step size, error norm over its
+// components and accept/reject decision, while each stage is one call of a
+// RowFunc over the rows still being solved. One group of all rows
+// (StepControl WholeBatch) is TensorFlow Probability's whole-batch control;
+// one group per row (PerRow) solves every row as if it were alone.
 //
 // Every solve returns a Result whose Status (Successful, MaxStepsReached,
 // StepSizeTooSmall, NonFinite, FuncFailed, InvalidInput) matches the

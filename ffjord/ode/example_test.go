@@ -134,7 +134,7 @@ func ExampleParseGradient() {
 // the integral q = ∫₀¹ y dt taken along each row's accepted steps with the
 // method's weights (h·Σ b_i·Y_i), without making q part of the solved state:
 // q = (1 − e^{−k})/k.
-func ExampleRowSolver_OnAccept() {
+func ExampleSolver_OnAccept() {
 	k := []float64{0.5, 1, 4}
 	f := func(dy, _, y []float64, rows []int) error {
 		for j, r := range rows {
@@ -142,7 +142,7 @@ func ExampleRowSolver_OnAccept() {
 		}
 		return nil
 	}
-	rs, err := ode.NewRowSolver(ode.Settings{Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-12}})
+	rs, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Controller: ode.Adaptive{RTol: 1e-10, ATol: 1e-12}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func ExampleRowSolver_OnAccept() {
 		return nil
 	})
 	y := make([]float64, len(k))
-	if _, err := rs.Solve(y, f, 0, 1, []float64{1, 1, 1}, len(k)); err != nil {
+	if _, err := rs.SolveRows(y, f, 0, 1, []float64{1, 1, 1}, len(k)); err != nil {
 		log.Fatal(err)
 	}
 	for r := range k {

@@ -32,22 +32,22 @@ func ragged(seed uint64) Parallel {
 	}
 }
 
-// TestParallelKeepsTheBits: a RowSolver and a RowStepper whose per-row
+// TestParallelKeepsTheBits: a per-row Solver and a RowStepper whose per-row
 // loops are split by a Parallel give every row the bits, step times and
 // counts they give without one, and name the same failing row.
 func TestParallelKeepsTheBits(t *testing.T) {
 	const n = 101
 	y0 := rowStarts(rand.New(rand.NewPCG(5, 6)), 2*n)
-	set := Settings{Controller: Adaptive{RTol: 1e-6, ATol: 1e-8}, RecordSteps: true}
-	serial, err := NewRowSolver(set)
+	set := Settings{StepControl: PerRow, Controller: Adaptive{RTol: 1e-6, ATol: 1e-8}, RecordSteps: true}
+	serial, err := NewSolver(set)
 	require.NoError(t, err)
-	split, err := NewRowSolver(set)
+	split, err := NewSolver(set)
 	require.NoError(t, err)
 	split.SetParallel(ragged(1))
 	want, got := make([]float64, 2*n), make([]float64, 2*n)
-	wantRes, err := serial.Solve(want, rowFunc, 0, 3, y0, n)
+	wantRes, err := serial.SolveRows(want, rowFunc, 0, 3, y0, n)
 	require.NoError(t, err)
-	gotRes, err := split.Solve(got, rowFunc, 0, 3, y0, n)
+	gotRes, err := split.SolveRows(got, rowFunc, 0, 3, y0, n)
 	require.NoError(t, err)
 	assert.Equal(t, wantRes, gotRes)
 	assert.Equal(t, want, got)
@@ -75,8 +75,8 @@ func TestParallelKeepsTheBits(t *testing.T) {
 			}
 			return nil
 		}
-		_, errSerial := serial.Solve(want, bad, 0, 3, y0, n)
-		_, errSplit := split.Solve(got, bad, 0, 3, y0, n)
+		_, errSerial := serial.SolveRows(want, bad, 0, 3, y0, n)
+		_, errSplit := split.SolveRows(got, bad, 0, 3, y0, n)
 		require.Error(t, errSerial)
 		assert.Contains(t, errSerial.Error(), "row 40:")
 		assert.Equal(t, errSerial.Error(), errSplit.Error())

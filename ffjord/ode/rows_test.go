@@ -40,19 +40,19 @@ func rowStarts(r *rand.Rand, n int) []float64 {
 	return y
 }
 
-// TestRowSolverMatchesSolverPerRow: each row of a per-row solve has the
+// TestPerRowMatchesSolve: each row of a per-row solve has the
 // bits, the step times and the counts of Solver on that row alone, so its
 // result does not depend on the other rows, their order or their number.
-func TestRowSolverMatchesSolverPerRow(t *testing.T) {
+func TestPerRowMatchesSolve(t *testing.T) {
 	const n = 37
 	r := rand.New(rand.NewPCG(1, 2))
 	y0 := rowStarts(r, 2*n)
 	for _, ad := range []Adaptive{{}, {RTol: 1e-7, ATol: 1e-9}, {FirstStep: 0.01}} {
-		set := Settings{Controller: ad, RecordSteps: true}
-		rs, err := NewRowSolver(set)
+		set := Settings{StepControl: PerRow, Controller: ad, RecordSteps: true}
+		rs, err := NewSolver(set)
 		require.NoError(t, err)
 		got := make([]float64, 2*n)
-		res, err := rs.Solve(got, rowFunc, 0, 3, y0, n)
+		res, err := rs.SolveRows(got, rowFunc, 0, 3, y0, n)
 		require.NoError(t, err)
 		require.Equal(t, n, res.Rows)
 
@@ -83,7 +83,7 @@ func TestRowSolverMatchesSolverPerRow(t *testing.T) {
 			sub = append(sub, y0[2*p:2*p+2]...)
 		}
 		out := make([]float64, len(sub))
-		_, err = rs.Solve(out, rowFunc, 0, 3, sub, len(perm))
+		_, err = rs.SolveRows(out, rowFunc, 0, 3, sub, len(perm))
 		require.NoError(t, err)
 		for j, p := range perm {
 			assert.Equal(t, got[2*p:2*p+2], out[2*j:2*j+2], "row %d as %d", p, j)
@@ -91,22 +91,22 @@ func TestRowSolverMatchesSolverPerRow(t *testing.T) {
 	}
 }
 
-// TestRowSolverBackwardsAndErrors: t1 < t0 works, and a failing row fails
+// TestPerRowBackwardsAndErrors: t1 < t0 works, and a failing row fails
 // the solve with its status and name.
-func TestRowSolverBackwardsAndErrors(t *testing.T) {
-	rs, err := NewRowSolver(Settings{MaxSteps: 5})
+func TestPerRowBackwardsAndErrors(t *testing.T) {
+	rs, err := NewSolver(Settings{StepControl: PerRow, MaxSteps: 5})
 	require.NoError(t, err)
 	y0 := []float64{1, 0, 0.1, 0, 3, 0}
 	dst := make([]float64, 6)
-	res, err := rs.Solve(dst, rowFunc, 0, -20, y0, 3)
+	res, err := rs.SolveRows(dst, rowFunc, 0, -20, y0, 3)
 	require.Error(t, err)
 	assert.True(t, errors.Is(err, ErrMaxSteps))
 	assert.Equal(t, MaxStepsReached, res.Status)
 	assert.Contains(t, err.Error(), "row ")
 
-	rs, err = NewRowSolver(Settings{})
+	rs, err = NewSolver(Settings{StepControl: PerRow})
 	require.NoError(t, err)
-	res, err = rs.Solve(dst, rowFunc, 0, -2, y0, 3)
+	res, err = rs.SolveRows(dst, rowFunc, 0, -2, y0, 3)
 	require.NoError(t, err)
 	sv, err := NewSolver(Settings{})
 	require.NoError(t, err)
@@ -116,8 +116,18 @@ func TestRowSolverBackwardsAndErrors(t *testing.T) {
 	assert.Equal(t, want, dst[2:4])
 	assert.Equal(t, Successful, res.Status)
 
-	_, err = NewRowSolver(Settings{Method: RK4(), Controller: Constant{Step: 0.1}})
-	assert.True(t, errors.Is(err, ErrInvalidSettings))
+	// Under Constant steps nothing couples the rows: one group, and each
+	// row gets Solve's bits.
+	fixed := Settings{StepControl: PerRow, Method: RK4(), Controller: Constant{Step: 0.1}}
+	rs, err = NewSolver(fixed)
+	require.NoError(t, err)
+	assert.False(t, rs.PerRow())
+	res, err = rs.SolveRows(dst, rowFunc, 0, 1, y0, 3)
+	require.NoError(t, err)
+	assert.Equal(t, 10, res.Accepted)
+	_, err = Solve(want, oneRow, 0, 1, y0[4:6], fixed)
+	require.NoError(t, err)
+	assert.Equal(t, want, dst[4:6])
 	_, err = NewSolver(Settings{StepControl: 7})
 	assert.True(t, errors.Is(err, ErrInvalidSettings))
 	for _, c := range []StepControl{WholeBatch, PerRow} {
@@ -127,25 +137,37 @@ func TestRowSolverBackwardsAndErrors(t *testing.T) {
 	}
 }
 
-// TestRowSolverAllocatesNothing: repeated solves of one shape reuse the
+// TestPerRowAllocatesNothing: repeated solves of one shape reuse the
 // workspace.
-func TestRowSolverAllocatesNothing(t *testing.T) {
-	rs, err := NewRowSolver(Settings{})
+func TestPerRowAllocatesNothing(t *testing.T) {
+	rs, err := NewSolver(Settings{StepControl: PerRow})
 	require.NoError(t, err)
 	y0 := []float64{1, 0, 0.1, 0, 3, 0}
 	dst := make([]float64, 6)
 	allocs := testing.AllocsPerRun(10, func() {
-		if _, err := rs.Solve(dst, rowFunc, 0, 2, y0, 3); err != nil {
+		if _, err := rs.SolveRows(dst, rowFunc, 0, 2, y0, 3); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+
+	// Nor does a whole-batch solve whose fields are set before each.
+	wb, err := NewSolver(Settings{StepControl: WholeBatch})
+	require.NoError(t, err)
+	fields := []int{1, 1}
+	allocs = testing.AllocsPerRun(10, func() {
+		wb.SetFields(fields)
+		if _, err := wb.SolveRows(dst, rowFunc, 0, 2, y0, 3); err != nil {
 			t.Fatal(err)
 		}
 	})
 	assert.Zero(t, allocs)
 }
 
-// BenchmarkRowSolverBookkeeping times a per-row solve of 4096 cheap rows
+// BenchmarkPerRowBookkeeping times a per-row solve of 4096 cheap rows
 // of width 3, where the solver's own per-row work (stage states, error
 // norms, step sizes, gathering) is most of the time.
-func BenchmarkRowSolverBookkeeping(b *testing.B) {
+func BenchmarkPerRowBookkeeping(b *testing.B) {
 	const n, w = 4096, 3
 	r := rand.New(rand.NewPCG(1, 2))
 	y0 := make([]float64, w*n)
@@ -159,12 +181,74 @@ func BenchmarkRowSolverBookkeeping(b *testing.B) {
 		}
 		return nil
 	}
-	rs, err := NewRowSolver(Settings{Controller: Adaptive{RTol: 1e-5, ATol: 1e-7}})
+	rs, err := NewSolver(Settings{StepControl: PerRow, Controller: Adaptive{RTol: 1e-5, ATol: 1e-7}})
 	require.NoError(b, err)
 	dst := make([]float64, w*n)
 	for b.Loop() {
-		if _, err := rs.Solve(dst, f, 0, 1, y0, n); err != nil {
+		if _, err := rs.SolveRows(dst, f, 0, 1, y0, n); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestWholeBatchMatchesOneODE: SolveRows with WholeBatch control, rows
+// [x_r, q_r] in fields {2, 1}, has the bits, step times and counts of Solve
+// on the layout [x of every row; q of every row], as one group should,
+// with or without a Parallel.
+func TestWholeBatchMatchesOneODE(t *testing.T) {
+	const n, w = 23, 3
+	r := rand.New(rand.NewPCG(3, 4))
+	x0 := rowStarts(r, 2*n)
+	rows := make([]float64, n*w)
+	for i := range n {
+		copy(rows[i*w:i*w+2], x0[2*i:2*i+2])
+		rows[i*w+2] = 0.1 * float64(i)
+	}
+	batch := append(append([]float64(nil), x0...), make([]float64, n)...)
+	for i := range n {
+		batch[2*n+i] = rows[i*w+2]
+	}
+	rowF := func(dy, t, y []float64, _ []int) error {
+		for j := range t {
+			rowOscillator(dy[w*j:w*j+2], t[j], y[w*j:w*j+2])
+			dy[w*j+2] = y[w*j] * y[w*j+1]
+		}
+		return nil
+	}
+	batchF := func(dy []float64, t float64, y []float64) error {
+		for j := range n {
+			rowOscillator(dy[2*j:2*j+2], t, y[2*j:2*j+2])
+			dy[2*n+j] = y[2*j] * y[2*j+1]
+		}
+		return nil
+	}
+	for _, ad := range []Adaptive{{}, {RTol: 1e-7, ATol: 1e-9}, {FirstStep: 0.01}} {
+		for _, par := range []Parallel{nil, ragged(4)} {
+			set := Settings{StepControl: WholeBatch, Controller: ad, RecordSteps: true}
+			one, err := NewSolver(set)
+			require.NoError(t, err)
+			want := make([]float64, len(batch))
+			wantRes, err := one.Solve(want, batchF, 0, 3, batch)
+			require.NoError(t, err)
+
+			sv, err := NewSolver(set)
+			require.NoError(t, err)
+			sv.SetParallel(par)
+			sv.SetFields([]int{2, 1})
+			got := make([]float64, len(rows))
+			res, err := sv.SolveRows(got, rowF, 0, 3, rows, n)
+			require.NoError(t, err)
+			for i := range n {
+				assert.Equal(t, want[2*i:2*i+2], got[i*w:i*w+2], "row %d", i)
+				assert.Equal(t, want[2*n+i], got[i*w+2], "row %d", i)
+			}
+			assert.Equal(t, wantRes.Times, res.Times)
+			assert.Equal(t, wantRes.NFE, res.NFE)
+			assert.Equal(t, wantRes.NFE*n, res.RowNFE)
+			assert.Equal(t, wantRes.Accepted, res.Accepted)
+			assert.Equal(t, wantRes.Rejected, res.Rejected)
+			assert.Equal(t, wantRes.LastStep, res.LastStep)
+			assert.Equal(t, wantRes.NextStep, res.NextStep)
 		}
 	}
 }

@@ -119,7 +119,7 @@ func TestOnAcceptQuadrature(t *testing.T) {
 		return nil
 	}
 	y0 := []float64{1, 2, -1, 0.5, 3}
-	rs, err := NewRowSolver(Settings{Controller: Adaptive{RTol: 1e-9, ATol: 1e-12}})
+	rs, err := NewSolver(Settings{StepControl: PerRow, Controller: Adaptive{RTol: 1e-9, ATol: 1e-12}})
 	require.NoError(t, err)
 	m := DormandPrince()
 	q := make([]float64, n)
@@ -137,7 +137,7 @@ func TestOnAcceptQuadrature(t *testing.T) {
 		return nil
 	})
 	y := make([]float64, n)
-	_, err = rs.Solve(y, f, 0, 1, y0, n)
+	_, err = rs.SolveRows(y, f, 0, 1, y0, n)
 	require.NoError(t, err)
 	for r := range n {
 		acc, _ := rs.RowSteps(r)

@@ -1,6 +1,9 @@
 package ode
 
-import "reflect"
+import (
+	"fmt"
+	"reflect"
+)
 
 // Settings configures a Solver: a Method, a Controller and a step budget,
 // chosen independently. The zero value selects adaptive Dormand–Prince steps
@@ -20,11 +23,11 @@ type Settings struct {
 	// DefaultMaxSteps; more than StepLimit is invalid.
 	MaxSteps int
 
-	// StepControl says whether an adaptive solve of a batch of
-	// independent rows controls steps for the whole batch or per row. The
-	// package's Solver solves one ODE and ignores it; RowSolver is the
-	// per-row solver; package ffjord chooses between them with it. The
-	// zero value leaves the choice to the caller's documented default.
+	// StepControl says how Solver.SolveRows groups the rows of a batch
+	// for adaptive steps: all in one group (WholeBatch) or one group per
+	// row (PerRow). Solve, of one ODE, ignores it. The zero value leaves
+	// the choice to the caller's documented default, WholeBatch in this
+	// package.
 	StepControl StepControl
 
 	// RecordSteps makes Solve record the accepted step boundaries in
@@ -46,6 +49,13 @@ func (s Settings) resolved() (Settings, error) {
 	}
 	if v := reflect.ValueOf(s.Controller); v.Kind() == reflect.Pointer && v.IsNil() {
 		return s, errorf(ErrInvalidSettings, "ode: invalid Settings: Controller is a nil %T", s.Controller)
+	}
+	switch s.Controller.(type) {
+	case Adaptive, Constant, Grid:
+	default:
+		// A pointer passes the interface but is none of the kinds the
+		// solver knows: it would be solved without its settings.
+		return s, errorf(ErrInvalidSettings, "ode: invalid Settings: Controller of type %T; use an Adaptive, Constant or Grid value", s.Controller)
 	}
 	if a, ok := s.Controller.(Adaptive); ok {
 		ra, err := a.resolved()
@@ -69,4 +79,69 @@ func (s Settings) resolved() (Settings, error) {
 		s.MaxSteps = DefaultMaxSteps
 	}
 	return s, nil
+}
+
+// StepControl says how an adaptive solve of a batch of independent rows
+// (Solver.SolveRows) groups the rows for step control: a step group shares
+// its time, step size, error norm and accept/reject decision.
+type StepControl int
+
+const (
+	// DefaultStepControl leaves the choice to the caller's documented
+	// default (this package: WholeBatch; package ffjord: its presets).
+	DefaultStepControl StepControl = iota
+	// WholeBatch makes the batch one step group, solved as one ODE, as
+	// TensorFlow Probability does: one step size for every row, the error
+	// norm taken over every component of every row. A row's accuracy then
+	// depends on its batch-mates.
+	WholeBatch
+	// PerRow makes every row a step group of its own, with its own time,
+	// step size, error estimate and accept/reject decision: each row is
+	// solved to the
+	// tolerance as if it were alone, and gets the same bits whatever the
+	// other rows.
+	PerRow
+)
+
+// String returns "default", "batch" or "row".
+func (c StepControl) String() string {
+	switch c {
+	case DefaultStepControl:
+		return "default"
+	case WholeBatch:
+		return "batch"
+	case PerRow:
+		return "row"
+	}
+	return fmt.Sprintf("StepControl(%d)", int(c))
+}
+
+// Or returns c, or def for DefaultStepControl.
+func (c StepControl) Or(def StepControl) StepControl {
+	if c == DefaultStepControl {
+		return def
+	}
+	return c
+}
+
+// ParseStepControl reads "batch" or "row" (and "" or "default" as
+// DefaultStepControl); other names give an error wrapping
+// ErrInvalidSettings.
+func ParseStepControl(name string) (StepControl, error) {
+	switch name {
+	case "", "default":
+		return DefaultStepControl, nil
+	case "batch":
+		return WholeBatch, nil
+	case "row":
+		return PerRow, nil
+	}
+	return 0, fmt.Errorf("%w: unknown step control %q (want batch or row)", ErrInvalidSettings, name)
+}
+
+func (c StepControl) validate() error {
+	if c < DefaultStepControl || c > PerRow {
+		return errorf(ErrInvalidSettings, "ode: invalid StepControl %d", int(c))
+	}
+	return nil
 }

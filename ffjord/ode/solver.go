@@ -2,8 +2,11 @@ package ode
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
+	"sync/atomic"
 )
 
 // Func writes dy/dt at (t, y) into dy, overwriting every element. It must
@@ -11,9 +14,18 @@ import (
 // returned wrapped in a *SolveError.
 type Func func(dy []float64, t float64, y []float64) error
 
+// RowFunc writes dy/dt of k rows of width m, each at its own time: row j of
+// y, y[j·m:(j+1)·m], at time t[j]. rows[j] is that row's index in the batch
+// being solved, so that the function can find per-row data of its own (a
+// context, noise); Solver lists them in increasing order. It must overwrite every element of dy and must not
+// modify or retain its arguments. For the guarantees of per-row step
+// control, a row's derivative must depend on that row alone (its index,
+// time and state), never on which other rows share the call.
+type RowFunc func(dy, t, y []float64, rows []int) error
+
 // Result reports the outcome and statistics of one solve.
 //
-// For Dormand–Prince the evaluation count is
+// For Dormand–Prince the evaluation count of a step group is
 //
 //	NFE = 6·(Accepted+Rejected) + 1 + (1 if FirstStep is automatic)
 //
@@ -23,50 +35,114 @@ type Func func(dy []float64, t float64, y []float64) error
 // solves.
 type Result struct {
 	Status   Status // Successful, or the kind of the returned error
-	NFE      int    // evaluations of f
-	Accepted int    // accepted steps
-	Rejected int    // rejected steps, always 0 for Constant and Grid solves
+	NFE      int    // calls of f
+	Accepted int    // accepted steps, summed over the step groups
+	Rejected int    // rejected steps, summed over the step groups; 0 for Constant and Grid
 
-	// Rows and RowNFE are set by RowSolver (and by callers that know the
-	// rows of a whole-batch solve): the rows solved and the evaluations of
-	// single rows summed over them, so RowNFE/Rows is the mean work of a
-	// row. In a RowSolver's Result, NFE counts the batched calls and
-	// Accepted and Rejected are summed over the rows.
+	// Rows is the number of rows solved (1 for Solve) and RowNFE the
+	// evaluations of single rows summed over them, so RowNFE/Rows is the
+	// mean work of a row.
 	Rows, RowNFE int
 
 	// Times holds t0 and the end of every accepted step, ending at t1,
-	// when Settings.RecordSteps is set, and nil otherwise. It is the
-	// Solver's buffer: the next Solve overwrites it.
+	// when Settings.RecordSteps is set and the rows formed one step group,
+	// and nil otherwise (see Solver.RowTimes). It is the Solver's buffer:
+	// the next solve overwrites it.
 	Times []float64
 
 	// LastStep is the signed size of the last accepted step, which may
-	// have been shortened to land on t1.
+	// have been shortened to land on t1; 0 under per-row control.
 	LastStep float64
 
 	// NextStep is the signed step the Adaptive controller would try next,
 	// a good FirstStep for a following solve of a similar problem. It is
-	// 0 for Constant and Grid solves.
+	// 0 for Constant and Grid solves and under per-row control.
 	NextStep float64
 }
 
-// Solver integrates ODEs with fixed Settings. It owns the workspace, so
-// repeated solves of the same dimension allocate nothing. A Solver must not
-// be used by several goroutines at once.
+// Solver integrates ODEs with fixed Settings: one ODE (Solve), or a batch
+// of independent rows of one width (SolveRows) whose rows fall into step
+// groups. A group shares its time, step size, error norm and accept/reject
+// decision: Settings.StepControl WholeBatch makes all rows one group, PerRow
+// makes every row its own group (under Constant or Grid steps the rows
+// always form one group, since nothing couples them). The rows still move
+// together: each stage of the method is one call of the RowFunc over the
+// rows still being solved, and a group that has reached t1 drops out of
+// the calls.
+//
+// Under per-row control a row's result, step times and counts are
+// bit-identical whatever the other rows, their order and their number,
+// provided the RowFunc's rows are independent (see RowFunc), and equal to
+// Solve's on that row alone.
+//
+// A Solver owns its workspace, so repeated solves of the same shape
+// allocate nothing (beyond recorded times). It must not be used by several
+// goroutines at once.
 type Solver struct {
 	method      *Method
 	maxSteps    int
 	recordSteps bool
+	control     StepControl // of SolveRows: WholeBatch or PerRow
 	// The controller, resolved: exactly one of these is in use.
-	ad       *Adaptive // defaults filled in
+	ad       Adaptive
+	adaptive bool
 	constant float64   // Constant.Step
 	grid     []float64 // Grid.Times
 	expo     float64   // adaptive exponent 1/(q+1)
 
-	k             [][]float64 // stage derivatives
-	ys            [][]float64 // stage states for Method.Step: every entry is ytmp
-	y, ynew, ytmp []float64   // current state, trial state, stage state
-	one           single      // the one-row views of Method.Step
-	times         []float64   // recorded step boundaries
+	// The workspace, for n rows of width m in groups of one row (perRow)
+	// or of all rows.
+	n, m          int
+	perRow        bool
+	fields        []int // widths of the fields a group of rows sums its norm by
+	normFields    []int // fields, when a group has several rows; nil: one field
+	k             [][]float64
+	y, ynew       []float64
+	ys            [][]float64  // stage states: all s.ynew, unless an OnAccept keeps them
+	rt, rtNew     []float64    // per row: its group's t and end of attempt
+	scratch       [3][]float64 // a group's y, f0, f1 in norm order, for the first step
+	step          RowStepper   // the gathering buffers of the calls
+	idx, need, ok []int        // the rows of an attempt; those lacking k[0]; those accepted
+
+	// Per step group.
+	t, h, tNew    []float64
+	haveK0, rej   []bool
+	done, last    []bool
+	acc, rejected []int
+	nfe           []int
+	errNorm       []float64
+	lastStep      []float64
+	times         [][]float64
+	gidx          []int // the groups of an attempt
+
+	onAccept func(AcceptedSteps) error
+	fn       Func    // the Func of the current Solve
+	oneFn    RowFunc // s.evalFunc, bound once
+	named    bool    // errors name the failing row (per-row control)
+	bad      atomic.Int64
+	t0, t1   float64
+	dir      float64
+	span     float64
+	calls    int
+	next     float64 // the one group's next step, once it has accepted one
+
+	normFn, acceptFn, planFn, probeFn, firstFn func(lo, hi int) // the loops as values for a Parallel
+}
+
+// AcceptedSteps are the steps of one attempt that were accepted, given to
+// the function set by OnAccept before the rows move on. Every slice is the
+// solver's buffer, valid during the call only.
+type AcceptedSteps struct {
+	// Rows are the rows whose step was accepted, in increasing order.
+	Rows []int
+	// T and TNew, indexed by row, are each row's step: from T[r] to TNew[r].
+	T, TNew []float64
+	// Y holds the rows' states at T, row-major with the solve's width;
+	// YNew those at TNew.
+	Y, YNew []float64
+	// Stages[i], for 0 < i < s, holds the stage states Y_i of the step
+	// (Method.Step); Y_0 is Y, and an FSAL method's last stage is YNew.
+	Stages [][]float64
 }
 
 // NewSolver returns a Solver for s, or an error wrapping
@@ -78,16 +154,17 @@ func NewSolver(s Settings) (*Solver, error) {
 	}
 	m := set.Method
 	sv := &Solver{method: m, maxSteps: set.MaxSteps, recordSteps: set.RecordSteps,
-		k: make([][]float64, m.Stages()), ys: make([][]float64, m.Stages())}
+		control: set.StepControl.Or(WholeBatch), k: make([][]float64, m.Stages()), n: -1}
 	switch c := set.Controller.(type) {
 	case Adaptive:
-		sv.ad = &c
+		sv.ad, sv.adaptive = c, true
 		sv.expo = m.errExponent()
 	case Constant:
 		sv.constant = c.Step
 	case Grid:
 		sv.grid = c.Times
 	}
+	sv.oneFn = sv.evalFunc
 	return sv, nil
 }
 
@@ -101,9 +178,101 @@ func Solve(dst []float64, f Func, t0, t1 float64, y0 []float64, s Settings) (Res
 	return sv.Solve(dst, f, t0, t1, y0)
 }
 
+// PerRow reports whether SolveRows controls steps per row: the Settings
+// ask for PerRow and an Adaptive controller.
+func (s *Solver) PerRow() bool { return s.control == PerRow && s.adaptive }
+
+// OnAccept sets a function that is called after every attempt of SolveRows
+// with the steps that were accepted (nil removes it); its error stops the
+// solve. It is how a caller integrates a quantity along each row's own
+// steps without making it part of the solved state, for example the
+// parameter gradient of an adjoint solve: with the stages' b weights,
+// h·Σ b_i·g(Y_i) is that quantity's step by the same method. Keeping the
+// stage states costs Stages()−1 more state-sized buffers.
+func (s *Solver) OnAccept(fn func(AcceptedSteps) error) {
+	s.onAccept = fn
+	s.n = -1 // the stage buffers change
+}
+
+// SetParallel makes s split its per-row work between the calls of the
+// RowFunc (stage states, error norms, step sizes, gathering the rows) with
+// p; nil, the default, does it on the caller's goroutine. The results keep
+// their bits.
+func (s *Solver) SetParallel(p Parallel) {
+	if p != nil && s.normFn == nil {
+		s.normFn, s.acceptFn, s.planFn, s.probeFn, s.firstFn = s.norms, s.accept, s.plan, s.probe, s.first
+	}
+	s.step.SetParallel(p)
+}
+
+// SetFields sets the widths of the fields of a row, which must add up to
+// the width of the rows of the following SolveRows (nil: one field). A
+// group of several rows sums its error norm field by field, each field
+// over the group's rows in order, as a solve of one ODE whose state holds
+// the first field of every row, then the second, and so on would: so a
+// batch stored row by row, [z_r, ℓ_r] per row, gets the bits of the norm
+// of the state [z; ℓ]. It does not change a group of one row. s keeps
+// widths without copying it.
+func (s *Solver) SetFields(widths []int) {
+	if !slices.Equal(s.fields, widths) {
+		s.n = -1 // the norm order changes
+	}
+	s.fields = widths
+}
+
+// RowTimes returns the accepted step boundaries of row r's step group in
+// the last solve (t0 first, t1 last) when Settings.RecordSteps is set,
+// else nil. It is the solver's buffer: the next solve overwrites it.
+func (s *Solver) RowTimes(r int) []float64 {
+	if !s.recordSteps || r < 0 || r >= s.n {
+		return nil
+	}
+	return s.times[s.group(r)]
+}
+
+// RowNFE returns the evaluations of row r in the last solve (0 for a row
+// it did not have).
+func (s *Solver) RowNFE(r int) int {
+	if r < 0 || r >= s.n {
+		return 0
+	}
+	return s.nfe[s.group(r)]
+}
+
+// RowSteps returns the accepted and rejected steps of row r's step group
+// in the last solve (0, 0 for a row it did not have).
+func (s *Solver) RowSteps(r int) (accepted, rejected int) {
+	if r < 0 || r >= s.n {
+		return 0, 0
+	}
+	g := s.group(r)
+	return s.acc[g], s.rejected[g]
+}
+
+// group returns the step group of row r.
+func (s *Solver) group(r int) int {
+	if s.perRow {
+		return r
+	}
+	return 0
+}
+
+// members returns the rows [lo, hi) of group g.
+func (s *Solver) members(g int) (lo, hi int) {
+	if s.perRow {
+		return g, g + 1
+	}
+	return 0, s.n
+}
+
+// evalFunc is the RowFunc of a Solve: its one row is the Func's state.
+func (s *Solver) evalFunc(dy, t, y []float64, _ []int) error {
+	return s.fn(dy, t[0], y)
+}
+
 // Solve integrates y' = f(t, y) from y(t0) = y0 to t1 and writes y(t1) into
 // dst. dst and y0 must have the same non-zero length and may alias; t1 < t0
-// integrates backwards.
+// integrates backwards. It is a solve of one row, whatever the StepControl.
 //
 // Invalid arguments give errors wrapping ErrInvalidInput (or ErrNonFinite
 // for a non-finite y0) and leave dst untouched. Failures during the
@@ -118,33 +287,16 @@ func (s *Solver) Solve(dst []float64, f Func, t0, t1 float64, y0 []float64) (Res
 		}
 		return Result{Status: st}, err
 	}
-	s.ensure(len(y0))
-	copy(s.y, y0)
-	s.times = s.times[:0]
-	s.record(t0)
-
-	var res Result
-	var err error
-	switch {
-	case s.grid != nil:
-		err = s.solveGrid(&res, f)
-	case s.constant > 0:
-		err = s.solveFixed(&res, f, t0, t1)
-	default:
-		err = s.solveAdaptive(&res, f, t0, t1)
-	}
-	copy(dst, s.y)
-	if s.recordSteps {
-		res.Times = s.times
-	}
-	if se, ok := err.(*SolveError); ok {
-		res.Status = se.status
-	}
+	s.fn = f
+	res, err := s.run(dst, s.oneFn, t0, t1, y0, 1, false)
+	s.fn = nil
 	return res, err
 }
 
 func (s *Solver) checkInput(dst []float64, f Func, t0, t1 float64, y0 []float64) error {
 	switch {
+	case s == nil || s.method == nil:
+		return errorf(ErrInvalidSettings, "ode: a Solver is made by NewSolver")
 	case f == nil:
 		return errorf(ErrInvalidInput, "ode: invalid input: nil Func")
 	case len(y0) == 0:
@@ -156,9 +308,20 @@ func (s *Solver) checkInput(dst []float64, f Func, t0, t1 float64, y0 []float64)
 	case t0 == t1:
 		return errorf(ErrInvalidInput, "ode: invalid input: t0 = t1 = %v", t0)
 	}
+	if err := s.checkGrid(t0, t1); err != nil {
+		return err
+	}
+	return checkFinite(y0)
+}
+
+func (s *Solver) checkGrid(t0, t1 float64) error {
 	if g := s.grid; g != nil && (g[0] != t0 || g[len(g)-1] != t1) {
 		return errorf(ErrInvalidInput, "ode: invalid input: t0 = %v, t1 = %v differ from the Grid's ends %v, %v", t0, t1, g[0], g[len(g)-1])
 	}
+	return nil
+}
+
+func checkFinite(y0 []float64) error {
 	for i, v := range y0 {
 		if !isFinite(v) {
 			return errorf(ErrNonFinite, "ode: non-finite y0[%d] = %v", i, v)
@@ -167,87 +330,536 @@ func (s *Solver) checkInput(dst []float64, f Func, t0, t1 float64, y0 []float64)
 	return nil
 }
 
-// ensure sizes the workspace for dimension n.
-func (s *Solver) ensure(n int) {
-	if len(s.y) == n {
+// SolveRows integrates the n rows of y0 (row-major, n×m with m = len(y0)/n)
+// from t0 to t1 in step groups (see Solver) and writes the end states into
+// dst, which may alias y0. Result.NFE counts the calls of f (each over the
+// rows still being solved), Result.RowNFE the evaluations of single rows,
+// Accepted and Rejected the steps summed over the groups, and Rows is n.
+//
+// Errors are those of Solve; under per-row control a failure of one row
+// fails the solve, with the lowest failing row named in the message. dst
+// then holds every row at the time it had reached.
+func (s *Solver) SolveRows(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n int) (Result, error) {
+	res := Result{Rows: n, Status: InvalidInput}
+	switch {
+	case s == nil || s.method == nil:
+		return res, errorf(ErrInvalidSettings, "ode: a Solver is made by NewSolver")
+	case f == nil:
+		return res, errorf(ErrInvalidInput, "ode: invalid input: nil RowFunc")
+	case n < 1 || len(y0) == 0 || len(y0)%n != 0:
+		return res, errorf(ErrInvalidInput, "ode: invalid input: %d values are not %d rows", len(y0), n)
+	case len(dst) != len(y0):
+		return res, errorf(ErrInvalidInput, "ode: invalid input: len(dst) = %d, len(y0) = %d", len(dst), len(y0))
+	case !isFinite(t0) || !isFinite(t1) || t0 == t1:
+		return res, errorf(ErrInvalidInput, "ode: invalid input: t0 = %v, t1 = %v: must be finite and differ", t0, t1)
+	}
+	if s.fields != nil {
+		sum := 0
+		for _, w := range s.fields {
+			sum += w
+		}
+		if sum != len(y0)/n {
+			return res, errorf(ErrInvalidInput, "ode: invalid input: fields of %d values for rows of %d", sum, len(y0)/n)
+		}
+	}
+	if err := s.checkGrid(t0, t1); err != nil {
+		return res, err
+	}
+	if err := checkFinite(y0); err != nil {
+		res.Status = NonFinite
+		return res, err
+	}
+	return s.run(dst, f, t0, t1, y0, n, s.PerRow())
+}
+
+// run solves checked input in groups of one row (perRow) or of all rows.
+func (s *Solver) run(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n int, perRow bool) (Result, error) {
+	res := Result{Rows: n}
+	s.ensure(n, len(y0)/n, perRow)
+	s.named = perRow
+	copy(s.y, y0)
+	for g := range s.groups() {
+		s.t[g], s.haveK0[g], s.rej[g], s.done[g] = t0, false, false, false
+		s.acc[g], s.rejected[g], s.nfe[g], s.lastStep[g] = 0, 0, 0, 0
+		s.h[g] = 0
+		if s.recordSteps {
+			s.times[g] = append(s.times[g][:0], t0)
+		}
+	}
+	s.next = 0
+	s.t0, s.t1, s.dir, s.span = t0, t1, math.Copysign(1, t1-t0), math.Abs(t1-t0)
+	var err error
+	switch {
+	case s.grid != nil:
+		err = s.solveGrid(&res, f)
+	case s.constant > 0:
+		err = s.solveFixed(&res, f)
+	default:
+		err = s.solveAdaptive(&res, f)
+	}
+	copy(dst, s.y)
+	for g := range s.groups() {
+		lo, hi := s.members(g)
+		res.Accepted += s.acc[g]
+		res.Rejected += s.rejected[g]
+		res.RowNFE += s.nfe[g] * (hi - lo)
+	}
+	if !perRow {
+		res.LastStep = s.lastStep[0]
+		res.NextStep = s.next
+		if s.recordSteps {
+			res.Times = s.times[0]
+		}
+	}
+	if se, ok := err.(*SolveError); ok {
+		res.Status = se.status
+	}
+	return res, err
+}
+
+// groups returns the number of step groups of the workspace.
+func (s *Solver) groups() int {
+	if s.perRow {
+		return s.n
+	}
+	return 1
+}
+
+func (s *Solver) ensure(n, m int, perRow bool) {
+	if s.n == n && s.m == m && s.perRow == perRow {
 		return
 	}
-	buf := make([]float64, (len(s.k)+3)*n)
+	s.n, s.m, s.perRow = n, m, perRow
+	nm, ng, st := n*m, s.groups(), len(s.k)
+	ordered := !perRow && n > 1 && len(s.fields) > 1
+	s.normFields = nil
+	if ordered {
+		s.normFields = s.fields
+	}
+	// One buffer of each type, cut into the arrays.
+	nf := (st+2)*nm + 2*n + 5*ng
+	if s.onAccept != nil {
+		nf += (st - 1) * nm
+	}
+	if ordered {
+		nf += 3 * nm
+	}
+	ni := 3*n + 4*ng
+	fb, ib, bb := make([]float64, nf), make([]int, ni), make([]bool, 4*ng)
+	cut := func(l int) []float64 {
+		v := fb[:l:l]
+		fb = fb[l:]
+		return v
+	}
+	cutInt := func(l int) []int {
+		v := ib[:0:l]
+		ib = ib[l:]
+		return v
+	}
 	for i := range s.k {
-		s.k[i], buf = buf[:n:n], buf[n:]
+		s.k[i] = cut(nm)
 	}
-	s.y, s.ynew, s.ytmp = buf[:n:n], buf[n:2*n:2*n], buf[2*n:3*n:3*n]
+	s.y, s.ynew = cut(nm), cut(nm)
+	s.ys = make([][]float64, st)
 	for i := range s.ys {
-		s.ys[i] = s.ytmp
+		s.ys[i] = s.ynew // a scratch: Y_i is used by stage i only
+		if s.onAccept != nil && i > 0 {
+			s.ys[i] = cut(nm)
+		}
+	}
+	s.rt, s.rtNew = cut(n), cut(n)
+	s.t, s.h, s.tNew, s.errNorm, s.lastStep = cut(ng), cut(ng), cut(ng), cut(ng), cut(ng)
+	s.idx, s.need, s.ok, s.gidx = cutInt(n), cutInt(n), cutInt(n), cutInt(ng)
+	s.acc, s.rejected, s.nfe = cutInt(ng)[:ng], cutInt(ng)[:ng], cutInt(ng)[:ng]
+	s.haveK0, s.rej, s.done, s.last = bb[:ng:ng], bb[ng:2*ng:2*ng], bb[2*ng:3*ng:3*ng], bb[3*ng:]
+	s.times = make([][]float64, ng)
+	s.step.ensure(n, m)
+	s.scratch = [3][]float64{}
+	if ordered {
+		s.scratch = [3][]float64{cut(nm), cut(nm), cut(nm)}
 	}
 }
 
-func (s *Solver) record(t float64) {
-	if s.recordSteps {
-		s.times = append(s.times, t)
+// noRow is s.bad while no group has failed.
+const noRow = math.MaxInt64
+
+// rowError names row r in a failure of its step.
+func rowError(r int, err error) error {
+	if se, ok := err.(*SolveError); ok {
+		return &SolveError{Err: &detailError{msg: fmt.Sprintf("row %d: %v", r, se.Err), err: se.Err}, T: se.T, H: se.H, status: se.status}
 	}
+	return err
 }
 
-// solveAdaptive integrates from t0 to t1 with error control.
-func (s *Solver) solveAdaptive(res *Result, f Func, t0, t1 float64) error {
-	dir := math.Copysign(1, t1-t0)
-	span := math.Abs(t1 - t0)
-	var h float64 // size of the next attempt
-	haveK0 := false
-	if s.ad.FirstStep > 0 {
-		h = math.Min(s.ad.FirstStep, span)
-	} else {
-		var err error
-		if h, err = s.initialStep(res, f, t0, t1); err != nil {
-			return err
-		}
-		haveK0 = true
+// groupError names group g's row in err under per-row control.
+func (s *Solver) groupError(g int, err error) error {
+	if s.named {
+		return rowError(g, err)
 	}
+	return err
+}
 
-	t := t0
-	rejected := false // the previous attempt was rejected
-	for {
-		if res.Accepted+res.Rejected >= s.maxSteps {
-			return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.maxSteps), T: t, H: dir * h, status: MaxStepsReached}
-		}
-		tNew, last := t1, true
-		if h < math.Abs(t1-t) {
-			if h < minStep(t, span) {
-				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall}
+// call evaluates f on the given rows of src (n×m) at the times ts
+// (compact, in the order of rows) into the same rows of dst, counting the
+// evaluations per group when count is set (an attempt's stages are counted
+// with its error norms). Failures name the failing row under per-row
+// control, with the time and step of its attempt (h = 0 for the initial
+// step's probes).
+func (s *Solver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []int, initial, count bool) error {
+	if count {
+		if s.perRow {
+			for _, r := range rows {
+				s.nfe[r]++
 			}
-			tNew, last = t+dir*h, false
-			if math.Abs(t1-tNew) <= minStep(tNew, span) {
-				tNew, last = t1, true // never leave a sliver before t1
-			}
+		} else {
+			s.nfe[0]++
 		}
-		hs := tNew - t
+	}
+	res.NFE++
+	r, err := s.step.gather(f, dst, ts, src, s.m, rows)
+	if err == nil {
+		return nil
+	}
+	g := s.group(r)
+	se := err.(*SolveError)
+	se.T = s.t[g]
+	if !initial {
+		se.H = s.tNew[g] - s.t[g]
+	}
+	return s.groupError(g, se)
+}
 
-		errNorm, err := s.attempt(res, f, t, tNew, haveK0, true, true)
-		if err != nil {
-			return err
-		}
-		haveK0 = true // f(t, y) survives a rejection
-		if errNorm > 1 {
-			res.Rejected++
-			rejected = true
-			h = math.Abs(hs) * s.stepFactor(errNorm)
+// activate lists the groups not yet done in s.gidx and their rows in
+// s.idx, and reports whether there are any.
+func (s *Solver) activate() bool {
+	s.gidx, s.idx = s.gidx[:0], s.idx[:0]
+	for g := range s.groups() {
+		if s.done[g] {
 			continue
 		}
+		s.gidx = append(s.gidx, g)
+		lo, hi := s.members(g)
+		for r := lo; r < hi; r++ {
+			s.idx = append(s.idx, r)
+		}
+	}
+	return len(s.gidx) > 0
+}
 
-		res.Accepted++
-		factor := s.stepFactor(errNorm)
-		if rejected {
-			factor = math.Min(factor, 1)
+// rowTimes copies the groups' attempts to their rows.
+func (s *Solver) rowTimes() {
+	for _, r := range s.idx {
+		g := s.group(r)
+		s.rt[r], s.rtNew[r] = s.t[g], s.tNew[g]
+	}
+}
+
+func (s *Solver) solveAdaptive(res *Result, f RowFunc) error {
+	if s.ad.FirstStep > 0 {
+		for g := range s.groups() {
+			s.h[g] = math.Min(s.ad.FirstStep, s.span)
 		}
-		rejected = false
-		s.accept(&haveK0)
-		t = tNew
-		s.record(t)
-		h = math.Abs(hs) * factor
-		res.LastStep, res.NextStep = hs, dir*h
-		if last {
-			return nil
+	} else if err := s.initialSteps(res, f); err != nil {
+		return err
+	}
+	for s.activate() {
+		s.bad.Store(noRow)
+		s.step.par.split(len(s.gidx), s.plan, s.planFn)
+		if x := s.bad.Load(); x != noRow {
+			return s.planGroup(s.gidx[x])
 		}
+		s.rowTimes()
+		if err := s.attempt(res, f); err != nil {
+			return err
+		}
+		if s.onAccept != nil {
+			s.ok = s.ok[:0]
+			for _, r := range s.idx {
+				if s.errNorm[s.group(r)] <= 1 {
+					s.ok = append(s.ok, r)
+				}
+			}
+			if len(s.ok) > 0 {
+				if err := s.onAccept(AcceptedSteps{Rows: s.ok, T: s.rt, TNew: s.rtNew, Y: s.y, YNew: s.ynew, Stages: s.ys}); err != nil {
+					return err
+				}
+			}
+		}
+		s.step.par.split(len(s.gidx), s.accept, s.acceptFn)
+	}
+	return nil
+}
+
+// plan sets the attempts of the groups gidx[lo:hi], lowering s.bad to the
+// first whose attempt cannot be made.
+func (s *Solver) plan(lo, hi int) {
+	for x := lo; x < hi; x++ {
+		if s.planGroup(s.gidx[x]) != nil {
+			lowerTo(&s.bad, x)
+			return
+		}
+	}
+}
+
+// planGroup sets the end of group g's next attempt, or returns why it
+// cannot be made: too many steps, or a step too small.
+func (s *Solver) planGroup(g int) error {
+	t1, dir, span := s.t1, s.dir, s.span
+	if s.acc[g]+s.rejected[g] >= s.maxSteps {
+		return s.groupError(g, &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded", s.maxSteps), T: s.t[g], H: dir * s.h[g], status: MaxStepsReached})
+	}
+	t, h := s.t[g], s.h[g]
+	tNew, last := t1, true
+	if h < math.Abs(t1-t) {
+		if h < minStep(t, span) {
+			return s.groupError(g, &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall})
+		}
+		tNew, last = t+dir*h, false
+		if math.Abs(t1-tNew) <= minStep(tNew, span) {
+			tNew, last = t1, true // never leave a sliver before t1
+		}
+	}
+	s.tNew[g], s.last[g] = tNew, last
+	return nil
+}
+
+// accept moves the groups gidx[lo:hi] on from their attempts: a rejected
+// group gets a smaller step, an accepted one its new state and the next
+// step.
+func (s *Solver) accept(lo, hi int) {
+	for _, g := range s.gidx[lo:hi] {
+		e := s.errNorm[g]
+		hs := s.tNew[g] - s.t[g]
+		if e > 1 {
+			s.rejected[g]++
+			s.rej[g] = true
+			s.h[g] = math.Abs(hs) * s.stepFactor(e)
+			continue
+		}
+		s.acc[g]++
+		factor := s.stepFactor(e)
+		if s.rej[g] {
+			factor = math.Min(factor, 1) // the step after a rejection does not grow
+		}
+		s.rej[g] = false
+		s.moveOn(g, true)
+		s.h[g] = math.Abs(hs) * factor
+		if !s.perRow {
+			s.next = s.dir * s.h[g]
+		}
+		if s.last[g] {
+			s.done[g] = true
+		}
+	}
+}
+
+// moveOn makes group g's trial state current and, for FSAL methods with
+// fsal set, its last stage the next first stage.
+func (s *Solver) moveOn(g int, fsal bool) {
+	m := s.m
+	lo, hi := s.members(g)
+	copy(s.y[lo*m:hi*m], s.ynew[lo*m:hi*m])
+	if fsal && s.method.FSAL {
+		copy(s.k[0][lo*m:hi*m], s.k[len(s.k)-1][lo*m:hi*m])
+		s.haveK0[g] = true
+	} else {
+		s.haveK0[g] = false
+	}
+	s.lastStep[g] = s.tNew[g] - s.t[g]
+	s.t[g] = s.tNew[g]
+	if s.recordSteps {
+		s.times[g] = append(s.times[g], s.t[g])
+	}
+}
+
+// attempt takes one trial step of every row in s.idx into s.ynew and sets
+// s.errNorm of their groups.
+func (s *Solver) attempt(res *Result, f RowFunc) error {
+	if err := s.firstStage(res, f); err != nil {
+		return err
+	}
+	if err := s.stages(res, f, ReuseFirst|EvalLast); err != nil {
+		return err
+	}
+	s.bad.Store(noRow)
+	s.step.par.split(len(s.gidx), s.norms, s.normFn)
+	if x := int(s.bad.Load()); x != noRow {
+		g := s.gidx[x]
+		return s.groupError(g, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: s.t[g], H: s.tNew[g] - s.t[g], status: NonFinite})
+	}
+	return nil
+}
+
+// firstStage evaluates stage 0 for the rows of s.idx whose group lacks it.
+func (s *Solver) firstStage(res *Result, f RowFunc) error {
+	need := s.need[:0]
+	for _, r := range s.idx {
+		if !s.haveK0[s.group(r)] {
+			need = append(need, r)
+			s.step.tc[len(need)-1] = s.rt[r]
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	if err := s.call(res, f, s.k[0], s.step.tc[:len(need)], s.y, need, false, true); err != nil {
+		return err
+	}
+	for _, r := range need {
+		s.haveK0[s.group(r)] = true
+	}
+	return nil
+}
+
+// stages runs the method's stages on the rows of s.idx from their k[0].
+func (s *Solver) stages(res *Result, f RowFunc, flags StageFlags) error {
+	eval := func(dy, ts, y []float64, rows []int) error {
+		return s.call(res, f, dy, ts, y, rows, false, false)
+	}
+	s.step.job.set(s.ynew, s.rt, s.rtNew, s.y, s.m, s.idx, s.k, s.ys, s.step.tc)
+	s.step.job.flat = !s.perRow // one group: rows 0…n−1, one step
+	calls, bad, err := s.method.stepRows(&s.step.job, s.step.par, eval, flags)
+	s.calls = calls
+	if err != nil {
+		for _, g := range s.gidx {
+			s.nfe[g] += calls
+		}
+		if bad >= 0 {
+			return s.groupError(bad, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// norms sets the error norms of the groups gidx[lo:hi] from their
+// attempts, lowering s.bad to the first one that is NaN.
+func (s *Solver) norms(lo, hi int) {
+	for x := lo; x < hi; x++ {
+		g := s.gidx[x]
+		s.nfe[g] += s.calls
+		e := s.errorNorm(g)
+		if math.IsNaN(e) {
+			lowerTo(&s.bad, x)
+			continue
+		}
+		s.errNorm[g] = e
+	}
+}
+
+// errorNorm returns the error norm of group g's attempt, summed field by
+// field over the group's rows (as stored, for a group of one row).
+func (s *Solver) errorNorm(g int) float64 {
+	berr, k, y, ynew, m := s.method.BErr, s.k, s.y, s.ynew, s.m
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	h := s.tNew[g] - s.t[g]
+	lo, hi := s.members(g)
+	var acc float64
+	for f, off := 0, 0; off < m; f++ {
+		w := m
+		if s.normFields != nil {
+			w = s.normFields[f]
+		}
+		for r := lo; r < hi; r++ {
+			for j := r*m + off; j < r*m+off+w; j++ {
+				var e float64
+				for l, el := range berr {
+					e += el * k[l][j]
+				}
+				sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
+				q := h * e / sc
+				acc += q * q
+			}
+		}
+		off += w
+	}
+	return math.Sqrt(acc / float64((hi-lo)*m))
+}
+
+// stepFactor returns the ratio h_new/h proposed after a step with error
+// norm errNorm: safety·errNorm^(−1/(q+1)), clamped to [MinFactor, MaxFactor].
+func (s *Solver) stepFactor(errNorm float64) float64 {
+	return s.ad.factor(errNorm, s.expo)
+}
+
+// initialSteps chooses every group's first step (Hairer, Nørsett & Wanner,
+// Solving ODEs I, §II.4), with two calls of f over all rows; it leaves
+// f(t0, y0) in s.k[0], which the first step reuses.
+func (s *Solver) initialSteps(res *Result, f RowFunc) error {
+	n := s.n
+	s.idx, s.gidx = s.idx[:0], s.gidx[:0]
+	ts := s.step.tc[:n]
+	for r := range n {
+		s.idx = append(s.idx, r)
+		ts[r] = s.t0
+	}
+	for g := range s.groups() {
+		s.gidx = append(s.gidx, g)
+	}
+	if err := s.call(res, f, s.k[0], ts, s.y, s.idx, true, true); err != nil {
+		return err
+	}
+	s.step.par.split(len(s.gidx), s.probe, s.probeFn)
+	if err := s.call(res, f, s.k[1], ts, s.ynew, s.idx, true, true); err != nil {
+		return err
+	}
+	s.step.par.split(len(s.gidx), s.first, s.firstFn)
+	return nil
+}
+
+// view returns group g's components of the buffers a, b and c in norm
+// order: slices of them, or copies in s.scratch.
+func (s *Solver) view(g int, a, b, c []float64) ([]float64, []float64, []float64) {
+	m := s.m
+	lo, hi := s.members(g)
+	if s.normFields == nil {
+		return a[lo*m : hi*m], b[lo*m : hi*m], c[lo*m : hi*m]
+	}
+	ga, gb, gc := s.scratch[0], s.scratch[1], s.scratch[2]
+	x := 0
+	for f, off := 0, 0; off < m; f++ {
+		w := s.normFields[f]
+		for r := lo; r < hi; r++ {
+			for j := r*m + off; j < r*m+off+w; j++ {
+				ga[x], gb[x], gc[x] = a[j], b[j], c[j]
+				x++
+			}
+		}
+		off += w
+	}
+	return ga, gb, gc
+}
+
+// probe sets, for the groups gidx[lo:hi], the initial step's probe: its
+// size (in s.h, for now), its state y0 + h0·f(t0, y0) (in s.ynew) and its
+// time, and keeps the norm of f(t0, y0) in s.errNorm for first.
+func (s *Solver) probe(lo, hi int) {
+	m := s.m
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	for _, g := range s.gidx[lo:hi] {
+		y, f0, _ := s.view(g, s.y, s.k[0], s.k[0])
+		h0, d1 := probeStep(y, f0, rtol, atol, s.span)
+		s.h[g], s.errNorm[g] = h0, d1
+		rlo, rhi := s.members(g)
+		y, f0 = s.y[rlo*m:rhi*m], s.k[0][rlo*m:rhi*m]
+		for i := range y {
+			s.ynew[rlo*m+i] = y[i] + s.dir*h0*f0[i]
+		}
+		for r := rlo; r < rhi; r++ {
+			s.step.tc[r] = s.t0 + s.dir*h0
+		}
+		s.haveK0[g] = true
+	}
+}
+
+// first sets the first step of the groups gidx[lo:hi] from the probe's
+// derivative in s.k[1].
+func (s *Solver) first(lo, hi int) {
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	for _, g := range s.gidx[lo:hi] {
+		y, f0, f1 := s.view(g, s.y, s.k[0], s.k[1])
+		d2 := curvature(y, f0, f1, rtol, atol, s.h[g])
+		s.h[g] = hairerStep(s.errNorm[g], d2, s.h[g], s.span, s.expo)
 	}
 }
 
@@ -262,8 +874,8 @@ func stepCount(n float64) string {
 
 // solveFixed takes Constant steps from t0, the last one shortened to land
 // on t1.
-func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
-	dir := math.Copysign(1, t1-t0)
+func (s *Solver) solveFixed(res *Result, f RowFunc) error {
+	t0, t1, dir := s.t0, s.t1, s.dir
 	h := s.constant
 	// Remainders below 1e-12 steps are rounding, not a step of their own.
 	n := math.Max(1, math.Ceil(math.Abs(t1-t0)/h*(1-1e-12)))
@@ -272,7 +884,6 @@ func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
 	}
 	steps := int(n)
 	t := t0
-	haveK0 := false
 	for i := 1; i <= steps; i++ {
 		tNew := t1
 		if i < steps {
@@ -282,7 +893,7 @@ func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
 				return &SolveError{Err: ErrStepSizeTooSmall, T: t, H: dir * h, status: StepSizeTooSmall}
 			}
 		}
-		if err := s.fixedStep(res, f, t, tNew, &haveK0, i == steps); err != nil {
+		if err := s.fixedStep(res, f, tNew, i == steps); err != nil {
 			return err
 		}
 		t = tNew
@@ -291,89 +902,39 @@ func (s *Solver) solveFixed(res *Result, f Func, t0, t1 float64) error {
 }
 
 // solveGrid steps between the consecutive Grid.Times.
-func (s *Solver) solveGrid(res *Result, f Func) error {
+func (s *Solver) solveGrid(res *Result, f RowFunc) error {
 	g := s.grid
 	if len(g)-1 > s.maxSteps {
 		return &SolveError{Err: errorf(ErrMaxSteps, "ode: maximum number of steps (%d) exceeded: Grid has %d steps", s.maxSteps, len(g)-1), T: g[0], H: g[1] - g[0], status: MaxStepsReached}
 	}
-	haveK0 := false
 	for i := 1; i < len(g); i++ {
-		if err := s.fixedStep(res, f, g[i-1], g[i], &haveK0, i == len(g)-1); err != nil {
+		if err := s.fixedStep(res, f, g[i], i == len(g)-1); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// fixedStep takes one step without error control and accepts it.
-func (s *Solver) fixedStep(res *Result, f Func, t, tNew float64, haveK0 *bool, final bool) error {
+// fixedStep takes the one group's step to tNew without error control and
+// accepts it.
+func (s *Solver) fixedStep(res *Result, f RowFunc, tNew float64, final bool) error {
+	s.activate()
+	s.tNew[0] = tNew
+	s.rowTimes()
 	// The final FSAL stage only serves the next step and the error
 	// estimate, so the final step skips it.
-	if _, err := s.attempt(res, f, t, tNew, *haveK0, !final, false); err != nil {
-		return err
-	}
-	res.Accepted++
-	res.LastStep = tNew - t
-	if final && s.method.FSAL {
-		*haveK0 = false
-		s.y, s.ynew = s.ynew, s.y
-	} else {
-		s.accept(haveK0)
-	}
-	s.record(tNew)
-	return nil
-}
-
-// accept makes the trial state current and, for FSAL methods, the last
-// stage the next first stage.
-func (s *Solver) accept(haveK0 *bool) {
-	s.y, s.ynew = s.ynew, s.y
-	if last := len(s.k) - 1; s.method.FSAL {
-		s.k[0], s.k[last] = s.k[last], s.k[0]
-		*haveK0 = true
-	} else {
-		*haveK0 = false
-	}
-}
-
-// attempt takes a trial step from (t, s.y) to tNew into s.ynew. s.k[0] must
-// hold f(t, s.y) if haveK0. FSAL methods evaluate their last stage only if
-// fsal is set. With estimate set (which needs fsal for FSAL methods) it
-// returns the error norm; otherwise 0.
-func (s *Solver) attempt(res *Result, f Func, t, tNew float64, haveK0, fsal, estimate bool) (float64, error) {
-	m := s.method
-	var flags StageFlags
-	if haveK0 {
-		flags |= ReuseFirst
-	}
-	if fsal {
+	flags := ReuseFirst
+	if !final {
 		flags |= EvalLast
 	}
-	nfe, err := m.stepOne(&s.one, s.ynew, f, t, tNew, s.y, s.k, s.ys, flags)
-	res.NFE += nfe
-	if err != nil {
-		return 0, err
+	if err := s.firstStage(res, f); err != nil {
+		return err
 	}
-	if !estimate || m.BErr == nil {
-		return 0, nil
+	if err := s.stages(res, f, flags); err != nil {
+		return err
 	}
-
-	h := tNew - t
-	y, ynew, k := s.y, s.ynew, s.k
-	rtol, atol := s.ad.RTol, s.ad.ATol
-	var acc float64
-	for j := range ynew {
-		var e float64
-		for l, el := range m.BErr {
-			e += el * k[l][j]
-		}
-		sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
-		r := h * e / sc
-		acc += r * r
-	}
-	errNorm := math.Sqrt(acc / float64(len(ynew)))
-	if math.IsNaN(errNorm) {
-		return 0, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite error estimate"), T: t, H: h, status: NonFinite}
-	}
-	return errNorm, nil
+	s.nfe[0] += s.calls
+	s.acc[0]++
+	s.moveOn(0, !final)
+	return nil
 }

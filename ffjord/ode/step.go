@@ -21,9 +21,9 @@ const (
 //
 //	Y_i = y + h·Σ_{j<i} a_ij·k_j,  k_i = f(t + c_i·h, Y_i),  ynew = y + h·Σ_i b_i·k_i.
 //
-// It is the one stage routine of the package (RowStepper runs it on rows
-// with their own step sizes): Solver uses it for every step, and callers use
-// it to replay recorded steps, for example to backpropagate through them.
+// It is the one stage routine of the package (Solver and RowStepper run it
+// on rows with their own step sizes), and callers use it to replay
+// recorded steps, for example to backpropagate through them.
 //
 // k holds m.Stages() buffers of len(y) that receive the k_i. ys holds
 // m.Stages() buffers of len(y) that receive the Y_i for 0 < i < s; Y_0 is y
@@ -84,7 +84,7 @@ type rowEval func(dy, ts, y []float64, rows []int) error
 // Parallel runs body on parts [lo, hi) that cover [0, n) once each,
 // possibly at the same time, and returns when every part has returned
 // (odefunc.Dynamics.Parallel is one, on the goroutines that evaluate the
-// dynamics). A RowSolver or RowStepper given one splits its per-row
+// dynamics). A Solver or RowStepper given one splits its per-row
 // bookkeeping (stage states, error norms, step sizes, gathering) over the
 // rows with it. A row's values are computed by the same operations
 // whatever the parts, so results keep their bits.
@@ -101,6 +101,10 @@ type rowJob struct {
 	rows                 []int
 	k, ys                [][]float64
 
+	// flat says that the rows are 0…k−1 and take one step: the loops then
+	// run over them as one range, with the same operations per value.
+	flat bool
+
 	// The loop being run: dst = y + h·Σ coef·k at the stage time c.
 	dst, coef []float64
 	c         float64
@@ -111,6 +115,7 @@ type rowJob struct {
 
 func (j *rowJob) set(ynew, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, ts []float64) {
 	j.ynew, j.t, j.tNew, j.y, j.w, j.rows, j.k, j.ys, j.ts = ynew, t, tNew, y, w, rows, k, ys, ts[:len(rows)]
+	j.flat = false
 }
 
 // release drops j's references to the caller's slices.
@@ -122,6 +127,14 @@ func (j *rowJob) release() {
 // lo ≤ x < hi.
 func (j *rowJob) stage(lo, hi int) {
 	w := j.w
+	if j.flat && lo < hi {
+		h := j.tNew[0] - j.t[0]
+		combine(j.dst, j.y, j.k, j.coef, h, lo*w, hi*w)
+		for x := lo; x < hi; x++ {
+			j.ts[x] = j.t[0] + j.c*h
+		}
+		return
+	}
 	for x := lo; x < hi; x++ {
 		r := j.rows[x]
 		h := j.tNew[r] - j.t[r]
@@ -134,6 +147,16 @@ func (j *rowJob) stage(lo, hi int) {
 // to the first x whose new state is not finite.
 func (j *rowJob) newState(lo, hi int) {
 	w := j.w
+	if j.flat && lo < hi {
+		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo*w, hi*w)
+		for c, v := range j.ynew[lo*w : hi*w] {
+			if !isFinite(v) {
+				lowerTo(&j.bad, lo+c/w)
+				return
+			}
+		}
+		return
+	}
 	for x := lo; x < hi; x++ {
 		r := j.rows[x]
 		combine(j.ynew, j.y, j.k, j.coef, j.tNew[r]-j.t[r], r*w, (r+1)*w)
@@ -249,9 +272,9 @@ func evalChecked(f Func, dy []float64, tf float64, yf []float64, t, h float64) e
 
 // RowStepper takes Runge–Kutta steps of several rows of one batch at once,
 // each row with its own times, by the stage routine of Method.Step and
-// RowSolver: every stage is one call of a RowFunc over the rows being
-// stepped. It is how a caller replays the steps RowSolver recorded for
-// each row (RowSolver.RowTimes), for example to backpropagate through
+// Solver: every stage is one call of a RowFunc over the rows being
+// stepped. It is how a caller replays the steps Solver.SolveRows recorded
+// for each row (Solver.RowTimes), for example to backpropagate through
 // them. It owns scratch buffers, so it must not be used by several
 // goroutines at once.
 type RowStepper struct {
@@ -342,12 +365,11 @@ func (s *RowStepper) Step(ynew []float64, f RowFunc, t, tNew, y []float64, w int
 	return calls, err
 }
 
+// ensure sizes the stage times for n rows; the gathering buffers, which
+// calls over rows 0…k−1 do not need, are sized by gather.
 func (s *RowStepper) ensure(n, w int) {
 	if cap(s.tc) < n {
 		s.tc = make([]float64, n)
-	}
-	if cap(s.yc) < n*w {
-		s.yc, s.dc = make([]float64, n*w), make([]float64, n*w)
 	}
 }
 
@@ -357,11 +379,16 @@ func (s *RowStepper) ensure(n, w int) {
 // and a *SolveError whose T and H the caller sets.
 func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (int, error) {
 	k := len(rows)
-	yc, dc := s.yc[:k*w], s.dc[:k*w]
+	var yc, dc []float64
 	inPlace := leading(rows)
 	if inPlace {
 		// Rows 0…k−1: they are compact where they are.
 		yc, dc = y[:k*w], dy[:k*w]
+	} else {
+		if cap(s.yc) < k*w {
+			s.yc, s.dc = make([]float64, len(y)), make([]float64, len(y))
+		}
+		yc, dc = s.yc[:k*w], s.dc[:k*w]
 	}
 	s.src, s.dst, s.grows, s.gw, s.inPlace = y, dy, rows, w, inPlace
 	defer func() { s.src, s.dst, s.grows = nil, nil, nil }()
@@ -411,7 +438,14 @@ func (s *RowStepper) gatherIn(lo, hi int) {
 func (s *RowStepper) scatterOut(lo, hi int) {
 	w, dc, dst := s.gw, s.dc, s.dst
 	if s.inPlace {
-		dc = dst
+		// Nothing to copy: one pass over the rows' values.
+		for i, v := range dst[lo*w : hi*w] {
+			if !isFinite(v) {
+				lowerTo(&s.gbad, lo+i/w)
+				return
+			}
+		}
+		return
 	}
 	for x := lo; x < hi; x++ {
 		row := dc[x*w : (x+1)*w]
@@ -421,9 +455,7 @@ func (s *RowStepper) scatterOut(lo, hi int) {
 				return
 			}
 		}
-		if !s.inPlace {
-			r := s.grows[x]
-			copy(dst[r*w:(r+1)*w], row)
-		}
+		r := s.grows[x]
+		copy(dst[r*w:(r+1)*w], row)
 	}
 }

@@ -540,10 +540,6 @@ func TestHostileAPI(t *testing.T) {
 			require.NoError(t, err)
 			return b.SetNoiseState([]byte("garbage"))
 		}},
-		{"ffjord: Backward without a tape", nil, func() error {
-			_, err := block.Backward(nil, ffjord.Cotangents{}, nil)
-			return err
-		}},
 		{"ffjord: pass backward wrong gradients", ffjord.ErrInvalidOptions, func() error {
 			_, err := blockPass.Backward(distributions.Cotangents{}, nil)
 			return err
@@ -1207,11 +1203,11 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 		}
 		return nil
 	}
-	rs, err := ode.NewRowSolver(ode.Settings{})
+	rs, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow})
 	require.NoError(t, err)
 	y0 := []float64{1, 2, 3, 4}
 	solve := func(dst []float64, f ode.RowFunc, t0, t1 float64, y []float64, n int) func() error {
-		return func() error { _, err := rs.Solve(dst, f, t0, t1, y, n); return err }
+		return func() error { _, err := rs.SolveRows(dst, f, t0, t1, y, n); return err }
 	}
 	uflow, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
 	require.NoError(t, err)
@@ -1246,31 +1242,34 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 		return func() error { _, err := train.Assign(dst, cost, n); return err }
 	}
 	cases := []hostileCase{
-		{"NewRowSolver Constant", false, func() error {
-			_, err := ode.NewRowSolver(ode.Settings{Controller: ode.Constant{Step: 0.1}})
+		{"per-row Solver Constant", true, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Controller: ode.Constant{Step: 0.1}})
 			return err
 		}},
-		{"NewRowSolver negative RTol", false, func() error {
-			_, err := ode.NewRowSolver(ode.Settings{Controller: ode.Adaptive{RTol: -1}})
+		{"per-row NewSolver negative RTol", false, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Controller: ode.Adaptive{RTol: -1}})
 			return err
 		}},
-		{"NewRowSolver RK4", false, func() error { _, err := ode.NewRowSolver(ode.Settings{Method: ode.RK4()}); return err }},
-		{"NewRowSolver bad StepControl", false, func() error {
-			_, err := ode.NewRowSolver(ode.Settings{StepControl: ode.StepControl(99)})
+		{"per-row NewSolver RK4", false, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow, Method: ode.RK4()})
 			return err
 		}},
-		{"zero RowSolver", false, func() error {
-			var zero ode.RowSolver
-			_, err := zero.Solve(make([]float64, 4), decay, 0, 1, y0, 2)
+		{"per-row NewSolver bad StepControl", false, func() error {
+			_, err := ode.NewSolver(ode.Settings{StepControl: ode.StepControl(99)})
+			return err
+		}},
+		{"zero Solver", false, func() error {
+			var zero ode.Solver
+			_, err := zero.SolveRows(make([]float64, 4), decay, 0, 1, y0, 2)
 			return err
 		}},
 		{"OnAccept fails", false, func() error {
-			rs, err := ode.NewRowSolver(ode.Settings{})
+			rs, err := ode.NewSolver(ode.Settings{StepControl: ode.PerRow})
 			if err != nil {
 				return nil
 			}
 			rs.OnAccept(func(ode.AcceptedSteps) error { return fmt.Errorf("stop") })
-			_, err = rs.Solve(make([]float64, 4), decay, 0, 1, y0, 2)
+			_, err = rs.SolveRows(make([]float64, 4), decay, 0, 1, y0, 2)
 			return err
 		}},
 		{"zero RowStepper", false, func() error {
@@ -1293,20 +1292,20 @@ func TestHostileSolverObjectivesDatasets(t *testing.T) {
 			_, err := st.Step(make([]float64, 4), decay, []float64{0, 0}, []float64{1, 1}, y0, 2, []int{0}, [][]float64{make([]float64, 2)}, [][]float64{make([]float64, 4)}, 0)
 			return err
 		}},
-		{"RowSolver n = 0", false, solve(make([]float64, 4), decay, 0, 1, y0, 0)},
-		{"RowSolver n negative", false, solve(make([]float64, 4), decay, 0, 1, y0, -2)},
-		{"RowSolver n does not divide", false, solve(make([]float64, 4), decay, 0, 1, y0, 3)},
-		{"RowSolver n larger than the state", false, solve(make([]float64, 4), decay, 0, 1, y0, 8)},
-		{"RowSolver short dst", false, solve(make([]float64, 2), decay, 0, 1, y0, 2)},
-		{"RowSolver nil dst", false, solve(nil, decay, 0, 1, y0, 2)},
-		{"RowSolver nil f", false, solve(make([]float64, 4), nil, 0, 1, y0, 2)},
-		{"RowSolver NaN y0", false, solve(make([]float64, 4), decay, 0, 1, []float64{1, math.NaN(), 3, 4}, 2)},
-		{"RowSolver t0 = t1", false, solve(make([]float64, 4), decay, 1, 1, y0, 2)},
-		{"RowSolver NaN t1", false, solve(make([]float64, 4), decay, 0, math.NaN(), y0, 2)},
-		{"RowSolver Inf t1", false, solve(make([]float64, 4), decay, 0, math.Inf(1), y0, 2)},
-		{"RowSolver empty state", false, solve(nil, decay, 0, 1, nil, 1)},
-		{"RowSolver f fails", false, solve(make([]float64, 4), func(_, _, _ []float64, _ []int) error { return fmt.Errorf("boom") }, 0, 1, y0, 2)},
-		{"RowSolver f writes NaN", false, solve(make([]float64, 4), func(dy, _, _ []float64, _ []int) error {
+		{"per-row SolveRows n = 0", false, solve(make([]float64, 4), decay, 0, 1, y0, 0)},
+		{"per-row SolveRows n negative", false, solve(make([]float64, 4), decay, 0, 1, y0, -2)},
+		{"per-row SolveRows n does not divide", false, solve(make([]float64, 4), decay, 0, 1, y0, 3)},
+		{"per-row SolveRows n larger than the state", false, solve(make([]float64, 4), decay, 0, 1, y0, 8)},
+		{"per-row SolveRows short dst", false, solve(make([]float64, 2), decay, 0, 1, y0, 2)},
+		{"per-row SolveRows nil dst", false, solve(nil, decay, 0, 1, y0, 2)},
+		{"per-row SolveRows nil f", false, solve(make([]float64, 4), nil, 0, 1, y0, 2)},
+		{"per-row SolveRows NaN y0", false, solve(make([]float64, 4), decay, 0, 1, []float64{1, math.NaN(), 3, 4}, 2)},
+		{"per-row SolveRows t0 = t1", false, solve(make([]float64, 4), decay, 1, 1, y0, 2)},
+		{"per-row SolveRows NaN t1", false, solve(make([]float64, 4), decay, 0, math.NaN(), y0, 2)},
+		{"per-row SolveRows Inf t1", false, solve(make([]float64, 4), decay, 0, math.Inf(1), y0, 2)},
+		{"per-row SolveRows empty state", false, solve(nil, decay, 0, 1, nil, 1)},
+		{"per-row SolveRows f fails", false, solve(make([]float64, 4), func(_, _, _ []float64, _ []int) error { return fmt.Errorf("boom") }, 0, 1, y0, 2)},
+		{"per-row SolveRows f writes NaN", false, solve(make([]float64, 4), func(dy, _, _ []float64, _ []int) error {
 			for i := range dy {
 				dy[i] = math.NaN()
 			}
@@ -1453,8 +1452,8 @@ func zeroGradsOf(b *ffjord.FFJORD) [][]float64 {
 	return g
 }
 
-// TestHostilePerRowGradients: the taped solves and Backward of per-row
-// step control, with either gradient, refuse bad sizes, foreign tapes and
+// TestHostilePerRowGradients: the recorded passes of per-row step control
+// and their backward passes, with either gradient, refuse bad sizes and
 // non-finite cotangents with errors instead of panics, out-of-memory
 // crashes or silent NaN gradients.
 func TestHostilePerRowGradients(t *testing.T) {
@@ -1462,51 +1461,40 @@ func TestHostilePerRowGradients(t *testing.T) {
 	var cases []hostileCase
 	for _, grad := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
 		b := perRowBlock(t, 2, ode.Settings{})
-		b1, b4 := perRowBlock(t, 1, ode.Settings{}), perRowBlock(t, 4, ode.Settings{})
-		_, _, tape, err := b.SolveTaped(x, 2, 1, 0, grad, true)
+		require.NoError(t, b.SetGradient(grad))
+		record := func(blk *ffjord.FFJORD, z []float64, n int, reg bool) (*distributions.Pass, error) {
+			return blk.RecordInverse(z, n, distributions.Request{Regularize: reg, Training: true})
+		}
+		pass, err := record(b, x, 2, true)
 		require.NoError(t, err)
-		_, _, tape1, err := b1.SolveTaped([]float64{0.1, 0.2}, 2, 1, 0, grad, false)
-		require.NoError(t, err)
-		_, _, tape4, err := b4.SolveTaped(x, 1, 1, 0, grad, false)
-		require.NoError(t, err)
-		same := perRowBlock(t, 2, ode.Settings{}) // same shapes, another block
 		g := fmt.Sprintf("%T", grad)
 		solve := func(z []float64, n int) func() error {
-			return func() error { _, _, _, err := b.SolveTaped(z, n, 1, 0, grad, false); return err }
+			return func() error { _, err := record(b, z, n, false); return err }
 		}
-		back := func(blk *ffjord.FFJORD, tp *ffjord.Tape, c ffjord.Cotangents) func() error {
-			return func() error { _, err := blk.Backward(tp, c, zeroGradsOf(blk)); return err }
+		back := func(c distributions.Cotangents) func() error {
+			return func() error { _, err := pass.Backward(c, zeroGradsOf(b)); return err }
 		}
 		cases = append(cases,
-			hostileCase{g + " SolveTaped n = -1", false, solve(x, -1)},
-			hostileCase{g + " SolveTaped n = 0", false, solve(x, 0)},
-			hostileCase{g + " SolveTaped n = 2⁴⁰ (no allocation)", false, solve(x, 1<<40)},
-			hostileCase{g + " SolveTaped 3 rows of 4 values", false, solve(x, 3)},
-			hostileCase{g + " SolveTaped NaN", false, solve([]float64{math.NaN(), 1, 2, 3}, 2)},
-			hostileCase{g + " tape of a 1-D block to a 4-D one", false, back(b4, tape1, ffjord.Cotangents{})},
-			hostileCase{g + " tape of a 4-D block to a 1-D one", false, back(b1, tape4, ffjord.Cotangents{})},
-			hostileCase{g + " tape of another block of the same shape", false, back(same, tape, ffjord.Cotangents{})},
-			hostileCase{g + " zero Tape", false, back(b, &ffjord.Tape{}, ffjord.Cotangents{})},
-			hostileCase{g + " nil Tape", false, back(b, nil, ffjord.Cotangents{})},
-			hostileCase{g + " NaN cotangent Z", false, back(b, tape, ffjord.Cotangents{Z: []float64{math.NaN(), 1, 1, 1}})},
-			hostileCase{g + " +Inf cotangent LogDet", false, back(b, tape, ffjord.Cotangents{LogDet: []float64{math.Inf(1), 1}})},
-			hostileCase{g + " NaN cotangent Frobenius", false, back(b, tape, ffjord.Cotangents{Frobenius: []float64{0, math.NaN()}})},
-			hostileCase{g + " cotangent Z of 3 values", false, back(b, tape, ffjord.Cotangents{Z: []float64{1, 1, 1}})},
-			hostileCase{g + " cotangent Kinetic of 3 values", false, back(b, tape, ffjord.Cotangents{Kinetic: []float64{1, 1, 1}})},
-			hostileCase{g + " TimeGradients of another block's tape", false, func() error {
-				_, _, err := b1.TimeGradients(tape4, ffjord.Cotangents{}, make([]float64, 4))
-				return err
-			}},
+			hostileCase{g + " RecordInverse n = -1", false, solve(x, -1)},
+			hostileCase{g + " RecordInverse n = 0", false, solve(x, 0)},
+			hostileCase{g + " RecordInverse n = 2⁴⁰ (no allocation)", false, solve(x, 1<<40)},
+			hostileCase{g + " RecordInverse 3 rows of 4 values", false, solve(x, 3)},
+			hostileCase{g + " RecordInverse NaN", false, solve([]float64{math.NaN(), 1, 2, 3}, 2)},
+			hostileCase{g + " NaN cotangent X", false, back(distributions.Cotangents{X: []float64{math.NaN(), 1, 1, 1}})},
+			hostileCase{g + " +Inf cotangent LogDet", false, back(distributions.Cotangents{LogDet: []float64{math.Inf(1), 1}})},
+			hostileCase{g + " NaN cotangent Jacobian", false, back(distributions.Cotangents{Jacobian: []float64{0, math.NaN()}})},
+			hostileCase{g + " cotangent X of 3 values", false, back(distributions.Cotangents{X: []float64{1, 1, 1}})},
+			hostileCase{g + " cotangent Kinetic of 3 values", false, back(distributions.Cotangents{Kinetic: []float64{1, 1, 1}})},
 			hostileCase{g + " SolveRows n = -1", false, func() error { _, _, err := b.SolveRows(x, -1, 0, 1, true); return err }},
 			hostileCase{g + " SolveRows 3 rows of 4 values", false, func() error { _, _, err := b.SolveRows(x, 3, 0, 1, false); return err }},
 		)
 
-		// Backward twice on one tape gives the same gradient, bit for bit.
-		c := ffjord.Cotangents{Z: []float64{1, -1, 0.5, 2}, LogDet: []float64{1, -0.5}, Kinetic: []float64{0.1, 0.2}}
+		// Backward twice on one pass gives the same gradient, bit for bit.
+		c := distributions.Cotangents{X: []float64{1, -1, 0.5, 2}, LogDet: []float64{1, -0.5}, Kinetic: []float64{0.1, 0.2}}
 		g1, g2 := zeroGradsOf(b), zeroGradsOf(b)
-		z1, err := b.Backward(tape, c, g1)
+		z1, err := pass.Backward(c, g1)
 		require.NoError(t, err)
-		z2, err := b.Backward(tape, c, g2)
+		z2, err := pass.Backward(c, g2)
 		require.NoError(t, err)
 		require.Equal(t, z1, z2, g)
 		require.Equal(t, g1, g2, g)
@@ -1514,7 +1502,8 @@ func TestHostilePerRowGradients(t *testing.T) {
 
 		// A row that runs out of steps is named.
 		short := perRowBlock(t, 2, ode.Settings{MaxSteps: 2})
-		_, _, _, err = short.SolveTaped(x, 2, 1, 0, grad, false)
+		require.NoError(t, short.SetGradient(grad))
+		_, err = record(short, x, 2, false)
 		require.ErrorIs(t, err, ode.ErrMaxSteps)
 		require.Contains(t, err.Error(), "row ")
 	}
@@ -1702,7 +1691,7 @@ func badControllers() map[string]ode.Controller {
 
 // TestHostileConstructors gives each constructor each bad argument of its
 // class: train.NewFlow every bad FlowConfig, unconditional and with
-// context, and every bad controller; ode.NewSolver and ode.NewRowSolver
+// context, and every bad controller; ode.NewSolver, whole-batch and per-row,
 // every bad controller and step bound. Each must return its package's
 // sentinel error, never panic or build.
 func TestHostileConstructors(t *testing.T) {
@@ -1734,7 +1723,13 @@ func TestHostileConstructors(t *testing.T) {
 		s := settings[name]
 		cases = append(cases,
 			apiCase{"NewSolver " + name, ode.ErrInvalidSettings, func() error { _, err := ode.NewSolver(s); return err }},
-			apiCase{"NewRowSolver " + name, ode.ErrInvalidSettings, func() error { _, err := ode.NewRowSolver(s); return err }},
+			apiCase{"per-row NewSolver " + name, ode.ErrInvalidSettings, func() error {
+				if s.StepControl == ode.DefaultStepControl {
+					s.StepControl = ode.PerRow
+				}
+				_, err := ode.NewSolver(s)
+				return err
+			}},
 			apiCase{"NewFlow with solver " + name, ode.ErrInvalidSettings, func() error {
 				_, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{Solver: s}, rand.NewPCG(1, 2))
 				return err
@@ -1762,17 +1757,10 @@ func TestHostileConstructors(t *testing.T) {
 }
 
 // constructorAccepts are bad arguments that build: found by this suite,
-// to be refused (NewRowSolver already refuses the tolerances) or
-// documented; remove each from here once it is.
+// to be refused or documented; remove each from here once it is.
 var constructorAccepts = []string{
 	"NewFlow Hidden {}",
 	"NewFlow with context, Hidden {}",
-	"NewSolver Adaptive ATol 1e308",
-	"NewFlow with solver Adaptive ATol 1e308",
-	"NewSolver Adaptive RTol 1e308",
-	"NewFlow with solver Adaptive RTol 1e308",
-	"NewSolver Adaptive FirstStep -1",
-	"NewFlow with solver Adaptive FirstStep -1",
 }
 
 // distOf returns f's distribution, for hostile calls on its parts.

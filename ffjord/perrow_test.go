@@ -26,19 +26,19 @@ func TestPerRowDiscreteGradientIsExactForTheRowGrids(t *testing.T) {
 		reg bool
 	}{{odefunc.ExactTrace, true}, {odefunc.HutchinsonRademacher, false}} {
 		c := newGradCase(t, perRow(Options{Trace: tc.tr, Source: rand.NewPCG(1, 2)}, 1e-4))
-		_, _, tape, err := c.block.SolveTaped(c.x, c.n, 1, 0, ode.Discrete{}, tc.reg)
+		_, _, tape, err := c.block.recordSolve(c.x, c.n, 1, 0, ode.Discrete{}, tc.reg)
 		require.NoError(t, err)
 		require.True(t, tape.perRow)
 		k, f := make([]float64, c.n), make([]float64, c.n) // regulariser cotangents
 		for r := range c.n {
 			k[r], f[r] = 0.3*float64(r)-1, 0.1*float64(r)
 		}
-		cot := Cotangents{Z: c.w, LogDet: c.v}
+		cot := cotangents{Z: c.w, LogDet: c.v}
 		if tc.reg {
 			cot.Kinetic, cot.Frobenius = k, f
 		}
 		grads := zeroGrads(c.block)
-		gx, err := c.block.Backward(tape, cot, grads)
+		gx, err := c.block.backward(tape, cot, grads)
 		require.NoError(t, err)
 		steps := 0
 		for r := range c.n {
@@ -60,7 +60,7 @@ func TestPerRowDiscreteGradientIsExactForTheRowGrids(t *testing.T) {
 		loss := func() float64 {
 			l := 0.0
 			for r, b := range blocks {
-				z, ld, tp, err := b.SolveTaped(c.x[r*D:(r+1)*D], 1, 1, 0, ode.Discrete{}, tc.reg)
+				z, ld, tp, err := b.recordSolve(c.x[r*D:(r+1)*D], 1, 1, 0, ode.Discrete{}, tc.reg)
 				require.NoError(t, err)
 				l += c.w[r*D]*z[0] + c.w[r*D+1]*z[1] + c.v[r]*ld[0]
 				if tc.reg {
@@ -85,14 +85,14 @@ func TestPerRowAdjointConvergesToFiniteDifferences(t *testing.T) {
 	// The per-row adjoint agrees with the per-row discrete gradient at a
 	// tight tolerance, with the regularisers.
 	c := newGradCase(t, perRow(Options{}, 1e-10))
-	cot := Cotangents{Z: c.w, LogDet: c.v, Kinetic: c.v, Frobenius: c.v}
+	cot := cotangents{Z: c.w, LogDet: c.v, Kinetic: c.v, Frobenius: c.v}
 	var gx [2][]float64
 	var gp [2][][]float64
 	for i, mode := range []ode.Gradient{ode.BacksolveAdjoint{}, ode.Discrete{}} {
-		_, _, tape, err := c.block.SolveTaped(c.x, c.n, 1, 0, mode, true)
+		_, _, tape, err := c.block.recordSolve(c.x, c.n, 1, 0, mode, true)
 		require.NoError(t, err)
 		gp[i] = zeroGrads(c.block)
-		gx[i], err = c.block.Backward(tape, cot, gp[i])
+		gx[i], err = c.block.backward(tape, cot, gp[i])
 		require.NoError(t, err)
 	}
 	assert.Less(t, relErr(gx[0], gx[1]), 1e-7)

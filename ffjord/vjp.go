@@ -1,0 +1,89 @@
+package ffjord
+
+import (
+	"github.com/ffjord-go/ffjord-go/odefunc"
+)
+
+// The backward passes evaluate the dynamics' vector–Jacobian products over
+// rows each at its own time, with its own cotangents, noise and context,
+// so that every row is differentiated along its own steps and ∂L/∂z(ta)
+// of a row, like its forward values, does not depend on the other rows
+// under per-row step control; the parameter gradient is their sum, added
+// in a fixed order (steps, then stages, then rows in increasing order).
+
+// rowVJP holds the compact buffers of one VJP of the dynamics over some
+// rows, each at its own time, with its own cotangents.
+type rowVJP struct {
+	ts, z, a, dz, gz, eps, ctx, gc []float64
+	tr, kin, frob                  []float64
+	gp                             [][]float64 // ∂/∂θ summed over the call's rows
+}
+
+func (b *FFJORD) newRowVJP(k int) *rowVJP {
+	D, C := b.dyn.Dim(), b.dyn.ContextDim()
+	v := &rowVJP{
+		ts: make([]float64, k), z: make([]float64, k*D), a: make([]float64, k*D),
+		dz: make([]float64, k*D), gz: make([]float64, k*D), eps: make([]float64, k*D),
+		ctx: make([]float64, k*C), gc: make([]float64, k*C),
+		tr: make([]float64, k), kin: make([]float64, k), frob: make([]float64, k),
+	}
+	for _, p := range b.dyn.Model().Params() {
+		v.gp = append(v.gp, make([]float64, p.Shape().TotalSize()))
+	}
+	return v
+}
+
+// vjp runs the VJP of g = [f, tr, (‖f‖², ‖∂f/∂z‖²_F)] for k = len(rows)
+// entries whose times, states and cotangents the caller wrote into v.ts,
+// v.z, v.a, v.tr (and v.kin, v.frob when regularised); entry j belongs to
+// row rows[j] of the batch, whose noise and context it uses. It leaves
+// f in v.dz, ∂/∂z in v.gz, ∂/∂context in v.gc and ∂/∂θ in v.gp.
+func (b *FFJORD) vjp(v *rowVJP, tape *recording, rows []int) error {
+	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
+	var eps, gc []float64
+	if tape.trace.Stochastic() {
+		eps = gatherRows(v.eps, tape.eps, rows, D)
+	}
+	if C > 0 {
+		if err := b.dyn.SetContext(gatherRows(v.ctx, tape.context, rows, C)); err != nil {
+			return err
+		}
+		gc = v.gc[:k*C]
+	}
+	terms := odefunc.Terms{Trace: v.tr[:k]}
+	if tape.reg {
+		terms.Kinetic, terms.Frobenius = v.kin[:k], v.frob[:k]
+	}
+	return b.dyn.VJPRows(v.dz[:k*D], v.gz[:k*D], gc, v.gp, v.ts[:k], v.z[:k*D], v.a[:k*D], terms, tape.trace, eps)
+}
+
+// addGrads adds the call's parameter and context gradients: ∂/∂θ to grads,
+// and entry j's ∂/∂context to row rows[j] of tape.gc.
+func (v *rowVJP) addGrads(tape *recording, grads [][]float64, rows []int) {
+	for p, g := range grads {
+		axpy(g, 1, v.gp[p])
+	}
+	if tape.gc == nil {
+		return
+	}
+	C := len(tape.gc) / tape.n
+	for j, r := range rows {
+		axpy(tape.gc[r*C:(r+1)*C], 1, v.gc[j*C:(j+1)*C])
+	}
+}
+
+// rowCotangents writes row r's cotangents of the per-row terms, scaled by
+// wt, into entry j of v.
+func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c cotangents, wt float64) {
+	v.tr[j] = wt * c.LogDet[r]
+	if c.Kinetic != nil {
+		v.kin[j], v.frob[j] = wt*c.Kinetic[r], wt*c.Frobenius[r]
+	}
+}
+
+// axpy adds alpha·x to y.
+func axpy(y []float64, alpha float64, x []float64) {
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}

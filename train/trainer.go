@@ -335,11 +335,10 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	}
 	for t.epoch < t.opts.Epochs && !t.stopped {
 		epoch := t.epoch + 1
-		lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)
-		if !(lr > 0) || math.IsInf(lr, 0) {
-			return fmt.Errorf("%w: epoch %d: the schedule gave learning rate %g, want finite and > 0", ErrInvalidConfig, epoch, lr)
+		lr, err := t.epochRate(epoch)
+		if err != nil {
+			return err
 		}
-		t.adam.SetLearningRate(lr)
 		start := time.Now()
 		stats := EpochStats{Epoch: epoch, LearningRate: lr}
 		if t.match != nil {
@@ -392,30 +391,54 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			t.stopped = t.best.observe(epoch, nll, t.adam.params, t.opts.Patience)
 			stats.Stopped = t.stopped
 		}
-		stats.Seconds = time.Since(start).Seconds()
-		t.epoch = epoch
-		t.history = append(t.history, stats)
-		bar.epochDone(stats)
-		if t.opts.Save != nil {
-			st, err := t.State()
-			if err == nil {
-				err = t.opts.Save(st)
-			}
-			if err != nil {
-				return fmt.Errorf("train: epoch %d: saving: %w", epoch, err)
-			}
+		stop, err := t.endEpoch(stats, start, bar)
+		if err != nil {
+			return err
 		}
-		if t.opts.OnEpoch != nil {
-			err := t.opts.OnEpoch(stats)
-			if errors.Is(err, ErrStop) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("train: epoch %d callback: %w", epoch, err)
-			}
+		if stop {
+			break
 		}
 	}
 	return t.restoreBest()
+}
+
+// epochRate sets and returns the learning rate of epoch (1-based).
+func (t *Trainer) epochRate(epoch int) (float64, error) {
+	lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return 0, fmt.Errorf("%w: epoch %d: the schedule gave learning rate %g, want finite and > 0", ErrInvalidConfig, epoch, lr)
+	}
+	t.adam.SetLearningRate(lr)
+	return lr, nil
+}
+
+// endEpoch records a finished epoch, started at start: its time, the
+// history, the progress line, Options.Save and Options.OnEpoch. stop
+// reports an ErrStop from OnEpoch.
+func (t *Trainer) endEpoch(stats EpochStats, start time.Time, bar *progress) (stop bool, err error) {
+	stats.Seconds = time.Since(start).Seconds()
+	t.epoch = stats.Epoch
+	t.history = append(t.history, stats)
+	bar.epochDone(stats)
+	if t.opts.Save != nil {
+		st, err := t.State()
+		if err == nil {
+			err = t.opts.Save(st)
+		}
+		if err != nil {
+			return false, fmt.Errorf("train: epoch %d: saving: %w", stats.Epoch, err)
+		}
+	}
+	if t.opts.OnEpoch != nil {
+		err := t.opts.OnEpoch(stats)
+		if errors.Is(err, ErrStop) {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("train: epoch %d callback: %w", stats.Epoch, err)
+		}
+	}
+	return false, nil
 }
 
 // use calls fn with the model to evaluate, in the model's turn when it is

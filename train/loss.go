@@ -45,7 +45,11 @@ type Loss struct {
 	// Matching is the flow-matching loss, the mean of ‖v − u‖² over the
 	// points (CFM, OTCFM); NLL is then not computed and is zero.
 	Matching float64
-	Total    float64 // NLL + λ_K·Kinetic + λ_J·Jacobian, or Matching
+	// ReverseKL is the mean of log q − β·log π̃ over ReverseKL's draws;
+	// NLL is then not computed and is zero.
+	ReverseKL float64
+	Total     float64 // NLL + λ_K·Kinetic + λ_J·Jacobian, or Matching, or ReverseKL + the same
+
 }
 
 // Objective returns the training objective of m on the n rows of the

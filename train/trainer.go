@@ -104,7 +104,7 @@ type EpochStats struct {
 	// Objective is the criterion's name for flow matching (cfm, otcfm),
 	// empty for MLE.
 	Objective    string    `json:"objective,omitempty"`
-	Loss         float64   `json:"loss"`               // mean over the epoch's batches of the training NLL, or of the matching loss
+	Loss         float64   `json:"loss"`               // mean over the epoch's batches of the training NLL, the matching loss or the reverse-KL objective
 	Kinetic      float64   `json:"kinetic,omitempty"`  // mean Σ_k ∫‖f‖² dt, when regularised
 	Jacobian     float64   `json:"jacobian,omitempty"` // mean Σ_k ∫‖∂f/∂z‖²_F dt, when regularised
 	LearningRate float64   `json:"lr"`
@@ -113,9 +113,25 @@ type EpochStats struct {
 	// ValidationNLL is the mean −log p of the validation rows after this
 	// epoch; 0 when the epoch was not validated.
 	ValidationNLL float64 `json:"validation_nll,omitempty"`
+	// VI is the report of a ReverseKL epoch; nil for the other objectives.
+	VI *VIStats `json:"vi,omitempty"`
 	// Stopped marks the epoch after which Patience ended the training.
 	Stopped bool    `json:"stopped,omitempty"`
 	Seconds float64 `json:"-"` // wall time; left out of checkpoints so that they are reproducible
+}
+
+// addStep adds one of the epoch's steps, of loss shown, to the means.
+func (s *EpochStats) addStep(shown float64, loss Loss, cost Cost, steps int) {
+	if s.ForwardNFE == nil {
+		s.ForwardNFE, s.BackwardNFE = make([]float64, len(cost.ForwardNFE)), make([]float64, len(cost.ForwardNFE))
+	}
+	s.Loss += shown / float64(steps)
+	s.Kinetic += loss.Kinetic / float64(steps)
+	s.Jacobian += loss.Jacobian / float64(steps)
+	for k := range s.ForwardNFE {
+		s.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(steps)
+		s.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(steps)
+	}
 }
 
 // Trainer fits a trainable distribution with Adam on minibatches of a data
@@ -146,6 +162,9 @@ type Trainer struct {
 	// points, times and path noise from the saved stream draws.
 	match *matcher
 	draws *rand.PCG
+	// vi is the ReverseKL objective (nil for the others), drawing its
+	// base points from draws too.
+	vi *variational
 	// val is the validation set (nil without); best its best epoch so
 	// far (Params nil before the first validation); stopped is set when
 	// patience ran out.
@@ -211,6 +230,11 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	}
 	if match != nil && opts.Regularization.active() {
 		return nil, fmt.Errorf("%w: %v takes no Regularization (it solves no ODE to integrate it along)", ErrInvalidConfig, opts.Objective)
+	}
+	if rk, ok := opts.Objective.(ReverseKL); ok {
+		if err := t.use(func(d distributions.Trainable) (err error) { t.vi, err = newVariational(d, rk, opts); return err }); err != nil {
+			return nil, err
+		}
 	}
 	val, err := newValidation(m, t.use, t.blocks, opts)
 	if err != nil {
@@ -290,6 +314,12 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	if ctx == nil {
 		return fmt.Errorf("%w: nil context", ErrInvalidConfig)
 	}
+	if t.vi != nil {
+		if data != nil || cond != nil {
+			return fmt.Errorf("%w: ReverseKL fits its target and takes no data; call Run(ctx, nil)", ErrInvalidConfig)
+		}
+		return t.runVariational(ctx)
+	}
 	D := t.model.Dim()
 	x, n, err := batch.Data(data, D)
 	if err != nil {
@@ -366,20 +396,11 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
-			if stats.ForwardNFE == nil {
-				stats.ForwardNFE, stats.BackwardNFE = make([]float64, len(cost.ForwardNFE)), make([]float64, len(cost.ForwardNFE))
-			}
 			shown := loss.NLL
 			if t.match != nil {
 				shown = loss.Matching
 			}
-			stats.Loss += shown / float64(batches)
-			stats.Kinetic += loss.Kinetic / float64(batches)
-			stats.Jacobian += loss.Jacobian / float64(batches)
-			for k := range stats.ForwardNFE {
-				stats.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(batches)
-				stats.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(batches)
-			}
+			stats.addStep(shown, loss, cost, batches)
 			bar.batch(epoch, t.opts.Epochs, b+1, batches, shown, cost, time.Since(start))
 		}
 		if t.val.due(epoch, t.opts.Epochs) {
@@ -481,9 +502,12 @@ func (t *Trainer) stepOf(model distributions.Trainable, x, c []float64, rows []i
 	var loss Loss
 	var cost Cost
 	var err error
-	if t.match != nil {
+	switch {
+	case t.vi != nil:
+		loss, cost, err = t.vi.loss(model, t.opts.BatchSize, t.draws, t.opts.Regularization, grads)
+	case t.match != nil:
 		loss, cost, err = t.match.loss(x, c, rows, n, model.Dim(), draws, grads)
-	} else {
+	default:
 		loss, cost, err = objective(model, x, c, n, t.opts.Regularization, grads)
 	}
 	if err != nil {

@@ -142,11 +142,8 @@ func (a *Affine) RecordInverse(y []float64, n int, _ Request) (*Pass, error) {
 	p := &Pass{X: make([]float64, n*D), LogDet: make([]float64, n)}
 	a.inverseTo(p.X, p.LogDet, y)
 	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
-		if len(grads) != 2 || len(grads[0]) != D || len(grads[1]) != D {
-			return nil, fmt.Errorf("%w: Affine wants 2 gradient slices of %d values", ErrInvalidParameter, D)
-		}
-		if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
-			return nil, fmt.Errorf("%w: Affine cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
 		}
 		e := a.invScales()
 		ybar := make([]float64, n*D)
@@ -181,11 +178,8 @@ func (a *Affine) RecordForward(z []float64, n int, _ Request) (*Pass, error) {
 	}
 	p := &Pass{X: x.Float64s(), LogDet: ld}
 	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
-		if len(grads) != 2 || len(grads[0]) != D || len(grads[1]) != D {
-			return nil, fmt.Errorf("%w: Affine wants 2 gradient slices of %d values", ErrInvalidParameter, D)
-		}
-		if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
-			return nil, fmt.Errorf("%w: Affine cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
 		}
 		s := a.logScale.Float64s()
 		zbar := make([]float64, n*D)
@@ -204,4 +198,17 @@ func (a *Affine) RecordForward(z []float64, n int, _ Request) (*Pass, error) {
 		return zbar, nil
 	}
 	return p, nil
+}
+
+// checkBackward checks the cotangents of a pass of n rows and the gradient
+// slices given to its backward pass.
+func (a *Affine) checkBackward(c Cotangents, grads [][]float64, n int) error {
+	D := a.Dim()
+	if len(grads) != 2 || len(grads[0]) != D || len(grads[1]) != D {
+		return fmt.Errorf("%w: Affine wants 2 gradient slices of %d values", ErrInvalidParameter, D)
+	}
+	if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
+		return fmt.Errorf("%w: Affine cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+	}
+	return nil
 }

@@ -284,11 +284,8 @@ func (a *AffineTriL) RecordInverse(y []float64, n int, _ Request) (*Pass, error)
 	}
 	nParams := len(a.Params())
 	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
-		if len(grads) != nParams || (nParams == 2 && (len(grads[0]) != D || len(grads[1]) != D*D)) {
-			return nil, fmt.Errorf("%w: AffineTriL wants %d gradient slices (of %d and %d×%d values for a learnable one)", ErrInvalidParameter, nParams, D, D, D)
-		}
-		if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
-			return nil, fmt.Errorf("%w: AffineTriL cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
 		}
 		w := make([]float64, n*D)
 		if c.X != nil {
@@ -345,11 +342,8 @@ func (a *AffineTriL) RecordForward(z []float64, n int, _ Request) (*Pass, error)
 	}
 	nParams := len(a.Params())
 	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
-		if len(grads) != nParams || (nParams == 2 && (len(grads[0]) != D || len(grads[1]) != D*D)) {
-			return nil, fmt.Errorf("%w: AffineTriL wants %d gradient slices (of %d and %d×%d values for a learnable one)", ErrInvalidParameter, nParams, D, D, D)
-		}
-		if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
-			return nil, fmt.Errorf("%w: AffineTriL cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
 		}
 		zbar := make([]float64, n*D)
 		if c.X != nil {
@@ -391,4 +385,17 @@ func (a *AffineTriL) RecordForward(z []float64, n int, _ Request) (*Pass, error)
 		return zbar, nil
 	}
 	return p, nil
+}
+
+// checkBackward checks the cotangents of a pass of n rows and the gradient
+// slices given to its backward pass.
+func (a *AffineTriL) checkBackward(c Cotangents, grads [][]float64, n int) error {
+	D, nParams := a.Dim(), len(a.Params())
+	if len(grads) != nParams || (nParams == 2 && (len(grads[0]) != D || len(grads[1]) != D*D)) {
+		return fmt.Errorf("%w: AffineTriL wants %d gradient slices (of %d and %d×%d values for a learnable one)", ErrInvalidParameter, nParams, D, D, D)
+	}
+	if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
+		return fmt.Errorf("%w: AffineTriL cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+	}
+	return nil
 }

@@ -149,14 +149,7 @@ func (v *variational) loss(m distributions.Trainable, n int, draws rand.Source, 
 		}
 		c.LogDet[r] = 1 / float64(n)
 	}
-	if reg.active() {
-		loss.Kinetic, loss.Jacobian = mean(p.Kinetic), mean(p.Jacobian)
-		c.Kinetic, c.Jacobian = make([]float64, n), make([]float64, n)
-		for r := range n {
-			c.Kinetic[r] = reg.Kinetic / float64(n)
-			c.Jacobian[r] = reg.Jacobian / float64(n)
-		}
-	}
+	reg.penalize(&loss, &c, p.Penalties, n)
 	loss.Total = loss.ReverseKL + reg.Kinetic*loss.Kinetic + reg.Jacobian*loss.Jacobian
 	cost := Cost{ForwardNFE: make([]int, len(p.Work)), BackwardNFE: make([]int, len(p.Work))}
 	if math.IsNaN(loss.Total) || math.IsInf(loss.Total, 0) {

@@ -142,11 +142,8 @@ func (a *Affine) RecordInverse(y []float64, n int, _ Request) (*Pass, error) {
 	p := &Pass{X: make([]float64, n*D), LogDet: make([]float64, n)}
 	a.inverseTo(p.X, p.LogDet, y)
 	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
-		if len(grads) != 2 || len(grads[0]) != D || len(grads[1]) != D {
-			return nil, fmt.Errorf("%w: Affine wants 2 gradient slices of %d values", ErrInvalidParameter, D)
-		}
-		if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
-			return nil, fmt.Errorf("%w: Affine cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
 		}
 		e := a.invScales()
 		ybar := make([]float64, n*D)
@@ -164,4 +161,54 @@ func (a *Affine) RecordInverse(y []float64, n int, _ Request) (*Pass, error) {
 		return ybar, nil
 	}
 	return p, nil
+}
+
+// RecordForward records the forward pass x = e^s ⊙ z + b, ℓ = Σ s. Its
+// backward pass gives ∂L/∂z = x̄ e^s, ∂L/∂b = Σ_r x̄ and
+// ∂L/∂s = Σ_r (x̄ ⊙ e^s ⊙ z + ℓ̄).
+func (a *Affine) RecordForward(z []float64, n int, _ Request) (*Pass, error) {
+	D := a.Dim()
+	if n <= 0 || len(z) != n*D {
+		return nil, fmt.Errorf("distributions: Affine: %w: %d values are not %d rows of %d", ErrShape, len(z), n, D)
+	}
+	z = append([]float64(nil), z...) // the backward pass reads it
+	x, ld, err := a.apply(batch.New(n, D, z), false)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pass{X: x.Float64s(), LogDet: ld}
+	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
+		}
+		s := a.logScale.Float64s()
+		zbar := make([]float64, n*D)
+		for j := range zbar {
+			i := j % D
+			if c.X != nil {
+				e := math.Exp(s[i])
+				zbar[j] = c.X[j] * e
+				grads[0][i] += c.X[j]
+				grads[1][i] += c.X[j] * e * z[j]
+			}
+			if c.LogDet != nil {
+				grads[1][i] += c.LogDet[j/D]
+			}
+		}
+		return zbar, nil
+	}
+	return p, nil
+}
+
+// checkBackward checks the cotangents of a pass of n rows and the gradient
+// slices given to its backward pass.
+func (a *Affine) checkBackward(c Cotangents, grads [][]float64, n int) error {
+	D := a.Dim()
+	if len(grads) != 2 || len(grads[0]) != D || len(grads[1]) != D {
+		return fmt.Errorf("%w: Affine wants 2 gradient slices of %d values", ErrInvalidParameter, D)
+	}
+	if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
+		return fmt.Errorf("%w: Affine cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+	}
+	return nil
 }

@@ -284,11 +284,8 @@ func (a *AffineTriL) RecordInverse(y []float64, n int, _ Request) (*Pass, error)
 	}
 	nParams := len(a.Params())
 	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
-		if len(grads) != nParams || (nParams == 2 && (len(grads[0]) != D || len(grads[1]) != D*D)) {
-			return nil, fmt.Errorf("%w: AffineTriL wants %d gradient slices (of %d and %d×%d values for a learnable one)", ErrInvalidParameter, nParams, D, D, D)
-		}
-		if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
-			return nil, fmt.Errorf("%w: AffineTriL cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
 		}
 		w := make([]float64, n*D)
 		if c.X != nil {
@@ -322,4 +319,83 @@ func (a *AffineTriL) RecordInverse(y []float64, n int, _ Request) (*Pass, error)
 		return w, nil
 	}
 	return p, nil
+}
+
+// RecordForward records the forward pass x = L·z + b, ℓ = Σ log L_ii, with
+// L as it is now. Its backward pass gives ∂L/∂z_r = Lᵀx̄_r and, for a
+// learnable AffineTriL, ∂L/∂b = Σ_r x̄_r, ∂L/∂L_ij = Σ_r x̄_ri z_rj (i > j)
+// and, for s_i = log L_ii, ∂L/∂s_i = Σ_r (x̄_ri z_ri L_ii + ℓ̄_r).
+func (a *AffineTriL) RecordForward(z []float64, n int, _ Request) (*Pass, error) {
+	D := a.Dim()
+	if n <= 0 || len(z)%D != 0 || len(z)/D != n {
+		return nil, fmt.Errorf("distributions: AffineTriL: %w: %d values are not %d rows of %d", ErrShape, len(z), n, D)
+	}
+	z = append([]float64(nil), z...) // the backward pass reads it
+	l, ld, err := a.lower()
+	if err != nil {
+		return nil, err
+	}
+	p := &Pass{X: make([]float64, n*D), LogDet: make([]float64, n)}
+	forwardTriL(p.X, z, l, a.shift.Float64s(), D)
+	for r := range p.LogDet {
+		p.LogDet[r] = ld
+	}
+	nParams := len(a.Params())
+	p.Backward = func(c Cotangents, grads [][]float64) ([]float64, error) {
+		if err := a.checkBackward(c, grads, n); err != nil {
+			return nil, err
+		}
+		zbar := make([]float64, n*D)
+		if c.X != nil {
+			for r := 0; r < len(zbar); r += D {
+				xb, zb := c.X[r:r+D], zbar[r:r+D]
+				for i, g := range xb {
+					for j, v := range l[i*D : i*D+i+1] {
+						zb[j] += v * g
+					}
+				}
+			}
+		}
+		if nParams == 0 {
+			return zbar, nil
+		}
+		gb, gs := grads[0], grads[1]
+		if c.X != nil {
+			for r := 0; r < len(zbar); r += D {
+				xb, zr := c.X[r:r+D], z[r:r+D]
+				for i, g := range xb {
+					gb[i] += g
+					row := gs[i*D : i*D+i+1]
+					for j := range i {
+						row[j] += g * zr[j]
+					}
+					row[i] += g * zr[i] * l[i*D+i]
+				}
+			}
+		}
+		if c.LogDet != nil {
+			sum := 0.0
+			for _, v := range c.LogDet {
+				sum += v
+			}
+			for i := range D {
+				gs[i*D+i] += sum
+			}
+		}
+		return zbar, nil
+	}
+	return p, nil
+}
+
+// checkBackward checks the cotangents of a pass of n rows and the gradient
+// slices given to its backward pass.
+func (a *AffineTriL) checkBackward(c Cotangents, grads [][]float64, n int) error {
+	D, nParams := a.Dim(), len(a.Params())
+	if len(grads) != nParams || (nParams == 2 && (len(grads[0]) != D || len(grads[1]) != D*D)) {
+		return fmt.Errorf("%w: AffineTriL wants %d gradient slices (of %d and %d×%d values for a learnable one)", ErrInvalidParameter, nParams, D, D, D)
+	}
+	if (c.X != nil && len(c.X) != n*D) || (c.LogDet != nil && len(c.LogDet) != n) {
+		return fmt.Errorf("%w: AffineTriL cotangents of %d and %d values, want %d and %d", ErrShape, len(c.X), len(c.LogDet), n*D, n)
+	}
+	return nil
 }

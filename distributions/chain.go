@@ -124,23 +124,43 @@ func (c Chain) Params() []*tensor.Dense {
 // penalties are the sums over the bijectors, and its Work lists theirs from
 // the one Forward applies first.
 func (c Chain) RecordInverse(y []float64, n int, req Request) (*Pass, error) {
+	return c.record(y, n, req, false)
+}
+
+// record records the chain's inverse pass, c[0] first, or with forward its
+// forward pass, c[len(c)−1] first; the backward pass runs the other way.
+func (c Chain) record(y []float64, n int, req Request, forward bool) (*Pass, error) {
 	if len(c) == 0 {
 		return nil, fmt.Errorf("%w: empty Chain has nothing to record", ErrInvalidParameter)
 	}
-	diffs := make([]Differentiable, len(c))
+	recs := make([]func([]float64, int, Request) (*Pass, error), len(c))
 	offs := make([]int, len(c)+1) // bijector k's parameters are grads[offs[k]:offs[k+1]]
 	for k, b := range c {
 		d, ok := b.(Differentiable)
 		if !ok {
 			return nil, fmt.Errorf("%w: Chain bijector %d (%T) is not Differentiable", ErrInvalidParameter, k, b)
 		}
-		diffs[k], offs[k+1] = d, offs[k]+len(d.Params())
+		recs[k], offs[k+1] = d.RecordInverse, offs[k]+len(d.Params())
+		if forward {
+			f, ok := b.(ForwardDifferentiable)
+			if !ok {
+				return nil, fmt.Errorf("%w: Chain bijector %d (%T) has no recorded forward pass (it is not ForwardDifferentiable)", ErrInvalidParameter, k, b)
+			}
+			recs[k] = f.RecordForward
+		}
+	}
+	order := make([]int, len(c)) // the order the bijectors are applied in
+	for i := range order {
+		order[i] = i
+		if forward {
+			order[i] = len(c) - 1 - i
+		}
 	}
 	passes := make([]*Pass, len(c))
 	out := &Pass{}
 	x := y
-	for k, d := range diffs {
-		p, err := d.RecordInverse(x, n, req)
+	for _, k := range order {
+		p, err := recs[k](x, n, req)
 		if err != nil {
 			return nil, fmt.Errorf("distributions: Chain bijector %d: %w", k, err)
 		}
@@ -165,7 +185,8 @@ func (c Chain) RecordInverse(y []float64, n int, req Request) (*Pass, error) {
 		}
 		// The same per-row cotangents reach every bijector's log-det and
 		// penalties; the points' cotangent flows back through them.
-		for k := len(passes) - 1; k >= 0; k-- {
+		for i := len(order) - 1; i >= 0; i-- {
+			k := order[i]
 			xbar, err := passes[k].Backward(ct, grads[offs[k]:offs[k+1]])
 			if err != nil {
 				return nil, fmt.Errorf("distributions: Chain bijector %d backward: %w", k, err)

@@ -24,7 +24,11 @@
 // call plus the regularisers. What a pass computes is chosen per call
 // (Request): the exact log-det or the blocks' stochastic estimate, RNODE's
 // regularisers, and the context c of a conditional flow p(x | c), whose
-// gradient the pass also gives (ContextGrad).
+// gradient the pass also gives (ContextGrad). A ForwardDifferentiable
+// bijector records its forward pass too (RecordForward), and
+// RecordSample of a TransformedDistribution composes that with the base:
+// a reparameterised draw x = T(z) with log q(x), differentiable in θ, what
+// variational inference minimises over.
 //
 // Batches of N points in D dimensions are N×D *tensor.Dense values of
 // float64; per-point results (log-densities, log-determinants) are []float64

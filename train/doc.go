@@ -15,4 +15,7 @@
 // (adjoint or discrete) turns the cotangent of its output into that of its
 // input, its parameters and the context. Flow matching (CFM, OTCFM)
 // regresses the blocks' vector field instead, with no solve in the loop.
+// ReverseKL fits a flow to a density known up to its constant instead of
+// to data: E_z[log q(T(z)) − log π̃(T(z))] over reparameterised draws
+// (distributions.TransformedDistribution.RecordSample).
 package train

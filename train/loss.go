@@ -36,6 +36,20 @@ type Regularization struct {
 
 func (r Regularization) active() bool { return r.Kinetic != 0 || r.Jacobian != 0 }
 
+// penalize sets, when r is active, the mean penalties of a pass of n rows
+// in loss and their cotangents, the weights over n, in c.
+func (r Regularization) penalize(loss *Loss, c *distributions.Cotangents, p distributions.Penalties, n int) {
+	if !r.active() {
+		return
+	}
+	loss.Kinetic, loss.Jacobian = mean(p.Kinetic), mean(p.Jacobian)
+	c.Kinetic, c.Jacobian = make([]float64, n), make([]float64, n)
+	for i := range n {
+		c.Kinetic[i] = r.Kinetic / float64(n)
+		c.Jacobian[i] = r.Jacobian / float64(n)
+	}
+}
+
 // Loss is the value of the training objective on a batch, by part. The
 // regularisers are reported apart so that the likelihood stays exact.
 type Loss struct {
@@ -45,7 +59,11 @@ type Loss struct {
 	// Matching is the flow-matching loss, the mean of ‖v − u‖² over the
 	// points (CFM, OTCFM); NLL is then not computed and is zero.
 	Matching float64
-	Total    float64 // NLL + λ_K·Kinetic + λ_J·Jacobian, or Matching
+	// ReverseKL is the mean of log q − β·log π̃ over ReverseKL's draws;
+	// NLL is then not computed and is zero.
+	ReverseKL float64
+	Total     float64 // NLL + λ_K·Kinetic + λ_J·Jacobian, or Matching, or ReverseKL + the same
+
 }
 
 // Objective returns the training objective of m on the n rows of the
@@ -112,14 +130,7 @@ func objective(m distributions.Trainable, x, context []float64, n int, reg Regul
 	for r := range c.LogDet {
 		c.LogDet[r] = -1 / float64(n)
 	}
-	if reg.active() {
-		loss.Kinetic, loss.Jacobian = mean(pass.Kinetic), mean(pass.Jacobian)
-		c.Kinetic, c.Jacobian = make([]float64, n), make([]float64, n)
-		for r := range n {
-			c.Kinetic[r] = reg.Kinetic / float64(n)
-			c.Jacobian[r] = reg.Jacobian / float64(n)
-		}
-	}
+	reg.penalize(&loss, &c, pass.Penalties, n)
 	loss.Total = loss.NLL + reg.Kinetic*loss.Kinetic + reg.Jacobian*loss.Jacobian
 	_, err = pass.Backward(c, g)
 	cost := Cost{ForwardNFE: make([]int, len(pass.Work)), BackwardNFE: make([]int, len(pass.Work))}

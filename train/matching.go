@@ -12,8 +12,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// Criterion is what a Trainer minimises: MLE (the default), CFM, OTCFM or
-// Reflow.
+// Criterion is what a Trainer minimises: MLE (the default), CFM, OTCFM,
+// Reflow, or ReverseKL, which fits a target density instead of data.
 // The trained model is the same continuous flow whichever it is; sampling
 // and the exact log-density do not depend on how it was trained.
 type Criterion interface {

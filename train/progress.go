@@ -61,6 +61,9 @@ func FormatEpoch(s EpochStats) string {
 	} else {
 		fmt.Fprintf(&b, "epoch=%d train_nll=%.4f", s.Epoch, s.Loss)
 	}
+	if v := s.VI; v != nil {
+		fmt.Fprintf(&b, " beta=%.3g elbo=%.4f log_z=%.4f±%.4f ess=%.3f k=%.2f", v.Beta, v.ELBO, v.LogZ, v.LogZSE, v.ESS, v.ParetoK)
+	}
 	if s.ValidationNLL != 0 {
 		fmt.Fprintf(&b, " validation_nll=%.4f", s.ValidationNLL)
 	}

@@ -26,8 +26,8 @@ type TrainingState struct {
 	// the blocks are applied when sampling (nil in files from before it
 	// was saved).
 	Noise [][]byte
-	// Draws is the flow-matching objective's stream (rand.PCG binary
-	// form); nil for MLE.
+	// Draws is the flow-matching or reverse-KL objective's stream
+	// (rand.PCG binary form); nil for MLE.
 	Draws   []byte
 	History []EpochStats
 	// Best is the best validated epoch and its parameters; nil when the
@@ -60,7 +60,7 @@ func (t *Trainer) State() (*TrainingState, error) {
 		return nil, err
 	}
 	var draws []byte
-	if t.match != nil {
+	if t.match != nil || t.vi != nil {
 		if draws, err = t.draws.MarshalBinary(); err != nil {
 			return nil, err
 		}
@@ -128,7 +128,7 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 	}
 	if ts.Draws != nil {
 		if err := draws.UnmarshalBinary(ts.Draws); err != nil {
-			return fmt.Errorf("%w: flow-matching draws: %v", ErrInvalidConfig, err)
+			return fmt.Errorf("%w: the objective's draws: %v", ErrInvalidConfig, err)
 		}
 	}
 	if ts.Noise != nil && len(ts.Noise) != len(t.blocks) {

@@ -104,7 +104,7 @@ type EpochStats struct {
 	// Objective is the criterion's name for flow matching (cfm, otcfm),
 	// empty for MLE.
 	Objective    string    `json:"objective,omitempty"`
-	Loss         float64   `json:"loss"`               // mean over the epoch's batches of the training NLL, or of the matching loss
+	Loss         float64   `json:"loss"`               // mean over the epoch's batches of the training NLL, the matching loss or the reverse-KL objective
 	Kinetic      float64   `json:"kinetic,omitempty"`  // mean Σ_k ∫‖f‖² dt, when regularised
 	Jacobian     float64   `json:"jacobian,omitempty"` // mean Σ_k ∫‖∂f/∂z‖²_F dt, when regularised
 	LearningRate float64   `json:"lr"`
@@ -113,9 +113,25 @@ type EpochStats struct {
 	// ValidationNLL is the mean −log p of the validation rows after this
 	// epoch; 0 when the epoch was not validated.
 	ValidationNLL float64 `json:"validation_nll,omitempty"`
+	// VI is the report of a ReverseKL epoch; nil for the other objectives.
+	VI *VIStats `json:"vi,omitempty"`
 	// Stopped marks the epoch after which Patience ended the training.
 	Stopped bool    `json:"stopped,omitempty"`
 	Seconds float64 `json:"-"` // wall time; left out of checkpoints so that they are reproducible
+}
+
+// addStep adds one of the epoch's steps, of loss shown, to the means.
+func (s *EpochStats) addStep(shown float64, loss Loss, cost Cost, steps int) {
+	if s.ForwardNFE == nil {
+		s.ForwardNFE, s.BackwardNFE = make([]float64, len(cost.ForwardNFE)), make([]float64, len(cost.ForwardNFE))
+	}
+	s.Loss += shown / float64(steps)
+	s.Kinetic += loss.Kinetic / float64(steps)
+	s.Jacobian += loss.Jacobian / float64(steps)
+	for k := range s.ForwardNFE {
+		s.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(steps)
+		s.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(steps)
+	}
 }
 
 // Trainer fits a trainable distribution with Adam on minibatches of a data
@@ -146,6 +162,9 @@ type Trainer struct {
 	// points, times and path noise from the saved stream draws.
 	match *matcher
 	draws *rand.PCG
+	// vi is the ReverseKL objective (nil for the others), drawing its
+	// base points from draws too.
+	vi *variational
 	// val is the validation set (nil without); best its best epoch so
 	// far (Params nil before the first validation); stopped is set when
 	// patience ran out.
@@ -211,6 +230,11 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	}
 	if match != nil && opts.Regularization.active() {
 		return nil, fmt.Errorf("%w: %v takes no Regularization (it solves no ODE to integrate it along)", ErrInvalidConfig, opts.Objective)
+	}
+	if rk, ok := opts.Objective.(ReverseKL); ok {
+		if err := t.use(func(d distributions.Trainable) (err error) { t.vi, err = newVariational(d, rk, opts); return err }); err != nil {
+			return nil, err
+		}
 	}
 	val, err := newValidation(m, t.use, t.blocks, opts)
 	if err != nil {
@@ -295,6 +319,12 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	if ctx == nil {
 		return fmt.Errorf("%w: nil ctx (a context.Context); use context.Background()", ErrInvalidConfig)
 	}
+	if t.vi != nil {
+		if data != nil || cond != nil {
+			return fmt.Errorf("%w: ReverseKL fits its target and takes no data; call Run(ctx, nil)", ErrInvalidConfig)
+		}
+		return t.runVariational(ctx)
+	}
 	D := t.model.Dim()
 	x, n, err := batch.Data(data, D)
 	if err != nil {
@@ -342,11 +372,10 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	}
 	for t.epoch < t.opts.Epochs && !t.stopped {
 		epoch := t.epoch + 1
-		lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)
-		if !(lr > 0) || math.IsInf(lr, 0) {
-			return fmt.Errorf("%w: epoch %d: the schedule gave learning rate %g, want finite and > 0", ErrInvalidConfig, epoch, lr)
+		lr, err := t.epochRate(epoch)
+		if err != nil {
+			return err
 		}
-		t.adam.SetLearningRate(lr)
 		start := time.Now()
 		stats := EpochStats{Epoch: epoch, LearningRate: lr}
 		if t.match != nil {
@@ -374,20 +403,11 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			if err != nil {
 				return fmt.Errorf("train: epoch %d, batch %d: %w", epoch, b+1, err)
 			}
-			if stats.ForwardNFE == nil {
-				stats.ForwardNFE, stats.BackwardNFE = make([]float64, len(cost.ForwardNFE)), make([]float64, len(cost.ForwardNFE))
-			}
 			shown := loss.NLL
 			if t.match != nil {
 				shown = loss.Matching
 			}
-			stats.Loss += shown / float64(batches)
-			stats.Kinetic += loss.Kinetic / float64(batches)
-			stats.Jacobian += loss.Jacobian / float64(batches)
-			for k := range stats.ForwardNFE {
-				stats.ForwardNFE[k] += float64(cost.ForwardNFE[k]) / float64(batches)
-				stats.BackwardNFE[k] += float64(cost.BackwardNFE[k]) / float64(batches)
-			}
+			stats.addStep(shown, loss, cost, batches)
 			bar.batch(epoch, t.opts.Epochs, b+1, batches, shown, cost, time.Since(start))
 		}
 		if t.val.due(epoch, t.opts.Epochs) {
@@ -399,30 +419,54 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 			t.stopped = t.best.observe(epoch, nll, t.adam.params, t.opts.Patience)
 			stats.Stopped = t.stopped
 		}
-		stats.Seconds = time.Since(start).Seconds()
-		t.epoch = epoch
-		t.history = append(t.history, stats)
-		bar.epochDone(stats)
-		if t.opts.Save != nil {
-			st, err := t.State()
-			if err == nil {
-				err = t.opts.Save(st)
-			}
-			if err != nil {
-				return fmt.Errorf("train: epoch %d: saving: %w", epoch, err)
-			}
+		stop, err := t.endEpoch(stats, start, bar)
+		if err != nil {
+			return err
 		}
-		if t.opts.OnEpoch != nil {
-			err := t.opts.OnEpoch(stats)
-			if errors.Is(err, ErrStop) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("train: epoch %d callback: %w", epoch, err)
-			}
+		if stop {
+			break
 		}
 	}
 	return t.restoreBest()
+}
+
+// epochRate sets and returns the learning rate of epoch (1-based).
+func (t *Trainer) epochRate(epoch int) (float64, error) {
+	lr := t.opts.Schedule(epoch, t.opts.Epochs, t.opts.LearningRate)
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return 0, fmt.Errorf("%w: epoch %d: the schedule gave learning rate %g, want finite and > 0", ErrInvalidConfig, epoch, lr)
+	}
+	t.adam.SetLearningRate(lr)
+	return lr, nil
+}
+
+// endEpoch records a finished epoch, started at start: its time, the
+// history, the progress line, Options.Save and Options.OnEpoch. stop
+// reports an ErrStop from OnEpoch.
+func (t *Trainer) endEpoch(stats EpochStats, start time.Time, bar *progress) (stop bool, err error) {
+	stats.Seconds = time.Since(start).Seconds()
+	t.epoch = stats.Epoch
+	t.history = append(t.history, stats)
+	bar.epochDone(stats)
+	if t.opts.Save != nil {
+		st, err := t.State()
+		if err == nil {
+			err = t.opts.Save(st)
+		}
+		if err != nil {
+			return false, fmt.Errorf("train: epoch %d: saving: %w", stats.Epoch, err)
+		}
+	}
+	if t.opts.OnEpoch != nil {
+		err := t.opts.OnEpoch(stats)
+		if errors.Is(err, ErrStop) {
+			return true, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("train: epoch %d callback: %w", stats.Epoch, err)
+		}
+	}
+	return false, nil
 }
 
 // use calls fn with the model to evaluate, in the model's turn when it is
@@ -465,9 +509,12 @@ func (t *Trainer) stepOf(model distributions.Trainable, x, c []float64, rows []i
 	var loss Loss
 	var cost Cost
 	var err error
-	if t.match != nil {
+	switch {
+	case t.vi != nil:
+		loss, cost, err = t.vi.loss(model, t.opts.BatchSize, t.draws, t.opts.Regularization, grads)
+	case t.match != nil:
 		loss, cost, err = t.match.loss(x, c, rows, n, model.Dim(), draws, grads)
-	} else {
+	default:
 		loss, cost, err = objective(model, x, c, n, t.opts.Regularization, grads)
 	}
 	if err != nil {

@@ -54,7 +54,9 @@ type Cotangents struct {
 }
 
 // Pass is a recorded inverse pass y → x = T⁻¹(y) of a Differentiable
-// bijector, with what its backward pass needs.
+// bijector, or a recorded forward pass z → x = T(z) (RecordForward), with
+// what its backward pass needs. The fields below name the inverse pass's
+// quantities; a forward pass holds T(z), log|det ∂T/∂z| and returns ∂L/∂z.
 type Pass struct {
 	// X is T⁻¹(y), N×D row-major.
 	X []float64

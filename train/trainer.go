@@ -145,6 +145,11 @@ func (s *EpochStats) addStep(shown float64, loss Loss, cost Cost, steps int) {
 // best validated epoch (Best), stops early after Options.Patience
 // validations without improvement (Stopped), and gives the model the best
 // parameters when Run finishes.
+//
+// The Trainer itself is not safe for concurrent use: call its methods
+// (State and Restore included) from one goroutine, not while Run runs on
+// another; a save callback (Options.Save) is the place to take the state
+// during training.
 type Trainer struct {
 	model distributions.Trainable
 	// shared is model when it is Shared (a *Flow): every step takes its

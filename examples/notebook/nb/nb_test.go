@@ -120,3 +120,38 @@ func TestConditional(t *testing.T) {
 		t.Errorf("densities are %v", b)
 	}
 }
+
+// TestBananaVI runs the notebook's variational-inference steps briefly.
+func TestBananaVI(t *testing.T) {
+	v, err := NewBananaVI(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	if err := v.Fit(1, &progress); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(progress.String(), "epoch  1:") {
+		t.Errorf("progress %q does not report epoch 1", progress.String())
+	}
+	if err := v.Fit(0, nil); err == nil {
+		t.Error("Fit(0 epochs) succeeded")
+	}
+	e, err := v.Estimate(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(e.ESS > 0 && e.ESS <= 1) || !(e.ELBO <= e.LogZ) || math.IsNaN(e.LogZSE) {
+		t.Errorf("estimate %+v", e)
+	}
+	if _, err := v.Estimate(10); err == nil {
+		t.Error("Estimate(10) succeeded")
+	}
+	img, err := v.Densities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() <= b.Dy() {
+		t.Errorf("figure %v: want two panels side by side", b)
+	}
+}

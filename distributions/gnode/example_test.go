@@ -159,7 +159,7 @@ func ExampleLogProb_otherBatchSize() {
 	// Sample 5 points: base draws through gnode.Forward.
 	sg := G.NewGraph()
 	z := G.NewMatrix(sg, tensor.Float64, G.WithShape(5, 2), G.WithName("z"))
-	x, err := gnode.Forward(sg, flow, z, gnode.Options{})
+	x, _, err := gnode.Forward(sg, flow, z, gnode.Options{Evaluation: true})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -3,7 +3,9 @@
 // parameters as nodes of the same graph, so that a loss built from ordinary
 // Gorgonia layers and this node is differentiated by gorgonia.Grad (or by
 // the LispMachine's automatic differentiation) and trained by Gorgonia's
-// own solvers.
+// own solvers. Forward adds a differentiable sampler: a node computing the
+// forward map x = T(z [| c]) of base points z, differentiable with respect
+// to z, the context and the same parameter nodes.
 //
 // For x of shape N×D the node is the vector
 //
@@ -18,6 +20,21 @@
 // symbolic gradients are wrong, so nothing here differentiates a gradient:
 // the gradient nodes refuse to be differentiated.
 //
+// # Differentiable sampling
+//
+// Forward's node is built the same way on the bijector's recorded forward
+// pass (distributions.ForwardDifferentiable.RecordForward): its gradient
+// nodes run that pass's Backward with the cotangent ∂L/∂x of the samples,
+// giving ∂L/∂z, ∂L/∂c and ∂L/∂θ, so a loss of samples (a
+// reparameterised draw: z fed from the base, x = T(z)) trains the flow. It
+// takes and returns parameter nodes as LogProb does, and can share
+// LogProb's (Options.Params); the base's parameters are among them but get
+// a zero gradient, T not reading them. Every part of the bijector must
+// have a recorded forward pass (FFJORD blocks, Affine, AffineTriL and
+// Chains of them): building the node on a Sigmoid or a MixtureCDF is an
+// ErrInput naming the part. ExampleForward fits an Affine so that its
+// samples take a target's mean and spread.
+//
 // # Solver settings
 //
 // By default the node solves as the library's trainer does: its pass is a
@@ -28,7 +45,11 @@
 // (Flow.LogProb: per row, rtol 1e-5, atol 1e-7) by up to that tolerance.
 // Options.Evaluation makes the node solve as evaluation does, equal to the
 // library's LogProb bit for bit; tolerances or a step control set on the
-// blocks (ffjord.Options.Solver) apply to both kinds of solve.
+// blocks (ffjord.Options.Solver) apply to both kinds of solve. Forward's
+// node follows the same option; its samples are the recorded forward
+// pass's (a reparameterised draw's), which integrates the log-det beside
+// the points and so agrees with the library's Forward within the solver's
+// tolerance rather than bit for bit.
 //
 // # Gorgonia's machines
 //

@@ -11,9 +11,9 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// evaluator runs a node's distribution: it records the forward pass, keeps
-// it for the gradient, and computes and keeps the gradient of the last
-// cotangent.
+// evaluator runs a node's distribution: it records the pass (of log p, or
+// of the forward map for a Forward node), keeps it for the gradient, and
+// computes and keeps the gradient of the last cotangent.
 type evaluator struct {
 	mu           sync.Mutex
 	d            distributions.Trainable
@@ -22,9 +22,17 @@ type evaluator struct {
 	shapes       []tensor.Shape
 	names        []string // of the parameter nodes, for errors
 
-	// The recorded pass, and the rows, contexts and parameters it was
-	// recorded on.
-	pass  *distributions.DensityPass
+	// fwd, for a Forward node, is the bijector whose forward pass is
+	// recorded, and nb the number of the base's parameters before its own
+	// (they get no gradient); nil for a LogProb node.
+	fwd distributions.ForwardDifferentiable
+	nb  int
+
+	// The recorded pass — its output (log p, or T(z) N×D) and its
+	// backward, nil once consumed — and the rows, contexts and parameters
+	// it was recorded on.
+	out   []float64
+	back  func(cot []float64, grads [][]float64) (inBar, ctxBar []float64, err error)
 	x, c  []float64
 	theta [][]float64
 
@@ -38,8 +46,8 @@ type evaluator struct {
 }
 
 // forward loads the parameters into the distribution, records a pass on
-// the data (x, and c for a conditional flow) and returns a copy of its
-// log-densities.
+// the data (x or z, and c for a conditional flow) and returns a copy of its
+// output: the log-densities, or T(z).
 func (e *evaluator) forward(data, theta []G.Value) (lp []float64, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -47,7 +55,7 @@ func (e *evaluator) forward(data, theta []G.Value) (lp []float64, err error) {
 	if err := e.record(data, theta); err != nil {
 		return nil, err
 	}
-	return slices.Clone(e.pass.LogProb), nil
+	return slices.Clone(e.out), nil
 }
 
 // values returns the values of the data inputs: x, and c for a
@@ -70,7 +78,7 @@ func (e *evaluator) values(data []G.Value) (xs, cs []float64, err error) {
 // record loads theta into the distribution's parameters and records a
 // pass on the data, replacing any kept one.
 func (e *evaluator) record(data []G.Value, theta []G.Value) error {
-	e.pass, e.haveGrads = nil, false
+	e.back, e.haveGrads = nil, false
 	xs, cs, err := e.values(data)
 	if err != nil {
 		return err
@@ -85,13 +93,41 @@ func (e *evaluator) record(data []G.Value, theta []G.Value) error {
 	if e.cdim > 0 {
 		req.Context = e.c
 	}
-	pass, err := e.d.RecordLogProb(e.x, e.n, req)
-	if err != nil {
-		return err
+	if e.fwd != nil {
+		pass, err := e.fwd.RecordForward(e.x, e.n, req)
+		if err != nil {
+			return err
+		}
+		if len(pass.X) != e.n*e.dim {
+			return fmt.Errorf("%w: the recorded forward pass has %d values, want %d", ErrInput, len(pass.X), e.n*e.dim)
+		}
+		e.out = pass.X
+		e.back = func(cot []float64, grads [][]float64) ([]float64, []float64, error) {
+			zbar, err := pass.Backward(distributions.Cotangents{X: cot}, grads[e.nb:])
+			return zbar, pass.ContextGrad, err
+		}
+	} else {
+		pass, err := e.d.RecordLogProb(e.x, e.n, req)
+		if err != nil {
+			return err
+		}
+		e.out = pass.LogProb
+		e.back = func(cot []float64, grads [][]float64) ([]float64, []float64, error) {
+			xbar, err := pass.Backward(distributions.Cotangents{LogDet: cot}, grads)
+			return xbar, pass.ContextGrad, err
+		}
 	}
 	e.records++
-	e.pass = pass
 	return nil
+}
+
+// outLen returns the number of values of the node's output, and of its
+// cotangent.
+func (e *evaluator) outLen() int {
+	if e.fwd != nil {
+		return e.n * e.dim
+	}
+	return e.n
 }
 
 // load copies the parameter values into the distribution's tensors
@@ -140,8 +176,9 @@ func (e *evaluator) name(i int) string {
 	return fmt.Sprintf("θ%d", i)
 }
 
-// gradients returns ∂L/∂x, ∂L/∂c (of a conditional flow) and ∂L/∂θ (in
-// that order) for the cotangent cot = ∂L/∂logp at the inputs: the kept
+// gradients returns ∂L/∂x (∂L/∂z of a Forward node), ∂L/∂c (of a
+// conditional flow) and ∂L/∂θ (in that order) for the cotangent
+// cot = ∂L/∂logp (∂L/∂T(z)) at the inputs: the kept
 // ones if they are of the same inputs and cotangent, else from the kept
 // pass if it is of these inputs, else from a pass recorded anew.
 func (e *evaluator) gradients(data, theta []G.Value, cot G.Value) (grads [][]float64, err error) {
@@ -152,9 +189,9 @@ func (e *evaluator) gradients(data, theta []G.Value, cot G.Value) (grads [][]flo
 	if err != nil {
 		return nil, err
 	}
-	cs, err := float64s(cot, e.n)
+	cs, err := float64s(cot, e.outLen())
 	if err != nil {
-		return nil, fmt.Errorf("the cotangent of log p: %w", err)
+		return nil, fmt.Errorf("the cotangent of the output: %w", err)
 	}
 	same, err := e.sameInputs(xs, cv, theta)
 	if err != nil {
@@ -163,7 +200,7 @@ func (e *evaluator) gradients(data, theta []G.Value, cot G.Value) (grads [][]flo
 	if same && e.haveGrads && slices.Equal(cs, e.cot) {
 		return e.grads, nil
 	}
-	if !same || e.pass == nil {
+	if !same || e.back == nil {
 		if err := e.record(data, theta); err != nil {
 			return nil, err
 		}
@@ -182,16 +219,19 @@ func (e *evaluator) gradients(data, theta []G.Value, cot G.Value) (grads [][]flo
 		clear(g)
 	}
 	e.cot = append(e.cot[:0], cs...)
-	pass := e.pass
-	e.pass, e.haveGrads = nil, false // a pass is differentiated once
-	xbar, err := pass.Backward(distributions.Cotangents{LogDet: slices.Clone(e.cot)}, e.grads[k:])
+	back := e.back
+	e.back, e.haveGrads = nil, false // a pass is differentiated once
+	xbar, cbar, err := back(slices.Clone(e.cot), e.grads[k:])
 	if err != nil {
 		return nil, err
+	}
+	if len(xbar) != e.n*e.dim {
+		return nil, fmt.Errorf("%w: the backward pass gave %d input gradients, want %d", ErrInput, len(xbar), e.n*e.dim)
 	}
 	e.backwards++
 	e.grads[0] = xbar
 	if e.cdim > 0 {
-		e.grads[1] = pass.ContextGrad
+		e.grads[1] = cbar
 		if len(e.grads[1]) != e.n*e.cdim {
 			e.grads[1] = make([]float64, e.n*e.cdim) // no block read the context
 		}

@@ -276,7 +276,7 @@ func TestOnePassPerRun(t *testing.T) {
 	if _, err := G.Grad(m.cost, m.wrt()...); err != nil {
 		t.Fatal(err)
 	}
-	ev := m.logp.Op().(*logProbOp).ev
+	ev := m.logp.Op().(*flowOp).ev
 	vm := G.NewTapeMachine(m.g)
 	defer vm.Close()
 	for run := 1; run <= 3; run++ {

@@ -10,12 +10,13 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// gradOp is ∂L/∂(input wrt) of a logProbOp's node: it reads the forward
-// Op's inputs, its output and the cotangent ∂L/∂logp, and returns the
-// library's gradient, shaped like the input. Every gradOp of one node
-// shares one Backward of the recorded pass.
+// gradOp is ∂L/∂(input wrt) of a flowOp's node: it reads the forward
+// Op's inputs, its output and the cotangent (∂L/∂logp, or ∂L/∂T(z) of a
+// Forward node), and returns the library's gradient, shaped like the
+// input. Every gradOp of one node shares one Backward of the recorded
+// pass.
 type gradOp struct {
-	fwd *logProbOp
+	fwd *flowOp
 	wrt int
 }
 
@@ -24,7 +25,7 @@ func (op *gradOp) Arity() int { return op.fwd.Arity() + 2 }
 func (op *gradOp) Type() hm.Type {
 	ts := op.fwd.types()
 	out := ts[op.wrt]
-	return hm.NewFnType(append(ts, vectorType, vectorType, out)...)
+	return hm.NewFnType(append(ts, op.fwd.outType(), op.fwd.outType(), out)...)
 }
 
 func (op *gradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
@@ -32,8 +33,8 @@ func (op *gradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 		return nil, err
 	}
 	for _, k := range []int{op.fwd.Arity(), op.fwd.Arity() + 1} {
-		if s, ok := in[k].(tensor.Shape); !ok || !s.Eq(tensor.Shape{op.fwd.n}) {
-			return nil, fmt.Errorf("%w: %s input %d has shape %v, want (%d)", ErrInput, op, k, in[k], op.fwd.n)
+		if s, ok := in[k].(tensor.Shape); !ok || !s.Eq(op.fwd.outShape()) {
+			return nil, fmt.Errorf("%w: %s input %d has shape %v, want %v", ErrInput, op, k, in[k], op.fwd.outShape())
 		}
 	}
 	return in[op.wrt].(tensor.Shape).Clone(), nil

@@ -22,7 +22,8 @@ type Options struct {
 	Params []*G.Node
 	// Estimate evaluates log p with the flow's stochastic trace estimator
 	// (distributions.Request.Estimate: an FFJORD block's Hutchinson trace,
-	// if it has one), an unbiased estimate, as the trainer does.
+	// if it has one), an unbiased estimate, as the trainer does. Forward,
+	// whose output has no trace in it, ignores it.
 	Estimate bool
 	// Evaluation solves the flow's ODEs as the library's evaluations do
 	// (Flow.LogProb, NLL, sampling; for an FFJORD block by default per-row
@@ -33,7 +34,9 @@ type Options struct {
 	// and what training differentiates, but then a row's log p depends on
 	// the other rows of the batch and is within the looser tolerance of the
 	// library's. Tolerances or a step control set on the blocks themselves
-	// (ffjord.Options.Solver) apply to both. Forward always evaluates.
+	// (ffjord.Options.Solver) apply to both. Forward's node solves the
+	// same way: the training preset by default, the evaluation preset with
+	// Evaluation.
 	Evaluation bool
 	// Context is the conditioning input c (N×C, float64) of a conditional
 	// flow p(x | c): row r of c is the context of row r of x. It is
@@ -106,7 +109,7 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 	for i, p := range params {
 		names[i] = p.Name()
 	}
-	op := &logProbOp{
+	op := &flowOp{
 		id:     nextID.Add(1),
 		name:   name,
 		n:      n,
@@ -151,19 +154,21 @@ func paramNodes(g *G.ExprGraph, ps []*tensor.Dense, shapes []tensor.Shape, given
 // every Op hashes its own number.
 var nextID atomic.Uint64
 
-// logProbOp is the forward Op: (x, [c,] θ₀, …, θ_{P−1}) ↦ log p(x [| c]),
-// a vector.
-type logProbOp struct {
+// flowOp is the forward Op of a node: (x, [c,] θ₀, …, θ_{P−1}) ↦
+// log p(x [| c]), a vector, for LogProb, or (z, [c,] θ…) ↦ T(z [| c]),
+// N×D, for Forward.
+type flowOp struct {
 	id           uint64
 	name         string
 	n, dim, cdim int
 	shapes       []tensor.Shape
 	ev           *evaluator
+	forward      bool // Forward's node, else LogProb's
 }
 
 // data returns the number of data inputs before the parameters: x, and c
 // for a conditional flow.
-func (op *logProbOp) data() int {
+func (op *flowOp) data() int {
 	if op.cdim > 0 {
 		return 2
 	}
@@ -171,7 +176,7 @@ func (op *logProbOp) data() int {
 }
 
 // inputShape returns the shape of input i.
-func (op *logProbOp) inputShape(i int) tensor.Shape {
+func (op *flowOp) inputShape(i int) tensor.Shape {
 	switch {
 	case i == 0:
 		return tensor.Shape{op.n, op.dim}
@@ -183,7 +188,7 @@ func (op *logProbOp) inputShape(i int) tensor.Shape {
 
 // types returns the types of x, c and the parameters, freshly made:
 // Gorgonia returns an Op's function type to a pool after inferring.
-func (op *logProbOp) types() []hm.Type {
+func (op *flowOp) types() []hm.Type {
 	ts := []hm.Type{G.TensorType{Dims: 2, Of: tensor.Float64}}
 	if op.cdim > 0 {
 		ts = append(ts, G.TensorType{Dims: 2, Of: tensor.Float64})
@@ -194,23 +199,42 @@ func (op *logProbOp) types() []hm.Type {
 	return ts
 }
 
-var vectorType = G.TensorType{Dims: 1, Of: tensor.Float64}
+var (
+	vectorType = G.TensorType{Dims: 1, Of: tensor.Float64}
+	matrixType = G.TensorType{Dims: 2, Of: tensor.Float64}
+)
 
-func (op *logProbOp) Arity() int { return op.data() + len(op.shapes) }
-
-func (op *logProbOp) Type() hm.Type {
-	return hm.NewFnType(append(op.types(), vectorType)...)
+// outType is the type of the output: a vector of log p, or the N×D T(z).
+func (op *flowOp) outType() hm.Type {
+	if op.forward {
+		return matrixType
+	}
+	return vectorType
 }
 
-func (op *logProbOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+// outShape is the shape of the output.
+func (op *flowOp) outShape() tensor.Shape {
+	if op.forward {
+		return tensor.Shape{op.n, op.dim}
+	}
+	return tensor.Shape{op.n}
+}
+
+func (op *flowOp) Arity() int { return op.data() + len(op.shapes) }
+
+func (op *flowOp) Type() hm.Type {
+	return hm.NewFnType(append(op.types(), op.outType())...)
+}
+
+func (op *flowOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	if err := op.checkShapes(in); err != nil {
 		return nil, err
 	}
-	return tensor.Shape{op.n}, nil
+	return op.outShape(), nil
 }
 
 // checkShapes checks the shapes of x and the parameters.
-func (op *logProbOp) checkShapes(in []G.DimSizer) error {
+func (op *flowOp) checkShapes(in []G.DimSizer) error {
 	if len(in) < op.Arity() {
 		return fmt.Errorf("%w: %s has %d inputs, want %d", ErrInput, op, len(in), op.Arity())
 	}
@@ -224,32 +248,37 @@ func (op *logProbOp) checkShapes(in []G.DimSizer) error {
 	return nil
 }
 
-func (op *logProbOp) Do(in ...G.Value) (G.Value, error) {
+func (op *flowOp) Do(in ...G.Value) (G.Value, error) {
 	if len(in) != op.Arity() {
 		return nil, fmt.Errorf("%w: %s got %d values, want %d", ErrInput, op, len(in), op.Arity())
 	}
-	lp, err := op.ev.forward(in[:op.data()], in[op.data():])
+	out, err := op.ev.forward(in[:op.data()], in[op.data():])
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return tensor.New(tensor.WithShape(op.n), tensor.WithBacking(lp)), nil
+	return tensor.New(tensor.WithShape(op.outShape()...), tensor.WithBacking(out)), nil
 }
 
-func (op *logProbOp) ReturnsPtr() bool     { return false }
-func (op *logProbOp) CallsExtern() bool    { return false }
-func (op *logProbOp) OverwritesInput() int { return -1 }
-func (op *logProbOp) String() string       { return op.name + ".logp" }
+func (op *flowOp) ReturnsPtr() bool     { return false }
+func (op *flowOp) CallsExtern() bool    { return false }
+func (op *flowOp) OverwritesInput() int { return -1 }
+func (op *flowOp) String() string {
+	if op.forward {
+		return op.name + ".forward"
+	}
+	return op.name + ".logp"
+}
 
-func (op *logProbOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gnode.logp %d", op.id) }
+func (op *flowOp) WriteHash(h hash.Hash) { fmt.Fprintf(h, "gnode.flow %d", op.id) }
 
-func (op *logProbOp) Hashcode() uint32 {
+func (op *flowOp) Hashcode() uint32 {
 	h := fnv.New32a()
 	op.WriteHash(h)
 	return h.Sum32()
 }
 
-// DiffWRT: x and every parameter.
-func (op *logProbOp) DiffWRT(inputs int) []bool {
+// DiffWRT: x (or z), the context and every parameter.
+func (op *flowOp) DiffWRT(inputs int) []bool {
 	diff := make([]bool, inputs)
 	for i := range diff {
 		diff[i] = true
@@ -259,7 +288,7 @@ func (op *logProbOp) DiffWRT(inputs int) []bool {
 
 // SymDiff returns, for each input, a node of gradOp that reads the inputs,
 // the output (so that it runs after the forward Op) and the cotangent.
-func (op *logProbOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+func (op *flowOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if len(inputs) != op.Arity() {
 		return nil, fmt.Errorf("%w: %s differentiated with %d inputs, want %d", ErrInput, op, len(inputs), op.Arity())
 	}
@@ -275,8 +304,8 @@ func (op *logProbOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, err
 }
 
 // DoDiff is the LispMachine's automatic differentiation: it adds the
-// library's ∂L/∂x and ∂L/∂θ to the inputs' gradients.
-func (op *logProbOp) DoDiff(_ G.ExecutionContext, inputs G.Nodes, output *G.Node) error {
+// library's ∂L/∂x (or ∂L/∂z), ∂L/∂c and ∂L/∂θ to the inputs' gradients.
+func (op *flowOp) DoDiff(_ G.ExecutionContext, inputs G.Nodes, output *G.Node) error {
 	if len(inputs) != op.Arity() {
 		return fmt.Errorf("%w: %s differentiated with %d inputs, want %d", ErrInput, op, len(inputs), op.Arity())
 	}

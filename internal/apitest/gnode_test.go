@@ -44,7 +44,7 @@ func TestHostileGnode(t *testing.T) {
 	fw := func(d *distributions.TransformedDistribution, pick func(f fix) (*G.ExprGraph, *G.Node, gnode.Options)) func() error {
 		return func() error {
 			g, z, o := pick(mk())
-			_, err := gnode.Forward(g, d, z, o)
+			_, _, err := gnode.Forward(g, d, z, o)
 			return err
 		}
 	}
@@ -124,6 +124,11 @@ func TestHostileGnode(t *testing.T) {
 			return f.g, f.x, gnode.Options{}
 		})},
 		hostileCase{"Forward nil distribution", false, fw(nil, func(f fix) (*G.ExprGraph, *G.Node, gnode.Options) { return f.g, f.x, gnode.Options{} })},
+		hostileCase{"Forward Params too few", false, fw(ud, params(func(_ fix, p []*G.Node) []*G.Node { return p[:1] }))},
+		hostileCase{"Forward Params wrong shape", false, fw(ud, params(func(f fix, p []*G.Node) []*G.Node {
+			p[len(p)-1] = mat(f.g, tensor.Float64, 7, 7, "p77")
+			return p
+		}))},
 		hostileCase{"LogProb Params too few", false, lp(ud, params(func(_ fix, p []*G.Node) []*G.Node { return p[:1] }))},
 		hostileCase{"LogProb Params nil entry", false, lp(ud, params(func(_ fix, p []*G.Node) []*G.Node { p[0] = nil; return p }))},
 		hostileCase{"LogProb Params of another graph", false, lp(ud, params(func(f fix, p []*G.Node) []*G.Node {
@@ -233,4 +238,66 @@ func TestHostileGnodeZeroFlow(t *testing.T) {
 		require.Contains(t, err.Error(), "nil or a zero value", name)
 		require.NotContains(t, err.Error(), "N×0", name)
 	}
+}
+
+// TestHostileGnodeForwardGradient differentiates the Forward node in
+// hostile ways: a bijector with a part that has no recorded forward pass
+// fails to build, naming the part; a NaN parameter value fails the
+// gradient's run naming the node and leaves the flow's parameters as they
+// were; and the gradient nodes themselves refuse to be differentiated (no
+// second derivatives of a flow).
+func TestHostileGnodeForwardGradient(t *testing.T) {
+	defer countCases(t, "gnode_test.go", 3)
+	f, err := train.NewFlow(train.FlowConfig{Dim: 2, Blocks: 1, Hidden: []int{4}}, train.Settings{}, rand.NewPCG(1, 4))
+	require.NoError(t, err)
+	d := distOf(t, f)
+
+	// A Chain with a Sigmoid part.
+	sig, err := distributions.NewSigmoid(2, -1, 1, 0.1)
+	require.NoError(t, err)
+	chain, err := distributions.NewChain(d.Bijector, sig)
+	require.NoError(t, err)
+	sd, err := distributions.NewTransformed(d.Base, chain)
+	require.NoError(t, err)
+	g := G.NewGraph()
+	z := G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("z"), G.WithValue(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)))
+	_, _, err = gnode.Forward(g, sd, z, gnode.Options{})
+	require.ErrorIs(t, err, gnode.ErrInput)
+	require.Contains(t, err.Error(), "Chain part 1")
+	require.Contains(t, err.Error(), "Sigmoid")
+
+	// A NaN parameter value in a run of the gradient.
+	before := make([][]float64, 0)
+	for _, p := range f.Params() {
+		before = append(before, append([]float64(nil), p.Float64s()...))
+	}
+	g = G.NewGraph()
+	z = G.NewMatrix(g, tensor.Float64, G.WithShape(3, 2), G.WithName("z"), G.WithValue(pts(3, 2, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)))
+	var ps []*G.Node
+	for i, p := range d.Params() {
+		v := p.Clone().(*tensor.Dense)
+		if i == 2 {
+			v.Float64s()[0] = math.NaN()
+		}
+		ps = append(ps, G.NewTensor(g, tensor.Float64, p.Dims(), G.WithShape(p.Shape().Clone()...), G.WithName(fmt.Sprintf("theta%d", i)), G.WithValue(v)))
+	}
+	x, _, err := gnode.Forward(g, d, z, gnode.Options{Params: ps})
+	require.NoError(t, err)
+	loss := G.Must(G.Sum(x))
+	grads, err := G.Grad(loss, append([]*G.Node{z}, ps...)...)
+	require.NoError(t, err)
+	vm := G.NewTapeMachine(g)
+	err = graph.MachineError(vm.RunAll())
+	vm.Close()
+	require.ErrorIs(t, err, gnode.ErrInput)
+	require.Contains(t, err.Error(), `"theta2"`)
+	for i, p := range f.Params() {
+		require.Equal(t, before[i], p.Float64s(), "parameter %d changed", i)
+	}
+
+	// Second derivatives: Gorgonia finds no path (the gradient nodes
+	// differentiate with respect to nothing) and says so.
+	gz := G.Must(G.Sum(grads[0]))
+	_, err = G.Grad(gz, z)
+	require.Error(t, err)
 }

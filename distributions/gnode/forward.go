@@ -39,17 +39,9 @@ func Forward(g *G.ExprGraph, d *distributions.TransformedDistribution, z *G.Node
 		return nil, nil, fmt.Errorf("%w: z is %v of shape %v, want a float64 N×%d node of the graph", ErrInput, z.Dtype(), z.Shape(), D)
 	}
 	n := z.Shape()[0]
-	inputs := []*G.Node{z}
-	switch c := opts.Context; {
-	case C == 0 && c != nil:
-		return nil, nil, fmt.Errorf("%w: a context input for a distribution that reads none", ErrInput)
-	case C > 0 && c == nil:
-		return nil, nil, fmt.Errorf("%w: the distribution reads a context of %d features per row; give it as Options.Context", ErrInput, C)
-	case C > 0:
-		if c.Graph() != g || c.Dtype() != tensor.Float64 || c.Dims() != 2 || c.Shape()[0] != n || c.Shape()[1] != C {
-			return nil, nil, fmt.Errorf("%w: the context is %v of shape %v, want a float64 %d×%d node of the graph", ErrInput, c.Dtype(), c.Shape(), n, C)
-		}
-		inputs = append(inputs, c)
+	inputs, err := nodeInputs(g, z, n, C, opts.Context)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := recordsForward(d.Bijector, "the bijector"); err != nil {
 		return nil, nil, err
@@ -63,40 +55,12 @@ func Forward(g *G.ExprGraph, d *distributions.TransformedDistribution, z *G.Node
 	if len(ps) != len(base.Params())+len(fwd.Params()) {
 		return nil, nil, fmt.Errorf("%w: the distribution has %d parameters, want the base's %d and the bijector's %d", ErrInput, len(ps), len(base.Params()), len(fwd.Params()))
 	}
-	shapes := make([]tensor.Shape, len(ps))
-	for i, p := range ps {
-		if p.Dtype() != tensor.Float64 || p.Dims() == 0 {
-			return nil, nil, fmt.Errorf("%w: parameter %d of the distribution is %v of shape %v; want a float64 tensor of at least one dimension", ErrInput, i, p.Dtype(), p.Shape())
-		}
-		shapes[i] = p.Shape().Clone()
-	}
 	name := opts.Name
 	if name == "" {
 		name = "flow"
 	}
-	if params, err = paramNodes(g, ps, shapes, opts.Params, name); err != nil {
-		return nil, nil, err
-	}
-	names := make([]string, len(params))
-	for i, p := range params {
-		names[i] = p.Name()
-	}
-	op := &flowOp{
-		id:      nextID.Add(1),
-		name:    name,
-		n:       n,
-		dim:     D,
-		cdim:    C,
-		shapes:  shapes,
-		forward: true,
-		ev: &evaluator{d: d, req: distributions.Request{Training: !opts.Evaluation}, n: n, dim: D, cdim: C, shapes: shapes, names: names,
-			fwd: fwd, nb: len(base.Params())},
-	}
-	x, err = G.ApplyOpWithName(op, name+".forward", append(inputs, params...)...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrInput, err)
-	}
-	return x, params, nil
+	ev := &evaluator{d: d, req: distributions.Request{Training: !opts.Evaluation}, n: n, dim: D, cdim: C, fwd: fwd, nb: len(base.Params())}
+	return apply(g, &flowOp{name: name, n: n, dim: D, cdim: C, forward: true, ev: ev}, ps, inputs, opts.Params)
 }
 
 // recordsForward reports, as an ErrInput naming it, a part of the

@@ -82,19 +82,36 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 	if cd, ok := d.(interface{ ContextDim() int }); ok {
 		C = cd.ContextDim()
 	}
-	inputs := []*G.Node{x}
-	switch c := opts.Context; {
+	inputs, err := nodeInputs(g, x, n, C, opts.Context)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: !opts.Evaluation}, n: n, dim: D, cdim: C}
+	return apply(g, &flowOp{name: name, n: n, dim: D, cdim: C, ev: ev}, d.Params(), inputs, opts.Params)
+}
+
+// nodeInputs returns the data inputs of a flow's node: x and, for a
+// distribution reading C > 0 context features, the context node c, checked
+// against the graph and x's n rows.
+func nodeInputs(g *G.ExprGraph, x *G.Node, n, C int, c *G.Node) ([]*G.Node, error) {
+	switch {
 	case C == 0 && c != nil:
-		return nil, nil, fmt.Errorf("%w: a context input for a distribution that reads none", ErrInput)
+		return nil, fmt.Errorf("%w: a context input for a distribution that reads none", ErrInput)
 	case C > 0 && c == nil:
-		return nil, nil, fmt.Errorf("%w: the distribution reads a context of %d features per row; give it as Options.Context", ErrInput, C)
+		return nil, fmt.Errorf("%w: the distribution reads a context of %d features per row; give it as Options.Context", ErrInput, C)
 	case C > 0:
 		if c.Graph() != g || c.Dtype() != tensor.Float64 || c.Dims() != 2 || c.Shape()[0] != n || c.Shape()[1] != C {
-			return nil, nil, fmt.Errorf("%w: the context is %v of shape %v, want a float64 %d×%d node of the graph", ErrInput, c.Dtype(), c.Shape(), n, C)
+			return nil, fmt.Errorf("%w: the context is %v of shape %v, want a float64 %d×%d node of the graph", ErrInput, c.Dtype(), c.Shape(), n, C)
 		}
-		inputs = append(inputs, c)
+		return []*G.Node{x, c}, nil
 	}
-	ps := d.Params()
+	return []*G.Node{x}, nil
+}
+
+// apply checks the distribution's parameters ps, makes their nodes (or
+// checks the caller's, given), completes op with their shapes and names and
+// applies it to inputs and the parameter nodes.
+func apply(g *G.ExprGraph, op *flowOp, ps []*tensor.Dense, inputs, given []*G.Node) (*G.Node, []*G.Node, error) {
 	shapes := make([]tensor.Shape, len(ps))
 	for i, p := range ps {
 		if p.Dtype() != tensor.Float64 || p.Dims() == 0 {
@@ -102,27 +119,24 @@ func LogProb(g *G.ExprGraph, d distributions.Trainable, x *G.Node, opts Options)
 		}
 		shapes[i] = p.Shape().Clone()
 	}
-	if params, err = paramNodes(g, ps, shapes, opts.Params, name); err != nil {
+	params, err := paramNodes(g, ps, shapes, given, op.name)
+	if err != nil {
 		return nil, nil, err
 	}
 	names := make([]string, len(params))
 	for i, p := range params {
 		names[i] = p.Name()
 	}
-	op := &flowOp{
-		id:     nextID.Add(1),
-		name:   name,
-		n:      n,
-		dim:    D,
-		cdim:   C,
-		shapes: shapes,
-		ev:     &evaluator{d: d, req: distributions.Request{Estimate: opts.Estimate, Training: !opts.Evaluation}, n: n, dim: D, cdim: C, shapes: shapes, names: names},
+	op.id, op.shapes, op.ev.shapes, op.ev.names = nextID.Add(1), shapes, shapes, names
+	suffix := ".logp"
+	if op.forward {
+		suffix = ".forward"
 	}
-	logp, err = G.ApplyOpWithName(op, name+".logp", append(inputs, params...)...)
+	out, err := G.ApplyOpWithName(op, op.name+suffix, append(inputs, params...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrInput, err)
 	}
-	return logp, params, nil
+	return out, params, nil
 }
 
 // paramNodes returns the caller's parameter nodes after checking them, or

@@ -14,9 +14,10 @@ import (
 
 // Target is a density on ℝ^D known up to its normalising constant, as
 // reverse-KL training reads it: the log of π̃ and its gradient
-// (targets.Target is one). LogDensityGrad writes ∇log π̃(x) into grad
-// (length D), returns log π̃(x) and does not modify x; it is called from
-// one goroutine at a time.
+// (targets.Target is one, and NewGraphTarget builds one from a Gorgonia
+// graph). LogDensityGrad writes ∇log π̃(x) into grad (length D), returns
+// log π̃(x) and does not modify x; it is called from one goroutine at a
+// time.
 type Target interface {
 	Dim() int
 	LogDensityGrad(grad, x []float64) float64

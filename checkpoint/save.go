@@ -11,8 +11,8 @@ import (
 
 	"github.com/ffjord-go/ffjord-go/distributions"
 	"github.com/ffjord-go/ffjord-go/internal/batch"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train"
+	"github.com/ffjord-go/ffjord-go/train/datasets/fileio"
 )
 
 // Save writes f, with ts if not nil, to path: the model, its settings and

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/train/datasets/fileio"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"

@@ -3,7 +3,7 @@ package cli
 import (
 	"io"
 
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/train/datasets/fileio"
 )
 
 // Named is a file path and the flag that gave it, for messages.

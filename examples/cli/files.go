@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/checkpoint"
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
 	"github.com/ffjord-go/ffjord-go/train/datasets"
+	"github.com/ffjord-go/ffjord-go/train/datasets/fileio"
 	"gorgonia.org/tensor"
 )
 

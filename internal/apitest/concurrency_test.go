@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/train/datasets/fileio"
 	"github.com/stretchr/testify/require"
 )
 

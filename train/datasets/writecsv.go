@@ -7,7 +7,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/ffjord-go/ffjord-go/internal/fileio"
+	"github.com/ffjord-go/ffjord-go/train/datasets/fileio"
 
 	"gorgonia.org/tensor"
 )

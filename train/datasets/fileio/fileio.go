@@ -1,6 +1,9 @@
 // Package fileio writes files so that none is lost: atomic replacement,
 // refusal to write over an input, and an advisory lock for files that one
-// process at a time may own.
+// process at a time may own. It is public so that a program copied out of
+// examples/ (whose shared flags, in examples/cli, use it) builds outside
+// this module; the library writes its own files (checkpoints, figures, CSV)
+// through it too.
 //
 // WriteAtomic writes a temporary file beside the destination, syncs it and
 // renames it over the destination, so that a reader, a crash or a full disk

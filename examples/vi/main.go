@@ -99,6 +99,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if err := prepareFigures(cfg.out, list); err != nil {
+		return err
+	}
 	for _, name := range list {
 		if err := fit2D(ctx, name, cfg, stdout); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -356,10 +359,26 @@ func drawPair(name string, pr problem, model *distributions.TransformedDistribut
 		ColorBars: [][]*plot.Plot{{figs[0].ColorBars[0][0], figs[1].ColorBars[0][0]}},
 		Width:     2 * figs[0].Width, Height: figs[0].Height,
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	return fig.Save(figurePath(dir, name))
+}
+
+func figurePath(dir, name string) string { return filepath.Join(dir, "vi-"+name+".png") }
+
+// prepareFigures makes -out and checks its figures' paths before any
+// training, so that a bad -out is refused at once rather than after the
+// first fit.
+func prepareFigures(dir string, names []string) error {
+	if dir == "" {
+		return nil
 	}
-	return fig.Save(filepath.Join(dir, "vi-"+name+".png"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	var outs []cli.Named
+	for _, name := range names {
+		outs = append(outs, cli.Out("out", figurePath(dir, name)))
+	}
+	return cli.CheckFiles(nil, outs)
 }
 
 // fitLogistic fits the breast-cancer posterior and compares it with the

@@ -26,7 +26,9 @@ import (
 // rounds; median and range), the rate of each kernel of the step with its
 // FLOPs counted from the shapes and its fraction of the one-goroutine peak,
 // and the cost of the exact trace against Hutchinson's at D = 16, 32, 64.
-func digitsScale() error {
+// A non-empty pytorch is a command that times the same step in PyTorch
+// (pytorch.go); it runs once per round, between this library's steps.
+func digitsScale(pytorch string) error {
 	batch, err := digitsBatch()
 	if err != nil {
 		return err
@@ -52,6 +54,7 @@ func digitsScale() error {
 	}
 	times := map[int][]float64{}
 	var stats train.EpochStats
+	var torch []torchRound
 	for round := range 5 {
 		if err := calibrate(); err != nil {
 			return err
@@ -62,6 +65,13 @@ func digitsScale() error {
 				return err
 			}
 			times[w], stats = append(times[w], secs), st
+		}
+		if pytorch != "" {
+			r, err := runTorch(pytorch)
+			if err != nil {
+				return err
+			}
+			torch = append(torch, r)
 		}
 	}
 	if err := calibrate(); err != nil {
@@ -85,8 +95,15 @@ func digitsScale() error {
 	emit("digits_speedup_2_goroutines", med, fmt.Sprintf("x (median of 5 paired rounds; range %.3g–%.3g)", lo, hi))
 	emit("digits_nfe_forward", sum(stats.ForwardNFE), "per step")
 	emit("digits_nfe_backward", sum(stats.BackwardNFE), "per step")
-	if err := digitsKernels(flows[1], trainers, batch, peak1); err != nil {
+	flops, err := digitsKernels(flows[1], trainers, batch, peak1)
+	if err != nil {
 		return err
+	}
+	// The step's floor: its counted FLOPs at the two-goroutine peak.
+	emit("digits_flop_per_step", flops/1e9, "GFLOP (counted from the kernels' shapes)")
+	emit("digits_step_at_peak", flops/peak2, "s (every FLOP at the two-goroutine peak)")
+	if torch != nil {
+		emitTorch(torch, times, sum(stats.ForwardNFE)+sum(stats.BackwardNFE), flops/peak2)
 	}
 	if err := digitsMatching(batch); err != nil {
 		return err
@@ -124,12 +141,15 @@ func digitsFlow(workers int) (*train.Flow, error) {
 	return flow, flow.SetWorkers(workers)
 }
 
+// digitsStepCount is the number of steps digitsSteps times.
+const digitsStepCount = 6
+
 // digitsSteps trains flow for steps on batch (two more first, the first
 // time, to compile its programs) and returns the mean time of a step. The
 // weights move on from round to round, so later rounds time a slightly
 // trained model; both worker counts see the same sequence of weights.
 func digitsSteps(flow *train.Flow, trainers map[int]*train.Trainer, w int, batch *tensor.Dense, first bool) (float64, train.EpochStats, error) {
-	const steps = 6
+	const steps = digitsStepCount
 	warm := 0
 	if first {
 		warm = 2
@@ -159,17 +179,19 @@ func digitsSteps(flow *train.Flow, trainers map[int]*train.Trainer, w int, batch
 // each kernel's rate, its share of the step's kernel time and, for the
 // products, its fraction of the one-goroutine peak: from the total time
 // of its calls (mean) and from its fastest call (best, the kernel's own
-// speed where the machine is shared).
-func digitsKernels(flow *train.Flow, trainers map[int]*train.Trainer, batch *tensor.Dense, peak float64) error {
+// speed where the machine is shared). It returns the FLOPs of a step.
+func digitsKernels(flow *train.Flow, trainers map[int]*train.Trainer, batch *tensor.Dense, peak float64) (float64, error) {
 	graph.StartProfile()
 	if _, _, err := digitsSteps(flow, trainers, 1, batch, false); err != nil {
 		graph.StopProfile()
-		return err
+		return 0, err
 	}
 	prof := graph.StopProfile()
 	var total time.Duration
+	var flops float64
 	for _, k := range prof {
 		total += k.Time
+		flops += k.FLOPs
 	}
 	for _, k := range prof {
 		share := float64(k.Time) / float64(total)
@@ -185,7 +207,7 @@ func digitsKernels(flow *train.Flow, trainers map[int]*train.Trainer, batch *ten
 		}
 		emit(name, mean/1e9, unit+")")
 	}
-	return nil
+	return flops / digitsStepCount, nil
 }
 
 // traceCosts times one f + trace of an MLP with hidden widths 128, 128 on

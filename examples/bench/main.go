@@ -12,6 +12,10 @@
 //
 //	go run ./examples/bench                # both
 //	go run ./examples/bench -only digits   # the digits-scale section alone
+//
+// With -pytorch, the digits section also runs a command that times the
+// same step in PyTorch (scripts/pytorch/digits_step.py) once per round,
+// between its own, and prints both sides' ratio from the same run.
 package main
 
 import (
@@ -38,25 +42,29 @@ func main() {
 		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
 		batches := fs.Int("batches", 32, fmt.Sprintf("batches of 256 per timed epoch (the tutorial's 32), 1 to %d", cli.MaxSamples/256))
 		only := fs.String("only", "", "run one section only: tutorial or digits (default both)")
-		if err := cli.Parse(fs, "bench [-batches N] [-only tutorial|digits]", args, stdout); err != nil {
+		pytorch := fs.String("pytorch", "", "command that times PyTorch's digits step between the digits rounds,\ne.g. 'python3 scripts/pytorch/digits_step.py' (default: none)")
+		if err := cli.Parse(fs, "bench [-batches N] [-only tutorial|digits] [-pytorch CMD]", args, stdout); err != nil {
 			return err
 		}
 		if err := cli.CheckInt("batches", *batches, 1, cli.MaxSamples/256); err != nil {
 			return err
+		}
+		if *pytorch != "" && *only == "tutorial" {
+			return fmt.Errorf("-pytorch times the digits step, which -only tutorial leaves out")
 		}
 		switch *only {
 		case "":
 		case "tutorial":
 			return run(*batches)
 		case "digits":
-			return digitsScale()
+			return digitsScale(*pytorch)
 		default:
 			return fmt.Errorf("-only %q: want tutorial or digits", *only)
 		}
 		if err := run(*batches); err != nil {
 			return err
 		}
-		return digitsScale()
+		return digitsScale(*pytorch)
 	})
 }
 

@@ -98,7 +98,7 @@ func (d *TransformedDistribution) SampleContext(c *tensor.Dense) (*tensor.Dense,
 		return nil, fmt.Errorf("distributions: SampleContext: %w: nil context", ErrShape)
 	}
 	if C == 0 {
-		return nil, fmt.Errorf("distributions: SampleContext: %w: the distribution reads no context", ErrInvalidParameter)
+		return nil, fmt.Errorf("%w: SampleContext: the distribution reads no context", ErrInvalidParameter)
 	}
 	_, n, err := batch.Data(c, C)
 	if err != nil {
@@ -110,7 +110,7 @@ func (d *TransformedDistribution) SampleContext(c *tensor.Dense) (*tensor.Dense,
 	}
 	cb, ok := d.Bijector.(ConditionalBijector)
 	if !ok {
-		return nil, fmt.Errorf("distributions: SampleContext: %w: the bijector %T takes no context", ErrInvalidParameter, d.Bijector)
+		return nil, fmt.Errorf("%w: SampleContext: the bijector %T takes no context", ErrInvalidParameter, d.Bijector)
 	}
 	return cb.ForwardContext(z, c)
 }
@@ -119,7 +119,7 @@ func (d *TransformedDistribution) SampleContext(c *tensor.Dense) (*tensor.Dense,
 func contextOf(c *tensor.Dense, C, n int) ([]float64, error) {
 	if C == 0 {
 		if c != nil {
-			return nil, fmt.Errorf("distributions: %w: a context for a distribution that reads none", ErrInvalidParameter)
+			return nil, fmt.Errorf("%w: a context for a distribution that reads none", ErrInvalidParameter)
 		}
 		return nil, nil
 	}

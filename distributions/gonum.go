@@ -79,10 +79,10 @@ var errNoDrawer = errors.New("the base is not a Drawer")
 // dimension must be 1 to MaxDim.
 func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
 	if isNil(d) {
-		return nil, fmt.Errorf("distributions: Gonum: %w: nil distribution", ErrInvalidParameter)
+		return nil, fmt.Errorf("%w: Gonum: nil distribution", ErrInvalidParameter)
 	}
 	if cd, ok := d.(interface{ ContextDim() int }); ok && cd.ContextDim() > 0 {
-		return nil, fmt.Errorf("distributions: Gonum: %w: the distribution reads a context of %d features; use GonumConditional", ErrInvalidParameter, cd.ContextDim())
+		return nil, fmt.Errorf("%w: Gonum: the distribution reads a context of %d features; use GonumConditional", ErrInvalidParameter, cd.ContextDim())
 	}
 	g, err := newGonumAdapter(d.Dim(), src)
 	if err != nil {
@@ -108,11 +108,11 @@ func Gonum(d Distribution, src rand.Source) (*GonumAdapter, error) {
 // RandLogProber, drawing with src (nil: with d's own source).
 func GonumConditional(d ContextDistribution, ctx []float64, src rand.Source) (*GonumAdapter, error) {
 	if isNil(d) {
-		return nil, fmt.Errorf("distributions: GonumConditional: %w: nil distribution", ErrInvalidParameter)
+		return nil, fmt.Errorf("%w: GonumConditional: nil distribution", ErrInvalidParameter)
 	}
 	C := d.ContextDim()
 	if C == 0 {
-		return nil, fmt.Errorf("distributions: GonumConditional: %w: the distribution reads no context; use Gonum", ErrInvalidParameter)
+		return nil, fmt.Errorf("%w: GonumConditional: the distribution reads no context; use Gonum", ErrInvalidParameter)
 	}
 	if len(ctx) != C {
 		return nil, fmt.Errorf("distributions: GonumConditional: %w: a context of %d values for %d features", ErrShape, len(ctx), C)
@@ -151,7 +151,7 @@ func isNil(d any) bool {
 
 func newGonumAdapter(D int, src rand.Source) (*GonumAdapter, error) {
 	if D < 1 || D > MaxDim {
-		return nil, fmt.Errorf("distributions: Gonum: %w: dimension %d, want 1 to %d", ErrInvalidParameter, D, MaxDim)
+		return nil, fmt.Errorf("%w: Gonum: dimension %d, want 1 to %d", ErrInvalidParameter, D, MaxDim)
 	}
 	g := &GonumAdapter{dim: D, xv: make([]float64, D), zv: make([]float64, D)}
 	g.x = batch.New(1, D, g.xv)

@@ -335,7 +335,7 @@ func (t *mixtureTable) inverseTo(z, ld []float64, st *mixtureState, x []float64,
 		}
 		p, ok := t.eval(i, v, e, tau)
 		if !ok {
-			return fmt.Errorf("distributions: MixtureCDF: %w: %g at row %d, column %d is too far from every component (|x − m|/s over 1e154)", ErrDomain, v, j/D, i)
+			return fmt.Errorf("%w: MixtureCDF: %g at row %d, column %d is too far from every component (|x − m|/s over 1e154)", ErrDomain, v, j/D, i)
 		}
 		upper := p.logQ < p.logF
 		lt := p.logF
@@ -349,7 +349,7 @@ func (t *mixtureTable) inverseTo(z, ld []float64, st *mixtureState, x []float64,
 		// log f − log φ(z): the ½ log 2π of the two cancel.
 		ldj := p.m + math.Log(p.sf) + 0.5*zj*zj
 		if !finite(zj) || !finite(ldj) {
-			return fmt.Errorf("distributions: MixtureCDF: %w: %g at row %d, column %d is too far from every component", ErrDomain, v, j/D, i)
+			return fmt.Errorf("%w: MixtureCDF: %g at row %d, column %d is too far from every component", ErrDomain, v, j/D, i)
 		}
 		z[j] = zj
 		if ld != nil {
@@ -371,7 +371,7 @@ func (t *mixtureTable) forwardTo(x, ld, z []float64, lo, hi int) error {
 		v, i := z[j], j%D
 		xj, p, ok := t.quantile(i, v)
 		if !ok {
-			return fmt.Errorf("distributions: MixtureCDF: %w: z = %g at row %d, column %d is too far in the tail to map", ErrDomain, v, j/D, i)
+			return fmt.Errorf("%w: MixtureCDF: z = %g at row %d, column %d is too far in the tail to map", ErrDomain, v, j/D, i)
 		}
 		x[j] = xj
 		if ld != nil {

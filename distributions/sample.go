@@ -51,14 +51,14 @@ func (d *TransformedDistribution) RecordSample(n int, src rand.Source, req Reque
 	}
 	drawer, ok := d.Base.(Drawer)
 	if !ok {
-		return nil, fmt.Errorf("distributions: RecordSample: %w: the base %T cannot draw with a given source (it is not a Drawer)", ErrInvalidParameter, d.Base)
+		return nil, fmt.Errorf("%w: RecordSample: the base %T cannot draw with a given source (it is not a Drawer)", ErrInvalidParameter, d.Base)
 	}
 	fwd, ok := d.Bijector.(ForwardDifferentiable)
 	if !ok {
-		return nil, fmt.Errorf("distributions: RecordSample: %w: the bijector %T has no recorded forward pass (it is not ForwardDifferentiable)", ErrInvalidParameter, d.Bijector)
+		return nil, fmt.Errorf("%w: RecordSample: the bijector %T has no recorded forward pass (it is not ForwardDifferentiable)", ErrInvalidParameter, d.Bijector)
 	}
 	if src == nil {
-		return nil, fmt.Errorf("distributions: RecordSample: %w: nil source", ErrInvalidParameter)
+		return nil, fmt.Errorf("%w: RecordSample: nil source", ErrInvalidParameter)
 	}
 	D := d.Dim()
 	if err := batch.CheckSize("distributions: RecordSample", n, D); err != nil {

@@ -90,7 +90,7 @@ func (s *Sigmoid) inverseTo(z, ld, dz, dld, x []float64) error {
 	for j, v := range x {
 		p, q := s.probs(v)
 		if !(p > 0 && q > 0) {
-			return fmt.Errorf("distributions: Sigmoid: %w: %g at row %d, column %d is outside (%g, %g)", ErrDomain, v, j/D, j%D, s.domainLo, s.domainHigh)
+			return fmt.Errorf("%w: Sigmoid: %g at row %d, column %d is outside (%g, %g)", ErrDomain, v, j/D, j%D, s.domainLo, s.domainHigh)
 		}
 		lp, lq := math.Log(p), math.Log(q)
 		z[j] = lp - lq

@@ -308,7 +308,7 @@ func (t *Trainer) History() []EpochStats {
 func (t *Trainer) Run(ctx context.Context, data *tensor.Dense) error {
 	if t.made() {
 		if C := contextDimOf(t.model); C > 0 {
-			return fmt.Errorf("train: Run: %w: the model is conditional, p(x | c) with c of %d features per row; use RunContext(ctx, data, cond) with cond N×%d", ErrInvalidConfig, C, C)
+			return fmt.Errorf("%w: Run: the model is conditional, p(x | c) with c of %d features per row; use RunContext(ctx, data, cond) with cond N×%d", ErrInvalidConfig, C, C)
 		}
 	}
 	return t.RunContext(ctx, data, nil)
@@ -339,9 +339,9 @@ func (t *Trainer) RunContext(ctx context.Context, data, cond *tensor.Dense) erro
 	var cv []float64
 	switch {
 	case C == 0 && cond != nil:
-		return fmt.Errorf("train: RunContext: %w: cond (the conditioning input) given for a model that reads none; use Run(ctx, data)", ErrInvalidConfig)
+		return fmt.Errorf("%w: RunContext: cond (the conditioning input) given for a model that reads none; use Run(ctx, data)", ErrInvalidConfig)
 	case C > 0 && cond == nil:
-		return fmt.Errorf("train: RunContext: %w: cond is nil, and the model is conditional, p(x | c) with c of %d features per row; give cond N×%d", ErrInvalidConfig, C, C)
+		return fmt.Errorf("%w: RunContext: cond is nil, and the model is conditional, p(x | c) with c of %d features per row; give cond N×%d", ErrInvalidConfig, C, C)
 	case C > 0:
 		var rows int
 		if cv, rows, err = batch.Data(cond, C); err != nil {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -186,5 +187,41 @@ func TestNewAdamWithRefuses(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidConfig)
 		_, err = NewAdamWith(nil, 0, u)
 		assert.ErrorIs(t, err, ErrInvalidConfig)
+	}
+}
+
+// TestTrainerInPlaceAdam: Options.Adam reaches the Trainer's Adam, and
+// training with InPlaceAdam ends with the same parameters, bits and all,
+// and the same history as with Gorgonia's, by maximum likelihood and by
+// OT-CFM with weight decay.
+func TestTrainerInPlaceAdam(t *testing.T) {
+	for _, o := range []Options{
+		{Epochs: 2, BatchSize: 32, LearningRate: 3e-2, Seed: 9},
+		{Epochs: 3, BatchSize: 32, LearningRate: 3e-2, Seed: 9, Objective: OTCFM{SigmaMin: 0.1}, WeightDecay: 0.01},
+	} {
+		run := func(u AdamUpdate) ([]EpochStats, [][]float64) {
+			f := tinyFlow(t)
+			o.Adam = u
+			tr, err := NewTrainer(f, o)
+			require.NoError(t, err)
+			if u == nil {
+				u = GorgoniaAdam{}
+			}
+			assert.Equal(t, u, tr.adam.Update())
+			require.NoError(t, tr.Run(context.Background(), tinyData(t)))
+			h := tr.History()
+			for i := range h {
+				h[i].Seconds = 0
+			}
+			return h, paramsOf(f)
+		}
+		h0, p0 := run(nil)
+		h1, p1 := run(InPlaceAdam{})
+		assert.Equal(t, h0, h1, "%v", o.Objective)
+		for i := range p0 {
+			for j := range p0[i] {
+				require.Equal(t, math.Float64bits(p0[i][j]), math.Float64bits(p1[i][j]), "%v: parameter %d value %d", o.Objective, i, j)
+			}
+		}
 	}
 }

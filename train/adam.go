@@ -108,9 +108,12 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 	if u == nil {
 		u = GorgoniaAdam{}
 	}
+	if nilPointer(u) {
+		return nil, fmt.Errorf("%w: Adam update is a nil %T", ErrInvalidConfig, u)
+	}
 	for i, p := range params {
-		if p == nil || p.Dtype() != tensor.Float64 || !p.IsNativelyAccessible() {
-			return nil, fmt.Errorf("%w: Adam's parameter %d is not a float64 tensor in memory", ErrInvalidConfig, i)
+		if p == nil || p.Dtype() != tensor.Float64 || !p.IsNativelyAccessible() || len(p.Float64s()) != p.Shape().TotalSize() {
+			return nil, fmt.Errorf("%w: Adam's parameter %d is not a float64 tensor of its own memory", ErrInvalidConfig, i)
 		}
 	}
 	a := &Adam{lr: lr, update: u}
@@ -133,14 +136,33 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 	return a, nil
 }
 
+// errNoAdam reports an Adam that NewAdam or NewAdamWith did not make.
+var errNoAdam = fmt.Errorf("%w: the Adam is nil or a zero value; make one with NewAdam or NewAdamWith", ErrInvalidConfig)
+
+// made reports whether NewAdamWith made a.
+func (a *Adam) made() bool { return a != nil && (a.solver != nil || a.own != nil) }
+
 // Update returns the update Adam applies: GorgoniaAdam or InPlaceAdam.
-func (a *Adam) Update() AdamUpdate { return a.update }
+func (a *Adam) Update() AdamUpdate {
+	if a == nil {
+		return nil
+	}
+	return a.update
+}
 
 // LearningRate returns the current learning rate.
-func (a *Adam) LearningRate() float64 { return a.lr }
+func (a *Adam) LearningRate() float64 {
+	if a == nil {
+		return 0
+	}
+	return a.lr
+}
 
 // SetLearningRate changes the learning rate from the next step on.
 func (a *Adam) SetLearningRate(lr float64) {
+	if a == nil {
+		return
+	}
 	if a.solver != nil {
 		G.WithLearnRate(lr)(a.solver)
 	}
@@ -148,11 +170,19 @@ func (a *Adam) SetLearningRate(lr float64) {
 }
 
 // WeightDecay returns λ, the decoupled weight decay (0: none).
-func (a *Adam) WeightDecay() float64 { return a.decay }
+func (a *Adam) WeightDecay() float64 {
+	if a == nil {
+		return 0
+	}
+	return a.decay
+}
 
 // SetWeightDecay sets λ, the decoupled weight decay of every parameter from
 // the next step on; it must be finite and ≥ 0, and 0 is plain Adam.
 func (a *Adam) SetWeightDecay(wd float64) error {
+	if !a.made() {
+		return errNoAdam
+	}
 	if !(wd >= 0) || math.IsInf(wd, 0) {
 		return fmt.Errorf("%w: weight decay %g, want finite and ≥ 0", ErrInvalidConfig, wd)
 	}
@@ -163,6 +193,9 @@ func (a *Adam) SetWeightDecay(wd float64) error {
 // Step applies one Adam update with the gradients g (in Params order),
 // which it leaves as they are.
 func (a *Adam) Step(g Grads) error {
+	if !a.made() {
+		return errNoAdam
+	}
 	if len(g) != len(a.params) {
 		return fmt.Errorf("train: Adam.Step got %d gradients for %d parameters", len(g), len(a.params))
 	}
@@ -261,6 +294,9 @@ type AdamState struct {
 
 // State returns a copy of Adam's memory.
 func (a *Adam) State() (AdamState, error) {
+	if !a.made() {
+		return AdamState{}, errNoAdam
+	}
 	if a.own != nil {
 		if a.own.iter == 0 {
 			return AdamState{}, nil
@@ -297,6 +333,9 @@ func (a *Adam) State() (AdamState, error) {
 // when st does not fit: moments of other sizes, a first moment that is
 // not finite or a second one that is not finite and ≥ 0.
 func (a *Adam) Restore(st AdamState) error {
+	if !a.made() {
+		return errNoAdam
+	}
 	if err := a.check(st); err != nil {
 		return err
 	}

@@ -178,7 +178,8 @@ func TestAdamStateCrossesUpdates(t *testing.T) {
 	assert.Error(t, b.Restore(AdamState{Step: 3}), "a state without moments")
 }
 
-// TestNewAdamWithRefuses parameters it cannot update.
+// TestNewAdamWithRefuses parameters it cannot update and a nil update;
+// an Adam it did not make returns errors instead of panicking.
 func TestNewAdamWithRefuses(t *testing.T) {
 	for _, u := range []AdamUpdate{nil, GorgoniaAdam{}, InPlaceAdam{}} {
 		_, err := NewAdamWith([]*tensor.Dense{nil}, 0.1, u)
@@ -187,6 +188,18 @@ func TestNewAdamWithRefuses(t *testing.T) {
 		assert.ErrorIs(t, err, ErrInvalidConfig)
 		_, err = NewAdamWith(nil, 0, u)
 		assert.ErrorIs(t, err, ErrInvalidConfig)
+	}
+	_, err := NewAdamWith(nil, 0.1, (*InPlaceAdam)(nil))
+	assert.ErrorIs(t, err, ErrInvalidConfig, "a nil *InPlaceAdam")
+	for _, a := range []*Adam{nil, {}} {
+		assert.ErrorIs(t, a.Step(nil), ErrInvalidConfig)
+		_, err := a.State()
+		assert.ErrorIs(t, err, ErrInvalidConfig)
+		assert.ErrorIs(t, a.Restore(AdamState{}), ErrInvalidConfig)
+		assert.ErrorIs(t, a.SetWeightDecay(0.1), ErrInvalidConfig)
+		assert.Zero(t, a.LearningRate())
+		assert.Zero(t, a.WeightDecay())
+		a.SetLearningRate(0.1) // without panicking
 	}
 }
 

@@ -57,7 +57,7 @@ type AdamUpdate interface {
 
 // GorgoniaAdam is the update of Gorgonia's AdamSolver (v0.9.18), Adam's
 // default: its Step clones four tensors per parameter tensor and step
-// and allocates about 56 times per parameter tensor in all.
+// and allocates about 60 times per parameter tensor in all.
 type GorgoniaAdam struct{}
 
 // InPlaceAdam is Gorgonia's AdamSolver update (v0.9.18, float64, with the

@@ -159,6 +159,9 @@ type matcher struct {
 	rows             [][]int // rows of the batch that block k evaluates
 	z, t, u, f, a, c []float64
 	blockGrads       [][]float64
+	// fwd and bwd are the Cost's counts, reused: the Trainer reads a
+	// step's Cost before the next step.
+	fwd, bwd []int
 }
 
 // newMatcher checks that m can be trained by flow matching with crit.
@@ -321,7 +324,12 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 		x1 = y.Float64s()
 	}
 	K := len(mt.blocks)
-	cost := Cost{ForwardNFE: make([]int, K), BackwardNFE: make([]int, K)}
+	if len(mt.fwd) != K {
+		mt.fwd, mt.bwd = make([]int, K), make([]int, K)
+	}
+	clear(mt.fwd)
+	clear(mt.bwd)
+	cost := Cost{ForwardNFE: mt.fwd, BackwardNFE: mt.bwd}
 	mt.x0 = grow(mt.x0, n*D)
 	if mt.pairs != nil {
 		if len(idx) != n {
@@ -343,6 +351,11 @@ func (mt *matcher) loss(x1, c []float64, idx []int, n, D int, r *rand.Rand, g Gr
 		mt.s[i] = r.Float64()
 	}
 	for k := range mt.rows {
+		if cap(mt.rows[k]) < n {
+			// Room for the whole batch: how the rows fall to the blocks
+			// changes from step to step, and a step must not grow them.
+			mt.rows[k] = make([]int, 0, n)
+		}
 		mt.rows[k] = mt.rows[k][:0]
 	}
 	for i, s := range mt.s {

@@ -55,6 +55,10 @@ type Options struct {
 	// nothing itself. A failed epoch is never saved; an error from Save
 	// stops training.
 	Save func(*TrainingState) error
+	// Adam is the code of Adam's update: nil means GorgoniaAdam{},
+	// Gorgonia's AdamSolver; InPlaceAdam{} gives the same bits without
+	// allocating (see InPlaceAdam).
+	Adam AdamUpdate
 
 	// Validation, if set, holds held-out rows (N×D) whose mean −log p is
 	// computed after every ValidateEvery epochs and after the last one,
@@ -179,6 +183,22 @@ type Trainer struct {
 	// last holds the last epoch's parameters once Run has put the best
 	// ones in the model: State gives them, for resuming.
 	last [][]float64
+	// call carries a step's arguments and results to and from the
+	// model's turn.
+	call stepCall
+}
+
+// stepCall holds one step's arguments and results, so that the functions
+// that run it in the model's turn are made once, not at every step.
+type stepCall struct {
+	x, c   []float64
+	rows   []int
+	draws  *rand.Rand
+	grads  Grads
+	loss   Loss
+	cost   Cost
+	run    func(distributions.Trainable) error
+	shared func(*distributions.TransformedDistribution) error
 }
 
 // NewTrainer returns a Trainer for m with opts.
@@ -249,7 +269,7 @@ func NewTrainer(m distributions.Trainable, opts Options) (*Trainer, error) {
 	if len(ps) == 0 {
 		return nil, fmt.Errorf("%w: the model has no parameters to train (is it differentiable?)", ErrInvalidConfig)
 	}
-	adam, err := NewAdam(ps, opts.LearningRate)
+	adam, err := NewAdamWith(ps, opts.LearningRate, opts.Adam)
 	if err != nil {
 		return nil, err
 	}
@@ -501,11 +521,24 @@ func (t *Trainer) restoreBest() error {
 
 // step evaluates the objective on one batch and takes Adam's step, in the
 // model's turn throughout.
-func (t *Trainer) step(x, c []float64, rows []int, draws *rand.Rand, grads Grads) (loss Loss, cost Cost, err error) {
-	err = t.use(func(model distributions.Trainable) error {
-		loss, cost, err = t.stepOf(model, x, c, rows, draws, grads)
-		return err
-	})
+func (t *Trainer) step(x, c []float64, rows []int, draws *rand.Rand, grads Grads) (Loss, Cost, error) {
+	s := &t.call
+	if s.run == nil {
+		s.run = func(model distributions.Trainable) (err error) {
+			s.loss, s.cost, err = t.stepOf(model, s.x, s.c, s.rows, s.draws, s.grads)
+			return err
+		}
+		s.shared = func(d *distributions.TransformedDistribution) error { return s.run(d) }
+	}
+	s.x, s.c, s.rows, s.draws, s.grads = x, c, rows, draws, grads
+	var err error
+	if t.shared != nil {
+		err = t.shared.Use(s.shared)
+	} else {
+		err = s.run(t.model)
+	}
+	loss, cost := s.loss, s.cost
+	*s = stepCall{run: s.run, shared: s.shared}
 	return loss, cost, err
 }
 

@@ -264,27 +264,31 @@ func spread(v []float64) (lo, med, hi float64) {
 // digitsMatching times a flow-matching step of the digits-scale model on
 // one goroutine, CFM and OT-CFM (one evaluation of the field and one VJP,
 // OT-CFM adding the batch's exact assignment), with their allocations,
+// with Gorgonia's Adam and with train.InPlaceAdam,
 // and the assignment alone on the same kind of batch: the whitened digits
 // against as many standard normal points.
 func digitsMatching(batch *tensor.Dense) error {
 	var cfm float64
 	for _, obj := range []train.Criterion{train.CFM{SigmaMin: 0.1}, train.OTCFM{SigmaMin: 0.1}} {
-		flow, err := digitsFlow(1)
-		if err != nil {
-			return err
-		}
-		best, allocs := math.Inf(1), 0.0
-		for range 3 {
-			us, a, err := timeSteps(flow, batch, obj, 3, 20)
+		for _, u := range []train.AdamUpdate{train.GorgoniaAdam{}, train.InPlaceAdam{}} {
+			flow, err := digitsFlow(1)
 			if err != nil {
 				return err
 			}
-			best, allocs = math.Min(best, us), a
-		}
-		emit("digits_step_"+obj.String(), best, "us (best of 3 runs of 20)")
-		emit("digits_step_allocs_"+obj.String(), allocs, "allocs")
-		if obj == (train.CFM{SigmaMin: 0.1}) {
-			cfm = best
+			best, allocs := math.Inf(1), 0.0
+			for range 3 {
+				us, a, err := timeSteps(flow, batch, obj, u, 3, 20)
+				if err != nil {
+					return err
+				}
+				best, allocs = math.Min(best, us), a
+			}
+			name := obj.String() + adamSuffix(u)
+			emit("digits_step_"+name, best, "us (best of 3 runs of 20)")
+			emit("digits_step_allocs_"+name, allocs, "allocs")
+			if name == "cfm" {
+				cfm = best
+			}
 		}
 	}
 	const n, D = 256, 64

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
-	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
 // backwardAdjoint solves, from tb back to ta, the augmented ODE
@@ -14,155 +13,111 @@ import (
 // with a(tb) = ∂L/∂z(tb), g(tb) = 0 and c = ∂L/∂ℓ constant (ℓ appears in
 // no right-hand side; the same holds for the regularisers, whose
 // cotangents join c's terms); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
+//
+// Every row's [z, a] is a row of ode.Solver.SolveShared, and g with the
+// context's gradient, which every row adds to, is its shared state; the
+// step control of the forward solve decides how that is solved: with
+// the rows and in their error norm for a whole batch (TFP's adjoint),
+// along each row's own steps and out of its norm per row (the seminorm of
+// Kidger, Chen and Lyons, 2021).
 func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cotangents, grads [][]float64) ([]float64, error) {
-	solver := b.adjoint
-	if g.Controller != nil {
-		var err error
-		if solver, err = ode.NewSolver(g.Settings(b.settings)); err != nil {
-			return nil, fmt.Errorf("ffjord: adjoint: %w", err)
-		}
-	}
-	D, n := b.dyn.Dim(), tape.n
-	nd := n * D
-	total := 0
-	for _, g := range grads {
-		total += len(g)
-	}
-	nc := len(tape.gc)
-	w := make([]float64, 2*nd+total+nc) // [z, a, g, g_c]
-	me := len(tape.end) / n
-	for r := range n {
-		copy(w[r*D:(r+1)*D], tape.end[r*me:r*me+D])
-	}
-	copy(w[nd:], c.Z)
-	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
-	gp := make([][]float64, len(grads)) // views into dw, set per call
-	f := func(dw []float64, t float64, w []float64) error {
-		off := 2 * nd
-		for i, g := range grads {
-			gp[i] = dw[off : off+len(g)]
-			off += len(g)
-		}
-		var gc []float64
-		if nc > 0 {
-			gc = dw[len(dw)-nc:]
-		}
-		out := odefunc.VJPOut{F: dw[:nd], Z: dw[nd : 2*nd], Context: gc, Params: gp}
-		r := odefunc.Request{Z: w[:nd], T: t, Context: tape.context, Want: want(tape.reg), Trace: tape.trace, Noise: tape.eps}
-		if err := b.dyn.VJP(out, r, w[nd:2*nd], terms); err != nil {
-			return err
-		}
-		for i := nd; i < len(dw); i++ {
-			dw[i] = -dw[i]
-		}
-		return nil
-	}
-	stats, err := solver.Solve(w, f, tape.tb, tape.ta, w)
-	tape.backward = stats
-	if err != nil {
-		return nil, fmt.Errorf("ffjord: adjoint solve from t=%g to t=%g: %w", tape.tb, tape.ta, err)
-	}
-	off := 2 * nd
-	for _, g := range grads {
-		for j := range g {
-			g[j] += w[off+j]
-		}
-		off += len(g)
-	}
-	copy(tape.gc, w[off:])
-	return w[nd : 2*nd : 2*nd], nil
-}
-
-// backwardAdjointRows is backwardAdjoint for a per-row solve: every row's
-// [z, a] is solved back from tb to ta with its own steps (ode.Solver.SolveRows,
-// the error norm over the row's z and a), and the parameter and context
-// gradients, which every row adds to, are integrated along each row's
-// accepted steps with the method's b weights (Solver.OnAccept) instead
-// of being part of the solved state: the error control of the
-// "seminorm" of Kidger, Chen and Lyons (2021), which leaves the
-// parameters' integral out of the norm.
-func (b *FFJORD) backwardAdjointRows(tape *recording, g ode.BacksolveAdjoint, c cotangents, grads [][]float64) ([]float64, error) {
-	set := g.Settings(b.settings)
-	set.StepControl = ode.PerRow
-	rs, err := ode.NewSolver(set)
+	solver, err := b.adjointSolver(g, tape.perRow)
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint: %w", err)
 	}
-	rs.SetParallel(b.dyn.Parallel)
 	D, n := b.dyn.Dim(), tape.n
 	w := 2 * D
-	meth := b.method
-	var quad []int // the stages the solution weights
-	for i, bi := range meth.B {
-		if bi != 0 {
-			quad = append(quad, i)
-		}
+	// The shared state: the parameters' gradients, then the context's
+	// (n×C), as grads and tape.gc hold them.
+	var shared []float64
+	for _, g := range grads {
+		shared = append(shared, g...)
 	}
-	v := b.newRowVJP(n * len(quad))
-	f := func(dy, t, y []float64, rows []int) error {
+	shared = append(shared, tape.gc...)
+	v := b.newRowVJP(n)
+	f := func(dy, ds, t, y []float64, rows []int, wt []float64) error {
+		if len(rows) > len(v.ts) {
+			v = b.newRowVJP(len(rows)) // a quadrature's stages
+		}
 		for j, r := range rows {
+			// The cotangents carry the adjoint's minus and the weight.
+			s := -1.0
+			if wt != nil {
+				s = -wt[j]
+			}
 			v.ts[j] = t[j]
 			copy(v.z[j*D:(j+1)*D], y[j*w:j*w+D])
-			copy(v.a[j*D:(j+1)*D], y[j*w+D:(j+1)*w])
-			b.rowCotangents(v, j, r, c, 1)
+			for e, x := range y[j*w+D : (j+1)*w] {
+				v.a[j*D+e] = s * x
+			}
+			b.rowCotangents(v, j, r, c, s)
 		}
 		if err := b.vjp(v, tape, rows); err != nil {
 			return err
 		}
 		for j := range rows {
 			copy(dy[j*w:j*w+D], v.dz[j*D:(j+1)*D])
-			for i, x := range v.gz[j*D : (j+1)*D] {
-				dy[j*w+D+i] = -x
-			}
+			copy(dy[j*w+D:(j+1)*w], v.gz[j*D:(j+1)*D])
+		}
+		if ds != nil {
+			v.addShared(ds, rows)
 		}
 		return nil
 	}
-	quadNFE := 0
-	entries := make([]int, 0, n*len(quad))
-	rs.OnAccept(func(a ode.AcceptedSteps) error {
-		// g += h·Σ_i b_i·(−aᵀ∂g/∂θ)(Y_i): one VJP over every accepted row
-		// and weighted stage, with the cotangents scaled by −h·b_i.
-		entries = entries[:0]
-		for _, i := range quad {
-			st := a.Y
-			if i > 0 {
-				st = a.Stages[i]
-			}
-			for _, r := range a.Rows {
-				j := len(entries)
-				h := a.TNew[r] - a.T[r]
-				wt := -h * meth.B[i]
-				v.ts[j] = a.T[r] + meth.C[i]*h
-				copy(v.z[j*D:(j+1)*D], st[r*w:r*w+D])
-				for e, x := range st[r*w+D : (r+1)*w] {
-					v.a[j*D+e] = wt * x
-				}
-				b.rowCotangents(v, j, r, c, wt)
-				entries = append(entries, r)
-			}
-		}
-		if err := b.vjp(v, tape, entries); err != nil {
-			return err
-		}
-		quadNFE++
-		v.addGrads(tape, grads, entries)
-		return nil
-	})
 	y := make([]float64, n*w)
 	me := len(tape.end) / n
 	for r := range n {
 		copy(y[r*w:r*w+D], tape.end[r*me:r*me+D])
 		copy(y[r*w+D:(r+1)*w], c.Z[r*D:(r+1)*D])
 	}
-	stats, err := rs.SolveRows(y, f, tape.tb, tape.ta, y, n)
-	stats.NFE += quadNFE
+	solver.SetFields([]int{D, D}) // the norm of the state [z; a]
+	stats, err := solver.SolveShared(y, shared, f, tape.tb, tape.ta, y, n)
 	tape.backward = stats
 	if err != nil {
-		return nil, fmt.Errorf("ffjord: adjoint solve per row from t=%g to t=%g: %w", tape.tb, tape.ta, err)
+		how := ""
+		if solver.PerRow() {
+			how = " per row"
+		}
+		return nil, fmt.Errorf("ffjord: adjoint solve%s from t=%g to t=%g: %w", how, tape.tb, tape.ta, err)
 	}
+	for _, g := range grads {
+		shared = shared[copy(g, shared):]
+	}
+	copy(tape.gc, shared)
 	za := make([]float64, n*D)
 	for r := range n {
 		copy(za[r*D:(r+1)*D], y[r*w+D:(r+1)*w])
 	}
 	return za, nil
+}
+
+// adjointSolver returns the solver of g's backward solve after a forward
+// solve whose steps were controlled per row or as a whole batch: the
+// forward settings with g's Controller, and the same step control.
+func (b *FFJORD) adjointSolver(g ode.BacksolveAdjoint, perRow bool) (*ode.Solver, error) {
+	if g.Controller == nil {
+		if perRow {
+			return b.adjoint[1], nil
+		}
+		return b.adjoint[0], nil
+	}
+	return newAdjointSolver(g.Settings(b.settings), perRow, b.dyn.Parallel)
+}
+
+// newAdjointSolver makes the backward solver of BacksolveAdjoint with the
+// settings s, controlling steps per row or as a whole batch, and splitting
+// its per-row bookkeeping with par under per-row control.
+func newAdjointSolver(s ode.Settings, perRow bool, par ode.Parallel) (*ode.Solver, error) {
+	s.StepControl = ode.WholeBatch
+	if perRow {
+		s.StepControl = ode.PerRow
+	}
+	sv, err := ode.NewSolver(s)
+	if err != nil {
+		return nil, err
+	}
+	if sv.PerRow() {
+		sv.SetParallel(par)
+	}
+	return sv, nil
 }

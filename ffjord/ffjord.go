@@ -64,8 +64,8 @@ type FFJORD struct {
 	method   *ode.Method  // the forward solver's tableau, for discrete backprop
 	stats    ode.Result   // of the last solve, for Stats; no solve reads it
 
-	adjoint *ode.Solver // the backward solver of BacksolveAdjoint{}
-	rowWork rowWork     // the solves' workspace
+	adjoint [2]*ode.Solver // the backward solvers of BacksolveAdjoint{}: whole batch, per row
+	rowWork rowWork        // the solves' workspace
 }
 
 // New returns the FFJORD block whose dynamics is m.
@@ -113,9 +113,11 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	adj, err := ode.NewSolver(ode.BacksolveAdjoint{}.Settings(s))
-	if err != nil {
-		return fmt.Errorf("ffjord: adjoint: %w", err)
+	var adj [2]*ode.Solver
+	for i := range adj {
+		if adj[i], err = newAdjointSolver(ode.BacksolveAdjoint{}.Settings(s), i == 1, b.dyn.Parallel); err != nil {
+			return fmt.Errorf("ffjord: adjoint: %w", err)
+		}
 	}
 	b.train, b.eval, b.adjoint, b.settings = train, eval, adj, s
 	b.method = s.Method

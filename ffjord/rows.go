@@ -131,11 +131,6 @@ func (s *solve) fields() []int {
 	return w.fields[0]
 }
 
-func isAdaptive(c ode.Controller) bool {
-	_, ok := c.(ode.Adaptive)
-	return ok
-}
-
 // gatherRows copies rows[j] of src, rows of w values, into row j of dst
 // and returns the rows written: the per-row noise or context of a call.
 // Rows 0…k−1 are returned in place.

@@ -71,6 +71,19 @@ func (v *rowVJP) addGrads(tape *recording, grads [][]float64, rows []int) {
 	}
 }
 
+// addShared adds the call's gradients to ds = [∂/∂θ of every parameter,
+// ∂/∂context (N×C)]: ∂/∂θ, and entry j's ∂/∂context to row rows[j].
+func (v *rowVJP) addShared(ds []float64, rows []int) {
+	for _, g := range v.gp {
+		axpy(ds[:len(g)], 1, g)
+		ds = ds[len(g):]
+	}
+	C := len(v.gc) / len(v.ts)
+	for j, r := range rows {
+		axpy(ds[r*C:(r+1)*C], 1, v.gc[j*C:(j+1)*C])
+	}
+}
+
 // rowCotangents writes row r's cotangents of the per-row terms, scaled by
 // wt, into entry j of v.
 func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c cotangents, wt float64) {

@@ -55,12 +55,7 @@ func TestSharedWholeBatchMatchesOneODE(t *testing.T) {
 	for _, c := range []Controller{Adaptive{}, Adaptive{RTol: 1e-7, ATol: 1e-9}, Adaptive{FirstStep: 0.01}, Constant{Step: 0.1}} {
 		for _, par := range []Parallel{nil, ragged(4)} {
 			set := Settings{StepControl: WholeBatch, Controller: c, RecordSteps: true}
-			one, err := NewSolver(set)
-			require.NoError(t, err)
-			want := make([]float64, len(flat))
-			wantRes, err := one.Solve(want, flatF, 0, 2, flat)
-			require.NoError(t, err)
-
+			want, wantRes := solveOne(t, set, flatF, 0, 2, flat)
 			sv, err := NewSolver(set)
 			require.NoError(t, err)
 			sv.SetParallel(par)
@@ -72,11 +67,7 @@ func TestSharedWholeBatchMatchesOneODE(t *testing.T) {
 				assert.Equal(t, []float64{want[i], want[n+i]}, got[2*i:2*i+2], "row %d", i)
 			}
 			assert.Equal(t, []float64{0.5 + want[2*n], -1 + want[2*n+1]}, shared)
-			assert.Equal(t, wantRes.Times, res.Times)
-			assert.Equal(t, wantRes.NFE, res.NFE)
-			assert.Equal(t, wantRes.Accepted, res.Accepted)
-			assert.Equal(t, wantRes.Rejected, res.Rejected)
-			assert.Equal(t, wantRes.NextStep, res.NextStep)
+			assertSameSteps(t, wantRes, res)
 		}
 	}
 }

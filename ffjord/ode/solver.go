@@ -209,9 +209,9 @@ func (s *Solver) PerRow() bool { return s.control == PerRow && s.adaptive }
 // OnAccept sets a function that is called after every attempt of SolveRows
 // with the steps that were accepted (nil removes it); its error stops the
 // solve. It is how a caller integrates a quantity along each row's own
-// steps without making it part of the solved state, for example the
-// parameter gradient of an adjoint solve: with the stages' b weights,
-// h·Σ b_i·g(Y_i) is that quantity's step by the same method. Keeping the
+// steps without making it part of the solved state: with the stages' b
+// weights, h·Σ b_i·g(Y_i) is that quantity's step by the same method
+// (SolveShared does this for a state that the rows share). Keeping the
 // stage states costs Stages()−1 more state-sized buffers.
 func (s *Solver) OnAccept(fn func(AcceptedSteps) error) {
 	s.onAccept = fn

@@ -928,29 +928,30 @@ func (s *Solver) errorNorm(g int) float64 {
 		if s.normFields != nil {
 			w = s.normFields[f]
 		}
-		for r := lo; r < hi; r++ {
-			acc = s.errorSum(acc, h, r*m+off, r*m+off+w)
-		}
+		acc = s.errorSum(acc, h, lo*m+off, w, m, hi-lo)
 		off += w
 	}
 	vlo, vhi := s.values(g)
-	acc = s.errorSum(acc, h, hi*m, vhi)
+	acc = s.errorSum(acc, h, hi*m, vhi-hi*m, 0, 1)
 	return math.Sqrt(acc / float64(vhi-vlo))
 }
 
-// errorSum adds to acc the squared scaled errors of the values [lo, hi)
-// of an attempt of step h.
-func (s *Solver) errorSum(acc, h float64, lo, hi int) float64 {
+// errorSum adds to acc, in order, the squared scaled errors of an attempt
+// of step h at count runs of w values, the first at start and each stride
+// values after the one before.
+func (s *Solver) errorSum(acc, h float64, start, w, stride, count int) float64 {
 	berr, k, y, ynew := s.method.BErr, s.k, s.y, s.ynew
 	rtol, atol := s.ad.RTol, s.ad.ATol
-	for j := lo; j < hi; j++ {
-		var e float64
-		for l, el := range berr {
-			e += el * k[l][j]
+	for lo := start; count > 0; lo, count = lo+stride, count-1 {
+		for j := lo; j < lo+w; j++ {
+			var e float64
+			for l, el := range berr {
+				e += el * k[l][j]
+			}
+			sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
+			q := h * e / sc
+			acc += q * q
 		}
-		sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
-		q := h * e / sc
-		acc += q * q
 	}
 	return acc
 }

@@ -141,8 +141,9 @@ func (j *rowJob) stage(lo, hi int) {
 	if j.flat && lo < hi {
 		h := j.tNew[0] - j.t[0]
 		combine(j.dst, j.y, j.k, j.coef, h, lo*w, j.end(hi))
-		for x := lo; x < hi; x++ {
-			j.ts[x] = j.t[0] + j.c*h
+		tc, ts := j.t[0]+j.c*h, j.ts[lo:hi]
+		for x := range ts {
+			ts[x] = tc
 		}
 		return
 	}

@@ -29,35 +29,39 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 	w := 2 * D
 	// The shared state: the parameters' gradients, then the context's
 	// (n×C), as grads and tape.gc hold them.
-	var shared []float64
+	size := len(tape.gc)
+	for _, g := range grads {
+		size += len(g)
+	}
+	shared := make([]float64, 0, size)
 	for _, g := range grads {
 		shared = append(shared, g...)
 	}
 	shared = append(shared, tape.gc...)
-	v := b.newRowVJP(n)
 	f := func(dy, ds, t, y []float64, rows []int, wt []float64) error {
-		if len(rows) > len(v.ts) {
-			v = b.newRowVJP(len(rows)) // a quadrature's stages
-		}
+		v := b.rowVJP(len(rows)) // more than n for a quadrature's stages
+		copy(v.ts, t)
+		// Index loops rather than copies: a row is a few values.
+		z, a := v.z, v.a
 		for j, r := range rows {
 			// The cotangents carry the adjoint's minus and the weight.
 			s := -1.0
 			if wt != nil {
 				s = -wt[j]
 			}
-			v.ts[j] = t[j]
-			copy(v.z[j*D:(j+1)*D], y[j*w:j*w+D])
-			for e, x := range y[j*w+D : (j+1)*w] {
-				v.a[j*D+e] = s * x
+			b.rowCotangents(v, j, r, &c, s)
+			for e, i := j*D, j*w; e < (j+1)*D; e, i = e+1, i+1 {
+				z[e], a[e] = y[i], s*y[i+D]
 			}
-			b.rowCotangents(v, j, r, c, s)
 		}
 		if err := b.vjp(v, tape, rows); err != nil {
 			return err
 		}
+		fz, gz := v.dz, v.gz
 		for j := range rows {
-			copy(dy[j*w:j*w+D], v.dz[j*D:(j+1)*D])
-			copy(dy[j*w+D:(j+1)*w], v.gz[j*D:(j+1)*D])
+			for e, i := j*D, j*w; e < (j+1)*D; e, i = e+1, i+1 {
+				dy[i], dy[i+D] = fz[e], gz[e]
+			}
 		}
 		if ds != nil {
 			v.addShared(ds, rows)

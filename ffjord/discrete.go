@@ -109,7 +109,7 @@ func (b *FFJORD) backwardDiscrete(tape *recording, c cotangents, grads [][]float
 		}
 	}
 	kbar := k // the stage buffers now hold cotangents
-	v := b.newRowVJP(n)
+	v := b.rowVJP(n)
 	for st := maxSteps - 1; st >= 0; st-- {
 		active = times(st, active, t, tNew)
 		for i := range s {

@@ -78,6 +78,7 @@ type rowWork struct {
 	eps    []float64
 	ctx    []float64
 	fields [3][]int // the fields of a row: z; z, ℓ; z, ℓ, E, F
+	vjp    *rowVJP  // the backward passes' VJP buffers
 }
 
 func (w *rowWork) ensure(n, D, C int) {

@@ -19,6 +19,16 @@ type rowVJP struct {
 	gp                             [][]float64 // ∂/∂θ summed over the call's rows
 }
 
+// rowVJP returns the block's buffers of a VJP over k entries, made anew
+// when the last ones are smaller: a workspace of the backward passes.
+func (b *FFJORD) rowVJP(k int) *rowVJP {
+	if v := b.rowWork.vjp; v != nil && len(v.ts) >= k {
+		return v
+	}
+	b.rowWork.vjp = b.newRowVJP(k)
+	return b.rowWork.vjp
+}
+
 func (b *FFJORD) newRowVJP(k int) *rowVJP {
 	D, C := b.dyn.Dim(), b.dyn.ContextDim()
 	v := &rowVJP{
@@ -79,6 +89,9 @@ func (v *rowVJP) addShared(ds []float64, rows []int) {
 		ds = ds[len(g):]
 	}
 	C := len(v.gc) / len(v.ts)
+	if C == 0 {
+		return
+	}
 	for j, r := range rows {
 		axpy(ds[r*C:(r+1)*C], 1, v.gc[j*C:(j+1)*C])
 	}
@@ -86,7 +99,7 @@ func (v *rowVJP) addShared(ds []float64, rows []int) {
 
 // rowCotangents writes row r's cotangents of the per-row terms, scaled by
 // wt, into entry j of v.
-func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c cotangents, wt float64) {
+func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c *cotangents, wt float64) {
 	v.tr[j] = wt * c.LogDet[r]
 	if c.Kinetic != nil {
 		v.kin[j], v.frob[j] = wt*c.Kinetic[r], wt*c.Frobenius[r]

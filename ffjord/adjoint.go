@@ -14,19 +14,29 @@ import (
 // no right-hand side; the same holds for the regularisers, whose
 // cotangents join c's terms); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
 //
-// Every row's [z, a] is a row of ode.Solver.SolveShared, and g with the
-// context's gradient, which every row adds to, is its shared state; the
-// step control of the forward solve decides how that is solved: with
-// the rows and in their error norm for a whole batch (TFP's adjoint),
-// along each row's own steps and out of its norm per row (the seminorm of
-// Kidger, Chen and Lyons, 2021).
+// It is one ode.Solver.SolveShared whose rows are the step groups of the
+// forward solve, [z of each point; a of each point]: one row of all the
+// points (the layout of one ODE) under whole-batch control, a row per
+// point under per-row control. g and the context's gradient, which every
+// point adds to, are its shared state, which the step control decides how
+// to solve: with the points and in their error norm for a whole batch
+// (TFP's adjoint), along each point's own steps and out of its norm per
+// row (the seminorm of Kidger, Chen and Lyons, 2021).
 func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cotangents, grads [][]float64) ([]float64, error) {
 	solver, err := b.adjointSolver(g, tape.perRow)
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint: %w", err)
 	}
 	D, n := b.dyn.Dim(), tape.n
-	w := 2 * D
+	R := n // points per row of the solve
+	if solver.PerRow() {
+		R = 1
+	}
+	all := make([]int, n) // the points of the one row of a whole batch
+	for p := range all {
+		all[p] = p
+	}
+	w := 2 * R * D
 	// The shared state: the parameters' gradients, then the context's
 	// (n×C), as grads and tape.gc hold them.
 	size := len(tape.gc)
@@ -39,43 +49,58 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 	}
 	shared = append(shared, tape.gc...)
 	f := func(dy, ds, t, y []float64, rows []int, wt []float64) error {
-		v := b.rowVJP(len(rows)) // more than n for a quadrature's stages
-		copy(v.ts, t)
-		// Index loops rather than copies: a row is a few values.
-		z, a := v.z, v.a
-		for j, r := range rows {
+		v := b.rowVJP(len(rows) * R) // more than n for a quadrature's stages
+		pts := rows
+		if R > 1 {
+			pts = all
+		}
+		// Loops rather than copies: a row is often one point of a few
+		// values. The slices of one length let the compiler drop the
+		// bounds checks.
+		rd := R * D
+		for j := range rows {
 			// The cotangents carry the adjoint's minus and the weight.
 			s := -1.0
 			if wt != nil {
 				s = -wt[j]
 			}
-			b.rowCotangents(v, j, r, &c, s)
-			for e, i := j*D, j*w; e < (j+1)*D; e, i = e+1, i+1 {
-				z[e], a[e] = y[i], s*y[i+D]
+			z := v.z[j*rd : j*rd+rd]
+			a, yz, ya := v.a[j*rd:j*rd+len(z)], y[j*w:j*w+len(z)], y[j*w+rd:j*w+rd+len(z)]
+			for e := range z {
+				z[e], a[e] = yz[e], s*ya[e]
+			}
+			b.rowCotangents(v, j*R, pts[j*R:(j+1)*R], &c, s)
+			v.ts[j*R] = t[j]
+			if len(rows) > 1 { // else vjp takes one time for all
+				for x := j*R + 1; x < (j+1)*R; x++ {
+					v.ts[x] = t[j]
+				}
 			}
 		}
-		if err := b.vjp(v, tape, rows); err != nil {
+		if err := b.vjp(v, tape, pts, len(rows) == 1); err != nil {
 			return err
 		}
-		fz, gz := v.dz, v.gz
 		for j := range rows {
-			for e, i := j*D, j*w; e < (j+1)*D; e, i = e+1, i+1 {
-				dy[i], dy[i+D] = fz[e], gz[e]
+			dz := dy[j*w : j*w+rd]
+			da, fz, gz := dy[j*w+rd:j*w+rd+len(dz)], v.dz[j*rd:j*rd+len(dz)], v.gz[j*rd:j*rd+len(dz)]
+			for e := range dz {
+				dz[e], da[e] = fz[e], gz[e]
 			}
 		}
 		if ds != nil {
-			v.addShared(ds, rows)
+			v.addShared(ds, pts)
 		}
 		return nil
 	}
-	y := make([]float64, n*w)
+	// Point p is the (p mod R)th of row p/R.
+	y := make([]float64, n*2*D)
 	me := len(tape.end) / n
-	for r := range n {
-		copy(y[r*w:r*w+D], tape.end[r*me:r*me+D])
-		copy(y[r*w+D:(r+1)*w], c.Z[r*D:(r+1)*D])
+	for p := range n {
+		z, a := (p/R)*w+(p%R)*D, (p/R)*w+(R+p%R)*D
+		copy(y[z:z+D], tape.end[p*me:p*me+D])
+		copy(y[a:a+D], c.Z[p*D:(p+1)*D])
 	}
-	solver.SetFields([]int{D, D}) // the norm of the state [z; a]
-	stats, err := solver.SolveShared(y, shared, f, tape.tb, tape.ta, y, n)
+	stats, err := solver.SolveShared(y, shared, f, tape.tb, tape.ta, y, n/R)
 	tape.backward = stats
 	if err != nil {
 		how := ""
@@ -89,8 +114,9 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 	}
 	copy(tape.gc, shared)
 	za := make([]float64, n*D)
-	for r := range n {
-		copy(za[r*D:(r+1)*D], y[r*w+D:(r+1)*w])
+	for p := range n {
+		a := (p/R)*w + (R+p%R)*D
+		copy(za[p*D:(p+1)*D], y[a:a+D])
 	}
 	return za, nil
 }
@@ -98,14 +124,23 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 // adjointSolver returns the solver of g's backward solve after a forward
 // solve whose steps were controlled per row or as a whole batch: the
 // forward settings with g's Controller, and the same step control.
+// The solvers of BacksolveAdjoint{} are the block's.
 func (b *FFJORD) adjointSolver(g ode.BacksolveAdjoint, perRow bool) (*ode.Solver, error) {
-	if g.Controller == nil {
-		if perRow {
-			return b.adjoint[1], nil
-		}
-		return b.adjoint[0], nil
+	if g.Controller != nil {
+		return newAdjointSolver(g.Settings(b.settings), perRow, b.dyn.Parallel)
 	}
-	return newAdjointSolver(g.Settings(b.settings), perRow, b.dyn.Parallel)
+	i := 0
+	if perRow {
+		i = 1
+	}
+	if b.adjoint[i] == nil {
+		sv, err := newAdjointSolver(g.Settings(b.settings), perRow, b.dyn.Parallel)
+		if err != nil {
+			return nil, err
+		}
+		b.adjoint[i] = sv
+	}
+	return b.adjoint[i], nil
 }
 
 // newAdjointSolver makes the backward solver of BacksolveAdjoint with the

@@ -138,7 +138,7 @@ func (b *FFJORD) backwardDiscrete(tape *recording, c cotangents, grads [][]float
 					v.kin[j], v.frob[j] = kbar[i][r*m+D+1], kbar[i][r*m+D+2]
 				}
 			}
-			if err := b.vjp(v, tape, active); err != nil {
+			if err := b.vjp(v, tape, active, false); err != nil {
 				return nil, err
 			}
 			nfe++

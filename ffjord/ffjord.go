@@ -113,13 +113,12 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	var adj [2]*ode.Solver
-	for i := range adj {
-		if adj[i], err = newAdjointSolver(ode.BacksolveAdjoint{}.Settings(s), i == 1, b.dyn.Parallel); err != nil {
-			return fmt.Errorf("ffjord: adjoint: %w", err)
-		}
+	// The per-row adjoint solver is made when first used.
+	adj, err := newAdjointSolver(ode.BacksolveAdjoint{}.Settings(s), false, b.dyn.Parallel)
+	if err != nil {
+		return fmt.Errorf("ffjord: adjoint: %w", err)
 	}
-	b.train, b.eval, b.adjoint, b.settings = train, eval, adj, s
+	b.train, b.eval, b.adjoint, b.settings = train, eval, [2]*ode.Solver{adj}, s
 	b.method = s.Method
 	if b.method == nil {
 		b.method = ode.DormandPrince()

@@ -46,11 +46,15 @@ func (b *FFJORD) newRowVJP(k int) *rowVJP {
 // vjp runs the VJP of g = [f, tr, (‖f‖², ‖∂f/∂z‖²_F)] for k = len(rows)
 // entries whose times, states and cotangents the caller wrote into v.ts,
 // v.z, v.a, v.tr (and v.kin, v.frob when regularised); entry j belongs to
-// row rows[j] of the batch, whose noise and context it uses. It leaves
+// row rows[j] of the batch, whose noise and context it uses; with oneTime
+// all are at v.ts[0] (one time for the dynamics to check). It leaves
 // f in v.dz, ∂/∂z in v.gz, ∂/∂context in v.gc and ∂/∂θ in v.gp.
-func (b *FFJORD) vjp(v *rowVJP, tape *recording, rows []int) error {
+func (b *FFJORD) vjp(v *rowVJP, tape *recording, rows []int, oneTime bool) error {
 	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
 	r := odefunc.Request{Z: v.z[:k*D], Times: v.ts[:k], Want: want(tape.reg), Trace: tape.trace}
+	if oneTime {
+		r.T, r.Times = v.ts[0], nil
+	}
 	out := odefunc.VJPOut{F: v.dz[:k*D], Z: v.gz[:k*D], Params: v.gp}
 	if tape.trace.Stochastic() {
 		r.Noise = gatherRows(v.eps, tape.eps, rows, D)
@@ -97,12 +101,18 @@ func (v *rowVJP) addShared(ds []float64, rows []int) {
 	}
 }
 
-// rowCotangents writes row r's cotangents of the per-row terms, scaled by
-// wt, into entry j of v.
-func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c *cotangents, wt float64) {
-	v.tr[j] = wt * c.LogDet[r]
+// rowCotangents writes the cotangents of the per-row terms of the rows
+// rows, scaled by wt, into the entries from lo on.
+func (b *FFJORD) rowCotangents(v *rowVJP, lo int, rows []int, c *cotangents, wt float64) {
+	tr := v.tr[lo : lo+len(rows)]
+	for j, r := range rows {
+		tr[j] = wt * c.LogDet[r]
+	}
 	if c.Kinetic != nil {
-		v.kin[j], v.frob[j] = wt*c.Kinetic[r], wt*c.Frobenius[r]
+		kin, frob := v.kin[lo:lo+len(rows)], v.frob[lo:lo+len(rows)]
+		for j, r := range rows {
+			kin[j], frob[j] = wt*c.Kinetic[r], wt*c.Frobenius[r]
+		}
 	}
 }
 

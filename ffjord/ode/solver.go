@@ -919,41 +919,38 @@ func (s *Solver) norms(lo, hi int) {
 // field over the group's rows (as stored, for a group of one row), then
 // over a shared tail.
 func (s *Solver) errorNorm(g int) float64 {
-	m := s.m
+	berr, k, y, ynew, m := s.method.BErr, s.k, s.y, s.ynew, s.m
+	rtol, atol := s.ad.RTol, s.ad.ATol
 	h := s.tNew[g] - s.t[g]
 	lo, hi := s.members(g)
+	vlo, vhi := s.values(g)
+	nf := 1
+	if s.normFields != nil {
+		nf = len(s.normFields)
+	}
 	var acc float64
-	for f, off := 0, 0; off < m; f++ {
-		w := m
-		if s.normFields != nil {
+	for f, off := 0, 0; f <= nf; f++ {
+		w, rhi := m, hi
+		switch {
+		case f == nf: // the shared tail, after the rows: one run
+			w, rhi, off = vhi-hi*m, lo+1, (hi-lo)*m
+		case s.normFields != nil:
 			w = s.normFields[f]
 		}
-		acc = s.errorSum(acc, h, lo*m+off, w, m, hi-lo)
+		for r := lo; r < rhi; r++ {
+			for j := r*m + off; j < r*m+off+w; j++ {
+				var e float64
+				for l, el := range berr {
+					e += el * k[l][j]
+				}
+				sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
+				q := h * e / sc
+				acc += q * q
+			}
+		}
 		off += w
 	}
-	vlo, vhi := s.values(g)
-	acc = s.errorSum(acc, h, hi*m, vhi-hi*m, 0, 1)
 	return math.Sqrt(acc / float64(vhi-vlo))
-}
-
-// errorSum adds to acc, in order, the squared scaled errors of an attempt
-// of step h at count runs of w values, the first at start and each stride
-// values after the one before.
-func (s *Solver) errorSum(acc, h float64, start, w, stride, count int) float64 {
-	berr, k, y, ynew := s.method.BErr, s.k, s.y, s.ynew
-	rtol, atol := s.ad.RTol, s.ad.ATol
-	for lo := start; count > 0; lo, count = lo+stride, count-1 {
-		for j := lo; j < lo+w; j++ {
-			var e float64
-			for l, el := range berr {
-				e += el * k[l][j]
-			}
-			sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
-			q := h * e / sc
-			acc += q * q
-		}
-	}
-	return acc
 }
 
 // stepFactor returns the ratio h_new/h proposed after a step with error

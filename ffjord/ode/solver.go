@@ -110,7 +110,7 @@ type Solver struct {
 	normFields    []int // fields, when a group has several rows; nil: one field
 	k             [][]float64
 	y, ynew       []float64
-	ys            [][]float64  // stage states: all s.ynew, unless an OnAccept keeps them
+	ys            [][]float64  // stage states: all s.ynew, unless OnAccept or a quadrature keeps them
 	rt, rtNew     []float64    // per row: its group's t and end of attempt
 	scratch       [3][]float64 // a group's y, f0, f1 in norm order, for the first step
 	tail          int          // shared values after the rows in the state buffers (one group)

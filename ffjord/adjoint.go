@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
-	"github.com/ffjord-go/ffjord-go/odefunc"
 )
 
 // backwardAdjoint solves, from tb back to ta, the augmented ODE
@@ -14,155 +13,150 @@ import (
 // with a(tb) = ∂L/∂z(tb), g(tb) = 0 and c = ∂L/∂ℓ constant (ℓ appears in
 // no right-hand side; the same holds for the regularisers, whose
 // cotangents join c's terms); then a(ta) = ∂L/∂z(ta) and g(ta) = ∂L/∂θ.
+//
+// It is one ode.Solver.SolveShared whose rows are the step groups of the
+// forward solve, [z of each point; a of each point]: one row of all the
+// points (the layout of one ODE) under whole-batch control, a row per
+// point under per-row control. g and the context's gradient, which every
+// point adds to, are its shared state, which the step control decides how
+// to solve: with the points and in their error norm for a whole batch
+// (TFP's adjoint), along each point's own steps and out of its norm per
+// row (the seminorm of Kidger, Chen and Lyons, 2021).
 func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cotangents, grads [][]float64) ([]float64, error) {
-	solver := b.adjoint
-	if g.Controller != nil {
-		var err error
-		if solver, err = ode.NewSolver(g.Settings(b.settings)); err != nil {
-			return nil, fmt.Errorf("ffjord: adjoint: %w", err)
-		}
-	}
-	D, n := b.dyn.Dim(), tape.n
-	nd := n * D
-	total := 0
-	for _, g := range grads {
-		total += len(g)
-	}
-	nc := len(tape.gc)
-	w := make([]float64, 2*nd+total+nc) // [z, a, g, g_c]
-	me := len(tape.end) / n
-	for r := range n {
-		copy(w[r*D:(r+1)*D], tape.end[r*me:r*me+D])
-	}
-	copy(w[nd:], c.Z)
-	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
-	gp := make([][]float64, len(grads)) // views into dw, set per call
-	f := func(dw []float64, t float64, w []float64) error {
-		off := 2 * nd
-		for i, g := range grads {
-			gp[i] = dw[off : off+len(g)]
-			off += len(g)
-		}
-		var gc []float64
-		if nc > 0 {
-			gc = dw[len(dw)-nc:]
-		}
-		out := odefunc.VJPOut{F: dw[:nd], Z: dw[nd : 2*nd], Context: gc, Params: gp}
-		r := odefunc.Request{Z: w[:nd], T: t, Context: tape.context, Want: want(tape.reg), Trace: tape.trace, Noise: tape.eps}
-		if err := b.dyn.VJP(out, r, w[nd:2*nd], terms); err != nil {
-			return err
-		}
-		for i := nd; i < len(dw); i++ {
-			dw[i] = -dw[i]
-		}
-		return nil
-	}
-	stats, err := solver.Solve(w, f, tape.tb, tape.ta, w)
-	tape.backward = stats
-	if err != nil {
-		return nil, fmt.Errorf("ffjord: adjoint solve from t=%g to t=%g: %w", tape.tb, tape.ta, err)
-	}
-	off := 2 * nd
-	for _, g := range grads {
-		for j := range g {
-			g[j] += w[off+j]
-		}
-		off += len(g)
-	}
-	copy(tape.gc, w[off:])
-	return w[nd : 2*nd : 2*nd], nil
-}
-
-// backwardAdjointRows is backwardAdjoint for a per-row solve: every row's
-// [z, a] is solved back from tb to ta with its own steps (ode.Solver.SolveRows,
-// the error norm over the row's z and a), and the parameter and context
-// gradients, which every row adds to, are integrated along each row's
-// accepted steps with the method's b weights (Solver.OnAccept) instead
-// of being part of the solved state: the error control of the
-// "seminorm" of Kidger, Chen and Lyons (2021), which leaves the
-// parameters' integral out of the norm.
-func (b *FFJORD) backwardAdjointRows(tape *recording, g ode.BacksolveAdjoint, c cotangents, grads [][]float64) ([]float64, error) {
-	set := g.Settings(b.settings)
-	set.StepControl = ode.PerRow
-	rs, err := ode.NewSolver(set)
+	solver, err := b.adjointSolver(g, tape.perRow)
 	if err != nil {
 		return nil, fmt.Errorf("ffjord: adjoint: %w", err)
 	}
-	rs.SetParallel(b.dyn.Parallel)
 	D, n := b.dyn.Dim(), tape.n
-	w := 2 * D
-	meth := b.method
-	var quad []int // the stages the solution weights
-	for i, bi := range meth.B {
-		if bi != 0 {
-			quad = append(quad, i)
-		}
+	R := n // points per row of the solve
+	if solver.PerRow() {
+		R = 1
 	}
-	v := b.newRowVJP(n * len(quad))
-	f := func(dy, t, y []float64, rows []int) error {
-		for j, r := range rows {
-			v.ts[j] = t[j]
-			copy(v.z[j*D:(j+1)*D], y[j*w:j*w+D])
-			copy(v.a[j*D:(j+1)*D], y[j*w+D:(j+1)*w])
-			b.rowCotangents(v, j, r, c, 1)
+	all := make([]int, n) // the points of the one row of a whole batch
+	for p := range all {
+		all[p] = p
+	}
+	w := 2 * R * D
+	// The shared state: the parameters' gradients, then the context's
+	// (n×C), as grads and tape.gc hold them.
+	size := len(tape.gc)
+	for _, g := range grads {
+		size += len(g)
+	}
+	shared := make([]float64, 0, size)
+	for _, g := range grads {
+		shared = append(shared, g...)
+	}
+	shared = append(shared, tape.gc...)
+	f := func(dy, ds, t, y []float64, rows []int, wt []float64) error {
+		v := b.rowVJP(len(rows) * R) // more than n for a quadrature's stages
+		pts := rows
+		if R > 1 {
+			pts = all
 		}
-		if err := b.vjp(v, tape, rows); err != nil {
+		// Loops rather than copies: a row is often one point of a few
+		// values. The slices of one length let the compiler drop the
+		// bounds checks.
+		rd := R * D
+		for j := range rows {
+			// The cotangents carry the adjoint's minus and the weight.
+			s := -1.0
+			if wt != nil {
+				s = -wt[j]
+			}
+			z := v.z[j*rd : j*rd+rd]
+			a, yz, ya := v.a[j*rd:j*rd+len(z)], y[j*w:j*w+len(z)], y[j*w+rd:j*w+rd+len(z)]
+			for e := range z {
+				z[e], a[e] = yz[e], s*ya[e]
+			}
+			b.rowCotangents(v, j*R, pts[j*R:(j+1)*R], &c, s)
+			v.ts[j*R] = t[j]
+			if len(rows) > 1 { // else vjp takes one time for all
+				for x := j*R + 1; x < (j+1)*R; x++ {
+					v.ts[x] = t[j]
+				}
+			}
+		}
+		if err := b.vjp(v, tape, pts, len(rows) == 1); err != nil {
 			return err
 		}
 		for j := range rows {
-			copy(dy[j*w:j*w+D], v.dz[j*D:(j+1)*D])
-			for i, x := range v.gz[j*D : (j+1)*D] {
-				dy[j*w+D+i] = -x
+			dz := dy[j*w : j*w+rd]
+			da, fz, gz := dy[j*w+rd:j*w+rd+len(dz)], v.dz[j*rd:j*rd+len(dz)], v.gz[j*rd:j*rd+len(dz)]
+			for e := range dz {
+				dz[e], da[e] = fz[e], gz[e]
 			}
+		}
+		if ds != nil {
+			v.addShared(ds, pts)
 		}
 		return nil
 	}
-	quadNFE := 0
-	entries := make([]int, 0, n*len(quad))
-	rs.OnAccept(func(a ode.AcceptedSteps) error {
-		// g += h·Σ_i b_i·(−aᵀ∂g/∂θ)(Y_i): one VJP over every accepted row
-		// and weighted stage, with the cotangents scaled by −h·b_i.
-		entries = entries[:0]
-		for _, i := range quad {
-			st := a.Y
-			if i > 0 {
-				st = a.Stages[i]
-			}
-			for _, r := range a.Rows {
-				j := len(entries)
-				h := a.TNew[r] - a.T[r]
-				wt := -h * meth.B[i]
-				v.ts[j] = a.T[r] + meth.C[i]*h
-				copy(v.z[j*D:(j+1)*D], st[r*w:r*w+D])
-				for e, x := range st[r*w+D : (r+1)*w] {
-					v.a[j*D+e] = wt * x
-				}
-				b.rowCotangents(v, j, r, c, wt)
-				entries = append(entries, r)
-			}
-		}
-		if err := b.vjp(v, tape, entries); err != nil {
-			return err
-		}
-		quadNFE++
-		v.addGrads(tape, grads, entries)
-		return nil
-	})
-	y := make([]float64, n*w)
+	// Point p is the (p mod R)th of row p/R.
+	y := make([]float64, n*2*D)
 	me := len(tape.end) / n
-	for r := range n {
-		copy(y[r*w:r*w+D], tape.end[r*me:r*me+D])
-		copy(y[r*w+D:(r+1)*w], c.Z[r*D:(r+1)*D])
+	for p := range n {
+		z, a := (p/R)*w+(p%R)*D, (p/R)*w+(R+p%R)*D
+		copy(y[z:z+D], tape.end[p*me:p*me+D])
+		copy(y[a:a+D], c.Z[p*D:(p+1)*D])
 	}
-	stats, err := rs.SolveRows(y, f, tape.tb, tape.ta, y, n)
-	stats.NFE += quadNFE
+	stats, err := solver.SolveShared(y, shared, f, tape.tb, tape.ta, y, n/R)
 	tape.backward = stats
 	if err != nil {
-		return nil, fmt.Errorf("ffjord: adjoint solve per row from t=%g to t=%g: %w", tape.tb, tape.ta, err)
+		how := ""
+		if solver.PerRow() {
+			how = " per row"
+		}
+		return nil, fmt.Errorf("ffjord: adjoint solve%s from t=%g to t=%g: %w", how, tape.tb, tape.ta, err)
 	}
+	for _, g := range grads {
+		shared = shared[copy(g, shared):]
+	}
+	copy(tape.gc, shared)
 	za := make([]float64, n*D)
-	for r := range n {
-		copy(za[r*D:(r+1)*D], y[r*w+D:(r+1)*w])
+	for p := range n {
+		a := (p/R)*w + (R+p%R)*D
+		copy(za[p*D:(p+1)*D], y[a:a+D])
 	}
 	return za, nil
+}
+
+// adjointSolver returns the solver of g's backward solve after a forward
+// solve whose steps were controlled per row or as a whole batch: the
+// forward settings with g's Controller, and the same step control.
+// The solvers of BacksolveAdjoint{} are the block's.
+func (b *FFJORD) adjointSolver(g ode.BacksolveAdjoint, perRow bool) (*ode.Solver, error) {
+	if g.Controller != nil {
+		return newAdjointSolver(g.Settings(b.settings), perRow, b.dyn.Parallel)
+	}
+	i := 0
+	if perRow {
+		i = 1
+	}
+	if b.adjoint[i] == nil {
+		sv, err := newAdjointSolver(g.Settings(b.settings), perRow, b.dyn.Parallel)
+		if err != nil {
+			return nil, err
+		}
+		b.adjoint[i] = sv
+	}
+	return b.adjoint[i], nil
+}
+
+// newAdjointSolver makes the backward solver of BacksolveAdjoint with the
+// settings s, controlling steps per row or as a whole batch, and splitting
+// its per-row bookkeeping with par under per-row control.
+func newAdjointSolver(s ode.Settings, perRow bool, par ode.Parallel) (*ode.Solver, error) {
+	s.StepControl = ode.WholeBatch
+	if perRow {
+		s.StepControl = ode.PerRow
+	}
+	sv, err := ode.NewSolver(s)
+	if err != nil {
+		return nil, err
+	}
+	if sv.PerRow() {
+		sv.SetParallel(par)
+	}
+	return sv, nil
 }

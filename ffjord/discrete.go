@@ -109,7 +109,7 @@ func (b *FFJORD) backwardDiscrete(tape *recording, c cotangents, grads [][]float
 		}
 	}
 	kbar := k // the stage buffers now hold cotangents
-	v := b.newRowVJP(n)
+	v := b.rowVJP(n)
 	for st := maxSteps - 1; st >= 0; st-- {
 		active = times(st, active, t, tNew)
 		for i := range s {
@@ -138,7 +138,7 @@ func (b *FFJORD) backwardDiscrete(tape *recording, c cotangents, grads [][]float
 					v.kin[j], v.frob[j] = kbar[i][r*m+D+1], kbar[i][r*m+D+2]
 				}
 			}
-			if err := b.vjp(v, tape, active); err != nil {
+			if err := b.vjp(v, tape, active, false); err != nil {
 				return nil, err
 			}
 			nfe++

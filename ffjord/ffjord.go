@@ -64,8 +64,8 @@ type FFJORD struct {
 	method   *ode.Method  // the forward solver's tableau, for discrete backprop
 	stats    ode.Result   // of the last solve, for Stats; no solve reads it
 
-	adjoint *ode.Solver // the backward solver of BacksolveAdjoint{}
-	rowWork rowWork     // the solves' workspace
+	adjoint [2]*ode.Solver // the backward solvers of BacksolveAdjoint{}: whole batch, per row
+	rowWork rowWork        // the solves' workspace
 }
 
 // New returns the FFJORD block whose dynamics is m.
@@ -113,11 +113,12 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	if err != nil {
 		return fmt.Errorf("ffjord: %w", err)
 	}
-	adj, err := ode.NewSolver(ode.BacksolveAdjoint{}.Settings(s))
+	// The per-row adjoint solver is made when first used.
+	adj, err := newAdjointSolver(ode.BacksolveAdjoint{}.Settings(s), false, b.dyn.Parallel)
 	if err != nil {
 		return fmt.Errorf("ffjord: adjoint: %w", err)
 	}
-	b.train, b.eval, b.adjoint, b.settings = train, eval, adj, s
+	b.train, b.eval, b.adjoint, b.settings = train, eval, [2]*ode.Solver{adj}, s
 	b.method = s.Method
 	if b.method == nil {
 		b.method = ode.DormandPrince()

@@ -199,9 +199,6 @@ func (b *FFJORD) backward(tape *recording, c cotangents, grads [][]float64) ([]f
 	case ode.Discrete:
 		return b.backwardDiscrete(tape, c, grads)
 	case ode.BacksolveAdjoint:
-		if ctl := g.Settings(b.settings).Controller; tape.perRow && (ctl == nil || isAdaptive(ctl)) {
-			return b.backwardAdjointRows(tape, g, c, grads)
-		}
 		return b.backwardAdjoint(tape, g, c, grads)
 	}
 	return nil, fmt.Errorf("%w: unknown gradient %v", ErrInvalidOptions, tape.grad)

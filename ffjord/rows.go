@@ -78,6 +78,7 @@ type rowWork struct {
 	eps    []float64
 	ctx    []float64
 	fields [3][]int // the fields of a row: z; z, ℓ; z, ℓ, E, F
+	vjp    *rowVJP  // the backward passes' VJP buffers
 }
 
 func (w *rowWork) ensure(n, D, C int) {
@@ -129,11 +130,6 @@ func (s *solve) fields() []int {
 		return w.fields[1]
 	}
 	return w.fields[0]
-}
-
-func isAdaptive(c ode.Controller) bool {
-	_, ok := c.(ode.Adaptive)
-	return ok
 }
 
 // gatherRows copies rows[j] of src, rows of w values, into row j of dst

@@ -19,6 +19,16 @@ type rowVJP struct {
 	gp                             [][]float64 // ∂/∂θ summed over the call's rows
 }
 
+// rowVJP returns the block's buffers of a VJP over k entries, made anew
+// when the last ones are smaller: a workspace of the backward passes.
+func (b *FFJORD) rowVJP(k int) *rowVJP {
+	if v := b.rowWork.vjp; v != nil && len(v.ts) >= k {
+		return v
+	}
+	b.rowWork.vjp = b.newRowVJP(k)
+	return b.rowWork.vjp
+}
+
 func (b *FFJORD) newRowVJP(k int) *rowVJP {
 	D, C := b.dyn.Dim(), b.dyn.ContextDim()
 	v := &rowVJP{
@@ -36,11 +46,15 @@ func (b *FFJORD) newRowVJP(k int) *rowVJP {
 // vjp runs the VJP of g = [f, tr, (‖f‖², ‖∂f/∂z‖²_F)] for k = len(rows)
 // entries whose times, states and cotangents the caller wrote into v.ts,
 // v.z, v.a, v.tr (and v.kin, v.frob when regularised); entry j belongs to
-// row rows[j] of the batch, whose noise and context it uses. It leaves
+// row rows[j] of the batch, whose noise and context it uses; with oneTime
+// all are at v.ts[0] (one time for the dynamics to check). It leaves
 // f in v.dz, ∂/∂z in v.gz, ∂/∂context in v.gc and ∂/∂θ in v.gp.
-func (b *FFJORD) vjp(v *rowVJP, tape *recording, rows []int) error {
+func (b *FFJORD) vjp(v *rowVJP, tape *recording, rows []int, oneTime bool) error {
 	D, C, k := b.dyn.Dim(), b.dyn.ContextDim(), len(rows)
 	r := odefunc.Request{Z: v.z[:k*D], Times: v.ts[:k], Want: want(tape.reg), Trace: tape.trace}
+	if oneTime {
+		r.T, r.Times = v.ts[0], nil
+	}
 	out := odefunc.VJPOut{F: v.dz[:k*D], Z: v.gz[:k*D], Params: v.gp}
 	if tape.trace.Stochastic() {
 		r.Noise = gatherRows(v.eps, tape.eps, rows, D)
@@ -71,12 +85,34 @@ func (v *rowVJP) addGrads(tape *recording, grads [][]float64, rows []int) {
 	}
 }
 
-// rowCotangents writes row r's cotangents of the per-row terms, scaled by
-// wt, into entry j of v.
-func (b *FFJORD) rowCotangents(v *rowVJP, j, r int, c cotangents, wt float64) {
-	v.tr[j] = wt * c.LogDet[r]
+// addShared adds the call's gradients to ds = [∂/∂θ of every parameter,
+// ∂/∂context (N×C)]: ∂/∂θ, and entry j's ∂/∂context to row rows[j].
+func (v *rowVJP) addShared(ds []float64, rows []int) {
+	for _, g := range v.gp {
+		axpy(ds[:len(g)], 1, g)
+		ds = ds[len(g):]
+	}
+	C := len(v.gc) / len(v.ts)
+	if C == 0 {
+		return
+	}
+	for j, r := range rows {
+		axpy(ds[r*C:(r+1)*C], 1, v.gc[j*C:(j+1)*C])
+	}
+}
+
+// rowCotangents writes the cotangents of the per-row terms of the rows
+// rows, scaled by wt, into the entries from lo on.
+func (b *FFJORD) rowCotangents(v *rowVJP, lo int, rows []int, c *cotangents, wt float64) {
+	tr := v.tr[lo : lo+len(rows)]
+	for j, r := range rows {
+		tr[j] = wt * c.LogDet[r]
+	}
 	if c.Kinetic != nil {
-		v.kin[j], v.frob[j] = wt*c.Kinetic[r], wt*c.Frobenius[r]
+		kin, frob := v.kin[lo:lo+len(rows)], v.frob[lo:lo+len(rows)]
+		for j, r := range rows {
+			kin[j], frob[j] = wt*c.Kinetic[r], wt*c.Frobenius[r]
+		}
 	}
 }
 

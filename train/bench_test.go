@@ -44,6 +44,22 @@ func BenchmarkLogProb256(b *testing.B) {
 // gradient on a batch of 256.
 func BenchmarkLossAndGradAdjoint(b *testing.B) {
 	f, x := benchSetup(b)
+	benchLossAndGrad(b, f, x)
+}
+
+// BenchmarkLossAndGradAdjointPerRow is BenchmarkLossAndGradAdjoint with
+// steps controlled per row, forward and backward.
+func BenchmarkLossAndGradAdjointPerRow(b *testing.B) {
+	f, x := benchSetup(b)
+	s := f.Settings()
+	s.Solver.StepControl = ode.PerRow
+	if err := f.SetSettings(s); err != nil {
+		b.Fatal(err)
+	}
+	benchLossAndGrad(b, f, x)
+}
+
+func benchLossAndGrad(b *testing.B, f *Flow, x *tensor.Dense) {
 	g := NewGrads(f)
 	b.ReportAllocs()
 	nfe := 0

@@ -48,6 +48,9 @@
 // RowFunc over the rows still being solved. One group of all rows
 // (StepControl WholeBatch) is TensorFlow Probability's whole-batch control;
 // one group per row (PerRow) solves every row as if it were alone.
+// Solver.SolveShared adds a state that the rows drive together (an adjoint
+// solve's parameter gradient): solved with the one group, in its norm, or
+// integrated along every row's own steps, out of the norms.
 //
 // Every solve returns a Result whose Status (Successful, MaxStepsReached,
 // StepSizeTooSmall, NonFinite, FuncFailed, InvalidInput) matches the

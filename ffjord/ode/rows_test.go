@@ -225,12 +225,7 @@ func TestWholeBatchMatchesOneODE(t *testing.T) {
 	for _, ad := range []Adaptive{{}, {RTol: 1e-7, ATol: 1e-9}, {FirstStep: 0.01}} {
 		for _, par := range []Parallel{nil, ragged(4)} {
 			set := Settings{StepControl: WholeBatch, Controller: ad, RecordSteps: true}
-			one, err := NewSolver(set)
-			require.NoError(t, err)
-			want := make([]float64, len(batch))
-			wantRes, err := one.Solve(want, batchF, 0, 3, batch)
-			require.NoError(t, err)
-
+			want, wantRes := solveOne(t, set, batchF, 0, 3, batch)
 			sv, err := NewSolver(set)
 			require.NoError(t, err)
 			sv.SetParallel(par)
@@ -242,13 +237,31 @@ func TestWholeBatchMatchesOneODE(t *testing.T) {
 				assert.Equal(t, want[2*i:2*i+2], got[i*w:i*w+2], "row %d", i)
 				assert.Equal(t, want[2*n+i], got[i*w+2], "row %d", i)
 			}
-			assert.Equal(t, wantRes.Times, res.Times)
-			assert.Equal(t, wantRes.NFE, res.NFE)
+			assertSameSteps(t, wantRes, res)
 			assert.Equal(t, wantRes.NFE*n, res.RowNFE)
-			assert.Equal(t, wantRes.Accepted, res.Accepted)
-			assert.Equal(t, wantRes.Rejected, res.Rejected)
-			assert.Equal(t, wantRes.LastStep, res.LastStep)
-			assert.Equal(t, wantRes.NextStep, res.NextStep)
 		}
 	}
+}
+
+// solveOne returns the Solve of f from y0 under set, and its Result.
+func solveOne(t *testing.T, set Settings, f Func, t0, t1 float64, y0 []float64) ([]float64, Result) {
+	t.Helper()
+	sv, err := NewSolver(set)
+	require.NoError(t, err)
+	y := make([]float64, len(y0))
+	res, err := sv.Solve(y, f, t0, t1, y0)
+	require.NoError(t, err)
+	return y, res
+}
+
+// assertSameSteps checks that a solve in one step group took the steps
+// of want, a Solve's.
+func assertSameSteps(t *testing.T, want, got Result) {
+	t.Helper()
+	assert.Equal(t, want.Times, got.Times)
+	assert.Equal(t, want.NFE, got.NFE)
+	assert.Equal(t, want.Accepted, got.Accepted)
+	assert.Equal(t, want.Rejected, got.Rejected)
+	assert.Equal(t, want.LastStep, got.LastStep)
+	assert.Equal(t, want.NextStep, got.NextStep)
 }

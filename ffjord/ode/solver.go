@@ -23,6 +23,18 @@ type Func func(dy []float64, t float64, y []float64) error
 // time and state), never on which other rows share the call.
 type RowFunc func(dy, t, y []float64, rows []int) error
 
+// SharedFunc is the right-hand side of SolveShared: rows, as for a
+// RowFunc, that also drive a state shared by the batch, whose derivative
+// is the sum of the rows' contributions and does not depend on the shared
+// state itself (an adjoint solve's parameter gradient, which every row
+// adds to). It writes dy/dt of the k rows of y at the times t into dy, as
+// a RowFunc does, and when ds is not nil it adds Σ_j w_j·s_j to ds, s_j
+// being the contribution of row j (at t[j], with row j of y) and w_j =
+// w[j], or 1 when w is nil. Under per-row control the solver also calls
+// it for that sum alone, with a dy it ignores and rows that repeat (the
+// stages of a step); there the rows are in no particular order.
+type SharedFunc func(dy, ds, t, y []float64, rows []int, w []float64) error
+
 // Result reports the outcome and statistics of one solve.
 //
 // For Dormand–Prince the evaluation count of a step group is
@@ -98,9 +110,11 @@ type Solver struct {
 	normFields    []int // fields, when a group has several rows; nil: one field
 	k             [][]float64
 	y, ynew       []float64
-	ys            [][]float64  // stage states: all s.ynew, unless an OnAccept keeps them
+	ys            [][]float64  // stage states: all s.ynew, unless OnAccept or a quadrature keeps them
 	rt, rtNew     []float64    // per row: its group's t and end of attempt
 	scratch       [3][]float64 // a group's y, f0, f1 in norm order, for the first step
+	tail          int          // shared values after the rows in the state buffers (one group)
+	quad          bool         // the shared state is taken by quadrature (per-row groups)
 	step          RowStepper   // the gathering buffers of the calls
 	idx, need, ok []int        // the rows of an attempt; those lacking k[0]; those accepted
 
@@ -118,13 +132,23 @@ type Solver struct {
 	onAccept func(AcceptedSteps) error
 	fn       Func    // the Func of the current Solve
 	oneFn    RowFunc // s.evalFunc, bound once
-	named    bool    // errors name the failing row (per-row control)
-	bad      atomic.Int64
-	t0, t1   float64
-	dir      float64
-	span     float64
-	calls    int
-	next     float64 // the one group's next step, once it has accepted one
+
+	// The shared state of the current SolveShared: the caller's sum, the
+	// derivative being evaluated (in the state, one group) and the
+	// quadrature's calls (per-row groups), gathered.
+	sf              SharedFunc
+	shared, shDst   []float64
+	sharedFn        RowFunc // s.evalShared, bound once
+	qt, qw, qy, qdy []float64
+	qrows           []int
+
+	named  bool // errors name the failing row (per-row control)
+	bad    atomic.Int64
+	t0, t1 float64
+	dir    float64
+	span   float64
+	calls  int
+	next   float64 // the one group's next step, once it has accepted one
 
 	normFn, acceptFn, planFn, probeFn, firstFn func(lo, hi int) // the loops as values for a Parallel
 }
@@ -164,7 +188,7 @@ func NewSolver(s Settings) (*Solver, error) {
 	case Grid:
 		sv.grid = c.Times
 	}
-	sv.oneFn = sv.evalFunc
+	sv.oneFn, sv.sharedFn = sv.evalFunc, sv.evalShared
 	return sv, nil
 }
 
@@ -185,9 +209,9 @@ func (s *Solver) PerRow() bool { return s.control == PerRow && s.adaptive }
 // OnAccept sets a function that is called after every attempt of SolveRows
 // with the steps that were accepted (nil removes it); its error stops the
 // solve. It is how a caller integrates a quantity along each row's own
-// steps without making it part of the solved state, for example the
-// parameter gradient of an adjoint solve: with the stages' b weights,
-// h·Σ b_i·g(Y_i) is that quantity's step by the same method. Keeping the
+// steps without making it part of the solved state: with the stages' b
+// weights, h·Σ b_i·g(Y_i) is that quantity's step by the same method
+// (SolveShared does this for a state that the rows share). Keeping the
 // stage states costs Stages()−1 more state-sized buffers.
 func (s *Solver) OnAccept(fn func(AcceptedSteps) error) {
 	s.onAccept = fn
@@ -265,9 +289,27 @@ func (s *Solver) members(g int) (lo, hi int) {
 	return 0, s.n
 }
 
+// values returns the range [lo, hi) of group g's values in the state
+// buffers: its rows', and the shared tail for the one group of a state
+// that has one.
+func (s *Solver) values(g int) (lo, hi int) {
+	rlo, rhi := s.members(g)
+	lo, hi = rlo*s.m, rhi*s.m
+	if !s.perRow {
+		hi += s.tail
+	}
+	return lo, hi
+}
+
 // evalFunc is the RowFunc of a Solve: its one row is the Func's state.
 func (s *Solver) evalFunc(dy, t, y []float64, _ []int) error {
 	return s.fn(dy, t[0], y)
+}
+
+// evalShared is the RowFunc of a SolveShared: the SharedFunc's rows and,
+// when the shared state is solved with them, its derivative into s.shDst.
+func (s *Solver) evalShared(dy, t, y []float64, rows []int) error {
+	return s.sf(dy, s.shDst, t, y, rows, nil)
 }
 
 // Solve integrates y' = f(t, y) from y(t0) = y0 to t1 and writes y(t1) into
@@ -288,7 +330,7 @@ func (s *Solver) Solve(dst []float64, f Func, t0, t1 float64, y0 []float64) (Res
 		return Result{Status: st}, err
 	}
 	s.fn = f
-	res, err := s.run(dst, s.oneFn, t0, t1, y0, 1, false)
+	res, err := s.run(dst, s.oneFn, t0, t1, y0, 1, false, nil)
 	s.fn = nil
 	return res, err
 }
@@ -340,12 +382,50 @@ func checkFinite(y0 []float64) error {
 // fails the solve, with the lowest failing row named in the message. dst
 // then holds every row at the time it had reached.
 func (s *Solver) SolveRows(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n int) (Result, error) {
+	if res, err := s.checkRows(dst, f == nil, "RowFunc", t0, t1, y0, n); err != nil {
+		return res, err
+	}
+	return s.run(dst, f, t0, t1, y0, n, s.PerRow(), nil)
+}
+
+// SolveShared is SolveRows for rows that also drive a state shared by the
+// batch (see SharedFunc), and adds that state's change from t0 to t1 to
+// shared. How depends on the step groups:
+//
+//   - In one group (WholeBatch control, Constant or Grid steps) the change
+//     is solved with the rows, from 0, appended to the group's state after
+//     the rows' fields and counted in its error norm: the bits of a Solve
+//     of the one ODE [field 1 of every row, …, last field of every row,
+//     shared] (see SetFields).
+//   - A group per row (PerRow control) cannot afford a copy per row, so
+//     the change is integrated along each row's accepted steps by the
+//     method's weights, h·Σ_i b_i·s(t + c_i·h, Y_i), in one call of f per
+//     attempt over the accepted rows' weighted stages (stage by stage, the
+//     rows in increasing order in each), outside the error norm: the
+//     "seminorm" of Kidger, Chen and Lyons (2021). Result.NFE counts those
+//     calls too.
+//
+// If the solve fails, shared holds the change up to where dst's rows
+// stopped.
+func (s *Solver) SolveShared(dst, shared []float64, f SharedFunc, t0, t1 float64, y0 []float64, n int) (Result, error) {
+	if res, err := s.checkRows(dst, f == nil, "SharedFunc", t0, t1, y0, n); err != nil {
+		return res, err
+	}
+	s.sf = f
+	res, err := s.run(dst, s.sharedFn, t0, t1, y0, n, s.PerRow(), shared)
+	s.sf = nil
+	return res, err
+}
+
+// checkRows checks the input of SolveRows and SolveShared; noFunc says
+// that their function, of type what, is nil.
+func (s *Solver) checkRows(dst []float64, noFunc bool, what string, t0, t1 float64, y0 []float64, n int) (Result, error) {
 	res := Result{Rows: n, Status: InvalidInput}
 	switch {
 	case s == nil || s.method == nil:
 		return res, errorf(ErrInvalidSettings, "ode: a Solver is made by NewSolver")
-	case f == nil:
-		return res, errorf(ErrInvalidInput, "ode: invalid input: nil RowFunc")
+	case noFunc:
+		return res, errorf(ErrInvalidInput, "ode: invalid input: nil %s", what)
 	case n < 1 || len(y0) == 0 || len(y0)%n != 0:
 		return res, errorf(ErrInvalidInput, "ode: invalid input: %d values are not %d rows", len(y0), n)
 	case len(dst) != len(y0):
@@ -369,15 +449,22 @@ func (s *Solver) SolveRows(dst []float64, f RowFunc, t0, t1 float64, y0 []float6
 		res.Status = NonFinite
 		return res, err
 	}
-	return s.run(dst, f, t0, t1, y0, n, s.PerRow())
+	return res, nil
 }
 
-// run solves checked input in groups of one row (perRow) or of all rows.
-func (s *Solver) run(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n int, perRow bool) (Result, error) {
+// run solves checked input in groups of one row (perRow) or of all rows,
+// with the shared state of a SolveShared, if any.
+func (s *Solver) run(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n int, perRow bool, shared []float64) (Result, error) {
 	res := Result{Rows: n}
-	s.ensure(n, len(y0)/n, perRow)
+	tail, quad := len(shared), false
+	if perRow {
+		tail, quad = 0, len(shared) > 0
+	}
+	s.ensure(n, len(y0)/n, perRow, tail, quad)
 	s.named = perRow
+	s.shared, s.shDst = shared, nil
 	copy(s.y, y0)
+	clear(s.y[len(y0):]) // the shared state's change starts at 0
 	for g := range s.groups() {
 		s.t[g], s.haveK0[g], s.rej[g], s.done[g] = t0, false, false, false
 		s.acc[g], s.rejected[g], s.nfe[g], s.lastStep[g] = 0, 0, 0, 0
@@ -398,6 +485,8 @@ func (s *Solver) run(dst []float64, f RowFunc, t0, t1 float64, y0 []float64, n i
 		err = s.solveAdaptive(&res, f)
 	}
 	copy(dst, s.y)
+	axpy(shared[:tail], s.y[len(y0):])
+	s.shared, s.shDst = nil, nil
 	for g := range s.groups() {
 		lo, hi := s.members(g)
 		res.Accepted += s.acc[g]
@@ -425,26 +514,38 @@ func (s *Solver) groups() int {
 	return 1
 }
 
-func (s *Solver) ensure(n, m int, perRow bool) {
-	if s.n == n && s.m == m && s.perRow == perRow {
+// ensure sizes the workspace for n rows of width m, in groups of one row
+// (perRow) or of all rows, with tail shared values after the rows and
+// the buffers of a quadrature of the shared state (quad).
+func (s *Solver) ensure(n, m int, perRow bool, tail int, quad bool) {
+	if s.n == n && s.m == m && s.perRow == perRow && s.tail == tail && s.quad == quad {
 		return
 	}
-	s.n, s.m, s.perRow = n, m, perRow
+	s.n, s.m, s.perRow, s.tail, s.quad = n, m, perRow, tail, quad
 	nm, ng, st := n*m, s.groups(), len(s.k)
+	ns := nm + tail // the state buffers
 	ordered := !perRow && n > 1 && len(s.fields) > 1
 	s.normFields = nil
 	if ordered {
 		s.normFields = s.fields
 	}
+	nq := 0 // the quadrature's calls: every row at the weighted stages
+	if quad {
+		for _, b := range s.method.B {
+			if b != 0 {
+				nq += n
+			}
+		}
+	}
 	// One buffer of each type, cut into the arrays.
-	nf := (st+2)*nm + 2*n + 5*ng
-	if s.onAccept != nil {
-		nf += (st - 1) * nm
+	nf := (st+2)*ns + 2*n + 5*ng + 2*nq + 2*nq*m
+	if s.keepStages() {
+		nf += (st - 1) * ns
 	}
 	if ordered {
-		nf += 3 * nm
+		nf += 3 * ns
 	}
-	ni := 3*n + 4*ng
+	ni := 3*n + 4*ng + nq
 	fb, ib, bb := make([]float64, nf), make([]int, ni), make([]bool, 4*ng)
 	cut := func(l int) []float64 {
 		v := fb[:l:l]
@@ -457,16 +558,18 @@ func (s *Solver) ensure(n, m int, perRow bool) {
 		return v
 	}
 	for i := range s.k {
-		s.k[i] = cut(nm)
+		s.k[i] = cut(ns)
 	}
-	s.y, s.ynew = cut(nm), cut(nm)
+	s.y, s.ynew = cut(ns), cut(ns)
 	s.ys = make([][]float64, st)
 	for i := range s.ys {
 		s.ys[i] = s.ynew // a scratch: Y_i is used by stage i only
-		if s.onAccept != nil && i > 0 {
-			s.ys[i] = cut(nm)
+		if s.keepStages() && i > 0 {
+			s.ys[i] = cut(ns)
 		}
 	}
+	s.qt, s.qw, s.qy, s.qdy = cut(nq), cut(nq), cut(nq*m), cut(nq*m)
+	s.qrows = cutInt(nq)
 	s.rt, s.rtNew = cut(n), cut(n)
 	s.t, s.h, s.tNew, s.errNorm, s.lastStep = cut(ng), cut(ng), cut(ng), cut(ng), cut(ng)
 	s.idx, s.need, s.ok, s.gidx = cutInt(n), cutInt(n), cutInt(n), cutInt(ng)
@@ -476,7 +579,18 @@ func (s *Solver) ensure(n, m int, perRow bool) {
 	s.step.ensure(n, m)
 	s.scratch = [3][]float64{}
 	if ordered {
-		s.scratch = [3][]float64{cut(nm), cut(nm), cut(nm)}
+		s.scratch = [3][]float64{cut(ns), cut(ns), cut(ns)}
+	}
+}
+
+// keepStages reports whether the stage states of an attempt are kept for
+// its accepted steps: for OnAccept or a quadrature.
+func (s *Solver) keepStages() bool { return s.onAccept != nil || s.quad }
+
+// axpy adds x to y.
+func axpy(y, x []float64) {
+	for i, v := range x {
+		y[i] += v
 	}
 }
 
@@ -516,7 +630,14 @@ func (s *Solver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []int
 		}
 	}
 	res.NFE++
+	if s.tail > 0 {
+		s.shDst = dst[len(dst)-s.tail:]
+		clear(s.shDst) // the SharedFunc adds to it
+	}
 	r, err := s.step.gather(f, dst, ts, src, s.m, rows)
+	if err == nil && s.tail > 0 {
+		r, err = rows[0], checkShared(s.shDst, ts[0])
+	}
 	if err == nil {
 		return nil
 	}
@@ -527,6 +648,17 @@ func (s *Solver) call(res *Result, f RowFunc, dst, ts, src []float64, rows []int
 		se.H = s.tNew[g] - s.t[g]
 	}
 	return s.groupError(g, se)
+}
+
+// checkShared returns a *SolveError, whose T and H the caller sets, for a
+// non-finite derivative ds of the shared state at t.
+func checkShared(ds []float64, t float64) error {
+	for i, v := range ds {
+		if !isFinite(v) {
+			return &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite derivative of the shared state ds[%d] = %v at t = %v", i, v, t), status: NonFinite}
+		}
+	}
+	return nil
 }
 
 // activate lists the groups not yet done in s.gidx and their rows in
@@ -572,20 +704,56 @@ func (s *Solver) solveAdaptive(res *Result, f RowFunc) error {
 		if err := s.attempt(res, f); err != nil {
 			return err
 		}
-		if s.onAccept != nil {
+		if s.keepStages() {
 			s.ok = s.ok[:0]
 			for _, r := range s.idx {
 				if s.errNorm[s.group(r)] <= 1 {
 					s.ok = append(s.ok, r)
 				}
 			}
-			if len(s.ok) > 0 {
+			if s.quad && len(s.ok) > 0 {
+				if err := s.quadrature(res); err != nil {
+					return err
+				}
+			}
+			if s.onAccept != nil && len(s.ok) > 0 {
 				if err := s.onAccept(AcceptedSteps{Rows: s.ok, T: s.rt, TNew: s.rtNew, Y: s.y, YNew: s.ynew, Stages: s.ys}); err != nil {
 					return err
 				}
 			}
 		}
 		s.step.par.split(len(s.gidx), s.accept, s.acceptFn)
+	}
+	return nil
+}
+
+// quadrature adds to s.shared the change of the shared state over the
+// accepted steps of the rows s.ok, h·Σ_i b_i·s(t + c_i·h, Y_i), by one
+// call of the SharedFunc over every weighted stage of every such row.
+func (s *Solver) quadrature(res *Result) error {
+	m, meth := s.m, s.method
+	s.qrows = s.qrows[:0]
+	for i, b := range meth.B {
+		if b == 0 {
+			continue
+		}
+		st := s.y // Y_0
+		if i > 0 {
+			st = s.ys[i]
+		}
+		for _, r := range s.ok {
+			x := len(s.qrows)
+			h := s.rtNew[r] - s.rt[r]
+			s.qt[x], s.qw[x] = s.rt[r]+meth.C[i]*h, h*b
+			copy(s.qy[x*m:(x+1)*m], st[r*m:(r+1)*m])
+			s.qrows = append(s.qrows, r)
+		}
+	}
+	k := len(s.qrows)
+	res.NFE++
+	if err := s.sf(s.qdy[:k*m], s.shared, s.qt[:k], s.qy[:k*m], s.qrows, s.qw[:k]); err != nil {
+		r := s.ok[0]
+		return s.groupError(s.group(r), &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, T: s.rt[r], H: s.rtNew[r] - s.rt[r], status: FuncFailed})
 	}
 	return nil
 }
@@ -656,11 +824,10 @@ func (s *Solver) accept(lo, hi int) {
 // moveOn makes group g's trial state current and, for FSAL methods with
 // fsal set, its last stage the next first stage.
 func (s *Solver) moveOn(g int, fsal bool) {
-	m := s.m
-	lo, hi := s.members(g)
-	copy(s.y[lo*m:hi*m], s.ynew[lo*m:hi*m])
+	lo, hi := s.values(g)
+	copy(s.y[lo:hi], s.ynew[lo:hi])
 	if fsal && s.method.FSAL {
-		copy(s.k[0][lo*m:hi*m], s.k[len(s.k)-1][lo*m:hi*m])
+		copy(s.k[0][lo:hi], s.k[len(s.k)-1][lo:hi])
 		s.haveK0[g] = true
 	} else {
 		s.haveK0[g] = false
@@ -718,6 +885,7 @@ func (s *Solver) stages(res *Result, f RowFunc, flags StageFlags) error {
 	}
 	s.step.job.set(s.ynew, s.rt, s.rtNew, s.y, s.m, s.idx, s.k, s.ys, s.step.tc)
 	s.step.job.flat = !s.perRow // one group: rows 0…n−1, one step
+	s.step.job.tail = s.tail
 	calls, bad, err := s.method.stepRows(&s.step.job, s.step.par, eval, flags)
 	s.calls = calls
 	if err != nil {
@@ -748,19 +916,28 @@ func (s *Solver) norms(lo, hi int) {
 }
 
 // errorNorm returns the error norm of group g's attempt, summed field by
-// field over the group's rows (as stored, for a group of one row).
+// field over the group's rows (as stored, for a group of one row), then
+// over a shared tail.
 func (s *Solver) errorNorm(g int) float64 {
 	berr, k, y, ynew, m := s.method.BErr, s.k, s.y, s.ynew, s.m
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	h := s.tNew[g] - s.t[g]
 	lo, hi := s.members(g)
+	vlo, vhi := s.values(g)
+	nf := 1
+	if s.normFields != nil {
+		nf = len(s.normFields)
+	}
 	var acc float64
-	for f, off := 0, 0; off < m; f++ {
-		w := m
-		if s.normFields != nil {
+	for f, off := 0, 0; f <= nf; f++ {
+		w, rhi := m, hi
+		switch {
+		case f == nf: // the shared tail, after the rows: one run
+			w, rhi, off = vhi-hi*m, lo+1, (hi-lo)*m
+		case s.normFields != nil:
 			w = s.normFields[f]
 		}
-		for r := lo; r < hi; r++ {
+		for r := lo; r < rhi; r++ {
 			for j := r*m + off; j < r*m+off+w; j++ {
 				var e float64
 				for l, el := range berr {
@@ -773,7 +950,7 @@ func (s *Solver) errorNorm(g int) float64 {
 		}
 		off += w
 	}
-	return math.Sqrt(acc / float64((hi-lo)*m))
+	return math.Sqrt(acc / float64(vhi-vlo))
 }
 
 // stepFactor returns the ratio h_new/h proposed after a step with error
@@ -811,10 +988,11 @@ func (s *Solver) initialSteps(res *Result, f RowFunc) error {
 // order: slices of them, or copies in s.scratch.
 func (s *Solver) view(g int, a, b, c []float64) ([]float64, []float64, []float64) {
 	m := s.m
-	lo, hi := s.members(g)
+	vlo, vhi := s.values(g)
 	if s.normFields == nil {
-		return a[lo*m : hi*m], b[lo*m : hi*m], c[lo*m : hi*m]
+		return a[vlo:vhi], b[vlo:vhi], c[vlo:vhi]
 	}
+	lo, hi := s.members(g)
 	ga, gb, gc := s.scratch[0], s.scratch[1], s.scratch[2]
 	x := 0
 	for f, off := 0, 0; off < m; f++ {
@@ -827,6 +1005,10 @@ func (s *Solver) view(g int, a, b, c []float64) ([]float64, []float64, []float64
 		}
 		off += w
 	}
+	for j := hi * m; j < vhi; j++ { // the shared tail
+		ga[x], gb[x], gc[x] = a[j], b[j], c[j]
+		x++
+	}
 	return ga, gb, gc
 }
 
@@ -834,17 +1016,17 @@ func (s *Solver) view(g int, a, b, c []float64) ([]float64, []float64, []float64
 // size (in s.h, for now), its state y0 + h0·f(t0, y0) (in s.ynew) and its
 // time, and keeps the norm of f(t0, y0) in s.errNorm for first.
 func (s *Solver) probe(lo, hi int) {
-	m := s.m
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for _, g := range s.gidx[lo:hi] {
 		y, f0, _ := s.view(g, s.y, s.k[0], s.k[0])
 		h0, d1 := probeStep(y, f0, rtol, atol, s.span)
 		s.h[g], s.errNorm[g] = h0, d1
-		rlo, rhi := s.members(g)
-		y, f0 = s.y[rlo*m:rhi*m], s.k[0][rlo*m:rhi*m]
+		vlo, vhi := s.values(g)
+		y, f0 = s.y[vlo:vhi], s.k[0][vlo:vhi]
 		for i := range y {
-			s.ynew[rlo*m+i] = y[i] + s.dir*h0*f0[i]
+			s.ynew[vlo+i] = y[i] + s.dir*h0*f0[i]
 		}
+		rlo, rhi := s.members(g)
 		for r := rlo; r < rhi; r++ {
 			s.step.tc[r] = s.t0 + s.dir*h0
 		}

@@ -102,8 +102,10 @@ type rowJob struct {
 	k, ys                [][]float64
 
 	// flat says that the rows are 0…k−1 and take one step: the loops then
-	// run over them as one range, with the same operations per value.
+	// run over them as one range, with the same operations per value, and
+	// over the tail values that follow the rows (a Solver's shared state).
 	flat bool
+	tail int
 
 	// The loop being run: dst = y + h·Σ coef·k at the stage time c.
 	dst, coef []float64
@@ -115,7 +117,16 @@ type rowJob struct {
 
 func (j *rowJob) set(ynew, t, tNew, y []float64, w int, rows []int, k, ys [][]float64, ts []float64) {
 	j.ynew, j.t, j.tNew, j.y, j.w, j.rows, j.k, j.ys, j.ts = ynew, t, tNew, y, w, rows, k, ys, ts[:len(rows)]
-	j.flat = false
+	j.flat, j.tail = false, 0
+}
+
+// end returns the end of the values of the first hi rows in the flat
+// case: the last row's take the tail with them.
+func (j *rowJob) end(hi int) int {
+	if hi == len(j.rows) {
+		return hi*j.w + j.tail
+	}
+	return hi * j.w
 }
 
 // release drops j's references to the caller's slices.
@@ -129,9 +140,10 @@ func (j *rowJob) stage(lo, hi int) {
 	w := j.w
 	if j.flat && lo < hi {
 		h := j.tNew[0] - j.t[0]
-		combine(j.dst, j.y, j.k, j.coef, h, lo*w, hi*w)
-		for x := lo; x < hi; x++ {
-			j.ts[x] = j.t[0] + j.c*h
+		combine(j.dst, j.y, j.k, j.coef, h, lo*w, j.end(hi))
+		tc, ts := j.t[0]+j.c*h, j.ts[lo:hi]
+		for x := range ts {
+			ts[x] = tc
 		}
 		return
 	}
@@ -148,10 +160,10 @@ func (j *rowJob) stage(lo, hi int) {
 func (j *rowJob) newState(lo, hi int) {
 	w := j.w
 	if j.flat && lo < hi {
-		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo*w, hi*w)
-		for c, v := range j.ynew[lo*w : hi*w] {
+		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo*w, j.end(hi))
+		for c, v := range j.ynew[lo*w : j.end(hi)] {
 			if !isFinite(v) {
-				lowerTo(&j.bad, lo+c/w)
+				lowerTo(&j.bad, min(lo+c/w, hi-1)) // the tail's go with the last row
 				return
 			}
 		}
@@ -226,7 +238,11 @@ func (m *Method) stepRows(j *rowJob, par Parallel, eval rowEval, flags StageFlag
 	par.split(len(rows), j.newState, j.newFn)
 	if x := int(j.bad.Load()); x < len(rows) {
 		r, w := rows[x], j.w
-		for c := r * w; c < (r+1)*w; c++ {
+		hi := (r + 1) * w
+		if j.flat {
+			hi = j.end(x + 1)
+		}
+		for c := r * w; c < hi; c++ {
 			if !isFinite(j.ynew[c]) {
 				return calls, r, &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite trial state y[%d] = %v", c-r*w, j.ynew[c]), T: j.t[r], H: j.tNew[r] - j.t[r], status: NonFinite}
 			}

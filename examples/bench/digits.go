@@ -26,9 +26,8 @@ import (
 // rounds; median and range), the rate of each kernel of the step with its
 // FLOPs counted from the shapes and its fraction of the one-goroutine peak,
 // and the cost of the exact trace against Hutchinson's at D = 16, 32, 64.
-// A non-empty pytorch is a command that times the same step in PyTorch
-// (pytorch.go); it runs once per round, between this library's steps.
-func digitsScale(pytorch string) error {
+// With py, PyTorch's step runs once per round, between this library's.
+func digitsScale(py pytorch) error {
 	batch, err := digitsBatch()
 	if err != nil {
 		return err
@@ -66,8 +65,8 @@ func digitsScale(pytorch string) error {
 			}
 			times[w], stats = append(times[w], secs), st
 		}
-		if pytorch != "" {
-			r, err := runTorch(pytorch)
+		if py != nil {
+			r, err := py.digitsRound()
 			if err != nil {
 				return err
 			}

@@ -13,9 +13,9 @@
 //	go run ./examples/bench                # both
 //	go run ./examples/bench -only digits   # the digits-scale section alone
 //
-// With -pytorch, the digits section also runs a command that times the
-// same step in PyTorch (scripts/pytorch/digits_step.py) once per round,
-// between its own, and prints both sides' ratio from the same run.
+// With -pytorch python3 it also times the same work in PyTorch +
+// torchdiffeq (scripts/pytorch), in turns with its own, and prints both
+// sides' ratios from the same run.
 package main
 
 import (
@@ -42,29 +42,30 @@ func main() {
 		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
 		batches := fs.Int("batches", 32, fmt.Sprintf("batches of 256 per timed epoch (the tutorial's 32), 1 to %d", cli.MaxSamples/256))
 		only := fs.String("only", "", "run one section only: tutorial or digits (default both)")
-		pytorch := fs.String("pytorch", "", "command that times PyTorch's digits step between the digits rounds,\ne.g. 'python3 scripts/pytorch/digits_step.py' (default: none)")
+		torchCmd := fs.String("pytorch", "", "Python command that runs the PyTorch replicas in scripts/pytorch beside\nthe tutorial epoch and the digits step, e.g. python3 (default: none)")
 		if err := cli.Parse(fs, "bench [-batches N] [-only tutorial|digits] [-pytorch CMD]", args, stdout); err != nil {
 			return err
 		}
 		if err := cli.CheckInt("batches", *batches, 1, cli.MaxSamples/256); err != nil {
 			return err
 		}
-		if *pytorch != "" && *only == "tutorial" {
-			return fmt.Errorf("-pytorch times the digits step, which -only tutorial leaves out")
+		py, err := newPytorch(*torchCmd)
+		if err != nil {
+			return err
 		}
 		switch *only {
 		case "":
 		case "tutorial":
-			return run(*batches)
+			return run(*batches, py)
 		case "digits":
-			return digitsScale(*pytorch)
+			return digitsScale(py)
 		default:
 			return fmt.Errorf("-only %q: want tutorial or digits", *only)
 		}
-		if err := run(*batches); err != nil {
+		if err := run(*batches, py); err != nil {
 			return err
 		}
-		return digitsScale(*pytorch)
+		return digitsScale(py)
 	})
 }
 
@@ -72,7 +73,7 @@ func emit(name string, value float64, unit string) {
 	fmt.Printf("%s=%.4g %s\n", name, value, unit)
 }
 
-func run(batches int) error {
+func run(batches int, py pytorch) error {
 	data, err := datasets.Moons(256*batches, datasets.MoonsNoise, true, rand.NewPCG(1, 1))
 	if err != nil {
 		return err
@@ -113,6 +114,15 @@ func run(batches int) error {
 	two, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 2, ode.DefaultStepControl)
 	if err != nil {
 		return err
+	}
+	if py != nil {
+		epoch := func() (float64, error) {
+			secs, _, err := timeEpoch(data, ode.BacksolveAdjoint{}, 0, ode.DefaultStepControl)
+			return secs, err
+		}
+		if err := tutorialVsTorch(py, epoch, batches); err != nil {
+			return err
+		}
 	}
 	emit("epoch_adjoint_1_goroutine", one, "s")
 	emit("epoch_adjoint_2_goroutines", two, "s")

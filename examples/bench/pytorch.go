@@ -9,55 +9,118 @@ import (
 	"strings"
 )
 
-// torchRound is one run of the PyTorch command: seconds per step on one
-// thread and on two, and evaluations of f per step.
-type torchRound struct {
-	secs [3]float64 // by thread count, 1 and 2
-	nfe  float64    // forward and backward
+// The PyTorch replicas the bench times beside its own figures, run from
+// the module's root.
+const (
+	tutorialScript = "scripts/pytorch/tutorial_epoch.py"
+	digitsScript   = "scripts/pytorch/digits_step.py"
+)
+
+// pytorch is the interpreter command that runs the replicas, split at
+// spaces; nil when the bench times no PyTorch.
+type pytorch []string
+
+// newPytorch checks that cmd is given and the replicas are where the
+// bench looks for them; "" is no PyTorch.
+func newPytorch(cmd string) (pytorch, error) {
+	if cmd == "" {
+		return nil, nil
+	}
+	p := pytorch(strings.Fields(cmd))
+	if len(p) == 0 {
+		return nil, fmt.Errorf("-pytorch %q: no command", cmd)
+	}
+	if _, err := exec.LookPath(p[0]); err != nil {
+		return nil, fmt.Errorf("-pytorch: %w", err)
+	}
+	for _, s := range []string{tutorialScript, digitsScript} {
+		if _, err := os.Stat(s); err != nil {
+			return nil, fmt.Errorf("-pytorch: %w (run the bench from the module's root)", err)
+		}
+	}
+	return p, nil
 }
 
-// runTorch runs cmd (split at spaces) with one round on one thread and
-// two, and reads its pytorch_digits_step_* lines
-// (scripts/pytorch/digits_step.py writes them).
-func runTorch(cmd string) (torchRound, error) {
-	args := append(strings.Fields(cmd), "--threads", "1,2", "--rounds", "1")
-	c := exec.Command(args[0], args[1:]...)
+// torchLine is one name=value line of a replica: seconds, then fields
+// such as nfe_forward=20.
+type torchLine struct {
+	secs   float64
+	fields map[string]float64
+}
+
+// run runs script with args and returns its lines by name; every name in
+// want must be among them.
+func (p pytorch) run(script string, args []string, want ...string) (map[string]torchLine, error) {
+	c := exec.Command(p[0], append(append(p[1:len(p):len(p)], script), args...)...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, os.Stderr
 	if err := c.Run(); err != nil {
-		return torchRound{}, fmt.Errorf("-pytorch %q: %w", cmd, err)
+		return nil, fmt.Errorf("-pytorch: %s %s: %w", strings.Join(p, " "), script, err)
 	}
-	var r torchRound
+	lines := map[string]torchLine{}
 	for line := range strings.Lines(out.String()) {
 		fields := strings.Fields(line)
 		if len(fields) == 0 {
 			continue
 		}
 		name, value, ok := strings.Cut(fields[0], "=")
-		threads := map[string]int{"pytorch_digits_step_1_thread": 1, "pytorch_digits_step_2_threads": 2}[name]
-		if !ok || threads == 0 {
+		if !ok || !strings.HasPrefix(name, "pytorch_") {
 			continue
 		}
+		l := torchLine{fields: map[string]float64{}}
 		secs, err := strconv.ParseFloat(value, 64)
 		if err != nil || !(secs > 0) {
-			return torchRound{}, fmt.Errorf("-pytorch %q: bad line %q", cmd, line)
+			return nil, fmt.Errorf("-pytorch: %s printed a bad line %q", script, line)
 		}
-		r.secs[threads] = secs
-		r.nfe = 0
+		l.secs = secs
 		for _, f := range fields[1:] {
-			if k, v, ok := strings.Cut(f, "="); ok && strings.HasPrefix(k, "nfe_") {
-				n, err := strconv.ParseFloat(v, 64)
-				if err != nil {
-					return torchRound{}, fmt.Errorf("-pytorch %q: bad line %q", cmd, line)
+			if k, v, ok := strings.Cut(f, "="); ok {
+				if x, err := strconv.ParseFloat(v, 64); err == nil {
+					l.fields[k] = x
 				}
-				r.nfe += n
 			}
 		}
+		lines[name] = l
 	}
-	if r.secs[1] == 0 || r.secs[2] == 0 || r.nfe == 0 {
-		return torchRound{}, fmt.Errorf("-pytorch %q printed no pytorch_digits_step_1_thread and _2_threads lines with nfe_ fields:\n%s", cmd, out.String())
+	for _, name := range want {
+		if _, ok := lines[name]; !ok {
+			return nil, fmt.Errorf("-pytorch: %s printed no %s line:\n%s", script, name, out.String())
+		}
 	}
-	return r, nil
+	return lines, nil
+}
+
+// digitsRound runs the digits replica once on one thread and once on two.
+func (p pytorch) digitsRound() (torchRound, error) {
+	one, two := "pytorch_digits_step_1_thread", "pytorch_digits_step_2_threads"
+	lines, err := p.run(digitsScript, []string{"--threads", "1,2", "--rounds", "1"}, one, two)
+	if err != nil {
+		return torchRound{}, err
+	}
+	l := lines[one]
+	nfe := l.fields["nfe_forward"] + l.fields["nfe_backward"]
+	if !(nfe > 0) {
+		return torchRound{}, fmt.Errorf("-pytorch: %s printed no nfe_forward and nfe_backward", digitsScript)
+	}
+	return torchRound{secs: [3]float64{1: l.secs, 2: lines[two].secs}, nfe: nfe}, nil
+}
+
+// tutorialEpoch runs the tutorial replica for one epoch of batches on one
+// thread and returns its seconds.
+func (p pytorch) tutorialEpoch(batches int) (float64, error) {
+	name := "pytorch_tutorial_epoch_1_thread"
+	lines, err := p.run(tutorialScript, []string{"--batches", strconv.Itoa(batches), "--rounds", "1"}, name)
+	if err != nil {
+		return 0, err
+	}
+	return lines[name].secs, nil
+}
+
+// torchRound is one run of the digits replica: seconds per step on one
+// thread and on two, and evaluations of f per step.
+type torchRound struct {
+	secs [3]float64 // by thread count, 1 and 2
+	nfe  float64    // forward and backward
 }
 
 // emitTorch prints PyTorch's step on one thread and two, and the ratio of
@@ -96,4 +159,27 @@ func emitTorch(torch []torchRound, times map[int][]float64, nfe, floor float64) 
 	lo, med, hi = spread(eval)
 	emit("ratio_digits_evaluation_vs_pytorch", med, fmt.Sprintf("x (time per evaluation of f; range %.3g–%.3g)", lo, hi))
 	emit("ratio_digits_step_at_peak_vs_pytorch", floor/best, "x (the floor against PyTorch's faster median)")
+}
+
+// tutorialVsTorch times this library's adjoint epoch (default workers)
+// and PyTorch's on one thread in turns, three times, and prints PyTorch's
+// epoch and the paired ratio.
+func tutorialVsTorch(p pytorch, epoch func() (float64, error), batches int) error {
+	var theirs, ratio []float64
+	for range 3 {
+		ours, err := epoch()
+		if err != nil {
+			return err
+		}
+		t, err := p.tutorialEpoch(batches)
+		if err != nil {
+			return err
+		}
+		theirs, ratio = append(theirs, t), append(ratio, ours/t)
+	}
+	lo, med, hi := spread(theirs)
+	emit("pytorch_tutorial_epoch_1_thread", med, fmt.Sprintf("s (median of 3; range %.4g–%.4g)", lo, hi))
+	lo, med, hi = spread(ratio)
+	emit("ratio_tutorial_epoch_vs_pytorch", med, fmt.Sprintf("x (adjoint epoch; median of 3 paired rounds; range %.3g–%.3g)", lo, hi))
+	return nil
 }

@@ -115,6 +115,11 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 		if p == nil || p.Dtype() != tensor.Float64 || !p.IsNativelyAccessible() || len(p.Float64s()) != p.Shape().TotalSize() {
 			return nil, fmt.Errorf("%w: Adam's parameter %d is not a float64 tensor of its own memory", ErrInvalidConfig, i)
 		}
+		if p.Dims() == 0 {
+			// Gorgonia's AdamSolver keeps a scalar's moments as
+			// scalars and panics on its second step.
+			return nil, fmt.Errorf("%w: Adam's parameter %d has shape (); give it shape (1)", ErrInvalidConfig, i)
+		}
 	}
 	a := &Adam{lr: lr, update: u}
 	for _, p := range params {

@@ -238,3 +238,18 @@ func TestTrainerInPlaceAdam(t *testing.T) {
 		}
 	}
 }
+
+// TestNewAdamWithRefusesScalarShape: a parameter of shape () (a tensor
+// made from a scalar) is refused by both updates: Gorgonia's AdamSolver
+// keeps its moments as scalars and panics on the second step.
+func TestNewAdamWithRefusesScalarShape(t *testing.T) {
+	for _, u := range []AdamUpdate{GorgoniaAdam{}, InPlaceAdam{}} {
+		p := tensor.New(tensor.FromScalar(0.5))
+		a, err := NewAdamWith([]*tensor.Dense{p}, 0.1, u)
+		if !assert.ErrorIs(t, err, ErrInvalidConfig, "%v", u) {
+			for range 3 {
+				assert.NoError(t, a.Step(Grads{{1}}), "%v", u)
+			}
+		}
+	}
+}

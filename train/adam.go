@@ -111,6 +111,10 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 	if nilPointer(u) {
 		return nil, fmt.Errorf("%w: Adam update is a nil %T", ErrInvalidConfig, u)
 	}
+	inPlace, err := inPlaceOf(u)
+	if err != nil {
+		return nil, err
+	}
 	for i, p := range params {
 		if p == nil || p.Dtype() != tensor.Float64 || !p.IsNativelyAccessible() || len(p.Float64s()) != p.Shape().TotalSize() {
 			return nil, fmt.Errorf("%w: Adam's parameter %d is not a float64 tensor of its own memory", ErrInvalidConfig, i)
@@ -124,12 +128,12 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 	a := &Adam{lr: lr, update: u}
 	for _, p := range params {
 		vg := &valueGrad{value: p}
-		if !u.inPlace() {
+		if !inPlace {
 			vg.grad = tensor.New(tensor.WithShape(p.Shape().Clone()...), tensor.Of(tensor.Float64))
 		}
 		a.params = append(a.params, vg)
 	}
-	if u.inPlace() {
+	if inPlace {
 		a.own = &adamMoments{}
 		return a, nil
 	}
@@ -139,6 +143,17 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 		a.vgs[i] = p
 	}
 	return a, nil
+}
+
+// inPlaceOf returns u.inPlace(), or an error if that panics: u embeds a
+// nil AdamUpdate.
+func inPlaceOf(u AdamUpdate) (inPlace bool, err error) {
+	defer func() {
+		if recover() != nil {
+			err = fmt.Errorf("%w: Adam update %T wraps no update", ErrInvalidConfig, u)
+		}
+	}()
+	return u.inPlace(), nil
 }
 
 // errNoAdam reports an Adam that NewAdam or NewAdamWith did not make.

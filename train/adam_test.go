@@ -253,3 +253,20 @@ func TestNewAdamWithRefusesScalarShape(t *testing.T) {
 		}
 	}
 }
+
+// loggedUpdate is an AdamUpdate that wraps another, as a user's
+// decorator would.
+type loggedUpdate struct{ AdamUpdate }
+
+// TestNewAdamWithRefusesEmptyWrapper: an update that embeds a nil
+// AdamUpdate is refused with an error, not a nil-pointer panic; one that
+// embeds InPlaceAdam is InPlaceAdam.
+func TestNewAdamWithRefusesEmptyWrapper(t *testing.T) {
+	p := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{1, 2}))
+	var err error
+	assert.NotPanics(t, func() { _, err = NewAdamWith([]*tensor.Dense{p}, 0.1, loggedUpdate{}) })
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	a, err := NewAdamWith([]*tensor.Dense{p}, 0.1, loggedUpdate{InPlaceAdam{}})
+	require.NoError(t, err)
+	assert.NotNil(t, a.own)
+}

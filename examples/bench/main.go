@@ -52,6 +52,11 @@ func main() {
 		if *pytorch != "" && *only == "tutorial" {
 			return fmt.Errorf("-pytorch times the digits step, which -only tutorial leaves out")
 		}
+		if *pytorch != "" {
+			if _, err := torchArgs(*pytorch); err != nil {
+				return err
+			}
+		}
 		switch *only {
 		case "":
 		case "tutorial":

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -16,11 +17,28 @@ type torchRound struct {
 	nfe  float64    // forward and backward
 }
 
+// torchArgs returns cmd split at spaces, with the arguments that ask for
+// one round on one thread and two, or an error if there is no command or
+// it is not found: main checks it before any timing.
+func torchArgs(cmd string) ([]string, error) {
+	args := strings.Fields(cmd)
+	if len(args) == 0 {
+		return nil, fmt.Errorf("-pytorch %q: no command", cmd)
+	}
+	if _, err := exec.LookPath(args[0]); err != nil {
+		return nil, fmt.Errorf("-pytorch %q: %w", cmd, err)
+	}
+	return append(args, "--threads", "1,2", "--rounds", "1"), nil
+}
+
 // runTorch runs cmd (split at spaces) with one round on one thread and
 // two, and reads its pytorch_digits_step_* lines
 // (scripts/pytorch/digits_step.py writes them).
 func runTorch(cmd string) (torchRound, error) {
-	args := append(strings.Fields(cmd), "--threads", "1,2", "--rounds", "1")
+	args, err := torchArgs(cmd)
+	if err != nil {
+		return torchRound{}, err
+	}
 	c := exec.Command(args[0], args[1:]...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, os.Stderr
@@ -39,7 +57,7 @@ func runTorch(cmd string) (torchRound, error) {
 			continue
 		}
 		secs, err := strconv.ParseFloat(value, 64)
-		if err != nil || !(secs > 0) {
+		if err != nil || !(secs > 0) || math.IsInf(secs, 0) {
 			return torchRound{}, fmt.Errorf("-pytorch %q: bad line %q", cmd, line)
 		}
 		r.secs[threads] = secs
@@ -47,7 +65,7 @@ func runTorch(cmd string) (torchRound, error) {
 		for _, f := range fields[1:] {
 			if k, v, ok := strings.Cut(f, "="); ok && strings.HasPrefix(k, "nfe_") {
 				n, err := strconv.ParseFloat(v, 64)
-				if err != nil {
+				if err != nil || !(n >= 0) || math.IsInf(n, 0) {
 					return torchRound{}, fmt.Errorf("-pytorch %q: bad line %q", cmd, line)
 				}
 				r.nfe += n

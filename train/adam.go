@@ -424,22 +424,22 @@ func (a *Adam) restoreInPlace(st AdamState) {
 	}
 }
 
-// check returns an error if Restore cannot restore st.
+// check returns an ErrInvalidConfig error if Restore cannot restore st.
 func (a *Adam) check(st AdamState) error {
 	if st.Step == 0 {
 		return nil
 	}
 	if st.Step < 0 || len(st.M) != len(a.params) || len(st.V) != len(a.params) {
-		return fmt.Errorf("train: Adam state has step %d and %d/%d moments for %d parameters", st.Step, len(st.M), len(st.V), len(a.params))
+		return fmt.Errorf("%w: Adam state has step %d and %d/%d moments for %d parameters", ErrInvalidConfig, st.Step, len(st.M), len(st.V), len(a.params))
 	}
 	for i, p := range a.params {
 		n := p.value.Shape().TotalSize()
 		if len(st.M[i]) != n || len(st.V[i]) != n {
-			return fmt.Errorf("train: Adam moments of parameter %d have %d/%d values, want %d", i, len(st.M[i]), len(st.V[i]), n)
+			return fmt.Errorf("%w: Adam moments of parameter %d have %d/%d values, want %d", ErrInvalidConfig, i, len(st.M[i]), len(st.V[i]), n)
 		}
 		for j := range n {
 			if m, v := st.M[i][j], st.V[i][j]; math.IsNaN(m) || math.IsInf(m, 0) || !(v >= 0) || math.IsInf(v, 0) {
-				return fmt.Errorf("train: Adam moments of parameter %d: value %d has first moment %g and second %g, want finite and a second ≥ 0", i, j, m, v)
+				return fmt.Errorf("%w: Adam moments of parameter %d: value %d has first moment %g and second %g, want finite and a second ≥ 0", ErrInvalidConfig, i, j, m, v)
 			}
 		}
 	}

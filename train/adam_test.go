@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -269,4 +270,22 @@ func TestNewAdamWithRefusesEmptyWrapper(t *testing.T) {
 	a, err := NewAdamWith([]*tensor.Dense{p}, 0.1, loggedUpdate{InPlaceAdam{}})
 	require.NoError(t, err)
 	assert.NotNil(t, a.own)
+}
+
+// TestAdamStateErrorsNameTrainOnce: a state that does not fit is an
+// ErrInvalidConfig error from Adam.Restore and from Trainer.Restore, whose
+// message names the package once.
+func TestAdamStateErrorsNameTrainOnce(t *testing.T) {
+	tr, err := NewTrainer(tinyFlow(t), Options{Epochs: 1, BatchSize: 32, Seed: 1})
+	require.NoError(t, err)
+	for _, st := range []AdamState{{Step: -1}, {Step: 2}, {Step: 1, M: make([][]float64, 8), V: make([][]float64, 8)}} {
+		err := tr.adam.Restore(st)
+		assert.ErrorIs(t, err, ErrInvalidConfig, "Adam.Restore(%v)", st)
+		ts, err := tr.State()
+		require.NoError(t, err)
+		ts.Adam = st
+		err = tr.Restore(ts)
+		require.ErrorIs(t, err, ErrInvalidConfig)
+		assert.Equal(t, 1, strings.Count(err.Error(), "train:"), "%q", err)
+	}
 }

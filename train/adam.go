@@ -111,20 +111,29 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 	if nilPointer(u) {
 		return nil, fmt.Errorf("%w: Adam update is a nil %T", ErrInvalidConfig, u)
 	}
+	inPlace, err := inPlaceOf(u)
+	if err != nil {
+		return nil, err
+	}
 	for i, p := range params {
 		if p == nil || p.Dtype() != tensor.Float64 || !p.IsNativelyAccessible() || len(p.Float64s()) != p.Shape().TotalSize() {
 			return nil, fmt.Errorf("%w: Adam's parameter %d is not a float64 tensor of its own memory", ErrInvalidConfig, i)
+		}
+		if p.Dims() == 0 {
+			// Gorgonia's AdamSolver keeps a scalar's moments as
+			// scalars and panics on its second step.
+			return nil, fmt.Errorf("%w: Adam's parameter %d has shape (); give it shape (1)", ErrInvalidConfig, i)
 		}
 	}
 	a := &Adam{lr: lr, update: u}
 	for _, p := range params {
 		vg := &valueGrad{value: p}
-		if !u.inPlace() {
+		if !inPlace {
 			vg.grad = tensor.New(tensor.WithShape(p.Shape().Clone()...), tensor.Of(tensor.Float64))
 		}
 		a.params = append(a.params, vg)
 	}
-	if u.inPlace() {
+	if inPlace {
 		a.own = &adamMoments{}
 		return a, nil
 	}
@@ -134,6 +143,17 @@ func NewAdamWith(params []*tensor.Dense, lr float64, u AdamUpdate) (*Adam, error
 		a.vgs[i] = p
 	}
 	return a, nil
+}
+
+// inPlaceOf returns u.inPlace(), or an error if that panics: u embeds a
+// nil AdamUpdate.
+func inPlaceOf(u AdamUpdate) (inPlace bool, err error) {
+	defer func() {
+		if recover() != nil {
+			err = fmt.Errorf("%w: Adam update %T wraps no update", ErrInvalidConfig, u)
+		}
+	}()
+	return u.inPlace(), nil
 }
 
 // errNoAdam reports an Adam that NewAdam or NewAdamWith did not make.
@@ -404,22 +424,22 @@ func (a *Adam) restoreInPlace(st AdamState) {
 	}
 }
 
-// check returns an error if Restore cannot restore st.
+// check returns an ErrInvalidConfig error if Restore cannot restore st.
 func (a *Adam) check(st AdamState) error {
 	if st.Step == 0 {
 		return nil
 	}
 	if st.Step < 0 || len(st.M) != len(a.params) || len(st.V) != len(a.params) {
-		return fmt.Errorf("train: Adam state has step %d and %d/%d moments for %d parameters", st.Step, len(st.M), len(st.V), len(a.params))
+		return fmt.Errorf("%w: Adam state has step %d and %d/%d moments for %d parameters", ErrInvalidConfig, st.Step, len(st.M), len(st.V), len(a.params))
 	}
 	for i, p := range a.params {
 		n := p.value.Shape().TotalSize()
 		if len(st.M[i]) != n || len(st.V[i]) != n {
-			return fmt.Errorf("train: Adam moments of parameter %d have %d/%d values, want %d", i, len(st.M[i]), len(st.V[i]), n)
+			return fmt.Errorf("%w: Adam moments of parameter %d have %d/%d values, want %d", ErrInvalidConfig, i, len(st.M[i]), len(st.V[i]), n)
 		}
 		for j := range n {
 			if m, v := st.M[i][j], st.V[i][j]; math.IsNaN(m) || math.IsInf(m, 0) || !(v >= 0) || math.IsInf(v, 0) {
-				return fmt.Errorf("train: Adam moments of parameter %d: value %d has first moment %g and second %g, want finite and a second ≥ 0", i, j, m, v)
+				return fmt.Errorf("%w: Adam moments of parameter %d: value %d has first moment %g and second %g, want finite and a second ≥ 0", ErrInvalidConfig, i, j, m, v)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -236,5 +237,55 @@ func TestTrainerInPlaceAdam(t *testing.T) {
 				require.Equal(t, math.Float64bits(p0[i][j]), math.Float64bits(p1[i][j]), "%v: parameter %d value %d", o.Objective, i, j)
 			}
 		}
+	}
+}
+
+// TestNewAdamWithRefusesScalarShape: a parameter of shape () (a tensor
+// made from a scalar) is refused by both updates: Gorgonia's AdamSolver
+// keeps its moments as scalars and panics on the second step.
+func TestNewAdamWithRefusesScalarShape(t *testing.T) {
+	for _, u := range []AdamUpdate{GorgoniaAdam{}, InPlaceAdam{}} {
+		p := tensor.New(tensor.FromScalar(0.5))
+		a, err := NewAdamWith([]*tensor.Dense{p}, 0.1, u)
+		if !assert.ErrorIs(t, err, ErrInvalidConfig, "%v", u) {
+			for range 3 {
+				assert.NoError(t, a.Step(Grads{{1}}), "%v", u)
+			}
+		}
+	}
+}
+
+// loggedUpdate is an AdamUpdate that wraps another, as a user's
+// decorator would.
+type loggedUpdate struct{ AdamUpdate }
+
+// TestNewAdamWithRefusesEmptyWrapper: an update that embeds a nil
+// AdamUpdate is refused with an error, not a nil-pointer panic; one that
+// embeds InPlaceAdam is InPlaceAdam.
+func TestNewAdamWithRefusesEmptyWrapper(t *testing.T) {
+	p := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float64{1, 2}))
+	var err error
+	assert.NotPanics(t, func() { _, err = NewAdamWith([]*tensor.Dense{p}, 0.1, loggedUpdate{}) })
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	a, err := NewAdamWith([]*tensor.Dense{p}, 0.1, loggedUpdate{InPlaceAdam{}})
+	require.NoError(t, err)
+	assert.NotNil(t, a.own)
+}
+
+// TestAdamStateErrorsNameTrainOnce: a state that does not fit is an
+// ErrInvalidConfig error from Adam.Restore and from Trainer.Restore, whose
+// message names the package once.
+func TestAdamStateErrorsNameTrainOnce(t *testing.T) {
+	tr, err := NewTrainer(tinyFlow(t), Options{Epochs: 1, BatchSize: 32, Seed: 1})
+	require.NoError(t, err)
+	for _, st := range []AdamState{{Step: -1}, {Step: 2}, {Step: 1, M: make([][]float64, 8), V: make([][]float64, 8)}} {
+		err := tr.adam.Restore(st)
+		assert.ErrorIs(t, err, ErrInvalidConfig, "Adam.Restore(%v)", st)
+		ts, err := tr.State()
+		require.NoError(t, err)
+		ts.Adam = st
+		err = tr.Restore(ts)
+		require.ErrorIs(t, err, ErrInvalidConfig)
+		assert.Equal(t, 1, strings.Count(err.Error(), "train:"), "%q", err)
 	}
 }

@@ -120,7 +120,7 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 		}
 	}
 	if err := t.adam.check(ts.Adam); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		return err
 	}
 	shuffle, draws := new(rand.PCG), new(rand.PCG)
 	if err := shuffle.UnmarshalBinary(ts.Shuffle); err != nil {
@@ -167,7 +167,7 @@ func (t *Trainer) Restore(ts *TrainingState) error {
 		return err
 	}
 	if err := t.adam.Restore(ts.Adam); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		return err // checked above: Gorgonia's layout, not the state
 	}
 	*t.shuffle = *shuffle
 	if ts.Draws != nil {

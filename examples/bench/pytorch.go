@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -41,8 +42,8 @@ func newPytorch(cmd string) (pytorch, error) {
 	return p, nil
 }
 
-// torchLine is one name=value line of a replica: seconds, then fields
-// such as nfe_forward=20.
+// torchLine is one name=value line of a replica: seconds, then its
+// evaluation counts such as nfe_forward=20.
 type torchLine struct {
 	secs   float64
 	fields map[string]float64
@@ -68,17 +69,22 @@ func (p pytorch) run(script string, args []string, want ...string) (map[string]t
 			continue
 		}
 		l := torchLine{fields: map[string]float64{}}
+		bad := fmt.Errorf("-pytorch: %s printed a bad line %q", script, line)
 		secs, err := strconv.ParseFloat(value, 64)
-		if err != nil || !(secs > 0) {
-			return nil, fmt.Errorf("-pytorch: %s printed a bad line %q", script, line)
+		if err != nil || !(secs > 0) || math.IsInf(secs, 0) {
+			return nil, bad
 		}
 		l.secs = secs
 		for _, f := range fields[1:] {
-			if k, v, ok := strings.Cut(f, "="); ok {
-				if x, err := strconv.ParseFloat(v, 64); err == nil {
-					l.fields[k] = x
-				}
+			k, v, ok := strings.Cut(f, "=")
+			if !ok || !strings.HasPrefix(k, "nfe_") {
+				continue
 			}
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil || !(x >= 0) || math.IsInf(x, 0) {
+				return nil, bad
+			}
+			l.fields[k] = x
 		}
 		lines[name] = l
 	}

@@ -150,3 +150,56 @@ func TestSharedErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "row 0")
 	assert.Equal(t, FuncFailed, res.Status)
 }
+
+// TestSharedPerRowNonFinite: a NaN in the shared derivative fails the
+// solve with ErrNonFinite under per-row control too, where the shared
+// state is integrated outside the error norm, as it does in one group.
+func TestSharedPerRowNonFinite(t *testing.T) {
+	f := func(dy, ds, t, y []float64, rows []int, w []float64) error {
+		for j := range rows {
+			dy[j] = -y[j]
+			if ds != nil {
+				ds[0] += w[j] * y[j]
+				if t[j] > 0.5 {
+					ds[0] = math.NaN()
+				}
+			}
+		}
+		return nil
+	}
+	sv, err := NewSolver(Settings{StepControl: PerRow})
+	require.NoError(t, err)
+	y := []float64{1, 2, 3}
+	res, err := sv.SolveShared(make([]float64, 3), []float64{0}, f, 0, 1, y, 3)
+	wantSolveError(t, err, ErrNonFinite)
+	assert.Equal(t, NonFinite, res.Status)
+}
+
+// TestSharedRefusesOverlap: a shared state that overlaps dst or y0 is
+// refused, in one group and per row; it would be overwritten by the
+// rows or would overwrite them.
+func TestSharedRefusesOverlap(t *testing.T) {
+	f := func(dy, ds, t, y []float64, rows []int, w []float64) error {
+		for j := range rows {
+			dy[j] = -y[j]
+			if ds != nil {
+				ds[0] += y[j]
+			}
+		}
+		return nil
+	}
+	for _, c := range []StepControl{WholeBatch, PerRow} {
+		sv, err := NewSolver(Settings{StepControl: c})
+		require.NoError(t, err)
+		buf := []float64{1, 2, 3, 4, 5}
+		y0 := []float64{1, 2, 3}
+		res, err := sv.SolveShared(buf[:3], buf[2:3], f, 0, 1, y0, 3)
+		assert.ErrorIs(t, err, ErrInvalidInput, "%v: shared in dst", c)
+		assert.Equal(t, InvalidInput, res.Status)
+		assert.Equal(t, []float64{1, 2, 3, 4, 5}, buf, "%v", c)
+		_, err = sv.SolveShared(make([]float64, 3), buf[1:2], f, 0, 1, buf[:3], 3)
+		assert.ErrorIs(t, err, ErrInvalidInput, "%v: shared in y0", c)
+		_, err = sv.SolveShared(buf[:3], buf[3:5], f, 0, 1, buf[:3], 3)
+		assert.NoError(t, err, "%v: shared next to dst", c)
+	}
+}

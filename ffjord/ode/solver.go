@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Func writes dy/dt at (t, y) into dy, overwriting every element. It must
@@ -405,16 +406,34 @@ func (s *Solver) SolveRows(dst []float64, f RowFunc, t0, t1 float64, y0 []float6
 //     "seminorm" of Kidger, Chen and Lyons (2021). Result.NFE counts those
 //     calls too.
 //
-// If the solve fails, shared holds the change up to where dst's rows
-// stopped.
+// shared must be finite and must not overlap dst or y0. If the solve
+// fails, shared holds the change up to where dst's rows stopped.
 func (s *Solver) SolveShared(dst, shared []float64, f SharedFunc, t0, t1 float64, y0 []float64, n int) (Result, error) {
 	if res, err := s.checkRows(dst, f == nil, "SharedFunc", t0, t1, y0, n); err != nil {
 		return res, err
+	}
+	if overlap(shared, dst) || overlap(shared, y0) {
+		return Result{Rows: n, Status: InvalidInput}, errorf(ErrInvalidInput, "ode: invalid input: shared overlaps dst or y0")
+	}
+	for i, v := range shared {
+		if !isFinite(v) {
+			return Result{Rows: n, Status: NonFinite}, errorf(ErrNonFinite, "ode: non-finite shared[%d] = %v", i, v)
+		}
 	}
 	s.sf = f
 	res, err := s.run(dst, s.sharedFn, t0, t1, y0, n, s.PerRow(), shared)
 	s.sf = nil
 	return res, err
+}
+
+// overlap reports whether a and b share memory.
+func overlap(a, b []float64) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	const size = unsafe.Sizeof(a[0])
+	pa, pb := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&b[0]))
+	return pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
 }
 
 // checkRows checks the input of SolveRows and SolveShared; noFunc says
@@ -754,6 +773,14 @@ func (s *Solver) quadrature(res *Result) error {
 	if err := s.sf(s.qdy[:k*m], s.shared, s.qt[:k], s.qy[:k*m], s.qrows, s.qw[:k]); err != nil {
 		r := s.ok[0]
 		return s.groupError(s.group(r), &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, T: s.rt[r], H: s.rtNew[r] - s.rt[r], status: FuncFailed})
+	}
+	// Outside the error norm, a non-finite contribution would pass
+	// unnoticed; the input was finite, so the steps just added made it.
+	for i, v := range s.shared {
+		if !isFinite(v) {
+			r := s.ok[0]
+			return &SolveError{Err: errorf(ErrNonFinite, "ode: non-finite shared state shared[%d] = %v after the accepted steps of %d rows from row %d", i, v, len(s.ok), r), T: s.rt[r], H: s.rtNew[r] - s.rt[r], status: NonFinite}
+		}
 	}
 	return nil
 }

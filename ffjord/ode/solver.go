@@ -127,6 +127,7 @@ type Solver struct {
 	next     float64 // the one group's next step, once it has accepted one
 
 	normFn, acceptFn, planFn, probeFn, firstFn func(lo, hi int) // the loops as values for a Parallel
+	vals                                       groupValues      // the loops over one group's values
 }
 
 // AcceptedSteps are the steps of one attempt that were accepted, given to
@@ -658,9 +659,9 @@ func (s *Solver) accept(lo, hi int) {
 func (s *Solver) moveOn(g int, fsal bool) {
 	m := s.m
 	lo, hi := s.members(g)
-	copy(s.y[lo*m:hi*m], s.ynew[lo*m:hi*m])
+	s.copyValues(s.y[lo*m:hi*m], s.ynew[lo*m:hi*m])
 	if fsal && s.method.FSAL {
-		copy(s.k[0][lo*m:hi*m], s.k[len(s.k)-1][lo*m:hi*m])
+		s.copyValues(s.k[0][lo*m:hi*m], s.k[len(s.k)-1][lo*m:hi*m])
 		s.haveK0[g] = true
 	} else {
 		s.haveK0[g] = false
@@ -750,10 +751,10 @@ func (s *Solver) norms(lo, hi int) {
 // errorNorm returns the error norm of group g's attempt, summed field by
 // field over the group's rows (as stored, for a group of one row).
 func (s *Solver) errorNorm(g int) float64 {
-	berr, k, y, ynew, m := s.method.BErr, s.k, s.y, s.ynew, s.m
-	rtol, atol := s.ad.RTol, s.ad.ATol
+	m := s.m
 	h := s.tNew[g] - s.t[g]
 	lo, hi := s.members(g)
+	qs := s.errorTerms(h) // computed in parts, or nil
 	var acc float64
 	for f, off := 0, 0; off < m; f++ {
 		w := m
@@ -761,13 +762,11 @@ func (s *Solver) errorNorm(g int) float64 {
 			w = s.normFields[f]
 		}
 		for r := lo; r < hi; r++ {
-			for j := r*m + off; j < r*m+off+w; j++ {
-				var e float64
-				for l, el := range berr {
-					e += el * k[l][j]
-				}
-				sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
-				q := h * e / sc
+			if qs == nil {
+				acc = s.scaledErrors(acc, nil, h, r*m+off, r*m+off+w)
+				continue
+			}
+			for _, q := range qs[r*m+off : r*m+off+w] {
 				acc += q * q
 			}
 		}

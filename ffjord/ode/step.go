@@ -102,7 +102,8 @@ type rowJob struct {
 	k, ys                [][]float64
 
 	// flat says that the rows are 0…k−1 and take one step: the loops then
-	// run over them as one range, with the same operations per value.
+	// run over their values as one range, split by ranges of values (see
+	// values.go), with the same operations per value.
 	flat bool
 
 	// The loop being run: dst = y + h·Σ coef·k at the stage time c.
@@ -127,12 +128,9 @@ func (j *rowJob) release() {
 // lo ≤ x < hi.
 func (j *rowJob) stage(lo, hi int) {
 	w := j.w
-	if j.flat && lo < hi {
-		h := j.tNew[0] - j.t[0]
-		combine(j.dst, j.y, j.k, j.coef, h, lo*w, hi*w)
-		for x := lo; x < hi; x++ {
-			j.ts[x] = j.t[0] + j.c*h
-		}
+	if j.flat {
+		// lo and hi index values; stageTimes sets the times.
+		combine(j.dst, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo, hi)
 		return
 	}
 	for x := lo; x < hi; x++ {
@@ -147,11 +145,12 @@ func (j *rowJob) stage(lo, hi int) {
 // to the first x whose new state is not finite.
 func (j *rowJob) newState(lo, hi int) {
 	w := j.w
-	if j.flat && lo < hi {
-		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo*w, hi*w)
-		for c, v := range j.ynew[lo*w : hi*w] {
+	if j.flat {
+		// lo and hi index values, and the rows are 0…k−1.
+		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo, hi)
+		for c, v := range j.ynew[lo:hi] {
 			if !isFinite(v) {
-				lowerTo(&j.bad, lo+c/w)
+				lowerTo(&j.bad, (lo+c)/w)
 				return
 			}
 		}
@@ -215,7 +214,10 @@ func (m *Method) stepRows(j *rowJob, par Parallel, eval rowEval, flags StageFlag
 	}
 	for i := 1; i < stages; i++ {
 		j.dst, j.coef, j.c = j.ys[i], m.A[i][:i], m.C[i]
-		par.split(len(rows), j.stage, j.stageFn)
+		if j.flat {
+			j.stageTimes()
+		}
+		j.run(par, j.stage, j.stageFn)
 		calls++
 		if err := eval(k[i], ts, j.ys[i], rows); err != nil {
 			return calls, -1, err
@@ -223,7 +225,7 @@ func (m *Method) stepRows(j *rowJob, par Parallel, eval rowEval, flags StageFlag
 	}
 	j.coef = m.B[:stages]
 	j.bad.Store(int64(len(rows)))
-	par.split(len(rows), j.newState, j.newFn)
+	j.run(par, j.newState, j.newFn)
 	if x := int(j.bad.Load()); x < len(rows) {
 		r, w := rows[x], j.w
 		for c := r * w; c < (r+1)*w; c++ {
@@ -399,7 +401,11 @@ func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (
 		return rows[0], &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, status: FuncFailed}
 	}
 	s.gbad.Store(int64(k))
-	s.par.split(k, s.scatterOut, s.outFn)
+	if inPlace {
+		s.par.values(k*w, s.scatterOut, s.outFn)
+	} else {
+		s.par.split(k, s.scatterOut, s.outFn)
+	}
 	if x := int(s.gbad.Load()); x < k {
 		for i, v := range dc[x*w : (x+1)*w] {
 			if !isFinite(v) {
@@ -433,15 +439,15 @@ func (s *RowStepper) gatherIn(lo, hi int) {
 }
 
 // scatterOut checks the compact derivatives of grows[lo:hi] and copies
-// them into their rows of dst (unless they are there already), lowering
-// gbad to the first row that is not finite.
+// them into their rows of dst, lowering gbad to the first row that is not
+// finite. When they are in their rows already (inPlace), lo and hi index
+// their values instead, and it only checks them.
 func (s *RowStepper) scatterOut(lo, hi int) {
 	w, dc, dst := s.gw, s.dc, s.dst
 	if s.inPlace {
-		// Nothing to copy: one pass over the rows' values.
-		for i, v := range dst[lo*w : hi*w] {
+		for i, v := range dst[lo:hi] {
 			if !isFinite(v) {
-				lowerTo(&s.gbad, lo+i/w)
+				lowerTo(&s.gbad, (lo+i)/w)
 				return
 			}
 		}

@@ -21,6 +21,7 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 		if solver, err = ode.NewSolver(g.Settings(b.settings)); err != nil {
 			return nil, fmt.Errorf("ffjord: adjoint: %w", err)
 		}
+		solver.SetParallel(b.dyn.Parallel)
 	}
 	D, n := b.dyn.Dim(), tape.n
 	nd := n * D

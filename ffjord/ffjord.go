@@ -117,6 +117,7 @@ func (b *FFJORD) SetSolver(s ode.Settings) error {
 	if err != nil {
 		return fmt.Errorf("ffjord: adjoint: %w", err)
 	}
+	adj.SetParallel(b.dyn.Parallel) // its state [z, a, ∂L/∂θ] is long
 	b.train, b.eval, b.adjoint, b.settings = train, eval, adj, s
 	b.method = s.Method
 	if b.method == nil {

@@ -197,8 +197,10 @@ func (s *Solver) OnAccept(fn func(AcceptedSteps) error) {
 
 // SetParallel makes s split its per-row work between the calls of the
 // RowFunc (stage states, error norms, step sizes, gathering the rows) with
-// p; nil, the default, does it on the caller's goroutine. The results keep
-// their bits.
+// p, and, for one step group of at least 4096 values (a whole-batch
+// SolveRows, a Solve), the loops over its values by ranges of them; nil,
+// the default, does it on the caller's goroutine. The results keep their
+// bits.
 func (s *Solver) SetParallel(p Parallel) {
 	if p != nil && s.normFn == nil {
 		s.normFn, s.acceptFn, s.planFn, s.probeFn, s.firstFn = s.norms, s.accept, s.plan, s.probe, s.first

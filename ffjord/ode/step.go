@@ -86,8 +86,10 @@ type rowEval func(dy, ts, y []float64, rows []int) error
 // (odefunc.Dynamics.Parallel is one, on the goroutines that evaluate the
 // dynamics). A Solver or RowStepper given one splits its per-row
 // bookkeeping (stage states, error norms, step sizes, gathering) over the
-// rows with it. A row's values are computed by the same operations
-// whatever the parts, so results keep their bits.
+// rows with it, and a Solver the loops of one step group over a long
+// state (at least 4096 values) by ranges of its values. A row's values
+// are computed by the same operations whatever the parts, and the error
+// norm's terms are added in the same order, so results keep their bits.
 type Parallel func(n int, body func(lo, hi int))
 
 // rowJob holds the arguments of stepRows: the rows listed in rows of the
@@ -125,11 +127,11 @@ func (j *rowJob) release() {
 }
 
 // stage sets the stage state j.dst and the stage time of rows[x] for
-// lo ≤ x < hi.
+// lo ≤ x < hi; for a flat job, the values lo ≤ c < hi of the state
+// (stageTimes sets the times).
 func (j *rowJob) stage(lo, hi int) {
 	w := j.w
 	if j.flat {
-		// lo and hi index values; stageTimes sets the times.
 		combine(j.dst, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo, hi)
 		return
 	}
@@ -141,12 +143,12 @@ func (j *rowJob) stage(lo, hi int) {
 	}
 }
 
-// newState sets the new state of rows[x] for lo ≤ x < hi and lowers j.bad
-// to the first x whose new state is not finite.
+// newState sets the new state of rows[x] for lo ≤ x < hi (for a flat job,
+// its values lo ≤ c < hi) and lowers j.bad to the first x whose new state
+// is not finite.
 func (j *rowJob) newState(lo, hi int) {
 	w := j.w
-	if j.flat {
-		// lo and hi index values, and the rows are 0…k−1.
+	if j.flat { // the rows are 0…k−1: value c is in row c/w
 		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo, hi)
 		for c, v := range j.ynew[lo:hi] {
 			if !isFinite(v) {

@@ -38,6 +38,7 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 	copy(w[nd:], c.Z)
 	terms := odefunc.Terms{Trace: c.LogDet, Kinetic: c.Kinetic, Frobenius: c.Frobenius}
 	gp := make([][]float64, len(grads)) // views into dw, set per call
+	var neg negation
 	f := func(dw []float64, t float64, w []float64) error {
 		off := 2 * nd
 		for i, g := range grads {
@@ -53,9 +54,7 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 		if err := b.dyn.VJP(out, r, w[nd:2*nd], terms); err != nil {
 			return err
 		}
-		for i := nd; i < len(dw); i++ {
-			dw[i] = -dw[i]
-		}
+		neg.run(b.dyn.Parallel, dw[nd:])
 		return nil
 	}
 	stats, err := solver.Solve(w, f, tape.tb, tape.ta, w)

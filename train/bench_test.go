@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/ffjord-go/ffjord-go/ffjord/ode"
 	"github.com/ffjord-go/ffjord-go/odefunc"
@@ -125,21 +127,26 @@ func BenchmarkDigitsStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// flow returns the step's flow on workers goroutines, its gradients and
+	// a first step's cost (the step compiles the programs).
+	flow := func(b *testing.B, workers int) (*Flow, Grads) {
+		f, err := NewFlow(FlowConfig{Dim: 64, Blocks: 1, Hidden: []int{128, 128}},
+			Settings{Trace: odefunc.HutchinsonRademacher}, rand.NewPCG(9, 9))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := f.SetWorkers(workers); err != nil {
+			b.Fatal(err)
+		}
+		g := NewGrads(f)
+		if _, _, err := Objective(f, batch.Float64s(), 256, Regularization{}, g); err != nil {
+			b.Fatal(err)
+		}
+		return f, g
+	}
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			f, err := NewFlow(FlowConfig{Dim: 64, Blocks: 1, Hidden: []int{128, 128}},
-				Settings{Trace: odefunc.HutchinsonRademacher}, rand.NewPCG(9, 9))
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := f.SetWorkers(workers); err != nil {
-				b.Fatal(err)
-			}
-			g := NewGrads(f)
-			// A first step compiles the programs.
-			if _, _, err := Objective(f, batch.Float64s(), 256, Regularization{}, g); err != nil {
-				b.Fatal(err)
-			}
+			f, g := flow(b, workers)
 			nfe := 0
 			for b.Loop() {
 				_, cost, err := Objective(f, batch.Float64s(), 256, Regularization{}, g)
@@ -153,4 +160,28 @@ func BenchmarkDigitsStep(b *testing.B) {
 			b.ReportMetric(float64(nfe)/float64(b.N), "NFE/op")
 		})
 	}
+	// A step on one goroutine, then one on two, b.N times: on a shared
+	// machine a burst of other work then slows both of a pair alike. It
+	// reports the median step of each and the median of the pairs' ratios.
+	b.Run("paired", func(b *testing.B) {
+		f1, g1 := flow(b, 1)
+		f2, g2 := flow(b, 2)
+		var t1, t2, ratio []float64
+		for b.Loop() {
+			start := time.Now()
+			if _, _, err := Objective(f1, batch.Float64s(), 256, Regularization{}, g1); err != nil {
+				b.Fatal(err)
+			}
+			mid := time.Now()
+			if _, _, err := Objective(f2, batch.Float64s(), 256, Regularization{}, g2); err != nil {
+				b.Fatal(err)
+			}
+			a, c := mid.Sub(start).Seconds(), time.Since(mid).Seconds()
+			t1, t2, ratio = append(t1, a), append(t2, c), append(ratio, a/c)
+		}
+		median := func(v []float64) float64 { return slices.Sorted(slices.Values(v))[len(v)/2] }
+		b.ReportMetric(1e3*median(t1), "ms/step-1")
+		b.ReportMetric(1e3*median(t2), "ms/step-2")
+		b.ReportMetric(median(ratio), "speedup")
+	})
 }

@@ -753,10 +753,11 @@ func (s *Solver) norms(lo, hi int) {
 // errorNorm returns the error norm of group g's attempt, summed field by
 // field over the group's rows (as stored, for a group of one row).
 func (s *Solver) errorNorm(g int) float64 {
-	m := s.m
+	berr, k, y, ynew, m := s.method.BErr, s.k, s.y, s.ynew, s.m
+	rtol, atol := s.ad.RTol, s.ad.ATol
 	h := s.tNew[g] - s.t[g]
 	lo, hi := s.members(g)
-	qs := s.errorTerms(h) // computed in parts, or nil
+	qs := s.errorTerms(h) // the terms computed in parts, or nil
 	var acc float64
 	for f, off := 0, 0; off < m; f++ {
 		w := m
@@ -764,11 +765,17 @@ func (s *Solver) errorNorm(g int) float64 {
 			w = s.normFields[f]
 		}
 		for r := lo; r < hi; r++ {
-			if qs == nil {
-				acc = s.scaledErrors(acc, nil, h, r*m+off, r*m+off+w)
-				continue
-			}
-			for _, q := range qs[r*m+off : r*m+off+w] {
+			for j := r*m + off; j < r*m+off+w; j++ {
+				if qs != nil {
+					acc += qs[j] * qs[j]
+					continue
+				}
+				var e float64
+				for l, el := range berr {
+					e += el * k[l][j]
+				}
+				sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
+				q := h * e / sc
 				acc += q * q
 			}
 		}

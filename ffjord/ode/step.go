@@ -294,12 +294,13 @@ type RowStepper struct {
 	inPlace     bool // the rows are 0…k−1, evaluated where they are
 	gbad        atomic.Int64
 	inFn, outFn func(lo, hi int)
+	checkFn     func(lo, hi int) // checkValues
 }
 
 // SetParallel makes s split its per-row loops with p (nil: none).
 func (s *RowStepper) SetParallel(p Parallel) {
 	if p != nil && s.inFn == nil {
-		s.inFn, s.outFn = s.gatherIn, s.scatterOut
+		s.inFn, s.outFn, s.checkFn = s.gatherIn, s.scatterOut, s.checkValues
 	}
 	s.par = p
 }
@@ -403,8 +404,8 @@ func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (
 		return rows[0], &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, status: FuncFailed}
 	}
 	s.gbad.Store(int64(k))
-	if inPlace {
-		s.par.values(k*w, s.scatterOut, s.outFn)
+	if inPlace && s.par != nil && k*w >= valuesMin {
+		s.par(k*w, s.checkFn) // a long state: split by values
 	} else {
 		s.par.split(k, s.scatterOut, s.outFn)
 	}
@@ -441,15 +442,15 @@ func (s *RowStepper) gatherIn(lo, hi int) {
 }
 
 // scatterOut checks the compact derivatives of grows[lo:hi] and copies
-// them into their rows of dst, lowering gbad to the first row that is not
-// finite. When they are in their rows already (inPlace), lo and hi index
-// their values instead, and it only checks them.
+// them into their rows of dst (unless they are there already), lowering
+// gbad to the first row that is not finite.
 func (s *RowStepper) scatterOut(lo, hi int) {
 	w, dc, dst := s.gw, s.dc, s.dst
 	if s.inPlace {
-		for i, v := range dst[lo:hi] {
+		// Nothing to copy: one pass over the rows' values.
+		for i, v := range dst[lo*w : hi*w] {
 			if !isFinite(v) {
-				lowerTo(&s.gbad, (lo+i)/w)
+				lowerTo(&s.gbad, lo+i/w)
 				return
 			}
 		}

@@ -47,6 +47,18 @@ func (j *rowJob) run(par Parallel, body, fn func(lo, hi int)) {
 	par.split(len(j.rows), body, fn)
 }
 
+// checkValues is scatterOut for derivatives in their rows (inPlace) over
+// their values lo ≤ c < hi: it lowers gbad to the row of the first one
+// that is not finite.
+func (s *RowStepper) checkValues(lo, hi int) {
+	for i, v := range s.dst[lo:hi] {
+		if !isFinite(v) {
+			lowerTo(&s.gbad, (lo+i)/s.gw)
+			return
+		}
+	}
+}
+
 // groupValues holds the arguments of the Solver's loops over the values
 // of its one step group, split by a Parallel.
 type groupValues struct {
@@ -61,11 +73,16 @@ type groupValues struct {
 // Parallel when the solve has one step group (whose moves are long copies
 // made on the caller).
 func (s *Solver) copyValues(dst, src []float64) {
-	v := &s.vals
 	if s.perRow || s.step.par == nil || len(dst) < valuesMin {
-		copy(dst, src)
+		copy(dst, src) // inlined: per-row solves move every row
 		return
 	}
+	s.copySplit(dst, src)
+}
+
+// copySplit is copyValues on the Parallel.
+func (s *Solver) copySplit(dst, src []float64) {
+	v := &s.vals
 	if v.copyFn == nil {
 		v.copyFn = v.copyRange
 	}
@@ -77,15 +94,19 @@ func (s *Solver) copyValues(dst, src []float64) {
 func (v *groupValues) copyRange(lo, hi int) { copy(v.dst[lo:hi], v.src[lo:hi]) }
 
 // errorTerms returns the scaled error estimates q_j of every value j of the
-// one step group's attempt (see scaledErrors), computed in parts on the
+// one step group's attempt (see errorNorm), computed in parts on the
 // Parallel, or nil when errorNorm should compute them as it sums them
 // (several groups, no Parallel, or a small state).
 func (s *Solver) errorTerms(h float64) []float64 {
-	nm := s.n * s.m
-	if s.perRow || s.step.par == nil || nm < valuesMin {
-		return nil
+	if s.perRow || s.step.par == nil || s.n*s.m < valuesMin {
+		return nil // inlined: per-row solves ask for every row
 	}
-	v := &s.vals
+	return s.splitErrorTerms(h)
+}
+
+// splitErrorTerms is errorTerms on the Parallel.
+func (s *Solver) splitErrorTerms(h float64) []float64 {
+	nm, v := s.n*s.m, &s.vals
 	if cap(v.q) < nm {
 		v.q = make([]float64, nm)
 	}
@@ -97,18 +118,10 @@ func (s *Solver) errorTerms(h float64) []float64 {
 	return v.q
 }
 
-// scaledErrorRange sets s.vals.q[j] for lo ≤ j < hi.
+// scaledErrorRange sets s.vals.q[j] for lo ≤ j < hi: errorNorm's terms,
+// by its arithmetic.
 func (s *Solver) scaledErrorRange(lo, hi int) {
-	s.scaledErrors(0, s.vals.q, s.vals.h, lo, hi)
-}
-
-// scaledErrors computes q_j = h·e_j/sc_j for lo ≤ j < hi, the scaled error
-// estimate of value j of the attempt in s.ynew: e_j = Σ_l BErr_l·k_l[j]
-// over the scale sc_j = atol + rtol·max(|y_j|, |ynew_j|). It stores q_j in
-// q[j] when q is set and returns acc; otherwise it returns acc plus every
-// q_j², added in order of j.
-func (s *Solver) scaledErrors(acc float64, q []float64, h float64, lo, hi int) float64 {
-	berr, k, y, ynew := s.method.BErr, s.k, s.y, s.ynew
+	berr, k, y, ynew, h, q := s.method.BErr, s.k, s.y, s.ynew, s.vals.h, s.vals.q
 	rtol, atol := s.ad.RTol, s.ad.ATol
 	for j := lo; j < hi; j++ {
 		var e float64
@@ -116,12 +129,6 @@ func (s *Solver) scaledErrors(acc float64, q []float64, h float64, lo, hi int) f
 			e += el * k[l][j]
 		}
 		sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
-		qj := h * e / sc
-		if q != nil {
-			q[j] = qj
-			continue
-		}
-		acc += qj * qj
+		q[j] = h * e / sc
 	}
-	return acc
 }

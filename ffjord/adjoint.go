@@ -145,7 +145,8 @@ func (b *FFJORD) adjointSolver(g ode.BacksolveAdjoint, perRow bool) (*ode.Solver
 
 // newAdjointSolver makes the backward solver of BacksolveAdjoint with the
 // settings s, controlling steps per row or as a whole batch, and splitting
-// its per-row bookkeeping with par under per-row control.
+// its loops with par: the per-row bookkeeping under per-row control, the
+// long state [z, a, ∂L/∂θ] by ranges of values for a whole batch.
 func newAdjointSolver(s ode.Settings, perRow bool, par ode.Parallel) (*ode.Solver, error) {
 	s.StepControl = ode.WholeBatch
 	if perRow {
@@ -155,8 +156,6 @@ func newAdjointSolver(s ode.Settings, perRow bool, par ode.Parallel) (*ode.Solve
 	if err != nil {
 		return nil, err
 	}
-	if sv.PerRow() {
-		sv.SetParallel(par)
-	}
+	sv.SetParallel(par)
 	return sv, nil
 }

@@ -55,17 +55,15 @@ func (p Preset) Settings(s ode.Settings) ode.Settings {
 func (b *FFJORD) PerRow() bool { return b.eval.PerRow() }
 
 // newSolveKind makes the solver of one kind of solve: s completed by p,
-// splitting its per-row bookkeeping with par under per-row control.
+// splitting its bookkeeping with par: by rows under per-row control, by
+// ranges of values under whole-batch control, where the solver keeps
+// states too small to gain from it on the caller.
 func newSolveKind(s ode.Settings, p Preset, par ode.Parallel) (*ode.Solver, error) {
 	sv, err := ode.NewSolver(p.Settings(s))
 	if err != nil {
 		return nil, err
 	}
-	if sv.PerRow() {
-		// One group's bookkeeping is a few loops over the state per stage:
-		// handing them to the dynamics' goroutines costs more than it saves.
-		sv.SetParallel(par)
-	}
+	sv.SetParallel(par)
 	return sv, nil
 }
 

@@ -182,38 +182,87 @@ func (s *slot) program(k kind, rows int) (*graph.Program, error) {
 func run(r request, slots []*slot, partials *[][][]float64, gp [][]float64) error {
 	rows := rowsPerChunk(r.k, slots[0].model.Dim())
 	chunks := (r.n + rows - 1) / rows
+	var grads [][][]float64 // the chunks' parameter gradients, summed into gp
 	if r.k.vjp {
 		*partials = ensurePartials(*partials, chunks, gp)
 		r.partials = *partials
+		grads = r.partials[:chunks]
 	}
-	var err error
 	if active := min(len(slots), chunks, maxHelpers()+1); active > 1 && helpers().mu.TryLock() {
 		p := helpers()
-		err = p.run(r, slots[:active])
-		p.mu.Unlock()
-	} else {
-		// One worker, or the helpers are busy with another Dynamics: the
-		// same chunks, on this goroutine alone.
-		r.slot, r.worker, r.numWorkers = slots[0], 0, 1
-		err = r.evaluate()
-	}
-	if err != nil {
-		return err
-	}
-	for _, g := range gp {
-		clear(g)
-	}
-	if !r.k.vjp {
+		defer p.mu.Unlock()
+		if err := p.run(r, slots[:active]); err != nil {
+			return err
+		}
+		p.sumGrads(gp, grads, active)
 		return nil
 	}
-	for c := range chunks {
-		for i, g := range gp {
-			for j, v := range r.partials[c][i] {
-				g[j] += v
+	// One worker, or the helpers are busy with another Dynamics: the same
+	// chunks, on this goroutine alone.
+	r.slot, r.worker, r.numWorkers = slots[0], 0, 1
+	if err := r.evaluate(); err != nil {
+		return err
+	}
+	sum := gradSum{gp: gp, partials: grads}
+	sum.add(0, sum.values())
+	return nil
+}
+
+// gradSum sums the chunks' parameter gradients: every value of gp is set
+// to 0 + partials[0] + partials[1] + …, added in chunk order, whatever
+// the parts of gp's values it is computed in.
+type gradSum struct {
+	gp       [][]float64
+	partials [][][]float64 // per chunk, per parameter
+}
+
+// values is the number of values of gp.
+func (s *gradSum) values() int {
+	n := 0
+	for _, g := range s.gp {
+		n += len(g)
+	}
+	return n
+}
+
+// add sets the values [lo, hi) of gp, its parameters laid end to end.
+func (s *gradSum) add(lo, hi int) {
+	off := 0
+	for i, g := range s.gp {
+		a, b := max(lo-off, 0), min(hi-off, len(g))
+		off += len(g)
+		if a >= b {
+			continue
+		}
+		dst := g[a:b]
+		clear(dst)
+		for _, p := range s.partials {
+			for j, v := range p[i][a:b] {
+				dst[j] += v
 			}
 		}
 	}
-	return nil
+}
+
+// gradSumMin is the fewest parameter values whose sum over the chunks
+// the helpers share: a sum costs about a nanosecond a value, handing
+// parts to polling helpers about a microsecond.
+const gradSumMin = 1 << 12
+
+// sumGrads sums partials into gp (gradSum) in up to parts parts on the
+// helpers. The caller holds p.mu.
+func (p *helperPool) sumGrads(gp [][]float64, partials [][][]float64, parts int) {
+	p.sum = gradSum{gp: gp, partials: partials}
+	defer func() { p.sum = gradSum{} }()
+	n := p.sum.values()
+	if n < gradSumMin {
+		p.sum.add(0, n)
+		return
+	}
+	if p.sumFn == nil {
+		p.sumFn = p.sum.add
+	}
+	p.split(n, parts, p.sumFn)
 }
 
 // ensurePartials returns p with room for the parameter gradients of chunks
@@ -256,6 +305,8 @@ type helperPool struct {
 	workers []*helper
 	reqs    []request    // the current evaluation's parts, under mu
 	pending atomic.Int64 // helpers still working on the current evaluation
+	sum     gradSum      // the chunks' gradients being summed, under mu
+	sumFn   func(lo, hi int)
 }
 
 // helper is a goroutine waiting for requests. The caller writes req, then
@@ -398,6 +449,13 @@ func (d *Dynamics) Parallel(n int, body func(lo, hi int)) {
 	}
 	p := helpers()
 	defer p.mu.Unlock()
+	p.split(n, parts, body)
+}
+
+// split runs body on parts contiguous parts of [0, n), the caller's and
+// those of parts−1 helpers, and returns when they have. The caller holds
+// p.mu.
+func (p *helperPool) split(n, parts int, body func(lo, hi int)) {
 	reqs := p.reqs[:0]
 	for i := range parts {
 		reqs = append(reqs, request{body: body, lo: i * n / parts, hi: (i + 1) * n / parts})

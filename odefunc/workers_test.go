@@ -1,6 +1,7 @@
 package odefunc
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -14,8 +15,24 @@ import (
 // TestResultsDoNotDependOnWorkers: every output, parameter gradients
 // included, is bit-identical for 1, 2 and 3 workers.
 func TestResultsDoNotDependOnWorkers(t *testing.T) {
-	net, err := NewMLP(MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
+	for _, hidden := range [][]int{nil, {96, 96}} {
+		t.Run(fmt.Sprint(hidden), func(t *testing.T) { resultsDoNotDependOnWorkers(t, hidden) })
+	}
+}
+
+// resultsDoNotDependOnWorkers is TestResultsDoNotDependOnWorkers for an MLP
+// with the given hidden widths (nil: the default, whose parameters the
+// caller sums alone; {96, 96}: enough for the helpers to share the sum).
+func resultsDoNotDependOnWorkers(t *testing.T, hidden []int) {
+	net, err := NewMLP(MLPConfig{Dim: 2, Hidden: hidden}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
+	if hidden != nil {
+		size := 0
+		for _, p := range net.Params() {
+			size += p.Shape().TotalSize()
+		}
+		require.GreaterOrEqual(t, size, gradSumMin)
+	}
 	r := rand.New(rand.NewPCG(3, 4))
 	const n = 300 // three chunks, the last one padded
 	z, a, c := randomBatch(r, n, 2), randomBatch(r, n, 2), randomBatch(r, n, 1)
@@ -51,7 +68,15 @@ func TestResultsDoNotDependOnWorkers(t *testing.T) {
 // TestEvaluationsDoNotAllocate: after warm-up, f with its trace and the VJP
 // allocate nothing, on one worker or two.
 func TestEvaluationsDoNotAllocate(t *testing.T) {
-	net, err := NewMLP(MLPConfig{Dim: 2}, rand.NewPCG(1, 2))
+	for _, hidden := range [][]int{nil, {96, 96}} {
+		t.Run(fmt.Sprint(hidden), func(t *testing.T) { evaluationsDoNotAllocate(t, hidden) })
+	}
+}
+
+// evaluationsDoNotAllocate is TestEvaluationsDoNotAllocate for an MLP with
+// the given hidden widths.
+func evaluationsDoNotAllocate(t *testing.T, hidden []int) {
+	net, err := NewMLP(MLPConfig{Dim: 2, Hidden: hidden}, rand.NewPCG(1, 2))
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(3, 4))
 	const n = 256

@@ -219,6 +219,30 @@ func TestSameSeedSameBits(t *testing.T) {
 	assert.Equal(t, a, b, "training states differ")
 }
 
+// TestWorkersKeepTheBitsAtScale: TestSameSeedSameBits at a size where two
+// workers split more than the chunks: a 16-D block with Hutchinson's
+// trace on batches of 256 (two chunks), whose whole-batch forward state
+// (256 rows of 17 values) and adjoint state ([z, a, ∂L/∂θ]) are long
+// enough for the solver to split its loops by values, and whose
+// parameters the helpers sum.
+func TestWorkersKeepTheBitsAtScale(t *testing.T) {
+	run := func(workers int) ([][]float64, []EpochStats) {
+		data, err := datasets.GaussianMixture(512, 16, 2, 2, rand.NewPCG(31, 32))
+		require.NoError(t, err)
+		f, err := NewFlow(FlowConfig{Dim: 16, Blocks: 1, Hidden: []int{64, 64}}, Settings{Trace: odefunc.HutchinsonRademacher}, rand.NewPCG(33, 34))
+		require.NoError(t, err)
+		require.NoError(t, f.SetWorkers(workers))
+		tr, err := NewTrainer(f, Options{Epochs: 1, BatchSize: 256, Seed: 35})
+		require.NoError(t, err)
+		require.NoError(t, tr.Run(context.Background(), data))
+		return paramsOf(f), historyWithoutSeconds(tr.History())
+	}
+	pa, ha := run(1)
+	pb, hb := run(2)
+	assert.Equal(t, ha, hb, "histories differ")
+	assert.Equal(t, pa, pb, "parameters differ")
+}
+
 // TestNonFiniteTrainingIsAnError: a schedule giving NaN or a negative rate,
 // an infinite clipping norm and weights driven to ±Inf are errors naming
 // the epoch and batch, and the last state saved is the last good epoch's.

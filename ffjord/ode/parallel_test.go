@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"weak"
@@ -15,12 +16,15 @@ import (
 // ragged is a Parallel that cuts [0, n) into parts of 1 to 7 indices and
 // runs each on its own goroutine, so that any dependence of a row on the
 // parts, or a race between parts, shows.
-func ragged(seed uint64) Parallel {
+func ragged(seed uint64) Parallel { return raggedUpTo(seed, 7) }
+
+// raggedUpTo is ragged with parts of 1 to most indices.
+func raggedUpTo(seed uint64, most int) Parallel {
 	r := rand.New(rand.NewPCG(seed, 9))
 	return func(n int, body func(lo, hi int)) {
 		var wg sync.WaitGroup
 		for lo := 0; lo < n; {
-			hi := min(n, lo+1+r.IntN(7))
+			hi := min(n, lo+1+r.IntN(most))
 			wg.Add(1)
 			go func(lo, hi int) {
 				defer wg.Done()
@@ -114,6 +118,97 @@ func TestParallelKeepsTheBits(t *testing.T) {
 	assert.Equal(t, c1, c2)
 	assert.Equal(t, y1, y2)
 	assert.Equal(t, k1, k2)
+}
+
+// TestParallelValuesKeepTheBits: a whole-batch SolveRows and a Solve whose
+// states are long enough for a Parallel to split their loops by ranges of
+// values (stage states, new states, error terms, copies, finiteness
+// checks) give the bits, steps and errors they give without one.
+func TestParallelValuesKeepTheBits(t *testing.T) {
+	const n = 1200 // rows of two fields of 2: 4800 values
+	require.GreaterOrEqual(t, 4*n, valuesMin)
+	y0 := rowStarts(rand.New(rand.NewPCG(7, 8)), 2*n)
+	// Two copies of every row side by side, as fields [2, 2]: the norm
+	// adds the first field of every row, then the second.
+	y2 := make([]float64, 4*n)
+	for r := range n {
+		copy(y2[4*r:4*r+2], y0[2*r:2*r+2])
+		copy(y2[4*r+2:4*r+4], y0[2*r:2*r+2])
+	}
+	wide := func(dy, t, y []float64, rows []int) error {
+		for j := range t {
+			rowOscillator(dy[4*j:4*j+2], t[j], y[4*j:4*j+2])
+			rowOscillator(dy[4*j+2:4*j+4], 1.5*t[j], y[4*j+2:4*j+4])
+		}
+		return nil
+	}
+	one := func(dy []float64, t float64, y []float64) error {
+		ts := make([]float64, len(y)/4)
+		for i := range ts {
+			ts[i] = t
+		}
+		return wide(dy, ts, y, nil)
+	}
+	for c, ad := range []Adaptive{{}, {RTol: 1e-7, ATol: 1e-9}, {FirstStep: 0.01}} {
+		set := Settings{StepControl: WholeBatch, Controller: ad, RecordSteps: true}
+		solvers := [2]*Solver{}
+		for i := range solvers {
+			var err error
+			solvers[i], err = NewSolver(set)
+			require.NoError(t, err)
+			solvers[i].SetFields([]int{2, 2})
+		}
+		solvers[1].SetParallel(raggedUpTo(uint64(c), 997))
+		var got [2][]float64
+		var res [2]Result
+		var times [2][]float64
+		for i, sv := range solvers {
+			got[i] = make([]float64, 4*n)
+			var err error
+			res[i], err = sv.SolveRows(got[i], wide, 0, 3, y2, n)
+			require.NoError(t, err)
+			times[i] = slices.Clone(res[i].Times)
+		}
+		assert.Equal(t, res[0].NFE, res[1].NFE)
+		assert.Equal(t, times[0], times[1])
+		assert.Equal(t, got[0], got[1], "SolveRows, %+v", ad)
+		for i, sv := range solvers {
+			var err error
+			res[i], err = sv.Solve(got[i], one, 0, 3, y2)
+			require.NoError(t, err)
+			times[i] = slices.Clone(res[i].Times)
+		}
+		assert.Equal(t, res[0].NFE, res[1].NFE)
+		assert.Equal(t, times[0], times[1])
+		assert.Equal(t, got[0], got[1], "Solve, %+v", ad)
+
+		// Derivatives that go infinite, or so large that the new states
+		// overflow, after t = 0.5 in rows 700 and 900 fail both solves at
+		// the same step, naming the same row.
+		for _, big := range []float64{math.Inf(1), math.MaxFloat64} {
+			bad := func(dy, t, y []float64, rows []int) error {
+				if err := wide(dy, t, y, rows); err != nil {
+					return err
+				}
+				for j, row := range rows {
+					if (row == 700 || row == 900) && t[j] > 0.5 {
+						for c := range 4 {
+							dy[4*j+c] = big
+						}
+					}
+				}
+				return nil
+			}
+			var errs [2]error
+			for i, sv := range solvers {
+				res[i], errs[i] = sv.SolveRows(got[i], bad, 0, 3, y2, n)
+			}
+			require.Error(t, errs[0])
+			assert.Equal(t, errs[0].Error(), errs[1].Error())
+			assert.Equal(t, res[0], res[1])
+			assert.Equal(t, got[0], got[1])
+		}
+	}
 }
 
 // TestRowStepperKeepsNothing: after Step returns, a RowStepper holds none

@@ -152,6 +152,7 @@ type Solver struct {
 	next   float64 // the one group's next step, once it has accepted one
 
 	normFn, acceptFn, planFn, probeFn, firstFn func(lo, hi int) // the loops as values for a Parallel
+	vals                                       groupValues      // the loops over one group's values
 }
 
 // AcceptedSteps are the steps of one attempt that were accepted, given to
@@ -221,8 +222,10 @@ func (s *Solver) OnAccept(fn func(AcceptedSteps) error) {
 
 // SetParallel makes s split its per-row work between the calls of the
 // RowFunc (stage states, error norms, step sizes, gathering the rows) with
-// p; nil, the default, does it on the caller's goroutine. The results keep
-// their bits.
+// p, and, for one step group of at least 4096 values (a whole-batch
+// SolveRows, a Solve), the loops over its values by ranges of them; nil,
+// the default, does it on the caller's goroutine. The results keep their
+// bits.
 func (s *Solver) SetParallel(p Parallel) {
 	if p != nil && s.normFn == nil {
 		s.normFn, s.acceptFn, s.planFn, s.probeFn, s.firstFn = s.norms, s.accept, s.plan, s.probe, s.first
@@ -852,9 +855,9 @@ func (s *Solver) accept(lo, hi int) {
 // fsal set, its last stage the next first stage.
 func (s *Solver) moveOn(g int, fsal bool) {
 	lo, hi := s.values(g)
-	copy(s.y[lo:hi], s.ynew[lo:hi])
+	s.copyValues(s.y[lo:hi], s.ynew[lo:hi])
 	if fsal && s.method.FSAL {
-		copy(s.k[0][lo:hi], s.k[len(s.k)-1][lo:hi])
+		s.copyValues(s.k[0][lo:hi], s.k[len(s.k)-1][lo:hi])
 		s.haveK0[g] = true
 	} else {
 		s.haveK0[g] = false
@@ -955,6 +958,7 @@ func (s *Solver) errorNorm(g int) float64 {
 	if s.normFields != nil {
 		nf = len(s.normFields)
 	}
+	qs := s.errorTerms(h) // the terms computed in parts, or nil
 	var acc float64
 	for f, off := 0, 0; f <= nf; f++ {
 		w, rhi := m, hi
@@ -966,6 +970,10 @@ func (s *Solver) errorNorm(g int) float64 {
 		}
 		for r := lo; r < rhi; r++ {
 			for j := r*m + off; j < r*m+off+w; j++ {
+				if qs != nil {
+					acc += qs[j] * qs[j]
+					continue
+				}
 				var e float64
 				for l, el := range berr {
 					e += el * k[l][j]

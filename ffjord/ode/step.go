@@ -86,8 +86,10 @@ type rowEval func(dy, ts, y []float64, rows []int) error
 // (odefunc.Dynamics.Parallel is one, on the goroutines that evaluate the
 // dynamics). A Solver or RowStepper given one splits its per-row
 // bookkeeping (stage states, error norms, step sizes, gathering) over the
-// rows with it. A row's values are computed by the same operations
-// whatever the parts, so results keep their bits.
+// rows with it, and a Solver the loops of one step group over a long
+// state (at least 4096 values) by ranges of its values. A row's values
+// are computed by the same operations whatever the parts, and the error
+// norm's terms are added in the same order, so results keep their bits.
 type Parallel func(n int, body func(lo, hi int))
 
 // rowJob holds the arguments of stepRows: the rows listed in rows of the
@@ -102,8 +104,9 @@ type rowJob struct {
 	k, ys                [][]float64
 
 	// flat says that the rows are 0…k−1 and take one step: the loops then
-	// run over them as one range, with the same operations per value, and
-	// over the tail values that follow the rows (a Solver's shared state).
+	// run over their values as one range, split by ranges of values (see
+	// values.go), with the same operations per value, and over the tail
+	// values that follow the rows (a Solver's shared state).
 	flat bool
 	tail int
 
@@ -135,16 +138,12 @@ func (j *rowJob) release() {
 }
 
 // stage sets the stage state j.dst and the stage time of rows[x] for
-// lo ≤ x < hi.
+// lo ≤ x < hi; for a flat job, the values lo ≤ c < hi of the state
+// (stageTimes sets the times).
 func (j *rowJob) stage(lo, hi int) {
 	w := j.w
-	if j.flat && lo < hi {
-		h := j.tNew[0] - j.t[0]
-		combine(j.dst, j.y, j.k, j.coef, h, lo*w, j.end(hi))
-		tc, ts := j.t[0]+j.c*h, j.ts[lo:hi]
-		for x := range ts {
-			ts[x] = tc
-		}
+	if j.flat {
+		combine(j.dst, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo, hi)
 		return
 	}
 	for x := lo; x < hi; x++ {
@@ -155,15 +154,16 @@ func (j *rowJob) stage(lo, hi int) {
 	}
 }
 
-// newState sets the new state of rows[x] for lo ≤ x < hi and lowers j.bad
-// to the first x whose new state is not finite.
+// newState sets the new state of rows[x] for lo ≤ x < hi (for a flat job,
+// its values lo ≤ c < hi) and lowers j.bad to the first x whose new state
+// is not finite.
 func (j *rowJob) newState(lo, hi int) {
 	w := j.w
-	if j.flat && lo < hi {
-		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo*w, j.end(hi))
-		for c, v := range j.ynew[lo*w : j.end(hi)] {
+	if j.flat { // the rows are 0…k−1: value c is in row c/w, the tail's in the last
+		combine(j.ynew, j.y, j.k, j.coef, j.tNew[0]-j.t[0], lo, hi)
+		for c, v := range j.ynew[lo:hi] {
 			if !isFinite(v) {
-				lowerTo(&j.bad, min(lo+c/w, hi-1)) // the tail's go with the last row
+				lowerTo(&j.bad, min((lo+c)/w, len(j.rows)-1))
 				return
 			}
 		}
@@ -227,7 +227,10 @@ func (m *Method) stepRows(j *rowJob, par Parallel, eval rowEval, flags StageFlag
 	}
 	for i := 1; i < stages; i++ {
 		j.dst, j.coef, j.c = j.ys[i], m.A[i][:i], m.C[i]
-		par.split(len(rows), j.stage, j.stageFn)
+		if j.flat {
+			j.stageTimes()
+		}
+		j.run(par, j.stage, j.stageFn)
 		calls++
 		if err := eval(k[i], ts, j.ys[i], rows); err != nil {
 			return calls, -1, err
@@ -235,7 +238,7 @@ func (m *Method) stepRows(j *rowJob, par Parallel, eval rowEval, flags StageFlag
 	}
 	j.coef = m.B[:stages]
 	j.bad.Store(int64(len(rows)))
-	par.split(len(rows), j.newState, j.newFn)
+	j.run(par, j.newState, j.newFn)
 	if x := int(j.bad.Load()); x < len(rows) {
 		r, w := rows[x], j.w
 		hi := (r + 1) * w
@@ -306,12 +309,13 @@ type RowStepper struct {
 	inPlace     bool // the rows are 0…k−1, evaluated where they are
 	gbad        atomic.Int64
 	inFn, outFn func(lo, hi int)
+	checkFn     func(lo, hi int) // checkValues
 }
 
 // SetParallel makes s split its per-row loops with p (nil: none).
 func (s *RowStepper) SetParallel(p Parallel) {
 	if p != nil && s.inFn == nil {
-		s.inFn, s.outFn = s.gatherIn, s.scatterOut
+		s.inFn, s.outFn, s.checkFn = s.gatherIn, s.scatterOut, s.checkValues
 	}
 	s.par = p
 }
@@ -415,7 +419,11 @@ func (s *RowStepper) gather(f RowFunc, dy, ts, y []float64, w int, rows []int) (
 		return rows[0], &SolveError{Err: &detailError{msg: "ode: Func failed: " + err.Error(), err: err}, status: FuncFailed}
 	}
 	s.gbad.Store(int64(k))
-	s.par.split(k, s.scatterOut, s.outFn)
+	if inPlace && s.par != nil && k*w >= valuesMin {
+		s.par(k*w, s.checkFn) // a long state: split by values
+	} else {
+		s.par.split(k, s.scatterOut, s.outFn)
+	}
 	if x := int(s.gbad.Load()); x < k {
 		for i, v := range dc[x*w : (x+1)*w] {
 			if !isFinite(v) {

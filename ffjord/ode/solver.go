@@ -949,43 +949,59 @@ func (s *Solver) norms(lo, hi int) {
 // field over the group's rows (as stored, for a group of one row), then
 // over a shared tail.
 func (s *Solver) errorNorm(g int) float64 {
-	berr, k, y, ynew, m := s.method.BErr, s.k, s.y, s.ynew, s.m
-	rtol, atol := s.ad.RTol, s.ad.ATol
 	h := s.tNew[g] - s.t[g]
 	lo, hi := s.members(g)
 	vlo, vhi := s.values(g)
-	nf := 1
-	if s.normFields != nil {
-		nf = len(s.normFields)
-	}
 	qs := s.errorTerms(h) // the terms computed in parts, or nil
 	var acc float64
-	for f, off := 0, 0; f <= nf; f++ {
-		w, rhi := m, hi
-		switch {
-		case f == nf: // the shared tail, after the rows: one run
-			w, rhi, off = vhi-hi*m, lo+1, (hi-lo)*m
-		case s.normFields != nil:
-			w = s.normFields[f]
+	if s.normFields == nil || hi-lo == 1 {
+		// The norm adds the values in their stored order.
+		if qs == nil {
+			return math.Sqrt(s.sumSquaredErrors(h, vlo, vhi) / float64(vhi-vlo))
 		}
-		for r := lo; r < rhi; r++ {
-			for j := r*m + off; j < r*m+off+w; j++ {
-				if qs != nil {
-					acc += qs[j] * qs[j]
-					continue
-				}
-				var e float64
-				for l, el := range berr {
-					e += el * k[l][j]
-				}
-				sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
-				q := h * e / sc
+		for _, q := range qs[vlo:vhi] {
+			acc += q * q
+		}
+		return math.Sqrt(acc / float64(vhi-vlo))
+	}
+	// Field by field over several rows (a whole batch): the terms first,
+	// then their sum in the norm's order.
+	if qs == nil {
+		qs = s.termsOf(h, vlo, vhi)
+	}
+	m := s.m
+	for f, off := 0, 0; f < len(s.normFields); f++ {
+		w := s.normFields[f]
+		for r := lo; r < hi; r++ {
+			for _, q := range qs[r*m+off : r*m+off+w] {
 				acc += q * q
 			}
 		}
 		off += w
 	}
+	for _, q := range qs[hi*m : vhi] { // the shared tail
+		acc += q * q
+	}
 	return math.Sqrt(acc / float64(vhi-vlo))
+}
+
+// sumSquaredErrors returns Σ q_j² over the values lo ≤ j < hi of the
+// attempt with step h, in order, q_j being the scaled error estimate
+// h·Σ_l e_l·k_lj / (atol + rtol·max(|y_j|, |ynew_j|)).
+func (s *Solver) sumSquaredErrors(h float64, lo, hi int) float64 {
+	berr, k, y, ynew := s.method.BErr, s.k, s.y[lo:hi], s.ynew[lo:hi]
+	rtol, atol := s.ad.RTol, s.ad.ATol
+	var acc float64
+	for j := range y {
+		var e float64
+		for l, el := range berr {
+			e += el * k[l][lo+j]
+		}
+		sc := atol + rtol*math.Max(math.Abs(y[j]), math.Abs(ynew[j]))
+		q := h * e / sc
+		acc += q * q
+	}
+	return acc
 }
 
 // stepFactor returns the ratio h_new/h proposed after a step with error

@@ -108,15 +108,30 @@ func (s *Solver) errorTerms(h float64) []float64 {
 // shared tail's.
 func (s *Solver) splitErrorTerms(h float64) []float64 {
 	nm, v := s.n*s.m+s.tail, &s.vals
-	if cap(v.q) < nm {
-		v.q = make([]float64, nm)
-	}
+	s.termsBuffer(h, nm)
 	if v.errFn == nil {
 		v.errFn = s.scaledErrorRange
 	}
-	v.q, v.h = v.q[:nm], h
 	s.step.par(nm, v.errFn)
 	return v.q
+}
+
+// termsOf returns a buffer holding the scaled error estimates of the
+// values lo ≤ j < hi of the attempt with step h at their indices,
+// computed on the caller.
+func (s *Solver) termsOf(h float64, lo, hi int) []float64 {
+	s.termsBuffer(h, hi)
+	s.scaledErrorRange(lo, hi)
+	return s.vals.q
+}
+
+// termsBuffer readies s.vals.q for n terms of the attempt with step h.
+func (s *Solver) termsBuffer(h float64, n int) {
+	v := &s.vals
+	if cap(v.q) < n {
+		v.q = make([]float64, n)
+	}
+	v.q, v.h = v.q[:n], h
 }
 
 // scaledErrorRange sets s.vals.q[j] for lo ≤ j < hi: errorNorm's terms,

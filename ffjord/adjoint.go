@@ -54,20 +54,35 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 		if R > 1 {
 			pts = all
 		}
+		rd := R * D
+		// A whole batch is one row [z of every point; a of every point]:
+		// the VJP reads its z and writes f and ∂/∂z in place. Per row, the
+		// rows' z and a are gathered into the compact buffers and back.
+		call, inPlace := v, R > 1
+		if inPlace {
+			flat := *v
+			flat.z, flat.dz, flat.gz = y[:rd], dy[:rd], dy[rd:2*rd]
+			call = &flat
+		}
 		// Loops rather than copies: a row is often one point of a few
 		// values. The slices of one length let the compiler drop the
 		// bounds checks.
-		rd := R * D
 		for j := range rows {
 			// The cotangents carry the adjoint's minus and the weight.
 			s := -1.0
 			if wt != nil {
 				s = -wt[j]
 			}
-			z := v.z[j*rd : j*rd+rd]
-			a, yz, ya := v.a[j*rd:j*rd+len(z)], y[j*w:j*w+len(z)], y[j*w+rd:j*w+rd+len(z)]
-			for e := range z {
-				z[e], a[e] = yz[e], s*ya[e]
+			a := v.a[j*rd : j*rd+rd]
+			ya := y[j*w+rd : j*w+rd+len(a)]
+			for e := range a {
+				a[e] = s * ya[e]
+			}
+			if !inPlace {
+				z, yz := v.z[j*rd:j*rd+len(a)], y[j*w:j*w+len(a)]
+				for e := range z {
+					z[e] = yz[e]
+				}
 			}
 			b.rowCotangents(v, j*R, pts[j*R:(j+1)*R], &c, s)
 			v.ts[j*R] = t[j]
@@ -77,10 +92,10 @@ func (b *FFJORD) backwardAdjoint(tape *recording, g ode.BacksolveAdjoint, c cota
 				}
 			}
 		}
-		if err := b.vjp(v, tape, pts, len(rows) == 1); err != nil {
+		if err := b.vjp(call, tape, pts, len(rows) == 1); err != nil {
 			return err
 		}
-		for j := range rows {
+		for j := 0; j < len(rows) && !inPlace; j++ { // in place: in dy already
 			dz := dy[j*w : j*w+rd]
 			da, fz, gz := dy[j*w+rd:j*w+rd+len(dz)], v.dz[j*rd:j*rd+len(dz)], v.gz[j*rd:j*rd+len(dz)]
 			for e := range dz {

@@ -186,19 +186,22 @@ type Trainer struct {
 	// call carries a step's arguments and results to and from the
 	// model's turn.
 	call stepCall
+	// inTurn is the function use runs in a Shared model's turn, and
+	// turn the adapter, made once, that calls it.
+	inTurn func(distributions.Trainable) error
+	turn   func(*distributions.TransformedDistribution) error
 }
 
-// stepCall holds one step's arguments and results, so that the functions
-// that run it in the model's turn are made once, not at every step.
+// stepCall holds one step's arguments and results, so that the function
+// that runs it in the model's turn is made once, not at every step.
 type stepCall struct {
-	x, c   []float64
-	rows   []int
-	draws  *rand.Rand
-	grads  Grads
-	loss   Loss
-	cost   Cost
-	run    func(distributions.Trainable) error
-	shared func(*distributions.TransformedDistribution) error
+	x, c  []float64
+	rows  []int
+	draws *rand.Rand
+	grads Grads
+	loss  Loss
+	cost  Cost
+	run   func(distributions.Trainable) error
 }
 
 // NewTrainer returns a Trainer for m with opts.
@@ -497,10 +500,17 @@ func (t *Trainer) endEpoch(stats EpochStats, start time.Time, bar *progress) (st
 // use calls fn with the model to evaluate, in the model's turn when it is
 // Shared.
 func (t *Trainer) use(fn func(m distributions.Trainable) error) error {
-	if t.shared != nil {
-		return t.shared.Use(func(d *distributions.TransformedDistribution) error { return fn(d) })
+	if t.shared == nil {
+		return fn(t.model)
 	}
-	return fn(t.model)
+	if t.turn == nil {
+		t.turn = func(d *distributions.TransformedDistribution) error { return t.inTurn(d) }
+	}
+	prev := t.inTurn
+	t.inTurn = fn
+	err := t.shared.Use(t.turn)
+	t.inTurn = prev
+	return err
 }
 
 // restoreBest puts the best validated parameters in the model, keeping
@@ -528,17 +538,11 @@ func (t *Trainer) step(x, c []float64, rows []int, draws *rand.Rand, grads Grads
 			s.loss, s.cost, err = t.stepOf(model, s.x, s.c, s.rows, s.draws, s.grads)
 			return err
 		}
-		s.shared = func(d *distributions.TransformedDistribution) error { return s.run(d) }
 	}
 	s.x, s.c, s.rows, s.draws, s.grads = x, c, rows, draws, grads
-	var err error
-	if t.shared != nil {
-		err = t.shared.Use(s.shared)
-	} else {
-		err = s.run(t.model)
-	}
+	err := t.use(s.run)
 	loss, cost := s.loss, s.cost
-	*s = stepCall{run: s.run, shared: s.shared}
+	*s = stepCall{run: s.run}
 	return loss, cost, err
 }
 

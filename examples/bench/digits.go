@@ -27,7 +27,7 @@ import (
 // FLOPs counted from the shapes and its fraction of the one-goroutine peak,
 // and the cost of the exact trace against Hutchinson's at D = 16, 32, 64.
 // With py, PyTorch's step runs once per round, between this library's.
-func digitsScale(py pytorch) error {
+func digitsScale(py *pytorch) error {
 	batch, err := digitsBatch()
 	if err != nil {
 		return err

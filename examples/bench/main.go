@@ -38,7 +38,7 @@ import (
 )
 
 func main() {
-	cli.Main("bench", func(_ context.Context, args []string, stdout io.Writer) error {
+	cli.Main("bench", func(ctx context.Context, args []string, stdout io.Writer) error {
 		fs := flag.NewFlagSet("", flag.ContinueOnError) // errors are prefixed with the program's name
 		batches := fs.Int("batches", 32, fmt.Sprintf("batches of 256 per timed epoch (the tutorial's 32), 1 to %d", cli.MaxSamples/256))
 		only := fs.String("only", "", "run one section only: tutorial or digits (default both)")
@@ -49,7 +49,7 @@ func main() {
 		if err := cli.CheckInt("batches", *batches, 1, cli.MaxSamples/256); err != nil {
 			return err
 		}
-		py, err := newPytorch(*torchCmd)
+		py, err := newPytorch(ctx, *torchCmd)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func emit(name string, value float64, unit string) {
 	fmt.Printf("%s=%.4g %s\n", name, value, unit)
 }
 
-func run(batches int, py pytorch) error {
+func run(batches int, py *pytorch) error {
 	data, err := datasets.Moons(256*batches, datasets.MoonsNoise, true, rand.NewPCG(1, 1))
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -17,21 +18,24 @@ const (
 	digitsScript   = "scripts/pytorch/digits_step.py"
 )
 
-// pytorch is the interpreter command that runs the replicas, split at
-// spaces; nil when the bench times no PyTorch.
-type pytorch []string
+// pytorch runs the replicas with an interpreter command; a nil *pytorch
+// times no PyTorch.
+type pytorch struct {
+	cmd []string        // the command, split at spaces
+	ctx context.Context // its cancellation (a signal) kills a running replica
+}
 
 // newPytorch checks that cmd is given and the replicas are where the
 // bench looks for them; "" is no PyTorch.
-func newPytorch(cmd string) (pytorch, error) {
+func newPytorch(ctx context.Context, cmd string) (*pytorch, error) {
 	if cmd == "" {
 		return nil, nil
 	}
-	p := pytorch(strings.Fields(cmd))
-	if len(p) == 0 {
+	p := &pytorch{cmd: strings.Fields(cmd), ctx: ctx}
+	if len(p.cmd) == 0 {
 		return nil, fmt.Errorf("-pytorch %q: no command", cmd)
 	}
-	if _, err := exec.LookPath(p[0]); err != nil {
+	if _, err := exec.LookPath(p.cmd[0]); err != nil {
 		return nil, fmt.Errorf("-pytorch: %w", err)
 	}
 	for _, s := range []string{tutorialScript, digitsScript} {
@@ -51,12 +55,15 @@ type torchLine struct {
 
 // run runs script with args and returns its lines by name; every name in
 // want must be among them.
-func (p pytorch) run(script string, args []string, want ...string) (map[string]torchLine, error) {
-	c := exec.Command(p[0], append(append(p[1:len(p):len(p)], script), args...)...)
+func (p *pytorch) run(script string, args []string, want ...string) (map[string]torchLine, error) {
+	c := exec.CommandContext(p.ctx, p.cmd[0], append(append(p.cmd[1:len(p.cmd):len(p.cmd)], script), args...)...)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, os.Stderr
 	if err := c.Run(); err != nil {
-		return nil, fmt.Errorf("-pytorch: %s %s: %w", strings.Join(p, " "), script, err)
+		if cause := context.Cause(p.ctx); cause != nil {
+			err = cause
+		}
+		return nil, fmt.Errorf("-pytorch: %s %s: %w", strings.Join(p.cmd, " "), script, err)
 	}
 	lines := map[string]torchLine{}
 	for line := range strings.Lines(out.String()) {
@@ -97,7 +104,7 @@ func (p pytorch) run(script string, args []string, want ...string) (map[string]t
 }
 
 // digitsRound runs the digits replica once on one thread and once on two.
-func (p pytorch) digitsRound() (torchRound, error) {
+func (p *pytorch) digitsRound() (torchRound, error) {
 	one, two := "pytorch_digits_step_1_thread", "pytorch_digits_step_2_threads"
 	lines, err := p.run(digitsScript, []string{"--threads", "1,2", "--rounds", "1"}, one, two)
 	if err != nil {
@@ -113,7 +120,7 @@ func (p pytorch) digitsRound() (torchRound, error) {
 
 // tutorialEpoch runs the tutorial replica for one epoch of batches on one
 // thread and returns its seconds.
-func (p pytorch) tutorialEpoch(batches int) (float64, error) {
+func (p *pytorch) tutorialEpoch(batches int) (float64, error) {
 	name := "pytorch_tutorial_epoch_1_thread"
 	lines, err := p.run(tutorialScript, []string{"--batches", strconv.Itoa(batches), "--rounds", "1"}, name)
 	if err != nil {
@@ -169,7 +176,7 @@ func emitTorch(torch []torchRound, times map[int][]float64, nfe, floor float64) 
 // tutorialVsTorch times this library's adjoint epoch (default workers)
 // and PyTorch's on one thread in turns, three times, and prints PyTorch's
 // epoch and the paired ratio.
-func tutorialVsTorch(p pytorch, epoch func() (float64, error), batches int) error {
+func tutorialVsTorch(p *pytorch, epoch func() (float64, error), batches int) error {
 	var theirs, ratio []float64
 	for range 3 {
 		ours, err := epoch()

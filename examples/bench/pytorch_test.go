@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,7 +25,7 @@ func script(t *testing.T, out string, code string) string {
 // garbage, NaN, infinite or negative values give errors naming -pytorch;
 // a missing or empty command is refused before anything runs.
 func TestPytorchRun(t *testing.T) {
-	sh := pytorch{"sh"}
+	sh := &pytorch{cmd: []string{"sh"}, ctx: context.Background()}
 	const one, two = "pytorch_digits_step_1_thread", "pytorch_digits_step_2_threads"
 	good := one + "=0.5 s nfe_forward=20 nfe_backward=30 torch=1.13\\n" + two + "=0.3 s nfe_forward=20 nfe_backward=30\\n"
 	lines, err := sh.run(script(t, good, "0"), nil, one, two)
@@ -46,7 +48,21 @@ func TestPytorchRun(t *testing.T) {
 	assert.ErrorContains(t, err, "-pytorch", "failing")
 
 	for _, cmd := range []string{"   ", filepath.Join(t.TempDir(), "no-such-command")} {
-		_, err := newPytorch(cmd)
+		_, err := newPytorch(context.Background(), cmd)
 		assert.ErrorContains(t, err, "-pytorch", cmd)
 	}
+}
+
+// TestPytorchRunCancelled: cancelling the bench's context (a signal) kills
+// a replica that is still running, and the error says why.
+func TestPytorchRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sh := &pytorch{cmd: []string{"sh"}, ctx: ctx}
+	slow := script(t, "", "0")
+	require.NoError(t, os.WriteFile(slow, []byte("exec sleep 30\n"), 0o644))
+	time.AfterFunc(100*time.Millisecond, func() { cancel(context.Canceled) })
+	start := time.Now()
+	_, err := sh.run(slow, nil, "pytorch_x")
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, time.Since(start), 10*time.Second)
 }

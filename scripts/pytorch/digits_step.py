@@ -5,8 +5,9 @@ Hutchinson's trace from a vector-Jacobian product), to time it beside ours.
 The work is the same as the bench's: whitened 64-D digits, a batch of 256,
 one block, an MLP [t x 64, z] -> 128 -> 128 -> 64 with tanh, Rademacher
 noise, Dormand-Prince at rtol 1e-3 and atol 1e-5 in float64, the adjoint
-with the parameters in its error norm (torchdiffeq's default, as our
-whole-batch adjoint), Adam at 1e-3. It prints one line per thread count:
+with the parameters in its error norm (torchdiffeq's default mixed norm,
+the largest of the parts' RMS norms; ours is one RMS norm over the whole
+state), Adam at 1e-3. It prints one line per thread count:
 the median and range of five rounds of six steps (two more first), and the
 evaluations of f per step forward and backward, for the per-evaluation
 comparison.

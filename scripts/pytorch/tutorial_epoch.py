@@ -6,7 +6,7 @@ ours.
 The work is the bench's epoch_adjoint_executor: standardised moons, batches
 of 256, four blocks each with an MLP [t, t, z] -> 8 -> 8 -> 2 with tanh, the
 exact trace, Dormand-Prince at rtol 1e-3 and atol 1e-5 in float64, the
-adjoint with the parameters in its error norm, a N(0, 0.8^2) base, Adam at
+adjoint with the parameters in its (mixed) error norm, a N(0, 0.8^2) base, Adam at
 1e-2. Each round trains a fresh model for one epoch and prints
 
     pytorch_tutorial_epoch_1_thread=SECONDS s nfe_forward=F nfe_backward=B
